@@ -1,0 +1,1 @@
+"""Domain package `analysis` (knows nothing of MCP)."""

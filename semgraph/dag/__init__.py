@@ -1,0 +1,1 @@
+"""Domain package `dag` (knows nothing of MCP)."""

@@ -1,0 +1,1 @@
+"""Domain package `django` (knows nothing of MCP)."""

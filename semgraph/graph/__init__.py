@@ -1,0 +1,1 @@
+"""Domain package `graph` (knows nothing of MCP)."""

@@ -1,0 +1,1 @@
+"""Domain package `rust` (knows nothing of MCP)."""

@@ -1,0 +1,1 @@
+"""The MCP application, its transports and the command line."""

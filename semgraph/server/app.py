@@ -1,0 +1,38 @@
+"""Build the MCP server: one ``MCPServer`` with the chosen toolsets registered."""
+
+from __future__ import annotations
+
+import importlib
+
+from mcp.server.mcpserver import MCPServer
+
+from semgraph import __version__
+from semgraph.config import Settings
+from semgraph.tools._base import ToolEnv
+
+TOOLSET_MODULES: dict[str, str] = {
+    "graph": "semgraph.tools.graph",
+    "analysis": "semgraph.tools.analysis",
+    "rust": "semgraph.tools.rust",
+    "workload": "semgraph.tools.workload",
+    "django": "semgraph.tools.django",
+    "dag": "semgraph.tools.dag",
+}
+
+INSTRUCTIONS = """\
+semgraph answers questions about backend codebases from a semantic code graph.
+Start with index_repository on the project directory (relative paths are taken
+from the server's first --root), then search_symbols / get_symbol /
+get_call_graph / impact_analysis. Analyses (workflows, patterns, quality,
+cross-language links) read the same index. Every list result is bounded: use
+limit/offset to page. File access is confined to the server's roots."""
+
+
+def build_server(settings: Settings) -> tuple[MCPServer, ToolEnv]:
+    """Create the server and register the toolsets named in ``settings``."""
+    app = MCPServer("semgraph", version=__version__, instructions=INSTRUCTIONS)
+    env = ToolEnv.from_settings(settings)
+    for toolset in settings.toolsets:
+        module = importlib.import_module(TOOLSET_MODULES[toolset])
+        module.register(app, env)
+    return app, env

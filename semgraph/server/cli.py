@@ -1,0 +1,93 @@
+"""The ``semgraph`` command line: ``serve`` plus the same capabilities as the tools.
+
+Each toolset adds its own sub-commands from ``semgraph.server.commands.<toolset>``
+(``add_commands(subparsers, parent)``); a command is a function
+``run(args, cli) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from semgraph import __version__
+from semgraph.config import ALL_TOOLSETS, Settings
+from semgraph.errors import SemgraphError
+from semgraph.paths import PathGuard
+
+COMMAND_MODULES = [f"semgraph.server.commands.{name}" for name in ("serve", *ALL_TOOLSETS, "demo")]
+
+
+@dataclass
+class Cli:
+    """What a command needs: settings, the path guard and consoles (stdout for results)."""
+
+    settings: Settings
+    guard: PathGuard
+    out: Console
+    err: Console
+
+
+def common_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--root",
+        action="append",
+        dest="roots",
+        metavar="DIR",
+        help="directory that file access is confined to (repeatable; default: the working directory)",
+    )
+    parent.add_argument("--db", dest="db_path", metavar="PATH", help="index database (default: ROOT/.semgraph/index.db)")
+    parent.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
+    parent.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="semgraph", description="Semantic code graph and backend analyses (MCP server).")
+    parser.add_argument("--version", action="version", version=f"semgraph {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parent = common_parent()
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).add_commands(sub, parent)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    err = Console(stderr=True)
+    try:
+        settings = Settings.build(args.roots, args.db_path, getattr(args, "toolsets", None))
+        cli = Cli(settings=settings, guard=PathGuard(settings.roots), out=Console(), err=err)
+        return int(args.run(args, cli) or 0)
+    except SemgraphError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        return 1
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+
+
+def resolve_arg_path(cli: Cli, value: str, kind: str = "any") -> Path:
+    """Resolve a path given on the command line (relative to the working directory) through the guard."""
+    return cli.guard.resolve(Path(value).expanduser().resolve(), kind=kind)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""``semgraph serve``: run the MCP server over stdio or streamable HTTP."""
+
+from __future__ import annotations
+
+import argparse
+
+from semgraph.errors import InvalidInputError
+from semgraph.server.app import build_server
+
+
+def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("serve", parents=[parent], help="run the MCP server (stdio by default)")
+    p.add_argument("--http", metavar="HOST:PORT", help="serve streamable HTTP on HOST:PORT instead of stdio")
+    p.add_argument(
+        "--toolsets",
+        metavar="LIST",
+        help="comma-separated toolsets to expose: graph,analysis,rust,workload,django,dag (default: all)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, cli) -> int:
+    app, _env = build_server(cli.settings)
+    if args.http:
+        host, _, port = args.http.rpartition(":")
+        if not host or not port.isdigit():
+            raise InvalidInputError(f"--http expects HOST:PORT, got {args.http!r}")
+        app.run("streamable-http", host=host, port=int(port))
+    else:
+        app.run("stdio")
+    return 0

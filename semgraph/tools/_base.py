@@ -1,0 +1,229 @@
+"""Shared plumbing for every toolset: the tool environment and ``register_tool``.
+
+``register_tool`` turns a pydantic input model plus an async handler into an
+MCP tool whose input schema is the model's fields (flat, as assistants expect),
+whose output is the pydantic output model (structured content), with
+annotations, and with every failure mapped to a clear ``is_error`` result.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from semgraph.config import Settings
+from semgraph.errors import SemgraphError
+from semgraph.paths import PathGuard
+from semgraph.progress import ProgressFn
+
+log = logging.getLogger("semgraph.tools")
+
+In = TypeVar("In", bound=BaseModel)
+Out = TypeVar("Out", bound=BaseModel)
+
+MAX_LIMIT = 500
+"""Upper bound for any ``limit`` argument: keeps a result inside a model's context window."""
+
+
+@dataclass
+class ToolEnv:
+    """What every tool may use: settings, the path guard, and per-toolset services.
+
+    ``services`` holds long-lived objects a toolset creates lazily (the graph
+    store, caches) keyed by name, so toolsets do not need globals.
+    """
+
+    settings: Settings
+    guard: PathGuard
+    services: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ToolEnv:
+        return cls(settings=settings, guard=PathGuard(settings.roots))
+
+    def service(self, name: str, factory: Callable[[], Any]) -> Any:
+        """Return the service called ``name``, creating it once with ``factory``."""
+        with self._lock:
+            if name not in self.services:
+                self.services[name] = factory()
+            return self.services[name]
+
+
+class ToolInput(BaseModel):
+    """Base for tool input models: unknown arguments are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageInput(ToolInput):
+    """Pagination arguments shared by list-returning tools."""
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Maximum items to return (1-500).")] = 50
+    offset: Annotated[int, Field(ge=0, le=10_000_000, description="Items to skip, for the next page.")] = 0
+
+
+class PageInfo(BaseModel):
+    """Where this page sits in the full result."""
+
+    total: int
+    offset: int
+    limit: int
+    returned: int
+    next_offset: int | None = Field(None, description="Pass as offset to get the next page; null when done.")
+
+    @classmethod
+    def of(cls, total: int, offset: int, limit: int, returned: int) -> PageInfo:
+        nxt = offset + returned if offset + returned < total else None
+        return cls(total=total, offset=offset, limit=limit, returned=returned, next_offset=nxt)
+
+
+@dataclass
+class ToolCall:
+    """One invocation: the environment and the MCP context, with helpers."""
+
+    env: ToolEnv
+    ctx: Context | None
+
+    async def progress(self, done: float, total: float | None = None, message: str | None = None) -> None:
+        if self.ctx is not None:
+            try:
+                await self.ctx.report_progress(done, total, message)
+            except Exception:  # a client that went away must not fail the tool
+                log.debug("progress notification failed", exc_info=True)
+
+    def thread_progress(self) -> ProgressFn:
+        """A progress callable for domain code running in a worker thread (``run_sync``)."""
+
+        def report(done: float, total: float | None = None, message: str | None = None) -> None:
+            try:
+                anyio.from_thread.run(self.progress, done, total, message)
+            except Exception:
+                log.debug("progress from thread failed", exc_info=True)
+
+        return report
+
+    async def run_sync(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run blocking domain code in a worker thread so the server keeps answering."""
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "arguments"
+        parts.append(f"{loc}: {err['msg']}")
+    return "invalid arguments: " + "; ".join(parts)
+
+
+def register_tool(
+    app: MCPServer,
+    env: ToolEnv,
+    *,
+    name: str,
+    description: str,
+    input_model: type[In],
+    output_model: type[Out],
+    read_only: bool,
+    destructive: bool = False,
+    idempotent: bool = True,
+    open_world: bool = False,
+    title: str | None = None,
+) -> Callable[[Callable[[In, ToolCall], Awaitable[Out]]], Callable[[In, ToolCall], Awaitable[Out]]]:
+    """Decorator: register ``handler(params, call) -> output`` as the MCP tool ``name``.
+
+    The tool's arguments are the fields of ``input_model``; they are validated
+    by the model (including its validators) before the handler runs.
+    """
+
+    def decorator(handler: Callable[[In, ToolCall], Awaitable[Out]]) -> Callable[[In, ToolCall], Awaitable[Out]]:
+        parameters = [
+            inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
+        ]
+        annotations: dict[str, Any] = {"ctx": Context, "return": output_model}
+        for fname, finfo in input_model.model_fields.items():
+            annotation = Annotated[finfo.annotation, finfo]  # type: ignore[name-defined]
+            default = inspect.Parameter.empty if finfo.is_required() else finfo.get_default(call_default_factory=True)
+            parameters.append(
+                inspect.Parameter(fname, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+            )
+            annotations[fname] = annotation
+
+        allowed = set(input_model.model_fields)
+
+        async def tool_fn(ctx: Context, **kwargs: Any) -> Any:
+            raw = getattr(getattr(ctx, "_input_params", None), "arguments", None) or {}
+            unknown = sorted(set(raw) - allowed)
+            if unknown:
+                raise ToolError(
+                    f"invalid arguments: unknown argument(s) {', '.join(unknown)}; "
+                    f"accepted: {', '.join(sorted(allowed))}"
+                )
+            try:
+                params = input_model.model_validate(kwargs)
+            except ValidationError as exc:
+                raise ToolError(format_validation_error(exc)) from None
+            call = ToolCall(env=env, ctx=ctx)
+            try:
+                return await handler(params, call)
+            except ToolError:
+                raise
+            except SemgraphError as exc:
+                raise ToolError(f"{name}: {exc}") from None
+            except ValidationError as exc:
+                raise ToolError(f"{name}: {format_validation_error(exc)}") from None
+            except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
+                raise
+            except Exception as exc:  # the server must survive anything
+                log.exception("tool %s crashed", name)
+                raise ToolError(
+                    f"{name}: internal error ({type(exc).__name__}: {exc}); the server is still running"
+                ) from None
+
+        tool_fn.__name__ = name
+        tool_fn.__qualname__ = name
+        tool_fn.__doc__ = description
+        tool_fn.__signature__ = inspect.Signature(parameters, return_annotation=output_model)  # type: ignore[attr-defined]
+        tool_fn.__annotations__ = annotations
+        app.add_tool(
+            tool_fn,
+            name=name,
+            title=title,
+            description=description,
+            annotations=ToolAnnotations(
+                title=title,
+                read_only_hint=read_only,
+                destructive_hint=destructive,
+                idempotent_hint=idempotent,
+                open_world_hint=open_world,
+            ),
+            structured_output=True,
+        )
+        return handler
+
+    return decorator
+
+
+def clamp_text(text: str, max_chars: int) -> tuple[str, bool]:
+    """Cut ``text`` to ``max_chars``; return it and whether it was cut."""
+    if len(text) <= max_chars:
+        return text, False
+    return text[:max_chars] + "\n… [truncated]", True
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes"}

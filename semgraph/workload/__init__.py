@@ -1,0 +1,1 @@
+"""Domain package `workload` (knows nothing of MCP)."""

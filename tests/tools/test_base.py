@@ -1,0 +1,80 @@
+"""register_tool: flat input schema, annotations, structured output, errors as is_error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pytest
+from mcp import Client
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
+
+from semgraph.config import Settings
+from semgraph.errors import NotFoundError
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, register_tool
+
+
+class EchoIn(PageInput):
+    word: Annotated[str, Field(min_length=1, description="the word")]
+    boom: bool = False
+
+
+class EchoOut(BaseModel):
+    words: list[str]
+    page: PageInfo
+
+
+def make_app(tmp_path: Path) -> MCPServer:
+    app = MCPServer("t")
+    env = ToolEnv.from_settings(Settings.build([tmp_path]))
+
+    @register_tool(app, env, name="echo", description="Echo a word.", input_model=EchoIn,
+                   output_model=EchoOut, read_only=True)
+    async def echo(params: EchoIn, call: ToolCall) -> EchoOut:
+        if params.word == "missing":
+            raise NotFoundError("no such word", hint="try another")
+        if params.boom:
+            raise RuntimeError("kaboom")
+        words = [params.word] * 3
+        chosen = words[params.offset : params.offset + params.limit]
+        return EchoOut(words=chosen, page=PageInfo.of(len(words), params.offset, params.limit, len(chosen)))
+
+    return app
+
+
+async def test_schema_annotations_and_output(tmp_path: Path) -> None:
+    async with Client(make_app(tmp_path)) as client:
+        tools = (await client.list_tools()).tools
+        (tool,) = tools
+        assert set(tool.input_schema["properties"]) == {"word", "boom", "limit", "offset"}
+        assert tool.input_schema["required"] == ["word"]
+        assert tool.annotations.read_only_hint is True
+        assert tool.annotations.destructive_hint is False
+        assert tool.output_schema["title"] == "EchoOut"
+        result = await client.call_tool("echo", {"word": "hi", "limit": 2, "offset": 0})
+        assert not result.is_error
+        assert result.structured_content["words"] == ["hi", "hi"]
+        assert result.structured_content["page"]["next_offset"] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"word": "missing"}, "echo: no such word (try another)"),
+        ({"word": "x", "boom": True}, "echo: internal error (RuntimeError: kaboom); the server is still running"),
+        ({"word": "x", "limit": -1}, "limit"),
+        ({"word": "x", "limit": 10_000}, "limit"),
+        ({"word": "x", "colour": "red"}, "colour"),
+        ({}, "word"),
+    ],
+)
+async def test_errors_are_is_error_and_server_survives(tmp_path: Path, args: dict, expected: str) -> None:
+    async with Client(make_app(tmp_path)) as client:
+        result = await client.call_tool("echo", args)
+        assert result.is_error
+        text = result.content[0].text
+        assert expected in text
+        assert "Traceback" not in text
+        again = await client.call_tool("echo", {"word": "ok", "limit": 1})
+        assert again.structured_content["words"] == ["ok"]
