@@ -44,14 +44,18 @@ def common_parent() -> argparse.ArgumentParser:
         metavar="DIR",
         help="directory that file access is confined to (repeatable; default: the working directory)",
     )
-    parent.add_argument("--db", dest="db_path", metavar="PATH", help="index database (default: ROOT/.semgraph/index.db)")
+    parent.add_argument(
+        "--db", dest="db_path", metavar="PATH", help="index database (default: ROOT/.semgraph/index.db)"
+    )
     parent.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
     parent.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
     return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="semgraph", description="Semantic code graph and backend analyses (MCP server).")
+    parser = argparse.ArgumentParser(
+        prog="semgraph", description="Semantic code graph and backend analyses (MCP server)."
+    )
     parser.add_argument("--version", action="version", version=f"semgraph {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_parent()

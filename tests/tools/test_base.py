@@ -29,8 +29,9 @@ def make_app(tmp_path: Path) -> MCPServer:
     app = MCPServer("t")
     env = ToolEnv.from_settings(Settings.build([tmp_path]))
 
-    @register_tool(app, env, name="echo", description="Echo a word.", input_model=EchoIn,
-                   output_model=EchoOut, read_only=True)
+    @register_tool(
+        app, env, name="echo", description="Echo a word.", input_model=EchoIn, output_model=EchoOut, read_only=True
+    )
     async def echo(params: EchoIn, call: ToolCall) -> EchoOut:
         if params.word == "missing":
             raise NotFoundError("no such word", hint="try another")
