@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cli = Cli(settings=settings, guard=PathGuard(settings.roots), out=Console(), err=err)
         return int(args.run(args, cli) or 0)
     except SemgraphError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         err.print("interrupted")
