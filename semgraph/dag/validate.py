@@ -1,0 +1,295 @@
+"""Template validation: every problem found, not just the first.
+
+Duplicate names, unknown dependencies (with a "did you mean"), self
+dependencies, every cycle with its path, steps that can never run because an
+ancestor is broken, orphan steps, and retry settings that cannot work.
+
+Cycles: ``networkx.simple_cycles`` can produce exponentially many cycles on an
+adversarial graph, so one cycle is reported per strongly connected component
+(found by a linear DFS) plus at most ``max_extra_cycles`` more from small
+components, and ``cycles_truncated`` says when more exist.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Literal
+
+import networkx as nx
+from pydantic import BaseModel
+
+from semgraph.dag.template import TaskTemplate
+
+Severity = Literal["error", "warning"]
+
+ENUMERATE_SCC_MAX = 40
+"""Only components up to this size get their cycles enumerated beyond the first."""
+
+
+class Issue(BaseModel):
+    severity: Severity
+    code: str
+    message: str
+    steps: list[str]
+
+
+class Cycle(BaseModel):
+    path: list[str]  # closed: first == last
+    length: int  # number of steps in the cycle
+
+
+@dataclass
+class StepGraph:
+    """The dependency graph of a template: edge parent -> child, one node per unique step name."""
+
+    template: TaskTemplate
+    names: list[str]  # unique step names, template order
+    index: dict[str, int]
+    graph: nx.DiGraph
+    parents: dict[str, list[str]]  # known, non-self dependencies, in declared order
+    self_deps: set[str] = field(default_factory=set)
+    unknown_deps: dict[str, list[str]] = field(default_factory=dict)
+
+
+def build_graph(template: TaskTemplate) -> tuple[StepGraph, list[Issue]]:
+    """Build the graph and collect the structural issues found on the way (duplicates, unknown/self deps)."""
+    issues: list[Issue] = []
+    names: list[str] = []
+    index: dict[str, int] = {}
+    first_step = {}
+    for step in template.steps:
+        if step.name in index:
+            issues.append(
+                Issue(
+                    severity="error",
+                    code="duplicate_step",
+                    message=f"step {step.name!r} is defined more than once; the first definition is used",
+                    steps=[step.name],
+                )
+            )
+            continue
+        index[step.name] = len(names)
+        names.append(step.name)
+        first_step[step.name] = step
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    parents: dict[str, list[str]] = {}
+    self_deps: set[str] = set()
+    unknown: dict[str, list[str]] = {}
+    for name in names:
+        known: list[str] = []
+        for dep in first_step[name].dependencies:
+            if dep == name:
+                self_deps.add(name)
+                issues.append(
+                    Issue(
+                        severity="error",
+                        code="self_dependency",
+                        message=f"step {name!r} depends on itself, so it can never become ready",
+                        steps=[name],
+                    )
+                )
+            elif dep not in index:
+                unknown.setdefault(name, []).append(dep)
+                close = difflib.get_close_matches(dep, names, n=1, cutoff=0.75) if len(names) <= 5000 else []
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                issues.append(
+                    Issue(
+                        severity="error",
+                        code="unknown_dependency",
+                        message=f"step {name!r} depends on {dep!r}, which is not a step of this template{hint}",
+                        steps=[name, dep],
+                    )
+                )
+            else:
+                known.append(dep)
+        parents[name] = known
+        graph.add_edges_from((dep, name) for dep in known)
+    return StepGraph(template, names, index, graph, parents, self_deps, unknown), issues
+
+
+@dataclass
+class Validation:
+    issues: list[Issue]
+    cycles: list[Cycle]
+    cycles_truncated: bool
+    blocked: set[str]  # steps that can never run (broken themselves or below a broken step)
+
+    @property
+    def valid(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+
+def find_cycles(sg: StepGraph, max_extra_cycles: int = 20) -> tuple[list[Cycle], bool, list[set[str]]]:
+    """One cycle per non-trivial strongly connected component, plus up to ``max_extra_cycles`` more.
+
+    Returns the cycles (each rotated to start at its earliest step in template
+    order), whether more cycles exist than were listed, and the components.
+    """
+    order = sg.index
+    comps = [c for c in nx.strongly_connected_components(sg.graph) if len(c) > 1]
+    comps.sort(key=lambda c: min(order[n] for n in c))
+    cycles: list[Cycle] = []
+    seen: set[tuple[str, ...]] = set()
+    truncated = False
+    extra_budget = max_extra_cycles
+    for comp in comps:
+        sub = sg.graph.subgraph(comp)
+        start = min(comp, key=order.__getitem__)
+        edges = nx.find_cycle(sub, source=start)
+        first = _canonical([u for u, _v in edges], order)
+        seen.add(first)
+        cycles.append(Cycle(path=[*first, first[0]], length=len(first)))
+        if sub.number_of_edges() == len(comp):  # a simple ring has exactly one cycle
+            continue
+        if len(comp) > ENUMERATE_SCC_MAX or extra_budget <= 0:
+            truncated = True
+            continue
+        for raw in islice(nx.simple_cycles(sub), extra_budget + 1):
+            canon = _canonical(raw, order)
+            if canon in seen:
+                continue
+            if extra_budget <= 0:
+                truncated = True
+                break
+            seen.add(canon)
+            cycles.append(Cycle(path=[*canon, canon[0]], length=len(canon)))
+            extra_budget -= 1
+    return cycles, truncated, comps
+
+
+def _canonical(cycle: list[str], order: dict[str, int]) -> tuple[str, ...]:
+    """Rotate a cycle so that it starts at its step that comes first in the template."""
+    k = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+    return tuple(cycle[k:] + cycle[:k])
+
+
+def validate(sg: StepGraph, structural: list[Issue], max_extra_cycles: int = 20) -> Validation:
+    """Everything wrong with the template, in a stable order."""
+    issues = list(structural)
+    cycles, truncated, comps = find_cycles(sg, max_extra_cycles)
+    for cyc in cycles:
+        shown = cyc.path if cyc.length <= 12 else [*cyc.path[:6], "…", *cyc.path[-3:]]
+        issues.append(
+            Issue(
+                severity="error",
+                code="cycle",
+                message=f"dependency cycle of {cyc.length} steps: {' -> '.join(shown)}",
+                steps=cyc.path[:-1],
+            )
+        )
+    # steps broken in themselves, and the reason, for the unreachable report
+    cause: dict[str, str] = {}
+    for comp in comps:
+        for n in comp:
+            cause[n] = f"{n!r} is in a dependency cycle"
+    for n in sg.self_deps:
+        cause.setdefault(n, f"{n!r} depends on itself")
+    for n, deps in sg.unknown_deps.items():
+        cause.setdefault(n, f"{n!r} depends on the unknown step {deps[0]!r}")
+    blocked = set(cause)
+    queue = deque(sorted(blocked, key=sg.index.__getitem__))
+    below: dict[str, str] = {}
+    while queue:
+        node = queue.popleft()
+        for child in sg.graph.successors(node):
+            if child in blocked:
+                continue
+            blocked.add(child)
+            below[child] = cause.get(node) or below[node]
+            queue.append(child)
+    for n in sorted(below, key=sg.index.__getitem__):
+        issues.append(
+            Issue(
+                severity="error",
+                code="unreachable_step",
+                message=f"step {n!r} can never run: an ancestor is broken ({below[n]})",
+                steps=[n],
+            )
+        )
+    if len(sg.names) > 1:
+        for n in sg.names:
+            if sg.graph.in_degree(n) == 0 and sg.graph.out_degree(n) == 0 and n not in cause:
+                issues.append(
+                    Issue(
+                        severity="warning",
+                        code="orphan_step",
+                        message=f"step {n!r} has no dependencies and nothing depends on it",
+                        steps=[n],
+                    )
+                )
+    issues.extend(retry_issues(sg))
+    return Validation(issues=issues, cycles=cycles, cycles_truncated=truncated, blocked=blocked)
+
+
+def retry_issues(sg: StepGraph) -> list[Issue]:
+    """Retry and timeout settings that cannot work as written."""
+    out: list[Issue] = []
+    seen: set[str] = set()
+    for step in sg.template.steps:
+        if step.name in seen:
+            continue
+        seen.add(step.name)
+        r = step.retry
+        name = step.name
+        if r.retryable and r.retry_limit == 0:
+            out.append(
+                Issue(
+                    severity="error",
+                    code="retry_limit_zero",
+                    message=f"step {name!r} is retryable but its retry_limit is 0: it can never be retried "
+                    "(and older orchestrators, which check attempts < retry_limit, never run it at all)",
+                    steps=[name],
+                )
+            )
+        elif r.retryable and r.effective_max_attempts == 1:
+            out.append(
+                Issue(
+                    severity="warning",
+                    code="retryable_single_attempt",
+                    message=f"step {name!r} is retryable but max_attempts is 1, so it is never retried",
+                    steps=[name],
+                )
+            )
+        if (
+            r.backoff_base_ms is not None
+            and r.max_backoff_ms is not None
+            and r.backoff_base_ms > r.max_backoff_ms
+            and r.backoff != "none"
+        ):
+            out.append(
+                Issue(
+                    severity="warning",
+                    code="backoff_base_above_cap",
+                    message=f"step {name!r}: backoff_base_ms {r.backoff_base_ms} exceeds max_backoff_ms "
+                    f"{r.max_backoff_ms}, so every retry waits the cap",
+                    steps=[name],
+                )
+            )
+        if not r.retryable and (r.backoff is not None or r.backoff_base_ms is not None):
+            out.append(
+                Issue(
+                    severity="warning",
+                    code="backoff_without_retry",
+                    message=f"step {name!r} sets a backoff but is not retryable; the backoff is never used",
+                    steps=[name],
+                )
+            )
+        if (
+            step.timeout_seconds is not None
+            and step.expected_duration_seconds is not None
+            and step.expected_duration_seconds > step.timeout_seconds
+        ):
+            out.append(
+                Issue(
+                    severity="warning",
+                    code="timeout_below_expected_duration",
+                    message=f"step {name!r} is expected to take {step.expected_duration_seconds:g} s but times out "
+                    f"after {step.timeout_seconds:g} s",
+                    steps=[name],
+                )
+            )
+    return out
