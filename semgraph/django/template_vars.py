@@ -1,0 +1,566 @@
+"""Which attribute paths a Django template reads, per context variable.
+
+Expressions are compiled with Django's own ``FilterExpression`` / ``Variable``
+and ``{% if %}`` conditions with Django's ``smartif.IfParser``; no settings are
+configured and nothing is rendered. Loop and ``with`` aliases are resolved back
+to the context variable they stand for (``{% for lease in expiring_soon %}``
+makes ``lease.property.name`` a path of ``expiring_soon``), and ``include`` /
+``extends`` are followed through the template directories.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from django.template.base import FilterExpression, Parser, Variable
+from django.template.exceptions import TemplateSyntaxError
+from django.template.smartif import IfParser, Literal as IfLiteral
+from pydantic import BaseModel, Field
+
+from semgraph.django.template_parse import Node, TagNode, VarNode, parse_template
+from semgraph.errors import NotFoundError, SourceParseError
+
+BUILTIN_NAMES = frozenset({"True", "False", "None"})
+IGNORED_ROOTS = frozenset({"forloop"})
+MAX_INCLUDE_DEPTH = 20
+
+GENERIC_KNOWN_TAGS = frozenset(
+    {
+        "url", "firstof", "widthratio", "ifchanged", "static", "get_static_prefix", "get_media_prefix",
+        "querystring", "localtime", "timezone", "localize", "language", "autoescape", "spaceless", "cache",
+    }
+)  # fmt: skip
+"""Built-in tags whose arguments are plain expressions (plus an optional ``as name``)."""
+
+NO_EXPRESSION_TAGS = frozenset(
+    {"load", "csrf_token", "templatetag", "lorem", "debug", "now", "resetcycle", "filter", "get_current_language",
+     "get_available_languages", "get_current_language_bidi", "get_current_timezone", "trans", "translate"}
+)  # fmt: skip
+"""Built-in tags without context-variable arguments (``now`` and ``trans`` take literals; ``as name`` is bound)."""
+
+
+class AliasUse(BaseModel):
+    """One alias (loop variable, ``with`` name, include binding) and the paths read through it."""
+
+    name: str
+    kind: Literal["for", "with", "include"]
+    source: str = Field(description="What the alias stands for: context variable and path, e.g. `expiring_soon`.")
+    template: str
+    line: int
+    paths: list[str] = Field(description="Paths read through the alias, relative to the alias.")
+
+
+class TemplateVariables(BaseModel):
+    """Root context variable → sorted unique attribute paths, with aliases and warnings."""
+
+    variables: dict[str, list[str]]
+    aliases: list[AliasUse]
+    templates: list[str] = Field(description="Templates read: the template itself, parents, includes.")
+    warnings: list[str]
+
+
+class _AnyFilterParser(Parser):
+    """A Django ``Parser`` that accepts any filter name: we read filters, we never run them."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def find_filter(self, filter_name: str) -> Callable[..., object]:
+        def _filter(value: object, arg: object = None) -> object:
+            return value
+
+        return _filter
+
+
+_PARSER = _AnyFilterParser()
+
+
+class _CollectingIfParser(IfParser):
+    """Django's ``{% if %}`` expression parser, collecting each operand's FilterExpression."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.operands: list[FilterExpression] = []
+        super().__init__(tokens)
+
+    def create_var(self, value: str) -> IfLiteral:
+        expr = _PARSER.compile_filter(value)
+        self.operands.append(expr)
+        return IfLiteral(expr)
+
+
+@dataclass(slots=True)
+class _Binding:
+    """A name bound inside the template: resolves to ``root`` + ``path``; ``root`` None means local."""
+
+    root: str | None
+    path: tuple[str, ...]
+    alias: AliasUse | None
+    paths: set[str] | None
+
+
+@dataclass(slots=True)
+class _Scope:
+    names: dict[str, _Binding] = field(default_factory=dict)
+    isolated: bool = False  # an ``include … only``: names above are not visible
+
+
+TemplateLoader = Callable[[str], tuple[str, str]]
+"""``name → (source, display path)``; raises NotFoundError."""
+
+
+class DirLoader:
+    """Loads template names from directories, refusing names that escape them (``../``)."""
+
+    def __init__(self, dirs: Iterable[Path], contains: Callable[[Path], bool] | None = None) -> None:
+        self.dirs = [Path(d) for d in dirs]
+        self.contains = contains
+
+    def __call__(self, name: str) -> tuple[str, str]:
+        for base in self.dirs:
+            real = Path(os.path.realpath(base / name))
+            base_real = Path(os.path.realpath(base))
+            if not real.is_relative_to(base_real) or (self.contains is not None and not self.contains(real)):
+                continue
+            if real.is_file():
+                return real.read_text(encoding="utf-8", errors="replace"), str(real)
+        dirs = ", ".join(str(d) for d in self.dirs) or "(none given)"
+        raise NotFoundError(f"template {name!r} not found in template_dirs", hint=f"searched {dirs}")
+
+
+_TREE_CACHE: dict[tuple[str, int, str], list[Node]] = {}
+_TREE_CACHE_MAX = 256
+
+
+def _parse_cached(source: str, name: str) -> list[Node]:
+    key = (name, len(source), source)
+    tree = _TREE_CACHE.get(key)
+    if tree is None:
+        tree = parse_template(source, name)
+        if len(_TREE_CACHE) >= _TREE_CACHE_MAX:
+            _TREE_CACHE.pop(next(iter(_TREE_CACHE)))
+        _TREE_CACHE[key] = tree
+    return tree
+
+
+class _Extractor:
+    def __init__(self, loader: TemplateLoader | None) -> None:
+        self.loader = loader
+        self.variables: dict[str, set[str]] = {}
+        self.aliases: list[tuple[AliasUse, set[str]]] = []
+        self.templates: list[str] = []
+        self.warnings: list[str] = []
+        self.scopes: list[_Scope] = [_Scope()]
+        self.depth = 0
+
+    # ---- name resolution -------------------------------------------------
+    def _lookup(self, name: str) -> _Binding | None | Literal[False]:
+        """The binding of ``name``; None for a context variable; False when hidden by ``only``."""
+        for scope in reversed(self.scopes):
+            binding = scope.names.get(name)
+            if binding is not None:
+                return binding
+            if scope.isolated:
+                return False
+        return None
+
+    def resolve(self, lookups: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
+        """Record the use of a variable path and return its absolute (root, path), or None if local."""
+        name = lookups[0]
+        if name in IGNORED_ROOTS or name in BUILTIN_NAMES or (name == "block" and lookups[1:2] == ("super",)):
+            return None
+        binding = self._lookup(name)
+        if binding is False:
+            return None
+        rest = tuple(lookups[1:])
+        if binding is None:
+            self.variables.setdefault(name, set())
+            if rest:
+                self.variables[name].add(".".join(rest))
+            return name, rest
+        if binding.paths is not None and rest:
+            binding.paths.add(".".join(rest))
+        if binding.root is None:
+            return None
+        path = binding.path + rest
+        self.variables.setdefault(binding.root, set())
+        if path:
+            self.variables[binding.root].add(".".join(path))
+        return binding.root, path
+
+    def use_expr(self, expr: FilterExpression) -> tuple[str, tuple[str, ...]] | None:
+        """Record every variable a FilterExpression reads (its value and its filter arguments)."""
+        target = self.resolve(expr.var.lookups) if isinstance(expr.var, Variable) and expr.var.lookups else None
+        for _func, args in expr.filters:
+            for is_var, arg in args:
+                if is_var and isinstance(arg, Variable) and arg.lookups:
+                    self.resolve(arg.lookups)
+        return target
+
+    def compile(self, text: str, template: str, line: int, column: int) -> FilterExpression:
+        try:
+            return _PARSER.compile_filter(text)
+        except TemplateSyntaxError as exc:
+            raise SourceParseError(str(exc), file=template, line=line, column=column) from None
+
+    def bind(self, name: str, target: tuple[str, tuple[str, ...]] | None, kind: str, template: str, line: int) -> None:
+        if target is None:
+            self.scopes[-1].names[name] = _Binding(None, (), None, None)
+            return
+        root, path = target
+        alias = AliasUse(name=name, kind=kind, source=".".join((root, *path)), template=template, line=line, paths=[])
+        paths: set[str] = set()
+        self.aliases.append((alias, paths))
+        self.scopes[-1].names[name] = _Binding(root, path, alias, paths)
+
+    def bind_local(self, name: str) -> None:
+        self.scopes[-1].names[name] = _Binding(None, (), None, None)
+
+    # ---- templates -------------------------------------------------------
+    def load(self, name: str, template: str, line: int, what: str) -> tuple[list[Node], str] | None:
+        if self.loader is None:
+            self.warnings.append(f"{template}:{line}: {what} {name!r} not followed (no template_dirs given)")
+            return None
+        try:
+            source, display = self.loader(name)
+        except NotFoundError as exc:
+            self.warnings.append(f"{template}:{line}: {what} {name!r} not found ({exc.hint})")
+            return None
+        try:
+            tree = _parse_cached(source, display)
+        except SourceParseError as exc:
+            self.warnings.append(f"{what} {name!r} has a syntax error: {exc}")
+            return None
+        self.templates.append(display)
+        return tree, display
+
+    def run_template(self, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        first = next((n for n in nodes if not (isinstance(n, TagNode) and n.name == "load")), None)
+        if isinstance(first, TagNode) and first.name == "extends":
+            self.run_extends(first, nodes, template, overrides)
+            return
+        self.walk(nodes, template, overrides)
+
+    def run_extends(
+        self, tag: TagNode, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]
+    ) -> None:
+        if len(tag.bits) != 2:
+            raise SourceParseError(
+                "'extends' takes one argument", file=template, line=tag.line, column=tag.column
+            )
+        merged = dict(overrides)
+        for block in _blocks(nodes):
+            merged.setdefault(block.bits[1] if len(block.bits) > 1 else "", []).append((block, template))
+        expr = self.compile(tag.bits[1], template, tag.line, tag.column)
+        parent = None
+        if isinstance(expr.var, Variable):
+            self.use_expr(expr)
+            self.warnings.append(f"{template}:{tag.line}: extends a variable template name; parent not followed")
+        elif self.depth < MAX_INCLUDE_DEPTH:
+            self.depth += 1
+            parent = self.load(str(expr.var), template, tag.line, "parent template")
+            self.depth -= 1
+        if parent is None:
+            for chain in merged.values():
+                for block, where in chain:
+                    self.walk(block.branches[0].children, where, merged)
+            return
+        self.depth += 1
+        self.run_template(parent[0], parent[1], merged)
+        self.depth -= 1
+
+    # ---- nodes -----------------------------------------------------------
+    def walk(self, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        for node in nodes:
+            if isinstance(node, VarNode):
+                self.use_expr(self.compile(node.expr, template, node.line, node.column))
+            else:
+                self.tag(node, template, overrides)
+
+    def scoped(self, fn: Callable[[], None], isolated: bool = False) -> None:
+        self.scopes.append(_Scope(isolated=isolated))
+        try:
+            fn()
+        finally:
+            self.scopes.pop()
+
+    def tag(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        name, bits, line, col = node.name, node.bits, node.line, node.column
+        handler = getattr(self, f"tag_{name}", None)
+        if handler is not None:
+            handler(node, template, overrides)
+            return
+        if name in NO_EXPRESSION_TAGS:
+            if len(bits) >= 3 and bits[-2] == "as":
+                self.bind_local(bits[-1])
+        elif name in GENERIC_KNOWN_TAGS:
+            self.scan_args(bits[1:], template, line, col)
+        else:
+            self.warnings.append(
+                f"{template}:{line}: unknown tag {{% {name} %}}: its arguments were scanned as expressions"
+            )
+            self.scan_args(bits[1:], template, line, col, lenient=True)
+        for branch in node.branches:
+            self.scoped(lambda b=branch: self.walk(b.children, template, overrides))
+
+    def scan_args(self, args: list[str], template: str, line: int, col: int, lenient: bool = False) -> None:
+        """Scan tag arguments as expressions: ``a.b``, ``key=a.b``, ``… as name`` binds ``name`` locally."""
+        if len(args) >= 2 and args[-2] == "as":
+            as_name = args[-1]
+            args = args[:-2]
+        else:
+            as_name = None
+        for arg in args:
+            text = arg
+            if "=" in arg and arg[0] not in "\"'":
+                key, _, text = arg.partition("=")
+                if not key.isidentifier():
+                    text = arg
+            if not text:
+                continue
+            try:
+                expr = _PARSER.compile_filter(text)
+            except TemplateSyntaxError as exc:
+                if not lenient:
+                    raise SourceParseError(str(exc), file=template, line=line, column=col) from None
+                self.warnings.append(f"{template}:{line}: argument {arg!r} is not an expression ({exc})")
+                continue
+            self.use_expr(expr)
+        if as_name:
+            self.bind_local(as_name)
+
+    def tag_if(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        for branch in node.branches:
+            if branch.name in ("if", "elif"):
+                try:
+                    parser = _CollectingIfParser(branch.bits[1:])
+                    parser.parse()
+                except TemplateSyntaxError as exc:
+                    raise SourceParseError(str(exc), file=template, line=branch.line, column=branch.column) from None
+                for operand in parser.operands:
+                    self.use_expr(operand)
+            self.scoped(lambda b=branch: self.walk(b.children, template, overrides))
+
+    def tag_for(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        bits, line = node.bits, node.line
+        if len(bits) < 4:
+            raise SourceParseError(
+                f"'for' statements should have at least four words: {' '.join(bits)}",
+                file=template,
+                line=line,
+                column=node.column,
+            )
+        in_index = -3 if bits[-1] == "reversed" else -2
+        if bits[in_index] != "in":
+            raise SourceParseError(
+                f"'for' statements should use the format 'for x in y': {' '.join(bits)}",
+                file=template,
+                line=line,
+                column=node.column,
+            )
+        names = [n.strip() for n in " ".join(bits[1:in_index]).split(",")]
+        if not all(n and " " not in n for n in names):
+            raise SourceParseError(
+                f"'for' tag received an invalid argument: {' '.join(bits)}", file=template, line=line, column=node.column
+            )
+        sequence = self.use_expr(self.compile(bits[in_index + 1], template, line, node.column))
+
+        def body() -> None:
+            for loop_name in names:
+                self.bind(loop_name, sequence, "for", template, line)
+            self.walk(node.branches[0].children, template, overrides)
+
+        self.scoped(body)
+        for branch in node.branches[1:]:  # {% empty %}
+            self.scoped(lambda b=branch: self.walk(b.children, template, overrides))
+
+    def kwargs(self, bits: list[str], template: str, node: TagNode, legacy: bool) -> dict[str, FilterExpression]:
+        """``a=b.c`` pairs (and the old ``b.c as a``) compiled with Django's FilterExpression."""
+        result: dict[str, FilterExpression] = {}
+        index = 0
+        while index < len(bits):
+            bit = bits[index]
+            key, sep, value = bit.partition("=")
+            if sep and key.isidentifier():
+                result[key] = self.compile(value, template, node.line, node.column)
+                index += 1
+            elif legacy and index + 2 < len(bits) + 0 and bits[index + 1] == "as":
+                result[bits[index + 2]] = self.compile(bit, template, node.line, node.column)
+                index += 3
+            else:
+                break
+        if index != len(bits):
+            raise SourceParseError(
+                f"{node.name!r} received an invalid argument: {bits[index]}",
+                file=template,
+                line=node.line,
+                column=node.column,
+            )
+        return result
+
+    def tag_with(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        pairs = self.kwargs(node.bits[1:], template, node, legacy=True)
+        if not pairs:
+            raise SourceParseError(
+                "'with' expected at least one variable assignment", file=template, line=node.line, column=node.column
+            )
+        targets = {key: self.use_expr(expr) for key, expr in pairs.items()}
+
+        def body() -> None:
+            for key, target in targets.items():
+                self.bind(key, target, "with", template, node.line)
+            self.walk(node.branches[0].children, template, overrides)
+
+        self.scoped(body)
+
+    def tag_blocktranslate(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        bits = node.bits[1:]
+        targets: dict[str, tuple[str, tuple[str, ...]] | None] = {}
+        index = 0
+        while index < len(bits):
+            word = bits[index]
+            if word in ("with", "count"):
+                index += 1
+                while index < len(bits) and "=" in bits[index]:
+                    key, _, value = bits[index].partition("=")
+                    targets[key] = self.use_expr(self.compile(value, template, node.line, node.column))
+                    index += 1
+            elif word in ("context", "asvar"):
+                index += 2
+            else:
+                index += 1
+
+        def body() -> None:
+            for key, target in targets.items():
+                self.bind(key, target, "with", template, node.line)
+            for branch in node.branches:
+                self.walk(branch.children, template, overrides)
+
+        self.scoped(body)
+        if "asvar" in bits:
+            self.bind_local(bits[bits.index("asvar") + 1])
+
+    tag_blocktrans = tag_blocktranslate
+
+    def tag_cycle(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        args = [b for b in node.bits[1:] if b != "silent"]
+        self.scan_args(args, template, node.line, node.column)
+
+    def tag_regroup(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        bits = node.bits
+        if len(bits) != 6 or bits[2] != "by" or bits[4] != "as":
+            raise SourceParseError(
+                "'regroup' tag takes the form: {% regroup list by attr as name %}",
+                file=template,
+                line=node.line,
+                column=node.column,
+            )
+        target = self.use_expr(self.compile(bits[1], template, node.line, node.column))
+        if target is not None:
+            root, path = target
+            self.resolve((root, *path, *bits[3].split(".")))
+        self.bind_local(bits[5])
+
+    def tag_include(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        bits = node.bits
+        if len(bits) < 2:
+            raise SourceParseError(
+                "'include' tag takes at least one argument", file=template, line=node.line, column=node.column
+            )
+        rest = bits[2:]
+        only = "only" in rest
+        rest = [b for b in rest if b != "only"]
+        pairs: dict[str, FilterExpression] = {}
+        if rest:
+            if rest[0] != "with":
+                raise SourceParseError(
+                    f"unknown argument for 'include' tag: {rest[0]!r}", file=template, line=node.line, column=node.column
+                )
+            pairs = self.kwargs(rest[1:], template, node, legacy=False)
+        targets = {key: self.use_expr(expr) for key, expr in pairs.items()}
+        name_expr = self.compile(bits[1], template, node.line, node.column)
+        if isinstance(name_expr.var, Variable):
+            self.use_expr(name_expr)
+            self.warnings.append(f"{template}:{node.line}: include of a variable template name; not followed")
+            return
+        if self.depth >= MAX_INCLUDE_DEPTH:
+            self.warnings.append(f"{template}:{node.line}: include depth above {MAX_INCLUDE_DEPTH}; not followed")
+            return
+        loaded = self.load(str(name_expr.var), template, node.line, "included template")
+        if loaded is None:
+            return
+        tree, display = loaded
+
+        def body() -> None:
+            for key, target in targets.items():
+                self.bind(key, target, "include", template, node.line)
+            self.depth += 1
+            try:
+                self.run_template(tree, display, {})
+            finally:
+                self.depth -= 1
+
+        self.scoped(body, isolated=only)
+
+    def tag_block(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        name = node.bits[1] if len(node.bits) > 1 else ""
+        chain = overrides.get(name)
+        if not chain:
+            self.scoped(lambda: self.walk(node.branches[0].children, template, overrides))
+            return
+        # the most derived definition renders; each {{ block.super }} pulls in the next one up
+        for block, where in chain:
+            self.scoped(lambda b=block, w=where: self.walk(b.branches[0].children, w, overrides))
+            if not _uses_block_super(block.branches[0].children):
+                return
+        self.scoped(lambda: self.walk(node.branches[0].children, template, overrides))
+
+    def tag_extends(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
+        raise SourceParseError(
+            "'extends' must be the first tag in the template", file=template, line=node.line, column=node.column
+        )
+
+    def result(self) -> TemplateVariables:
+        aliases = []
+        for alias, paths in self.aliases:
+            alias.paths = sorted(paths)
+            aliases.append(alias)
+        return TemplateVariables(
+            variables={root: sorted(paths) for root, paths in sorted(self.variables.items())},
+            aliases=aliases,
+            templates=self.templates,
+            warnings=self.warnings,
+        )
+
+
+def _blocks(nodes: list[Node]) -> Iterable[TagNode]:
+    for node in nodes:
+        if isinstance(node, TagNode):
+            if node.name == "block":
+                yield node
+            for branch in node.branches:
+                yield from _blocks(branch.children)
+
+
+def _uses_block_super(nodes: list[Node]) -> bool:
+    for node in nodes:
+        if isinstance(node, VarNode) and node.expr.split("|", 1)[0].strip() == "block.super":
+            return True
+        if isinstance(node, TagNode) and node.name != "block":
+            if any(_uses_block_super(b.children) for b in node.branches):
+                return True
+    return False
+
+
+def extract_template_variables(
+    source: str, *, name: str = "<template>", loader: TemplateLoader | None = None
+) -> TemplateVariables:
+    """Extract root variable → paths from template ``source``; ``loader`` resolves include/extends names."""
+    extractor = _Extractor(loader)
+    extractor.templates.append(name)
+    tree = _parse_cached(source, name)
+    extractor.run_template(tree, name, {})
+    return extractor.result()
