@@ -1,0 +1,148 @@
+"""The one interface every database dialect implements.
+
+Why: seeding, metadata and the workload runner are written once against
+``Dialect`` and ``Connection``; a new database (SQL Server, …) is one new module
+in this package registered in ``DIALECTS``.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from semgraph.errors import InvalidInputError
+from semgraph.workload.dsn import DSN
+
+
+class ErrorClass(StrEnum):
+    """What kind of failure a database error is; results group errors by it."""
+
+    SYNTAX = "syntax"
+    SCHEMA = "undefined_object"
+    CONSTRAINT = "constraint"
+    DEADLOCK = "deadlock_or_serialization"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    OTHER = "other"
+
+
+_NAMED_PARAM = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|::|(?<![:\w]):([A-Za-z_]\w*)|%)""")
+
+
+class Connection(ABC):
+    """One open connection; every statement runs under the statement timeout."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; return the affected row count (-1 when unknown)."""
+
+    @abstractmethod
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a query and return all rows as tuples."""
+
+    @abstractmethod
+    async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
+        """Run an INSERT and return the generated value of column ``key``."""
+
+    @abstractmethod
+    async def begin(self) -> None: ...
+
+    @abstractmethod
+    async def commit(self) -> None: ...
+
+    @abstractmethod
+    async def rollback(self) -> None: ...
+
+    @abstractmethod
+    async def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Load ``rows`` in ONE transaction (all or nothing) with the dialect's fast path."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    async def interrupt(self) -> None:
+        """Abort the running statement if the driver can (used on cancellation)."""
+
+
+class Dialect(ABC):
+    """Identifier quoting, parameter style, connections, metadata SQL and error classes."""
+
+    name: ClassVar[str]
+    quote_char: ClassVar[str] = '"'
+    supports_returning: ClassVar[bool] = True
+    metadata_source: ClassVar[str] = "information_schema"
+    """``information_schema`` (SQL in the attributes below) or ``sqlite`` (sqlite_master + PRAGMA)."""
+
+    schema_expr: ClassVar[str] = "current_schema()"
+    tables_sql: ClassVar[str] = ""
+    columns_sql: ClassVar[str] = ""
+    constraints_sql: ClassVar[str] = ""
+    fk_targets_sql: ClassVar[str] = ""
+
+    def quote(self, ident: str) -> str:
+        """Quote an identifier; a name that cannot be quoted safely is refused."""
+        if not isinstance(ident, str) or not ident or "\x00" in ident or len(ident) > 128:
+            raise InvalidInputError(f"invalid identifier {ident!r}", hint="use the real table/column name")
+        q = self.quote_char
+        return q + ident.replace(q, q + q) + q
+
+    @abstractmethod
+    def placeholder(self, index: int) -> str:
+        """Placeholder for the ``index``-th (1-based) parameter."""
+
+    def placeholders(self, count: int, start: int = 1) -> str:
+        return ", ".join(self.placeholder(i) for i in range(start, start + count))
+
+    def convert_named(self, sql: str) -> tuple[str, list[str]]:
+        """Turn ``:name`` parameters into this dialect's placeholders; return the SQL and names in order.
+
+        Quoted strings and identifiers are left alone; ``::`` casts survive.
+        """
+        names: list[str] = []
+
+        def sub(m: re.Match[str]) -> str:
+            token = m.group(0)
+            if m.group(2):
+                names.append(m.group(2))
+                return self.placeholder(len(names))
+            if token == "%":
+                return self.literal_percent
+            return token
+
+        return _NAMED_PARAM.sub(sub, sql), names
+
+    literal_percent: ClassVar[str] = "%"
+
+    @abstractmethod
+    async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection: ...
+
+    @abstractmethod
+    def classify(self, exc: BaseException) -> ErrorClass:
+        """Map a driver exception to an ``ErrorClass``."""
+
+    @abstractmethod
+    def is_driver_error(self, exc: BaseException) -> bool:
+        """True for errors raised by the database or its driver (counted, not crashed on)."""
+
+    async def truncate(self, conn: Connection, tables: Sequence[str]) -> None:
+        """Empty ``tables`` (given children first) in one transaction."""
+        await conn.begin()
+        try:
+            for table in tables:
+                await conn.execute(f"DELETE FROM {self.quote(table)}")
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+
+    async def after_explicit_keys(self, conn: Connection, table: str, column: str) -> None:
+        """Called after rows were loaded with explicit key values (e.g. advance a sequence)."""
+
+    def random_sample_sql(self, table: str, column: str, limit: int) -> str:
+        """Key values to sample from, in a stable order (deterministic with the seed)."""
+        return f"SELECT {self.quote(column)} FROM {self.quote(table)} ORDER BY 1 LIMIT {int(limit)}"

@@ -1,0 +1,155 @@
+"""PostgreSQL through asyncpg: COPY for bulk loads, server-side statement timeout."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from semgraph.errors import DatabaseError
+from semgraph.workload.dialects.base import Connection, Dialect, ErrorClass
+from semgraph.workload.dsn import DSN
+
+
+class PostgresConnection(Connection):
+    def __init__(self, dialect: PostgresDialect, conn: asyncpg.Connection) -> None:
+        self.dialect = dialect
+        self._conn = conn
+        self._tx: Any = None
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        status = await self._conn.execute(sql, *params)
+        tail = status.rsplit(" ", 1)[-1] if status else ""
+        return int(tail) if tail.isdigit() else -1
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in await self._conn.fetch(sql, *params)]
+
+    async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
+        return await self._conn.fetchval(f"{sql} RETURNING {self.dialect.quote(key)}", *params)
+
+    async def begin(self) -> None:
+        self._tx = self._conn.transaction()
+        await self._tx.start()
+
+    async def commit(self) -> None:
+        tx, self._tx = self._tx, None
+        if tx is not None:
+            await tx.commit()
+
+    async def rollback(self) -> None:
+        tx, self._tx = self._tx, None
+        if tx is not None and not self._conn.is_closed():
+            await tx.rollback()
+
+    async def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        # COPY is one statement: atomic, so a failed batch leaves nothing behind
+        await self._conn.copy_records_to_table(table, records=rows, columns=list(columns), timeout=300)
+
+    async def interrupt(self) -> None:
+        self._conn.terminate()
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self._conn.close(), 2)
+        except Exception:
+            self._conn.terminate()
+
+
+class PostgresDialect(Dialect):
+    name = "postgres"
+    quote_char = '"'
+    tables_sql = (
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+    )
+    columns_sql = (
+        "SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length, "
+        "numeric_precision, numeric_scale, (is_identity = 'YES' OR column_default LIKE 'nextval(%%') AS auto, "
+        "udt_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "ORDER BY table_name, ordinal_position"
+    ).replace("%%", "%")
+    constraints_sql = (
+        "SELECT tc.table_name, tc.constraint_name, tc.constraint_type, kcu.column_name, kcu.ordinal_position "
+        "FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage kcu "
+        "ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name "
+        "AND kcu.table_name = tc.table_name "
+        "WHERE tc.table_schema = current_schema() AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY') "
+        "ORDER BY tc.table_name, tc.constraint_name, kcu.ordinal_position"
+    )
+    fk_targets_sql = (
+        "SELECT kcu.table_name, kcu.constraint_name, kcu.column_name, ref.table_name, ref.column_name "
+        "FROM information_schema.referential_constraints rc "
+        "JOIN information_schema.key_column_usage kcu ON kcu.constraint_schema = rc.constraint_schema "
+        "AND kcu.constraint_name = rc.constraint_name "
+        "JOIN information_schema.key_column_usage ref ON ref.constraint_schema = rc.unique_constraint_schema "
+        "AND ref.constraint_name = rc.unique_constraint_name "
+        "AND ref.ordinal_position = kcu.position_in_unique_constraint "
+        "WHERE rc.constraint_schema = current_schema() ORDER BY kcu.table_name, kcu.constraint_name, kcu.ordinal_position"
+    )
+
+    def placeholder(self, index: int) -> str:
+        return f"${index}"
+
+    async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection:
+        ms = str(int(statement_timeout_s * 1000))
+        settings = {"statement_timeout": ms, "lock_timeout": ms, "idle_in_transaction_session_timeout": "60000"}
+        if dsn.options.get("search_path"):
+            settings["search_path"] = dsn.options["search_path"]
+        try:
+            conn = await asyncpg.connect(
+                host=dsn.host,
+                port=dsn.port,
+                user=dsn.user,
+                password=dsn.password,
+                database=dsn.database,
+                server_settings=settings,
+                timeout=10,
+                statement_cache_size=256,
+            )
+        except Exception as exc:
+            raise DatabaseError(
+                f"cannot connect to {dsn.redacted}: {dsn.scrub(str(exc))}",
+                hint="check host, port, user, password and database name",
+            ) from None
+        return PostgresConnection(self, conn)
+
+    def is_driver_error(self, exc: BaseException) -> bool:
+        return isinstance(
+            exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError | asyncio.TimeoutError | ValueError
+        ) or type(exc).__module__.startswith("asyncpg")
+
+    def classify(self, exc: BaseException) -> ErrorClass:
+        state = getattr(exc, "sqlstate", None) or ""
+        if state in {"57014", "55P03"}:  # query_canceled (statement_timeout), lock_not_available
+            return ErrorClass.TIMEOUT
+        if state in {"40001", "40P01"}:
+            return ErrorClass.DEADLOCK
+        if state.startswith("23"):
+            return ErrorClass.CONSTRAINT
+        if state == "42601":
+            return ErrorClass.SYNTAX
+        if state in {"42P01", "42703", "42883", "3F000"}:
+            return ErrorClass.SCHEMA
+        if state.startswith("08") or isinstance(exc, OSError | asyncpg.InterfaceError | ConnectionError):
+            return ErrorClass.CONNECTION
+        if isinstance(exc, asyncio.TimeoutError):
+            return ErrorClass.TIMEOUT
+        if state.startswith("42"):
+            return ErrorClass.SYNTAX
+        return ErrorClass.OTHER
+
+    async def truncate(self, conn: Connection, tables: Sequence[str]) -> None:
+        if tables:
+            await conn.execute(f"TRUNCATE {', '.join(self.quote(t) for t in tables)}")
+
+    async def after_explicit_keys(self, conn: Connection, table: str, column: str) -> None:
+        # explicit ids leave a serial/identity sequence behind: move it past the max
+        qt, qc = self.quote(table), self.quote(column)
+        await conn.execute(
+            f"SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT max({qc}) FROM {qt}), 0) + 1, false) "
+            "WHERE pg_get_serial_sequence($1, $2) IS NOT NULL",
+            (qt, column),
+        )

@@ -1,0 +1,140 @@
+"""SQLite through aiosqlite: the embedded default (a file under the root).
+
+Statement timeout: a progress handler aborts a statement past its deadline, and
+``busy_timeout`` bounds waiting for another connection's lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import sqlite3
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+
+from semgraph.workload.dialects.base import Connection, Dialect, ErrorClass
+from semgraph.workload.dsn import DSN
+
+
+def _adapt(value: Any) -> Any:
+    """SQLite stores these as text; convert explicitly (the stdlib adapters are deprecated)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _params(params: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(_adapt(v) for v in params)
+
+
+class SQLiteConnection(Connection):
+    def __init__(self, dialect: SQLiteDialect, conn: aiosqlite.Connection, timeout_s: float) -> None:
+        self.dialect = dialect
+        self._conn = conn
+        self._timeout = timeout_s
+        self._deadline = float("inf")
+
+    def _arm(self) -> None:
+        self._deadline = time.monotonic() + self._timeout
+
+    def _expired(self) -> int:
+        return 1 if time.monotonic() > self._deadline else 0
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._arm()
+        cur = await self._conn.execute(sql, _params(params))
+        count = cur.rowcount
+        await cur.close()
+        return count
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._arm()
+        rows = await self._conn.execute_fetchall(sql, _params(params))
+        return [tuple(r) for r in rows]
+
+    async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
+        rows = await self.fetch(f"{sql} RETURNING {self.dialect.quote(key)}", params)
+        return rows[0][0]
+
+    async def begin(self) -> None:
+        # IMMEDIATE: take the write lock up front so two writers never deadlock on upgrade
+        await self.execute("BEGIN IMMEDIATE")
+
+    async def commit(self) -> None:
+        await self._conn.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        if self._conn.in_transaction:
+            await self._conn.execute("ROLLBACK")
+
+    async def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        q = self.dialect.quote
+        sql = f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES ({self.dialect.placeholders(len(columns))})"
+        await self.begin()
+        try:
+            self._deadline = time.monotonic() + max(self._timeout, 300.0)
+            await self._conn.executemany(sql, [_params(r) for r in rows])
+            await self.commit()
+        except BaseException:
+            await self.rollback()
+            raise
+
+    async def interrupt(self) -> None:
+        await self._conn.interrupt()
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+    quote_char = '"'
+    metadata_source = "sqlite"
+
+    def placeholder(self, index: int) -> str:
+        return "?"
+
+    async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection:
+        assert dsn.path is not None
+        try:
+            conn = await aiosqlite.connect(str(dsn.path), isolation_level=None, timeout=statement_timeout_s)
+        except sqlite3.Error as exc:
+            from semgraph.errors import DatabaseError
+
+            raise DatabaseError(f"cannot open SQLite database {dsn.redacted}: {exc}") from None
+        wrapped = SQLiteConnection(self, conn, statement_timeout_s)
+        await conn.execute(f"PRAGMA busy_timeout = {int(statement_timeout_s * 1000)}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.set_progress_handler(wrapped._expired, 2000)
+        return wrapped
+
+    def is_driver_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.Error | ValueError | OverflowError)
+
+    def classify(self, exc: BaseException) -> ErrorClass:
+        text = str(exc).lower()
+        if isinstance(exc, sqlite3.IntegrityError):
+            return ErrorClass.CONSTRAINT
+        if "interrupted" in text or "database is locked" in text or "busy" in text:
+            return ErrorClass.TIMEOUT
+        if "syntax error" in text or "incomplete input" in text or "unrecognized token" in text:
+            return ErrorClass.SYNTAX
+        if "no such table" in text or "no such column" in text or "has no column" in text:
+            return ErrorClass.SCHEMA
+        if "unable to open" in text or "closed" in text or "disk i/o" in text:
+            return ErrorClass.CONNECTION
+        if "deadlock" in text:
+            return ErrorClass.DEADLOCK
+        return ErrorClass.OTHER

@@ -1,0 +1,393 @@
+"""Deterministic column value generators.
+
+Why seeded per column: ``random.Random(seed ^ stable_hash(table.column))`` gives
+each column its own stream, so the same seed yields byte-identical data no
+matter the batch size, the column order or the Python process (no salted
+``hash()``). Values depend only on the seed and the absolute row index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import itertools
+import random
+import string
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from semgraph.errors import InvalidInputError
+from semgraph.workload import vocab
+from semgraph.workload.metadata import Column, Table
+
+GeneratorKind = Literal[
+    "sequential", "int", "decimal", "float", "boolean", "timestamp", "date", "email", "phone", "name",
+    "first_name", "last_name", "address", "city", "template", "enum", "weighted", "fk", "uuid", "text",
+    "constant", "null",
+]  # fmt: skip
+
+DEFAULT_ANCHOR = dt.datetime(2025, 1, 1, 12, 0, 0)
+"""'now' for generated timestamps: fixed, so the same seed gives the same data on any day."""
+
+
+class GeneratorSpec(BaseModel):
+    """How one column's values are produced (config files use these field names)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: GeneratorKind
+    start: int = 1
+    step: int = 1
+    min: float | None = None
+    max: float | None = None
+    scale: int = 2
+    true_ratio: float = Field(0.5, ge=0.0, le=1.0)
+    mode: Literal["now", "range", "relative"] = "relative"
+    start_time: dt.datetime | None = None
+    end_time: dt.datetime | None = None
+    days: float = 365.0
+    values: list[Any] | None = None
+    weights: list[float] | None = None
+    template: str | None = None
+    min_length: int = 8
+    max_length: int = 40
+    table: str | None = None
+    column: str | None = None
+    distribution: Literal["uniform", "zipf"] = "uniform"
+    skew: float = 1.1
+    domain: str | None = None
+    value: Any = None
+    null_ratio: float = Field(0.0, ge=0.0, le=1.0)
+    unique: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> GeneratorSpec:
+        if self.kind in {"enum", "weighted"} and not self.values:
+            raise ValueError(f"generator {self.kind!r} needs 'values'")
+        if self.kind == "weighted" and (not self.weights or len(self.weights) != len(self.values or [])):
+            raise ValueError("generator 'weighted' needs 'weights', one per value")
+        if self.weights and any(w < 0 for w in self.weights):
+            raise ValueError("weights must be >= 0")
+        if self.kind == "template" and not self.template:
+            raise ValueError("generator 'template' needs 'template', e.g. 'SKU-{seq:06d}'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must be <= max")
+        if self.min_length > self.max_length or self.min_length < 0:
+            raise ValueError("min_length must be between 0 and max_length")
+        if self.skew <= 0:
+            raise ValueError("skew must be > 0")
+        return self
+
+
+def stable_hash(text: str) -> int:
+    """A process-independent 64-bit hash (Python's ``hash()`` is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def column_rng(seed: int, table: str, column: str, salt: str = "") -> random.Random:
+    return random.Random(seed ^ stable_hash(f"{table}.{column}{salt}"))
+
+
+class Generator:
+    """Produces a column's values for consecutive absolute row indexes."""
+
+    def __init__(self, fn: Callable[[int], Any], *, null_ratio: float = 0.0, null_rng: random.Random | None = None):
+        self._fn = fn
+        self._null_ratio = null_ratio
+        self._null_rng = null_rng
+
+    def batch(self, start: int, count: int) -> list[Any]:
+        fn = self._fn
+        values = [fn(i) for i in range(start, start + count)]
+        if self._null_ratio > 0 and self._null_rng is not None:
+            r, ratio = self._null_rng.random, self._null_ratio
+            values = [None if r() < ratio else v for v in values]
+        return values
+
+    def one(self, index: int) -> Any:
+        return self.batch(index, 1)[0]
+
+
+class Context:
+    """Where a generator is built: seed, time anchor, and parent keys for foreign keys."""
+
+    def __init__(self, seed: int, anchor: dt.datetime = DEFAULT_ANCHOR, parent_keys: dict[tuple[str, str], Sequence[Any]] | None = None):  # fmt: skip
+        self.seed = seed
+        self.anchor = anchor
+        self.parent_keys = parent_keys or {}
+
+
+def build(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, *, salt: str = "") -> Generator:
+    """A generator for ``column`` following ``spec``; raises InvalidInputError on a bad combination."""
+    rng = column_rng(ctx.seed, table.name, column.name, salt)
+    fn = _value_fn(spec, table, column, ctx, rng)
+    if spec.unique:
+        fn = _uniquify(fn, column)
+    fn = _fit(fn, column)
+    null_ratio = spec.null_ratio if column.nullable else 0.0
+    return Generator(fn, null_ratio=null_ratio, null_rng=column_rng(ctx.seed, table.name, column.name, salt + "#null"))
+
+
+def _fit(fn: Callable[[int], Any], column: Column) -> Callable[[int], Any]:
+    """Cut text to the column's length so a generated value never fails a VARCHAR(n)."""
+    limit = column.max_length
+    if column.category != "text" or not limit:
+        return fn
+    return lambda i: v[:limit] if isinstance(v := fn(i), str) else v
+
+
+def _uniquify(fn: Callable[[int], Any], column: Column) -> Callable[[int], Any]:
+    seen: set[Any] = set()
+
+    def unique(i: int) -> Any:
+        value = fn(i)
+        tries = 0
+        while value in seen:
+            tries += 1
+            if isinstance(value, str):
+                value = f"{value}-{i}" if tries == 1 else f"{value}{tries}"
+            elif isinstance(value, int) and tries < 50:
+                value = fn(i)
+            else:
+                raise InvalidInputError(
+                    f"cannot generate unique values for column {column.name!r}",
+                    hint="widen the min/max range or use a sequential/uuid generator",
+                )
+        seen.add(value)
+        return value
+
+    return unique
+
+
+def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, rng: random.Random) -> Callable[[int], Any]:  # fmt: skip
+    kind = spec.kind
+    r = rng.random
+    if kind == "sequential":
+        start, step = spec.start, spec.step
+        return lambda i: start + i * step
+    if kind == "int":
+        lo, hi = int(spec.min if spec.min is not None else 0), int(spec.max if spec.max is not None else 1_000_000)
+        return lambda i: rng.randint(lo, hi)
+    if kind == "decimal":
+        lo = spec.min if spec.min is not None else 0.0
+        hi = spec.max if spec.max is not None else 1000.0
+        scale = spec.scale if column.scale is None else min(spec.scale, column.scale)
+        q = decimal.Decimal(1).scaleb(-scale)
+        return lambda i: decimal.Decimal(round(lo + (hi - lo) * r(), scale)).quantize(q)
+    if kind == "float":
+        lo = spec.min if spec.min is not None else 0.0
+        hi = spec.max if spec.max is not None else 1000.0
+        return lambda i: round(lo + (hi - lo) * r(), 6)
+    if kind == "boolean":
+        ratio = spec.true_ratio
+        return lambda i: r() < ratio
+    if kind in {"timestamp", "date"}:
+        return _time_fn(spec, column, ctx, rng, as_date=kind == "date" or column.category == "date")
+    if kind == "email":
+        domain = spec.domain
+        first, last = vocab.FIRST_NAMES, vocab.LAST_NAMES
+        domains = vocab.DOMAINS
+        return lambda i: f"{rng.choice(first).lower()}.{rng.choice(last).lower()}{i}@{domain or rng.choice(domains)}"
+    if kind == "phone":
+        return lambda i: f"+1-{rng.randint(200, 989)}-{rng.randint(200, 999)}-{rng.randint(0, 9999):04d}"
+    if kind == "name":
+        return lambda i: f"{rng.choice(vocab.FIRST_NAMES)} {rng.choice(vocab.LAST_NAMES)}"
+    if kind == "first_name":
+        return lambda i: rng.choice(vocab.FIRST_NAMES)
+    if kind == "last_name":
+        return lambda i: rng.choice(vocab.LAST_NAMES)
+    if kind == "city":
+        return lambda i: rng.choice(vocab.CITIES)
+    if kind == "address":
+        return lambda i: (
+            f"{rng.randint(1, 9999)} {rng.choice(vocab.STREETS)} {rng.choice(vocab.STREET_KINDS)}, "
+            f"{rng.choice(vocab.CITIES)}"
+        )
+    if kind == "template":
+        return _template_fn(spec.template or "", spec, rng)
+    if kind == "enum":
+        values = list(spec.values or [])
+        return lambda i: rng.choice(values)
+    if kind == "weighted":
+        values = list(spec.values or [])
+        cum = list(itertools.accumulate(spec.weights or []))
+        if not cum or cum[-1] <= 0:
+            raise InvalidInputError(f"weights of {table.name}.{column.name} sum to zero")
+        return lambda i: rng.choices(values, cum_weights=cum)[0]
+    if kind == "fk":
+        return _fk_fn(spec, table, column, ctx, rng)
+    if kind == "uuid":
+        as_text = column.category != "uuid"
+        return lambda i: (str if as_text else _identity)(uuid.UUID(int=rng.getrandbits(128), version=4))
+    if kind == "text":
+        lo, hi = spec.min_length, spec.max_length
+        if column.max_length:
+            hi = min(hi, column.max_length)
+            lo = min(lo, hi)
+        words = vocab.WORDS
+        return lambda i: _text(rng, words, rng.randint(lo, hi))
+    if kind == "constant":
+        value = spec.value
+        return lambda i: value
+    if kind == "null":
+        return lambda i: None
+    raise InvalidInputError(f"unknown generator {kind!r}")  # pragma: no cover - Literal guards it
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def _text(rng: random.Random, words: Sequence[str], length: int) -> str:
+    out: list[str] = []
+    size = 0
+    while size < length:
+        w = rng.choice(words)
+        out.append(w)
+        size += len(w) + 1
+    return " ".join(out)[:length].rstrip() or "x"
+
+
+def _time_fn(spec: GeneratorSpec, column: Column, ctx: Context, rng: random.Random, *, as_date: bool) -> Callable[[int], Any]:  # fmt: skip
+    anchor = ctx.anchor
+    if spec.mode == "now":
+        lo, hi = anchor, anchor
+    elif spec.mode == "range":
+        if spec.start_time is None or spec.end_time is None:
+            raise InvalidInputError(f"timestamp range for {column.name!r} needs start_time and end_time")
+        lo, hi = spec.start_time.replace(tzinfo=None), spec.end_time.replace(tzinfo=None)
+    else:
+        lo, hi = anchor - dt.timedelta(days=spec.days), anchor
+    span = int((hi - lo).total_seconds())
+    aware = "with time zone" in column.data_type.lower() or column.data_type.lower() == "timestamptz"
+    tz = dt.UTC if aware else None
+
+    def value(i: int) -> Any:
+        moment = lo + dt.timedelta(seconds=rng.randint(0, span) if span > 0 else 0)
+        if as_date:
+            return moment.date()
+        return moment.replace(tzinfo=tz) if tz else moment
+
+    return value
+
+
+_FORMATTER = string.Formatter()
+
+
+def _template_fn(template: str, spec: GeneratorSpec, rng: random.Random) -> Callable[[int], Any]:
+    """``{i}`` row index, ``{seq}`` start+index, ``{first}``, ``{last}``, ``{word}``, ``{city}``, ``{int}``, ``{hex}``."""
+    fields = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
+    known = {"i", "seq", "first", "last", "word", "city", "int", "hex"}
+    unknown = fields - known
+    if unknown:
+        raise InvalidInputError(
+            f"unknown template field(s) {sorted(unknown)} in {template!r}", hint=f"use {sorted(known)}"
+        )
+    start = spec.start
+    makers: dict[str, Callable[[int], Any]] = {
+        "i": lambda i: i,
+        "seq": lambda i: start + i,
+        "first": lambda i: rng.choice(vocab.FIRST_NAMES),
+        "last": lambda i: rng.choice(vocab.LAST_NAMES),
+        "word": lambda i: rng.choice(vocab.WORDS),
+        "city": lambda i: rng.choice(vocab.CITIES),
+        "int": lambda i: rng.randint(0, 9999),
+        "hex": lambda i: f"{rng.getrandbits(32):08x}",
+    }
+    ordered = sorted(fields)
+    try:
+        template.format(**{k: 0 if k in {"i", "seq", "int"} else "x" for k in ordered})
+    except (ValueError, IndexError, KeyError) as exc:
+        raise InvalidInputError(f"bad template {template!r}: {exc}") from None
+    return lambda i: template.format(**{k: makers[k](i) for k in ordered})
+
+
+def _fk_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, rng: random.Random) -> Callable[[int], Any]:  # fmt: skip
+    fk = table.fk_for(column.name)
+    parent = spec.table or (fk.ref_table if fk else None)
+    ref = spec.column or (fk.ref_columns[fk.columns.index(column.name)] if fk else None)
+    if not parent or not ref:
+        raise InvalidInputError(
+            f"fk generator for {table.name}.{column.name} needs table and column", hint="add table: and column:"
+        )
+    keys = list(ctx.parent_keys.get((parent, ref), ()))
+    if not keys:
+        if column.nullable:
+            return lambda i: None
+        raise InvalidInputError(
+            f"{table.name}.{column.name} references {parent}.{ref}, which has no rows",
+            hint=f"seed {parent!r} too (include it in tables) or load it first",
+        )
+    if spec.distribution == "zipf":
+        cum = list(itertools.accumulate(1.0 / (k + 1) ** spec.skew for k in range(len(keys))))
+        return lambda i: rng.choices(keys, cum_weights=cum)[0]
+    n = len(keys)
+    return lambda i: keys[int(rng.random() * n)]
+
+
+# --- inference -------------------------------------------------------------------------------
+
+
+def infer(table: Table, column: Column) -> GeneratorSpec:
+    """A generator chosen from the column's type and name when the config says nothing."""
+    name = column.name.lower()
+    unique = table.is_unique(column.name)
+    cat = column.category
+    if column.enum_values:
+        return GeneratorSpec(kind="enum", values=column.enum_values)
+    if table.fk_for(column.name):
+        return GeneratorSpec(kind="fk")
+    if column.name in table.primary_key and cat == "integer":
+        return GeneratorSpec(kind="sequential")
+    if cat == "uuid" or name in {"uuid", "guid"} or name.endswith("_uuid"):
+        return GeneratorSpec(kind="uuid")
+    if cat == "boolean":
+        return GeneratorSpec(kind="boolean")
+    if cat in {"timestamp", "date"}:
+        return GeneratorSpec(kind="date" if cat == "date" else "timestamp")
+    if cat == "time":
+        return GeneratorSpec(kind="constant", value="12:00:00")
+    if cat == "json":
+        return GeneratorSpec(kind="template", template='{{"tag": "{word}", "n": {int}}}')
+    if cat == "bytes":
+        return GeneratorSpec(kind="constant", value=b"\x00\x01")
+    if cat == "text":
+        if "email" in name:
+            return GeneratorSpec(kind="email", unique=unique)
+        if "phone" in name or name in {"mobile", "tel"}:
+            return GeneratorSpec(kind="phone", unique=unique)
+        if name in {"first_name", "firstname", "given_name"}:
+            return GeneratorSpec(kind="first_name", unique=unique)
+        if name in {"last_name", "lastname", "surname", "family_name"}:
+            return GeneratorSpec(kind="last_name", unique=unique)
+        if name in {"name", "full_name", "username", "customer_name", "author"}:
+            return GeneratorSpec(kind="name", unique=unique)
+        if name in {"city", "town"}:
+            return GeneratorSpec(kind="city", unique=unique)
+        if "address" in name or name in {"street"}:
+            return GeneratorSpec(kind="address", unique=unique)
+        if name in {"status", "state"}:
+            return GeneratorSpec(kind="enum", values=list(vocab.STATUSES))
+        if name in {"category", "kind", "type"}:
+            return GeneratorSpec(kind="enum", values=list(vocab.CATEGORIES))
+        if name in {"sku", "code", "slug", "reference", "ref"} or unique:
+            prefix = "".join(ch for ch in column.name.upper() if ch.isalnum())[:4] or "ID"
+            return GeneratorSpec(kind="template", template=prefix + "-{seq:08d}", unique=unique)
+        return GeneratorSpec(kind="text", min_length=min(8, column.max_length or 8), max_length=min(40, column.max_length or 40))  # noqa: E501
+    if cat == "decimal":
+        hi = 1000.0
+        if column.precision and column.scale is not None:
+            hi = min(hi, 10.0 ** (column.precision - column.scale) - 1)
+        return GeneratorSpec(kind="decimal", min=1.0, max=hi, scale=column.scale if column.scale is not None else 2)
+    if cat == "float":
+        return GeneratorSpec(kind="float", min=0.0, max=1000.0)
+    if cat == "integer":
+        if any(k in name for k in ("quantity", "qty", "count", "stock", "age", "rating", "score")):
+            return GeneratorSpec(kind="int", min=1, max=100, unique=unique)
+        hi = 32_000 if column.data_type.lower() in {"smallint", "int2", "tinyint"} else 1_000_000
+        return GeneratorSpec(kind="int", min=0, max=hi if not unique else 2_000_000_000, unique=unique)
+    return GeneratorSpec(kind="text")
