@@ -1,0 +1,456 @@
+"""Incremental indexing: walk, parse changed files in a process pool, store, resolve.
+
+One run is one write transaction on the index (WAL): readers see the previous
+generation until it commits, so a file is never seen half-replaced. Unchanged
+files (same size and mtime, or same content hash) are not parsed; files that
+disappeared are removed with their symbols and edges; a renamed file is a
+removal plus an addition in the same transaction. After storing, call/import/
+base targets are resolved for the new files and re-resolved for the files
+whose edges pointed into changed ones (``resolver``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from semgraph.errors import DatabaseError
+from semgraph.graph.model import FileExtraction, SyntaxProblem
+from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Resolver, Sym, SymbolIndex, Unit
+from semgraph.graph.store import GraphStore, words
+from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, WalkedFile, walk
+from semgraph.paths import PathGuard
+from semgraph.progress import ProgressFn, no_progress
+
+IN_PROCESS_FILES = 150
+"""Below this many files to parse, parsing stays in-process: a pool costs ~0.3 s to start."""
+CHUNK_FILES = 48
+MAX_REPORTED_ERRORS = 50
+BULK_RESOLVE_SITES = 20_000
+"""Above this many call sites to resolve, load every symbol once instead of one query per name (measured)."""
+
+
+@dataclass
+class LanguageStats:
+    files: int = 0
+    symbols: int = 0
+    loc: int = 0
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    root: str
+    generation: int
+    languages: dict[str, LanguageStats] = field(default_factory=dict)  # the whole index after the run
+    files_scanned: int = 0
+    files_parsed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    files_added: int = 0
+    files_changed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_examples: list[tuple[str, str]] = field(default_factory=list)
+    parse_errors: list[str] = field(default_factory=list)  # "file:line:col: message", bounded
+    parse_error_total: int = 0
+    resolution: dict[str, int] = field(default_factory=dict)  # call edges resolved this run, by how
+    files_resolved: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class Parsed:
+    rel: str
+    status: str  # parsed | unchanged | binary | unreadable | failed
+    hash: str = ""
+    size: int = 0
+    mtime_ns: int = 0
+    extraction: FileExtraction | None = None
+    message: str = ""
+
+
+def _utf8_problem(data: bytes) -> SyntaxProblem | None:
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return SyntaxProblem(
+            line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); undecodable bytes were replaced"
+        )
+
+
+def parse_file(path: str, rel: str, language: str, old_hash: str | None) -> Parsed:
+    """Read, hash and (if changed) extract one file. Runs in worker processes."""
+    from semgraph.graph.extractors import extract, module_name_for
+
+    try:
+        data = Path(path).read_bytes()
+        st = os.stat(path)
+    except OSError as exc:
+        return Parsed(rel, "unreadable", message=exc.strerror or str(exc))
+    if b"\0" in data[:8192]:
+        return Parsed(rel, "binary", size=len(data), mtime_ns=st.st_mtime_ns)
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    if digest == old_hash:
+        return Parsed(rel, "unchanged", digest, len(data), st.st_mtime_ns)
+    try:
+        ex = extract(data, rel, language, module_name_for(rel, language))
+    except Exception as exc:  # an extractor bug must not stop the run
+        return Parsed(rel, "failed", digest, len(data), st.st_mtime_ns, message=f"{type(exc).__name__}: {exc}")
+    problem = _utf8_problem(data)
+    if problem is not None:
+        ex.errors.insert(0, problem)
+    return Parsed(rel, "parsed", digest, len(data), st.st_mtime_ns, ex)
+
+
+def _parse_chunk(tasks: list[tuple[str, str, str, str | None]]) -> list[Parsed]:
+    return [parse_file(*t) for t in tasks]
+
+
+def _parse_all(tasks: list[tuple[str, str, str, str | None]], workers: int | None) -> Iterator[Parsed]:
+    """Parse in-process for small jobs, else in a process pool, yielding as chunks finish."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if len(tasks) < IN_PROCESS_FILES or workers <= 1:
+        for t in tasks:
+            yield parse_file(*t)
+        return
+    # forkserver: the server is multi-threaded, and fork() under threads can deadlock the child
+    ctx = multiprocessing.get_context("forkserver")
+    chunks = [tasks[i : i + CHUNK_FILES] for i in range(0, len(tasks), CHUNK_FILES)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for batch in pool.map(_parse_chunk, chunks):
+            yield from batch
+
+
+class Indexer:
+    """Index one root into one store. Not thread-safe: one run at a time per store."""
+
+    def __init__(self, store: GraphStore, root: Path, guard: PathGuard) -> None:
+        self.store = store
+        self.conn = store.conn
+        self.root = Path(os.path.realpath(root))
+        self.guard = guard
+
+    def run(
+        self,
+        *,
+        languages: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        workers: int | None = None,
+        progress: ProgressFn | None = None,
+    ) -> IndexReport:
+        started = time.perf_counter()
+        progress = progress or no_progress
+        walked = walk(self.root, self.guard, languages=languages, exclude=exclude, max_file_bytes=max_file_bytes)
+        report = IndexReport(root=str(self.root), generation=0, files_scanned=len(walked.files))
+        skipped = Counter(walked.skipped)
+        examples = list(walked.examples)
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise DatabaseError(
+                f"the index is busy ({exc})", hint="another indexing run holds it; retry when it finishes"
+            ) from None
+        try:
+            old_root = self.store.root
+            if old_root is not None and str(old_root) != str(self.root) and str(old_root):
+                self._wipe()  # one index holds one root
+            self.store.set_root(self.root)
+            existing = {
+                p: (fid, h, size, mt)
+                for fid, p, h, size, mt in conn.execute("SELECT id, path, hash, size, mtime_ns FROM files")
+            }
+            tasks: list[tuple[str, str, str, str | None]] = []
+            by_rel: dict[str, WalkedFile] = {}
+            for wf in walked.files:
+                old = existing.get(wf.rel)
+                by_rel[wf.rel] = wf
+                if old is not None and old[2] == wf.size and old[3] == wf.mtime_ns:
+                    report.files_unchanged += 1
+                    continue
+                tasks.append((str(wf.path), wf.rel, wf.language, old[1] if old else None))
+            removed = [p for p in existing if p not in by_rel]
+            total = len(tasks)
+            progress(0, total, f"parsing {total} changed files of {len(walked.files)}")
+            next_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
+            units: list[Unit] = []
+            affected: set[int] = set()
+            changed_ids: set[int] = set()
+            new_names: set[str] = set()
+            for path in removed:
+                affected |= self._delete_file(existing[path][0], keep_row=False)
+                changed_ids.add(existing[path][0])
+            report.files_removed = len(removed)
+            for done, parsed in enumerate(_parse_all(tasks, workers), start=1):
+                if parsed.status == "unchanged":
+                    report.files_unchanged += 1
+                    conn.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (parsed.mtime_ns, parsed.rel))
+                elif parsed.status == "parsed" and parsed.extraction is not None:
+                    old = existing.get(parsed.rel)
+                    if old is not None:
+                        affected |= self._delete_file(old[0], keep_row=True)
+                        report.files_changed += 1
+                    else:
+                        report.files_added += 1
+                    unit, next_id = self._store_file(parsed, old[0] if old else None, next_id)
+                    units.append(unit)
+                    changed_ids.add(unit.file.id)
+                    new_names.update(s.name for s in unit.symbols.values())
+                    report.files_parsed += 1
+                else:
+                    reason = "extractor_error" if parsed.status == "failed" else parsed.status
+                    skipped[reason] += 1
+                    if len(examples) < 20:
+                        examples.append((parsed.rel, f"{reason}: {parsed.message}" if parsed.message else reason))
+                    old = existing.get(parsed.rel)
+                    if old is not None:
+                        affected |= self._delete_file(old[0], keep_row=False)
+                        changed_ids.add(old[0])
+                if done % 25 == 0 or done == total:
+                    progress(done, total, f"parsed {done}/{total} files")
+            resolved_files = self._resolve(units, affected - changed_ids, new_names, bool(existing))
+            report.files_resolved = resolved_files
+            report.resolution = dict(self._last_stats)
+            if units or removed or report.files_changed:
+                self.store.bump_generation()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        report.generation = self.store.generation()
+        report.skipped = dict(sorted(skipped.items()))
+        report.skipped_examples = examples
+        report.parse_errors, report.parse_error_total = self.store.parse_errors(MAX_REPORTED_ERRORS)
+        for lang, files, syms, loc in conn.execute(
+            "SELECT f.language, count(*), coalesce(sum((SELECT count(*) FROM symbols s WHERE s.file_id = f.id)), 0), "
+            "coalesce(sum(f.loc), 0) FROM files f GROUP BY f.language ORDER BY f.language"
+        ):
+            report.languages[lang] = LanguageStats(files, syms, loc)
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    # -- writing -------------------------------------------------------------
+    def _wipe(self) -> None:
+        for table in ("files", "symbols", "edges", "parse_errors", "symbols_fts"):
+            self.conn.execute(f"DELETE FROM {table}")
+
+    def _delete_file(self, file_id: int, *, keep_row: bool) -> set[int]:
+        """Remove a file's symbols, edges and errors; return the other files whose edges pointed into it."""
+        c = self.conn
+        affected = {
+            r[0]
+            for r in c.execute(
+                "SELECT DISTINCT e.file_id FROM edges e WHERE e.dst_id IN (SELECT id FROM symbols WHERE file_id = ?) "
+                "AND e.file_id != ? AND e.origin = 'index'",
+                (file_id, file_id),
+            )
+        }
+        c.execute(
+            "DELETE FROM edges WHERE origin != 'index' AND (dst_id IN (SELECT id FROM symbols WHERE file_id = ?) "
+            "OR src_id IN (SELECT id FROM symbols WHERE file_id = ?))",
+            (file_id, file_id),
+        )
+        c.execute(
+            "UPDATE edges SET dst_id = NULL WHERE dst_id IN (SELECT id FROM symbols WHERE file_id = ?)", (file_id,)
+        )
+        c.execute("DELETE FROM edges WHERE file_id = ?", (file_id,))
+        c.execute("DELETE FROM symbols_fts WHERE rowid IN (SELECT id FROM symbols WHERE file_id = ?)", (file_id,))
+        c.execute("DELETE FROM symbols WHERE file_id = ?", (file_id,))
+        c.execute("DELETE FROM parse_errors WHERE file_id = ?", (file_id,))
+        if not keep_row:
+            c.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        return affected
+
+    def _store_file(self, parsed: Parsed, file_id: int | None, next_id: int) -> tuple[Unit, int]:
+        ex = parsed.extraction
+        assert ex is not None
+        c = self.conn
+        gen = self.store.generation() + 1
+        values = (ex.language, ex.module, parsed.hash, parsed.size, ex.loc, parsed.mtime_ns, len(ex.errors), gen)
+        if file_id is None:
+            file_id = c.execute(
+                "INSERT INTO files(path, language, module, hash, size, loc, mtime_ns, error_count, generation) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (parsed.rel, *values),
+            ).lastrowid
+        else:
+            c.execute(
+                "UPDATE files SET language=?, module=?, hash=?, size=?, loc=?, mtime_ns=?, error_count=?, "
+                "generation=? WHERE id=?",
+                (*values, file_id),
+            )
+        assert file_id is not None
+        base = next_id
+        rows, fts, contains, syms = [], [], [], {}
+        for i, s in enumerate(ex.symbols):
+            sid = base + i
+            pid = base + s.parent if s.parent is not None else None
+            sp = s.span
+            rows.append(
+                (
+                    sid,
+                    file_id,
+                    s.kind.value if hasattr(s.kind, "value") else str(s.kind),
+                    s.name,
+                    s.qualified_name,
+                    s.signature,
+                    s.doc,
+                    sp.start_line,
+                    sp.start_col,
+                    sp.end_line,
+                    sp.end_col,
+                    pid,
+                    s.visibility,
+                    json.dumps(s.decorators),
+                    int(s.is_async),
+                    int(s.is_test),
+                    json.dumps(s.metrics),
+                )
+            )
+            fts.append((sid, words(s.name), words(s.qualified_name), s.signature[:500], s.doc[:1000]))
+            syms[sid] = Sym(sid, file_id, rows[-1][2], s.name, s.qualified_name, pid)
+            if pid is not None:
+                contains.append(
+                    (
+                        "contains",
+                        pid,
+                        sid,
+                        s.name,
+                        s.name,
+                        "same_module",
+                        1,
+                        sp.start_line,
+                        sp.start_col,
+                        0,
+                        file_id,
+                        "index",
+                        "{}",
+                    )
+                )
+        c.executemany("INSERT INTO symbols VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        c.executemany("INSERT INTO symbols_fts(rowid, name, qualified_name, signature, doc) VALUES (?,?,?,?,?)", fts)
+        _insert_edges(c, contains)
+        if ex.errors:
+            c.executemany(
+                "INSERT INTO parse_errors(file_id, line, col, message) VALUES (?,?,?,?)",
+                [(file_id, e.line, e.col, e.message) for e in ex.errors],
+            )
+        info = FileInfo(file_id, parsed.rel, ex.language, ex.module)
+        unit = Unit(info, base, syms)
+        unit.imports = [
+            ImportSite(i.module, i.name, i.alias, i.line, i.is_relative, base + (i.scope or 0)) for i in ex.imports
+        ]
+        unit.calls = [CallSite(base + k.caller, k.target, k.name, k.receiver, k.line, k.col, k.order) for k in ex.calls]
+        unit.bases = [
+            BaseSite(base + b.child, b.target, b.kind.value if hasattr(b.kind, "value") else str(b.kind), b.line)
+            for b in ex.bases
+        ]
+        return unit, base + len(ex.symbols)
+
+    # -- resolution ----------------------------------------------------------
+    def _resolve(self, units: list[Unit], affected: set[int], new_names: set[str], incremental: bool) -> int:
+        """Resolve the new units plus every file whose links may have changed; returns how many files."""
+        c = self.conn
+        self._last_stats: dict[str, int] = {}
+        unit_ids = {u.file.id for u in units}
+        if incremental and (units or affected):
+            # files with unresolved or name-matched calls that a new symbol might now answer
+            names = sorted(new_names)
+            for i in range(0, len(names), 500):
+                chunk = names[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                affected.update(
+                    r[0]
+                    for r in c.execute(
+                        f"SELECT DISTINCT file_id FROM edges WHERE origin = 'index' AND kind != 'contains' "
+                        f"AND resolution IN ('unresolved', 'name_match') AND name IN ({marks})",
+                        chunk,
+                    )
+                )
+        affected -= unit_ids
+        sites = sum(len(u.calls) for u in units) + 50 * len(affected)
+        index = SymbolIndex(c, bulk=sites > BULK_RESOLVE_SITES)
+        resolver = Resolver(index)
+        reloaded = [self._reload_unit(fid, index) for fid in sorted(affected)]
+        todo = [u for u in (*units, *reloaded) if u is not None]
+        _insert_edges(c, resolver.resolve_all(todo))
+        self._last_stats = resolver.stats
+        return len(todo)
+
+    def _reload_unit(self, file_id: int, index: SymbolIndex) -> Unit | None:
+        """Rebuild a stored file's sites from its edges (it was not re-parsed) and drop those edges."""
+        c = self.conn
+        info = index.files.get(file_id)
+        if info is None:
+            return None
+        syms = {
+            r[0]: Sym(*r)
+            for r in c.execute(
+                "SELECT id, file_id, kind, name, qualified_name, parent_id FROM symbols WHERE file_id = ?", (file_id,)
+            )
+        }
+        module_id = next((s.id for s in syms.values() if s.kind == "module"), min(syms, default=0))
+        unit = Unit(info, module_id, syms)
+        for kind, src, target, name, line, col, ord_, meta in c.execute(
+            "SELECT kind, src_id, target, name, line, col, ord, meta FROM edges "
+            "WHERE file_id = ? AND origin = 'index' AND kind IN ('calls', 'imports', 'inherits', 'implements') "
+            "ORDER BY id",
+            (file_id,),
+        ):
+            if kind == "calls":
+                receiver = target[: len(target) - len(name)].rstrip(".:") if target.endswith(name) else ""
+                unit.calls.append(CallSite(src, target, name, receiver, line, col, ord_))
+            elif kind == "imports":
+                m = json.loads(meta)
+                unit.imports.append(
+                    ImportSite(target, m.get("name", ""), m.get("alias", ""), line, bool(m.get("relative")), src)
+                )
+            else:
+                unit.bases.append(BaseSite(src, target, kind, line))
+        c.execute(
+            "DELETE FROM edges WHERE file_id = ? AND origin = 'index' AND kind IN ('calls','imports','inherits',"
+            "'implements')",
+            (file_id,),
+        )
+        return unit
+
+
+def _insert_edges(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    conn.executemany(
+        "INSERT INTO edges(kind, src_id, dst_id, target, name, resolution, candidates, line, col, ord, file_id, "
+        "origin, meta) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def index_repository(
+    root: Path,
+    db_path: Path,
+    guard: PathGuard,
+    *,
+    languages: Iterable[str] | None = None,
+    exclude: Iterable[str] | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> IndexReport:
+    """Index ``root`` into the store at ``db_path`` (created if needed) and report what changed."""
+    with GraphStore.open(db_path) as store:
+        return Indexer(store, root, guard).run(
+            languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
+        )

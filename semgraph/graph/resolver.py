@@ -1,0 +1,617 @@
+"""Resolve call, import and base-class targets to symbol ids, and say how.
+
+Runs after each indexing pass over the files that changed plus the files whose
+edges pointed into them (see ``indexer``). Order of attempts for a call target
+(first hit wins; ``resolution`` records which):
+
+1. ``self``/``this``/``cls``/``Self`` + one name → a method of the enclosing
+   class/impl (then its resolved bases, 3 levels deep) — ``self``;
+2. a bare name defined in the caller's scope chain or at the file's top level —
+   ``same_module``;
+3. a name or path whose head is an import binding (``hash_password``,
+   ``models.User``, ``User::find``) → a symbol in the imported module — ``import``;
+4. a fully qualified path (``crate::db::find_user``, ``app.services.users.register``)
+   — ``qualified``;
+5. a bare name / ``Type::name`` defined in another file of the same module
+   (Go package, Java package) or a ``Type.name`` whose type is in this file —
+   ``same_module``;
+6. a name matched among the project's callables of the same language family:
+   with 1 to ``MAX_NAME_MATCH`` candidates the closest by path is linked and
+   ``candidates`` says how many there were — ``name_match``;
+7. otherwise ``unresolved``: the edge keeps its text (``candidates`` still
+   counts same-named symbols when there were too many to pick from).
+
+Constructors (``Foo()``, ``new Foo``) resolve to the class like any name.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from semgraph.graph.model import Resolution
+
+MAX_NAME_MATCH = 8
+SELF_WORDS = frozenset({"self", "this", "cls", "Self"})
+TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl", "type_alias"})
+CALLABLE_KINDS = frozenset({"function", "method", "class", "struct", "macro"})
+BASE_KINDS = frozenset({"class", "struct", "trait", "interface", "enum", "type_alias"})
+FAMILY = {"typescript": "js", "tsx": "js", "javascript": "js"}
+_SEP = re.compile(r"::|\.")
+_GENERIC = re.compile(r"<.*>$")
+JS_SUFFIXES = ("", "/index")
+
+
+@dataclass(slots=True, frozen=True)
+class Sym:
+    id: int
+    file_id: int
+    kind: str
+    name: str
+    qname: str
+    parent_id: int | None
+
+
+@dataclass(slots=True, frozen=True)
+class FileInfo:
+    id: int
+    path: str
+    language: str
+    module: str
+
+
+@dataclass(slots=True)
+class ImportSite:
+    module: str
+    name: str
+    alias: str
+    line: int
+    is_relative: bool
+    scope_id: int
+
+
+@dataclass(slots=True)
+class CallSite:
+    src_id: int
+    target: str
+    name: str
+    receiver: str
+    line: int
+    col: int
+    order: int
+
+
+@dataclass(slots=True)
+class BaseSite:
+    src_id: int
+    target: str
+    kind: str
+    line: int
+
+
+@dataclass
+class Unit:
+    """One file to resolve: its identity, symbols and the sites to link."""
+
+    file: FileInfo
+    module_symbol_id: int
+    symbols: dict[int, Sym]
+    imports: list[ImportSite] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    bases: list[BaseSite] = field(default_factory=list)
+
+
+def norm(qualified: str) -> str:
+    return qualified.replace("::", ".").replace("/", ".")
+
+
+def family(language: str) -> str:
+    return FAMILY.get(language, language)
+
+
+class SymbolIndex:
+    """Lookups the resolver needs. ``bulk=True`` loads every symbol once (cheap
+    per edge for a full index); ``bulk=False`` asks SQLite per name and memoises
+    (cheap for a one-file re-index)."""
+
+    def __init__(self, conn: sqlite3.Connection, *, bulk: bool) -> None:
+        self.conn = conn
+        self.bulk = bulk
+        self._by_name: dict[str, list[Sym]] = {}
+        self._by_id: dict[int, Sym] = {}
+        self._children: dict[int, list[Sym]] | None = None
+        self.files: dict[int, FileInfo] = {}
+        self._modules: dict[str, list[int]] = {}
+        self._module_symbol: dict[int, int] = {}
+        self._bases: dict[int, list[int]] = {}
+        self._bases_loaded: set[int] = set()
+        self._impl_by_type: dict[str, list[Sym]] | None = None
+        for fid, path, lang, module in conn.execute("SELECT id, path, language, module FROM files"):
+            self.files[fid] = FileInfo(fid, path, lang, module)
+            self._modules.setdefault(module, []).append(fid)
+        self._module_names = list(self._modules)
+        if bulk:
+            children: dict[int, list[Sym]] = {}
+            for row in conn.execute("SELECT id, file_id, kind, name, qualified_name, parent_id FROM symbols"):
+                s = Sym(*row)
+                self._by_id[s.id] = s
+                self._by_name.setdefault(s.name, []).append(s)
+                if s.parent_id is not None:
+                    children.setdefault(s.parent_id, []).append(s)
+                elif s.kind == "module":
+                    self._module_symbol[s.file_id] = s.id
+            self._children = children
+            for src, dst in conn.execute(
+                "SELECT src_id, dst_id FROM edges WHERE kind IN ('inherits','implements') AND dst_id IS NOT NULL"
+            ):
+                self._bases.setdefault(src, []).append(dst)
+            self._bases_loaded = set(self._by_id)
+
+    # symbols
+    def by_name(self, name: str) -> list[Sym]:
+        got = self._by_name.get(name)
+        if got is None:
+            if self.bulk:
+                return []
+            got = [
+                Sym(*r)
+                for r in self.conn.execute(
+                    "SELECT id, file_id, kind, name, qualified_name, parent_id FROM symbols WHERE name = ?", (name,)
+                )
+            ]
+            self._by_name[name] = got
+            for s in got:
+                self._by_id[s.id] = s
+        return got
+
+    def symbol(self, sid: int) -> Sym | None:
+        s = self._by_id.get(sid)
+        if s is None and not self.bulk:
+            row = self.conn.execute(
+                "SELECT id, file_id, kind, name, qualified_name, parent_id FROM symbols WHERE id = ?", (sid,)
+            ).fetchone()
+            if row:
+                s = self._by_id[sid] = Sym(*row)
+        return s
+
+    def children(self, sid: int) -> list[Sym]:
+        if self._children is not None:
+            return self._children.get(sid, [])
+        rows = self.conn.execute(
+            "SELECT id, file_id, kind, name, qualified_name, parent_id FROM symbols WHERE parent_id = ?", (sid,)
+        )
+        return [Sym(*r) for r in rows]
+
+    def module_symbol(self, file_id: int) -> int | None:
+        if file_id not in self._module_symbol and not self.bulk:
+            row = self.conn.execute(
+                "SELECT id FROM symbols WHERE file_id = ? AND kind = 'module' ORDER BY id LIMIT 1", (file_id,)
+            ).fetchone()
+            self._module_symbol[file_id] = row[0] if row else None  # type: ignore[assignment]
+        return self._module_symbol.get(file_id)
+
+    def bases(self, sid: int) -> list[int]:
+        if sid not in self._bases_loaded:
+            self._bases_loaded.add(sid)
+            rows = self.conn.execute(
+                "SELECT dst_id FROM edges WHERE src_id = ? AND kind IN ('inherits','implements') "
+                "AND dst_id IS NOT NULL",
+                (sid,),
+            )
+            self._bases.setdefault(sid, []).extend(r[0] for r in rows)
+        return self._bases.get(sid, [])
+
+    def add_base(self, src: int, dst: int) -> None:
+        self.bases(src)
+        self._bases.setdefault(src, []).append(dst)
+
+    def impls(self, type_name: str) -> list[Sym]:
+        """Rust impl blocks of a type: named ``Type`` or ``Trait for Type``."""
+        if self._impl_by_type is None:
+            self._impl_by_type = {}
+            if self.bulk:
+                rows = ((s.id, s.file_id, s.kind, s.name, s.qname, s.parent_id) for s in self._by_id.values())
+                rows = (r for r in rows if r[2] == "impl")
+            else:
+                rows = self.conn.execute(
+                    "SELECT id, file_id, kind, name, qualified_name, parent_id FROM symbols WHERE kind = 'impl'"
+                )
+            for r in rows:
+                s = Sym(*r)
+                self._impl_by_type.setdefault(_impl_type(s.name), []).append(s)
+        return self._impl_by_type.get(type_name, [])
+
+    # modules
+    def module_files(self, module: str) -> list[int]:
+        return self._modules.get(module, [])
+
+    def module_files_by_suffix(self, module: str) -> list[int]:
+        """Files whose module ends with ``.module`` (a ``src/`` layout, a Go import path)."""
+        tail = "." + module
+        return [fid for m in self._module_names if m.endswith(tail) for fid in self._modules[m]]
+
+
+class Resolver:
+    """Turns a ``Unit``'s sites into edge rows for the ``edges`` table."""
+
+    def __init__(self, index: SymbolIndex) -> None:
+        self.ix = index
+        self.stats: dict[str, int] = {}
+
+    # -- entry point -------------------------------------------------------
+    def resolve_all(self, units: list[Unit]) -> list[tuple]:
+        """Edge rows ``(kind, src, dst, target, name, resolution, candidates, line, col, ord, file_id, origin,
+        meta)`` for every unit: imports and bases of all units first, since ``self.x()`` walks resolved bases."""
+        rows: list[tuple] = []
+        prepared = []
+        for unit in units:
+            bindings, globs = self._bindings(unit)
+            rows.extend(self._imports_and_bases(unit, bindings, globs))
+            prepared.append((unit, bindings, globs))
+        for unit, bindings, globs in prepared:
+            rows.extend(self._calls(unit, bindings, globs))
+        return rows
+
+    def _imports_and_bases(self, unit: Unit, bindings: dict, globs: list[list[int]]) -> list[tuple]:
+        rows: list[tuple] = []
+        fid = unit.file.id
+        for imp, resolved in bindings.pop("\0imports", []):  # type: ignore[misc]
+            dst = resolved[2] if resolved else None
+            res = Resolution.IMPORT if dst is not None else Resolution.UNRESOLVED
+            meta = json.dumps({"name": imp.name, "alias": imp.alias, "relative": imp.is_relative})
+            name = imp.name or _SEP.split(imp.module.replace("/", "."))[-1]
+            rows.append(
+                ("imports", imp.scope_id, dst, imp.module, name, res.value, 0, imp.line, 0, 0, fid, "index", meta)
+            )
+        for b in unit.bases:
+            dst, res, cands = self._resolve_target(unit, b.src_id, b.target, bindings, globs, BASE_KINDS, base=True)
+            if dst is not None:
+                self.ix.add_base(b.src_id, dst)
+            name = _SEP.split(b.target)[-1]
+            rows.append((b.kind, b.src_id, dst, b.target, name, res, cands, b.line, 0, 0, fid, "index", "{}"))
+        return rows
+
+    def _calls(self, unit: Unit, bindings: dict, globs: list[list[int]]) -> list[tuple]:
+        rows: list[tuple] = []
+        fid = unit.file.id
+        for c in unit.calls:
+            dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+            self.stats[res] = self.stats.get(res, 0) + 1
+            rows.append(
+                ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", "{}")
+            )
+        return rows
+
+    # -- imports -------------------------------------------------------------
+    def _bindings(self, unit: Unit) -> tuple[dict, list[list[int]]]:
+        """Local name → (files, member path, symbol id or None) per import; glob-imported module files."""
+        bindings: dict = {}
+        globs: list[list[int]] = []
+        resolved_imports = []
+        for imp in unit.imports:
+            target = self._import_target(unit, imp)
+            resolved_imports.append((imp, target))
+            if target is None:
+                continue
+            files = target[0]
+            if imp.name == "*":
+                globs.append(files)
+                continue
+            local = imp.alias or imp.name or _SEP.split(imp.module.replace("/", "."))[-1]
+            if not imp.name and not imp.alias and unit.file.language == "python":
+                local = imp.module.split(".")[0]  # `import a.b` binds `a`
+                top = self._module(unit, local)
+                if top:
+                    bindings[local] = (top, [], self.ix.module_symbol(top[0]))
+                    continue
+            bindings[local] = target
+        bindings["\0imports"] = resolved_imports
+        return bindings, globs
+
+    def _import_target(self, unit: Unit, imp: ImportSite) -> tuple[list[int], list[str], int | None] | None:
+        """(files of the module, member path inside it, resolved symbol id) for one import."""
+        lang = unit.file.language
+        module = self._absolute_module(unit, imp)
+        if module is None:
+            return None
+        files = self._module(unit, module)
+        if imp.name and imp.name != "*":
+            sub = self._module(unit, _join(lang, module, imp.name))
+            if sub:
+                return sub, [], self.ix.module_symbol(sub[0])
+            if not files:
+                return None
+            sym = self._member(files, [imp.name], None)
+            return files, [imp.name], sym.id if sym else None
+        if not files:
+            # `import a.b.C` (Java, Go-less languages): the last segment may be a member
+            head, _, last = module.replace("::", ".").rpartition(".")
+            if head and lang in ("java", "rust"):
+                parent = self._module(unit, head.replace(".", "::") if lang == "rust" else head)
+                if parent:
+                    sym = self._member(parent, [last], None)
+                    return parent, [last], sym.id if sym else None
+            return None
+        return files, [], self.ix.module_symbol(files[0])
+
+    def _absolute_module(self, unit: Unit, imp: ImportSite) -> str | None:
+        lang = unit.file.language
+        text = imp.module
+        if lang == "python":
+            level = len(text) - len(text.lstrip("."))
+            if level == 0 and not imp.is_relative:
+                return text
+            level = max(level, 1)
+            parts = unit.file.module.split(".") if unit.file.module else []
+            if not unit.file.path.endswith("__init__.py") and parts:
+                parts = parts[:-1]
+            parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+            rest = text.lstrip(".")
+            return ".".join([*parts, *([rest] if rest else [])])
+        if lang == "rust":
+            segs = text.split("::")
+            current = unit.file.module.split("::")
+            if segs[0] == "self":
+                return "::".join([*current, *segs[1:]])
+            if segs[0] == "super":
+                up = 0
+                while segs and segs[0] == "super":
+                    segs = segs[1:]
+                    up += 1
+                return "::".join([*current[: max(1, len(current) - up)], *segs])
+            if segs[0] == "crate":
+                return text
+            return "crate::" + text if self.ix.module_files("crate::" + segs[0]) else text
+        if family(lang) == "js":
+            if text.startswith("."):
+                base = posixpath.dirname(unit.file.path)
+                joined = posixpath.normpath(posixpath.join(base, text))
+                return re.sub(r"\.(m|c)?[jt]sx?$", "", joined)
+            return text
+        return text
+
+    def _module(self, unit: Unit, module: str) -> list[int]:
+        """Files of ``module``, preferring those nearest the importing file."""
+        lang = unit.file.language
+        if family(lang) == "js":
+            for suffix in JS_SUFFIXES:
+                got = self.ix.module_files(module + suffix)
+                if got:
+                    return got
+            return []
+        files = self.ix.module_files(module)
+        if not files and lang in ("python", "go", "java"):
+            if lang == "go":
+                segs = module.split("/")
+                for k in range(1, len(segs)):
+                    files = self.ix.module_files("/".join(segs[k:])) or self.ix.module_files(".".join(segs[k:]))
+                    if files:
+                        break
+            else:
+                files = self.ix.module_files_by_suffix(module)
+        if len(files) > 1:
+            files = _nearest(self.ix, unit.file.path, files)
+        return files
+
+    # -- targets ---------------------------------------------------------
+    def _resolve_target(
+        self,
+        unit: Unit,
+        src_id: int,
+        target: str,
+        bindings: dict,
+        globs: list[list[int]],
+        kinds: frozenset[str],
+        *,
+        base: bool = False,
+    ) -> tuple[int | None, str, int]:
+        segs = [s for s in _SEP.split(_GENERIC.sub("", target.strip())) if s]
+        if not segs:
+            return None, Resolution.UNRESOLVED.value, 0
+        name = segs[-1]
+        lang = unit.file.language
+        # 1. self / this / Self
+        if len(segs) == 2 and segs[0] in SELF_WORDS:
+            sym = self._self_method(unit, src_id, name)
+            if sym is not None:
+                return sym.id, Resolution.SELF.value, 1
+        # 2. scope chain / top level of this file
+        if len(segs) == 1:
+            sym = self._local(unit, src_id, name, kinds)
+            if sym is not None:
+                return sym.id, Resolution.SAME_MODULE.value, 1
+        # 3. import binding head
+        head = segs[0]
+        if head in bindings and head not in SELF_WORDS:
+            files, member, sid = bindings[head]
+            if len(segs) == 1 and sid is not None:
+                return sid, Resolution.IMPORT.value, 1
+            path = [*member, *segs[1:]]
+            if path:
+                sym = self._member(files, path, kinds)
+                if sym is not None:
+                    return sym.id, Resolution.IMPORT.value, 1
+        # 4. fully qualified path
+        if len(segs) > 1 and head not in SELF_WORDS:
+            sym = self._qualified(unit, segs, kinds)
+            if sym is not None:
+                return sym.id, Resolution.QUALIFIED.value, 1
+        # 5. same module in other files / Type.name with Type here / glob imports
+        same = [f for f in self.ix.module_files(unit.file.module) if f != unit.file.id]
+        if len(segs) == 1:
+            for files, how in ((same, Resolution.SAME_MODULE), *((g, Resolution.IMPORT) for g in globs)):
+                if files:
+                    sym = self._member(files, [name], kinds)
+                    if sym is not None:
+                        return sym.id, how.value, 1
+        elif head not in SELF_WORDS and head not in bindings:
+            sym = self._member([unit.file.id, *same], segs, kinds)
+            if sym is not None:
+                return sym.id, Resolution.SAME_MODULE.value, 1
+        # 6. name match
+        fam = family(lang)
+        method_only = len(segs) > 1 and not base
+        cands = [
+            s
+            for s in self.ix.by_name(name)
+            if s.kind in kinds
+            and family(self.ix.files[s.file_id].language) == fam
+            and (not method_only or s.kind == "method")
+            and (len(segs) > 1 or base or s.kind != "method" or lang in ("go",))
+        ]
+        if len(segs) > 1 and segs[0] not in SELF_WORDS and segs[-2][:1].isupper():
+            typed = [s for s in cands if norm(s.qname).endswith(f"{segs[-2]}.{name}")]
+            cands = typed or cands
+        if 1 <= len(cands) <= MAX_NAME_MATCH:
+            best = _nearest_symbol(self.ix, unit.file.path, cands)
+            return best.id, Resolution.NAME_MATCH.value, len(cands)
+        return None, Resolution.UNRESOLVED.value, len(cands)
+
+    def _local(self, unit: Unit, src_id: int, name: str, kinds: frozenset[str]) -> Sym | None:
+        """A definition of ``name`` in the caller's enclosing scopes (innermost first) or at top level."""
+        chain: list[int] = []
+        cur = unit.symbols.get(src_id)
+        while cur is not None:
+            chain.append(cur.id)
+            cur = unit.symbols.get(cur.parent_id) if cur.parent_id is not None else None
+        rank = {sid: i for i, sid in enumerate(chain)}
+        best: tuple[int, Sym] | None = None
+        for s in unit.symbols.values():
+            if s.name != name or s.kind not in kinds or s.parent_id not in rank:
+                continue
+            parent = unit.symbols.get(s.parent_id)  # type: ignore[arg-type]
+            # methods are reached through self/Type, not as bare names
+            if parent is not None and parent.kind in TYPE_KINDS:
+                continue
+            r = rank[s.parent_id]  # type: ignore[index]
+            if best is None or r < best[0]:
+                best = (r, s)
+        return best[1] if best else None
+
+    def _enclosing_type(self, unit: Unit, src_id: int) -> Sym | None:
+        cur = unit.symbols.get(src_id)
+        while cur is not None:
+            if cur.kind in TYPE_KINDS:
+                return cur
+            cur = unit.symbols.get(cur.parent_id) if cur.parent_id is not None else None
+        return None
+
+    def _self_method(self, unit: Unit, src_id: int, name: str) -> Sym | None:
+        owner = self._enclosing_type(unit, src_id)
+        if owner is None:
+            return None
+        seen: set[int] = set()
+        frontier = [owner.id]
+        if owner.kind == "impl" or unit.file.language == "rust":
+            frontier.extend(s.id for s in self._rust_type_blocks(unit, owner))
+        for _depth in range(4):
+            nxt: list[int] = []
+            for tid in frontier:
+                if tid in seen:
+                    continue
+                seen.add(tid)
+                for child in self.ix.children(tid):
+                    if child.name == name and child.kind in ("method", "function"):
+                        return child
+                nxt.extend(self.ix.bases(tid))
+            frontier = nxt
+            if not frontier:
+                break
+        return None
+
+    def _rust_type_blocks(self, unit: Unit, owner: Sym) -> list[Sym]:
+        """Every impl/struct/enum/trait block of the type ``owner`` belongs to (same language)."""
+        type_name = _impl_type(owner.name)
+        out = []
+        for s in self.ix.by_name(type_name):
+            if s.kind in ("struct", "enum", "trait") and self.ix.files[s.file_id].language == unit.file.language:
+                out.append(s)
+        out.extend(self.ix.impls(type_name))  # impl blocks named "Type" or "Trait for Type"
+        return out
+
+    def _member(self, files: list[int], path: list[str], kinds: frozenset[str] | None) -> Sym | None:
+        """The symbol named ``path[-1]`` in ``files`` whose qualified name ends with ``path``."""
+        fileset = set(files)
+        want = ".".join(path)
+        hits = [
+            s
+            for s in self.ix.by_name(path[-1])
+            if s.file_id in fileset and (kinds is None or s.kind in kinds or s.kind in TYPE_KINDS)
+        ]
+        if not hits:
+            return None
+        exact = [s for s in hits if norm(s.qname) == want or norm(s.qname).endswith("." + want)]
+        if exact:
+            return _prefer_kinds(exact, kinds)
+        if len(path) == 1:
+            top = [s for s in hits if s.parent_id is None or self.ix.module_symbol(s.file_id) == s.parent_id]
+            if top:
+                return _prefer_kinds(top, kinds)
+        return None
+
+    def _qualified(self, unit: Unit, segs: list[str], kinds: frozenset[str]) -> Sym | None:
+        lang = unit.file.language
+        for k in range(len(segs) - 1, 0, -1):
+            if lang == "rust":
+                imp = ImportSite("::".join(segs[:k]), "", "", 0, False, 0)
+                module = self._absolute_module(unit, imp)
+            else:
+                module = ".".join(segs[:k])
+            if not module:
+                continue
+            files = self._module(unit, module)
+            if files:
+                sym = self._member(files, segs[k:], kinds)
+                if sym is not None:
+                    return sym
+        return None
+
+
+def _join(lang: str, module: str, name: str) -> str:
+    if lang == "rust":
+        return f"{module}::{name}"
+    if family(lang) == "js" or lang == "go":
+        return f"{module}/{name}"
+    return f"{module}.{name}"
+
+
+def _impl_type(name: str) -> str:
+    text = name.split(" for ")[-1].strip()
+    text = _GENERIC.sub("", text).strip()
+    return _SEP.split(text)[-1] if text else text
+
+
+def _prefer_kinds(syms: list[Sym], kinds: frozenset[str] | None) -> Sym:
+    if kinds:
+        for s in syms:
+            if s.kind in kinds and s.kind != "impl":
+                return s
+    non_impl = [s for s in syms if s.kind != "impl"]
+    return (non_impl or syms)[0]
+
+
+def _common(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _nearest(ix: SymbolIndex, path: str, files: Iterable[int]) -> list[int]:
+    """Files ordered by how much directory path they share with ``path`` (most first); ties keep the best group."""
+    files = list(files)
+    if len(files) <= 1:
+        return files
+    scored = sorted(files, key=lambda f: (-_common(path, ix.files[f].path), ix.files[f].path))
+    best = _common(path, ix.files[scored[0]].path)
+    return [f for f in scored if _common(path, ix.files[f].path) == best]
+
+
+def _nearest_symbol(ix: SymbolIndex, path: str, syms: list[Sym]) -> Sym:
+    return min(syms, key=lambda s: (-_common(path, ix.files[s.file_id].path), ix.files[s.file_id].path, s.id))
