@@ -1,0 +1,426 @@
+"""The language-independent half of every extractor.
+
+A language extractor only says *what* its definitions, calls, imports and
+control-flow nodes are (tree-sitter queries in ``semgraph/graph/queries`` plus a
+few small hooks). This module does the rest in one pass: it merges every
+captured node into a single list sorted by source position and sweeps it with a
+stack of open scopes. The stack gives, without walking the tree, each symbol's
+parent, each call's caller, each import's scope, and each function's
+complexity and nesting depth.
+
+Metrics of functions and methods (identical rule for every language):
+
+- ``loc``: non-blank lines of the symbol's span.
+- ``complexity``: McCabe cyclomatic complexity = 1 + decision points, where a
+  decision point is each ``if`` / ``elif`` / ``else if`` (a plain ``else`` is
+  not), each loop (``for``, ``while``, ``loop``, ``do``, for-in/of, Python
+  comprehension ``for`` and ``if`` clauses), each ``catch`` / ``except``
+  clause, each boolean operator (``and``, ``or``, ``&&``, ``||``), each
+  conditional expression / ternary, and each ``case`` / ``match`` arm beyond
+  the first of its switch/match (a ``default`` arm counts like any other arm).
+  Rust's ``?`` does not count. Decision points inside a nested named function
+  count for that function; those inside an anonymous lambda/closure count for
+  the enclosing named function.
+- ``max_nesting``: the deepest nesting of control blocks (if, loops, switch /
+  match, try) inside the function body, 0 for straight-line code. An
+  ``else if`` chain is one level, not one more level per ``else if``.
+- ``params``: declared parameters, not counting ``self`` / ``cls`` / ``this``
+  or a Go method receiver.
+
+Lines and columns are 1-based; columns count bytes (tree-sitter's unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import tree_sitter as ts
+
+from semgraph.graph import languages
+from semgraph.graph.model import (
+    BaseRef,
+    Call,
+    FileExtraction,
+    Import,
+    Span,
+    Symbol,
+    SymbolKind,
+    SyntaxProblem,
+)
+
+K = SymbolKind
+TYPE_KINDS = frozenset({K.CLASS, K.STRUCT, K.ENUM, K.TRAIT, K.INTERFACE, K.IMPL})
+FUNCTION_KINDS = frozenset({K.FUNCTION, K.METHOD})
+CONTAINER_KINDS = TYPE_KINDS | FUNCTION_KINDS | {K.MODULE}
+
+# Event priorities when several captured nodes start at the same byte: the
+# definition opens first, then control blocks, then the leaf events.
+_DEF, _BLOCK, _BRANCH, _CALL, _IMPORT = 0, 1, 2, 3, 4
+
+
+@dataclass(slots=True)
+class Pending:
+    """A definition found by the tags query, before its parent is known."""
+
+    node: ts.Node
+    kind: SymbolKind
+    name: str
+    extra: Any = None  # language-specific data for the build hook
+
+
+@dataclass(slots=True)
+class Built:
+    """What a language hook adds to a definition once its parent is known."""
+
+    signature: str = ""
+    doc: str = ""
+    visibility: str = ""
+    decorators: list[str] = field(default_factory=list)
+    is_async: bool = False
+    is_test: bool = False
+    params: int | None = None  # only for functions/methods
+    kind: SymbolKind | None = None  # override the engine's kind
+    qualified_name: str | None = None  # override the engine's "<parent prefix><sep><name>"
+    child_prefix: str | None = None  # prefix for children's qualified names (default: own qualified name)
+    bases: list[tuple[str, str, int]] = field(default_factory=list)  # (target, EdgeKind, line)
+
+
+def normalize(text: str) -> str:
+    """Collapse every run of whitespace to one space."""
+    return " ".join(text.split())
+
+
+def clean_target(text: str) -> str:
+    """A callee as written, minus whitespace, argument lists and Rust turbofish
+    generics: ``a.b(x).c`` -> ``a.b().c``, ``iter::<u8>`` -> ``iter``."""
+    if not any(c in text for c in " \t\r\n(<"):
+        return text
+    out: list[str] = []
+    depth = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t\r\n":
+            i += 1
+            continue
+        if c == "(":
+            if depth == 0:
+                out.append("(")
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                out.append(")")
+        elif depth == 0:
+            if c == "<" and i >= 2 and text[i - 2 : i] == "::":
+                # turbofish: drop "::<...>" including nested generics
+                del out[-2:]
+                gen = 1
+                i += 1
+                while i < n and gen:
+                    gen += text[i] == "<"
+                    gen -= text[i] == ">"
+                    i += 1
+                continue
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def split_target(target: str, separators: tuple[str, ...]) -> tuple[str, str]:
+    """(receiver, name) of a cleaned callee: split at the last separator."""
+    best = -1
+    width = 0
+    for sep in separators:
+        pos = target.rfind(sep)
+        if pos > best:
+            best, width = pos, len(sep)
+    if best < 0:
+        return "", target
+    return target[:best], target[best + width :]
+
+
+class Extractor:
+    """Base class: subclasses set the class attributes and implement the hooks."""
+
+    language: str = ""
+    grammar: str = ""  # tree-sitter grammar (defaults to ``language``)
+    sep: str = "."  # qualified-name separator
+    call_separators: tuple[str, ...] = (".",)
+    tags_query: str = ""  # query names under semgraph/graph/queries
+    calls_query: str = ""
+    control_query: str = ""
+    if_types: frozenset[str] = frozenset()  # node types of `if` (for the else-if nesting rule)
+    else_types: frozenset[str] = frozenset({"else_clause"})
+    arm_types: frozenset[str] = frozenset()  # switch/match arms (first arm is not a decision)
+
+    def __init__(self, source: bytes, path: str, module: str) -> None:
+        self.source = source
+        self.path = path
+        self.module = module
+        self.symbols: list[Symbol] = []
+        self.prefixes: list[str] = []
+        self.imports: list[Import] = []
+        self.calls: list[Call] = []
+        self.bases: list[BaseRef] = []
+
+    # ----- helpers for the hooks -------------------------------------------------
+
+    def text(self, node: ts.Node | None) -> str:
+        if node is None:
+            return ""
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def between(self, start: int, end: int) -> str:
+        return self.source[start:end].decode("utf-8", "replace")
+
+    def head(self, node: ts.Node, body: ts.Node | None, strip: str = "") -> str:
+        """The declaration text of ``node`` up to its body, whitespace-normalised."""
+        end = body.start_byte if body is not None else node.end_byte
+        sig = normalize(self.between(node.start_byte, end))
+        if strip:
+            sig = sig.rstrip(strip).rstrip()
+        return sig[:400]
+
+    # ----- hooks -------------------------------------------------------------------
+
+    def module_symbol(self, root: ts.Node) -> Built:
+        return Built()
+
+    def definitions(self, root: ts.Node) -> list[Pending]:
+        raise NotImplementedError
+
+    def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
+        raise NotImplementedError
+
+    def call(self, node: ts.Node) -> tuple[str, ts.Node] | None:
+        """(cleaned target, node whose position locates the call) or None to skip."""
+        raise NotImplementedError
+
+    def import_items(self, root: ts.Node) -> list[tuple[int, Import]]:
+        """(byte offset, import) pairs; the engine fills in ``scope``."""
+        return []
+
+    def finish(self, result: FileExtraction) -> None:
+        """Last chance to adjust the result (e.g. a module name read from the source)."""
+
+    # ----- the pass ------------------------------------------------------------------
+
+    def run(self) -> FileExtraction:
+        source = self.source
+        tree = languages.parse(source, self.grammar or self.language)
+        root = tree.root_node
+        lines = source.split(b"\n")
+        nonblank = [0]
+        acc = 0
+        for line in lines:
+            acc += bool(line.strip())
+            nonblank.append(acc)
+        self.nonblank = nonblank
+
+        result = FileExtraction(path=self.path, language=self.language, module=self.module)
+        result.loc = acc
+        if root.has_error:
+            result.errors = collect_errors(root, source)
+        self.finish_module(root, result)
+
+        events: list[tuple] = []
+        seq = 0
+        for p in self.definitions(root):
+            n = p.node
+            events.append((n.start_byte, _DEF, -n.end_byte, seq, p))
+            seq += 1
+        if self.control_query:
+            caps = ts.QueryCursor(languages.query(self.grammar or self.language, self.control_query)).captures(root)
+            if_types = self.if_types
+            for n in caps.get("nest", ()):
+                if n.type in if_types:
+                    par = n.parent
+                    if par is not None and (par.type in self.else_types or par.type in if_types):
+                        continue  # else-if: same level as its if
+                events.append((n.start_byte, _BLOCK, -n.end_byte, seq, n.end_byte))
+                seq += 1
+            for n in caps.get("branch", ()):
+                events.append((n.start_byte, _BRANCH, 0, seq, 1))
+                seq += 1
+            arm_types = self.arm_types
+            for n in caps.get("arm", ()):
+                prev = n.prev_named_sibling
+                while prev is not None and prev.type not in arm_types and "comment" in prev.type:
+                    prev = prev.prev_named_sibling
+                if prev is not None and prev.type in arm_types:
+                    events.append((n.start_byte, _BRANCH, 0, seq, 1))
+                    seq += 1
+        if self.calls_query:
+            caps = ts.QueryCursor(languages.query(self.grammar or self.language, self.calls_query)).captures(root)
+            for n in caps.get("call", ()):
+                got = self.call(n)
+                if got is None:
+                    continue
+                target, at = got
+                events.append((at.start_byte, _CALL, 0, seq, (target, at)))
+                seq += 1
+        for offset, imp in self.import_items(root):
+            events.append((offset, _IMPORT, 0, seq, imp))
+            seq += 1
+        events.sort()
+        self.sweep(events, root.end_byte)
+
+        result.symbols = self.symbols
+        result.imports = self.imports
+        result.calls = self.calls
+        result.bases = self.bases
+        self.finish(result)
+        return result
+
+    def finish_module(self, root: ts.Node, result: FileExtraction) -> None:
+        built = self.module_symbol(root)
+        if built.qualified_name:
+            self.module = result.module = built.qualified_name
+        end = root.end_point
+        sym = Symbol(
+            kind=K.MODULE,
+            name=self.module.replace("::", ".").replace("/", ".").rsplit(".", 1)[-1] or self.path,
+            qualified_name=self.module,
+            span=Span(1, 1, end.row + 1, end.column + 1),
+            parent=None,
+            doc=built.doc,
+            visibility=built.visibility,
+            decorators=built.decorators,
+            is_test=built.is_test,
+            metrics={"loc": result.loc},
+        )
+        self.symbols.append(sym)
+        self.prefixes.append(self.module)
+
+    def sweep(self, events: list[tuple], root_end: int) -> None:
+        symbols = self.symbols
+        # stack entries: (end_byte, symbol index or -1 for a control block)
+        stack: list[tuple[int, int]] = [(root_end + 1, 0)]
+        call_counts: dict[int, int] = {}
+        nonblank = self.nonblank
+        sep = self.sep
+        for start, prio, _neg_end, _seq, payload in events:
+            while len(stack) > 1 and stack[-1][0] <= start:
+                stack.pop()
+            if prio == _DEF:
+                parent = next(i for _, i in reversed(stack) if i >= 0)
+                node = payload.node
+                kind = payload.kind
+                parent_kind = symbols[parent].kind
+                if kind is K.FUNCTION and parent_kind in TYPE_KINDS:
+                    kind = K.METHOD
+                built = self.build(payload, kind, parent)
+                if built is None:
+                    continue
+                if built.kind is not None:
+                    kind = built.kind
+                prefix = self.prefixes[parent]
+                qn = built.qualified_name or (f"{prefix}{sep}{payload.name}" if prefix else payload.name)
+                sp, ep = node.start_point, node.end_point
+                metrics: dict[str, int] = {"loc": nonblank[ep.row + 1] - nonblank[sp.row]}
+                if kind in FUNCTION_KINDS:
+                    metrics["complexity"] = 1
+                    metrics["max_nesting"] = 0
+                    metrics["params"] = built.params or 0
+                idx = len(symbols)
+                symbols.append(
+                    Symbol(
+                        kind=kind,
+                        name=payload.name,
+                        qualified_name=qn,
+                        span=Span(sp.row + 1, sp.column + 1, ep.row + 1, ep.column + 1),
+                        parent=parent,
+                        signature=built.signature,
+                        doc=built.doc,
+                        visibility=built.visibility,
+                        decorators=built.decorators,
+                        is_async=built.is_async,
+                        is_test=built.is_test,
+                        metrics=metrics,
+                    )
+                )
+                self.prefixes.append(built.child_prefix if built.child_prefix is not None else qn)
+                for target, edge, line in built.bases:
+                    self.bases.append(BaseRef(child=idx, target=target, kind=edge, line=line))
+                stack.append((node.end_byte, idx))
+            elif prio == _BLOCK:
+                depth = 1
+                for _, i in reversed(stack):
+                    if i < 0:
+                        depth += 1
+                    else:
+                        m = symbols[i].metrics
+                        if symbols[i].kind in FUNCTION_KINDS and m["max_nesting"] < depth:
+                            m["max_nesting"] = depth
+                        break
+                stack.append((payload, -1))
+            elif prio == _BRANCH:
+                for _, i in reversed(stack):
+                    if i >= 0:
+                        if symbols[i].kind in FUNCTION_KINDS:
+                            symbols[i].metrics["complexity"] += payload
+                        break
+            elif prio == _CALL:
+                caller = next(i for _, i in reversed(stack) if i >= 0 and symbols[i].kind in CONTAINER_KINDS)
+                target, at = payload
+                receiver, name = split_target(target, self.call_separators)
+                order = call_counts.get(caller, 0)
+                call_counts[caller] = order + 1
+                pt = at.start_point
+                self.calls.append(Call(caller, target, name, receiver, pt.row + 1, pt.column + 1, order))
+            else:
+                scope = next(i for _, i in reversed(stack) if i >= 0 and symbols[i].kind in CONTAINER_KINDS)
+                payload.scope = scope
+                self.imports.append(payload)
+
+
+def collect_errors(root: ts.Node, source: bytes, limit: int = 50) -> list[SyntaxProblem]:
+    """ERROR and MISSING nodes, outermost only, in source order."""
+    problems: list[SyntaxProblem] = []
+    todo = [root]
+    while todo and len(problems) < limit:
+        node = todo.pop()
+        if node.is_missing:
+            pt = node.start_point
+            problems.append(SyntaxProblem(pt.row + 1, pt.column + 1, f'missing "{node.type}"'))
+            continue
+        if node.is_error:
+            pt = node.start_point
+            snippet = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+            first = normalize(snippet.split("\n", 1)[0])[:40] or normalize(snippet)[:40]
+            problems.append(SyntaxProblem(pt.row + 1, pt.column + 1, f'syntax error near "{first}"'))
+            continue
+        todo.extend(c for c in reversed(node.children) if c.has_error)
+    problems.sort(key=lambda p: (p.line, p.col))
+    return problems
+
+
+def doc_from_comments(texts: list[str]) -> str:
+    """Clean ``//``, ``///``, ``//!``, ``/** */`` and ``#`` comment texts into one doc string."""
+    out: list[str] = []
+    for raw in texts:
+        t = raw.strip()
+        if t.startswith("/*"):
+            t = t[2:]
+            if t.startswith("*") or t.startswith("!"):
+                t = t[1:]
+            if t.endswith("*/"):
+                t = t[:-2]
+            for line in t.split("\n"):
+                s = line.strip()
+                if s.startswith("*"):
+                    s = s[1:]
+                    if s.startswith(" "):
+                        s = s[1:]
+                out.append(s.rstrip())
+        else:
+            t = t.lstrip("/!").removeprefix(" ") if t.startswith("//") else t.lstrip("#").removeprefix(" ")
+            out.append(t.rstrip())
+    while out and not out[0]:
+        out.pop(0)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)

@@ -1,0 +1,217 @@
+"""Python: modules, classes, functions/methods (nested too), class fields,
+module variables/constants, lambdas bound to a name, type aliases, imports,
+calls and class bases.
+
+Kinds: a module-level assignment is a CONSTANT when its name is UPPER_CASE,
+else a VARIABLE; an assignment directly in a class body is a FIELD; a name bound
+to a ``lambda`` is a FUNCTION. Visibility: ``_name`` is private, everything else
+(dunders included) public. Tests: pytest-style ``test*`` functions at module
+level, and ``test*`` methods of a test class (named ``Test*`` or deriving from
+a ``*TestCase``); such classes are tests themselves.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import tree_sitter as ts
+
+from semgraph.graph import languages
+from semgraph.graph.extractors._engine import Built, Extractor, Pending, clean_target, normalize
+from semgraph.graph.model import EdgeKind, Import, SymbolKind
+
+K = SymbolKind
+_PARAM_TYPES = frozenset(
+    {
+        "identifier",
+        "typed_parameter",
+        "default_parameter",
+        "typed_default_parameter",
+        "list_splat_pattern",
+        "dictionary_splat_pattern",
+        "tuple_pattern",
+    }
+)
+_STRING_PREFIX = "rRbBuUfF"
+
+
+def visibility(name: str) -> str:
+    if name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
+        return "private"
+    return "public"
+
+
+def string_value(text: str) -> str:
+    """The content of a Python string literal (prefixes and quotes removed)."""
+    t = text.lstrip(_STRING_PREFIX)
+    for q in ('"""', "'''", '"', "'"):
+        if t.startswith(q) and t.endswith(q) and len(t) >= 2 * len(q):
+            return t[len(q) : -len(q)]
+    return t
+
+
+class PythonExtractor(Extractor):
+    language = "python"
+    sep = "."
+    call_separators = (".",)
+    tags_query = "python-tags"
+    calls_query = "python-calls"
+    control_query = "python-control"
+    if_types = frozenset()  # elif is a clause of the same if_statement
+    arm_types = frozenset({"case_clause"})
+
+    def docstring(self, body: ts.Node | None) -> str:
+        if body is None or body.named_child_count == 0:
+            return ""
+        first = body.named_child(0)
+        while first is not None and first.type == "comment":
+            first = first.next_named_sibling
+        if first is None or first.type != "expression_statement":
+            return ""
+        s = first.named_child(0) if first.named_child_count else None
+        if s is None or s.type != "string":
+            return ""
+        return inspect.cleandoc(string_value(self.text(s)))
+
+    def module_symbol(self, root: ts.Node) -> Built:
+        return Built(doc=self.docstring(root))
+
+    def definitions(self, root: ts.Node) -> list[Pending]:
+        out: list[Pending] = []
+        seen: set[int] = set()
+        q = languages.query("python", self.tags_query)
+        for _, match in ts.QueryCursor(q).matches(root):
+            for cap, nodes in match.items():
+                node = nodes[0]
+                if node.start_byte in seen:
+                    continue
+                seen.add(node.start_byte)
+                kind = cap[4:]
+                if kind in ("function", "class"):
+                    name = self.text(node.child_by_field_name("name"))
+                    out.append(Pending(node, K.FUNCTION if kind == "function" else K.CLASS, name))
+                elif kind == "type_alias":
+                    left = node.child_by_field_name("left")
+                    out.append(Pending(node, K.TYPE_ALIAS, self.text(left)))
+                else:
+                    assign = node
+                    left = assign.child_by_field_name("left")
+                    right = assign.child_by_field_name("right")
+                    name = self.text(left)
+                    if right is not None and right.type == "lambda":
+                        out.append(Pending(assign, K.FUNCTION, name, right))
+                    elif kind == "field":
+                        out.append(Pending(assign, K.FIELD, name))
+                    elif kind == "variable":
+                        typ = assign.child_by_field_name("type")
+                        if typ is not None and self.text(typ).endswith("TypeAlias"):
+                            out.append(Pending(assign, K.TYPE_ALIAS, name))
+                        else:
+                            out.append(Pending(assign, K.CONSTANT if name.isupper() else K.VARIABLE, name))
+        return out
+
+    def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
+        node = p.node
+        name = p.name
+        parent_sym = self.symbols[parent]
+        if node.type == "class_definition":
+            body = node.child_by_field_name("body")
+            built = Built(
+                signature=self.head(node, body, ":"),
+                doc=self.docstring(body),
+                visibility=visibility(name),
+                decorators=self.decorators(node),
+            )
+            sup = node.child_by_field_name("superclasses")
+            if sup is not None:
+                for arg in sup.named_children:
+                    if arg.type in ("keyword_argument", "comment", "dictionary_splat", "list_splat"):
+                        continue
+                    built.bases.append((self.text(arg), EdgeKind.INHERITS, arg.start_point.row + 1))
+            built.is_test = name.startswith("Test") or any(b[0].endswith("TestCase") for b in built.bases)
+            return built
+        if node.type == "function_definition":
+            body = node.child_by_field_name("body")
+            params = self.count_params(node.child_by_field_name("parameters"), kind is K.METHOD)
+            is_test = name.startswith("test") and (
+                parent_sym.kind is K.MODULE or (parent_sym.kind is K.CLASS and parent_sym.is_test)
+            )
+            return Built(
+                signature=self.head(node, body, ":"),
+                doc=self.docstring(body),
+                visibility=visibility(name),
+                decorators=self.decorators(node),
+                is_async=node.child(0).type == "async",
+                is_test=is_test,
+                params=params,
+            )
+        if p.extra is not None:  # name = lambda ...
+            lam = p.extra
+            return Built(
+                signature=normalize(self.text(node))[:200],
+                visibility=visibility(name),
+                params=self.count_params(lam.child_by_field_name("parameters"), False),
+                kind=K.FUNCTION,
+            )
+        return Built(signature=normalize(self.text(node))[:200], visibility=visibility(name))
+
+    def decorators(self, node: ts.Node) -> list[str]:
+        par = node.parent
+        if par is None or par.type != "decorated_definition":
+            return []
+        return [normalize(self.text(d)) for d in par.named_children if d.type == "decorator"]
+
+    @staticmethod
+    def count_params(params: ts.Node | None, is_method: bool) -> int:
+        if params is None:
+            return 0
+        n = 0
+        first = True
+        for child in params.named_children:
+            if child.type not in _PARAM_TYPES:
+                continue
+            if first and is_method and child.type == "identifier" and child.text in (b"self", b"cls"):
+                first = False
+                continue
+            first = False
+            n += 1
+        return n
+
+    def call(self, node: ts.Node) -> tuple[str, ts.Node] | None:
+        fn = node.child_by_field_name("function")
+        if fn is None:
+            return None
+        at = fn.child_by_field_name("attribute") or fn if fn.type == "attribute" else fn
+        return clean_target(self.text(fn)), at
+
+    def import_items(self, root: ts.Node) -> list[tuple[int, Import]]:
+        out: list[tuple[int, Import]] = []
+        caps = ts.QueryCursor(languages.query("python", "python-imports")).captures(root)
+        for node in caps.get("import", ()):
+            line = node.start_point.row + 1
+            if node.type == "import_statement":
+                for item in node.children_by_field_name("name"):
+                    if item.type == "aliased_import":
+                        mod = self.text(item.child_by_field_name("name"))
+                        alias = self.text(item.child_by_field_name("alias"))
+                    else:
+                        mod = self.text(item)
+                        alias = mod.split(".", 1)[0]  # `import a.b` binds `a`
+                    out.append((node.start_byte, Import(module=mod, name="", alias=alias, line=line)))
+                continue
+            mod_node = node.child_by_field_name("module_name")
+            mod = normalize(self.text(mod_node)).replace(" ", "")
+            relative = mod.startswith(".")
+            names = node.children_by_field_name("name")
+            if not names:
+                if any(c.type == "wildcard_import" for c in node.named_children):
+                    out.append((node.start_byte, Import(mod, "*", "", line, relative)))
+                continue
+            for item in names:
+                if item.type == "aliased_import":
+                    name = self.text(item.child_by_field_name("name"))
+                    alias = self.text(item.child_by_field_name("alias"))
+                else:
+                    name = alias = self.text(item)
+                out.append((node.start_byte, Import(mod, name, alias, line, relative)))
+        return out
