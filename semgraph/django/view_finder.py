@@ -1,0 +1,447 @@
+"""Views read statically: which template each renders and which queryset feeds each context variable.
+
+Function views that call ``render(request, "t.html", {...})`` and class-based
+``ListView`` / ``DetailView`` / ``TemplateView`` (``model``, ``queryset``,
+``get_queryset``, ``context_object_name``, ``get_context_data``,
+``template_name`` or Django's default template name) are read with
+tree-sitter. A context value is followed through local variables, ``list()``,
+``itertools.chain()``, ``sorted()``, slices and ``|`` down to every
+``Model.manager…`` chain it is built from, so one variable may have several
+queryset sites.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import tree_sitter as ts
+
+from semgraph.django.model_graph import SKIP_DIRS, ModelGraph, ModelInfo
+from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
+from semgraph.paths import PathGuard
+
+CBV_KINDS = {"ListView": "list", "DetailView": "detail", "TemplateView": "template"}
+WRAPPERS = {"list", "tuple", "sorted", "chain", "reversed", "set"}
+SINGLE_METHODS = {"get", "first", "last", "latest", "earliest"}
+APPLIED_METHODS = {"select_related", "prefetch_related", "only", "defer", "values", "values_list", "annotate"}
+MAX_DEPTH = 12
+
+
+@dataclass
+class AppliedPrefetch:
+    """A lookup already passed to ``prefetch_related`` (string or ``Prefetch``)."""
+
+    lookup: str
+    is_object: bool = False
+    queryset_model: str | None = None
+    queryset_select: list[str] = field(default_factory=list)
+    queryset_end: int | None = None  # byte offset where ``.select_related(…)`` can be appended
+    to_attr: str | None = None
+
+
+@dataclass
+class QuerysetSite:
+    """One place in a view file where a queryset of ``model`` is built."""
+
+    file: str
+    path: Path
+    model: str
+    manager: str
+    kind: Literal["queryset", "object", "model_attr"]
+    start: int
+    end: int
+    insert_at: int
+    line: int
+    expression: str
+    single: bool = False
+    applied_select: list[str] = field(default_factory=list)
+    applied_prefetch: list[AppliedPrefetch] = field(default_factory=list)
+    other_calls: list[str] = field(default_factory=list)  # only/defer/values/annotate already on the chain
+    indent: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.file, self.start)
+
+
+@dataclass
+class ContextVar:
+    name: str
+    sites: list[QuerysetSite] = field(default_factory=list)
+
+
+@dataclass
+class ViewInfo:
+    name: str
+    kind: str  # function | ListView | DetailView | TemplateView
+    file: str
+    line: int
+    template: str | None
+    context: dict[str, ContextVar] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class _FileReader:
+    def __init__(self, path: Path, display: str, source: bytes, graph: ModelGraph, app: str) -> None:
+        self.path, self.display, self.source, self.graph, self.app = path, display, source, graph, app
+
+    # ---- querysets ---------------------------------------------------------
+    def model_of(self, node: ts.Node) -> ModelInfo | None:
+        if node.type != "identifier":
+            return None
+        model = self.graph.find(text(node), app=self.app)
+        return model if model is not None and not model.external and not model.abstract else None
+
+    def sites(self, node: ts.Node | None, scope: ts.Node | None, depth: int = 0, cls: _Cbv | None = None) -> list[QuerysetSite]:
+        """Every queryset site the expression ``node`` is built from."""
+        if node is None or depth > MAX_DEPTH:
+            return []
+        kind = node.type
+        if kind == "parenthesized_expression":
+            return self.sites(node.named_children[0] if node.named_children else None, scope, depth + 1, cls)
+        if kind == "identifier":
+            value = self.local_value(text(node), scope, node.start_byte)
+            return self.sites(value, scope, depth + 1, cls) if value is not None else []
+        if kind == "subscript":
+            return self.sites(node.child_by_field_name("value"), scope, depth + 1, cls)
+        if kind == "binary_operator" and text(node.child_by_field_name("operator")) in ("|", "&"):
+            left = self.sites(node.child_by_field_name("left"), scope, depth + 1, cls)
+            return left + self.sites(node.child_by_field_name("right"), scope, depth + 1, cls)
+        if kind == "call":
+            func = node.child_by_field_name("function")
+            positional, _keywords = call_args(node.child_by_field_name("arguments"))
+            if func is not None and func.type in ("identifier", "attribute") and dotted_tail(func) in WRAPPERS:
+                out: list[QuerysetSite] = []
+                for arg in positional:
+                    out.extend(self.sites(arg, scope, depth + 1, cls))
+                return out
+            if func is not None and dotted_tail(func) in ("get_object_or_404", "get_list_or_404") and positional:
+                model = self.model_of(positional[0])
+                if model is not None:
+                    return [self.object_site(positional[0], model, single=dotted_tail(func) == "get_object_or_404")]
+                return self.sites(positional[0], scope, depth + 1, cls)
+        if kind in ("call", "attribute"):
+            return self.chain_site(node, scope, depth, cls)
+        return []
+
+    def chain_site(self, node: ts.Node, scope: ts.Node | None, depth: int, cls: _Cbv | None) -> list[QuerysetSite]:
+        """Walk ``Model.manager.a(…).b(…)`` from the outside in; the innermost attribute names the model."""
+        calls: list[tuple[str, ts.Node]] = []
+        current: ts.Node | None = node
+        single = False
+        while current is not None:
+            if current.type == "call":
+                func = current.child_by_field_name("function")
+                if func is None or func.type != "attribute":
+                    if func is not None and func.type == "attribute":
+                        pass
+                    # super().get_queryset() and other bare calls
+                    if func is not None and text(func) == "super" and cls is not None:
+                        return cls.default_sites(self)
+                    return []
+                method = text(func.child_by_field_name("attribute"))
+                if method in SINGLE_METHODS and not calls:
+                    single = True
+                calls.append((method, current))
+                current = func.child_by_field_name("object")
+            elif current.type == "attribute":
+                obj = current.child_by_field_name("object")
+                model = self.model_of(obj) if obj is not None else None
+                manager = text(current.child_by_field_name("attribute"))
+                if model is not None and (manager in model.manager_names() or manager == "_default_manager"):
+                    return [self.chain(node, current, model, manager, calls, single)]
+                return []
+            elif current.type == "subscript":
+                current = current.child_by_field_name("value")
+            elif current.type == "identifier":
+                base = self.sites(current, scope, depth + 1, cls)
+                for site in base:
+                    site.single = site.single or single
+                return base
+            else:
+                return []
+        return []
+
+    def chain(
+        self,
+        whole: ts.Node,
+        manager_node: ts.Node,
+        model: ModelInfo,
+        manager: str,
+        calls: list[tuple[str, ts.Node]],
+        single: bool,
+    ) -> QuerysetSite:
+        site = QuerysetSite(
+            file=self.display,
+            path=self.path,
+            model=model.label,
+            manager=manager,
+            kind="queryset",
+            start=whole.start_byte,
+            end=whole.end_byte,
+            insert_at=manager_node.end_byte,
+            line=whole.start_point.row + 1,
+            expression=text(whole),
+            single=single,
+        )
+        for method, call in calls:
+            args = call.child_by_field_name("arguments")
+            positional, _ = call_args(args)
+            if method == "select_related":
+                site.applied_select.extend(v for v in (string_value(a) for a in positional) if v)
+            elif method == "prefetch_related":
+                for arg in positional:
+                    site.applied_prefetch.extend(self.applied_prefetch(arg))
+            elif method in APPLIED_METHODS:
+                site.other_calls.append(method)
+        return site
+
+    def applied_prefetch(self, arg: ts.Node) -> list[AppliedPrefetch]:
+        value = string_value(arg)
+        if value is not None:
+            return [AppliedPrefetch(value)]
+        if arg.type != "call" or dotted_tail(arg.child_by_field_name("function")) != "Prefetch":
+            return []
+        positional, keywords = call_args(arg.child_by_field_name("arguments"))
+        lookup = string_value(positional[0]) if positional else string_value(keywords.get("lookup"))
+        if lookup is None:
+            return []
+        found = AppliedPrefetch(lookup, is_object=True, to_attr=string_value(keywords.get("to_attr")))
+        qs = keywords.get("queryset") or (positional[1] if len(positional) > 1 else None)
+        if qs is not None:
+            inner = self.chain_site(qs, None, 0, None)
+            if inner:
+                found.queryset_model = inner[0].model
+                found.queryset_select = inner[0].applied_select
+                found.queryset_end = qs.end_byte
+        return [found]
+
+    def object_site(self, node: ts.Node, model: ModelInfo, single: bool) -> QuerysetSite:
+        return QuerysetSite(
+            file=self.display,
+            path=self.path,
+            model=model.label,
+            manager=model.default_manager,
+            kind="object",
+            start=node.start_byte,
+            end=node.end_byte,
+            insert_at=node.end_byte,
+            line=node.start_point.row + 1,
+            expression=text(node),
+            single=single,
+        )
+
+    def local_value(self, name: str, scope: ts.Node | None, before: int) -> ts.Node | None:
+        """The value last assigned to ``name`` in ``scope`` before byte ``before``."""
+        if scope is None:
+            return None
+        best = None
+        for m in matches("locals", scope):
+            if "assign" in m and text(m["assign.name"][0]) == name and m["assign"][0].end_byte <= before:
+                if best is None or m["assign"][0].start_byte > best.start_byte:
+                    best = m["assign"][0]
+        return best.child_by_field_name("right") if best is not None else None
+
+    # ---- context dictionaries ---------------------------------------------
+    def context_from(self, node: ts.Node | None, scope: ts.Node, before: int, cls: _Cbv | None = None) -> dict[str, ContextVar]:
+        """Context variables of a dict literal, ``dict(k=v)`` or a local dict filled by ``ctx["k"] = v``."""
+        out: dict[str, ContextVar] = {}
+        if node is None:
+            return out
+        if node.type == "dictionary":
+            for pair in node.named_children:
+                if pair.type != "pair":
+                    continue
+                key = string_value(pair.child_by_field_name("key"))
+                if key is not None:
+                    self.add(out, key, self.sites(pair.child_by_field_name("value"), scope, cls=cls))
+        elif node.type == "call" and dotted_tail(node.child_by_field_name("function")) == "dict":
+            _, keywords = call_args(node.child_by_field_name("arguments"))
+            for key, value in keywords.items():
+                self.add(out, key, self.sites(value, scope, cls=cls))
+        elif node.type == "identifier":
+            name = text(node)
+            self.merge(out, self.context_from(self.local_value(name, scope, before), scope, before, cls))
+            for m in matches("locals", scope):
+                if "item" in m and text(m["item.obj"][0]) == name:
+                    key = string_value(m["item.key"][0])
+                    if key is not None:
+                        self.add(out, key, self.sites(m["item.value"][0], scope, cls=cls))
+                elif "update" in m and text(m["update.obj"][0]) == name:
+                    positional, keywords = call_args(m["update.args"][0])
+                    for arg in positional:
+                        self.merge(out, self.context_from(arg, scope, before, cls))
+                    for key, value in keywords.items():
+                        self.add(out, key, self.sites(value, scope, cls=cls))
+        return out
+
+    @staticmethod
+    def add(out: dict[str, ContextVar], key: str, sites: list[QuerysetSite]) -> None:
+        out.setdefault(key, ContextVar(key)).sites.extend(sites)
+
+    @staticmethod
+    def merge(out: dict[str, ContextVar], more: dict[str, ContextVar]) -> None:
+        for key, var in more.items():
+            out.setdefault(key, ContextVar(key)).sites.extend(var.sites)
+
+
+@dataclass
+class _Cbv:
+    name: str
+    kind: str
+    node: ts.Node
+    body: ts.Node
+    attrs: dict[str, ts.Node] = field(default_factory=dict)
+    attr_stmts: dict[str, ts.Node] = field(default_factory=dict)
+    methods: dict[str, ts.Node] = field(default_factory=dict)
+
+    def model(self, reader: _FileReader) -> ModelInfo | None:
+        node = self.attrs.get("model")
+        return reader.model_of(node) if node is not None else None
+
+    def default_sites(self, reader: _FileReader) -> list[QuerysetSite]:
+        """What ``super().get_queryset()`` returns: the ``queryset`` attribute or ``model``'s default manager."""
+        if "queryset" in self.attrs:
+            return reader.sites(self.attrs["queryset"], None, cls=None)
+        model = self.model(reader)
+        if model is None:
+            return []
+        stmt = self.attr_stmts["model"]
+        line_start = reader.source.rfind(b"\n", 0, stmt.start_byte) + 1
+        indent = reader.source[line_start : stmt.start_byte].decode()
+        line_end = reader.source.find(b"\n", stmt.end_byte)
+        end = len(reader.source) if line_end < 0 else line_end
+        return [
+            QuerysetSite(
+                file=reader.display,
+                path=reader.path,
+                model=model.label,
+                manager=model.default_manager,
+                kind="model_attr",
+                start=stmt.start_byte,
+                end=stmt.end_byte,
+                insert_at=end,
+                line=stmt.start_point.row + 1,
+                expression=text(stmt),
+                indent=indent,
+            )
+        ]
+
+
+def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
+    out = []
+    for path in sorted(project.rglob("*.py")):
+        rel = path.relative_to(project)
+        if any(part in SKIP_DIRS for part in rel.parts[:-1]) or (guard is not None and not guard.is_safe_member(path)):
+            continue
+        if path.name == "views.py" or path.parent.name == "views":
+            out.append(path)
+    return out
+
+
+def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None) -> tuple[list[ViewInfo], list[str]]:
+    """Every function view and supported class-based view under ``project``, with errors per file."""
+    views: list[ViewInfo] = []
+    errors: list[str] = []
+    for path in find_view_files(project, guard):
+        display = path.relative_to(project).as_posix()
+        source, tree, error = parse_python(path, display)
+        if error is not None:
+            errors.append(str(error))
+        app = path.parent.name if path.name == "views.py" else path.parent.parent.name
+        reader = _FileReader(path, display, source, graph, app)
+        views.extend(_function_views(reader, tree))
+        views.extend(_class_views(reader, tree))
+    views.sort(key=lambda v: (v.file, v.line))
+    return views, errors
+
+
+def _function_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+    out = []
+    for m in matches("views", tree.root_node):
+        func = m["func"][0]
+        parent = func.parent
+        if parent is not None and parent.type == "decorated_definition":
+            parent = parent.parent
+        if parent is None or parent.type != "module":
+            continue
+        body = m["func.body"][0]
+        for r in matches("locals", body):
+            if "render" not in r:
+                continue
+            positional, keywords = call_args(r["render.args"][0])
+            is_render = text(r["render.func"][0]) in ("render", "TemplateResponse")
+            offset = 1 if is_render else 0
+            template_node = keywords.get("template_name") or (
+                positional[offset] if len(positional) > offset else None
+            )
+            context_node = keywords.get("context") or (
+                positional[offset + 1] if len(positional) > offset + 1 else None
+            )
+            template = string_value(template_node)
+            view = ViewInfo(text(m["func.name"][0]), "function", reader.display, func.start_point.row + 1, template)
+            if template is None:
+                view.notes.append(f"{reader.display}:{r['render'][0].start_point.row + 1}: template name is not a literal")
+            view.context = reader.context_from(context_node, body, r["render"][0].start_byte)
+            out.append(view)
+    return out
+
+
+def _class_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+    out = []
+    for m in matches("classes", tree.root_node):
+        bases = [dotted_tail(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
+        kind = next((b for b in bases if b in CBV_KINDS), None)
+        if kind is None:
+            continue
+        body = m["class.body"][0]
+        cbv = _Cbv(text(m["class.name"][0]), kind, m["class"][0], body)
+        for member in matches("members", body):
+            if "attr" in member and member["attr"][0].parent.id == body.id:
+                cbv.attrs[text(member["attr.name"][0])] = member["attr.value"][0]
+                cbv.attr_stmts[text(member["attr.name"][0])] = member["attr"][0]
+            elif "method" in member and member["method"][0].parent.id == body.id:
+                cbv.methods[text(member["method.name"][0])] = member["method"][0]
+        out.append(_class_view(reader, cbv))
+    return out
+
+
+def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
+    view = ViewInfo(cbv.name, cbv.kind, reader.display, cbv.node.start_point.row + 1, None)
+    template = string_value(cbv.attrs.get("template_name"))
+    sites: list[QuerysetSite] = []
+    if cbv.kind in ("ListView", "DetailView"):
+        if "get_queryset" in cbv.methods:
+            method = cbv.methods["get_queryset"]
+            for r in matches("locals", method):
+                if "return" in r:
+                    sites.extend(reader.sites(r["return.value"][0], method, cls=cbv))
+        else:
+            sites = cbv.default_sites(reader)
+        model = cbv.model(reader) or (reader.graph.models.get(sites[0].model) if sites else None)
+        if model is None:
+            view.notes.append(f"{reader.display}:{view.line}: the model of {cbv.name} could not be determined")
+        else:
+            suffix = "list" if cbv.kind == "ListView" else "detail"
+            template = template or f"{model.app}/{model.name.lower()}_{suffix}.html"
+            if cbv.kind == "ListView":
+                names = ["object_list", string_value(cbv.attrs.get("context_object_name")) or f"{model.name.lower()}_list"]
+            else:
+                names = ["object", string_value(cbv.attrs.get("context_object_name")) or model.name.lower()]
+                for site in sites:
+                    site.single = True
+            for name in names:
+                view.context.setdefault(name, ContextVar(name)).sites.extend(sites)
+    if "get_context_data" in cbv.methods:
+        method = cbv.methods["get_context_data"]
+        body = method.child_by_field_name("body")
+        for r in matches("locals", method):
+            if "return" in r and body is not None:
+                extra = reader.context_from(r["return.value"][0], body, r["return"][0].start_byte, cbv)
+                _FileReader.merge(view.context, extra)
+    view.template = template
+    if template is None:
+        view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no template_name")
+    return view
