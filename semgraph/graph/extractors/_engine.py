@@ -32,6 +32,7 @@ Lines and columns are 1-based; columns count bytes (tree-sitter's unit).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,9 +150,9 @@ class Extractor:
     grammar: str = ""  # tree-sitter grammar (defaults to ``language``)
     sep: str = "."  # qualified-name separator
     call_separators: tuple[str, ...] = (".",)
-    tags_query: str = ""  # query names under semgraph/graph/queries
-    calls_query: str = ""
-    control_query: str = ""
+    # .scm files under semgraph/graph/queries, compiled together into one query so
+    # a file costs a single tree traversal; capture names say what a node is.
+    queries: tuple[str, ...] = ()
     if_types: frozenset[str] = frozenset()  # node types of `if` (for the else-if nesting rule)
     else_types: frozenset[str] = frozenset({"else_clause"})
     arm_types: frozenset[str] = frozenset()  # switch/match arms (first arm is not a decision)
@@ -189,7 +190,7 @@ class Extractor:
     def module_symbol(self, root: ts.Node) -> Built:
         return Built()
 
-    def definitions(self, root: ts.Node) -> list[Pending]:
+    def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
         raise NotImplementedError
 
     def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
@@ -199,7 +200,7 @@ class Extractor:
         """(cleaned target, node whose position locates the call) or None to skip."""
         raise NotImplementedError
 
-    def import_items(self, root: ts.Node) -> list[tuple[int, Import]]:
+    def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
         """(byte offset, import) pairs; the engine fills in ``scope``."""
         return []
 
@@ -219,6 +220,7 @@ class Extractor:
             acc += bool(line.strip())
             nonblank.append(acc)
         self.nonblank = nonblank
+        self.lines = lines
 
         result = FileExtraction(path=self.path, language=self.language, module=self.module)
         result.loc = acc
@@ -226,43 +228,40 @@ class Extractor:
             result.errors = collect_errors(root, source)
         self.finish_module(root, result)
 
+        caps = ts.QueryCursor(combined_query(self.grammar or self.language, self.queries)).captures(root)
         events: list[tuple] = []
         seq = 0
-        for p in self.definitions(root):
+        for p in self.definitions(caps):
             n = p.node
             events.append((n.start_byte, _DEF, -n.end_byte, seq, p))
             seq += 1
-        if self.control_query:
-            caps = ts.QueryCursor(languages.query(self.grammar or self.language, self.control_query)).captures(root)
-            if_types = self.if_types
-            for n in caps.get("nest", ()):
-                if n.type in if_types:
-                    par = n.parent
-                    if par is not None and (par.type in self.else_types or par.type in if_types):
-                        continue  # else-if: same level as its if
-                events.append((n.start_byte, _BLOCK, -n.end_byte, seq, n.end_byte))
-                seq += 1
-            for n in caps.get("branch", ()):
+        if_types = self.if_types
+        for n in caps.get("nest", ()):
+            if n.type in if_types:
+                par = n.parent
+                if par is not None and (par.type in self.else_types or par.type in if_types):
+                    continue  # else-if: same level as its if
+            events.append((n.start_byte, _BLOCK, -n.end_byte, seq, n.end_byte))
+            seq += 1
+        for n in caps.get("branch", ()):
+            events.append((n.start_byte, _BRANCH, 0, seq, 1))
+            seq += 1
+        arm_types = self.arm_types
+        for n in caps.get("arm", ()):
+            prev = n.prev_named_sibling
+            while prev is not None and prev.type not in arm_types and "comment" in prev.type:
+                prev = prev.prev_named_sibling
+            if prev is not None and prev.type in arm_types:
                 events.append((n.start_byte, _BRANCH, 0, seq, 1))
                 seq += 1
-            arm_types = self.arm_types
-            for n in caps.get("arm", ()):
-                prev = n.prev_named_sibling
-                while prev is not None and prev.type not in arm_types and "comment" in prev.type:
-                    prev = prev.prev_named_sibling
-                if prev is not None and prev.type in arm_types:
-                    events.append((n.start_byte, _BRANCH, 0, seq, 1))
-                    seq += 1
-        if self.calls_query:
-            caps = ts.QueryCursor(languages.query(self.grammar or self.language, self.calls_query)).captures(root)
-            for n in caps.get("call", ()):
-                got = self.call(n)
-                if got is None:
-                    continue
-                target, at = got
-                events.append((at.start_byte, _CALL, 0, seq, (target, at)))
-                seq += 1
-        for offset, imp in self.import_items(root):
+        for n in caps.get("call", ()):
+            got = self.call(n)
+            if got is None:
+                continue
+            target, at = got
+            events.append((at.start_byte, _CALL, 0, seq, (target, at)))
+            seq += 1
+        for offset, imp in self.import_items(caps):
             events.append((offset, _IMPORT, 0, seq, imp))
             seq += 1
         events.sort()
@@ -280,11 +279,14 @@ class Extractor:
         if built.qualified_name:
             self.module = result.module = built.qualified_name
         end = root.end_point
+        end_line, end_col = end.row + 1, end.column + 1
+        if end.column == 0 and end.row > 0:  # a final newline does not open another line
+            end_line, end_col = end.row, len(self.lines[end.row - 1]) + 1
         sym = Symbol(
             kind=K.MODULE,
             name=self.module.replace("::", ".").replace("/", ".").rsplit(".", 1)[-1] or self.path,
             qualified_name=self.module,
-            span=Span(1, 1, end.row + 1, end.column + 1),
+            span=Span(1, 1, end_line, end_col),
             parent=None,
             doc=built.doc,
             visibility=built.visibility,
@@ -375,6 +377,12 @@ class Extractor:
                 scope = next(i for _, i in reversed(stack) if i >= 0 and symbols[i].kind in CONTAINER_KINDS)
                 payload.scope = scope
                 self.imports.append(payload)
+
+
+@functools.cache
+def combined_query(grammar: str, names: tuple[str, ...]) -> ts.Query:
+    """One compiled query from several ``.scm`` files (cached per process)."""
+    return ts.Query(languages.grammar(grammar), "\n".join(languages.query_text(n) for n in names))
 
 
 def collect_errors(root: ts.Node, source: bytes, limit: int = 50) -> list[SyntaxProblem]:

@@ -16,7 +16,6 @@ import inspect
 
 import tree_sitter as ts
 
-from semgraph.graph import languages
 from semgraph.graph.extractors._engine import Built, Extractor, Pending, clean_target, normalize
 from semgraph.graph.model import EdgeKind, Import, SymbolKind
 
@@ -54,9 +53,7 @@ class PythonExtractor(Extractor):
     language = "python"
     sep = "."
     call_separators = (".",)
-    tags_query = "python-tags"
-    calls_query = "python-calls"
-    control_query = "python-control"
+    queries = ("python-tags", "python-calls", "python-control", "python-imports")
     if_types = frozenset()  # elif is a clause of the same if_statement
     arm_types = frozenset({"case_clause"})
 
@@ -76,17 +73,15 @@ class PythonExtractor(Extractor):
     def module_symbol(self, root: ts.Node) -> Built:
         return Built(doc=self.docstring(root))
 
-    def definitions(self, root: ts.Node) -> list[Pending]:
+    def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
         out: list[Pending] = []
         seen: set[int] = set()
-        q = languages.query("python", self.tags_query)
-        for _, match in ts.QueryCursor(q).matches(root):
-            for cap, nodes in match.items():
-                node = nodes[0]
+        for cap in ("def.function", "def.class", "def.type_alias", "def.lambda", "def.field", "def.variable"):
+            kind = cap[4:]
+            for node in caps.get(cap, ()):
                 if node.start_byte in seen:
                     continue
                 seen.add(node.start_byte)
-                kind = cap[4:]
                 if kind in ("function", "class"):
                     name = self.text(node.child_by_field_name("name"))
                     out.append(Pending(node, K.FUNCTION if kind == "function" else K.CLASS, name))
@@ -184,9 +179,8 @@ class PythonExtractor(Extractor):
         at = fn.child_by_field_name("attribute") or fn if fn.type == "attribute" else fn
         return clean_target(self.text(fn)), at
 
-    def import_items(self, root: ts.Node) -> list[tuple[int, Import]]:
+    def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
         out: list[tuple[int, Import]] = []
-        caps = ts.QueryCursor(languages.query("python", "python-imports")).captures(root)
         for node in caps.get("import", ()):
             line = node.start_point.row + 1
             if node.type == "import_statement":
