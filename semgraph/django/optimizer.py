@@ -1,0 +1,518 @@
+"""Template paths + model graph → ``select_related`` / ``prefetch_related`` / ``only`` per queryset, and a diff.
+
+For each queryset site a view builds, the paths its template reads (loop and
+``with`` aliases already resolved back to the context variable) are walked
+over the static model graph: forward FK / one-to-one chains become
+``select_related``, reverse FK / many-to-many become ``prefetch_related`` (a
+``Prefetch(…, queryset=Model.objects.select_related(…))`` when rows inside the
+prefetch need their own joins), ``.count`` / ``.exists`` / ``|length`` on a
+relation are served from the prefetch. What the view already applies is
+subtracted, and the rest is written as a unified diff of the view source.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from semgraph.django.model_graph import TO_MANY, TO_ONE, ModelGraph, ModelInfo, load_graph
+from semgraph.django.template_vars import DirLoader, TemplateVariables, extract_template_variables
+from semgraph.django.view_finder import QuerysetSite, ViewInfo, find_views
+from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
+from semgraph.paths import PathGuard
+
+COUNT_OPS = {"count": "count", "exists": "exists"}
+ITER_OPS = {"all"}
+
+
+class NotOptimizable(BaseModel):
+    path: str
+    reason: str
+
+
+class PrefetchSpec(BaseModel):
+    lookup: str
+    model: str | None
+    select_related: list[str] = Field(description="Joins inside the prefetch (a nested Prefetch queryset).")
+    code: str = Field(description="The argument to pass to prefetch_related.")
+
+
+class QuerysetPlan(BaseModel):
+    """The optimization of one queryset site (merged over every context variable it feeds)."""
+
+    view: str
+    context_variables: list[str]
+    model: str
+    file: str
+    line: int
+    expression: str
+    paths: list[str]
+    select_related: list[str] = Field(description="Every select_related lookup the template needs.")
+    prefetch_related: list[str] = Field(description="Every prefetch lookup the template needs.")
+    prefetch: list[PrefetchSpec]
+    only: list[str] | None = Field(None, description="Fields for only(); null when some access is not a known field.")
+    already_applied: dict[str, list[str]]
+    added: dict[str, list[str]] = Field(description="What the diff adds: select_related / prefetch_related / only.")
+    not_optimizable: list[NotOptimizable]
+    counted_relations: list[str]
+    suggestions: list[str]
+    queries_before: int
+    queries_after: int
+
+
+class ViewPlan(BaseModel):
+    view: str
+    kind: str
+    file: str
+    line: int
+    template: str | None
+    querysets: list[QuerysetPlan]
+    unmapped_variables: list[str] = Field(description="Template variables with no queryset found in the view.")
+    warnings: list[str]
+
+
+class OptimizationReport(BaseModel):
+    project: str
+    rows: int
+    views: list[ViewPlan]
+    diff: str
+    files_changed: list[str]
+    warnings: list[str]
+
+
+@dataclass
+class _Plan:
+    model: ModelInfo | None
+    select: set[str] = field(default_factory=set)
+    prefetch: dict[str, _Plan] = field(default_factory=dict)
+    fields: set[str] = field(default_factory=set)
+    only_ok: bool = True
+    not_opt: dict[str, str] = field(default_factory=dict)
+    counted: set[str] = field(default_factory=set)
+
+
+def _walk(
+    plan: _Plan, model: ModelInfo | None, parts: list[str], prefix: str, shown: str, top: _Plan, leaf: bool = True
+) -> None:
+    """Follow one template path over the graph, recording joins, prefetches, fields and dead ends.
+
+    ``leaf`` is False when a longer path continues from this one: the object is traversed, not rendered.
+    """
+    if model is None:
+        return
+    if not parts:
+        if leaf and "__str__" in model.methods:
+            top.only_ok = False
+            where = shown or "(the object itself)"
+            top.not_opt.setdefault(
+                where, f"if rendered, str() runs {model.name}.__str__, which is not followed (it may read relations)"
+            )
+        return
+    part, rest = parts[0], parts[1:]
+    here = f"{shown}.{part}" if shown else part
+    info = model.fields.get(part)
+    if info is None:
+        if part.startswith("get_") and part.endswith("_display") and part[4:-8] in model.fields:
+            plan.fields.add(prefix + part[4:-8])
+            return
+        top.only_ok = False
+        if part in model.properties:
+            top.not_opt[here] = f"{model.name}.{part} is a @property: its body is not followed, relations it reads are not prefetched"
+        elif part in model.methods:
+            if rest or part not in ("__str__",):
+                top.not_opt[here] = f"{model.name}.{part}() is a method: its body is not followed, relations it reads are not prefetched"
+        elif model.external:
+            top.not_opt[here] = f"{model.label} is outside the project: its attributes are not known"
+        else:
+            top.not_opt[here] = f"{model.name} has no field, relation, property or method {part!r}"
+        return
+    if info.kind == "field":
+        plan.fields.add(prefix + part)
+        return
+    target = None if info.target is None else _GRAPH_MODELS.get(info.target)
+    if info.kind in TO_ONE:
+        plan.select.add(prefix + part)
+        if info.kind in ("fk", "o2o"):
+            plan.fields.add(prefix + part)
+        else:
+            top.only_ok = False
+        if target is None and rest:
+            top.not_opt[here] = f"target {info.target} of {model.name}.{part} is not a known model"
+            top.only_ok = False
+            return
+        _walk(plan, target, rest, prefix + part + "__", here, top, leaf)
+        return
+    if info.kind == "generic_fk":
+        plan.prefetch.setdefault(prefix + part, _Plan(None))
+        top.only_ok = False
+        top.not_opt[here] = "GenericForeignKey: select_related cannot follow it; prefetch_related is used instead"
+        if rest:
+            top.not_opt[f"{here}.{'.'.join(rest)}"] = "the target model of a GenericForeignKey is not known statically"
+        return
+    if info.kind in TO_MANY:
+        if not rest:
+            return  # the related manager itself: no query
+        op, tail = rest[0], rest[1:]
+        lookup = prefix + part
+        if op in ITER_OPS:
+            sub = plan.prefetch.setdefault(lookup, _Plan(target))
+            _walk(sub, target, tail, "", f"{here}.{op}", top, leaf)
+        elif op in COUNT_OPS:
+            plan.prefetch.setdefault(lookup, _Plan(target))
+            top.counted.add(f"{here}.{op}")
+        else:
+            top.only_ok = False
+            top.not_opt[f"{here}.{op}"] = (
+                f"{op}() on a related manager runs its own query per row, even after prefetch_related"
+                if op in ("first", "last", "latest", "earliest")
+                else f"{op!r} on the related manager {model.name}.{part} is not a plain iteration"
+            )
+
+
+_GRAPH_MODELS: dict[str, ModelInfo] = {}
+
+
+def _compress(paths: set[str]) -> list[str]:
+    """Drop lookups implied by a longer one (``tenant`` by ``tenant__user``)."""
+    return sorted(p for p in paths if not any(q.startswith(p + "__") for q in paths))
+
+
+def _flatten(plan: _Plan, prefix: str = "") -> list[tuple[str, _Plan]]:
+    out = []
+    for key in sorted(plan.prefetch):
+        sub = plan.prefetch[key]
+        lookup = prefix + key
+        out.append((lookup, sub))
+        out.extend(_flatten(sub, lookup + "__"))
+    return out
+
+
+def _quote(values: list[str]) -> str:
+    return ", ".join(f'"{v}"' for v in values)
+
+
+def _prefetch_code(lookup: str, sub: _Plan) -> str:
+    select = _compress(sub.select)
+    if not select or sub.model is None:
+        return f'"{lookup}"'
+    return f'Prefetch("{lookup}", queryset={sub.model.name}.{sub.model.default_manager}.select_related({_quote(select)}))'
+
+
+def _select_satisfied(path: str, applied: list[str]) -> bool:
+    return any(a == path or a.startswith(path + "__") for a in applied)
+
+
+def _per_row(plan: _Plan) -> int:
+    """Queries issued per row when nothing is joined or prefetched (one related row per relation assumed)."""
+    hops = {p for s in plan.select for p in _prefixes(s)}
+    return len(hops) + sum(1 + _per_row(sub) for sub in plan.prefetch.values())
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split("__")
+    return ["__".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+@dataclass
+class _Edit:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class _SitePlan:
+    site: QuerysetSite
+    variables: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)
+
+
+def _plan_site(sp: _SitePlan, graph: ModelGraph, view: str, rows: int, include_only: bool) -> tuple[QuerysetPlan, list[_Edit], bool]:
+    site = sp.site
+    model = graph.models[site.model]
+    plan = _Plan(model)
+    for path in sorted(sp.paths):
+        parts = path.split(".") if path else []
+        if any(other.startswith(path + ".") for other in sp.paths) and parts:
+            _walk(plan, model, parts, "", "", plan, leaf=False)
+        else:
+            _walk(plan, model, parts, "", "", plan)
+    select_needed = _compress(plan.select)
+    flat = _flatten(plan)
+    applied_lookups = {a.lookup: a for a in site.applied_prefetch}
+    string_lookups = [a.lookup for a in site.applied_prefetch]
+    add_select = [s for s in select_needed if not _select_satisfied(s, site.applied_select)]
+    add_prefetch: list[str] = []
+    prefetch_specs: list[PrefetchSpec] = []
+    edits: list[_Edit] = []
+    needs_import = False
+    extra_lookups: list[str] = []
+    for lookup, sub in flat:
+        code = _prefetch_code(lookup, sub)
+        prefetch_specs.append(
+            PrefetchSpec(
+                lookup=lookup,
+                model=sub.model.label if sub.model else None,
+                select_related=_compress(sub.select),
+                code=code,
+            )
+        )
+        applied = applied_lookups.get(lookup)
+        covered = applied is not None or any(s.startswith(lookup + "__") for s in string_lookups)
+        if not covered:
+            add_prefetch.append(code)
+            needs_import = needs_import or code.startswith("Prefetch(")
+            continue
+        missing = [s for s in _compress(sub.select) if applied is None or not _select_satisfied(s, applied.queryset_select)]
+        if not missing:
+            continue
+        if applied is not None and applied.queryset_end is not None:
+            edits.append(_Edit(applied.queryset_end, applied.queryset_end, f".select_related({_quote(missing)})"))
+            extra_lookups.extend(f"{lookup} → select_related {m}" for m in missing)
+        else:
+            for m in missing:
+                add_prefetch.append(f'"{lookup}__{m}"')
+    only_fields: list[str] | None = None
+    if plan.only_ok and sp.paths and not site.other_calls:
+        keep = set(plan.fields)
+        for s in plan.select:
+            keep.update(_prefixes(s))
+        only_fields = sorted(keep - {"pk"})
+    added_only = include_only and only_fields is not None and site.kind != "model_attr"
+    chain = ""
+    if add_select:
+        chain += f".select_related({_quote(add_select)})"
+    if add_prefetch:
+        chain += f".prefetch_related({', '.join(add_prefetch)})"
+    if added_only and only_fields:
+        chain += f".only({_quote(only_fields)})"
+    if chain:
+        if site.kind == "queryset":
+            edits.append(_Edit(site.insert_at, site.insert_at, chain))
+        elif site.kind == "object":
+            edits.append(_Edit(site.start, site.end, f"{model.name}.{model.default_manager}{chain}"))
+        else:
+            edits.append(
+                _Edit(site.insert_at, site.insert_at, f"\n{site.indent}queryset = {model.name}.{model.default_manager}{chain}")
+            )
+    n = 1 if site.single else rows
+    applied_hops = {h for s in site.applied_select for h in _prefixes(s)}
+    missing_hops = {h for s in plan.select for h in _prefixes(s)} - applied_hops
+    missing_lookups = [
+        lk for lk, _ in flat if lk not in applied_lookups and not any(s.startswith(lk + "__") for s in string_lookups)
+    ]
+    nested_missing = 0
+    for lk, sub in flat:
+        done = applied_lookups[lk].queryset_select if lk in applied_lookups else []
+        nested_missing += len({h for s in sub.select for h in _prefixes(s)} - {h for s in done for h in _prefixes(s)})
+    # one related row per relation assumed: each missing join or prefetch costs one query per row
+    before = 1 + len(site.applied_prefetch) + n * (len(missing_hops) + len(missing_lookups) + nested_missing)
+    after = 1 + len(flat)
+    suggestions = []
+    for counted in sorted(plan.counted):
+        relation, _, op = counted.rpartition(".")
+        lookup = relation.replace(".all.", "__").replace(".", "__")
+        if op == "count":
+            suggestions.append(
+                f"{counted}: served by prefetch_related({lookup!r}); if the rows are not shown, "
+                f"annotate(n_{lookup}=Count({lookup!r})) and render {{{{ obj.n_{lookup} }}}} instead (one query, no rows loaded)"
+            )
+        else:
+            suggestions.append(
+                f"{counted}: served by prefetch_related({lookup!r}); or annotate(has_{lookup}=Exists(…)) and use it in the template"
+            )
+    if only_fields is not None and not include_only:
+        suggestions.append(f".only({_quote(only_fields)}) is safe: every field the template reads is listed")
+    result = QuerysetPlan(
+        view=view,
+        context_variables=sorted(sp.variables),
+        model=model.label,
+        file=site.file,
+        line=site.line,
+        expression=site.expression if len(site.expression) <= 300 else site.expression[:300] + "…",
+        paths=sorted(sp.paths),
+        select_related=select_needed,
+        prefetch_related=[lk for lk, _ in flat],
+        prefetch=prefetch_specs,
+        only=only_fields,
+        already_applied={
+            "select_related": sorted(site.applied_select),
+            "prefetch_related": [a.lookup for a in site.applied_prefetch],
+            "other": sorted(site.other_calls),
+        },
+        added={
+            "select_related": add_select,
+            "prefetch_related": add_prefetch + extra_lookups,
+            "only": only_fields if added_only and only_fields else [],
+        },
+        not_optimizable=[NotOptimizable(path=p, reason=r) for p, r in sorted(plan.not_opt.items())],
+        counted_relations=sorted(plan.counted),
+        suggestions=suggestions,
+        queries_before=before,
+        queries_after=after,
+    )
+    return result, edits, needs_import
+
+
+def template_dirs(project: Path) -> list[Path]:
+    """Directories named ``templates`` under ``project`` (app templates and project templates)."""
+    from semgraph.django.model_graph import SKIP_DIRS
+
+    return sorted(
+        p
+        for p in project.rglob("templates")
+        if p.is_dir() and not any(part in SKIP_DIRS for part in p.relative_to(project).parts)
+    )
+
+
+def optimize_project(
+    project: Path,
+    *,
+    view: str | None = None,
+    template: str | None = None,
+    model: str | None = None,
+    paths: list[str] | None = None,
+    rows: int = 50,
+    include_only: bool = False,
+    guard: PathGuard | None = None,
+) -> OptimizationReport:
+    """Optimize every view (or one ``view``, or the views rendering ``template``); or plan ``model`` + ``paths``."""
+    graph = load_graph(project, guard)
+    _GRAPH_MODELS.clear()
+    _GRAPH_MODELS.update(graph.models)
+    warnings = list(graph.errors)
+    if model is not None:
+        return _plan_paths(project, graph, model, paths or [], rows, include_only, warnings)
+    views, view_errors = find_views(project, graph, guard)
+    warnings.extend(view_errors)
+    if view is not None:
+        chosen = [v for v in views if v.name == view or f"{v.file}:{v.name}" == view]
+        if not chosen:
+            known = ", ".join(v.name for v in views) or "none"
+            raise NotFoundError(f"view {view!r} not found", hint=f"views found: {known}")
+        views = chosen
+    if template is not None:
+        views = [v for v in views if v.template == template]
+        if not views:
+            raise NotFoundError(f"no view renders template {template!r}", hint="pass the name as written in the view")
+    loader = DirLoader(template_dirs(project), guard.contains if guard else None)
+    site_plans: dict[tuple[str, int], _SitePlan] = {}
+    view_of_site: dict[tuple[str, int], list[str]] = {}
+    view_results: list[tuple[ViewInfo, list[tuple[str, int]], list[str], list[str]]] = []
+    for v in views:
+        vwarn = list(v.notes)
+        unmapped: list[str] = []
+        keys: list[tuple[str, int]] = []
+        tv: TemplateVariables | None = None
+        if v.template is not None:
+            try:
+                source, display = loader(v.template)
+                tv = extract_template_variables(source, name=display if guard is None else guard.relative(Path(display)), loader=loader)
+                vwarn.extend(tv.warnings)
+            except SemgraphError as exc:
+                vwarn.append(f"template {v.template!r}: {exc}")
+        variables = tv.variables if tv else {}
+        for name, var_paths in variables.items():
+            ctx = v.context.get(name)
+            if ctx is None or not ctx.sites:
+                if ctx is None and name not in ("site_name", "request", "user", "perms", "messages", "csrf_token", "view"):
+                    unmapped.append(name)
+                continue
+            for site in ctx.sites:
+                sp = site_plans.setdefault(site.key, _SitePlan(site))
+                sp.variables.add(name)
+                sp.paths.update(var_paths)
+                if site.key not in keys:
+                    keys.append(site.key)
+                view_of_site.setdefault(site.key, []).append(v.name)
+        view_results.append((v, keys, unmapped, vwarn))
+    plans: dict[tuple[str, int], QuerysetPlan] = {}
+    edits_by_file: dict[str, tuple[Path, list[_Edit], bool]] = {}
+    for key, sp in site_plans.items():
+        plan, edits, needs_import = _plan_site(sp, graph, "+".join(dict.fromkeys(view_of_site[key])), rows, include_only)
+        plans[key] = plan
+        path, existing, imp = edits_by_file.get(sp.site.file, (sp.site.path, [], False))
+        edits_by_file[sp.site.file] = (path, existing + edits, imp or needs_import)
+    diff, changed = _diff(edits_by_file)
+    out_views = [
+        ViewPlan(
+            view=v.name,
+            kind=v.kind,
+            file=v.file,
+            line=v.line,
+            template=v.template,
+            querysets=[plans[k] for k in keys],
+            unmapped_variables=sorted(unmapped),
+            warnings=vwarn,
+        )
+        for v, keys, unmapped, vwarn in view_results
+    ]
+    return OptimizationReport(
+        project=project.name, rows=rows, views=out_views, diff=diff, files_changed=changed, warnings=warnings
+    )
+
+
+def _plan_paths(
+    project: Path, graph: ModelGraph, model_name: str, paths: list[str], rows: int, include_only: bool, warnings: list[str]
+) -> OptimizationReport:
+    model = graph.require(model_name)
+    if not paths:
+        raise InvalidInputError("paths is empty", hint="give the attribute paths read on each object, e.g. tenant.user.email")
+    site = QuerysetSite(
+        file="",
+        path=project,
+        model=model.label,
+        manager=model.default_manager,
+        kind="queryset",
+        start=0,
+        end=0,
+        insert_at=0,
+        line=0,
+        expression=f"{model.name}.{model.default_manager}.all()",
+    )
+    sp = _SitePlan(site, {"object"}, set(paths))
+    plan, _edits, _ = _plan_site(sp, graph, "(paths)", rows, include_only)
+    view = ViewPlan(view="(paths)", kind="paths", file="", line=0, template=None, querysets=[plan], unmapped_variables=[], warnings=[])
+    return OptimizationReport(project=project.name, rows=rows, views=[view], diff="", files_changed=[], warnings=warnings)
+
+
+def _diff(edits_by_file: dict[str, tuple[Path, list[_Edit], bool]]) -> tuple[str, list[str]]:
+    chunks: list[str] = []
+    changed: list[str] = []
+    for display in sorted(edits_by_file):
+        path, edits, needs_import = edits_by_file[display]
+        if not edits:
+            continue
+        original = path.read_bytes()
+        data = original
+        for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+            data = data[: edit.start] + edit.text.encode() + data[edit.end :]
+        text_new = data.decode("utf-8")
+        if needs_import and not _imports_prefetch(text_new):
+            text_new = _add_import(text_new, "from django.db.models import Prefetch")
+        old_lines = original.decode("utf-8").splitlines(keepends=True)
+        new_lines = text_new.splitlines(keepends=True)
+        chunks.append("".join(difflib.unified_diff(old_lines, new_lines, fromfile=f"a/{display}", tofile=f"b/{display}")))
+        changed.append(display)
+    return "".join(chunks), changed
+
+
+def _imports_prefetch(source: str) -> bool:
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("from django.db.models import", "from django.db.models.query import")) and "Prefetch" in stripped:
+            return True
+    return False
+
+
+def _add_import(source: str, statement: str) -> str:
+    lines = source.splitlines(keepends=True)
+    last = -1
+    for i, line in enumerate(lines):
+        if line.startswith(("import ", "from ")):
+            last = i
+    lines.insert(last + 1, statement + "\n")
+    return "".join(lines)
