@@ -296,6 +296,11 @@ class Resolver:
             target = self._import_target(unit, imp)
             resolved_imports.append((imp, target))
             if target is None:
+                if imp.name != "*":  # an external module: its names must not be name-matched to ours
+                    local = imp.alias or imp.name or _SEP.split(imp.module.replace("/", "."))[-1]
+                    if unit.file.language == "python" and not imp.name and not imp.alias:
+                        local = imp.module.split(".")[0]
+                    bindings.setdefault("\0external", set()).add(local)
                 continue
             files = target[0]
             if imp.name == "*":
@@ -391,7 +396,7 @@ class Resolver:
                     files = self.ix.module_files("/".join(segs[k:])) or self.ix.module_files(".".join(segs[k:]))
                     if files:
                         break
-            else:
+            elif "." in module:  # `src/` layouts: `pkg.mod` stored as `src.pkg.mod`
                 files = self.ix.module_files_by_suffix(module)
         if len(files) > 1:
             files = _nearest(self.ix, unit.file.path, files)
@@ -409,11 +414,14 @@ class Resolver:
         *,
         base: bool = False,
     ) -> tuple[int | None, str, int]:
-        segs = [s for s in _SEP.split(_GENERIC.sub("", target.strip())) if s]
+        # `UserService(session).register` is written `UserService().register`: treat as `UserService.register`
+        segs = [s.removesuffix("()") for s in _SEP.split(_GENERIC.sub("", target.strip())) if s]
         if not segs:
             return None, Resolution.UNRESOLVED.value, 0
         name = segs[-1]
         lang = unit.file.language
+        if segs[0] in bindings.get("\0external", ()) and segs[0] not in bindings:
+            return None, Resolution.UNRESOLVED.value, 0  # a name from an external package
         # 1. self / this / Self
         if len(segs) == 2 and segs[0] in SELF_WORDS:
             sym = self._self_method(unit, src_id, name)

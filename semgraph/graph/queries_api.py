@@ -1,0 +1,336 @@
+"""Questions asked of the index: search, one symbol in detail, call graphs.
+
+Domain functions over a ``GraphStore``; the MCP tools and the CLI both call
+these. Every result is bounded (limits, depth, node caps, snippet size) and
+says when it was cut.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from semgraph.errors import InvalidInputError, NotFoundError
+from semgraph.graph.languages import LANGUAGES
+from semgraph.graph.model import SymbolKind
+from semgraph.graph.store import GraphStore, SymbolRow, words
+
+KINDS = tuple(k.value for k in SymbolKind)
+CALL_EDGE_KINDS = ("calls", "cross_language")
+MAX_SNIPPET_LINES = 60
+MAX_SNIPPET_CHARS = 4000
+MAX_CHILDREN = 50
+
+
+@dataclass(slots=True)
+class SymbolBrief:
+    id: int
+    kind: str
+    name: str
+    qualified_name: str
+    path: str
+    line: int
+    language: str = ""
+    signature: str = ""
+
+    @classmethod
+    def of(cls, s: SymbolRow) -> SymbolBrief:
+        return cls(s.id, s.kind, s.name, s.qualified_name, s.path, s.start_line, s.language, s.signature)
+
+
+@dataclass
+class SearchResult:
+    hits: list[SymbolBrief]
+    total: int
+    exact: int  # how many of all matches are exact name matches (ranked first)
+
+
+def _check_filters(kind: str | None, language: str | None) -> None:
+    if kind and kind not in KINDS:
+        raise InvalidInputError(f"unknown kind {kind!r}", hint=f"choose from {', '.join(KINDS)}")
+    if language and language not in LANGUAGES:
+        raise InvalidInputError(f"unknown language {language!r}", hint=f"choose from {', '.join(LANGUAGES)}")
+
+
+def fts_query(text: str) -> str:
+    """FTS5 query for free text: every word as a prefix term (``user repo`` → ``"user"* "repo"*``)."""
+    terms = []
+    for w in words(text).split():
+        w = w.lower()
+        if w not in terms:
+            terms.append(w)
+    return " ".join(f'"{t}"*' for t in terms)
+
+
+def search(
+    store: GraphStore,
+    query: str,
+    *,
+    kind: str | None = None,
+    language: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResult:
+    """Symbols matching ``query``: exact name (or qualified name) matches first, then FTS rank (bm25)."""
+    query = query.strip()
+    if not query:
+        raise InvalidInputError("query is empty", hint="pass a name or words, e.g. 'user repository'")
+    _check_filters(kind, language)
+    match = fts_query(query)
+    if not match:
+        raise InvalidInputError(f"query {query!r} has no searchable words", hint="use letters or digits")
+    where = ["symbols_fts MATCH ?"]
+    args: list[object] = [match]
+    if kind:
+        where.append("s.kind = ?")
+        args.append(kind)
+    if language:
+        where.append("f.language = ?")
+        args.append(language)
+    base = (
+        "FROM symbols_fts JOIN symbols s ON s.id = symbols_fts.rowid JOIN files f ON f.id = s.file_id "
+        "WHERE " + " AND ".join(where)
+    )
+    total = store.conn.execute(f"SELECT count(*) {base}", args).fetchone()[0]
+    exact = store.conn.execute(
+        f"SELECT count(*) {base} AND (s.name = ? COLLATE NOCASE OR s.qualified_name = ?)", [*args, query, query]
+    ).fetchone()[0]
+    rows = store.conn.execute(
+        f"SELECT s.id {base} ORDER BY (s.name = ? COLLATE NOCASE OR s.qualified_name = ?) DESC, "
+        f"(s.name = ?) DESC, bm25(symbols_fts, 10.0, 4.0, 1.0, 0.5), length(s.qualified_name), s.id "
+        f"LIMIT ? OFFSET ?",
+        [*args, query, query, query, limit, offset],
+    ).fetchall()
+    ids = [r[0] for r in rows]
+    found = store.symbols_by_ids(ids)
+    return SearchResult([SymbolBrief.of(found[i]) for i in ids if i in found], total, exact)
+
+
+def resolve_symbol(store: GraphStore, ref: str | int) -> SymbolRow:
+    """One symbol from an id (``42``, ``"#42"``) or a (qualified) name; ambiguous names list the candidates."""
+    text = str(ref).strip()
+    if not text:
+        raise InvalidInputError("symbol is empty", hint="pass a symbol id or a qualified name from search_symbols")
+    m = re.fullmatch(r"#?(\d+)", text)
+    if m:
+        s = store.symbol(int(m.group(1)))
+        if s is None:
+            raise NotFoundError(f"no symbol with id {m.group(1)}", hint="ids change on re-index; search again")
+        return s
+    found = store.find_symbols(text, limit=11)
+    if not found:
+        hint = "check the spelling or call search_symbols"
+        try:
+            near = search(store, text, limit=5).hits
+        except InvalidInputError:
+            near = []
+        if near:
+            hint = "did you mean: " + ", ".join(f"{h.qualified_name} (id {h.id})" for h in near)
+        raise NotFoundError(f"unknown symbol {text!r}", hint=hint)
+    if len(found) > 1:
+        shown = ", ".join(f"{s.qualified_name} [{s.kind}, {s.path}:{s.start_line}, id {s.id}]" for s in found[:10])
+        more = " …" if len(found) > 10 else ""
+        raise InvalidInputError(
+            f"symbol {text!r} is ambiguous: {len(found) if len(found) <= 10 else 'more than 10'} matches: {shown}{more}",
+            hint="pass the id or the full qualified name",
+        )
+    return found[0]
+
+
+@dataclass
+class SymbolDetail:
+    symbol: SymbolRow
+    parent: SymbolBrief | None
+    children: list[SymbolBrief]
+    children_total: int
+    callers: int
+    callees: int
+    unresolved_callees: int
+    snippet: str
+    snippet_truncated: bool
+    module: str
+
+
+def get_symbol(store: GraphStore, ref: str | int, *, max_lines: int = MAX_SNIPPET_LINES) -> SymbolDetail:
+    """Definition, location, bounded source snippet, parent, children and call counts of one symbol."""
+    s = resolve_symbol(store, ref)
+    parent = store.symbol(s.parent_id) if s.parent_id is not None else None
+    children = store.children(s.id, limit=MAX_CHILDREN)
+    children_total = store.conn.execute("SELECT count(*) FROM symbols WHERE parent_id = ?", (s.id,)).fetchone()[0]
+    marks = ",".join("?" * len(CALL_EDGE_KINDS))
+    callers = store.conn.execute(
+        f"SELECT count(DISTINCT src_id) FROM edges WHERE dst_id = ? AND kind IN ({marks})", (s.id, *CALL_EDGE_KINDS)
+    ).fetchone()[0]
+    callees, unresolved = store.conn.execute(
+        f"SELECT count(DISTINCT dst_id), sum(dst_id IS NULL) FROM edges WHERE src_id = ? AND kind IN ({marks})",
+        (s.id, *CALL_EDGE_KINDS),
+    ).fetchone()
+    snippet, cut = source_snippet(store, s, max_lines=max_lines)
+    f = store.file_by_id(s.file_id)
+    return SymbolDetail(
+        s,
+        SymbolBrief.of(parent) if parent else None,
+        [SymbolBrief.of(c) for c in children],
+        children_total,
+        callers,
+        callees,
+        unresolved or 0,
+        snippet,
+        cut,
+        f.module if f else "",
+    )
+
+
+def source_snippet(store: GraphStore, s: SymbolRow, *, max_lines: int = MAX_SNIPPET_LINES) -> tuple[str, bool]:
+    """The symbol's source lines, cut at ``max_lines`` / ``MAX_SNIPPET_CHARS``; "" if the file is gone."""
+    try:
+        data = store.read_source(s.path)
+    except Exception:
+        return "", False
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    start, end = max(s.start_line, 1), max(s.end_line, s.start_line)
+    if s.kind == "module":
+        end = min(end, start + 20)
+    chosen = lines[start - 1 : end]
+    cut = False
+    if len(chosen) > max_lines:
+        chosen, cut = chosen[:max_lines], True
+    text = "\n".join(chosen)
+    if len(text) > MAX_SNIPPET_CHARS:
+        text, cut = text[:MAX_SNIPPET_CHARS], True
+    if cut:
+        text += f"\n… [truncated: {end - start + 1} lines in all]"
+    return text, cut
+
+
+@dataclass(slots=True)
+class GraphNode:
+    id: int
+    kind: str
+    name: str
+    qualified_name: str
+    path: str
+    line: int
+    depth: int
+
+
+@dataclass(slots=True)
+class GraphEdge:
+    src: int
+    dst: int
+    kind: str
+    resolution: str
+    candidates: int
+    line: int
+    target: str
+
+
+@dataclass
+class CallGraph:
+    root: GraphNode
+    direction: str
+    depth: int
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    unresolved: list[str]  # callee texts that resolve to nothing in the index (bounded)
+    truncated: bool
+    mermaid: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+DIRECTIONS = ("callers", "callees", "both")
+
+
+def call_graph(
+    store: GraphStore,
+    ref: str | int,
+    *,
+    direction: str = "callees",
+    depth: int = 2,
+    max_nodes: int = 50,
+    max_unresolved: int = 30,
+) -> CallGraph:
+    """Breadth-first callers/callees of a symbol up to ``depth``, capped at ``max_nodes``."""
+    if direction not in DIRECTIONS:
+        raise InvalidInputError(f"unknown direction {direction!r}", hint="use callers, callees or both")
+    if depth < 1:
+        raise InvalidInputError("depth must be at least 1")
+    root = resolve_symbol(store, ref)
+    nodes: dict[int, int] = {root.id: 0}
+    edges: dict[tuple[int, int, str], GraphEdge] = {}
+    unresolved: list[str] = []
+    truncated = False
+    marks = ",".join("?" * len(CALL_EDGE_KINDS))
+    frontier = [root.id]
+    for level in range(1, depth + 1):
+        if not frontier or truncated:
+            break
+        nxt: list[int] = []
+        for i in range(0, len(frontier), 500):
+            chunk = frontier[i : i + 500]
+            fm = ",".join("?" * len(chunk))
+            queries = []
+            if direction in ("callees", "both"):
+                queries.append(("src_id", "dst_id", f"src_id IN ({fm})"))
+            if direction in ("callers", "both"):
+                queries.append(("dst_id", "src_id", f"dst_id IN ({fm})"))
+            for _from, _to, cond in queries:
+                for src, dst, kind, res, cands, line, target in store.conn.execute(
+                    f"SELECT src_id, dst_id, kind, resolution, candidates, line, target FROM edges "
+                    f"WHERE {cond} AND kind IN ({marks}) ORDER BY src_id, ord, id",
+                    (*chunk, *CALL_EDGE_KINDS),
+                ):
+                    if dst is None:
+                        if len(unresolved) < max_unresolved and target not in unresolved:
+                            unresolved.append(target)
+                        continue
+                    other = dst if _to == "dst_id" else src
+                    if other not in nodes:
+                        if len(nodes) >= max_nodes:
+                            truncated = True
+                            continue
+                        nodes[other] = level
+                        nxt.append(other)
+                    key = (src, dst, kind)
+                    if key not in edges:
+                        edges[key] = GraphEdge(src, dst, kind, res, cands, line, target)
+        frontier = nxt
+    rows = store.symbols_by_ids(nodes)
+    out_nodes = [
+        GraphNode(i, rows[i].kind, rows[i].name, rows[i].qualified_name, rows[i].path, rows[i].start_line, d)
+        for i, d in sorted(nodes.items(), key=lambda kv: (kv[1], kv[0]))
+        if i in rows
+    ]
+    graph = CallGraph(out_nodes[0], direction, depth, out_nodes, list(edges.values()), unresolved, truncated)
+    if truncated:
+        graph.notes.append(f"stopped at max_nodes={max_nodes}; raise it or lower depth to see everything")
+    graph.mermaid = mermaid(graph)
+    return graph
+
+
+def mermaid_label(text: str) -> str:
+    """Escape a label for a Mermaid ``["…"]`` node."""
+    return (
+        text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("\n", " ")
+    )
+
+
+def short_name(qualified: str, keep: int = 2) -> str:
+    parts = re.split(r"(::|\.)", qualified)
+    # parts alternate name, sep, name …; keep the last ``keep`` names
+    names = parts[::2]
+    if len(names) <= keep:
+        return qualified
+    return "".join(parts[-(2 * keep - 1) :])
+
+
+def mermaid(graph: CallGraph) -> str:
+    lines = ["flowchart LR"]
+    for n in graph.nodes:
+        label = mermaid_label(short_name(n.qualified_name))
+        shape = f'(["{label}"])' if n.id == graph.root.id else f'["{label}"]'
+        lines.append(f"  n{n.id}{shape}")
+    for e in graph.edges:
+        arrow = "-.->" if e.resolution in ("name_match", "unresolved") else "-->"
+        lines.append(f"  n{e.src} {arrow} n{e.dst}")
+    return "\n".join(lines)
