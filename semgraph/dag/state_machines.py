@@ -1,0 +1,323 @@
+"""The orchestrator's task and step state machines, as data, and an audit-trail checker.
+
+The transition tables follow the orchestrator's ``determine_target_state``
+(task: the 12-state lifecycle; step: worker/orchestration hand-offs with retry
+and manual resolution). Guards are described in words: they depend on data
+the checker does not see (dependencies, attempts), so they are documented,
+not evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from semgraph.errors import InvalidInputError
+
+
+class Transition(BaseModel):
+    source: str
+    event: str
+    target: str
+    guard: str | None = None
+    note: str | None = None
+
+
+class StateMachine(BaseModel):
+    name: str
+    states: list[str]
+    initial: str
+    terminal: list[str]
+    events: list[str]
+    transitions: list[Transition]
+
+    def targets(self, source: str) -> dict[str, list[str]]:
+        """Legal targets from ``source`` with the events that lead there."""
+        out: dict[str, list[str]] = {}
+        for t in self.transitions:
+            if t.source == source:
+                out.setdefault(t.target, []).append(t.event)
+        return out
+
+
+TASK_STATES = [
+    "pending",
+    "initializing",
+    "enqueuing_steps",
+    "steps_in_process",
+    "evaluating_results",
+    "waiting_for_dependencies",
+    "waiting_for_retry",
+    "blocked_by_failures",
+    "complete",
+    "error",
+    "cancelled",
+    "resolved_manually",
+]
+TASK_TERMINAL = ["complete", "error", "cancelled", "resolved_manually"]
+
+STEP_STATES = [
+    "pending",
+    "enqueued",
+    "in_progress",
+    "enqueued_for_orchestration",
+    "enqueued_as_error_for_orchestration",
+    "waiting_for_retry",
+    "complete",
+    "error",
+    "cancelled",
+    "resolved_manually",
+]
+STEP_TERMINAL = ["complete", "error", "cancelled", "resolved_manually"]
+
+
+def _t(source: str, event: str, target: str, guard: str | None = None, note: str | None = None) -> Transition:
+    return Transition(source=source, event=event, target=target, guard=guard, note=note)
+
+
+def _task_machine() -> StateMachine:
+    ts = [
+        _t("pending", "start", "initializing"),
+        _t("initializing", "ready_steps_found", "enqueuing_steps", "at least one step is ready for execution"),
+        _t("initializing", "no_steps_found", "complete", "the task has no steps"),
+        _t("initializing", "no_dependencies_ready", "waiting_for_dependencies", "no step is ready yet"),
+        _t("enqueuing_steps", "steps_enqueued", "steps_in_process"),
+        _t("enqueuing_steps", "enqueue_failed", "error"),
+        _t("steps_in_process", "all_steps_completed", "evaluating_results"),
+        _t("steps_in_process", "step_completed", "evaluating_results"),
+        _t("steps_in_process", "step_failed", "waiting_for_retry", "the failed step is still retry-eligible"),
+        _t("evaluating_results", "all_steps_successful", "complete", "every step is complete"),
+        _t("evaluating_results", "ready_steps_found", "enqueuing_steps", "at least one step is ready for execution"),
+        _t("evaluating_results", "no_dependencies_ready", "waiting_for_dependencies", "no step is ready yet"),
+        _t(
+            "evaluating_results",
+            "permanent_failure",
+            "blocked_by_failures",
+            "a step failed permanently (retries exhausted or not retryable)",
+        ),
+        _t("waiting_for_dependencies", "dependencies_ready", "evaluating_results"),
+        _t("waiting_for_retry", "retry_ready", "enqueuing_steps", "a failed step's backoff has elapsed"),
+        _t("blocked_by_failures", "give_up", "error"),
+        _t("blocked_by_failures", "manual_resolution", "resolved_manually", "an operator resolved the failure"),
+    ]
+    ts += [_t(s, "cancel", "cancelled") for s in TASK_STATES if s not in TASK_TERMINAL]
+    ts += [
+        _t("steps_in_process", "complete", "complete", note="legacy"),
+        _t("steps_in_process", "fail", "error", note="legacy"),
+        _t("error", "reset", "pending", "operator reset", note="legacy"),
+    ]
+    ts += [_t(s, "resolve_manually", "resolved_manually", note="legacy") for s in TASK_STATES]
+    return _machine("task", TASK_STATES, TASK_TERMINAL, ts)
+
+
+def _step_machine() -> StateMachine:
+    deps = "every parent step is complete and the step is not already in process"
+    ts = [
+        _t("pending", "enqueue", "enqueued", deps),
+        _t("enqueued", "start", "in_progress", "the step is not already in process"),
+        _t("pending", "start", "in_progress", deps, note="legacy"),
+        _t("in_progress", "enqueue_for_orchestration", "enqueued_for_orchestration"),
+        _t("in_progress", "enqueue_as_error_for_orchestration", "enqueued_as_error_for_orchestration"),
+        _t("enqueued_for_orchestration", "complete", "complete"),
+        _t("enqueued_for_orchestration", "fail", "error"),
+        _t("enqueued_as_error_for_orchestration", "fail", "error"),
+        _t("enqueued_as_error_for_orchestration", "complete", "complete", note="orchestration found it succeeded"),
+        _t("in_progress", "complete", "complete", note="legacy"),
+        _t("in_progress", "fail", "error"),
+        _t("pending", "fail", "error"),
+        _t("enqueued", "fail", "error"),
+    ]
+    for s in ("pending", "enqueued", "in_progress", "enqueued_for_orchestration"):
+        ts.append(_t(s, "cancel", "cancelled"))
+    ts += [
+        _t("enqueued_as_error_for_orchestration", "cancel", "cancelled"),
+        _t("error", "cancel", "cancelled"),
+        _t("error", "retry", "pending", "the step is retryable and attempts < max_attempts"),
+    ]
+    retry_guard = "the error is retryable"
+    for s in ("in_progress", "enqueued", "pending", "enqueued_as_error_for_orchestration"):
+        ts.append(_t(s, "wait_for_retry", "waiting_for_retry", retry_guard))
+    ts += [
+        _t("waiting_for_retry", "retry", "pending", "the backoff has elapsed"),
+        _t("waiting_for_retry", "cancel", "cancelled"),
+    ]
+    ts += [_t(s, "complete_manually", "complete", "an operator supplied the results") for s in STEP_STATES]
+    ts += [_t(s, "resolve_manually", "resolved_manually", "an operator resolved the step") for s in STEP_STATES]
+    ts.append(_t("error", "reset_for_retry", "pending", "operator reset; attempts start again"))
+    return _machine("step", STEP_STATES, STEP_TERMINAL, ts)
+
+
+def _machine(name: str, states: list[str], terminal: list[str], ts: list[Transition]) -> StateMachine:
+    events = list(dict.fromkeys(t.event for t in ts))
+    return StateMachine(name=name, states=states, initial="pending", terminal=terminal, events=events, transitions=ts)
+
+
+MACHINES: dict[str, StateMachine] = {"task": _task_machine(), "step": _step_machine()}
+
+
+def machine(name: str) -> StateMachine:
+    try:
+        return MACHINES[name]
+    except KeyError:
+        raise InvalidInputError(f"unknown machine {name!r}", hint="use 'task' or 'step'") from None
+
+
+# --- audit-trail checking -------------------------------------------------------------------------
+
+ProblemCode = Literal["unknown_state", "unknown_event", "illegal_transition", "discontinuity", "bad_entry"]
+
+
+class TransitionProblem(BaseModel):
+    index: int  # position in the history (0-based)
+    code: ProblemCode
+    source: str | None
+    target: str | None
+    event: str | None
+    message: str
+    legal_targets: list[str]
+
+
+@dataclass
+class TransitionCheck:
+    machine: str
+    transitions_checked: int
+    problems: list[TransitionProblem]
+    final_state: str | None
+    final_is_terminal: bool
+    path_states: int  # distinct states visited
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def _entry(raw: Any) -> tuple[str | None, str | None, str | None]:
+    """(from, to, event) of one history entry; a bare string is a state."""
+    if isinstance(raw, str):
+        return None, raw, None
+    if isinstance(raw, dict):
+        to = raw.get("to_state", raw.get("to", raw.get("state")))
+        src = raw.get("from_state", raw.get("from"))
+        event = raw.get("event")
+        return (
+            str(src) if src is not None else None,
+            str(to) if to is not None else None,
+            str(event) if event is not None else None,
+        )
+    return None, None, None
+
+
+def check_transitions(machine_name: str, history: list[Any]) -> TransitionCheck:
+    """Every illegal move in an audit trail, with its index, and the state the entity ends in.
+
+    ``history`` is a list of states (``["pending", "enqueued", …]``) or of
+    transition records (``{"from_state": …, "to_state": …, "event": …}``,
+    ``from``/``to`` also accepted). Checking carries on after a problem, from
+    the state the trail says the entity moved to.
+    """
+    m = machine(machine_name)
+    states = set(m.states)
+    events = set(m.events)
+    terminal = set(m.terminal)
+    problems: list[TransitionProblem] = []
+    current: str | None = None
+    visited: set[str] = set()
+    checked = 0
+    for i, raw in enumerate(history):
+        src, dst, event = _entry(raw)
+        if dst is None:
+            problems.append(
+                TransitionProblem(
+                    index=i,
+                    code="bad_entry",
+                    source=src,
+                    target=None,
+                    event=event,
+                    message=f"entry {i} has no target state (give a state name or a to_state)",
+                    legal_targets=[],
+                )
+            )
+            continue
+        if i == 0 and current is None:
+            if src is None:
+                current = m.initial
+                if dst == m.initial:  # the creation record
+                    visited.add(dst)
+                    continue
+            else:
+                current = src
+        if src is not None and src != current and current is not None:
+            problems.append(
+                TransitionProblem(
+                    index=i,
+                    code="discontinuity",
+                    source=src,
+                    target=dst,
+                    event=event,
+                    message=f"entry {i} starts from {src!r} but the previous entry left the entity in {current!r}",
+                    legal_targets=sorted(m.targets(current)),
+                )
+            )
+            current = src
+        checked += 1
+        unknown = next((v for v in (dst, current) if v is not None and v not in states), None)
+        if unknown is not None:
+            if unknown == dst or i == 0 or src is not None:  # an unknown source was reported as a target already
+                problems.append(
+                    TransitionProblem(
+                        index=i,
+                        code="unknown_state",
+                        source=current,
+                        target=dst,
+                        event=event,
+                        message=f"{unknown!r} is not a {m.name} state; states: {', '.join(m.states)}",
+                        legal_targets=[],
+                    )
+                )
+        else:
+            if event is not None and event not in events:
+                problems.append(
+                    TransitionProblem(
+                        index=i,
+                        code="unknown_event",
+                        source=current,
+                        target=dst,
+                        event=event,
+                        message=f"{event!r} is not a {m.name} event; events: {', '.join(m.events)}",
+                        legal_targets=sorted(m.targets(current or m.initial)),
+                    )
+                )
+            else:
+                options = m.targets(current or m.initial)
+                allowed_events = options.get(dst, [])
+                if not allowed_events or (event is not None and event not in allowed_events):
+                    how = f" on {event!r}" if event else ""
+                    extra = (
+                        f" ({dst!r} is reached from {current!r} only by {', '.join(allowed_events)})"
+                        if allowed_events
+                        else ""
+                    )
+                    ends = " (a terminal state)" if current in terminal else ""
+                    problems.append(
+                        TransitionProblem(
+                            index=i,
+                            code="illegal_transition",
+                            source=current,
+                            target=dst,
+                            event=event,
+                            message=f"{m.name} cannot move from {current!r}{ends} to {dst!r}{how}{extra}",
+                            legal_targets=sorted(options),
+                        )
+                    )
+        current = dst
+        visited.add(dst)
+    return TransitionCheck(
+        machine=m.name,
+        transitions_checked=checked,
+        problems=problems,
+        final_state=current,
+        final_is_terminal=current in terminal,
+        path_states=len(visited),
+    )
