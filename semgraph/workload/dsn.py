@@ -117,7 +117,8 @@ def _parse_sqlite(raw: str, guard: PathGuard) -> DSN:
         path_text = path_text[1:]
     if not path_text or path_text == ":memory:":
         raise InvalidInputError(
-            "SQLite DSN needs a file path", hint="use sqlite:///name.db (relative to the root) or sqlite:////abs/path.db"
+            "SQLite DSN needs a file path",
+            hint="use sqlite:///name.db (relative to the root) or sqlite:////abs/path.db",
         )
     real = guard.resolve_for_write(path_text)
     if real.is_dir():

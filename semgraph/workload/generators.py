@@ -377,7 +377,9 @@ def infer(table: Table, column: Column) -> GeneratorSpec:
         if name in {"sku", "code", "slug", "reference", "ref"} or unique:
             prefix = "".join(ch for ch in column.name.upper() if ch.isalnum())[:4] or "ID"
             return GeneratorSpec(kind="template", template=prefix + "-{seq:08d}", unique=unique)
-        return GeneratorSpec(kind="text", min_length=min(8, column.max_length or 8), max_length=min(40, column.max_length or 40))  # noqa: E501
+        return GeneratorSpec(
+            kind="text", min_length=min(8, column.max_length or 8), max_length=min(40, column.max_length or 40)
+        )
     if cat == "decimal":
         hi = 1000.0
         if column.precision and column.scale is not None:

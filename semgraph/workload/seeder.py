@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import networkx as nx
 from pydantic import BaseModel, Field
@@ -124,7 +123,12 @@ async def seed_database(
         for name in config.tables:
             schema.table(name)
         order, broken, nulled = load_order(schema, names, config)
-        plan = {name: config.tables[name].rows if name in config.tables and config.tables[name].rows is not None else base_rows for name in order}  # noqa: E501
+        plan = {
+            name: config.tables[name].rows
+            if name in config.tables and config.tables[name].rows is not None
+            else base_rows
+            for name in order
+        }
         d = conn.dialect
         counts = {name: await _count(conn, name) for name in order}
         if truncate:
@@ -237,7 +241,11 @@ async def _table_generators(conn: Connection, table: Table, config: SeedConfig, 
         if spec is None:
             spec = gen.infer(table, column)
             if spec.kind == "sequential":
-                current = (await conn.fetch(f"SELECT MAX({conn.dialect.quote(column.name)}) FROM {conn.dialect.quote(table.name)}"))[0][0]  # noqa: E501
+                current = (
+                    await conn.fetch(
+                        f"SELECT MAX({conn.dialect.quote(column.name)}) FROM {conn.dialect.quote(table.name)}"
+                    )
+                )[0][0]
                 spec = gen.GeneratorSpec(kind="sequential", start=int(current or 0) + 1 - start_index)
                 explicit_key = column.name
         elif spec.kind == "sequential" and column.name in table.primary_key:

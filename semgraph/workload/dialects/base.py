@@ -67,6 +67,7 @@ class Connection(ABC):
 
     async def interrupt(self) -> None:
         """Abort the running statement if the driver can (used on cancellation)."""
+        return None
 
 
 class Dialect(ABC):
@@ -142,7 +143,4 @@ class Dialect(ABC):
 
     async def after_explicit_keys(self, conn: Connection, table: str, column: str) -> None:
         """Called after rows were loaded with explicit key values (e.g. advance a sequence)."""
-
-    def random_sample_sql(self, table: str, column: str, limit: int) -> str:
-        """Key values to sample from, in a stable order (deterministic with the seed)."""
-        return f"SELECT {self.quote(column)} FROM {self.quote(table)} ORDER BY 1 LIMIT {int(limit)}"
+        return None

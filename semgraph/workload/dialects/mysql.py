@@ -7,6 +7,7 @@ Statement timeout: ``max_statement_time`` (MariaDB) or ``max_execution_time``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +20,6 @@ from semgraph.workload.dialects.base import Connection, Dialect, ErrorClass
 from semgraph.workload.dsn import DSN
 
 _CONSTRAINT = {1062, 1451, 1452, 1048, 1216, 1217, 1557, 1586, 4025, 3819}
-_DEADLOCK = {1213, 1205 + 100000}
 _TIMEOUT = {1205, 1969, 3024, 1317}
 _SYNTAX = {1064, 1149}
 _SCHEMA = {1146, 1054, 1049, 1305}
@@ -52,10 +52,8 @@ class MySQLConnection(Connection):
         await self._conn.commit()
 
     async def rollback(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # a broken connection has nothing to roll back
             await self._conn.rollback()
-        except Exception:  # a broken connection has nothing to roll back
-            pass
 
     async def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
         q = self.dialect.quote
@@ -142,7 +140,7 @@ class MySQLDialect(Dialect):
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
         if code in _CONSTRAINT or isinstance(exc, myerr.IntegrityError):
             return ErrorClass.CONSTRAINT
-        if code == 1213 or code in _DEADLOCK:
+        if code == 1213:
             return ErrorClass.DEADLOCK
         if code in _TIMEOUT or isinstance(exc, asyncio.TimeoutError):
             return ErrorClass.TIMEOUT

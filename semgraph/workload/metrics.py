@@ -1,0 +1,204 @@
+"""Latency and throughput statistics for a workload run, from HDR histograms.
+
+Why HDR: percentiles up to p99.9 stay exact to 3 significant digits at any
+rate, and the histogram's compressed base64 form (``encode``) lets two runs be
+merged or compared later without keeping every sample.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from hdrh.histogram import HdrHistogram
+from pydantic import BaseModel, Field
+
+LOWEST_US = 1
+HIGHEST_US = 3_600_000_000
+SIG_FIGS = 3
+MAX_SERIES_POINTS = 120
+"""Longer runs are summarised: consecutive seconds are merged so the series stays this short."""
+
+
+def new_histogram() -> HdrHistogram:
+    return HdrHistogram(LOWEST_US, HIGHEST_US, SIG_FIGS)
+
+
+def decode_histogram(encoded: str) -> HdrHistogram:
+    return HdrHistogram.decode(encoded)
+
+
+class LatencyStats(BaseModel):
+    """Milliseconds; measured from each operation's intended start unless stated otherwise."""
+
+    count: int
+    mean_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    p999_ms: float
+    max_ms: float
+
+    @classmethod
+    def of(cls, hist: HdrHistogram) -> LatencyStats:
+        n = hist.get_total_count()
+        if not n:
+            return cls(count=0, mean_ms=0, p50_ms=0, p95_ms=0, p99_ms=0, p999_ms=0, max_ms=0)
+
+        def ms(us: float) -> float:
+            return round(us / 1000.0, 3)
+
+        return cls(
+            count=n,
+            mean_ms=ms(hist.get_mean_value()),
+            p50_ms=ms(hist.get_value_at_percentile(50)),
+            p95_ms=ms(hist.get_value_at_percentile(95)),
+            p99_ms=ms(hist.get_value_at_percentile(99)),
+            p999_ms=ms(hist.get_value_at_percentile(99.9)),
+            max_ms=ms(hist.get_max_value()),
+        )
+
+
+class OperationStats(BaseModel):
+    name: str = Field(description="kind:table for generated operations, the config name for custom ones.")
+    kind: str
+    count: int
+    share: float = Field(description="Fraction of all completed operations.")
+    errors: int
+    latency: LatencyStats
+
+
+class ErrorGroup(BaseModel):
+    error_class: str
+    count: int
+    operations: list[str]
+    sample: str = Field(description="One message of this class (passwords removed, cut to 300 characters).")
+
+
+class SecondPoint(BaseModel):
+    t: int = Field(description="Seconds since the measured part of the run started (bucket start).")
+    seconds: int = Field(1, description="Bucket width; >1 when a long run was summarised.")
+    tps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class _Bucket:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+class Recorder:
+    """Collects every measured operation; cheap enough to call from the hot loop."""
+
+    def __init__(self) -> None:
+        self.latency = new_histogram()
+        self.service = new_histogram()
+        self.lag = new_histogram()
+        self.per_op: dict[str, HdrHistogram] = {}
+        self.kinds: dict[str, str] = {}
+        self.op_errors: dict[str, int] = defaultdict(int)
+        self.errors: dict[str, list] = {}
+        self.seconds: dict[int, _Bucket] = defaultdict(_Bucket)
+        self.completed = 0
+        self.failed = 0
+        self.late = 0
+        self.skipped = 0
+        self.start = 0.0
+
+    def record(self, name: str, kind: str, intended: float, started: float, finished: float, *, late_limit_s: float | None = None) -> None:  # fmt: skip
+        lat_us = max(1, int((finished - intended) * 1e6))
+        self.latency.record_value(min(lat_us, HIGHEST_US))
+        self.service.record_value(min(max(1, int((finished - started) * 1e6)), HIGHEST_US))
+        self.lag.record_value(min(max(1, int((started - intended) * 1e6)), HIGHEST_US))
+        hist = self.per_op.get(name)
+        if hist is None:
+            hist = self.per_op[name] = new_histogram()
+            self.kinds[name] = kind
+        hist.record_value(min(lat_us, HIGHEST_US))
+        self.completed += 1
+        if late_limit_s is not None and finished - intended > late_limit_s:
+            self.late += 1
+        self.seconds[int(finished - self.start)].latencies.append(lat_us / 1000.0)
+
+    def record_error(self, name: str, kind: str, error_class: str, message: str, finished: float) -> None:
+        self.failed += 1
+        self.op_errors[name] += 1
+        self.kinds.setdefault(name, kind)
+        group = self.errors.get(error_class)
+        if group is None:
+            self.errors[error_class] = [1, {name}, message[:300]]
+        else:
+            group[0] += 1
+            group[1].add(name)
+        self.seconds[int(finished - self.start)].errors += 1
+
+    def snapshot(self) -> tuple[int, float, int]:
+        """(completed, current p95 ms, errors) for progress lines."""
+        return self.completed, self.latency.get_value_at_percentile(95) / 1000.0, self.failed
+
+    # --- results ---------------------------------------------------------------------------
+
+    def operation_stats(self) -> list[OperationStats]:
+        total = self.completed + self.failed
+        names = sorted(set(self.per_op) | set(self.op_errors))
+        out = []
+        for name in names:
+            hist = self.per_op.get(name) or new_histogram()
+            count = hist.get_total_count()
+            errs = self.op_errors.get(name, 0)
+            out.append(
+                OperationStats(
+                    name=name,
+                    kind=self.kinds.get(name, "custom"),
+                    count=count,
+                    share=round((count + errs) / total, 4) if total else 0.0,
+                    errors=errs,
+                    latency=LatencyStats.of(hist),
+                )
+            )
+        return sorted(out, key=lambda o: (-o.count - o.errors, o.name))
+
+    def error_groups(self) -> list[ErrorGroup]:
+        return sorted(
+            (
+                ErrorGroup(error_class=cls, count=g[0], operations=sorted(g[1])[:10], sample=g[2])
+                for cls, g in self.errors.items()
+            ),
+            key=lambda e: -e.count,
+        )
+
+    def series(self, elapsed: float) -> list[SecondPoint]:
+        last = max(int(elapsed + 0.999), max(self.seconds, default=-1) + 1)
+        width = max(1, -(-last // MAX_SERIES_POINTS))
+        points = []
+        for start in range(0, last, width):
+            lats: list[float] = []
+            errors = 0
+            for s in range(start, min(start + width, last)):
+                b = self.seconds.get(s)
+                if b:
+                    lats.extend(b.latencies)
+                    errors += b.errors
+            span = min(width, last - start)
+            lats.sort()
+            points.append(
+                SecondPoint(
+                    t=start,
+                    seconds=span,
+                    tps=round(len(lats) / span, 1),
+                    p50_ms=round(_pct(lats, 50), 3),
+                    p99_ms=round(_pct(lats, 99), 3),
+                    errors=errors,
+                )
+            )
+        return points
+
+
+def _pct(sorted_values: list[float], pct: float) -> float:
+    if not sorted_values:
+        return 0.0
+    k = max(0, min(len(sorted_values) - 1, round(pct / 100.0 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[k]

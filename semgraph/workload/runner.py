@@ -1,0 +1,386 @@
+"""Drive a database with a workload over N connections and measure it.
+
+Open loop when a target rate is given (see ``scheduler``), closed loop at full
+speed otherwise. Every statement runs under a timeout; a stop request ends the
+run within a second and the partial results are still returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import datetime as dt
+import itertools
+import random
+import time
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from semgraph.errors import InvalidInputError
+from semgraph.progress import ProgressFn, no_progress
+from semgraph.workload.connect import open_connection
+from semgraph.workload.dialects import Connection, ErrorClass
+from semgraph.workload.dsn import DSN
+from semgraph.workload.generators import stable_hash
+from semgraph.workload.metadata import Schema, load_schema
+from semgraph.workload.metrics import ErrorGroup, LatencyStats, OperationStats, Recorder, SecondPoint
+from semgraph.workload.operations import (
+    Custom,
+    Operation,
+    RunState,
+    TableKeys,
+    build_operations,
+    sample_keys,
+    writes_in,
+)
+from semgraph.workload.patterns import OPERATION_KINDS, get_pattern
+from semgraph.workload.scheduler import Schedule
+from semgraph.workload.workload_config import WorkloadConfig
+
+STOP_GRACE_S = 0.8
+"""In-flight operations get this long after a stop request before they are cancelled."""
+
+
+class RunSpec(BaseModel):
+    """What to run; exactly one of ``pattern`` / ``config``."""
+
+    pattern: str | None = None
+    config: WorkloadConfig | None = None
+    connections: int = Field(4, ge=1, le=64)
+    target_tps: float | None = Field(None, gt=0, le=100_000)
+    arrival: Literal["constant", "poisson"] = "constant"
+    duration_s: float | None = Field(None, gt=0, le=3600)
+    transactions: int | None = Field(None, ge=1, le=10_000_000)
+    warmup_s: float = Field(0.0, ge=0, le=600)
+    seed: int = 0
+    allow_writes: bool = False
+    latency_limit_ms: float | None = Field(None, gt=0)
+    statement_timeout_s: float = Field(5.0, gt=0, le=600)
+    tables: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> RunSpec:
+        if (self.pattern is None) == (self.config is None):
+            raise ValueError("give exactly one of pattern or config")
+        if self.duration_s is not None and self.transactions is not None:
+            raise ValueError("give duration_s or transactions, not both")
+        if self.latency_limit_ms is not None and self.target_tps is None:
+            raise ValueError("latency_limit_ms needs target_tps (it applies to a rate-limited run, as in pgbench)")
+        return self
+
+    def effective(self) -> RunSpec:
+        """Fill unset values from the config file, then defaults (10 s)."""
+        data = self.model_dump()
+        cfg = self.config
+        if cfg is not None:
+            for key in ("connections", "target_tps", "duration_s", "arrival"):
+                value = getattr(cfg, key)
+                if value is not None and key not in self.model_fields_set:
+                    data[key] = value
+        if data["duration_s"] is None and data["transactions"] is None:
+            data["duration_s"] = 10.0
+        data["config"] = cfg
+        return RunSpec.model_validate(data)
+
+
+class RunResult(BaseModel):
+    run_id: int | None = None
+    started_at: str
+    dsn: str
+    dialect: str
+    workload: str = Field(description="Pattern name or config name.")
+    connections: int
+    arrival: str
+    target_tps: float | None
+    achieved_tps: float
+    tps_ratio: float | None = Field(None, description="achieved / target.")
+    duration_s: float | None
+    transactions: int | None
+    elapsed_s: float = Field(description="Measured time (warm-up excluded).")
+    warmup_s: float
+    seed: int
+    allow_writes: bool
+    completed: int
+    failed: int
+    success_rate: float
+    latency_limit_ms: float | None
+    late: int = Field(description="Completed operations slower than latency_limit_ms.")
+    skipped: int = Field(description="Operations not sent because they were already later than latency_limit_ms.")
+    dropped_warmup: int
+    cancelled: bool
+    latency: LatencyStats = Field(description="From each operation's intended start (coordinated-omission safe).")
+    service_time: LatencyStats = Field(description="From the moment the operation was actually sent.")
+    schedule_lag: LatencyStats = Field(description="Actual send minus intended start.")
+    operations: list[OperationStats]
+    errors: list[ErrorGroup]
+    timeseries: list[SecondPoint]
+    rows_changed: dict[str, dict[str, int]] = Field(default_factory=dict)
+    histogram: str = Field(description="Latency HDR histogram (µs), compressed base64: merge/compare with hdrh.")
+
+
+async def run_workload(
+    dsn: DSN,
+    spec: RunSpec,
+    *,
+    progress: ProgressFn | None = None,
+    stop: asyncio.Event | None = None,
+) -> RunResult:
+    """Run ``spec`` against ``dsn`` and return the measured result."""
+    spec = spec.effective()
+    report = progress or no_progress
+    stop = stop or asyncio.Event()
+    conns: list[Connection] = []
+    try:
+        conns.extend(await _open_all(dsn, spec))
+        setup = conns[0]
+        schema = await load_schema(setup)
+        state = RunState()
+        ops = await _plan(setup, schema, spec, state)
+        writes = writes_in(ops)
+        if writes and not spec.allow_writes:
+            raise InvalidInputError(
+                f"this workload writes ({', '.join(writes[:6])}) but allow_writes is false",
+                hint="pass allow_writes=true to let the run write to this database (only rows it inserts are "
+                "updated or deleted), or use a read-only pattern: olap, reporting",
+            )
+        return await _execute(dsn, spec, schema, state, ops, conns, report, stop)
+    finally:
+        await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+
+
+async def _open_all(dsn: DSN, spec: RunSpec) -> list[Connection]:
+    results = await asyncio.gather(
+        *(open_connection(dsn, statement_timeout_s=spec.statement_timeout_s) for _ in range(spec.connections)),
+        return_exceptions=True,
+    )
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        await asyncio.gather(*(r.close() for r in results if isinstance(r, Connection)), return_exceptions=True)
+        raise errors[0]
+    return [r for r in results if isinstance(r, Connection)]
+
+
+async def _plan(conn: Connection, schema: Schema, spec: RunSpec, state: RunState) -> list[tuple[Operation, float]]:
+    cfg = spec.config
+    if spec.pattern is not None:
+        pattern = get_pattern(spec.pattern)
+        mix, prefer, custom = dict(pattern.mix), list(pattern.prefer), []
+    else:
+        assert cfg is not None
+        mix, prefer, custom = dict(cfg.mix), [], list(cfg.operations)
+    names = spec.tables or (cfg.tables if cfg and cfg.tables else None) or schema.names
+    for name in names:
+        schema.table(name)  # unknown (or injected) table names are refused here
+    keys: dict[str, TableKeys] = {}
+    for name in names:
+        tk = await sample_keys(conn, schema.table(name))
+        if tk is not None:
+            keys[name] = tk
+    q = conn.dialect.quote
+    wanted: set[tuple[str, str]] = set()
+    for name in names:
+        for fk in schema.table(name).foreign_keys:
+            if len(fk.columns) == 1:
+                wanted.add((fk.ref_table, fk.ref_columns[0]))
+    for op in custom:
+        for pname, p in op.params.items():
+            if p.kind == "fk":
+                if not p.table or not p.column:
+                    raise InvalidInputError(f"operation {op.name!r}: param {pname!r} of kind fk needs table and column")
+                schema.table(p.table).column(p.column)
+                wanted.add((p.table, p.column))
+    for table, column in sorted(wanted):
+        tk = keys.get(table)
+        if tk is not None and tk.column == column:
+            state.fk_values[(table, column)] = tk.sample
+        else:
+            rows = await conn.fetch(f"SELECT DISTINCT {q(column)} FROM {q(table)} ORDER BY 1 LIMIT 100000")
+            state.fk_values[(table, column)] = [r[0] for r in rows if r[0] is not None]
+    ops = build_operations(conn.dialect, schema, names, keys, mix, prefer, spec.seed, state)
+    ops.extend((Custom(conn.dialect, op, spec.seed, state.fk_values), op.weight) for op in custom)
+    if not ops:
+        raise InvalidInputError(
+            "no operation of this workload can run on this database (tables empty or without a primary key)",
+            hint="seed the database first (seed_database) or check the tables / mix",
+        )
+    return ops
+
+
+def _kind_of(name: str) -> str:
+    prefix = name.split(":", 1)[0]
+    return prefix if prefix in OPERATION_KINDS else "custom"
+
+
+async def _execute(
+    dsn: DSN,
+    spec: RunSpec,
+    schema: Schema,
+    state: RunState,
+    ops: Sequence[tuple[Operation, float]],
+    conns: list[Connection],
+    report: ProgressFn,
+    stop: asyncio.Event,
+) -> RunResult:
+    dialect = conns[0].dialect
+    started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    operations = [op for op, _ in ops]
+    cum = list(itertools.accumulate(w for _, w in ops))
+    rec = Recorder()
+    t0 = time.perf_counter() + 0.05  # a moment for every worker to be waiting
+    end = t0 + spec.warmup_s + spec.duration_s if spec.duration_s else None
+    schedule = Schedule(spec.target_tps, spec.arrival, spec.seed, t0, spec.warmup_s, end, spec.transactions)
+    rec.start = schedule.measure_from
+    limit_s = spec.latency_limit_ms / 1000.0 if spec.latency_limit_ms else None
+    backstop = (
+        spec.statement_timeout_s * max(1, max((len(getattr(o, "statements", [1])) for o in operations), default=1))
+        + 2.0
+    )
+    last_finish = [schedule.measure_from]
+    stopped_at: list[float] = []
+
+    async def worker(index: int) -> None:
+        rng = random.Random(spec.seed ^ stable_hash(f"worker{index}"))
+        while True:
+            if stop.is_set():
+                return
+            now = time.perf_counter()
+            nxt = schedule.next(now)
+            if nxt is None:
+                return
+            intended, measured = nxt
+            delay = intended - now
+            while delay > 0:
+                await asyncio.sleep(min(delay, 0.2))
+                if stop.is_set():
+                    return
+                delay = intended - time.perf_counter()
+            started = time.perf_counter()
+            if measured and limit_s is not None and started - intended > limit_s:
+                rec.skipped += 1  # already too late to be useful: not sent (pgbench --latency-limit)
+                continue
+            op = operations[_pick(rng, cum)]
+            try:
+                async with asyncio.timeout(backstop):
+                    name = await op.run(conns[index], rng, state)
+            except Exception as exc:  # counted and classified; the run goes on
+                finished = time.perf_counter()
+                cls = ErrorClass.TIMEOUT if isinstance(exc, TimeoutError) else dialect.classify(exc)
+                if measured:
+                    rec.record_error(op.name, op.kind, cls.value, dsn.scrub(f"{type(exc).__name__}: {exc}"), finished)
+                if cls == ErrorClass.CONNECTION or isinstance(exc, TimeoutError):
+                    await _reconnect(dsn, spec, conns, index)
+                continue
+            finished = time.perf_counter()
+            if measured:
+                rec.record(name, _kind_of(name), intended, started, finished, late_limit_s=limit_s)
+                if finished > last_finish[0]:
+                    last_finish[0] = finished
+
+    async def monitor() -> None:
+        prev_done, prev_t = 0, time.perf_counter()
+        while True:
+            await asyncio.sleep(1.0)
+            now = time.perf_counter()
+            elapsed = now - schedule.measure_from
+            done, p95, errors = rec.snapshot()
+            if elapsed < 0:
+                report(0, spec.duration_s, f"warm-up {spec.warmup_s + elapsed:.0f}/{spec.warmup_s:.0f}s")
+                continue
+            tps = round((done - prev_done) / max(1e-6, now - max(prev_t, schedule.measure_from)))
+            prev_done, prev_t = done, now
+            message = f"{elapsed:.0f}s tps={tps} p95={p95:.2f}ms errors={errors} done={done}"
+            if spec.duration_s:
+                report(min(elapsed, spec.duration_s), spec.duration_s, message)
+            else:
+                report(done + errors, spec.transactions, message)
+
+    async def watch_stop() -> None:
+        await stop.wait()
+        stopped_at.append(time.perf_counter())
+
+    tasks = [asyncio.create_task(worker(i)) for i in range(len(conns))]
+    mon = asyncio.create_task(monitor())
+    watcher = asyncio.create_task(watch_stop())
+    try:
+        pending = set(tasks)
+        while pending:
+            done_set, pending = await asyncio.wait(pending | {watcher}, return_when=asyncio.FIRST_COMPLETED)
+            pending.discard(watcher)
+            if watcher in done_set:
+                _, pending = await asyncio.wait(pending, timeout=STOP_GRACE_S) if pending else (set(), set())
+                for t in pending:
+                    t.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                for c in conns:
+                    with contextlib.suppress(Exception):
+                        await c.interrupt()
+                break
+        for t in tasks:
+            if t.done() and not t.cancelled() and t.exception():
+                raise t.exception()  # type: ignore[misc]
+    finally:
+        mon.cancel()
+        watcher.cancel()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(mon, watcher, *tasks, return_exceptions=True)
+    cancelled = bool(stopped_at)
+    if cancelled:
+        elapsed = max(0.0, stopped_at[0] - schedule.measure_from)
+    elif spec.duration_s:
+        elapsed = max(spec.duration_s, last_finish[0] - schedule.measure_from)
+    else:
+        elapsed = max(1e-6, last_finish[0] - schedule.measure_from)
+    completed, failed = rec.completed, rec.failed
+    achieved = completed / elapsed if elapsed > 0 else 0.0
+    total = completed + failed
+    report(spec.duration_s or total, spec.duration_s or spec.transactions, f"done: {completed} ok, {failed} failed")
+    return RunResult(
+        started_at=started_at,
+        dsn=dsn.redacted,
+        dialect=dsn.dialect,
+        workload=spec.pattern or (spec.config.name if spec.config else "custom"),
+        connections=len(conns),
+        arrival=spec.arrival if spec.target_tps else "closed_loop",
+        target_tps=spec.target_tps,
+        achieved_tps=round(achieved, 2),
+        tps_ratio=round(achieved / spec.target_tps, 4) if spec.target_tps else None,
+        duration_s=spec.duration_s,
+        transactions=spec.transactions,
+        elapsed_s=round(elapsed, 3),
+        warmup_s=spec.warmup_s,
+        seed=spec.seed,
+        allow_writes=spec.allow_writes,
+        completed=completed,
+        failed=failed,
+        success_rate=round(completed / total, 6) if total else 1.0,
+        latency_limit_ms=spec.latency_limit_ms,
+        late=rec.late,
+        skipped=rec.skipped,
+        dropped_warmup=schedule.dropped_warmup,
+        cancelled=cancelled,
+        latency=LatencyStats.of(rec.latency),
+        service_time=LatencyStats.of(rec.service),
+        schedule_lag=LatencyStats.of(rec.lag),
+        operations=rec.operation_stats(),
+        errors=rec.error_groups(),
+        timeseries=rec.series(elapsed),
+        rows_changed=state.written,
+        histogram=rec.latency.encode().decode() if rec.latency.get_total_count() else "",
+    )
+
+
+def _pick(rng: random.Random, cum: list[float]) -> int:
+    return bisect.bisect_right(cum, rng.random() * cum[-1])
+
+
+async def _reconnect(dsn: DSN, spec: RunSpec, conns: list[Connection], index: int) -> None:
+    """A timed-out or broken connection is replaced (its state is unknown)."""
+    old = conns[index]
+    with contextlib.suppress(Exception):
+        await old.close()
+    with contextlib.suppress(Exception):
+        conns[index] = await open_connection(dsn, statement_timeout_s=spec.statement_timeout_s)
