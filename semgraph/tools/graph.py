@@ -1,11 +1,505 @@
-"""MCP tools of the `graph` toolset."""
+"""MCP tools of the `graph` toolset: index a repository, then search and traverse its graph."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Annotated, Any, Literal
+
+import anyio
 from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field, field_validator
 
-from semgraph.tools._base import ToolEnv
+from semgraph.errors import InvalidInputError, NotFoundError
+from semgraph.graph import impact as impact_mod
+from semgraph.graph import queries_api as q
+from semgraph.graph.indexer import IndexReport, index_repository
+from semgraph.graph.jobs import IndexJob, IndexJobs
+from semgraph.graph.store import GraphStore
+from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, normalize_languages
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
+
+DEFAULT_WAIT_SECONDS = 200
+"""How long one index_repository call waits before leaving the run in the background (clients time out ~240 s)."""
 
 
+# -- models ------------------------------------------------------------------------------------------------------
+class IndexIn(ToolInput):
+    path: Annotated[str, Field(description="Directory to index, relative to the server root (e.g. '.').")] = "."
+    languages: Annotated[
+        list[str] | None, Field(description="Only these languages: python, rust, javascript, typescript, go, java.")
+    ] = None
+    exclude: Annotated[
+        list[str] | None, Field(description="Gitignore-style globs to leave out, e.g. ['tests/**', '*.min.js'].")
+    ] = None
+    max_file_bytes: Annotated[int, Field(ge=1_000, le=50_000_000, description="Skip files larger than this.")] = (
+        DEFAULT_MAX_FILE_BYTES
+    )
+    background: Annotated[
+        bool, Field(description="If the run outlasts wait_seconds, keep indexing in the background (default).")
+    ] = True
+    wait_seconds: Annotated[
+        int, Field(ge=0, le=230, description="How long this call waits before returning status 'running'.")
+    ] = DEFAULT_WAIT_SECONDS
+    status: Annotated[bool, Field(description="Only report the state of the current or last run.")] = False
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str] | None) -> list[str] | None:
+        normalize_languages(value)  # raises with the list of known languages
+        return value
+
+
+class LanguageCount(BaseModel):
+    files: int
+    symbols: int
+    loc: int
+
+
+class Skip(BaseModel):
+    path: str
+    reason: str
+
+
+class IndexOut(BaseModel):
+    status: Literal["completed", "running", "failed", "idle"]
+    root: str
+    message: str
+    files_done: int = 0
+    files_total: int | None = None
+    elapsed_seconds: float = 0.0
+    languages: dict[str, LanguageCount] = Field(default_factory=dict)
+    files_scanned: int = 0
+    files_parsed: int = 0
+    files_unchanged: int = 0
+    files_added: int = 0
+    files_changed: int = 0
+    files_removed: int = 0
+    skipped: dict[str, int] = Field(default_factory=dict, description="Files/directories left out, by reason.")
+    skipped_examples: list[Skip] = Field(default_factory=list)
+    parse_errors: list[str] = Field(default_factory=list, description="file:line:col: message (first 50).")
+    parse_error_total: int = 0
+    call_resolution: dict[str, int] = Field(default_factory=dict, description="Call edges linked this run, by how.")
+    generation: int = 0
+
+
+class SymbolOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    qualified_name: str
+    path: str
+    line: int
+    language: str = ""
+    signature: str = ""
+
+
+class SearchIn(PageInput):
+    query: Annotated[str, Field(min_length=1, max_length=200, description="Name or words, e.g. 'user repository'.")]
+    kind: Annotated[str | None, Field(description="Only this kind: function, method, class, struct, …")] = None
+    language: Annotated[str | None, Field(description="Only this language.")] = None
+    limit: Annotated[int, Field(ge=1, le=200, description="Maximum hits (1-200).")] = 20
+
+
+class SearchOut(BaseModel):
+    hits: list[SymbolOut]
+    exact_matches: int
+    page: PageInfo
+
+
+class SymbolIn(ToolInput):
+    symbol: Annotated[
+        str, Field(min_length=1, max_length=500, description="Symbol id (e.g. '42') or (qualified) name.")
+    ]
+
+
+class SymbolDetailOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    qualified_name: str
+    module: str
+    language: str
+    path: str
+    start_line: int
+    end_line: int
+    signature: str
+    doc: str
+    visibility: str
+    decorators: list[str]
+    is_async: bool
+    is_test: bool
+    metrics: dict[str, int]
+    parent: SymbolOut | None
+    children: list[SymbolOut]
+    children_total: int
+    callers: int
+    callees: int
+    unresolved_callees: int
+    source: str
+    source_truncated: bool
+
+
+class CallGraphIn(ToolInput):
+    symbol: Annotated[str, Field(min_length=1, max_length=500, description="Symbol id or (qualified) name.")]
+    direction: Literal["callers", "callees", "both"] = "callees"
+    depth: Annotated[int, Field(ge=1, le=6, description="How many call levels to follow (1-6).")] = 2
+    max_nodes: Annotated[int, Field(ge=1, le=300, description="Stop adding nodes after this many (1-300).")] = 50
+
+
+class NodeOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    qualified_name: str
+    path: str
+    line: int
+    depth: int
+
+
+class EdgeOut(BaseModel):
+    src: int
+    dst: int
+    kind: str
+    resolution: str
+    candidates: int
+    line: int
+    target: str
+
+
+class CallGraphOut(BaseModel):
+    root: NodeOut
+    direction: str
+    depth: int
+    nodes: list[NodeOut]
+    edges: list[EdgeOut]
+    unresolved_callees: list[str]
+    truncated: bool
+    mermaid: str
+    notes: list[str]
+
+
+class ImpactIn(ToolInput):
+    symbol: Annotated[str | None, Field(description="Symbol id or (qualified) name whose dependents you want.")] = None
+    file: Annotated[str | None, Field(description="Indexed file path (relative to the indexed root).")] = None
+    diff: Annotated[
+        str | None,
+        Field(
+            max_length=2_000_000,
+            description="Unified diff text, or 'git: working-tree', or 'git: REV..REV' (run in the indexed root).",
+        ),
+    ] = None
+    max_depth: Annotated[int, Field(ge=1, le=10, description="How many dependency levels to follow.")] = 3
+    limit: Annotated[int, Field(ge=1, le=500, description="Maximum dependent symbols listed.")] = 100
+
+
+class ImpactedSymbolOut(BaseModel):
+    id: int
+    kind: str
+    qualified_name: str
+    line: int
+    distance: int
+    via: str
+    certain: bool
+
+
+class ImpactedFileOut(BaseModel):
+    path: str
+    distance: int
+    symbols: list[ImpactedSymbolOut]
+
+
+class ChangedOut(BaseModel):
+    symbol: SymbolOut
+    lines: list[int]
+
+
+class ImpactOut(BaseModel):
+    seeds: list[SymbolOut]
+    changed_symbols: list[ChangedOut]
+    files: list[ImpactedFileOut]
+    total_symbols: int
+    total_files: int
+    truncated: bool
+    unindexed_files: list[str]
+    notes: list[str]
+
+
+# -- helpers --------------------------------------------------------------------------------------------------------
+def _asdict(obj: Any) -> dict[str, Any]:
+    return dataclasses.asdict(obj)
+
+
+def read_store(env: ToolEnv) -> GraphStore:
+    """A read-only connection to the index (one per call, used in one worker thread)."""
+    store = GraphStore.open(env.settings.db_path, readonly=True)
+    if store.root is None or not store.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone():
+        store.close()
+        raise NotFoundError("no index yet: call index_repository first", hint="index_repository(path='.')")
+    return store
+
+
+def with_store(env: ToolEnv, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    with read_store(env) as store:
+        return fn(store, *args, **kwargs)
+
+
+def report_out(job: IndexJob, report: IndexReport | None, status: str, message: str) -> IndexOut:
+    out = IndexOut(
+        status=status,  # type: ignore[arg-type]
+        root=str(job.root),
+        message=message,
+        files_done=int(job.done),
+        files_total=int(job.total) if job.total is not None else None,
+        elapsed_seconds=round(job.elapsed(), 2),
+    )
+    if report is not None:
+        out = out.model_copy(
+            update={
+                "languages": {k: LanguageCount(**_asdict(v)) for k, v in report.languages.items()},
+                "files_scanned": report.files_scanned,
+                "files_parsed": report.files_parsed,
+                "files_unchanged": report.files_unchanged,
+                "files_added": report.files_added,
+                "files_changed": report.files_changed,
+                "files_removed": report.files_removed,
+                "skipped": report.skipped,
+                "skipped_examples": [Skip(path=p, reason=r) for p, r in report.skipped_examples],
+                "parse_errors": report.parse_errors,
+                "parse_error_total": report.parse_error_total,
+                "call_resolution": report.resolution,
+                "generation": report.generation,
+                "elapsed_seconds": report.seconds,
+            }
+        )
+    return out
+
+
+def jobs(env: ToolEnv) -> IndexJobs:
+    return env.service("graph.jobs", IndexJobs)
+
+
+async def _follow(job: IndexJob, call: ToolCall, wait: float | None) -> None:
+    """Forward the job's progress as notifications until it finishes or ``wait`` seconds pass."""
+    deadline = None if wait is None else anyio.current_time() + wait
+    last: tuple[float, float | None] = (-1, None)
+    while not job.finished.is_set():
+        if (job.done, job.total) != last and job.total is not None:
+            last = (job.done, job.total)
+            await call.progress(job.done, job.total, job.message)
+        if deadline is not None and anyio.current_time() >= deadline:
+            return
+        await anyio.sleep(0.1)
+    if job.total is not None:
+        await call.progress(job.done, job.total, job.message)
+
+
+def _finish(env: ToolEnv, job: IndexJob, started_here: bool) -> IndexOut:
+    if job.state == "running":
+        return report_out(
+            job,
+            None,
+            "running",
+            f"indexing continues in the background ({int(job.done)}/{job.total or '?'} files parsed); "
+            "call index_repository again (status=true) to see progress or the final report",
+        )
+    jobs(env).collect(job)
+    if job.error is not None:
+        err = job.error
+        if isinstance(err, Exception) and hasattr(err, "hint"):
+            raise err
+        raise InvalidInputError(f"indexing failed: {type(err).__name__}: {err}", hint="see the server log") from None
+    report = job.report
+    assert report is not None
+    how = "indexed" if started_here else "background run finished"
+    msg = (
+        f"{how}: {report.files_parsed} parsed, {report.files_unchanged} unchanged, {report.files_removed} removed "
+        f"in {report.seconds:.2f} s"
+    )
+    return report_out(job, report, "completed", msg)
+
+
+# -- registration -----------------------------------------------------------------------------------------------
 def register(app: MCPServer, env: ToolEnv) -> None:
-    """Register this toolset's tools (none yet)."""
+    """Register index_repository, search_symbols, get_symbol, get_call_graph and impact_analysis."""
+
+    @register_tool(
+        app,
+        env,
+        name="index_repository",
+        description=(
+            "Index a repository into the semantic code graph (incremental: unchanged files are skipped). "
+            "Respects .gitignore and .semgraphignore, skips vendored/build directories, binary and large files "
+            "(each skip counted by reason). Sends progress notifications; a run longer than wait_seconds continues "
+            "in the background and a second call (or status=true) reports its progress or final report. Returns "
+            "counts per language, files added/changed/removed, parse errors as file:line:col, seconds."
+        ),
+        input_model=IndexIn,
+        output_model=IndexOut,
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+    )
+    async def index_repository_tool(params: IndexIn, call: ToolCall) -> IndexOut:
+        root = env.guard.resolve(params.path, kind="dir")
+        db = env.settings.db_path
+        registry = jobs(env)
+        if params.status:
+            job = registry.current(db)
+            if job is None:
+                return IndexOut(status="idle", root=str(root), message="no indexing run in this server session")
+            return _finish(env, job, False)
+        languages = params.languages
+        exclude = params.exclude
+        max_bytes = params.max_file_bytes
+
+        def work(job: IndexJob):
+            return index_repository(
+                root,
+                db,
+                env.guard,
+                languages=languages,
+                exclude=exclude,
+                max_file_bytes=max_bytes,
+                progress=job.progress,
+            )
+
+        job, started = registry.start(db, root, work)
+        if not started and job.state == "running" and job.root != root:
+            raise InvalidInputError(
+                f"an indexing run for {job.root} is in progress",
+                hint="wait for it (index_repository with status=true) before indexing another directory",
+            )
+        await _follow(job, call, params.wait_seconds if params.background else None)
+        return _finish(env, job, started)
+
+    @register_tool(
+        app,
+        env,
+        name="search_symbols",
+        description=(
+            "Find symbols (functions, classes, methods, …) by name or words, ranked: exact name matches first, then "
+            "full-text rank over names split at snake_case/CamelCase, qualified names, signatures and docs. "
+            "'user repo' finds UserRepository. Filter by kind/language; page with limit/offset."
+        ),
+        input_model=SearchIn,
+        output_model=SearchOut,
+        read_only=True,
+    )
+    async def search_symbols(params: SearchIn, call: ToolCall) -> SearchOut:
+        res = await call.run_sync(
+            with_store,
+            env,
+            q.search,
+            params.query,
+            kind=params.kind,
+            language=params.language,
+            limit=params.limit,
+            offset=params.offset,
+        )
+        hits = [SymbolOut(**_asdict(h)) for h in res.hits]
+        return SearchOut(
+            hits=hits, exact_matches=res.exact, page=PageInfo.of(res.total, params.offset, params.limit, len(hits))
+        )
+
+    @register_tool(
+        app,
+        env,
+        name="get_symbol",
+        description=(
+            "One symbol in detail: signature, doc, location, bounded source snippet, parent, children, "
+            "decorators, metrics and caller/callee counts. Accepts an id from search_symbols or a (qualified) name; "
+            "an ambiguous name returns an error listing the candidates with their ids."
+        ),
+        input_model=SymbolIn,
+        output_model=SymbolDetailOut,
+        read_only=True,
+    )
+    async def get_symbol(params: SymbolIn, call: ToolCall) -> SymbolDetailOut:
+        d = await call.run_sync(with_store, env, q.get_symbol, params.symbol)
+        s = d.symbol
+        return SymbolDetailOut(
+            id=s.id, kind=s.kind, name=s.name, qualified_name=s.qualified_name, module=d.module,
+            language=s.language, path=s.path, start_line=s.start_line, end_line=s.end_line, signature=s.signature,
+            doc=s.doc[:2000], visibility=s.visibility, decorators=s.decorators, is_async=s.is_async,
+            is_test=s.is_test, metrics=s.metrics,
+            parent=SymbolOut(**_asdict(d.parent)) if d.parent else None,
+            children=[SymbolOut(**_asdict(c)) for c in d.children], children_total=d.children_total,
+            callers=d.callers, callees=d.callees, unresolved_callees=d.unresolved_callees,
+            source=d.snippet, source_truncated=d.snippet_truncated,
+        )  # fmt: skip
+
+    @register_tool(
+        app,
+        env,
+        name="get_call_graph",
+        description=(
+            "Callers and/or callees of a symbol up to `depth` levels, as nodes and edges (each edge says how it was "
+            "resolved: import, same_module, self, qualified, name_match with candidate count), capped at max_nodes, "
+            "plus a Mermaid flowchart (dashed arrows = name-matched) and the unresolved callee texts."
+        ),
+        input_model=CallGraphIn,
+        output_model=CallGraphOut,
+        read_only=True,
+    )
+    async def get_call_graph(params: CallGraphIn, call: ToolCall) -> CallGraphOut:
+        g = await call.run_sync(
+            with_store,
+            env,
+            q.call_graph,
+            params.symbol,
+            direction=params.direction,
+            depth=params.depth,
+            max_nodes=params.max_nodes,
+        )
+        return CallGraphOut(
+            root=NodeOut(**_asdict(g.root)),
+            direction=g.direction,
+            depth=g.depth,
+            nodes=[NodeOut(**_asdict(n)) for n in g.nodes],
+            edges=[EdgeOut(**_asdict(e)) for e in g.edges],
+            unresolved_callees=g.unresolved,
+            truncated=g.truncated,
+            mermaid=g.mermaid,
+            notes=g.notes,
+        )
+
+    @register_tool(
+        app,
+        env,
+        name="impact_analysis",
+        description=(
+            "What transitively depends on a symbol, a file, or a change (unified diff text, 'git: working-tree' or "
+            "'git: REV..REV'): changed lines are mapped to the innermost changed symbols, then callers, subclasses "
+            "and importers are followed up to max_depth, grouped by file with their distance, nearest and surest "
+            "first."
+        ),
+        input_model=ImpactIn,
+        output_model=ImpactOut,
+        read_only=True,
+    )
+    async def impact_analysis(params: ImpactIn, call: ToolCall) -> ImpactOut:
+        res = await call.run_sync(
+            with_store,
+            env,
+            impact_mod.impact,
+            symbol=params.symbol,
+            file=params.file,
+            diff=params.diff,
+            max_depth=params.max_depth,
+            limit=params.limit,
+        )
+        return ImpactOut(
+            seeds=[SymbolOut(**_asdict(s)) for s in res.seeds],
+            changed_symbols=[ChangedOut(symbol=SymbolOut(**_asdict(c.symbol)), lines=c.lines) for c in res.changed],
+            files=[
+                ImpactedFileOut(
+                    path=f.path, distance=f.distance, symbols=[ImpactedSymbolOut(**_asdict(s)) for s in f.symbols]
+                )
+                for f in res.files
+            ],
+            total_symbols=res.total_symbols,
+            total_files=res.total_files,
+            truncated=res.truncated,
+            unindexed_files=res.unindexed_files,
+            notes=res.notes,
+        )
