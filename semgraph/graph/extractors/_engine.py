@@ -396,14 +396,33 @@ def collect_errors(root: ts.Node, source: bytes, limit: int = 50) -> list[Syntax
             problems.append(SyntaxProblem(pt.row + 1, pt.column + 1, f'missing "{node.type}"'))
             continue
         if node.is_error:
-            pt = node.start_point
-            snippet = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+            at = _error_start(node)
+            pt = at.start_point
+            snippet = source[at.start_byte : node.end_byte].decode("utf-8", "replace")
             first = normalize(snippet.split("\n", 1)[0])[:40] or normalize(snippet)[:40]
             problems.append(SyntaxProblem(pt.row + 1, pt.column + 1, f'syntax error near "{first}"'))
             continue
         todo.extend(c for c in reversed(node.children) if c.has_error)
     problems.sort(key=lambda p: (p.line, p.col))
     return problems
+
+
+def _error_start(error: ts.Node) -> ts.Node:
+    """Where an ERROR node really goes wrong: tree-sitter often wraps intact
+    items that precede the broken one into the same ERROR node, so skip the
+    leading children that are complete and end on an earlier line."""
+    children = error.children
+    for i, child in enumerate(children):
+        nxt = children[i + 1] if i + 1 < len(children) else None
+        if (
+            child.is_named
+            and not child.has_error
+            and nxt is not None
+            and child.end_point.row < nxt.start_point.row
+        ):
+            continue
+        return child
+    return error
 
 
 def doc_from_comments(texts: list[str]) -> str:

@@ -1,0 +1,282 @@
+"""Rust: functions, structs/unions, enums (+ variants), traits, impl blocks,
+inline modules, constants/statics, type aliases, macro_rules, struct fields,
+closures bound by ``let``, ``use`` / ``mod x;`` imports, calls and trait impls.
+
+Impl blocks: ``impl Display for User`` is an IMPL symbol named
+``Display for User`` (qualified ``<module>::<impl Display for User>``) with an
+IMPLEMENTS base ``Display`` (generic arguments dropped); its methods, like those
+of an inherent ``impl User``, are qualified ``<module>::User::method``.
+
+Visibility: ``pub`` -> public; ``pub(crate)``, ``pub(super)``, ``pub(in …)`` ->
+crate; no modifier -> private, except trait items, trait-impl methods and enum
+variants, which are public.
+
+Calls: every ``call_expression``; macro invocations count as calls only when
+they are not std formatting/assertion macros (so ``sqlx::query!`` and
+``diesel::table!`` are kept, ``println!``/``format!``/``vec!``/``assert!``… are
+not); a macro call keeps its ``!`` in ``target`` and ``name`` (``sqlx::query!``,
+``query!``) so it is never confused with a function. Calls written inside a
+macro's arguments are not seen (tree-sitter keeps macro arguments as tokens).
+
+``mod x;`` is an import of module ``<current module>::x`` (name "", alias x).
+Tests: ``#[test]`` and ``#[<path>::test]`` functions, and everything inside a
+``#[cfg(test)]`` module.
+"""
+
+from __future__ import annotations
+
+import tree_sitter as ts
+
+from semgraph.graph.extractors._engine import (
+    Built,
+    Extractor,
+    Pending,
+    clean_target,
+    doc_from_comments,
+    normalize,
+)
+from semgraph.graph.model import EdgeKind, Import, SymbolKind
+
+K = SymbolKind
+_KINDS = {
+    "function": K.FUNCTION,
+    "struct": K.STRUCT,
+    "enum": K.ENUM,
+    "trait": K.TRAIT,
+    "impl": K.IMPL,
+    "module": K.MODULE,
+    "constant": K.CONSTANT,
+    "type_alias": K.TYPE_ALIAS,
+    "macro": K.MACRO,
+    "field": K.FIELD,
+    "closure": K.FUNCTION,
+}
+_STD_MACROS = frozenset(
+    "println print eprintln eprint format format_args write writeln vec assert assert_eq assert_ne "
+    "debug_assert debug_assert_eq debug_assert_ne panic unreachable todo unimplemented matches dbg "
+    "concat stringify include include_str include_bytes env option_env cfg line column file module_path "
+    "compile_error trace debug info warn error".split()
+)
+_CALLEE_TYPES = frozenset({"identifier", "scoped_identifier", "field_expression", "generic_function", "self"})
+
+
+def _strip_generics(text: str) -> str:
+    """``User<T>`` -> ``User``; ``fmt::Display`` unchanged."""
+    pos = text.find("<")
+    return text[:pos] if pos >= 0 else text
+
+
+class RustExtractor(Extractor):
+    language = "rust"
+    sep = "::"
+    call_separators = ("::", ".")
+    queries = ("rust-tags", "rust-calls", "rust-control", "rust-imports")
+    if_types = frozenset({"if_expression"})
+    arm_types = frozenset({"match_arm"})
+
+    # ----- attributes, docs, visibility --------------------------------------------
+
+    def preamble(self, node: ts.Node) -> tuple[list[str], str]:
+        """Outer attributes (verbatim) and outer doc comments written before ``node``."""
+        attrs: list[str] = []
+        docs: list[str] = []
+        prev = node.prev_sibling
+        while prev is not None:
+            t = prev.type
+            if t == "attribute_item":
+                attrs.append(normalize(self.text(prev)))
+            elif t in ("line_comment", "block_comment"):
+                if prev.child_by_field_name("outer") is not None:
+                    docs.append(self.text(prev))
+            else:
+                break
+            prev = prev.prev_sibling
+        attrs.reverse()
+        docs.reverse()
+        return attrs, doc_from_comments(docs)
+
+    @staticmethod
+    def visibility_of(node: ts.Node, default: str = "private") -> str:
+        for child in node.children:
+            if child.type == "visibility_modifier":
+                return "public" if child.text == b"pub" else "crate"
+        return default
+
+    def module_symbol(self, root: ts.Node) -> Built:
+        docs: list[str] = []
+        attrs: list[str] = []
+        for child in root.children:
+            if child.type in ("line_comment", "block_comment"):
+                if child.child_by_field_name("inner") is not None:
+                    docs.append(self.text(child))
+            elif child.type == "inner_attribute_item":
+                attrs.append(normalize(self.text(child)))
+            else:
+                break
+        return Built(doc=doc_from_comments(docs), decorators=attrs)
+
+    # ----- definitions ----------------------------------------------------------
+
+    def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
+        out: list[Pending] = []
+        for cap, kind in _KINDS.items():
+            for node in caps.get("def." + cap, ()):
+                if cap == "impl":
+                    name = self.impl_name(node)
+                elif cap == "closure":
+                    name = self.text(node.child_by_field_name("pattern"))
+                else:
+                    name = self.text(node.child_by_field_name("name"))
+                if name:
+                    out.append(Pending(node, kind, name, cap))
+        return out
+
+    def impl_name(self, node: ts.Node) -> str:
+        typ = _strip_generics(normalize(self.text(node.child_by_field_name("type"))))
+        trait = node.child_by_field_name("trait")
+        return f"{normalize(self.text(trait))} for {typ}" if trait is not None else typ
+
+    def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
+        node = p.node
+        parent_sym = self.symbols[parent]
+        in_test = parent != 0 and parent_sym.is_test  # inside #[cfg(test)] mod or a test
+        if p.extra == "closure":
+            closure = node.child_by_field_name("value")
+            params = closure.child_by_field_name("parameters")
+            n = sum(1 for c in params.named_children if c.type != "line_comment") if params else 0
+            return Built(
+                signature=normalize(self.text(node))[:200],
+                visibility="private",
+                is_test=in_test,
+                params=n,
+                is_async=False,
+            )
+        attrs, doc = self.preamble(node)
+        body = node.child_by_field_name("body")
+        trait_context = parent_sym.kind is K.TRAIT or (
+            parent_sym.kind is K.IMPL and " for " in parent_sym.name and kind is not K.IMPL
+        )
+        default_vis = "public" if trait_context or p.extra == "field" and node.type == "enum_variant" else "private"
+        built = Built(
+            doc=doc,
+            decorators=attrs,
+            visibility=self.visibility_of(node, default_vis),
+            is_test=in_test,
+        )
+        if kind in (K.FUNCTION, K.METHOD):
+            built.signature = self.head(node, body, ";")
+            built.is_async = any(c.type == "function_modifiers" and b"async" in c.text for c in node.children)
+            params = node.child_by_field_name("parameters")
+            built.params = (
+                sum(1 for c in params.named_children if c.type in ("parameter", "variadic_parameter")) if params else 0
+            )
+            built.is_test = in_test or any(self.is_test_attr(a) for a in attrs)
+        elif kind is K.IMPL:
+            built.signature = self.head(node, body)
+            built.visibility = ""
+            self_type = _strip_generics(normalize(self.text(node.child_by_field_name("type"))))
+            prefix = self.prefixes[parent]
+            built.qualified_name = f"{prefix}::<impl {p.name}>"
+            built.child_prefix = f"{prefix}::{self_type}"
+            trait = node.child_by_field_name("trait")
+            if trait is not None:
+                target = _strip_generics(normalize(self.text(trait)))
+                built.bases.append((target, EdgeKind.IMPLEMENTS, trait.start_point.row + 1))
+        elif kind is K.MODULE:
+            built.signature = self.head(node, body)
+            built.is_test = in_test or "#[cfg(test)]" in attrs
+        elif kind in (K.STRUCT, K.ENUM, K.TRAIT):
+            built.signature = self.head(node, body, ";")
+            if kind is K.TRAIT:
+                bounds = node.child_by_field_name("bounds")
+                if bounds is not None:
+                    for b in bounds.named_children:
+                        if b.type in ("type_identifier", "scoped_type_identifier", "generic_type"):
+                            target = _strip_generics(self.text(b))
+                            built.bases.append((target, EdgeKind.INHERITS, b.start_point.row + 1))
+        else:
+            text = normalize(self.text(node)).rstrip(";,").rstrip()
+            built.signature = text[:200]
+        return built
+
+    @staticmethod
+    def is_test_attr(attr: str) -> bool:
+        inner = attr[2:-1].strip() if attr.startswith("#[") else ""
+        path = inner.split("(", 1)[0].strip()
+        return path == "test" or path.endswith("::test")
+
+    # ----- calls ---------------------------------------------------------------------
+
+    def call(self, node: ts.Node) -> tuple[str, ts.Node] | None:
+        if node.type == "macro_invocation":
+            mac = node.child_by_field_name("macro")
+            if mac is None:
+                return None
+            at = mac.child_by_field_name("name") if mac.type == "scoped_identifier" else mac
+            if at is None or at.text.decode("utf-8", "replace") in _STD_MACROS:
+                return None
+            return clean_target(self.text(mac)) + "!", at
+        fn = node.child_by_field_name("function")
+        if fn is None or fn.type not in _CALLEE_TYPES:
+            return None
+        at = fn
+        while True:
+            t = at.type
+            if t == "generic_function":
+                at = at.child_by_field_name("function")
+            elif t == "field_expression":
+                at = at.child_by_field_name("field")
+            elif t == "scoped_identifier":
+                at = at.child_by_field_name("name")
+            else:
+                break
+            if at is None:
+                return None
+        return clean_target(self.text(fn)), at
+
+    # ----- imports -------------------------------------------------------------------
+
+    def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
+        out: list[tuple[int, Import]] = []
+        for node in caps.get("import.use", ()):
+            arg = node.child_by_field_name("argument")
+            if arg is None:
+                continue
+            line = node.start_point.row + 1
+            for module, name, alias in self.use_tree(arg, ""):
+                first = module.split("::", 1)[0] if module else name
+                rel = first in ("self", "super")
+                out.append((node.start_byte, Import(module, name, alias, line, rel)))
+        for node in caps.get("import.mod", ()):
+            name = self.text(node.child_by_field_name("name"))
+            out.append((node.start_byte, Import(f"{self.module}::{name}", "", name, node.start_point.row + 1)))
+        return out
+
+    def use_tree(self, node: ts.Node, prefix: str) -> list[tuple[str, str, str]]:
+        """(module, name, alias) triples of a use tree below path ``prefix``."""
+        t = node.type
+        if t == "use_as_clause":
+            full = prefix + normalize(self.text(node.child_by_field_name("path"))).replace(" ", "")
+            module, _, name = full.rpartition("::")
+            alias = self.text(node.child_by_field_name("alias"))
+            return [(module, name, alias)] if module else [(name, "", alias)]
+        if t == "scoped_use_list":
+            path = node.child_by_field_name("path")
+            sub = prefix + (self.text(path).replace(" ", "") + "::" if path is not None else "")
+            lst = node.child_by_field_name("list")
+            return self.use_tree(lst, sub) if lst is not None else []
+        if t == "use_list":
+            out: list[tuple[str, str, str]] = []
+            for child in node.named_children:
+                if "comment" not in child.type:
+                    out.extend(self.use_tree(child, prefix))
+            return out
+        if t == "use_wildcard":
+            full = prefix + normalize(self.text(node)).replace(" ", "")
+            return [(full[:-3] if full.endswith("::*") else full, "*", "")]
+        full = prefix + normalize(self.text(node)).replace(" ", "")
+        module, _, name = full.rpartition("::")
+        if name == "self":  # use a::b::{self} imports the module b
+            module, _, name = module.rpartition("::")
+            return [(f"{module}::{name}" if module else name, "", name)]
+        return [(module, name, name)] if module else [(name, "", name)]

@@ -1,0 +1,2 @@
+(use_declaration) @import.use
+(mod_item !body) @import.mod
