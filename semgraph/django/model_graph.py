@@ -16,7 +16,6 @@ from typing import Literal
 import tree_sitter as ts
 
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
-from semgraph.errors import SourceParseError
 from semgraph.paths import PathGuard
 
 FieldKind = Literal[
@@ -119,7 +118,9 @@ def _builtin_models() -> dict[str, ModelInfo]:
     group = ModelInfo("Group", "auth", "django.contrib.auth", 0, external=True)
     group.fields = {n: FieldInfo(n, "field", declared_in="auth.Group") for n in ("id", "name")}
     ctype = ModelInfo("ContentType", "contenttypes", "django.contrib.contenttypes", 0, external=True)
-    ctype.fields = {n: FieldInfo(n, "field", declared_in="contenttypes.ContentType") for n in ("id", "app_label", "model")}
+    ctype.fields = {
+        n: FieldInfo(n, "field", declared_in="contenttypes.ContentType") for n in ("id", "app_label", "model")
+    }
     return {m.label: m for m in (user, group, ctype)}
 
 
@@ -169,7 +170,9 @@ def build_model_graph(project: Path, guard: PathGuard | None = None) -> ModelGra
             cls = m["class"][0]
             if cls.parent is None or cls.parent.type not in ("module", "decorated_definition"):
                 continue  # nested classes (Meta) are read with their model
-            bases = [text(b) for b in (m.get("class.bases") or [None])[0].named_children] if m.get("class.bases") else []
+            bases = (
+                [text(b) for b in (m.get("class.bases") or [None])[0].named_children] if m.get("class.bases") else []
+            )
             raw.append(
                 _RawClass(
                     name=text(m["class.name"][0]),
@@ -343,7 +346,7 @@ def _add_reverse(graph: ModelGraph) -> None:
             if info.through:
                 info.through = _resolve(graph, info.through, model.app)
             target = graph.models.get(info.target)
-            if target is None or target.external and target.app in ("contenttypes",):
+            if target is None or (target.external and target.app in ("contenttypes",)):
                 continue
             if info.related_name and info.related_name.endswith("+"):
                 continue

@@ -120,10 +120,14 @@ def _walk(
             return
         top.only_ok = False
         if part in model.properties:
-            top.not_opt[here] = f"{model.name}.{part} is a @property: its body is not followed, relations it reads are not prefetched"
+            top.not_opt[here] = (
+                f"{model.name}.{part} is a @property: its body is not followed, relations it reads are not prefetched"
+            )
         elif part in model.methods:
             if rest or part not in ("__str__",):
-                top.not_opt[here] = f"{model.name}.{part}() is a method: its body is not followed, relations it reads are not prefetched"
+                top.not_opt[here] = (
+                    f"{model.name}.{part}() is a method: its body is not followed, relations it reads are not prefetched"
+                )
         elif model.external:
             top.not_opt[here] = f"{model.label} is outside the project: its attributes are not known"
         else:
@@ -198,7 +202,9 @@ def _prefetch_code(lookup: str, sub: _Plan) -> str:
     select = _compress(sub.select)
     if not select or sub.model is None:
         return f'"{lookup}"'
-    return f'Prefetch("{lookup}", queryset={sub.model.name}.{sub.model.default_manager}.select_related({_quote(select)}))'
+    return (
+        f'Prefetch("{lookup}", queryset={sub.model.name}.{sub.model.default_manager}.select_related({_quote(select)}))'
+    )
 
 
 def _select_satisfied(path: str, applied: list[str]) -> bool:
@@ -230,7 +236,9 @@ class _SitePlan:
     paths: set[str] = field(default_factory=set)
 
 
-def _plan_site(sp: _SitePlan, graph: ModelGraph, view: str, rows: int, include_only: bool) -> tuple[QuerysetPlan, list[_Edit], bool]:
+def _plan_site(
+    sp: _SitePlan, graph: ModelGraph, view: str, rows: int, include_only: bool
+) -> tuple[QuerysetPlan, list[_Edit], bool]:
     site = sp.site
     model = graph.models[site.model]
     plan = _Plan(model)
@@ -266,7 +274,9 @@ def _plan_site(sp: _SitePlan, graph: ModelGraph, view: str, rows: int, include_o
             add_prefetch.append(code)
             needs_import = needs_import or code.startswith("Prefetch(")
             continue
-        missing = [s for s in _compress(sub.select) if applied is None or not _select_satisfied(s, applied.queryset_select)]
+        missing = [
+            s for s in _compress(sub.select) if applied is None or not _select_satisfied(s, applied.queryset_select)
+        ]
         if not missing:
             continue
         if applied is not None and applied.queryset_end is not None:
@@ -296,7 +306,11 @@ def _plan_site(sp: _SitePlan, graph: ModelGraph, view: str, rows: int, include_o
             edits.append(_Edit(site.start, site.end, f"{model.name}.{model.default_manager}{chain}"))
         else:
             edits.append(
-                _Edit(site.insert_at, site.insert_at, f"\n{site.indent}queryset = {model.name}.{model.default_manager}{chain}")
+                _Edit(
+                    site.insert_at,
+                    site.insert_at,
+                    f"\n{site.indent}queryset = {model.name}.{model.default_manager}{chain}",
+                )
             )
     n = 1 if site.single else rows
     applied_hops = {h for s in site.applied_select for h in _prefixes(s)}
@@ -410,7 +424,9 @@ def optimize_project(
         if v.template is not None:
             try:
                 source, display = loader(v.template)
-                tv = extract_template_variables(source, name=display if guard is None else guard.relative(Path(display)), loader=loader)
+                tv = extract_template_variables(
+                    source, name=display if guard is None else guard.relative(Path(display)), loader=loader
+                )
                 vwarn.extend(tv.warnings)
             except SemgraphError as exc:
                 vwarn.append(f"template {v.template!r}: {exc}")
@@ -418,7 +434,15 @@ def optimize_project(
         for name, var_paths in variables.items():
             ctx = v.context.get(name)
             if ctx is None or not ctx.sites:
-                if ctx is None and name not in ("site_name", "request", "user", "perms", "messages", "csrf_token", "view"):
+                if ctx is None and name not in (
+                    "site_name",
+                    "request",
+                    "user",
+                    "perms",
+                    "messages",
+                    "csrf_token",
+                    "view",
+                ):
                     unmapped.append(name)
                 continue
             for site in ctx.sites:
@@ -432,7 +456,9 @@ def optimize_project(
     plans: dict[tuple[str, int], QuerysetPlan] = {}
     edits_by_file: dict[str, tuple[Path, list[_Edit], bool]] = {}
     for key, sp in site_plans.items():
-        plan, edits, needs_import = _plan_site(sp, graph, "+".join(dict.fromkeys(view_of_site[key])), rows, include_only)
+        plan, edits, needs_import = _plan_site(
+            sp, graph, "+".join(dict.fromkeys(view_of_site[key])), rows, include_only
+        )
         plans[key] = plan
         path, existing, imp = edits_by_file.get(sp.site.file, (sp.site.path, [], False))
         edits_by_file[sp.site.file] = (path, existing + edits, imp or needs_import)
@@ -456,11 +482,19 @@ def optimize_project(
 
 
 def _plan_paths(
-    project: Path, graph: ModelGraph, model_name: str, paths: list[str], rows: int, include_only: bool, warnings: list[str]
+    project: Path,
+    graph: ModelGraph,
+    model_name: str,
+    paths: list[str],
+    rows: int,
+    include_only: bool,
+    warnings: list[str],
 ) -> OptimizationReport:
     model = graph.require(model_name)
     if not paths:
-        raise InvalidInputError("paths is empty", hint="give the attribute paths read on each object, e.g. tenant.user.email")
+        raise InvalidInputError(
+            "paths is empty", hint="give the attribute paths read on each object, e.g. tenant.user.email"
+        )
     site = QuerysetSite(
         file="",
         path=project,
@@ -475,8 +509,19 @@ def _plan_paths(
     )
     sp = _SitePlan(site, {"object"}, set(paths))
     plan, _edits, _ = _plan_site(sp, graph, "(paths)", rows, include_only)
-    view = ViewPlan(view="(paths)", kind="paths", file="", line=0, template=None, querysets=[plan], unmapped_variables=[], warnings=[])
-    return OptimizationReport(project=project.name, rows=rows, views=[view], diff="", files_changed=[], warnings=warnings)
+    view = ViewPlan(
+        view="(paths)",
+        kind="paths",
+        file="",
+        line=0,
+        template=None,
+        querysets=[plan],
+        unmapped_variables=[],
+        warnings=[],
+    )
+    return OptimizationReport(
+        project=project.name, rows=rows, views=[view], diff="", files_changed=[], warnings=warnings
+    )
 
 
 def _diff(edits_by_file: dict[str, tuple[Path, list[_Edit], bool]]) -> tuple[str, list[str]]:
@@ -495,7 +540,9 @@ def _diff(edits_by_file: dict[str, tuple[Path, list[_Edit], bool]]) -> tuple[str
             text_new = _add_import(text_new, "from django.db.models import Prefetch")
         old_lines = original.decode("utf-8").splitlines(keepends=True)
         new_lines = text_new.splitlines(keepends=True)
-        chunks.append("".join(difflib.unified_diff(old_lines, new_lines, fromfile=f"a/{display}", tofile=f"b/{display}")))
+        chunks.append(
+            "".join(difflib.unified_diff(old_lines, new_lines, fromfile=f"a/{display}", tofile=f"b/{display}"))
+        )
         changed.append(display)
     return "".join(chunks), changed
 
@@ -503,7 +550,10 @@ def _diff(edits_by_file: dict[str, tuple[Path, list[_Edit], bool]]) -> tuple[str
 def _imports_prefetch(source: str) -> bool:
     for line in source.splitlines():
         stripped = line.strip()
-        if stripped.startswith(("from django.db.models import", "from django.db.models.query import")) and "Prefetch" in stripped:
+        if (
+            stripped.startswith(("from django.db.models import", "from django.db.models.query import"))
+            and "Prefetch" in stripped
+        ):
             return True
     return False
 

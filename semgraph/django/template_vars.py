@@ -18,7 +18,8 @@ from typing import Literal
 
 from django.template.base import FilterExpression, Parser, Variable
 from django.template.exceptions import TemplateSyntaxError
-from django.template.smartif import IfParser, Literal as IfLiteral
+from django.template.smartif import IfParser
+from django.template.smartif import Literal as IfLiteral
 from pydantic import BaseModel, Field
 
 from semgraph.django.template_parse import Node, TagNode, VarNode, parse_template
@@ -157,7 +158,7 @@ class _Extractor:
         self.depth = 0
 
     # ---- name resolution -------------------------------------------------
-    def _lookup(self, name: str) -> _Binding | None | Literal[False]:
+    def _lookup(self, name: str) -> _Binding | Literal[False] | None:
         """The binding of ``name``; None for a context variable; False when hidden by ``only``."""
         for scope in reversed(self.scopes):
             binding = scope.names.get(name)
@@ -248,9 +249,7 @@ class _Extractor:
         self, tag: TagNode, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]
     ) -> None:
         if len(tag.bits) != 2:
-            raise SourceParseError(
-                "'extends' takes one argument", file=template, line=tag.line, column=tag.column
-            )
+            raise SourceParseError("'extends' takes one argument", file=template, line=tag.line, column=tag.column)
         merged = dict(overrides)
         for block in _blocks(nodes):
             merged.setdefault(block.bits[1] if len(block.bits) > 1 else "", []).append((block, template))
@@ -364,7 +363,10 @@ class _Extractor:
         names = [n.strip() for n in " ".join(bits[1:in_index]).split(",")]
         if not all(n and " " not in n for n in names):
             raise SourceParseError(
-                f"'for' tag received an invalid argument: {' '.join(bits)}", file=template, line=line, column=node.column
+                f"'for' tag received an invalid argument: {' '.join(bits)}",
+                file=template,
+                line=line,
+                column=node.column,
             )
         sequence = self.use_expr(self.compile(bits[in_index + 1], template, line, node.column))
 
@@ -477,7 +479,10 @@ class _Extractor:
         if rest:
             if rest[0] != "with":
                 raise SourceParseError(
-                    f"unknown argument for 'include' tag: {rest[0]!r}", file=template, line=node.line, column=node.column
+                    f"unknown argument for 'include' tag: {rest[0]!r}",
+                    file=template,
+                    line=node.line,
+                    column=node.column,
                 )
             pairs = self.kwargs(rest[1:], template, node, legacy=False)
         targets = {key: self.use_expr(expr) for key, expr in pairs.items()}
@@ -549,9 +554,12 @@ def _uses_block_super(nodes: list[Node]) -> bool:
     for node in nodes:
         if isinstance(node, VarNode) and node.expr.split("|", 1)[0].strip() == "block.super":
             return True
-        if isinstance(node, TagNode) and node.name != "block":
-            if any(_uses_block_super(b.children) for b in node.branches):
-                return True
+        if (
+            isinstance(node, TagNode)
+            and node.name != "block"
+            and any(_uses_block_super(b.children) for b in node.branches)
+        ):
+            return True
     return False
 
 

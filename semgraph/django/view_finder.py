@@ -94,7 +94,9 @@ class _FileReader:
         model = self.graph.find(text(node), app=self.app)
         return model if model is not None and not model.external and not model.abstract else None
 
-    def sites(self, node: ts.Node | None, scope: ts.Node | None, depth: int = 0, cls: _Cbv | None = None) -> list[QuerysetSite]:
+    def sites(
+        self, node: ts.Node | None, scope: ts.Node | None, depth: int = 0, cls: _Cbv | None = None
+    ) -> list[QuerysetSite]:
         """Every queryset site the expression ``node`` is built from."""
         if node is None or depth > MAX_DEPTH:
             return []
@@ -239,13 +241,20 @@ class _FileReader:
             return None
         best = None
         for m in matches("locals", scope):
-            if "assign" in m and text(m["assign.name"][0]) == name and m["assign"][0].end_byte <= before:
-                if best is None or m["assign"][0].start_byte > best.start_byte:
-                    best = m["assign"][0]
+            node = m["assign"][0] if "assign" in m else None
+            if (
+                node is not None
+                and text(m["assign.name"][0]) == name
+                and node.end_byte <= before
+                and (best is None or node.start_byte > best.start_byte)
+            ):
+                best = node
         return best.child_by_field_name("right") if best is not None else None
 
     # ---- context dictionaries ---------------------------------------------
-    def context_from(self, node: ts.Node | None, scope: ts.Node, before: int, cls: _Cbv | None = None) -> dict[str, ContextVar]:
+    def context_from(
+        self, node: ts.Node | None, scope: ts.Node, before: int, cls: _Cbv | None = None
+    ) -> dict[str, ContextVar]:
         """Context variables of a dict literal, ``dict(k=v)`` or a local dict filled by ``ctx["k"] = v``."""
         out: dict[str, ContextVar] = {}
         if node is None:
@@ -374,16 +383,14 @@ def _function_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
             positional, keywords = call_args(r["render.args"][0])
             is_render = text(r["render.func"][0]) in ("render", "TemplateResponse")
             offset = 1 if is_render else 0
-            template_node = keywords.get("template_name") or (
-                positional[offset] if len(positional) > offset else None
-            )
-            context_node = keywords.get("context") or (
-                positional[offset + 1] if len(positional) > offset + 1 else None
-            )
+            template_node = keywords.get("template_name") or (positional[offset] if len(positional) > offset else None)
+            context_node = keywords.get("context") or (positional[offset + 1] if len(positional) > offset + 1 else None)
             template = string_value(template_node)
             view = ViewInfo(text(m["func.name"][0]), "function", reader.display, func.start_point.row + 1, template)
             if template is None:
-                view.notes.append(f"{reader.display}:{r['render'][0].start_point.row + 1}: template name is not a literal")
+                view.notes.append(
+                    f"{reader.display}:{r['render'][0].start_point.row + 1}: template name is not a literal"
+                )
             view.context = reader.context_from(context_node, body, r["render"][0].start_byte)
             out.append(view)
     return out
@@ -427,7 +434,10 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
             suffix = "list" if cbv.kind == "ListView" else "detail"
             template = template or f"{model.app}/{model.name.lower()}_{suffix}.html"
             if cbv.kind == "ListView":
-                names = ["object_list", string_value(cbv.attrs.get("context_object_name")) or f"{model.name.lower()}_list"]
+                names = [
+                    "object_list",
+                    string_value(cbv.attrs.get("context_object_name")) or f"{model.name.lower()}_list",
+                ]
             else:
                 names = ["object", string_value(cbv.attrs.get("context_object_name")) or model.name.lower()]
                 for site in sites:
