@@ -414,12 +414,7 @@ def _error_start(error: ts.Node) -> ts.Node:
     children = error.children
     for i, child in enumerate(children):
         nxt = children[i + 1] if i + 1 < len(children) else None
-        if (
-            child.is_named
-            and not child.has_error
-            and nxt is not None
-            and child.end_point.row < nxt.start_point.row
-        ):
+        if child.is_named and not child.has_error and nxt is not None and child.end_point.row < nxt.start_point.row:
             continue
         return child
     return error

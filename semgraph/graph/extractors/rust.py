@@ -52,10 +52,47 @@ _KINDS = {
     "closure": K.FUNCTION,
 }
 _STD_MACROS = frozenset(
-    "println print eprintln eprint format format_args write writeln vec assert assert_eq assert_ne "
-    "debug_assert debug_assert_eq debug_assert_ne panic unreachable todo unimplemented matches dbg "
-    "concat stringify include include_str include_bytes env option_env cfg line column file module_path "
-    "compile_error trace debug info warn error".split()
+    [
+        "println",
+        "print",
+        "eprintln",
+        "eprint",
+        "format",
+        "format_args",
+        "write",
+        "writeln",
+        "vec",
+        "assert",
+        "assert_eq",
+        "assert_ne",
+        "debug_assert",
+        "debug_assert_eq",
+        "debug_assert_ne",
+        "panic",
+        "unreachable",
+        "todo",
+        "unimplemented",
+        "matches",
+        "dbg",
+        "concat",
+        "stringify",
+        "include",
+        "include_str",
+        "include_bytes",
+        "env",
+        "option_env",
+        "cfg",
+        "line",
+        "column",
+        "file",
+        "module_path",
+        "compile_error",
+        "trace",
+        "debug",
+        "info",
+        "warn",
+        "error",
+    ]
 )
 _CALLEE_TYPES = frozenset({"identifier", "scoped_identifier", "field_expression", "generic_function", "self"})
 
@@ -156,7 +193,7 @@ class RustExtractor(Extractor):
         trait_context = parent_sym.kind is K.TRAIT or (
             parent_sym.kind is K.IMPL and " for " in parent_sym.name and kind is not K.IMPL
         )
-        default_vis = "public" if trait_context or p.extra == "field" and node.type == "enum_variant" else "private"
+        default_vis = "public" if trait_context or (p.extra == "field" and node.type == "enum_variant") else "private"
         built = Built(
             doc=doc,
             decorators=attrs,
