@@ -1,11 +1,571 @@
-"""MCP tools of the `dag` toolset."""
+"""MCP tools of the `dag` toolset: step DAG analysis, state machine checks and extraction, run analytics.
+
+Thin adapters: validate the arguments, call ``semgraph.dag``, and cut the
+result to a size a model can read (capped lists that say how much was left
+out, one page of per-step rows).
+"""
 
 from __future__ import annotations
 
-from mcp.server.mcpserver import MCPServer
+from typing import Annotated, Any, Literal
 
-from semgraph.tools._base import ToolEnv
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field, model_validator
+
+from semgraph.dag.analytics import RunAnalytics, analyse_runs, parse_runs
+from semgraph.dag.analyze import DagAnalysis, analyze_step_dag
+from semgraph.dag.extract import ExtractedMachine, StateTransition, extract_state_machines
+from semgraph.dag.state_machines import Transition, TransitionProblem, check_transitions, machine
+from semgraph.dag.structure import HotSpot
+from semgraph.dag.template import parse_template
+from semgraph.errors import InvalidInputError
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
+
+LIST_CAP = 50
+NAMES_CAP = 20
+PATH_CAP = 50
+
+StepCategory = Literal[
+    "ready",
+    "in_backoff",
+    "waiting_for_dependencies",
+    "retries_exhausted",
+    "not_retryable",
+    "in_flight",
+    "done",
+    "failed",
+    "cancelled",
+]
+
+
+def _cap(items: list[Any], n: int) -> tuple[list[Any], bool]:
+    return items[:n], len(items) > n
+
+
+# --- analyze_step_dag ----------------------------------------------------------------------------
+
+
+class AnalyzeDagInput(PageInput):
+    template: Annotated[
+        str | dict[str, Any] | list[dict[str, Any]] | None,
+        Field(description="The task template: YAML or JSON text, or the decoded object (or a bare list of steps)."),
+    ] = None
+    template_path: Annotated[
+        str | None, Field(description="Path of a YAML/JSON template file (inside the server's roots).")
+    ] = None
+    states: Annotated[
+        str | dict[str, Any] | list[dict[str, Any]] | None,
+        Field(
+            description="Current step states: {step: {state, attempts, last_attempted_at, last_failure_at, "
+            "backoff_request_seconds}} or {step: 'complete'} (YAML/JSON text or object). Omitted: every step pending."
+        ),
+    ] = None
+    states_path: Annotated[str | None, Field(description="Path of a YAML/JSON file with the step states.")] = None
+    now: Annotated[
+        str | None, Field(description="ISO-8601 time to judge backoff against (default: the current UTC time).")
+    ] = None
+    category: Annotated[
+        StepCategory | None, Field(description="Only list steps in this readiness category in `steps`.")
+    ] = None
+    include_mermaid: Annotated[bool, Field(description="Include a Mermaid flowchart coloured by state.")] = True
+
+    @model_validator(mode="after")
+    def _one_template(self) -> AnalyzeDagInput:
+        if (self.template is None) == (self.template_path is None):
+            raise ValueError("give exactly one of template (text or object) and template_path")
+        if self.states is not None and self.states_path is not None:
+            raise ValueError("give at most one of states and states_path")
+        return self
+
+
+class TaskInfo(BaseModel):
+    name: str
+    namespace_name: str
+    version: str
+    step_count: int
+    dependency_count: int
+
+
+class IssueOut(BaseModel):
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+    steps: list[str]
+    steps_total: int
+
+
+class CycleOut(BaseModel):
+    path: list[str] = Field(description="Closed path (first == last); cut to 50 names for long cycles.")
+    length: int
+    path_truncated: bool
+
+
+class LevelOut(BaseModel):
+    level: int
+    count: int
+    steps: list[str]
+    steps_truncated: bool
+
+
+class CriticalPathOut(BaseModel):
+    steps: list[str]
+    step_count: int
+    length: float
+    basis: str = Field(description="expected_duration_seconds, or step_count when no step gives a duration")
+    steps_without_duration: list[str]
+
+
+class ContextOut(BaseModel):
+    total_steps: int
+    pending_steps: int
+    enqueued_steps: int
+    in_progress_steps: int
+    completed_steps: int
+    failed_steps: int
+    ready_steps: int
+    permanently_blocked_steps: int
+    steps_in_backoff: int
+    execution_status: str
+    recommended_action: str
+    completion_percentage: float
+    health_status: str
+    is_complete: bool
+    blocked_by_failures: bool
+    waiting_for_retry: bool
+    waiting_for_dependencies: bool
+    counts_by_state: dict[str, int]
+
+
+class BackoffOut(BaseModel):
+    step: str
+    next_retry_at: str
+    source: str
+
+
+class StepRow(BaseModel):
+    name: str
+    position: int | None = Field(description="Index in the topological order; null for steps that can never run.")
+    level: int | None
+    current_state: str
+    ready_for_execution: bool
+    dependencies_satisfied: bool
+    retry_eligible: bool
+    total_parents: int
+    completed_parents: int
+    attempts: int
+    max_attempts: int
+    next_retry_at: str | None
+    category: str
+    reason: str
+
+
+class DagReport(BaseModel):
+    task: TaskInfo
+    valid: bool
+    summary: str
+    now: str
+    issue_counts: dict[str, int]
+    issues: list[IssueOut]
+    issues_truncated: bool
+    cycles: list[CycleOut]
+    cycles_truncated: bool = Field(description="True when more cycles exist than are listed.")
+    topological_order: list[str]
+    topological_order_truncated: bool
+    levels: list[LevelOut]
+    levels_truncated: bool
+    critical_path: CriticalPathOut
+    fan_in_hot_spots: list[HotSpot]
+    fan_out_hot_spots: list[HotSpot]
+    context: ContextOut | None
+    ready_steps: list[str]
+    steps_in_backoff: list[BackoffOut]
+    exhausted_steps: list[str] = Field(description="Failed for good: retries exhausted or not retryable.")
+    steps: list[StepRow] = Field(description="One page of per-step readiness rows (template order).")
+    page: PageInfo
+    mermaid: str | None
+    mermaid_truncated: bool
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def shape_dag_report(a: DagAnalysis, params: AnalyzeDagInput) -> DagReport:
+    """Cut a full analysis to a bounded report."""
+    sg, st = a.graph, a.structure
+    counts: dict[str, int] = {}
+    for i in a.issues:
+        counts[i.code] = counts.get(i.code, 0) + 1
+    issues, issues_cut = _cap(a.issues, LIST_CAP)
+    cycles, cycles_cut = _cap(a.cycles, LIST_CAP // 2)
+    order, order_cut = _cap(st.order, 100)
+    levels, levels_cut = _cap(st.levels, 100)
+    position = {n: i for i, n in enumerate(st.order)}
+    rows = a.readiness or []
+    if params.category:
+        rows = [r for r in rows if r.category == params.category]
+    page_rows = rows[params.offset : params.offset + params.limit]
+    ctx = a.context
+    all_rows = a.readiness or []
+    ready = [r.name for r in all_rows if r.ready_for_execution]
+    backoff = [r for r in all_rows if r.category == "in_backoff"]
+    exhausted = [r.name for r in all_rows if r.category in ("retries_exhausted", "not_retryable")]
+    errors = sum(1 for i in a.issues if i.severity == "error")
+    warnings = len(a.issues) - errors
+    summary = (
+        f"{len(sg.names)} steps, {sg.graph.number_of_edges()} dependencies, {len(st.levels)} levels; "
+        f"{errors} errors, {warnings} warnings"
+        + (f"; {len(a.cycles)} cycle(s)" if a.cycles else "")
+        + (f"; {ctx.ready_steps} ready, execution_status {ctx.execution_status}" if ctx else "")
+    )
+    cp = st.critical_path
+    return DagReport(
+        task=TaskInfo(
+            name=a.template.name,
+            namespace_name=a.template.namespace_name,
+            version=a.template.version,
+            step_count=len(sg.names),
+            dependency_count=sg.graph.number_of_edges(),
+        ),
+        valid=a.valid,
+        summary=summary,
+        now=a.now.isoformat(),
+        issue_counts=counts,
+        issues=[
+            IssueOut(
+                severity=i.severity,
+                code=i.code,
+                message=i.message if len(i.message) <= 500 else i.message[:500] + "…",
+                steps=i.steps[:NAMES_CAP],
+                steps_total=len(i.steps),
+            )
+            for i in issues
+        ],
+        issues_truncated=issues_cut,
+        cycles=[
+            CycleOut(
+                path=c.path if len(c.path) <= PATH_CAP else [*c.path[: PATH_CAP - 1], c.path[-1]],
+                length=c.length,
+                path_truncated=len(c.path) > PATH_CAP,
+            )
+            for c in cycles
+        ],
+        cycles_truncated=a.cycles_truncated or cycles_cut,
+        topological_order=order,
+        topological_order_truncated=order_cut,
+        levels=[
+            LevelOut(
+                level=lv.level,
+                count=len(lv.steps),
+                steps=lv.steps[:NAMES_CAP],
+                steps_truncated=len(lv.steps) > NAMES_CAP,
+            )
+            for lv in levels
+        ],
+        levels_truncated=levels_cut,
+        critical_path=CriticalPathOut(
+            steps=cp.steps[:100],
+            step_count=len(cp.steps),
+            length=cp.length,
+            basis=cp.basis,
+            steps_without_duration=cp.steps_without_duration[:NAMES_CAP],
+        ),
+        fan_in_hot_spots=st.fan_in,
+        fan_out_hot_spots=st.fan_out,
+        context=ContextOut(**{k: getattr(ctx, k) for k in ContextOut.model_fields}) if ctx else None,
+        ready_steps=ready[:LIST_CAP],
+        steps_in_backoff=[
+            BackoffOut(step=r.name, next_retry_at=_iso(r.next_retry_at) or "", source=r.next_retry_source)
+            for r in backoff[:LIST_CAP]
+        ],
+        exhausted_steps=exhausted[:LIST_CAP],
+        steps=[
+            StepRow(
+                name=r.name,
+                position=position.get(r.name),
+                level=st.level_of.get(r.name),
+                current_state=r.current_state,
+                ready_for_execution=r.ready_for_execution,
+                dependencies_satisfied=r.dependencies_satisfied,
+                retry_eligible=r.retry_eligible,
+                total_parents=r.total_parents,
+                completed_parents=r.completed_parents,
+                attempts=r.attempts,
+                max_attempts=r.max_attempts,
+                next_retry_at=_iso(r.next_retry_at),
+                category=r.category,
+                reason=r.reason,
+            )
+            for r in page_rows
+        ],
+        page=PageInfo.of(len(rows), params.offset, params.limit, len(page_rows)),
+        mermaid=a.mermaid if params.include_mermaid else None,
+        mermaid_truncated=a.mermaid_truncated,
+    )
+
+
+# --- check_transitions ---------------------------------------------------------------------------
+
+
+class CheckTransitionsInput(PageInput):
+    machine: Annotated[Literal["task", "step"], Field(description="Which orchestrator state machine to check against.")]
+    history: Annotated[
+        list[str | dict[str, Any]],
+        Field(
+            max_length=200_000,
+            description="The audit trail, oldest first: states (['pending', 'enqueued', …]) or transition records "
+            "({from_state, to_state, event}).",
+        ),
+    ]
+    describe: Annotated[bool, Field(description="Also return the machine itself (states, events, transitions).")] = (
+        False
+    )
+
+
+class NextMove(BaseModel):
+    target: str
+    events: list[str]
+
+
+class MachineOut(BaseModel):
+    states: list[str]
+    initial: str
+    terminal: list[str]
+    events: list[str]
+    transitions: list[Transition]
+
+
+class TransitionsReport(BaseModel):
+    machine: str
+    valid: bool
+    transitions_checked: int
+    final_state: str | None
+    final_is_terminal: bool
+    legal_next: list[NextMove] = Field(description="Moves the machine allows from the final state.")
+    problem_counts: dict[str, int]
+    problems: list[TransitionProblem]
+    page: PageInfo
+    definition: MachineOut | None
+
+
+# --- extract_state_machines ----------------------------------------------------------------------
+
+
+class ExtractInput(PageInput):
+    path: Annotated[str, Field(description="Directory or file to scan (relative to the server's first root).")] = "."
+    name: Annotated[str | None, Field(description="Only the machine (enum/class) with this name.")] = None
+    include_mermaid: Annotated[bool, Field(description="Include a Mermaid state diagram per machine.")] = True
+    limit: Annotated[int, Field(ge=1, le=100, description="Machines per page (1-100).")] = 20
+
+
+class MachineReport(BaseModel):
+    name: str
+    kind: str
+    location: str
+    states: list[str]
+    initial: list[str]
+    terminal: list[str]
+    terminal_basis: str
+    transitions: list[StateTransition]
+    transitions_total: int
+    unreachable: list[str]
+    dead_ends: list[str]
+    mermaid: str | None
+
+
+class ExtractReport(BaseModel):
+    machines: list[MachineReport]
+    page: PageInfo
+    enums_without_transitions: list[str]
+    files_scanned: int
+    parse_errors: list[str]
+    parse_errors_total: int
+    truncated: bool = Field(description="True when the file limit stopped the scan early.")
+
+
+def _machine_report(m: ExtractedMachine, mermaid: bool) -> MachineReport:
+    ts = [
+        StateTransition(source=t.source, target=t.target, event=t.event, locations=t.locations[:5])
+        for t in m.transitions
+    ]
+    return MachineReport(
+        name=m.name,
+        kind=m.kind,
+        location=m.location,
+        states=m.states,
+        initial=m.initial,
+        terminal=m.terminal,
+        terminal_basis=m.terminal_basis,
+        transitions=ts[:200],
+        transitions_total=len(ts),
+        unreachable=m.unreachable,
+        dead_ends=m.dead_ends,
+        mermaid=m.mermaid if mermaid else None,
+    )
+
+
+# --- analyze_step_runs ---------------------------------------------------------------------------
+
+
+class RunsInput(ToolInput):
+    runs: Annotated[
+        list[dict[str, Any]],
+        Field(
+            min_length=1,
+            max_length=500_000,
+            description="Step executions: {task, step, state, started_at, ended_at, attempts} "
+            "(task_id/step_name/completed_at also accepted).",
+        ),
+    ]
+    top: Annotated[int, Field(ge=1, le=100, description="Rows per list (1-100).")] = 10
+
+
+# --- registration --------------------------------------------------------------------------------
+
+
+def _read_text(env: ToolEnv, path: str) -> tuple[str, str]:
+    real = env.guard.resolve(path, kind="file")
+    size = real.stat().st_size
+    if size > 50_000_000:
+        raise InvalidInputError(f"{path} is {size} bytes; templates over 50 MB are not read")
+    return real.read_text(encoding="utf-8", errors="replace"), env.guard.relative(real)
 
 
 def register(app: MCPServer, env: ToolEnv) -> None:
-    """Register this toolset's tools (none yet)."""
+    """Register analyze_step_dag, check_transitions, extract_state_machines and analyze_step_runs."""
+
+    @register_tool(
+        app,
+        env,
+        name="analyze_step_dag",
+        description=(
+            "Check a workflow task template (steps with dependencies and retry settings, YAML or JSON) before it "
+            "ships and, given current step states, say which steps are ready and why the others are not. Reports "
+            "duplicate/unknown/self dependencies, every cycle with its path, steps that can never run, retry "
+            "settings that cannot work, topological order, parallel levels, critical path, fan-in/fan-out hot "
+            "spots, per-step readiness (dependencies, retry eligibility, next retry time under backoff) the way "
+            "the orchestrator decides it, the task execution context, and a Mermaid diagram. Per-step rows are "
+            "paged with limit/offset."
+        ),
+        input_model=AnalyzeDagInput,
+        output_model=DagReport,
+        read_only=True,
+        title="Analyze step DAG",
+    )
+    async def analyze(params: AnalyzeDagInput, call: ToolCall) -> DagReport:
+        template: Any = params.template
+        rel = "template"
+        if params.template_path is not None:
+            text, rel = _read_text(call.env, params.template_path)
+            template = text
+        states: Any = params.states
+        if params.states_path is not None:
+            states, _rel = _read_text(call.env, params.states_path)
+
+        def work() -> DagReport:
+            tpl = parse_template(template, source=rel)
+            return shape_dag_report(analyze_step_dag(tpl, states, params.now), params)
+
+        return await call.run_sync(work)
+
+    @register_tool(
+        app,
+        env,
+        name="check_transitions",
+        description=(
+            "Check an audit trail of task or step state transitions against the orchestrator's state machines "
+            "(task: pending … blocked_by_failures, complete/error/cancelled/resolved_manually; step: pending, "
+            "enqueued, in_progress, enqueued_for_orchestration, … waiting_for_retry). Reports every illegal "
+            "transition with its index, unknown states or events, the state the entity ends in and the legal "
+            "next moves; describe=true also returns the machine (states, events, guards) as data."
+        ),
+        input_model=CheckTransitionsInput,
+        output_model=TransitionsReport,
+        read_only=True,
+        title="Check state transitions",
+    )
+    async def check(params: CheckTransitionsInput, call: ToolCall) -> TransitionsReport:
+        result = await call.run_sync(check_transitions, params.machine, params.history)
+        m = machine(params.machine)
+        counts: dict[str, int] = {}
+        for p in result.problems:
+            counts[p.code] = counts.get(p.code, 0) + 1
+        page = result.problems[params.offset : params.offset + params.limit]
+        final = result.final_state if result.final_state in m.states else None
+        return TransitionsReport(
+            machine=result.machine,
+            valid=result.valid,
+            transitions_checked=result.transitions_checked,
+            final_state=result.final_state,
+            final_is_terminal=result.final_is_terminal,
+            legal_next=[NextMove(target=t, events=e) for t, e in sorted(m.targets(final).items())] if final else [],
+            problem_counts=counts,
+            problems=page,
+            page=PageInfo.of(len(result.problems), params.offset, params.limit, len(page)),
+            definition=MachineOut(
+                states=m.states, initial=m.initial, terminal=m.terminal, events=m.events, transitions=m.transitions
+            )
+            if params.describe
+            else None,
+        )
+
+    @register_tool(
+        app,
+        env,
+        name="extract_state_machines",
+        description=(
+            "Find state machines in code: state/status enums (Rust enums, Python Enum classes, TypeScript "
+            "string unions and enums, Ruby Statesman/AASM declarations) and the transitions the code makes "
+            "between them (match/switch/if branches that assign or return a new state, transition tables and "
+            "maps, `transition from: … to: …`). Reports states, transitions with file:line, initial and terminal "
+            "states, unreachable states, dead-end non-terminal states and a Mermaid state diagram per machine."
+        ),
+        input_model=ExtractInput,
+        output_model=ExtractReport,
+        read_only=True,
+        title="Extract state machines",
+    )
+    async def extract(params: ExtractInput, call: ToolCall) -> ExtractReport:
+        root = call.env.guard.resolve(params.path)
+        result = await call.run_sync(
+            extract_state_machines,
+            root,
+            call.env.guard,
+            max_file_bytes=call.env.settings.max_file_bytes,
+            progress=call.thread_progress(),
+        )
+        machines = [m for m in result.machines if params.name is None or m.name == params.name]
+        if params.name is not None and not machines:
+            known = ", ".join(m.name for m in result.machines) or "none"
+            raise InvalidInputError(
+                f"no state machine named {params.name!r} under {params.path}", hint=f"found: {known}"
+            )
+        page = machines[params.offset : params.offset + params.limit]
+        return ExtractReport(
+            machines=[_machine_report(m, params.include_mermaid) for m in page],
+            page=PageInfo.of(len(machines), params.offset, params.limit, len(page)),
+            enums_without_transitions=result.enums_without_transitions[:LIST_CAP],
+            files_scanned=result.files_scanned,
+            parse_errors=result.parse_errors[:NAMES_CAP],
+            parse_errors_total=len(result.parse_errors),
+            truncated=result.truncated,
+        )
+
+    @register_tool(
+        app,
+        env,
+        name="analyze_step_runs",
+        description=(
+            "Analyse a step run log (step executions with task, step, state, start, end, attempts): slowest "
+            "steps and tasks, retry hot spots, error rates per step and health counts by latest state."
+        ),
+        input_model=RunsInput,
+        output_model=RunAnalytics,
+        read_only=True,
+        title="Analyse step runs",
+    )
+    async def runs(params: RunsInput, call: ToolCall) -> RunAnalytics:
+        def work() -> RunAnalytics:
+            return analyse_runs(parse_runs(params.runs), top=params.top)
+
+        return await call.run_sync(work)

@@ -1,9 +1,153 @@
-"""CLI commands of the `dag` toolset."""
+"""CLI commands of the `dag` toolset: ``semgraph dag check`` and ``semgraph dag states``.
+
+``check`` exits 1 when the template has errors (so it can gate a CI job), 0 otherwise.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+
+from rich.table import Table
+
+from semgraph.dag.analyze import analyze_step_dag
+from semgraph.dag.extract import extract_state_machines
+from semgraph.dag.template import parse_template
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    """Add this toolset's sub-commands (none yet)."""
+    """``semgraph dag check TEMPLATE [--states S] [--now T]`` and ``semgraph dag states PATH``."""
+    dag = sub.add_parser("dag", help="step DAG templates and state machines")
+    dag_sub = dag.add_subparsers(dest="dag_command", metavar="COMMAND")
+
+    check = dag_sub.add_parser(
+        "check", parents=[parent], help="validate a task template and show structure and readiness"
+    )
+    check.add_argument("template", help="YAML or JSON task template")
+    check.add_argument("--states", metavar="FILE", help="YAML/JSON file with the current step states")
+    check.add_argument("--now", metavar="TIME", help="ISO-8601 time to judge backoff against (default: now, UTC)")
+    check.set_defaults(run=run_check)
+
+    states = dag_sub.add_parser("states", parents=[parent], help="extract state machines from source code")
+    states.add_argument("path", nargs="?", default=".", help="directory or file to scan (default: .)")
+    states.set_defaults(run=run_states)
+
+
+def run_check(args: argparse.Namespace, cli) -> int:
+    from semgraph.server.cli import resolve_arg_path
+
+    path = resolve_arg_path(cli, args.template, kind="file")
+    template = parse_template(path.read_text(encoding="utf-8"), source=cli.guard.relative(path))
+    states = None
+    if args.states:
+        states = resolve_arg_path(cli, args.states, kind="file").read_text(encoding="utf-8")
+    a = analyze_step_dag(template, states, args.now, readiness_without_states=states is not None)
+    if args.json:
+        cli.out.print_json(json.dumps(_as_json(a)))
+        return 0 if a.valid else 1
+    st = a.structure
+    name = f"{a.template.namespace_name}/{a.template.name}" if a.template.namespace_name else a.template.name
+    cli.out.print(
+        f"[bold]{name or path.name}[/bold] {a.template.version}: {len(a.graph.names)} steps, "
+        f"{a.graph.graph.number_of_edges()} dependencies, {len(st.levels)} levels"
+    )
+    if a.issues:
+        table = Table("severity", "code", "message", title="Issues")
+        for i in a.issues[:100]:
+            colour = "red" if i.severity == "error" else "yellow"
+            table.add_row(f"[{colour}]{i.severity}[/{colour}]", i.code, i.message)
+        cli.out.print(table)
+        if len(a.issues) > 100:
+            cli.out.print(f"… {len(a.issues) - 100} more issues (use --json for all)")
+    else:
+        cli.out.print("[green]no issues[/green]")
+    levels = Table("level", "steps", title="Parallel levels")
+    for lv in st.levels[:50]:
+        shown = ", ".join(lv.steps[:12]) + (f" … (+{len(lv.steps) - 12})" if len(lv.steps) > 12 else "")
+        levels.add_row(str(lv.level), shown)
+    cli.out.print(levels)
+    cp = st.critical_path
+    unit = "s" if cp.basis == "expected_duration_seconds" else "steps"
+    cli.out.print(f"critical path ({cp.length:g} {unit}): {' -> '.join(cp.steps[:40])}")
+    if a.readiness is not None and a.context is not None:
+        table = Table("step", "state", "ready", "parents", "attempts", "next retry", "reason", title="Readiness")
+        for r in a.readiness[:200]:
+            table.add_row(
+                r.name,
+                r.current_state,
+                "[green]yes[/green]" if r.ready_for_execution else "no",
+                f"{r.completed_parents}/{r.total_parents}",
+                f"{r.attempts}/{r.max_attempts}",
+                r.next_retry_at.isoformat() if r.next_retry_at else "",
+                r.reason,
+            )
+        cli.out.print(table)
+        c = a.context
+        cli.out.print(
+            f"task: {c.execution_status} ({c.recommended_action}), {c.ready_steps} ready, "
+            f"{c.completed_steps}/{c.total_steps} complete, health {c.health_status}"
+        )
+    return 0 if a.valid else 1
+
+
+def _as_json(a) -> dict:
+    st = a.structure
+    out = {
+        "task": {"name": a.template.name, "namespace_name": a.template.namespace_name, "version": a.template.version},
+        "valid": a.valid,
+        "issues": [i.model_dump() for i in a.issues],
+        "cycles": [c.model_dump() for c in a.cycles],
+        "cycles_truncated": a.cycles_truncated,
+        "topological_order": st.order,
+        "levels": [lv.model_dump() for lv in st.levels],
+        "critical_path": st.critical_path.model_dump(),
+        "fan_in_hot_spots": [h.model_dump() for h in st.fan_in],
+        "fan_out_hot_spots": [h.model_dump() for h in st.fan_out],
+        "mermaid": a.mermaid,
+    }
+    if a.readiness is not None:
+        out["readiness"] = [
+            {
+                "name": r.name,
+                "current_state": r.current_state,
+                "ready_for_execution": r.ready_for_execution,
+                "dependencies_satisfied": r.dependencies_satisfied,
+                "retry_eligible": r.retry_eligible,
+                "total_parents": r.total_parents,
+                "completed_parents": r.completed_parents,
+                "attempts": r.attempts,
+                "max_attempts": r.max_attempts,
+                "next_retry_at": r.next_retry_at.isoformat() if r.next_retry_at else None,
+                "reason": r.reason,
+            }
+            for r in a.readiness
+        ]
+        out["context"] = vars(a.context) if a.context else None
+    return out
+
+
+def run_states(args: argparse.Namespace, cli) -> int:
+    from semgraph.server.cli import resolve_arg_path
+
+    root = resolve_arg_path(cli, args.path)
+    result = extract_state_machines(root, cli.guard, max_file_bytes=cli.settings.max_file_bytes)
+    if args.json:
+        cli.out.print_json(result.model_dump_json())
+        return 0
+    if not result.machines:
+        cli.out.print(f"no state machines found in {result.files_scanned} files")
+    for m in result.machines:
+        cli.out.print(f"\n[bold]{m.name}[/bold] ({m.kind}, {m.location})")
+        cli.out.print(f"  states: {', '.join(m.states)}")
+        cli.out.print(f"  initial: {', '.join(m.initial)}; terminal ({m.terminal_basis}): {', '.join(m.terminal)}")
+        table = Table("from", "to", "event", "where")
+        for t in m.transitions[:100]:
+            table.add_row(t.source, t.target, t.event or "", ", ".join(t.locations[:3]))
+        cli.out.print(table)
+        if m.unreachable:
+            cli.out.print(f"  [yellow]unreachable:[/yellow] {', '.join(m.unreachable)}")
+        if m.dead_ends:
+            cli.out.print(f"  [yellow]dead ends (non-terminal, no way out):[/yellow] {', '.join(m.dead_ends)}")
+    for e in result.parse_errors[:20]:
+        cli.err.print(f"[red]parse error:[/red] {e}", highlight=False)
+    return 0
