@@ -241,6 +241,8 @@ class Resolver:
     def __init__(self, index: SymbolIndex) -> None:
         self.ix = index
         self.stats: dict[str, int] = {}
+        self.reexports: dict[tuple[int, str], int] = {}
+        self.resolving: set[int] = set()
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -248,10 +250,28 @@ class Resolver:
         meta)`` for every unit: imports and bases of all units first, since ``self.x()`` walks resolved bases."""
         rows: list[tuple] = []
         prepared = []
+        self.resolving = {u.file.id for u in units}
         for unit in units:
             bindings, globs = self._bindings(unit)
-            rows.extend(self._imports_and_bases(unit, bindings, globs))
+            for local, value in bindings.items():
+                if not local.startswith("\0") and value[2] is not None:
+                    self.reexports[(unit.file.id, local)] = value[2]
             prepared.append((unit, bindings, globs))
+        # names imported from a package that re-exports them (`from pkg import User`, pkg/__init__ imports it)
+        for _unit, bindings, _globs in prepared:
+            fixed = []
+            for imp, target in bindings["\0imports"]:
+                if target is not None and target[2] is None and len(target[1]) == 1:
+                    sid = self._reexport(target[0], target[1][0])
+                    if sid is not None:
+                        target = (target[0], target[1], sid)
+                        local = imp.alias or imp.name
+                        if bindings.get(local, (None, None, 0))[2] is None:
+                            bindings[local] = target
+                fixed.append((imp, target))
+            bindings["\0imports"] = fixed
+        for unit, bindings, globs in prepared:
+            rows.extend(self._imports_and_bases(unit, bindings, globs))
         for unit, bindings, globs in prepared:
             rows.extend(self._calls(unit, bindings, globs))
         return rows
@@ -285,6 +305,23 @@ class Resolver:
                 ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", "{}")
             )
         return rows
+
+    def _reexport(self, files: list[int], name: str) -> int | None:
+        """The symbol a module's own import binds to ``name`` (a re-export), if resolved."""
+        for fid in files:
+            sid = self.reexports.get((fid, name))
+            if sid is not None:
+                return sid
+            if fid in self.resolving:
+                continue
+            row = self.ix.conn.execute(
+                "SELECT dst_id FROM edges WHERE file_id = ? AND kind = 'imports' AND dst_id IS NOT NULL "
+                "AND (name = ? OR json_extract(meta, '$.alias') = ?) LIMIT 1",
+                (fid, name, name),
+            ).fetchone()
+            if row:
+                return row[0]
+        return None
 
     # -- imports -------------------------------------------------------------
     def _bindings(self, unit: Unit) -> tuple[dict, list[list[int]]]:
@@ -359,7 +396,8 @@ class Resolver:
             return ".".join([*parts, *([rest] if rest else [])])
         if lang == "rust":
             segs = text.split("::")
-            current = unit.file.module.split("::")
+            scope = unit.symbols.get(imp.scope_id)  # an inline `mod tests { use super::*; }` is its own module
+            current = (scope.qname if scope and scope.kind == "module" else unit.file.module).split("::")
             if segs[0] == "self":
                 return "::".join([*current, *segs[1:]])
             if segs[0] == "super":
@@ -441,8 +479,16 @@ class Resolver:
             path = [*member, *segs[1:]]
             if path:
                 sym = self._member(files, path, kinds)
+                if sym is None:
+                    via = self._reexport(files, path[0])  # `models.User` with models/__init__ importing User
+                    if via is not None:
+                        vs = self.ix.symbol(via)
+                        sym = vs if len(path) == 1 else (self._member([vs.file_id], path, kinds) if vs else None)
                 if sym is not None:
                     return sym.id, Resolution.IMPORT.value, 1
+            # the head is a known import but the member is not a symbol we have (macro-made, re-export):
+            # a name match here would only be a guess
+            return None, Resolution.UNRESOLVED.value, 0
         # 4. fully qualified path
         if len(segs) > 1 and head not in SELF_WORDS:
             sym = self._qualified(unit, segs, kinds)
@@ -467,6 +513,7 @@ class Resolver:
             s
             for s in self.ix.by_name(name)
             if s.kind in kinds
+            and s.id != src_id  # `x.get()` inside `get` is rarely a recursion we can prove
             and family(self.ix.files[s.file_id].language) == fam
             and (not method_only or s.kind == "method")
             and (len(segs) > 1 or base or s.kind != "method" or lang in ("go",))
