@@ -1,0 +1,206 @@
+"""Precision / recall of workflow and pattern detection on the labelled apps in fixtures/eval/.
+
+Each app is copied to a temporary directory, indexed, analysed, and compared
+with its hand-written labels (``workflows.yaml``, ``patterns.yaml``).
+
+    python bench/eval_workflows.py [--apps flask_shop,django_billing] [--verbose]
+
+Workflows: a detection is (entry handler, type) for every workflow at the
+default min_confidence (0.5); "custom" is no prediction. A detection is a true
+positive when a label with the same entry has the same type. Decoys are
+labelled entries (type crud/custom) and ``not_workflows`` (must never be an
+entry). Step order: for true positives, the share of labelled steps found in
+the trace (step recall) and the share of consecutive labelled-step pairs that
+appear in the labelled order (order accuracy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from semgraph.analysis.codebase import norm_qualified, open_codebase  # noqa: E402
+from semgraph.analysis.patterns import detect_architectural_patterns  # noqa: E402
+from semgraph.analysis.workflows import detect_business_workflows  # noqa: E402
+from semgraph.graph.indexer import index_repository  # noqa: E402
+from semgraph.paths import PathGuard  # noqa: E402
+
+EVAL = REPO / "fixtures" / "eval"
+
+
+def matches(qualified: str, label: str) -> bool:
+    q, lab = norm_qualified(qualified), norm_qualified(label)
+    return q == lab or q.endswith("." + lab)
+
+
+def index_app(app: Path, work: Path) -> Path:
+    dest = work / app.name
+    shutil.copytree(app, dest)
+    db = work / f"{app.name}.db"
+    index_repository(dest, db, PathGuard([dest]), workers=1)
+    return db
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.tp: dict[str, int] = defaultdict(int)
+        self.fp: dict[str, int] = defaultdict(int)
+        self.fn: dict[str, int] = defaultdict(int)
+
+    def row(self, key: str | None = None) -> tuple[int, int, int, float, float]:
+        if key is None:
+            tp, fp, fn = sum(self.tp.values()), sum(self.fp.values()), sum(self.fn.values())
+        else:
+            tp, fp, fn = self.tp[key], self.fp[key], self.fn[key]
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 1.0
+        return tp, fp, fn, p, r
+
+
+def eval_workflows(cb, labels: dict, tally: Tally, orders: list[tuple[float, float]], verbose: bool) -> None:
+    wfs = detect_business_workflows(cb, min_confidence=0.5)
+    detections = [(e.handler, wf) for wf in wfs for e in wf.entry_points if wf.type != "custom"]
+    labelled = labels.get("workflows", [])
+    for bad in labels.get("not_workflows", []):
+        for handler, wf in detections:
+            if matches(handler, bad):
+                tally.fp[wf.type] += 1
+                if verbose:
+                    print(f"  FP (not a workflow) {handler} as {wf.type}")
+    used: set[int] = set()
+    for lab in labelled:
+        want = lab["type"]
+        hits = [(h, wf) for h, wf in detections if matches(h, lab["entry"])]
+        for h, wf in hits:
+            used.add(id(wf))
+        typed = [wf for _, wf in hits if wf.type == want]
+        if want not in {"custom"}:
+            if typed:
+                tally.tp[want] += 1
+                steps = [s.symbol for s in typed[0].steps]
+                orders.append(step_order(steps, lab.get("steps", [])))
+                if verbose and orders[-1] != (1.0, 1.0):
+                    print(f"  steps {lab['entry']}: recall/order {orders[-1]} got {[s.split('.')[-1] for s in steps]}")
+            else:
+                tally.fn[want] += 1
+                if verbose:
+                    got = [wf.type for _, wf in hits] or ["nothing"]
+                    print(f"  FN {lab['entry']} ({want}) detected as {got}")
+        for _, wf in hits:
+            if wf.type != want:
+                tally.fp[wf.type] += 1
+                if verbose:
+                    print(f"  FP {lab['entry']} as {wf.type} (label {want}) evidence={wf.evidence}")
+    for h, wf in detections:
+        if not any(matches(h, lab["entry"]) for lab in labelled) and not any(
+            matches(h, b) for b in labels.get("not_workflows", [])
+        ):
+            tally.fp[wf.type] += 1
+            if verbose:
+                print(f"  FP unlabelled entry {h} as {wf.type}")
+
+
+def step_order(detected: list[str], labelled: list[str]) -> tuple[float, float]:
+    if not labelled:
+        return (1.0, 1.0)
+    pos = []
+    for lab in labelled:
+        idx = next((i for i, d in enumerate(detected) if matches(d, lab)), None)
+        pos.append(idx)
+    found = [p for p in pos if p is not None]
+    recall = len(found) / len(labelled)
+    pairs = [(a, b) for a, b in zip(found, found[1:])]
+    order = sum(1 for a, b in pairs if a < b) / len(pairs) if pairs else (1.0 if found else 0.0)
+    return recall, order
+
+
+def eval_patterns(cb, labels: dict, tally: Tally, verbose: bool) -> None:
+    found = detect_architectural_patterns(cb)
+    detections = [(p.kind, s) for p in found.patterns for s in p.symbols[:1]]
+    expected = [(p["kind"], p["symbol"]) for p in labels.get("patterns", [])]
+    for kind, sym in expected:
+        if any(k == kind and matches(s, sym) for k, s in detections):
+            tally.tp[kind] += 1
+        else:
+            tally.fn[kind] += 1
+            if verbose:
+                print(f"  FN pattern {kind} {sym}")
+    for kind, s in detections:
+        if not any(k == kind and matches(s, sym) for k, sym in expected):
+            tally.fp[kind] += 1
+            if verbose:
+                print(f"  FP pattern {kind} {s}")
+    want_v = labels.get("layering_violations", []) or []
+    got_v = [v.symbol for v in found.layering_violations]
+    for v in want_v:
+        if any(matches(g, v) for g in got_v):
+            tally.tp["layering_violation"] += 1
+        else:
+            tally.fn["layering_violation"] += 1
+            if verbose:
+                print(f"  FN violation {v}")
+    for g in got_v:
+        if not any(matches(g, v) for v in want_v):
+            tally.fp["layering_violation"] += 1
+            if verbose:
+                print(f"  FP violation {g}")
+
+
+def print_table(title: str, tally: Tally, keys: list[str]) -> None:
+    print(f"\n{title}")
+    print(f"  {'type':<24} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>10} {'recall':>8}")
+    for k in keys:
+        tp, fp, fn, p, r = tally.row(k)
+        print(f"  {k:<24} {tp:>4} {fp:>4} {fn:>4} {p:>10.2f} {r:>8.2f}")
+    tp, fp, fn, p, r = tally.row()
+    print(f"  {'OVERALL':<24} {tp:>4} {fp:>4} {fn:>4} {p:>10.2f} {r:>8.2f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--apps", help="comma-separated app directories under fixtures/eval (default: all)")
+    ap.add_argument("--verbose", action="store_true", help="print every miss")
+    args = ap.parse_args()
+    apps = sorted(p for p in EVAL.iterdir() if (p / "workflows.yaml").exists())
+    if args.apps:
+        apps = [a for a in apps if a.name in args.apps.split(",")]
+    wf_tally, pat_tally = Tally(), Tally()
+    orders: list[tuple[float, float]] = []
+    labelled = 0
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for app in apps:
+            labels = yaml.safe_load((app / "workflows.yaml").read_text())
+            plabels = yaml.safe_load((app / "patterns.yaml").read_text()) if (app / "patterns.yaml").exists() else {}
+            labelled += sum(1 for w in labels["workflows"] if w["type"] != "custom")
+            db = index_app(app, Path(tmp))
+            cb = open_codebase(db)
+            if args.verbose:
+                print(f"{app.name}:")
+            eval_workflows(cb, labels, wf_tally, orders, args.verbose)
+            eval_patterns(cb, plabels, pat_tally, args.verbose)
+    types = sorted(set(wf_tally.tp) | set(wf_tally.fp) | set(wf_tally.fn))
+    print(f"apps: {', '.join(a.name for a in apps)}; labelled business workflows: {labelled}")
+    print_table("Workflows (per type)", wf_tally, types)
+    if orders:
+        rec = sum(o[0] for o in orders) / len(orders)
+        acc = sum(o[1] for o in orders) / len(orders)
+        print(f"  step recall {rec:.2f}, step-order accuracy {acc:.2f} over {len(orders)} true-positive workflows")
+    kinds = sorted(set(pat_tally.tp) | set(pat_tally.fp) | set(pat_tally.fn))
+    print_table("Patterns (per kind)", pat_tally, kinds)
+    print(f"\n{time.perf_counter() - t0:.1f} s (indexing included)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,329 @@
+"""An in-memory view of one index, shaped for the analyses.
+
+The analyses walk the call graph many times per request (one trace per entry
+point), so they load symbols and call edges once per index generation into
+plain dicts instead of querying SQLite per step. Calls the resolver left
+unresolved or ambiguous (``name_match``) get a second, analysis-side guess
+from the receiver text (``users.find_by_email`` → ``UserRepository``), which
+is what makes service → repository steps traceable in dynamically typed code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tree_sitter as ts
+
+from semgraph.analysis.syntax import ParsedFile
+from semgraph.errors import NotFoundError
+from semgraph.graph.languages import LANGUAGES
+from semgraph.graph.store import FileRow, GraphStore, SymbolRow
+
+CALLABLE_KINDS = frozenset({"function", "method"})
+TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl"})
+
+_SELF = frozenset({"", "self", "this", "Self", "cls"})
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+")
+_SEP = re.compile(r"::|\.|/|\\|#")
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words of an identifier or path (``findByEmail`` → find, by, email)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """Crude singular form so ``orders`` matches ``OrderRepository``."""
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def norm_qualified(name: str) -> str:
+    """One separator for every language: ``crate::a::B::f`` and ``a/b.C.f`` → dotted."""
+    return ".".join(p for p in _SEP.split(name) if p)
+
+
+def last_segment(target: str) -> str:
+    parts = [p for p in _SEP.split(target) if p]
+    return parts[-1] if parts else target
+
+
+@dataclass(slots=True)
+class CallSite:
+    """One call made by a function, in source order, with its callee when known."""
+
+    target: str
+    name: str
+    receiver: str
+    line: int
+    col: int
+    order: int
+    dst: int | None
+    resolution: str
+    kind: str = "calls"
+
+
+@dataclass
+class Codebase:
+    """Symbols, files and calls of one index generation."""
+
+    root: Path
+    generation: int
+    files: dict[int, FileRow]
+    symbols: dict[int, SymbolRow]
+    calls: dict[int, list[CallSite]] = field(default_factory=dict)
+    callers: dict[int, list[int]] = field(default_factory=dict)
+    children: dict[int, list[int]] = field(default_factory=dict)
+    by_file: dict[int, list[int]] = field(default_factory=dict)
+    by_name: dict[str, list[int]] = field(default_factory=dict)
+    bases: dict[int, list[str]] = field(default_factory=dict)
+    by_path: dict[str, int] = field(default_factory=dict)
+    store_path: Path | None = None
+    _sources: dict[str, bytes] = field(default_factory=dict)
+    _parsed: dict[str, ParsedFile] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, store: GraphStore) -> Codebase:
+        root = store.root or Path(".")
+        files = {f.id: f for f in store.files()}
+        symbols = {s.id: s for s in store.symbols()}
+        cb = cls(root=Path(root), generation=store.generation(), files=files, symbols=symbols)
+        cb.by_path = {f.path: f.id for f in files.values()}
+        for s in symbols.values():
+            cb.by_file.setdefault(s.file_id, []).append(s.id)
+            cb.by_name.setdefault(s.name, []).append(s.id)
+            if s.parent_id is not None:
+                cb.children.setdefault(s.parent_id, []).append(s.id)
+        for ids in cb.by_file.values():
+            ids.sort(key=lambda i: (symbols[i].start_line, symbols[i].start_col))
+        for e in store.edges(kind="inherits") + store.edges(kind="implements"):
+            cb.bases.setdefault(e.src_id, []).append(e.target)
+        raw: dict[int, list[CallSite]] = defaultdict(list)
+        for kind in ("calls", "cross_language"):
+            for e in store.edges(kind=kind):
+                name = last_segment(e.target)
+                receiver = e.target[: max(0, len(e.target) - len(name))].rstrip(".:")
+                raw[e.src_id].append(
+                    CallSite(e.target, name, receiver, e.line, e.col, e.order, e.dst_id, e.resolution, kind)
+                )
+        for src, sites in raw.items():
+            sites.sort(key=lambda c: (c.kind != "calls", c.order, c.line, c.col))
+            for site in sites:
+                if site.kind == "calls" and (site.dst is None or site.resolution == "name_match"):
+                    guess = cb._guess_callee(src, site)
+                    if guess is not None:
+                        site.dst, site.resolution = guess, "analysis_guess"
+                    elif site.resolution == "name_match" and site.receiver not in _SELF:
+                        # a name match the receiver contradicts (db.session.add is no UserRepository.add)
+                        site.dst, site.resolution = None, "unresolved"
+                if site.dst is not None and cb.symbols.get(site.dst, None) is not None:
+                    dst = cb.symbols[site.dst]
+                    if dst.kind in TYPE_KINDS:  # constructor call: the class itself is no step
+                        init = cb.constructor_of(dst.id)
+                        site.dst = init
+            cb.calls[src] = sites
+        for src, sites in cb.calls.items():
+            for site in sites:
+                if site.dst is not None:
+                    cb.callers.setdefault(site.dst, []).append(src)
+        return cb
+
+    # ------------------------------------------------------------- resolution
+    def constructor_of(self, type_id: int) -> int | None:
+        for child in self.children.get(type_id, []):
+            if self.symbols[child].name in {"__init__", "constructor", "new"}:
+                return child
+        return None
+
+    def _guess_callee(self, caller_id: int, site: CallSite) -> int | None:
+        """Pick the callee of an ambiguous call from the receiver's words."""
+        candidates = [
+            i for i in self.by_name.get(site.name, []) if self.symbols[i].kind in CALLABLE_KINDS and i != caller_id
+        ]
+        if not candidates:
+            return None
+        caller = self.symbols.get(caller_id)
+        receiver = site.receiver
+        if receiver in _SELF:
+            pool = candidates
+            if receiver and caller is not None:
+                owner = self.owner_type(caller_id)
+                pool = [c for c in candidates if owner is not None and self.owner_type(c) == owner] or []
+            else:
+                pool = [c for c in candidates if self.symbols[c].kind == "function"]
+            if caller is not None:
+                same_file = [c for c in pool if self.symbols[c].file_id == caller.file_id]
+                if same_file:
+                    pool = same_file
+            return pool[0] if len(pool) == 1 else None
+        rwords = {stem(w) for w in words_of(receiver)} - {"self", "this", "new", "mut", "conn", "db"}
+        best: list[tuple[int, int]] = []
+        for c in candidates:
+            sym = self.symbols[c]
+            owner = self.owner_type(c)
+            owner_words = {stem(w) for w in words_of(self.symbols[owner].name)} if owner else set()
+            module_words = {stem(w) for w in words_of(Path(sym.path).stem)}
+            score = 2 * len(rwords & owner_words) + len(rwords & module_words)
+            if score:
+                best.append((score, c))
+        if not best:
+            return None
+        best.sort(reverse=True)
+        top = [c for s, c in best if s == best[0][0]]
+        if len(top) == 1:
+            return top[0]
+        abstract = [c for c in top if self.symbols[self.owner_type(c) or c].kind in {"interface", "trait"}]
+        return abstract[0] if len(abstract) == 1 else None
+
+    def owner_type(self, symbol_id: int) -> int | None:
+        """The class/struct/impl a method belongs to (impl blocks map to their self type's name)."""
+        sym = self.symbols.get(symbol_id)
+        if sym is None or sym.parent_id is None:
+            return None
+        parent = self.symbols.get(sym.parent_id)
+        if parent is not None and parent.kind in TYPE_KINDS:
+            return parent.id
+        return None
+
+    def owner_name(self, symbol_id: int) -> str:
+        owner = self.owner_type(symbol_id)
+        if owner is None:
+            return ""
+        name = self.symbols[owner].name
+        return name.split(" for ")[-1].split("<")[0].strip()
+
+    # ---------------------------------------------------------------- lookups
+    def callables(self) -> list[SymbolRow]:
+        return [s for s in self.symbols.values() if s.kind in CALLABLE_KINDS]
+
+    def module_symbol(self, file_id: int) -> SymbolRow | None:
+        for i in self.by_file.get(file_id, []):
+            if self.symbols[i].kind == "module":
+                return self.symbols[i]
+        return None
+
+    def file_of(self, symbol_id: int) -> FileRow:
+        return self.files[self.symbols[symbol_id].file_id]
+
+    def find(self, name: str, *, kinds: frozenset[str] | None = None) -> list[SymbolRow]:
+        """Symbols by exact qualified name, then by dotted suffix (``UserService.register``)."""
+        want = norm_qualified(name)
+        pool = [s for s in self.symbols.values() if kinds is None or s.kind in kinds]
+        exact = [s for s in pool if norm_qualified(s.qualified_name) == want]
+        if exact:
+            return exact
+        suffix = [s for s in pool if norm_qualified(s.qualified_name).endswith("." + want)]
+        if suffix:
+            return sorted(suffix, key=lambda s: len(s.qualified_name))
+        return [s for s in pool if s.name == name]
+
+    def resolve_one(self, name: str, *, kinds: frozenset[str] | None = None) -> SymbolRow:
+        found = self.find(name, kinds=kinds)
+        if not found:
+            raise NotFoundError(
+                f"no symbol named {name!r} in the index", hint="use search_symbols to find the exact qualified name"
+            )
+        if len(found) > 1 and norm_qualified(found[0].qualified_name) != norm_qualified(found[1].qualified_name):
+            exactish = [s for s in found if s.name == name or norm_qualified(s.qualified_name) == norm_qualified(name)]
+            if len(exactish) != 1:
+                names = ", ".join(s.qualified_name for s in found[:8])
+                raise NotFoundError(
+                    f"{name!r} is ambiguous ({len(found)} symbols): {names}",
+                    hint="pass one of these qualified names",
+                )
+            return exactish[0]
+        return found[0]
+
+    def location(self, symbol_id: int) -> str:
+        s = self.symbols[symbol_id]
+        return f"{s.path}:{s.start_line}"
+
+    # ----------------------------------------------------------------- source
+    def source(self, path: str) -> bytes:
+        """File bytes, read once per generation from the indexed root (recorded in the store)."""
+        if path not in self._sources:
+            root = Path(os.path.realpath(self.root))
+            full = Path(os.path.realpath(root / path))
+            data = b""
+            if full.is_relative_to(root):  # never read outside the indexed root
+                try:
+                    data = full.read_bytes()
+                except OSError:
+                    data = b""
+            self._sources[path] = data
+        return self._sources[path]
+
+    def parsed(self, path: str) -> ParsedFile | None:
+        """The tree of an indexed file (a bounded cache: analyses revisit the same few files)."""
+        tree = self._parsed.get(path)
+        if tree is None:
+            fid = self.by_path.get(path)
+            if fid is None:
+                return None
+            language = self.files[fid].language
+            if language not in LANGUAGES:
+                return None
+            tree = ParsedFile(self.source(path), language)
+            if len(self._parsed) >= 512:
+                self._parsed.pop(next(iter(self._parsed)))
+            self._parsed[path] = tree
+        return tree
+
+    def node_of(self, symbol_id: int) -> tuple[ParsedFile, ts.Node] | None:
+        """The definition node of a symbol in its parsed file."""
+        s = self.symbols[symbol_id]
+        pf = self.parsed(s.path)
+        if pf is None:
+            return None
+        node = pf.node_at(s.start_line, s.end_line)
+        return (pf, node) if node is not None else None
+
+    def text_of(self, symbol_id: int) -> str:
+        s = self.symbols[symbol_id]
+        lines = self.source(s.path).decode("utf-8", "replace").splitlines()
+        return "\n".join(lines[s.start_line - 1 : s.end_line])
+
+
+_CACHE: dict[str, Codebase] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def open_codebase(db_path: Path) -> Codebase:
+    """The codebase of the index at ``db_path``, cached per generation.
+
+    Raises NotFoundError when no index exists yet.
+    """
+    if not Path(db_path).exists():
+        raise NotFoundError(
+            "no index yet", hint="call index_repository on the project first (the analyses read its index)"
+        )
+    store = GraphStore.open(Path(db_path), readonly=True)
+    key = str(Path(db_path).resolve())
+    gen = store.generation()
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached.generation == gen:
+            store.close()
+            return cached
+    try:
+        cb = Codebase.load(store)
+    finally:
+        store.close()
+    cb.store_path = Path(db_path)
+    with _CACHE_LOCK:
+        _CACHE[key] = cb
+    return cb
+
+
+def invalidate(db_path: Path) -> None:
+    with _CACHE_LOCK:
+        _CACHE.pop(str(Path(db_path).resolve()), None)

@@ -1,0 +1,511 @@
+"""Entry points, found in the code: HTTP routes, CLI commands, message handlers, ``main``.
+
+Decorator/attribute/annotation routes (Flask, FastAPI, Actix macros, Spring,
+click, Celery, Django signals) are read from the decorators the index stores;
+routes registered by calls (Django ``urls.py``, Actix ``App::route``/``service``,
+Axum ``Router::route``, Express ``router.post``, argparse, commander, Go
+``HandleFunc``, clap sub-command dispatch) are read from the syntax tree with
+the ``*-routes.scm`` queries. Each entry point names its handler symbol.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import PurePosixPath
+
+from pydantic import BaseModel
+
+from semgraph.analysis.codebase import CALLABLE_KINDS, TYPE_KINDS, Codebase, last_segment, norm_qualified, words_of
+from semgraph.analysis.syntax import has_query, matches, text, unquote
+from semgraph.graph.store import SymbolRow
+
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+
+
+class EntryPoint(BaseModel):
+    """Where a request, command or message enters the code."""
+
+    kind: str  # http | cli | message | main
+    framework: str
+    method: str = ""  # HTTP method (GET, POST, … or ANY); empty for non-HTTP
+    path: str = ""  # URL path, CLI command name or queue/topic
+    handler_id: int
+    handler: str  # qualified name of the handler symbol
+    file: str
+    line: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.method}:{self.path}:{self.handler}"
+
+
+# ----------------------------------------------------------------- decorators
+_PY_ROUTE = re.compile(r"^@?[\w.]+\.(route|get|post|put|patch|delete|api_route|websocket)\(\s*[rfbu]?(['\"])(.*?)\2(.*)$", re.S)
+_PY_METHODS = re.compile(r"methods\s*=\s*[\[(]([^\])]*)[\])]")
+_CLICK = re.compile(r"^@?([\w.]+)\.command\((.*)\)\s*$", re.S)
+_CLICK_BARE = re.compile(r"^@?([\w.]+)\.command\s*$")
+_TASK = re.compile(r"^@?(shared_task|[\w.]*\.task|dramatiq\.actor|[\w.]*\.agent|[\w.]*\.subscriber|[\w.]*\.consumer)\b")
+_RECEIVER = re.compile(r"^@?receiver\(")
+_DJ_REQUIRE = re.compile(r"^@?require_(POST|GET|safe)\b")
+_DJ_REQUIRE_METHODS = re.compile(r"^@?require_http_methods\(\s*\[([^\]]*)\]")
+_RUST_ROUTE = re.compile(r"^#\[\s*(?:actix_web::)?(get|post|put|patch|delete|head)\(\s*\"([^\"]*)\"")
+_RUST_ROUTE_ANY = re.compile(r"^#\[\s*(?:actix_web::)?route\(\s*\"([^\"]*)\"(.*)\]", re.S)
+_SPRING = re.compile(r"^@(Get|Post|Put|Patch|Delete|Request)Mapping\b(?:\((.*)\))?", re.S)
+_STRING = re.compile(r"[\"']([^\"']*)[\"']")
+
+
+def _py_decorator_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
+    out: list[EntryPoint] = []
+    for deco in sym.decorators:
+        d = deco.strip()
+        if m := _PY_ROUTE.match(d):
+            verb, path, rest = m.group(1), m.group(3), m.group(4)
+            framework = "fastapi" if verb in HTTP_VERBS and "router" in d.split(".")[0].lower() else "flask"
+            if verb in HTTP_VERBS:
+                methods = [verb.upper()]
+            elif mm := _PY_METHODS.search(rest):
+                methods = [unquote(x.strip()).upper() for x in mm.group(1).split(",") if x.strip()]
+            else:
+                methods = ["GET"]
+            if "fastapi" in _imports_text(cb, sym):
+                framework = "fastapi"
+            for method in methods:
+                out.append(_entry(cb, sym, "http", framework, method, path))
+        elif (m := _CLICK.match(d)) or _CLICK_BARE.match(d):
+            args = m.group(2) if m else ""
+            names = _STRING.findall(args.split("=")[0]) if args and "=" not in args.split(",")[0] else []
+            name = names[0] if names else sym.name.replace("_", "-")
+            if "typer" in _imports_text(cb, sym) and not names:
+                name = sym.name.replace("_", "-")
+            out.append(_entry(cb, sym, "cli", "click", "", name))
+        elif _TASK.match(d):
+            out.append(_entry(cb, sym, "message", "task-queue", "", _first_string(d)))
+        elif _RECEIVER.match(d):
+            out.append(_entry(cb, sym, "message", "django-signal", "", d[d.find("(") + 1 : -1].split(",")[0].strip()))
+    return out
+
+
+def _rust_attribute_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
+    out = []
+    for deco in sym.decorators:
+        d = deco.strip()
+        if m := _RUST_ROUTE.match(d):
+            out.append(_entry(cb, sym, "http", "actix-web", m.group(1).upper(), m.group(2)))
+        elif m := _RUST_ROUTE_ANY.match(d):
+            methods = re.findall(r"method\s*=\s*\"(\w+)\"", m.group(2)) or ["ANY"]
+            out.extend(_entry(cb, sym, "http", "actix-web", x.upper(), m.group(1)) for x in methods)
+    return out
+
+
+def _java_annotation_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
+    out = []
+    prefix = ""
+    parent = cb.symbols.get(sym.parent_id) if sym.parent_id else None
+    if parent is not None:
+        for deco in parent.decorators:
+            if (m := _SPRING.match(deco.strip())) and m.group(1) == "Request":
+                found = _STRING.findall(m.group(2) or "")
+                prefix = found[0] if found else ""
+    for deco in sym.decorators:
+        if m := _SPRING.match(deco.strip()):
+            found = _STRING.findall(m.group(2) or "")
+            method = m.group(1).upper() if m.group(1) != "Request" else "ANY"
+            rm = re.search(r"RequestMethod\.(\w+)", m.group(2) or "")
+            if rm:
+                method = rm.group(1)
+            out.append(_entry(cb, sym, "http", "spring", method, prefix + (found[0] if found else "")))
+    return out
+
+
+# ------------------------------------------------------------ registered calls
+def _first_string(text_: str) -> str:
+    found = _STRING.findall(text_)
+    return found[0] if found else ""
+
+
+def _imports_text(cb: Codebase, sym: SymbolRow) -> str:
+    return cb.source(sym.path)[:4000].decode("utf-8", "replace")
+
+
+def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None:
+    """The callable (or class) an expression like ``views.signup``, ``items::get_item``,
+    ``register`` or ``Views.LoginView.as_view()`` names, seen from ``file_path``."""
+    expr = re.sub(r"\.as_view\(.*\)$", "", expr.strip()).strip()
+    expr = expr.lstrip("&*").strip()
+    if not re.fullmatch(r"[\w.:$]+", expr):
+        return None
+    name = last_segment(expr)
+    kinds = CALLABLE_KINDS | frozenset({"class"})
+    cands = [cb.symbols[i] for i in cb.by_name.get(name, []) if cb.symbols[i].kind in kinds]
+    if not cands:
+        return None
+    if len(cands) == 1:
+        return cands[0]
+    want = norm_qualified(expr)
+    qualified = [c for c in cands if norm_qualified(c.qualified_name).endswith(want)]
+    if len(qualified) == 1:
+        return qualified[0]
+    if qualified:
+        cands = qualified
+    same = [c for c in cands if c.path == file_path]
+    if len(same) == 1:
+        return same[0]
+    source = cb.source(file_path).decode("utf-8", "replace")
+    receiver_words = set(words_of(expr[: -len(name)])) if len(expr) > len(name) else set()
+
+    def score(c: SymbolRow) -> tuple[int, int, int]:
+        stem = PurePosixPath(c.path).stem
+        parent_dir = PurePosixPath(c.path).parent.name
+        mentioned = int(stem in source) + int(f"/{stem}" in source or f".{stem}" in source or f"{stem}::" in source)
+        near = int(set(words_of(stem)) <= receiver_words) + int(parent_dir in receiver_words)
+        free = int(c.kind == "function")
+        return (near, mentioned, free)
+
+    ranked = sorted(cands, key=score, reverse=True)
+    if score(ranked[0]) > score(ranked[1]):
+        return ranked[0]
+    return None
+
+
+def _django_urls(cb: Codebase, file_path: str, prefix: str, seen: set[str]) -> list[EntryPoint]:
+    """``path("x/", views.f)`` entries of one urls.py, following ``include("app.urls")``."""
+    if file_path in seen:
+        return []
+    seen.add(file_path)
+    pf = cb.parsed(file_path)
+    if pf is None:
+        return []
+    out: list[EntryPoint] = []
+    for m in matches("python", "routes", pf.root):
+        if "fn" not in m or "args" not in m:
+            continue
+        fn = last_segment(text(m["fn"][0]))
+        if fn not in {"path", "re_path", "url"}:
+            continue
+        args = [a for a in m["args"][0].named_children if a.type != "comment"]
+        if len(args) < 2:
+            continue
+        route = unquote(text(args[0]))
+        route = route.lstrip("^").rstrip("$") if fn != "path" else route
+        target = args[1]
+        full = "/" + (prefix + route).lstrip("/")
+        if target.type == "call" and last_segment(text(target.child_by_field_name("function"))) == "include":
+            inner = target.child_by_field_name("arguments")
+            inc = unquote(text(inner.named_children[0])) if inner and inner.named_children else ""
+            mod_path = inc.replace(".", "/") + ".py"
+            candidates = [p for p in cb.by_path if p == mod_path or p.endswith("/" + mod_path)]
+            for p in candidates[:1]:
+                out.extend(_django_urls(cb, p, prefix + route, seen))
+            continue
+        handler = resolve_handler(cb, file_path, text(target))
+        if handler is None:
+            continue
+        out.extend(_django_view_entries(cb, handler, full))
+    return out
+
+
+def _django_view_entries(cb: Codebase, handler: SymbolRow, path: str) -> list[EntryPoint]:
+    if handler.kind in TYPE_KINDS:
+        verbs = [
+            cb.symbols[c]
+            for c in cb.children.get(handler.id, [])
+            if cb.symbols[c].kind in CALLABLE_KINDS and cb.symbols[c].name in HTTP_VERBS
+        ]
+        if verbs:
+            return [_entry(cb, v, "http", "django", v.name.upper(), path) for v in verbs]
+        return [_entry(cb, handler, "http", "django", "GET", path)]
+    method = "ANY"
+    for deco in handler.decorators:
+        if m := _DJ_REQUIRE.match(deco.strip()):
+            method = {"safe": "GET"}.get(m.group(1), m.group(1))
+        elif m := _DJ_REQUIRE_METHODS.match(deco.strip()):
+            method = ",".join(unquote(x.strip()) for x in m.group(1).split(",") if x.strip())
+    return [_entry(cb, handler, "http", "django", method, path)]
+
+
+def _django_commands(cb: Codebase) -> list[EntryPoint]:
+    out = []
+    for f in cb.files.values():
+        p = PurePosixPath(f.path)
+        if f.language != "python" or p.parent.name != "commands" or p.parent.parent.name != "management":
+            continue
+        if p.stem.startswith("_"):
+            continue
+        for sid in cb.by_file.get(f.id, []):
+            s = cb.symbols[sid]
+            if s.kind == "method" and s.name == "handle" and cb.owner_name(sid) == "Command":
+                out.append(_entry(cb, s, "cli", "django-command", "", p.stem))
+    return out
+
+
+def _python_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
+    """argparse ``add_parser("x")`` + ``set_defaults(func=f)`` and the ``__main__`` guard."""
+    pf = cb.parsed(file_path)
+    if pf is None:
+        return []
+    out: list[EntryPoint] = []
+    for m in matches("python", "routes", pf.root):
+        if "main_guard" in m:
+            if text(m["name_var"][0]) != "__name__" or unquote(text(m["main_str"][0])) != "__main__":
+                continue
+            for call in _calls_in(m["main_body"][0], "call"):
+                h = resolve_handler(cb, file_path, text(call.child_by_field_name("function")))
+                if h is not None and h.path == file_path:
+                    out.append(_entry(cb, h, "main", "python", "", "__main__"))
+                    break
+        elif "fn" in m and last_segment(text(m["fn"][0])) == "add_parser":
+            name = unquote(text(m["first"][0]))
+            call = m["call"][0]
+            stmt = call.parent
+            var = ""
+            if stmt is not None and stmt.type == "assignment":
+                var = text(stmt.child_by_field_name("left"))
+            if not var:
+                continue
+            src = text(pf.root)
+            sd = re.search(rf"\b{re.escape(var)}\.set_defaults\([^)]*\b(?:func|handler|cmd)\s*=\s*([\w.]+)", src)
+            if sd:
+                h = resolve_handler(cb, file_path, sd.group(1))
+                if h is not None:
+                    out.append(_entry(cb, h, "cli", "argparse", "", name))
+    return out
+
+
+def _calls_in(node, kind: str):
+    stack = [node]
+    found = []
+    while stack:
+        n = stack.pop()
+        if n.type == kind:
+            found.append(n)
+        stack.extend(reversed(n.children))
+    found.sort(key=lambda n: n.start_byte)
+    return found
+
+
+_ACTIX_TO = re.compile(r"web::(get|post|put|patch|delete|head)\(\)\s*\.to\(\s*([\w:]+)\s*\)")
+_AXUM = re.compile(r"\b(get|post|put|patch|delete|head)\(\s*([\w:]+)\s*\)")
+_RESOURCE = re.compile(r"web::resource\(\s*\"([^\"]*)\"\s*\)")
+
+
+def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
+    pf = cb.parsed(file_path)
+    if pf is None:
+        return []
+    out: list[EntryPoint] = []
+    subcommands: set[str] = set()
+    for m in matches("rust", "routes", pf.root):
+        if "enum" in m:
+            enum = m["enum"][0]
+            prev = enum.prev_named_sibling
+            attrs = ""
+            while prev is not None and prev.type == "attribute_item":
+                attrs += text(prev)
+                prev = prev.prev_named_sibling
+            if "Subcommand" in attrs:
+                for v in m["variants"][0].named_children:
+                    if v.type == "enum_variant":
+                        subcommands.add(text(v.child_by_field_name("name")))
+    for m in matches("rust", "routes", pf.root):
+        if "route" in m and text(m["method"][0]) == "route":
+            path = unquote(text(m["path"][0]))
+            handler_text = text(m["handler"][0])
+            pairs = _ACTIX_TO.findall(handler_text)
+            framework = "actix-web"
+            if not pairs:
+                pairs = _AXUM.findall(handler_text)
+                framework = "axum"
+            for verb, h in pairs:
+                sym = resolve_handler(cb, file_path, h)
+                if sym is not None:
+                    out.append(_entry(cb, sym, "http", framework, verb.upper(), path))
+        elif "service_call" in m and text(m["svc_method"][0]) == "service":
+            svc = text(m["service"][0])
+            res = _RESOURCE.search(svc)
+            if res:
+                for verb, h in _ACTIX_TO.findall(svc):
+                    sym = resolve_handler(cb, file_path, h)
+                    if sym is not None:
+                        out.append(_entry(cb, sym, "http", "actix-web", verb.upper(), res.group(1)))
+        elif "arm" in m:
+            pat = text(m["arm_pattern"][0])
+            variant = re.match(r"(?:\w+::)*(\w+)", pat)
+            if not variant or variant.group(1) not in subcommands:
+                continue
+            for call in _calls_in(m["arm_value"][0], "call_expression"):
+                sym = resolve_handler(cb, file_path, text(call.child_by_field_name("function")))
+                if sym is not None and sym.kind in CALLABLE_KINDS and sym.name != "main":
+                    name = re.sub(r"(?<!^)(?=[A-Z])", "-", variant.group(1)).lower()
+                    out.append(_entry(cb, sym, "cli", "clap", "", name))
+                    break
+    return out
+
+
+_JS_QUEUE = frozenset({"process", "consume", "subscribe", "on", "handle"})
+
+
+def _js_calls(cb: Codebase, file_path: str, language: str) -> list[EntryPoint]:
+    pf = cb.parsed(file_path)
+    if pf is None:
+        return []
+    out: list[EntryPoint] = []
+    for m in matches(language, "routes", pf.root):
+        if "action_call" in m:
+            if text(m["cmd_method"][0]) == "command" and text(m["action_method"][0]) == "action":
+                sym = resolve_handler(cb, file_path, text(m["action_handler"][0]))
+                if sym is not None:
+                    out.append(_entry(cb, sym, "cli", "commander", "", unquote(text(m["cmd_name"][0])).split()[0]))
+            continue
+        if "call" not in m:
+            continue
+        method = text(m["method"][0])
+        obj = text(m["obj"][0])
+        args = [a for a in m["args"][0].named_children if a.type != "comment"]
+        if len(args) < 2:
+            continue
+        first = unquote(text(args[0]))
+        handler_node = args[-1]
+        if handler_node.type not in {"identifier", "member_expression"}:
+            continue
+        is_route = method in HTTP_VERBS or method == "all"
+        if is_route and first.startswith("/"):
+            sym = resolve_handler(cb, file_path, text(handler_node))
+            if sym is not None:
+                verb = "ANY" if method == "all" else method.upper()
+                out.append(_entry(cb, sym, "http", "express", verb, _mount_prefix(cb, file_path, obj) + first))
+        elif method in _JS_QUEUE and obj.lower() not in {"process", "app", "server", "window", "document"}:
+            if method == "on" and first in {"error", "close", "end", "listening", "connection"}:
+                continue
+            sym = resolve_handler(cb, file_path, text(handler_node))
+            if sym is not None and "queue" in obj.lower() + method or method in {"consume", "process"}:
+                out.append(_entry(cb, sym, "message", "queue", "", first))
+    return out
+
+
+_USE = re.compile(r"\.use\(\s*[\"'`]([^\"'`]+)[\"'`]\s*,\s*(\w+)\s*\)")
+
+
+def _mount_prefix(cb: Codebase, file_path: str, router_var: str) -> str:
+    """``app.use("/api", router)`` anywhere in the project puts routes of ``router`` under /api."""
+    for f in cb.files.values():
+        if f.language not in {"javascript", "typescript", "tsx"}:
+            continue
+        src = cb.source(f.path)
+        if b".use(" not in src:
+            continue
+        for prefix, var in _USE.findall(src.decode("utf-8", "replace")):
+            if var == router_var and (f.path == file_path or PurePosixPath(file_path).stem in src.decode("utf-8", "replace") or PurePosixPath(file_path).parent.name in src.decode("utf-8", "replace")):
+                return prefix.rstrip("/")
+    return ""
+
+
+def _go_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
+    pf = cb.parsed(file_path)
+    if pf is None:
+        return []
+    out = []
+    for m in matches("go", "routes", pf.root):
+        method = text(m["method"][0])
+        args = m["args"][0].named_children
+        if len(args) < 2:
+            continue
+        first = unquote(text(args[0]))
+        if not first.startswith("/"):
+            continue
+        verb = {"HandleFunc": "ANY", "Handle": "ANY"}.get(method, method.upper())
+        if verb.lower() not in HTTP_VERBS and verb != "ANY":
+            continue
+        sym = resolve_handler(cb, file_path, text(args[-1]))
+        if sym is not None:
+            out.append(_entry(cb, sym, "http", "go-http", verb, first.split(" ")[-1]))
+    return out
+
+
+def _mains(cb: Codebase) -> list[EntryPoint]:
+    out = []
+    for s in cb.callables():
+        if s.name != "main" or s.kind != "function" or s.is_test:
+            continue
+        if s.language == "rust" and (PurePosixPath(s.path).name == "main.rs" or "/bin/" in s.path):
+            out.append(_entry(cb, s, "main", "rust", "", ""))
+        elif s.language == "go" and cb.source(s.path).lstrip().startswith(b"package main") or (
+            s.language == "go" and b"package main" in cb.source(s.path)[:2000]
+        ):
+            out.append(_entry(cb, s, "main", "go", "", ""))
+    for s in cb.symbols.values():
+        if s.language == "java" and s.name == "main" and s.kind == "method" and "static" in s.signature:
+            out.append(_entry(cb, s, "main", "java", "", ""))
+    return out
+
+
+def _entry(cb: Codebase, sym: SymbolRow, kind: str, framework: str, method: str, path: str) -> EntryPoint:
+    return EntryPoint(
+        kind=kind,
+        framework=framework,
+        method=method,
+        path=path,
+        handler_id=sym.id,
+        handler=sym.qualified_name,
+        file=sym.path,
+        line=sym.start_line,
+    )
+
+
+_TRIGGERS = {
+    "python": (b"add_parser", b"__main__"),
+    "rust": (b".route(", b".service(", b"Subcommand"),
+    "javascript": (b".get(", b".post(", b".put(", b".delete(", b".patch(", b".action(", b".process(", b".consume("),
+    "go": (b"Handle", b".GET(", b".POST(", b".PUT(", b".DELETE("),
+}
+
+
+def find_entry_points(cb: Codebase) -> list[EntryPoint]:
+    """Every entry point of the indexed project, de-duplicated, in file order."""
+    found: list[EntryPoint] = []
+    for s in cb.symbols.values():
+        if not s.decorators or s.is_test:
+            continue
+        if s.language == "python" and s.kind in CALLABLE_KINDS:
+            found.extend(_py_decorator_entries(cb, s))
+        elif s.language == "rust" and s.kind in CALLABLE_KINDS:
+            found.extend(_rust_attribute_entries(cb, s))
+        elif s.language == "java" and s.kind == "method":
+            found.extend(_java_annotation_entries(cb, s))
+    roots = [p for p in cb.by_path if PurePosixPath(p).name == "urls.py"]
+    included: set[str] = set()
+    for p in roots:  # included url modules are reached through their parent with its prefix
+        src = cb.source(p).decode("utf-8", "replace")
+        for inc in re.findall(r"include\(\s*[\"']([\w.]+)[\"']", src):
+            included.add(inc.replace(".", "/") + ".py")
+    seen: set[str] = set()
+    for p in sorted(roots, key=lambda p: any(p.endswith(i) for i in included)):
+        found.extend(_django_urls(cb, p, "", seen))
+    found.extend(_django_commands(cb))
+    for f in cb.files.values():
+        lang = "javascript" if f.language in {"javascript", "typescript", "tsx"} else f.language
+        triggers = _TRIGGERS.get(lang)
+        if not triggers:
+            continue
+        src = cb.source(f.path)
+        if not any(t in src for t in triggers):
+            continue
+        if f.language == "python":
+            found.extend(_python_calls(cb, f.path))
+        elif f.language == "rust":
+            found.extend(_rust_calls(cb, f.path))
+        elif lang == "javascript" and has_query(f.language, "routes"):
+            found.extend(_js_calls(cb, f.path, f.language))
+        elif f.language == "go":
+            found.extend(_go_calls(cb, f.path))
+    found.extend(_mains(cb))
+    unique: dict[str, EntryPoint] = {}
+    for e in found:
+        unique.setdefault(e.key, e)
+    return sorted(unique.values(), key=lambda e: (e.file, e.line, e.method, e.path))
+
+
+def entry_id(entry: EntryPoint, workflow_type: str) -> str:
+    """Stable workflow id: same entry and type give the same id in every later call."""
+    digest = hashlib.sha1(f"{entry.handler}|{entry.kind}|{entry.method}|{entry.path}|{workflow_type}".encode())
+    return "wf_" + digest.hexdigest()[:12]

@@ -1,0 +1,4 @@
+; http.HandleFunc("/path", handler), r.GET("/path", handler) (gin/echo/chi)
+(call_expression
+  function: (selector_expression operand: (_) @obj field: (field_identifier) @method)
+  arguments: (argument_list . (interpreted_string_literal) @first) @args) @call

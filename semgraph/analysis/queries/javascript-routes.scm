@@ -1,0 +1,14 @@
+; app.get("/path", ..., handler), router.post(...), queue.process("name", handler),
+; program.command("name").action(handler): member calls whose first argument is a string.
+(call_expression
+  function: (member_expression object: (_) @obj property: (property_identifier) @method)
+  arguments: (arguments . (string) @first) @args) @call
+
+; commander: .action(handler) after .command("name")
+(call_expression
+  function: (member_expression
+    object: (call_expression
+      function: (member_expression property: (property_identifier) @cmd_method)
+      arguments: (arguments . (string) @cmd_name))
+    property: (property_identifier) @action_method)
+  arguments: (arguments . (_) @action_handler)) @action_call

@@ -1,0 +1,224 @@
+"""The role vocabulary of workflow steps, and how a function earns a role.
+
+A role comes first from what the function does: the library calls it makes
+(``generate_password_hash`` → hash_secret, ``stripe.Charge.create`` →
+charge_payment, ``session.add`` → persist), SQL it sends (``INSERT``/``GROUP BY``)
+and literals it writes (``"shipped"``); its name only adds weaker evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from semgraph.analysis.codebase import Codebase, last_segment, words_of
+from semgraph.analysis.facts import function_facts
+
+ROLES: dict[str, str] = {
+    "validate_input": "validates its input and rejects bad values",
+    "lookup": "reads a record",
+    "duplicate_check": "looks a record up and fails if it already exists",
+    "hash_secret": "hashes a password or secret",
+    "verify_secret": "checks a password or secret against its hash",
+    "issue_token": "issues a session / access token",
+    "generate_token": "generates a random one-time token",
+    "delete": "deletes from the database",
+    "persist": "writes to the database",
+    "charge_payment": "charges a payment / calls a payment gateway",
+    "send_notification": "sends an e-mail / message / notification",
+    "audit_log": "records an audit or log entry",
+    "enqueue_job": "enqueues a job or publishes an event",
+    "parse_input": "parses uploaded / file input (CSV, JSON)",
+    "aggregate": "aggregates data (GROUP BY, SUM, COUNT)",
+    "render_output": "renders a document / export (CSV, template)",
+    "update_status": "moves a record to a fulfilment status (shipped, delivered)",
+    "adjust_stock": "changes stock levels",
+    "external_call": "calls an external HTTP service",
+}
+
+ROLE_ORDER = list(ROLES)
+
+# (role, regex on the callee text, regex on the call arguments or None)
+_CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
+    (
+        "hash_secret",
+        re.compile(
+            r"(generate_password_hash|make_password|set_password|hashpw|bcrypt[.:]+hash|\bhashSync\b|"
+            r"argon2|pbkdf2|scrypt|hashlib\.|passlib|PasswordHasher)",
+            re.I,
+        ),
+        None,
+    ),
+    (
+        "verify_secret",
+        re.compile(
+            r"(check_password_hash|check_password|bcrypt[.:]+(compare|checkpw|verify|compareSync)|"
+            r"argon2\w*[.:]+verify|^authenticate$|passport\.authenticate|verify_password_hash)",
+        ),
+        None,
+    ),
+    ("issue_token", re.compile(r"(jwt[.:]+(encode|sign)|^login_user$|create_access_token|^login$|session\.regenerate)"), None),
+    (
+        "generate_token",
+        re.compile(r"(token_urlsafe|token_hex|randomBytes|make_token|uuid4|new_v4|randomUUID|secrets\.choice|thread_rng)"),
+        None,
+    ),
+    (
+        "charge_payment",
+        re.compile(r"(stripe|braintree|paypal|adyen|\.charges?[.:]+create|PaymentIntent|Charge[.:]+create)", re.I),
+        None,
+    ),
+    (
+        "send_notification",
+        re.compile(
+            r"(smtplib|send_message|^send_mail$|sendMail|send_mass_mail|EmailMessage\.send|mail\.send|mailer\.send|"
+            r"SmtpTransport|transport\.send|twilio|\.messages\.create|sns[.:]+publish|send_push|fcm|webpush|"
+            r"\bmail\(|mailgun|sendgrid)",
+            re.I,
+        ),
+        None,
+    ),
+    (
+        "enqueue_job",
+        re.compile(r"(\.delay$|apply_async|send_task|enqueue|\.add_job|queue\.add|producer\.send|basic_publish|\.publish$)"),
+        None,
+    ),
+    (
+        "parse_input",
+        re.compile(r"(csv\.(reader|DictReader)|csv::Reader|json\.loads?$|\.deserialize|read_csv|read_excel|openpyxl|yaml\.safe_load|JSON\.parse|parse_csv)"),
+        None,
+    ),
+    (
+        "aggregate",
+        re.compile(r"(group_by|groupBy|annotate|aggregate|\bSum$|\bCount$|\bAvg$|func\.(sum|count|avg)|dsl::(sum|count|avg))"),
+        None,
+    ),
+    (
+        "render_output",
+        re.compile(r"(csv\.writer|writerow|csv::Writer|write_record|render_template|^render$|to_csv|render_to_string|pdf)", re.I),
+        None,
+    ),
+    (
+        "delete",
+        re.compile(r"((session|objects|db|diesel|repo\w*|\w+Repository)[.:]+delete$|^diesel::delete$|\.delete\(\)$|\.remove$|\.destroy$)"),
+        None,
+    ),
+    (
+        "persist",
+        re.compile(
+            r"((session|db)\.(add|add_all|merge|commit)$|\.save$|objects\.(create|bulk_create|update_or_create|get_or_create)$|"
+            r"bulk_create$|insert_into|diesel::update|\.insert(One|Many|_one|_many)?$|\.upsert$|\.update$|\.executemany$)"
+        ),
+        None,
+    ),
+    (
+        "external_call",
+        re.compile(r"(^requests\.|^httpx\.|reqwest|^fetch$|axios|urlopen|\.client\.(get|post|put|delete)$|http\.(Get|Post))"),
+        None,
+    ),
+    (
+        "audit_log",
+        re.compile(r"(^logger\.|^logging\.|^log\.(info|warn|warning|error)|audit|^console\.(log|info)$|^tracing::|^info!$)"),
+        None,
+    ),
+    (
+        "lookup",
+        re.compile(
+            r"(\.(filter|filter_by|first|get_or_404|exists|find|findOne|findById|findUnique|find_by\w*|load|fetch_one|"
+            r"fetch_all|fetchone|fetchall|scalars|values)$|objects\.(get|filter|all)$|session\.get$|session\.query$|"
+            r"\w+::table\.\w+|^\w+::table$)"
+        ),
+        None,
+    ),
+]
+
+_SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b", re.I)
+_FULFIL = re.compile(r"^(shipped|fulfilled|delivered|dispatched|in_transit|out_for_delivery)$", re.I)
+_STOCK = re.compile(r"\b(stock|inventory|quantity_on_hand)\s*(-=|-\s*\w|=\s*\w+\s*-)", re.I)
+
+_NAME_ROLES: list[tuple[str, set[str]]] = [
+    ("validate_input", {"validate", "validation", "check", "clean", "sanitize", "verify"}),
+    ("hash_secret", {"hash"}),
+    ("issue_token", {"token", "jwt", "session"}),
+    ("charge_payment", {"charge", "payment", "pay", "capture"}),
+    ("send_notification", {"email", "mail", "notify", "notification", "sms", "welcome", "send"}),
+    ("persist", {"save", "insert", "store", "persist", "add", "create"}),
+    ("delete", {"delete", "remove", "destroy"}),
+    ("lookup", {"find", "get", "fetch", "load", "lookup", "query", "list", "exists"}),
+    ("audit_log", {"audit", "log", "record"}),
+]
+
+
+@dataclass
+class RoleEvidence:
+    """Roles of one function with the reason for each."""
+
+    roles: dict[str, str] = field(default_factory=dict)  # role -> evidence
+    name_roles: dict[str, str] = field(default_factory=dict)
+
+    def primary(self) -> str:
+        for r in ROLE_ORDER:
+            if r in self.roles:
+                return r
+        for r in ROLE_ORDER:
+            if r in self.name_roles:
+                return r
+        return "step"
+
+    def all(self) -> list[str]:
+        return [r for r in ROLE_ORDER if r in self.roles]
+
+
+def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
+    """What one function does, from its calls and literals; its name adds weak evidence."""
+    cache: dict[int, RoleEvidence] = cb.__dict__.setdefault("_roles", {})
+    if symbol_id in cache:
+        return cache[symbol_id]
+    ev = RoleEvidence()
+    sym = cb.symbols[symbol_id]
+    facts = function_facts(cb, symbol_id)
+    head = cb.source(sym.path)[:3000].decode("utf-8", "replace")
+    project_calls = {(c.line, c.name) for c in cb.calls.get(symbol_id, []) if c.dst is not None and c.kind == "calls"}
+    for call in facts.calls:
+        callee = " ".join(call.callee.split())
+        if (call.line, last_segment(re.sub(r"\(.*?\)", "", callee) or callee)) in project_calls:
+            continue  # a call into the project is evidence for the callee's own step, not this one
+        for role, pat, _ in _CALL_RULES:
+            if role in ev.roles:
+                continue
+            if pat.search(callee):
+                if role == "issue_token" and callee in {"login"} and "auth" not in head:
+                    continue
+                ev.roles[role] = f"calls {callee}"
+        if re.fullmatch(r"(jwt\.)?(encode|sign)", callee) and re.search(r"jsonwebtoken|\bjwt\b", head):
+            ev.roles.setdefault("issue_token", f"calls {callee} (JWT)")
+        if re.search(r"\.(post|put)$", callee) and re.search(r"charge|payment|pay\b|checkout", call.args, re.I):
+            ev.roles.setdefault("charge_payment", f"posts to a payment endpoint ({callee})")
+        if re.search(r"\.(create)$", callee) and re.search(r"attempt|audit|log", callee.split(".")[0], re.I):
+            ev.roles.setdefault("audit_log", f"calls {callee}")
+    for line, s in facts.strings:
+        m = _SQL.match(s)
+        if m:
+            verb = m.group(1).upper()
+            if re.search(r"\bGROUP BY\b|\bSUM\(|\bCOUNT\(|\bAVG\(", s, re.I):
+                ev.roles.setdefault("aggregate", f"SQL with aggregation at line {line}")
+            if verb in {"INSERT", "UPDATE"}:
+                ev.roles.setdefault("persist", f"SQL {verb} at line {line}")
+            elif verb == "DELETE":
+                ev.roles.setdefault("delete", f"SQL DELETE at line {line}")
+            elif verb in {"SELECT", "WITH"}:
+                ev.roles.setdefault("lookup", f"SQL SELECT at line {line}")
+        elif _FULFIL.match(s.strip()):
+            ev.roles.setdefault("update_status", f'sets status "{s.strip()}" at line {line}')
+        elif s.strip().lower() in {"text/csv", "application/pdf"}:
+            ev.roles.setdefault("render_output", f"responds with {s.strip()}")
+    if _STOCK.search(facts.text):
+        ev.roles.setdefault("adjust_stock", "decrements stock")
+    if any(g.fails for g in facts.guards) and not ({"persist", "delete"} & set(ev.roles)):
+        ev.roles.setdefault("validate_input", "rejects input in a guard")
+    words = set(words_of(sym.name))
+    for role, keys in _NAME_ROLES:
+        if words & keys and role not in ev.roles:
+            ev.name_roles[role] = f"named {sym.name}"
+    cache[symbol_id] = ev
+    return ev

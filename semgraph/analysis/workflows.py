@@ -1,0 +1,457 @@
+"""Business workflows: trace the call graph from each entry point and classify it.
+
+A trace is a depth-first walk over resolved calls in source order (bounded
+depth and step count). Each step gets a role from what it does
+(``roles.function_roles``); the workflow type comes from the roles the whole
+trace shows (behaviour gates: a registration must hash a secret and create a
+record, an authentication must verify a secret, …); names only add weight.
+Business rules come from failing guards, error scenarios from raises /
+``Err`` / HTTP error responses.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase, words_of
+from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points
+from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
+from semgraph.analysis.roles import ROLES, function_roles
+from semgraph.errors import InvalidInputError, NotFoundError
+
+WORKFLOW_TYPES: dict[str, str] = {
+    "user_registration": "User registration",
+    "authentication": "Authentication",
+    "password_reset": "Password reset",
+    "payment_processing": "Payment / checkout",
+    "order_fulfilment": "Order fulfilment",
+    "data_import": "Data import / validation",
+    "report_generation": "Report generation",
+    "notification_delivery": "Notification delivery",
+    "crud": "CRUD",
+    "custom": "Custom",
+}
+
+PRIORITY = [
+    "payment_processing",
+    "authentication",
+    "password_reset",
+    "user_registration",
+    "order_fulfilment",
+    "data_import",
+    "report_generation",
+    "notification_delivery",
+    "crud",
+    "custom",
+]
+"""When several types' behaviour is present, the most specific wins (a checkout also sends mail)."""
+
+MAX_DEPTH = 5
+MAX_STEPS = 40
+_CONSTRUCTORS = {"__init__", "constructor", "new", "__new__"}
+_GENERIC_VIEWS = re.compile(r"\b(DetailView|ListView|CreateView|UpdateView|DeleteView|FormView|ModelViewSet|GenericAPIView)\b")
+
+
+class Step(BaseModel):
+    number: int
+    symbol_id: int
+    symbol: str
+    location: str
+    role: str
+    roles: list[str] = Field(default_factory=list, description="every role this step shows (behaviour evidence)")
+    depth: int
+    preconditions: list[str] = Field(default_factory=list)
+    postconditions: list[str] = Field(default_factory=list)
+
+
+class LocatedRule(Rule):
+    symbol: str
+    location: str
+
+
+class LocatedError(ErrorScenario):
+    symbol: str
+    location: str
+
+
+class Workflow(BaseModel):
+    id: str
+    name: str
+    type: str
+    confidence: float
+    evidence: list[str]
+    entry_points: list[EntryPoint]
+    steps: list[Step]
+    business_rules: list[LocatedRule]
+    error_scenarios: list[LocatedError]
+    exit_points: list[str]
+    mermaid: str
+    truncated: bool = Field(False, description="the trace hit the depth or step bound")
+
+
+_POST = {
+    "hash_secret": "secret is stored only as a hash",
+    "verify_secret": "caller is authenticated",
+    "issue_token": "session / access token issued",
+    "generate_token": "one-time token generated",
+    "persist": "record written",
+    "delete": "record deleted",
+    "charge_payment": "payment charged",
+    "send_notification": "notification sent",
+    "enqueue_job": "job / event published",
+    "update_status": "status advanced",
+    "adjust_stock": "stock adjusted",
+    "render_output": "document rendered",
+    "aggregate": "totals computed",
+    "parse_input": "input parsed",
+    "lookup": "record loaded",
+    "duplicate_check": "no existing record with the same key",
+    "validate_input": "input is valid",
+    "audit_log": "event recorded",
+    "external_call": "external service called",
+}
+
+
+@dataclass
+class _Trace:
+    steps: list[tuple[int, int]]  # (symbol id, depth)
+    truncated: bool
+
+
+def trace_calls(cb: Codebase, start: int, *, max_depth: int = MAX_DEPTH, max_steps: int = MAX_STEPS) -> _Trace:
+    """Depth-first, source-ordered walk over resolved calls (each symbol once)."""
+    seen = {start}
+    out: list[tuple[int, int]] = [(start, 0)]
+    truncated = False
+
+    def walk(sid: int, depth: int) -> None:
+        nonlocal truncated
+        if depth >= max_depth:
+            if any(c.dst is not None and c.dst not in seen for c in cb.calls.get(sid, [])):
+                truncated = True
+            return
+        for call in cb.calls.get(sid, []):
+            dst = call.dst
+            if dst is None or dst in seen or dst not in cb.symbols:
+                continue
+            sym = cb.symbols[dst]
+            if sym.kind not in CALLABLE_KINDS or sym.is_test:
+                continue
+            seen.add(dst)
+            if len(out) >= max_steps:
+                truncated = True
+                return
+            if sym.name in _CONSTRUCTORS and not function_roles(cb, dst).roles:
+                walk(dst, depth + 1)
+                continue
+            out.append((dst, depth + 1))
+            walk(dst, depth + 1)
+
+    walk(start, 0)
+    return _Trace(out, truncated)
+
+
+# -------------------------------------------------------------- classification
+def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> tuple[str, float, list[str]]:
+    roles: dict[str, list[str]] = {}
+    for sid, _ in steps:
+        ev = function_roles(cb, sid)
+        for role, why in ev.roles.items():
+            roles.setdefault(role, []).append(f"{cb.symbols[sid].name} {why}")
+    names: set[str] = set(words_of(entry.path)) | set(words_of(cb.symbols[entry.handler_id].name))
+    for sid, _ in steps[1:]:
+        names |= set(words_of(cb.symbols[sid].name))
+    has = roles.__contains__
+
+    def ev(*rs: str) -> list[str]:
+        return [f"{r}: {roles[r][0]}" for r in rs if r in roles]
+
+    def named(*words: str) -> bool:
+        return bool(names & set(words))
+
+    candidates: list[tuple[str, float, list[str]]] = []
+    creates = has("persist")
+    if has("charge_payment"):
+        score = 0.7 + 0.1 * creates + 0.1 * named("checkout", "pay", "payment", "charge", "order", "invoice")
+        candidates.append(("payment_processing", score, ev("charge_payment", "persist", "validate_input")))
+    if has("verify_secret"):
+        score = 0.65 + 0.15 * (has("issue_token")) + 0.1 * has("lookup") + 0.1 * named("login", "signin", "auth", "authenticate")
+        candidates.append(("authentication", score, ev("verify_secret", "issue_token", "lookup")))
+    reset_words = named("reset", "forgot", "recover", "recovery")
+    if (has("generate_token") and (has("send_notification") or creates) and not has("verify_secret")) or (
+        has("hash_secret") and reset_words and not has("verify_secret")
+    ):
+        score = 0.6 + 0.15 * has("send_notification") + 0.1 * has("lookup") + 0.15 * reset_words
+        candidates.append(("password_reset", score, ev("generate_token", "hash_secret", "send_notification", "lookup")))
+    if has("hash_secret") and creates and not has("verify_secret") and not has("generate_token"):
+        score = 0.6 + 0.1 * has("validate_input") + 0.1 * has("duplicate_check") + 0.1 * has("send_notification")
+        score += 0.1 * named("register", "signup", "sign", "join", "account")
+        candidates.append(
+            ("user_registration", score, ev("hash_secret", "persist", "validate_input", "duplicate_check", "send_notification"))
+        )
+    if has("update_status") or has("adjust_stock"):
+        score = 0.6 + 0.1 * has("update_status") + 0.1 * has("adjust_stock") + 0.1 * has("send_notification")
+        score += 0.1 * named("ship", "fulfil", "fulfill", "dispatch", "deliver")
+        candidates.append(("order_fulfilment", score, ev("update_status", "adjust_stock", "persist", "send_notification")))
+    if has("parse_input") and creates:
+        score = 0.7 + 0.1 * has("validate_input") + 0.1 * named("import", "upload", "ingest", "load")
+        candidates.append(("data_import", score, ev("parse_input", "validate_input", "persist")))
+    if (has("aggregate") or has("render_output")) and not creates:
+        score = 0.6 + 0.15 * has("aggregate") + 0.15 * has("render_output") + 0.1 * named("report", "export", "stats", "summary")
+        candidates.append(("report_generation", score, ev("aggregate", "render_output", "lookup")))
+    if has("send_notification") and not has("hash_secret"):
+        score = 0.6 + 0.2 * named("notify", "notification", "remind", "reminder", "digest", "newsletter", "alert", "confirmation")
+        score += 0.1 * _notifies_in_loop(cb, steps)
+        candidates.append(("notification_delivery", score, ev("send_notification", "lookup")))
+    data_ops = [r for r in ("persist", "delete", "lookup") if has(r)]
+    generic = any(_GENERIC_VIEWS.search(b) for b in cb.bases.get(entry.handler_id, []))
+    if data_ops or generic:
+        score = 0.55 + 0.1 * len(data_ops) + (0.2 if generic else 0.0)
+        extra = [f"class-based generic view ({', '.join(cb.bases.get(entry.handler_id, []))})"] if generic else []
+        candidates.append(("crud", min(score, 0.85), ev(*data_ops) + extra))
+    if not candidates:
+        return "custom", 0.3, ["no business behaviour found (no secret, payment, notification or data access)"]
+    priority = PRIORITY
+    candidates.sort(key=lambda c: priority.index(c[0]))
+    best = candidates[0]
+    return best[0], round(min(best[1], 0.99), 2), best[2]
+
+
+def _notifies_in_loop(cb: Codebase, steps: list[tuple[int, int]]) -> bool:
+    for sid, _ in steps:
+        facts = function_facts(cb, sid)
+        for call in facts.calls:
+            if call.in_loop and re.search(r"mail|notify|send", call.callee, re.I):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- workflow
+def _duplicate_checks(cb: Codebase, steps: list[tuple[int, int]]) -> set[int]:
+    """Lookup steps whose caller fails when the record exists (``if find(...) is not None: raise``)."""
+    out: set[int] = set()
+    for sid, _ in steps:
+        facts = function_facts(cb, sid)
+        positive = [
+            g
+            for g in facts.guards
+            if g.fails and not re.match(r"^(not |!)", g.condition) and not re.search(r"is None|== None|is_none\(\)", g.condition)
+        ]
+        if not positive:
+            continue
+        for call in cb.calls.get(sid, []):
+            if call.dst is None:
+                continue
+            if "lookup" not in function_roles(cb, call.dst).roles:
+                continue
+            for g in positive:
+                if call.name in g.condition or (call.line < g.line and re.fullmatch(r"[\w.]+", g.condition)):
+                    out.add(call.dst)
+        if "lookup" in function_roles(cb, sid).roles and any(
+            re.search(r"exists\(\)|is_some\(\)|is not None", g.condition) for g in positive
+        ):
+            out.add(sid)
+    return out
+
+
+def build_workflow(cb: Codebase, entry: EntryPoint) -> Workflow:
+    tr = trace_calls(cb, entry.handler_id)
+    wtype, confidence, evidence = _classify(cb, entry, tr.steps)
+    dups = _duplicate_checks(cb, tr.steps)
+    steps: list[Step] = []
+    rules: list[LocatedRule] = []
+    errors: list[LocatedError] = []
+    for n, (sid, depth) in enumerate(tr.steps, start=1):
+        sym = cb.symbols[sid]
+        ev = function_roles(cb, sid)
+        role = "duplicate_check" if sid in dups else ev.primary()
+        if n == 1:
+            role = "entry"
+        facts = function_facts(cb, sid)
+        step_rules = facts.rules
+        loc = cb.location(sid)
+        for r in step_rules:
+            rules.append(LocatedRule(**r.model_dump(), symbol=sym.qualified_name, location=f"{sym.path}:{r.line}"))
+        for e in facts.errors:
+            errors.append(LocatedError(**e.model_dump(), symbol=sym.qualified_name, location=f"{sym.path}:{e.line}"))
+        post = [_POST[r] for r in ([role] if role in _POST else []) + ev.all() if r in _POST]
+        steps.append(
+            Step(
+                number=n,
+                symbol_id=sid,
+                symbol=sym.qualified_name,
+                location=loc,
+                role=role,
+                roles=ev.all(),
+                depth=depth,
+                preconditions=[r.rule for r in step_rules][:5],
+                postconditions=list(dict.fromkeys(post))[:5],
+            )
+        )
+    exits = _exit_points(cb, entry)
+    name = f"{WORKFLOW_TYPES[wtype]}: {_entry_label(entry)}"
+    wf = Workflow(
+        id=entry_id(entry, wtype),
+        name=name,
+        type=wtype,
+        confidence=confidence,
+        evidence=evidence,
+        entry_points=[entry],
+        steps=steps,
+        business_rules=rules[:30],
+        error_scenarios=errors[:30],
+        exit_points=exits,
+        mermaid="",
+        truncated=tr.truncated,
+    )
+    wf.mermaid = mermaid(wf)
+    return wf
+
+
+def _entry_label(entry: EntryPoint) -> str:
+    short = entry.handler.replace("::", ".").split(".")[-1]
+    if entry.kind == "http":
+        return f"{entry.method} {entry.path} → {short}"
+    if entry.kind == "cli":
+        return f"command {entry.path} → {short}"
+    if entry.kind == "message":
+        return f"message {entry.path or short} → {short}".replace("message  ", "message ")
+    return f"main → {short}"
+
+
+_OK_STATUS = re.compile(r"(?:status\(\s*|status\s*=\s*|,\s*)(2\d\d)\b|HttpResponse::(Ok|Created|Accepted|NoContent)\(\)")
+
+
+def _exit_points(cb: Codebase, entry: EntryPoint) -> list[str]:
+    facts = function_facts(cb, entry.handler_id)
+    sym = cb.symbols[entry.handler_id]
+    out: list[str] = []
+    for i, line in enumerate(facts.text.splitlines()):
+        m = _OK_STATUS.search(line)
+        if m:
+            out.append(f"success {m.group(1) or m.group(2)} at {sym.path}:{sym.start_line + i}")
+    for e in facts.errors:
+        out.append(f"error {e.error} at {sym.path}:{e.line}")
+    if not out:
+        out.append(f"return of {sym.name} at {sym.path}:{sym.end_line}")
+    return out[:10]
+
+
+def _mid(text: str) -> str:
+    return re.sub(r'["\[\]{}()<>|#;]', " ", text).strip()
+
+
+def mermaid(wf: Workflow) -> str:
+    """A flowchart of the steps (call nesting as edges) and the error exits."""
+    lines = ["flowchart TD"]
+    parents: dict[int, str] = {}
+    for st in wf.steps[:25]:
+        node = f"S{st.number}"
+        short = ".".join(st.symbol.replace("::", ".").split(".")[-2:])
+        lines.append(f'    {node}["{st.number}. {_mid(short)}<br/>{st.role}"]')
+        if st.depth > 0:
+            parent = parents.get(st.depth - 1, "S1")
+            lines.append(f"    {parent} --> {node}")
+        parents[st.depth] = node
+    for i, e in enumerate(wf.error_scenarios[:8], start=1):
+        lines.append(f'    E{i}(["{_mid(e.error)}"])')
+        owner = next((s for s in wf.steps if s.symbol == e.symbol), None)
+        if owner is not None and owner.number <= 25:
+            lines.append(f"    S{owner.number} -.-> E{i}")
+    return "\n".join(lines)
+
+
+def _merge(workflows: list[Workflow]) -> list[Workflow]:
+    """Workflows with the same type and the same steps after the entry are one workflow with several entries."""
+    merged: dict[tuple, Workflow] = {}
+    for wf in workflows:
+        body = tuple(s.symbol_id for s in wf.steps[1:])
+        key = (wf.type, wf.steps[0].symbol_id) if not body else (wf.type, body)
+        if key in merged and body:
+            target = merged[key]
+            target.entry_points.extend(wf.entry_points)
+        elif key in merged:
+            merged[key].entry_points.extend(wf.entry_points)
+        else:
+            merged[key] = wf
+    return list(merged.values())
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def all_workflows(cb: Codebase) -> list[Workflow]:
+    """Every workflow of the index (all entry points, every confidence), cached per generation."""
+    with _CACHE_LOCK:
+        cached = cb.__dict__.get("_workflows")
+        if cached is not None:
+            return cached
+    entries = find_entry_points(cb)
+    wfs = _merge([build_workflow(cb, e) for e in entries])
+    with _CACHE_LOCK:
+        cb.__dict__["_workflows"] = wfs
+    return wfs
+
+
+def detect_business_workflows(
+    cb: Codebase,
+    *,
+    entry_points: list[str] | None = None,
+    types: list[str] | None = None,
+    min_confidence: float = 0.5,
+) -> list[Workflow]:
+    """Workflows whose entry matches ``entry_points`` (handler names, paths or ``METHOD /path``) and type."""
+    if types:
+        unknown = sorted(set(types) - set(WORKFLOW_TYPES))
+        if unknown:
+            raise InvalidInputError(
+                f"unknown workflow type(s): {', '.join(unknown)}", hint=f"choose from {', '.join(WORKFLOW_TYPES)}"
+            )
+    wfs = all_workflows(cb)
+    out = []
+    for wf in wfs:
+        if types and wf.type not in types:
+            continue
+        if wf.confidence < min_confidence:
+            continue
+        if entry_points and not any(_entry_matches(e, sel) for e in wf.entry_points for sel in entry_points):
+            continue
+        out.append(wf)
+    if entry_points and not out and not any(_entry_matches(e, sel) for wf in wfs for e in wf.entry_points for sel in entry_points):
+        raise NotFoundError(
+            f"no entry point matches {', '.join(entry_points)}",
+            hint="pass a handler name (e.g. routes.register), a path (/register) or 'POST /register'; "
+            "call detect_business_workflows without entry_points to list them",
+        )
+    out.sort(key=lambda w: (-w.confidence, w.name))
+    return out
+
+
+def _entry_matches(e: EntryPoint, sel: str) -> bool:
+    s = sel.strip()
+    if not s:
+        return False
+    norm = e.handler.replace("::", ".")
+    if s.replace("::", ".") == norm or norm.endswith("." + s.replace("::", ".")):
+        return True
+    if s == e.path or s == f"{e.method} {e.path}":
+        return True
+    return False
+
+
+def find_workflow(cb: Codebase, workflow_id: str) -> Workflow:
+    for wf in all_workflows(cb):
+        if wf.id == workflow_id:
+            return wf
+    raise NotFoundError(
+        f"no workflow with id {workflow_id!r} in the current index",
+        hint="ids come from detect_business_workflows; re-run it if the code was re-indexed since",
+    )
+
+
+def role_names() -> dict[str, str]:
+    return dict(ROLES)
