@@ -345,6 +345,9 @@ def _add_reverse(graph: ModelGraph) -> None:
             info.target = _resolve(graph, info.target, model.app)
             if info.through:
                 info.through = _resolve(graph, info.through, model.app)
+            declared = graph.models.get(info.declared_in)
+            if info.declared_in != model.label and declared is not None and not declared.abstract:
+                continue  # multi-table inheritance: the relation (and its reverse) belongs to the parent table
             target = graph.models.get(info.target)
             if target is None or (target.external and target.app in ("contenttypes",)):
                 continue

@@ -83,6 +83,8 @@ _PARSER = _AnyFilterParser()
 class _CollectingIfParser(IfParser):
     """Django's ``{% if %}`` expression parser, collecting each operand's FilterExpression."""
 
+    error_class = TemplateSyntaxError
+
     def __init__(self, tokens: list[str]) -> None:
         self.operands: list[FilterExpression] = []
         super().__init__(tokens)
@@ -101,6 +103,8 @@ class _Binding:
     path: tuple[str, ...]
     alias: AliasUse | None
     paths: set[str] | None
+    parent: _Binding | None = None  # the alias this one was bound through (``l`` in ``for l in p.leases.all``)
+    parent_prefix: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -156,6 +160,8 @@ class _Extractor:
         self.warnings: list[str] = []
         self.scopes: list[_Scope] = [_Scope()]
         self.depth = 0
+        self.last_via: tuple[_Binding, tuple[str, ...]] | None = None
+        self.target_via: tuple[_Binding, tuple[str, ...]] | None = None
 
     # ---- name resolution -------------------------------------------------
     def _lookup(self, name: str) -> _Binding | Literal[False] | None:
@@ -174,6 +180,7 @@ class _Extractor:
         if name in IGNORED_ROOTS or name in BUILTIN_NAMES or (name == "block" and lookups[1:2] == ("super",)):
             return None
         binding = self._lookup(name)
+        self.last_via = None
         if binding is False:
             return None
         rest = tuple(lookups[1:])
@@ -182,8 +189,14 @@ class _Extractor:
             if rest:
                 self.variables[name].add(".".join(rest))
             return name, rest
+        self.last_via = (binding, rest)
         if binding.paths is not None and rest:
             binding.paths.add(".".join(rest))
+        outer, relative = binding.parent, binding.parent_prefix + rest
+        while outer is not None:
+            if outer.paths is not None and relative:
+                outer.paths.add(".".join(relative))
+            outer, relative = outer.parent, outer.parent_prefix + relative
         if binding.root is None:
             return None
         path = binding.path + rest
@@ -195,11 +208,17 @@ class _Extractor:
     def use_expr(self, expr: FilterExpression) -> tuple[str, tuple[str, ...]] | None:
         """Record every variable a FilterExpression reads (its value and its filter arguments)."""
         target = self.resolve(expr.var.lookups) if isinstance(expr.var, Variable) and expr.var.lookups else None
+        self.target_via = self.last_via if target is not None else None
         for _func, args in expr.filters:
             for is_var, arg in args:
                 if is_var and isinstance(arg, Variable) and arg.lookups:
                     self.resolve(arg.lookups)
         return target
+
+    def use_bound(self, expr: FilterExpression) -> tuple[tuple[str, tuple[str, ...]] | None, object]:
+        """``use_expr`` plus the alias the value was reached through, for binding a new alias to it."""
+        target = self.use_expr(expr)
+        return target, self.target_via
 
     def compile(self, text: str, template: str, line: int, column: int) -> FilterExpression:
         try:
@@ -207,7 +226,16 @@ class _Extractor:
         except TemplateSyntaxError as exc:
             raise SourceParseError(str(exc), file=template, line=line, column=column) from None
 
-    def bind(self, name: str, target: tuple[str, tuple[str, ...]] | None, kind: str, template: str, line: int) -> None:
+    def bind(
+        self,
+        name: str,
+        target: tuple[str, tuple[str, ...]] | None,
+        kind: str,
+        template: str,
+        line: int,
+        via: tuple[_Binding, tuple[str, ...]] | None = None,
+    ) -> None:
+        """Bind an alias; ``via`` is the alias (and path from it) the target was reached through."""
         if target is None:
             self.scopes[-1].names[name] = _Binding(None, (), None, None)
             return
@@ -215,7 +243,8 @@ class _Extractor:
         alias = AliasUse(name=name, kind=kind, source=".".join((root, *path)), template=template, line=line, paths=[])
         paths: set[str] = set()
         self.aliases.append((alias, paths))
-        self.scopes[-1].names[name] = _Binding(root, path, alias, paths)
+        parent, prefix = via if via is not None else (None, ())
+        self.scopes[-1].names[name] = _Binding(root, path, alias, paths, parent, prefix)
 
     def bind_local(self, name: str) -> None:
         self.scopes[-1].names[name] = _Binding(None, (), None, None)
@@ -260,7 +289,7 @@ class _Extractor:
             self.warnings.append(f"{template}:{tag.line}: extends a variable template name; parent not followed")
         elif self.depth < MAX_INCLUDE_DEPTH:
             self.depth += 1
-            parent = self.load(str(expr.var), template, tag.line, "parent template")
+            parent = self.load(str(expr.var).encode().decode(), template, tag.line, "parent template")
             self.depth -= 1
         if parent is None:
             for chain in merged.values():
@@ -368,11 +397,11 @@ class _Extractor:
                 line=line,
                 column=node.column,
             )
-        sequence = self.use_expr(self.compile(bits[in_index + 1], template, line, node.column))
+        sequence, via = self.use_bound(self.compile(bits[in_index + 1], template, line, node.column))
 
         def body() -> None:
             for loop_name in names:
-                self.bind(loop_name, sequence, "for", template, line)
+                self.bind(loop_name, sequence, "for", template, line, via)  # type: ignore[arg-type]
             self.walk(node.branches[0].children, template, overrides)
 
         self.scoped(body)
@@ -409,18 +438,18 @@ class _Extractor:
             raise SourceParseError(
                 "'with' expected at least one variable assignment", file=template, line=node.line, column=node.column
             )
-        targets = {key: self.use_expr(expr) for key, expr in pairs.items()}
+        targets = {key: self.use_bound(expr) for key, expr in pairs.items()}
 
         def body() -> None:
-            for key, target in targets.items():
-                self.bind(key, target, "with", template, node.line)
+            for key, (target, via) in targets.items():
+                self.bind(key, target, "with", template, node.line, via)  # type: ignore[arg-type]
             self.walk(node.branches[0].children, template, overrides)
 
         self.scoped(body)
 
     def tag_blocktranslate(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         bits = node.bits[1:]
-        targets: dict[str, tuple[str, tuple[str, ...]] | None] = {}
+        targets: dict[str, tuple[tuple[str, tuple[str, ...]] | None, object]] = {}
         index = 0
         while index < len(bits):
             word = bits[index]
@@ -428,7 +457,7 @@ class _Extractor:
                 index += 1
                 while index < len(bits) and "=" in bits[index]:
                     key, _, value = bits[index].partition("=")
-                    targets[key] = self.use_expr(self.compile(value, template, node.line, node.column))
+                    targets[key] = self.use_bound(self.compile(value, template, node.line, node.column))
                     index += 1
             elif word in ("context", "asvar"):
                 index += 2
@@ -436,8 +465,8 @@ class _Extractor:
                 index += 1
 
         def body() -> None:
-            for key, target in targets.items():
-                self.bind(key, target, "with", template, node.line)
+            for key, (target, via) in targets.items():
+                self.bind(key, target, "with", template, node.line, via)  # type: ignore[arg-type]
             for branch in node.branches:
                 self.walk(branch.children, template, overrides)
 
@@ -485,7 +514,7 @@ class _Extractor:
                     column=node.column,
                 )
             pairs = self.kwargs(rest[1:], template, node, legacy=False)
-        targets = {key: self.use_expr(expr) for key, expr in pairs.items()}
+        targets = {key: self.use_bound(expr) for key, expr in pairs.items()}
         name_expr = self.compile(bits[1], template, node.line, node.column)
         if isinstance(name_expr.var, Variable):
             self.use_expr(name_expr)
@@ -494,14 +523,14 @@ class _Extractor:
         if self.depth >= MAX_INCLUDE_DEPTH:
             self.warnings.append(f"{template}:{node.line}: include depth above {MAX_INCLUDE_DEPTH}; not followed")
             return
-        loaded = self.load(str(name_expr.var), template, node.line, "included template")
+        loaded = self.load(str(name_expr.var).encode().decode(), template, node.line, "included template")
         if loaded is None:
             return
         tree, display = loaded
 
         def body() -> None:
-            for key, target in targets.items():
-                self.bind(key, target, "include", template, node.line)
+            for key, (target, via) in targets.items():
+                self.bind(key, target, "include", template, node.line, via)  # type: ignore[arg-type]
             self.depth += 1
             try:
                 self.run_template(tree, display, {})
