@@ -1,0 +1,380 @@
+"""Read Diesel model structs and enums from Rust source with tree-sitter.
+
+Produces raw ``ModelStruct`` / ``EnumSpec`` records for one file; grouping
+twins, joining with ``schema.rs`` and inferring tables happens in
+``semgraph.rust.project``. An item with a syntax error is reported with its
+file, line and column and left out; every other item of the file is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from semgraph.rust.spec import Diagnostic, EnumSpec, Variant
+from semgraph.rust.syntax import (
+    Group,
+    Tok,
+    attributes_before,
+    error_nodes,
+    item_query,
+    module_path,
+    parse,
+    point,
+    text,
+    tokens,
+)
+
+MODEL_DERIVES = {
+    "Queryable",
+    "Selectable",
+    "Insertable",
+    "AsChangeset",
+    "Identifiable",
+    "Associations",
+    "QueryableByName",
+}
+KNOWN_STRUCT_OPTIONS = {"table_name", "primary_key", "belongs_to", "check_for_backend", "treat_none_as_null"}
+
+
+@dataclass
+class RawField:
+    name: str
+    rust_type: str
+    doc: str | None = None
+    column_name: str | None = None
+    attributes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BelongsTo:
+    parent: str
+    foreign_key: str | None
+
+
+@dataclass
+class ModelStruct:
+    name: str
+    fields: list[RawField]
+    derives: list[str]
+    attributes: list[str]
+    doc: str | None
+    module_path: list[str]
+    table_name: str | None = None
+    primary_key: list[str] | None = None
+    belongs_to: list[BelongsTo] = field(default_factory=list)
+    check_for_backend: list[str] = field(default_factory=list)
+    treat_none_as_null: bool | None = None
+    lifetimes: list[str] = field(default_factory=list)
+    generics: list[str] = field(default_factory=list)
+    where_clause: str | None = None
+    file: str = ""
+    line: int = 0
+
+    def derives_any(self, *names: str) -> bool:
+        return any(d.split("::")[-1] in names for d in self.derives)
+
+
+@dataclass
+class FileModels:
+    structs: list[ModelStruct] = field(default_factory=list)
+    enums: list[EnumSpec] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def normalize_tokens(src: str) -> str:
+    """Whitespace of an attribute or type as rustfmt prints it (so round trips compare equal)."""
+    out = " ".join(src.split())
+    out = re.sub(r"\s*([(\[<])\s*", r"\1", out)
+    out = re.sub(r"\s*([)\]>])", r"\1", out)
+    out = re.sub(r"\s*,\s*", ", ", out)
+    out = re.sub(r",\s*([)\]>])", r"\1", out)
+    out = re.sub(r"\s*::\s*", "::", out)
+    out = re.sub(r"\s*=\s*", " = ", out)
+    out = out.replace("# [", "#[").replace("& '", "&'").replace("&' ", "&'")
+    out = re.sub(r"(\w)\(", r"\1(", out)
+    return out
+
+
+def normalize_type(src: str) -> str:
+    out = normalize_tokens(src)
+    out = re.sub(r"\s*=\s*", " = ", out)
+    out = out.replace(" = ", "=") if "<" in out and "=" in out and " = " not in src else out
+    out = re.sub(r"([+:])\s*", r"\1 ", out).replace(":: ", "::")
+    out = re.sub(r"\s+\+", " +", out)
+    out = re.sub(r"\s+:", ":", out)
+    out = re.sub(r";\s*", "; ", out)
+    return out
+
+
+def _split_options(group: Group) -> list[list[Tok | Group]]:
+    """Top-level comma-separated options of ``#[diesel(…)]``."""
+    parts: list[list[Tok | Group]] = [[]]
+    for item in group.items:
+        if isinstance(item, Tok) and item.value == ",":
+            parts.append([])
+        else:
+            parts[-1].append(item)
+    return [p for p in parts if p]
+
+
+def _tok_text(items: list[Tok | Group]) -> str:
+    out: list[str] = []
+    for it in items:
+        out.append(text(it.node) if isinstance(it, Group) else (text(it.node) if it.kind == "string" else it.value))
+    return normalize_tokens(" ".join(out))
+
+
+def _idents(group: Group) -> list[str]:
+    """``(a, b::c, d)`` → ["a", "b::c", "d"]."""
+    return [_tok_text(p) for p in _split_options(group)]
+
+
+@dataclass
+class _Attrs:
+    doc: str | None
+    derives: list[str]
+    diesel: list[tuple[str, list[Tok | Group]]]
+    other: list[str]
+
+
+def _read_attributes(node: ts.Node) -> _Attrs:
+    prelude = attributes_before(node)
+    derives: list[str] = []
+    diesel: list[tuple[str, list[Tok | Group]]] = []
+    other: list[str] = []
+    for attr_item in prelude.attributes:
+        attr = next((c for c in attr_item.children if c.type == "attribute"), None)
+        if attr is None:
+            continue
+        name = text(attr.children[0]) if attr.children else ""
+        args = attr.child_by_field_name("arguments")
+        if name == "derive" and args is not None:
+            derives += _idents(tokens(args))
+        elif name == "diesel" and args is not None:
+            for opt in _split_options(tokens(args)):
+                key = opt[0].value if isinstance(opt[0], Tok) else ""
+                diesel.append((key, opt[1:]))
+        else:
+            other.append(normalize_tokens(text(attr_item)))
+    return _Attrs(prelude.doc, derives, diesel, other)
+
+
+def _value(rest: list[Tok | Group]) -> str:
+    """Value of ``key = value`` (string or path)."""
+    if rest and isinstance(rest[0], Tok) and rest[0].value == "=":
+        rest = rest[1:]
+    if len(rest) == 1 and isinstance(rest[0], Tok) and rest[0].kind == "string":
+        return rest[0].value
+    return _tok_text(rest)
+
+
+def _render_diesel(opts: list[tuple[str, list[Tok | Group]]]) -> str:
+    return "#[diesel(" + ", ".join(_tok_text([_KeyTok(k), *rest]) for k, rest in opts) + ")]"
+
+
+class _KeyTok(Tok):
+    def __init__(self, key: str) -> None:
+        super().__init__("identifier", key, None)  # type: ignore[arg-type]
+
+
+def _struct(node: ts.Node, file: str, attrs: _Attrs) -> ModelStruct:
+    name = text(node.child_by_field_name("name"))
+    line, _ = point(node)
+    model = ModelStruct(
+        name=name,
+        fields=[],
+        derives=attrs.derives,
+        attributes=list(attrs.other),
+        doc=attrs.doc,
+        module_path=module_path(node),
+        file=file,
+        line=line,
+    )
+    unknown: list[tuple[str, list[Tok | Group]]] = []
+    for key, rest in attrs.diesel:
+        if key == "table_name":
+            model.table_name = _value(rest).split("::")[-1]
+        elif key == "primary_key" and rest and isinstance(rest[0], Group):
+            model.primary_key = _idents(rest[0])
+        elif key == "belongs_to" and rest and isinstance(rest[0], Group):
+            opts = _split_options(rest[0])
+            parent = _tok_text(opts[0]).split("::")[-1]
+            parent = re.sub(r"<.*>$", "", parent)
+            fk = None
+            for o in opts[1:]:
+                if isinstance(o[0], Tok) and o[0].value == "foreign_key":
+                    fk = _value(o[1:])
+            model.belongs_to.append(BelongsTo(parent, fk))
+        elif key == "check_for_backend" and rest and isinstance(rest[0], Group):
+            model.check_for_backend += _idents(rest[0])
+        elif key == "treat_none_as_null":
+            model.treat_none_as_null = _value(rest) == "true"
+        else:
+            unknown.append((key, rest))
+    if unknown:
+        model.attributes.append(_render_diesel(unknown))
+    params = node.child_by_field_name("type_parameters")
+    if params is not None:
+        for p in params.named_children:
+            if p.type == "lifetime_parameter":
+                model.lifetimes.append(normalize_type(text(p)))
+            elif p.type not in {"line_comment", "block_comment", "attribute_item"}:
+                model.generics.append(normalize_type(text(p)))
+    where = next((c for c in node.children if c.type == "where_clause"), None)
+    if where is not None:
+        preds = [normalize_type(text(p)) for p in where.named_children if p.type == "where_predicate"]
+        model.where_clause = ", ".join(preds) or None
+    body = node.child_by_field_name("body")
+    if body is not None and body.type == "field_declaration_list":
+        for fd in body.named_children:
+            if fd.type != "field_declaration":
+                continue
+            fattrs = _read_attributes(fd)
+            raw = RawField(
+                name=text(fd.child_by_field_name("name")).removeprefix("r#"),
+                rust_type=normalize_type(text(fd.child_by_field_name("type"))),
+                doc=fattrs.doc,
+                attributes=list(fattrs.other),
+            )
+            rest_opts = []
+            for key, rest in fattrs.diesel:
+                if key == "column_name":
+                    raw.column_name = _value(rest)
+                else:
+                    rest_opts.append((key, rest))
+            if rest_opts:
+                raw.attributes.append(_render_diesel(rest_opts))
+            if fattrs.derives:
+                raw.attributes.append(f"#[derive({', '.join(fattrs.derives)})]")
+            model.fields.append(raw)
+    return model
+
+
+_STYLES = {
+    "snake_case": lambda s: re.sub(r"(?<!^)(?=[A-Z])", "_", s).lower(),
+    "verbatim": lambda s: s,
+    "PascalCase": lambda s: s,
+    "camelCase": lambda s: s[:1].lower() + s[1:],
+    "kebab-case": lambda s: re.sub(r"(?<!^)(?=[A-Z])", "-", s).lower(),
+    "lowercase": lambda s: s.lower(),
+    "UPPERCASE": lambda s: s.upper(),
+    "SCREAMING_SNAKE_CASE": lambda s: re.sub(r"(?<!^)(?=[A-Z])", "_", s).upper(),
+}
+
+
+def _enum(node: ts.Node, attrs: _Attrs) -> EnumSpec | None:
+    body = node.child_by_field_name("body")
+    if body is None:
+        return None
+    is_db_enum = any(d.split("::")[-1] == "DbEnum" for d in attrs.derives)
+    style = "snake_case" if is_db_enum else "verbatim"
+    sql_type = None
+    all_attrs = list(attrs.other)
+    for a in all_attrs:
+        m = re.match(r'#\[(DbValueStyle|ExistingTypePath)\s*=\s*"([^"]*)"\]', a)
+        if m and m.group(1) == "DbValueStyle":
+            style = m.group(2)
+        elif m:
+            sql_type = m.group(2).split("::")[-1]
+        m = re.match(r'#\[serde\(rename_all\s*=\s*"([^"]*)"\)\]', a)
+        if m and not is_db_enum:
+            style = m.group(1)
+    diesel_rest = []
+    for key, rest in attrs.diesel:
+        if key == "sql_type":
+            sql_type = _value(rest).split("::")[-1]
+        diesel_rest.append((key, rest))
+    if diesel_rest:
+        all_attrs.append(_render_diesel(diesel_rest))
+    variants: list[Variant] = []
+    convert = _STYLES.get(style, _STYLES["verbatim"])
+    for v in body.named_children:
+        if v.type != "enum_variant":
+            continue
+        if v.child_by_field_name("body") is not None:
+            return None  # a data-carrying enum is not a database enum
+        vattrs = _read_attributes(v)
+        vname = text(v.child_by_field_name("name"))
+        db_value = convert(vname)
+        kept = []
+        for a in vattrs.other:
+            m = re.match(r'#\[(?:db_rename|serde\(rename)\s*=\s*"([^"]*)"\)?\]', a)
+            if m:
+                db_value = m.group(1)
+            kept.append(a)
+        variants.append(Variant(name=vname, db_value=db_value, doc=vattrs.doc, attributes=kept))
+    if not variants:
+        return None
+    return EnumSpec(
+        name=text(node.child_by_field_name("name")),
+        variants=variants,
+        derives=attrs.derives,
+        attributes=all_attrs,
+        doc=attrs.doc,
+        module_path=module_path(node),
+        sql_type=sql_type,
+    )
+
+
+def _broken_item(err: ts.Node) -> ts.Node:
+    """The item (struct, enum, fn, …) that holds a syntax error, or the error itself at top level."""
+    n = err
+    while n.parent is not None and n.parent.type not in {"source_file", "declaration_list"}:
+        n = n.parent
+    return n
+
+
+def parse_models_source(source: bytes | str, file: str = "<source>") -> FileModels:
+    """Parse one Rust file into model structs, database enums and diagnostics."""
+    data = source.encode() if isinstance(source, str) else source
+    tree = parse(data, "rust")
+    return parse_models_tree(tree.root_node, file)
+
+
+def parse_models_tree(root: ts.Node, file: str) -> FileModels:
+    out = FileModels()
+    broken: list[ts.Node] = []
+    for err in error_nodes(root):
+        item = _broken_item(err)
+        line, col = point(err)
+        what = _describe(item)
+        detail = "missing " + err.type if err.is_missing else f"unexpected '{_snippet(err)}'"
+        out.diagnostics.append(
+            Diagnostic(file=file, line=line, column=col, message=f"syntax error in {what}: {detail}")
+        )
+        broken.append(item)
+    cursor = ts.QueryCursor(item_query())
+    for _, match in cursor.matches(root):
+        if "struct" in match:
+            node = match["struct"][0]
+        elif "enum" in match:
+            node = match["enum"][0]
+        else:
+            continue
+        if any(b.start_byte <= node.start_byte and node.end_byte <= b.end_byte for b in broken) or node.has_error:
+            continue
+        attrs = _read_attributes(node)
+        if node.type == "struct_item":
+            if any(d.split("::")[-1] in MODEL_DERIVES for d in attrs.derives):
+                out.structs.append(_struct(node, file, attrs))
+        else:
+            spec = _enum(node, attrs)
+            if spec is not None:
+                out.enums.append(spec)
+    return out
+
+
+def _describe(item: ts.Node) -> str:
+    name = item.child_by_field_name("name")
+    kind = {"struct_item": "struct", "enum_item": "enum", "function_item": "fn", "mod_item": "mod"}.get(item.type)
+    if kind and name is not None:
+        return f"{kind} {text(name)}"
+    return "item"
+
+
+def _snippet(node: ts.Node) -> str:
+    snippet = " ".join(text(node).split())
+    return snippet[:40] + ("…" if len(snippet) > 40 else "")

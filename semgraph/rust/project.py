@@ -1,0 +1,430 @@
+"""Parse a Diesel project (files, a directory or a Cargo workspace) into a ``DieselSpec``.
+
+Every ``.rs`` file is parsed once: ``table!``-style macros anywhere feed the
+schema, model structs and enums feed the entities. ``New*`` / ``Update*``
+structs are grouped with their entity; tables with no model struct become
+entities with ``has_model: false`` so nothing in ``schema.rs`` is lost.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from semgraph.errors import InvalidInputError, NotFoundError, SourceParseError, UnsupportedError
+from semgraph.progress import ProgressFn, no_progress
+from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
+from semgraph.rust.naming import entity_for_table, infer_table_name, snake
+from semgraph.rust.schema_parser import Column, SchemaInfo, Table, parse_schema_tree
+from semgraph.rust.spec import (
+    Diagnostic,
+    DieselSpec,
+    EntitySpec,
+    EnumSpec,
+    FieldSpec,
+    ParseResult,
+    Reference,
+    Relation,
+    TwinSpec,
+)
+from semgraph.rust.syntax import parse
+from semgraph.rust.types import item_type, rust_for_sql, sql_for_rust, unwrap_option
+
+SKIP_DIRS = {"target", ".git", "node_modules", ".semgraph", ".venv"}
+MAX_FILES = 5000
+
+
+@dataclass
+class SourceFile:
+    """A file to parse: its display name and bytes."""
+
+    name: str
+    data: bytes
+
+
+def parse_sources(
+    model_sources: Iterable[SourceFile],
+    schema_sources: Iterable[SourceFile] = (),
+    *,
+    backend: str = "postgres",
+    progress: ProgressFn | None = None,
+) -> ParseResult:
+    """Parse model files and schema files (any file may hold both) into one spec."""
+    progress = progress or no_progress
+    models = FileModels()
+    schema = SchemaInfo()
+    names: list[str] = []
+    items = [(f, True) for f in model_sources] + [(f, False) for f in schema_sources]
+    for i, (src, _is_model) in enumerate(items):
+        names.append(src.name)
+        root = parse(src.data, "rust").root_node
+        fm = parse_models_tree(root, src.name)
+        models.structs += fm.structs
+        models.enums += fm.enums
+        models.diagnostics += fm.diagnostics
+        schema.merge(parse_schema_tree(root, src.name))
+        if (i + 1) % 50 == 0 or i + 1 == len(items):
+            progress(i + 1, len(items), f"parsed {src.name}")
+    spec, diags = assemble(models, schema, backend=backend)
+    all_diags = models.diagnostics + schema.diagnostics + diags
+    all_diags.sort(key=lambda d: (d.file, d.line, d.column))
+    return ParseResult(spec=spec, diagnostics=_dedupe(all_diags), files=sorted(set(names)))
+
+
+def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[str, int, int, str]] = set()
+    out = []
+    for d in diags:
+        key = (d.file, d.line, d.column, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def find_rust_files(root: Path, is_safe: Callable[[Path], bool] = lambda p: True) -> list[Path]:
+    """Every ``.rs`` file under ``root`` (a crate or a Cargo workspace), skipping ``target/``."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for fn in sorted(filenames):
+            if fn.endswith(".rs"):
+                p = Path(dirpath) / fn
+                if is_safe(p):
+                    found.append(p)
+                if len(found) > MAX_FILES:
+                    raise InvalidInputError(
+                        f"more than {MAX_FILES} Rust files under {root}",
+                        hint="point at the crate that holds the models",
+                    )
+    return found
+
+
+def read_source(path: Path, display: str, max_bytes: int) -> SourceFile:
+    """Read one file, refusing what cannot be Rust source (too big, binary, not UTF-8)."""
+    if not path.is_file():
+        raise NotFoundError(f"{display} is not a file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InvalidInputError(
+            f"{display} is {size:,} bytes, over the {max_bytes:,}-byte limit for one source file",
+            hint="pass the model files or the crate directory instead of a generated or bundled file",
+        )
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise SourceParseError("binary file, not Rust source", file=display, line=1, column=1)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceParseError("not UTF-8 text", file=display, line=line, column=col) from None
+    return SourceFile(display, data)
+
+
+def parse_path(
+    path: Path,
+    schema_path: Path | None = None,
+    *,
+    display: Callable[[Path], str] = lambda p: p.as_posix(),
+    is_safe: Callable[[Path], bool] = lambda p: True,
+    max_bytes: int = 2_000_000,
+    backend: str = "postgres",
+    progress: ProgressFn | None = None,
+) -> ParseResult:
+    """Parse a file or a directory (crate or workspace) plus an optional separate schema file."""
+    if path.is_dir():
+        files = find_rust_files(path, is_safe)
+        if not files:
+            raise NotFoundError(f"no .rs files under {display(path)}", hint="point at a crate or its src/ directory")
+    else:
+        if path.suffix != ".rs":
+            raise InvalidInputError(
+                f"{display(path)} is not a Rust source file (.rs)",
+                hint="pass a .rs model file, schema.rs, or the crate directory",
+            )
+        files = [path]
+    if schema_path is not None:
+        files = [f for f in files if f.resolve() != schema_path.resolve()]
+    sources = [read_source(f, display(f), max_bytes) for f in files]
+    schema_sources = [read_source(schema_path, display(schema_path), max_bytes)] if schema_path else []
+    return parse_sources(sources, schema_sources, backend=backend, progress=progress)
+
+
+# --- assembly ------------------------------------------------------------------------
+
+
+def assemble(
+    models: FileModels, schema: SchemaInfo, *, backend: str = "postgres"
+) -> tuple[DieselSpec, list[Diagnostic]]:
+    """Join structs, twins, enums and tables into entities (sorted, so the result is canonical)."""
+    diags: list[Diagnostic] = []
+    enums = _unique_enums(models.enums)
+    enum_by_name = {e.name: e for e in enums}
+    by_name: dict[str, ModelStruct] = {}
+    for s in models.structs:
+        by_name.setdefault(s.name, s)
+    twins: dict[str, dict[str, ModelStruct]] = {}
+    mains: list[ModelStruct] = []
+    for s in models.structs:
+        kind = _twin_kind(s, by_name)
+        if kind:
+            base = s.name[3:] if kind == "insertable" else s.name[6:]
+            twins.setdefault(base, {})[kind] = s
+        else:
+            mains.append(s)
+    entities: list[EntitySpec] = []
+    seen: set[tuple[str, ...]] = set()
+    for s in mains:
+        key = (*s.module_path, s.name)
+        if key in seen:
+            diags.append(
+                Diagnostic(
+                    file=s.file,
+                    line=s.line,
+                    column=1,
+                    severity="warning",
+                    message=f"struct {s.name} is defined twice; the first definition is used",
+                )
+            )
+            continue
+        seen.add(key)
+        entity = _entity(s, schema, enum_by_name, backend, diags)
+        pair = twins.get(s.name, {})
+        entity.insertable = _twin(pair.get("insertable"), entity, "insertable") if "insertable" in pair else None
+        entity.changeset = _twin(pair.get("changeset"), entity, "changeset") if "changeset" in pair else None
+        entities.append(entity)
+    used_tables = {e.table for e in entities}
+    for table in schema.tables.values():
+        if table.name not in used_tables:
+            entities.append(_schema_only_entity(table, enum_by_name, backend))
+    _relations(entities, schema)
+    entities.sort(key=lambda e: (e.module_path, e.name))
+    enums.sort(key=lambda e: (e.module_path, e.name))
+    allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
+    sql_types = sorted(schema.sql_types, key=lambda t: t.name)
+    for e in enums:
+        if e.sql_type is None and any(t.name == e.name for t in sql_types):
+            e.sql_type = e.name
+    spec = DieselSpec(backend=backend, entities=entities, enums=enums, sql_types=sql_types, allow_in_same_query=allow)  # type: ignore[arg-type]
+    return spec, diags
+
+
+def _unique_enums(enums: list[EnumSpec]) -> list[EnumSpec]:
+    out: dict[tuple[str, ...], EnumSpec] = {}
+    for e in enums:
+        out.setdefault((*e.module_path, e.name), e)
+    return list(out.values())
+
+
+def _twin_kind(s: ModelStruct, by_name: dict[str, ModelStruct]) -> str | None:
+    if s.name.startswith("New") and s.name[3:] in by_name and s.derives_any("Insertable"):
+        return "insertable"
+    if s.name.startswith("Update") and s.name[6:] in by_name and s.derives_any("AsChangeset"):
+        return "changeset"
+    return None
+
+
+def _enum_sql_map(enums: dict[str, EnumSpec]) -> dict[str, str]:
+    return {name: e.sql_type for name, e in enums.items() if e.sql_type}
+
+
+def _field_from_struct(
+    raw_name: str, rust_type: str, column: Column | None, enums: dict[str, EnumSpec], backend: str
+) -> FieldSpec:
+    inner, is_option = unwrap_option(rust_type)
+    fld = FieldSpec(name=raw_name, rust_type=rust_type)
+    if column is not None:
+        fld.sql_type = column.sql_type
+        fld.nullable = column.nullable
+        fld.max_length = column.max_length
+        fld.sql_name = column.sql_name
+    else:
+        fld.sql_type = sql_for_rust(inner, backend, _enum_sql_map(enums))
+        fld.nullable = is_option
+    base = inner
+    for wrapper in ("Vec<", "Option<"):
+        while base.startswith(wrapper) and base.endswith(">"):
+            base = base[len(wrapper) : -1]
+    base = base.split("::")[-1]
+    if base in enums:
+        fld.enum = base
+        fld.enum_values = enums[base].values()
+    fld.item_type = item_type(fld.sql_type)
+    return fld
+
+
+def _entity(
+    s: ModelStruct, schema: SchemaInfo, enums: dict[str, EnumSpec], backend: str, diags: list[Diagnostic]
+) -> EntitySpec:
+    table_name = s.table_name or infer_table_name(s.name)
+    table = schema.tables.get(table_name)
+    if table is None and schema.tables:
+        diags.append(
+            Diagnostic(
+                file=s.file,
+                line=s.line,
+                column=1,
+                severity="warning",
+                message=f"struct {s.name}: table {table_name} is not declared in schema.rs",
+            )
+        )
+    entity = EntitySpec(
+        name=s.name,
+        table=table_name,
+        module_path=s.module_path,
+        derives=s.derives,
+        attributes=s.attributes,
+        check_for_backend=s.check_for_backend,
+        treat_none_as_null=s.treat_none_as_null,
+        lifetimes=s.lifetimes,
+        generics=s.generics,
+        where_clause=s.where_clause,
+        doc=s.doc,
+    )
+    used: set[str] = set()
+    for raw in s.fields:
+        column_name = raw.column_name or raw.name
+        column = table.column(column_name) if table else None
+        if table is not None and column is None:
+            diags.append(
+                Diagnostic(
+                    file=s.file,
+                    line=s.line,
+                    column=1,
+                    severity="warning",
+                    message=f"struct {s.name}: field {raw.name} has no column {column_name} in table {table.name}",
+                )
+            )
+        fld = _field_from_struct(raw.name, raw.rust_type, column, enums, backend)
+        fld.column_name = raw.column_name
+        fld.doc = raw.doc
+        fld.attributes = raw.attributes
+        if column is not None:
+            used.add(column.name)
+            _, is_option = unwrap_option(raw.rust_type)
+            if is_option != column.nullable:
+                diags.append(
+                    Diagnostic(
+                        file=s.file,
+                        line=s.line,
+                        column=1,
+                        severity="warning",
+                        message=f"struct {s.name}: field {raw.name} is {'Option' if is_option else 'not Option'} but column {table.name}.{column.name} is {'Nullable' if column.nullable else 'NOT NULL'}",
+                    )
+                )  # type: ignore[union-attr]
+        entity.fields.append(fld)
+    if table is not None:
+        entity.schema_name = table.schema
+        entity.sql_name = table.sql_name
+        entity.primary_key = list(table.primary_key)
+        entity.extra_columns = [_column_field(c, enums, backend) for c in table.columns if c.name not in used]
+    elif s.primary_key:
+        entity.primary_key = list(s.primary_key)
+    # belongs_to from #[diesel(belongs_to(...))]; the parent's table is resolved in _relations
+    for b in s.belongs_to:
+        fk = b.foreign_key or f"{snake(b.parent)}_id"
+        entity.relations.append(Relation(kind="belongs_to", entity=b.parent, table="", foreign_key=fk))
+    return entity
+
+
+def _column_field(c: Column, enums: dict[str, EnumSpec], backend: str) -> FieldSpec:
+    enum_names = {e.sql_type: e.name for e in enums.values() if e.sql_type}
+    try:
+        rust = rust_for_sql(c.sql_type, backend, enum_names)
+        rust = f"Option<{rust}>" if c.nullable else rust
+    except UnsupportedError:
+        rust = None
+    fld = FieldSpec(
+        name=c.name,
+        rust_type=rust,
+        sql_type=c.sql_type,
+        nullable=c.nullable,
+        max_length=c.max_length,
+        sql_name=c.sql_name,
+        doc=c.doc,
+        item_type=item_type(c.sql_type),
+    )
+    base = c.sql_type
+    if base in enum_names:
+        fld.enum = enum_names[base]
+        fld.enum_values = enums[enum_names[base]].values()
+    return fld
+
+
+def _schema_only_entity(table: Table, enums: dict[str, EnumSpec], backend: str) -> EntitySpec:
+    return EntitySpec(
+        name=entity_for_table(table.name),
+        table=table.name,
+        schema_name=table.schema,
+        sql_name=table.sql_name,
+        has_model=False,
+        primary_key=list(table.primary_key),
+        fields=[_column_field(c, enums, backend) for c in table.columns],
+        doc=table.doc,
+        derives=[],
+        check_for_backend=[],
+        insertable=None,
+        changeset=None,
+    )
+
+
+def _twin(s: ModelStruct | None, entity: EntitySpec, kind: str) -> TwinSpec | None:
+    if s is None:
+        return None
+    twin = TwinSpec(
+        name=s.name,
+        fields=[f.name for f in s.fields],
+        derives=s.derives,
+        attributes=s.attributes,
+        lifetimes=s.lifetimes,
+        treat_none_as_null=s.treat_none_as_null,
+        doc=s.doc,
+    )
+    for f in s.fields:
+        base = entity.field(f.name)
+        default = None
+        if base is not None and base.rust_type:
+            default = base.rust_type if kind == "insertable" else f"Option<{base.rust_type}>"
+        if f.rust_type != default:
+            twin.types[f.name] = f.rust_type
+    return twin
+
+
+def _relations(entities: list[EntitySpec], schema: SchemaInfo) -> None:
+    """Resolve belongs_to parents, merge ``joinable!``, set field references and has_many."""
+    by_name = {e.name: e for e in entities}
+    by_table = {e.table: e for e in entities if e.has_model} | {e.table: e for e in entities if not e.has_model}
+    for e in entities:
+        for r in e.relations:
+            parent = by_name.get(r.entity or "")
+            r.table = parent.table if parent else infer_table_name(r.entity or "")
+    for j in schema.joinables:
+        child = by_table.get(j.child)
+        if child is None:
+            continue
+        if not any(r.table == j.parent and r.foreign_key == j.foreign_key for r in child.relations):
+            parent = by_table.get(j.parent)
+            child.relations.append(
+                Relation(
+                    kind="belongs_to", table=j.parent, entity=parent.name if parent else None, foreign_key=j.foreign_key
+                )
+            )
+    for e in entities:
+        e.relations.sort(key=lambda r: (r.table, r.foreign_key))
+        for r in e.relations:
+            fld = next((f for f in e.fields + e.extra_columns if f.column == r.foreign_key), None)
+            parent = by_table.get(r.table)
+            if fld is not None:
+                pk = parent.primary_key[0] if parent and len(parent.primary_key) == 1 else "id"
+                fld.references = Reference(table=r.table, entity=parent.name if parent else None, column=pk)
+    for e in entities:
+        for other in entities:
+            for r in other.relations:
+                if r.kind == "belongs_to" and r.table == e.table:
+                    e.relations.append(
+                        Relation(kind="has_many", table=other.table, entity=other.name, foreign_key=r.foreign_key)
+                    )
+        e.relations.sort(key=lambda r: (r.kind, r.table, r.foreign_key))

@@ -1,0 +1,1 @@
+"""Tree-sitter queries of the Rust/Diesel parser (.scm files)."""

@@ -1,0 +1,129 @@
+"""Layout helpers that print Rust the way ``rustfmt`` (edition 2021, defaults) does,
+and an optional final ``rustfmt`` pass when the binary is on the machine."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+
+MAX_WIDTH = 100
+CHAIN_WIDTH = 60
+FN_CALL_WIDTH = 60
+
+
+def chain(indent: int, prefix: str, head: str, calls: list[str], suffix: str = "") -> str:
+    """A method chain: on one line when it fits ``chain_width``, else one call per line.
+
+    ``indent`` is the column the statement starts at; the first line is returned
+    without indentation (the template places it), the following lines with it.
+    """
+    one = head + "".join(calls)
+    if not calls or (len(one) <= CHAIN_WIDTH and indent + len(prefix) + len(one) + len(suffix) <= MAX_WIDTH):
+        return prefix.removeprefix(prefix) + one + suffix
+    pad = " " * (indent + 4)
+    lines = [head]
+    for i, c in enumerate(calls):
+        tail = suffix if i == len(calls) - 1 else ""
+        lines.append(pad + _wrap_tuple_call(c, indent + 4, tail))
+    return "\n".join(lines) + suffix
+
+
+def _wrap_tuple_call(call: str, indent: int, tail: str) -> str:
+    """``.set((a, b))`` past the width becomes one tuple element per line, as rustfmt does."""
+    name, sep, rest = call.partition("((")
+    args_width = len(call) - len(name) - 2 - (len(call) - len(call.rstrip("?;")) if call.endswith(("?", ";")) else 0)
+    if indent + len(call) + len(tail) <= MAX_WIDTH and (not sep or args_width <= FN_CALL_WIDTH):
+        return call
+    if not sep or not rest.endswith("))") and ")" not in rest:
+        return call
+    inner, close = rest.rsplit("))", 1)
+    items = _split_args(inner)
+    pad = " " * (indent + 4)
+    body = "".join(f"{pad}{it},\n" for it in items)
+    return f"{name}((\n{body}{' ' * indent})){close}"
+
+
+def _split_args(text: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "([<{":
+            depth += 1
+        elif ch in ")]>}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur.strip())
+    return parts
+
+
+def statement(indent: int, prefix: str, head: str, calls: list[str], suffix: str = ";") -> str:
+    """``prefix`` + chain, with ``prefix`` included in the returned text."""
+    return prefix + chain(indent, prefix, head, calls, suffix)
+
+
+def attr_list(name: str, items: list[str], indent: int = 0) -> str:
+    """``#[derive(A, B)]``, or one item per line when the line would pass 100 columns."""
+    one = f"#[{name}({', '.join(items)})]"
+    if indent + len(one) <= MAX_WIDTH:
+        return one
+    pad = " " * (indent + 4)
+    inner = "\n".join(f"{pad}{i}," for i in items)
+    return f"#[{name}(\n{inner}\n{' ' * indent})]"
+
+
+def fn_sig(indent: int, head: str, params: list[str], ret: str) -> str:
+    """``pub async fn name(a: A, b: B) -> Ret {`` or the tall form rustfmt uses when too long."""
+    one = f"{head}({', '.join(params)}){ret} {{"
+    if indent + len(one) <= MAX_WIDTH:
+        return " " * indent + one
+    pad = " " * (indent + 4)
+    body = "\n".join(f"{pad}{p}," for p in params)
+    return f"{' ' * indent}{head}(\n{body}\n{' ' * indent}){ret} {{"
+
+
+@functools.cache
+def rustfmt_path() -> str | None:
+    return shutil.which("rustfmt")
+
+
+def format_source(source: str, edition: str = "2021", timeout: float = 30.0) -> str:
+    """Run rustfmt on ``source``; return it unchanged when rustfmt is missing or rejects it."""
+    exe = rustfmt_path()
+    if not exe:
+        return source
+    try:
+        proc = subprocess.run(
+            [exe, "--edition", edition, "--emit", "stdout", "--quiet"],
+            input=source.encode(),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return source
+    if proc.returncode != 0:
+        return source
+    return proc.stdout.decode()
+
+
+def check_files(paths: list[str], edition: str = "2021") -> tuple[bool, str]:
+    """``rustfmt --check`` over many files in one call: (all formatted, diff output)."""
+    exe = rustfmt_path()
+    if not exe:
+        raise FileNotFoundError("rustfmt is not installed")
+    proc = subprocess.run([exe, "--check", "--edition", edition, *paths], capture_output=True, timeout=120, check=False)
+    return proc.returncode == 0, (proc.stdout + proc.stderr).decode()
+
+
+def call_args(indent: int, head: str, args: list[str], tail: str) -> str:
+    """``head(a, b)tail`` on one line, or one argument per line past fn_call_width / the width."""
+    inner = ", ".join(args)
+    if len(inner) <= FN_CALL_WIDTH and indent + len(head) + len(inner) + 2 + len(tail) <= MAX_WIDTH:
+        return f"{head}({inner}){tail}"
+    pad = " " * (indent + 4)
+    return f"{head}(\n" + "".join(f"{pad}{a},\n" for a in args) + f"{' ' * indent}){tail}"
