@@ -1,0 +1,143 @@
+"""resolver: exact call/import/base edges with how each was resolved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.graph.graphhelp import call_edges, db_for, index, write_tree
+
+PY = {
+    "shop/__init__.py": "",
+    "shop/db.py": "def save(obj):\n    return obj\n\n\ndef connect():\n    return 1\n",
+    "shop/models.py": (
+        "class Base:\n"
+        "    def validate(self):\n"
+        "        return True\n\n\n"
+        "class User(Base):\n"
+        "    def save(self):\n"
+        "        self.validate()\n"
+        "        return self.check()\n\n"
+        "    def check(self):\n"
+        "        return True\n"
+    ),
+    "shop/services/__init__.py": "",
+    "shop/services/users.py": (
+        "from ..models import User\n"
+        "from shop import db\n"
+        "import shop.db\n\n\n"
+        "def register(email):\n"
+        "    user = User()\n"
+        "    db.save(user)\n"
+        "    shop.db.connect()\n"
+        "    audit(email)\n"
+        "    process(email)\n"
+        "    return user.save()\n\n\n"
+        "def audit(email):\n"
+        "    def inner():\n"
+        "        return email\n"
+        "    return inner()\n"
+    ),
+    "shop/jobs/a.py": "def process(x):\n    return x\n",
+    "shop/jobs/b.py": "def process(x):\n    return x\n",
+    "shop/cli.py": "from shop.services.users import register as reg\n\n\ndef main():\n    reg('a@b.c')\n    missing()\n",
+}
+
+
+def test_python_resolution_kinds(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "py", PY)
+    index(root)
+    db = db_for(root)
+    edges = call_edges(db)
+    expected = {
+        ("shop.models.User.save", "self.validate", "self", 1, "shop.models.Base.validate"),  # through the base
+        ("shop.models.User.save", "self.check", "self", 1, "shop.models.User.check"),
+        ("shop.services.users.register", "User", "import", 1, "shop.models.User"),  # relative import, constructor
+        ("shop.services.users.register", "db.save", "import", 1, "shop.db.save"),  # from package import module
+        ("shop.services.users.register", "shop.db.connect", "import", 1, "shop.db.connect"),  # import a.b
+        ("shop.services.users.register", "audit", "same_module", 1, "shop.services.users.audit"),
+        # the same name in two modules, neither imported: name match among 2 candidates
+        ("shop.services.users.register", "process", "name_match", 2, "shop.jobs.a.process"),
+        # a method call on a local variable: name-matched among methods only (shop.db.save is a function)
+        ("shop.services.users.register", "user.save", "name_match", 1, "shop.models.User.save"),
+        ("shop.services.users.audit", "inner", "same_module", 1, "shop.services.users.audit.inner"),
+        ("shop.cli.main", "reg", "import", 1, "shop.services.users.register"),  # aliased import
+        ("shop.cli.main", "missing", "unresolved", 0, None),
+    }
+    assert edges == expected
+    bases = call_edges(db, "inherits")
+    assert bases == {("shop.models.User", "Base", "same_module", 1, "shop.models.Base")}
+    imports = {(src, target, res, dst) for src, target, res, _c, dst in call_edges(db, "imports")}
+    assert imports == {
+        ("shop.services.users", "..models", "import", "shop.models.User"),
+        ("shop.services.users", "shop", "import", "shop.db"),
+        ("shop.services.users", "shop.db", "import", "shop.db"),
+        ("shop.cli", "shop.services.users", "import", "shop.services.users.register"),
+    }
+
+
+RS = {
+    "Cargo.toml": '[package]\nname = "rs"\nversion = "0.1.0"\n',
+    "src/main.rs": (
+        "mod db;\nmod models;\nmod services;\n\n"
+        "use crate::services::users::register;\n\n"
+        'fn main() {\n    register("a");\n    crate::db::connect();\n    println!("done");\n}\n'
+    ),
+    "src/db.rs": "pub fn connect() -> i32 {\n    1\n}\n\npub fn find_user(id: i32) -> i32 {\n    id\n}\n",
+    "src/models.rs": (
+        "use std::fmt;\n\n"
+        "pub struct User {\n    pub id: i32,\n}\n\n"
+        "impl User {\n"
+        "    pub fn new(id: i32) -> Self {\n        Self::check(id);\n        User { id }\n    }\n\n"
+        "    fn check(id: i32) -> bool {\n        id > 0\n    }\n\n"
+        "    pub fn save(&self) -> i32 {\n        self.persist()\n    }\n\n"
+        "    fn persist(&self) -> i32 {\n        super::db::connect()\n    }\n"
+        "}\n\n"
+        "pub trait Greeter {\n    fn greet(&self) -> i32;\n}\n\n"
+        "impl Greeter for User {\n    fn greet(&self) -> i32 {\n        self.save()\n    }\n}\n\n"
+        "impl fmt::Display for User {\n"
+        '    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {\n        write!(f, "{}", self.id)\n    }\n'
+        "}\n"
+    ),
+    "src/services/mod.rs": "pub mod users;\n",
+    "src/services/users.rs": (
+        "use crate::db;\nuse crate::models::User;\n\n"
+        "pub fn register(email: &str) -> i32 {\n"
+        "    let user = User::new(1);\n"
+        "    db::find_user(user.id);\n"
+        "    user.save();\n"
+        "    helper(email)\n"
+        "}\n\n"
+        "fn helper(email: &str) -> i32 {\n    email.len() as i32\n}\n"
+    ),
+}
+
+
+def test_rust_resolution_kinds(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "rs", RS)
+    index(root)
+    db = db_for(root)
+    edges = resolved(db)
+    assert edges == {
+        ("crate::main", "register", "import", 1, "crate::services::users::register"),
+        ("crate::main", "crate::db::connect", "qualified", 1, "crate::db::connect"),
+        ("crate::models::User::new", "Self::check", "self", 1, "crate::models::User::check"),
+        ("crate::models::User::save", "self.persist", "self", 1, "crate::models::User::persist"),
+        ("crate::models::User::persist", "super::db::connect", "qualified", 1, "crate::db::connect"),
+        # a trait impl's method reaches the inherent impl of the same type
+        ("crate::models::User::greet", "self.save", "self", 1, "crate::models::User::save"),
+        ("crate::services::users::register", "User::new", "import", 1, "crate::models::User::new"),
+        ("crate::services::users::register", "db::find_user", "import", 1, "crate::db::find_user"),
+        ("crate::services::users::register", "user.save", "name_match", 1, "crate::models::User::save"),
+        ("crate::services::users::register", "helper", "same_module", 1, "crate::services::users::helper"),
+    }
+    assert call_edges(db, "implements") == {
+        ("crate::models::<impl fmt::Display for User>", "fmt::Display", "unresolved", 0, None),  # std: external
+        ("crate::models::<impl Greeter for User>", "Greeter", "same_module", 1, "crate::models::Greeter"),
+    }
+    assert {e for e in call_edges(db) if e[4] is None} == {
+        ("crate::services::users::helper", "email.len", "unresolved", 0, None)
+    }
+
+
+def resolved(db: Path) -> set:
+    return {e for e in call_edges(db) if e[4] is not None}
