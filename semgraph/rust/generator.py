@@ -550,6 +550,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
         target_stmt = stmt(base_indent, "let target = ", f"{t}::table", [".find(id)", *not_deleted])
         if backend == "mysql":
             stmts = [
+                target_stmt,
                 stmt(
                     base_indent,
                     "",
@@ -561,12 +562,13 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
         else:
             ret = [f".returning({entity.name}::as_returning())"] if selectable else []
             stmts = [
+                target_stmt,
                 stmt(
                     base_indent,
                     "let row = ",
                     f"diesel::update({target})",
                     [f".set({changes})", *ret, f".get_result({conn_ref}){awaited}?"],
-                )
+                ),
             ]
         if ok:
             stmts.append(ok)
@@ -583,7 +585,9 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
                 [f".set({t}::deleted_at.eq(diesel::dsl::now))", f".execute({conn}){tail}"],
             )
             return target + "\n" + " " * indent + count
-        return rustfmt.statement(indent, "let count = ", f"diesel::delete({t}::table.find(id))", [f".execute({conn}){tail}"])
+        return rustfmt.statement(
+            indent, "let count = ", f"diesel::delete({t}::table.find(id))", [f".execute({conn}){tail}"]
+        )
 
     actions = []
     for action in entity.actions:
@@ -672,7 +676,11 @@ def _step_lines(code: list[str], indent: int, aw: str) -> list[str]:
     """A compiled step as statements laid out like rustfmt (chains split when long)."""
     if code and code[0].startswith("if !("):
         message = code[1]
-        return [code[0], "    " + rustfmt.call_args(indent + 4, "return Err(ApiError::invalid", [message], ");"), code[2]]
+        return [
+            code[0],
+            "    " + rustfmt.call_args(indent + 4, "return Err(ApiError::invalid", [message], ");"),
+            code[2],
+        ]
     if len(code) == 1:
         return [code[0]]
     head, calls = code[0], code[1:]

@@ -35,7 +35,7 @@ def _wrap_tuple_call(call: str, indent: int, tail: str) -> str:
     args_width = len(call) - len(name) - 2 - (len(call) - len(call.rstrip("?;")) if call.endswith(("?", ";")) else 0)
     if indent + len(call) + len(tail) <= MAX_WIDTH and (not sep or args_width <= FN_CALL_WIDTH):
         return call
-    if not sep or not rest.endswith("))") and ")" not in rest:
+    if not sep or "))" not in rest:
         return call
     inner, close = rest.rsplit("))", 1)
     items = _split_args(inner)
