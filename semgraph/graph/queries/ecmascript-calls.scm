@@ -1,0 +1,3 @@
+; Calls for JavaScript, TypeScript and TSX.
+(call_expression) @call
+(new_expression) @call

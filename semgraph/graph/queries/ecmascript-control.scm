@@ -1,0 +1,14 @@
+; @branch: +1 complexity; @nest: a control block for max_nesting; @arm: a switch arm (+1 unless first).
+(if_statement) @branch @nest
+(for_statement) @branch @nest
+(for_in_statement) @branch @nest
+(while_statement) @branch @nest
+(do_statement) @branch @nest
+(try_statement) @nest
+(catch_clause) @branch
+(switch_statement) @nest
+(switch_case) @arm
+(switch_default) @arm
+(ternary_expression) @branch
+(binary_expression operator: "&&") @branch
+(binary_expression operator: "||") @branch

@@ -1,0 +1,13 @@
+; Definitions (JavaScript / JSX). Capture names: @def.<kind> on the definition node.
+(function_declaration) @def.function
+(generator_function_declaration) @def.function
+(class_declaration) @def.class
+(class_body (method_definition) @def.function)
+(class_body (field_definition) @def.field)
+(variable_declarator
+  name: (identifier)
+  value: [(arrow_function) (function_expression) (generator_function)]) @def.closure
+(program (lexical_declaration (variable_declarator name: (identifier)) @def.variable))
+(program (variable_declaration (variable_declarator name: (identifier)) @def.variable))
+(program (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier)) @def.variable)))
+(program (export_statement declaration: (variable_declaration (variable_declarator name: (identifier)) @def.variable)))
