@@ -49,6 +49,7 @@ class QuerysetPlan(BaseModel):
     file: str
     line: int
     expression: str
+    single_object: bool = Field(description="The site yields one object (get, first, get_object_or_404, DetailView).")
     paths: list[str]
     select_related: list[str] = Field(description="Every select_related lookup the template needs.")
     prefetch_related: list[str] = Field(description="Every prefetch lookup the template needs.")
@@ -347,6 +348,7 @@ def _plan_site(
         file=site.file,
         line=site.line,
         expression=site.expression if len(site.expression) <= 300 else site.expression[:300] + "…",
+        single_object=site.single,
         paths=sorted(sp.paths),
         select_related=select_needed,
         prefetch_related=[lk for lk, _ in flat],

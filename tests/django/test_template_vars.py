@@ -145,7 +145,9 @@ def test_unknown_block_tag_body_is_walked() -> None:
 
 
 def test_comment_and_verbatim_bodies_are_skipped() -> None:
-    source = "{% comment %}{{ hidden.x }}{% if %}{% endcomment %}{% verbatim %}{{ raw.y }}{% endverbatim %}{# {{ c }} #}"
+    source = (
+        "{% comment %}{{ hidden.x }}{% if %}{% endcomment %}{% verbatim %}{{ raw.y }}{% endverbatim %}{# {{ c }} #}"
+    )
     assert paths(source) == {}
 
 

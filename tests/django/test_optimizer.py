@@ -1,0 +1,159 @@
+"""optimize_project on the rentals fixture: exact select_related / prefetch_related / only sets per view."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from semgraph.django.optimizer import OptimizationReport, QuerysetPlan, optimize_project
+from semgraph.errors import InvalidInputError, NotFoundError
+from tests.support import FIXTURES
+
+RENTALS = FIXTURES / "rentals"
+
+
+@pytest.fixture(scope="module")
+def report() -> OptimizationReport:
+    return optimize_project(RENTALS, rows=50)
+
+
+def plans(report: OptimizationReport) -> dict[tuple[str, str, int], QuerysetPlan]:
+    return {(v.view, "+".join(q.context_variables), q.line): q for v in report.views for q in v.querysets}
+
+
+EXPECTED = {
+    # (view, context variables, line): (select_related, prefetch_related, only)
+    ("dashboard", "expiring_soon", 14): (["property", "tenant__user"], [], None),
+    ("dashboard", "pending_maintenance", 15): (["assigned_to", "property"], [], None),
+    ("tenant_directory", "tenants", 25): (["user"], ["leases", "requests"], None),
+    ("tenant_directory", "tenants", 26): (["user"], ["leases", "requests"], None),
+    ("lease_detail", "lease", 32): (["property", "tenant__user"], [], None),
+    ("lease_detail", "notes", 33): ([], ["target"], None),
+    ("HomeView", "recent_leases", 42): (["property", "tenant"], [], None),
+    ("HomeView", "featured", 43): (["owner"], [], None),
+    ("PropertyListView", "properties", 50): (["owner"], ["amenities", "leases"], None),
+    ("PropertyDetailView", "property", 56): (["owner"], ["leases", "maintenancerequest_set"], None),
+    ("MaintenanceListView", "requests", 64): (
+        ["assigned_to", "property__owner", "reported_by__user"],
+        [],
+        [
+            "assigned_to",
+            "assigned_to__username",
+            "property",
+            "property__name",
+            "property__owner",
+            "property__owner__email",
+            "reported_by",
+            "reported_by__user",
+            "reported_by__user__email",
+            "title",
+        ],
+    ),
+    ("MaintenanceListView", "owners", 68): ([], ["owned_properties"], None),
+}
+
+
+def test_exact_sets_per_view(report: OptimizationReport) -> None:
+    got = {k: (q.select_related, q.prefetch_related, q.only) for k, q in plans(report).items()}
+    assert got == EXPECTED
+    assert report.warnings == []
+    assert all(v.unmapped_variables == [] for v in report.views)
+
+
+def test_existing_prefetch_gets_the_missing_join_inside_it(report: OptimizationReport) -> None:
+    q = plans(report)[("PropertyDetailView", "property", 56)]
+    assert q.already_applied == {"select_related": [], "prefetch_related": ["leases"], "other": []}
+    assert [(p.lookup, p.select_related) for p in q.prefetch] == [
+        ("leases", ["tenant__user"]),
+        ("maintenancerequest_set", ["reported_by__user"]),
+    ]
+    assert q.added == {
+        "select_related": ["owner"],
+        "prefetch_related": [
+            'Prefetch("maintenancerequest_set", queryset=MaintenanceRequest.objects.select_related("reported_by__user"))',
+            "leases → select_related tenant__user",
+        ],
+        "only": [],
+    }
+    assert (q.queries_before, q.queries_after) == (7, 3)
+
+
+def test_count_exists_and_length_in_loops_are_served_by_prefetch(report: OptimizationReport) -> None:
+    p = plans(report)
+    assert p[("PropertyListView", "properties", 50)].counted_relations == ["leases.count"]
+    assert p[("tenant_directory", "tenants", 25)].counted_relations == ["requests.exists"]
+    suggestion = p[("PropertyListView", "properties", 50)].suggestions[0]
+    assert suggestion.startswith(
+        "leases.count: served by prefetch_related('leases'); if the rows are not shown, annotate("
+    )
+    assert "leases" in p[("PropertyListView", "properties", 50)].prefetch_related
+    assert "owned_properties" in p[("MaintenanceListView", "owners", 68)].prefetch_related  # |length
+
+
+def test_not_optimizable_paths_carry_reasons(report: OptimizationReport) -> None:
+    p = plans(report)
+    reasons = {n.path: n.reason for n in p[("HomeView", "recent_leases", 42)].not_optimizable}
+    assert reasons == {
+        "duration_days": "Lease.duration_days() is a method: its body is not followed, relations it reads are not prefetched",
+        "tenant": "if rendered, str() runs Tenant.__str__, which is not followed (it may read relations)",
+    }
+    notes = {n.path: n.reason for n in p[("lease_detail", "notes", 33)].not_optimizable}
+    assert notes == {"target": "GenericForeignKey: select_related cannot follow it; prefetch_related is used instead"}
+    props = {n.path for n in p[("HomeView", "featured", 43)].not_optimizable}
+    assert props == {"display_name"}
+
+
+def test_estimates(report: OptimizationReport) -> None:
+    got = {k: (q.queries_before, q.queries_after) for k, q in plans(report).items()}
+    assert got[("dashboard", "expiring_soon", 14)] == (151, 1)
+    assert got[("tenant_directory", "tenants", 25)] == (201, 3)
+    assert got[("lease_detail", "lease", 32)] == (4, 1)
+    assert got[("MaintenanceListView", "requests", 64)] == (251, 1)
+
+
+def test_diff_applies_cleanly_with_patch(report: OptimizationReport, tmp_path: Path) -> None:
+    project = tmp_path / "rentals"
+    shutil.copytree(RENTALS, project)
+    run = subprocess.run(["patch", "-p1"], input=report.diff, text=True, cwd=project, capture_output=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    views = (project / "rentals" / "views.py").read_text()
+    assert 'get_object_or_404(Lease.objects.select_related("property", "tenant__user"), pk=pk)' in views
+    assert 'queryset = Property.listed.select_related("owner").prefetch_related("amenities", "leases").all()' in views
+    assert views.count('Prefetch("leases", queryset=Lease.objects.select_related("property"))') == 2
+    assert 'Lease.objects.select_related("tenant").select_related("tenant__user")' in views
+    compile(views, "views.py", "exec")
+    again = optimize_project(project)
+    assert again.diff == ""
+    assert all(q.queries_after == q.queries_before for v in again.views for q in v.querysets)
+
+
+def test_model_attr_only_view_gets_a_queryset_line(tmp_path: Path) -> None:
+    project = tmp_path / "rentals"
+    shutil.copytree(RENTALS, project)
+    views = project / "rentals" / "views.py"
+    views.write_text(views.read_text().replace("    queryset = Property.objects.prefetch_related(", "    _unused = ("))
+    result = optimize_project(project, view="PropertyDetailView")
+    assert '+    queryset = Property.objects.select_related("owner").prefetch_related(' in result.diff
+    assert result.files_changed == ["rentals/views.py"]
+
+
+def test_include_only_puts_only_into_the_diff() -> None:
+    result = optimize_project(RENTALS, view="MaintenanceListView", include_only=True)
+    assert '.only("assigned_to", "assigned_to__username", "property", "property__name"' in result.diff
+
+
+def test_model_and_paths_mode_and_errors() -> None:
+    result = optimize_project(RENTALS, model="Property", paths=["leases.all.tenant.user.email", "owner.email"])
+    (q,) = result.views[0].querysets
+    assert (q.select_related, q.prefetch_related) == (["owner"], ["leases"])
+    assert q.prefetch[0].code == 'Prefetch("leases", queryset=Lease.objects.select_related("tenant__user"))'
+    assert q.only == ["owner", "owner__email"]  # prefetching leases needs only the pk, which only() always keeps
+    with pytest.raises(NotFoundError, match="model 'Invoice' not found"):
+        optimize_project(RENTALS, model="Invoice", paths=["x"])
+    with pytest.raises(NotFoundError, match="view 'nope' not found"):
+        optimize_project(RENTALS, view="nope")
+    with pytest.raises(InvalidInputError, match="paths is empty"):
+        optimize_project(RENTALS, model="Lease", paths=[])
