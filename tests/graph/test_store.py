@@ -1,0 +1,122 @@
+"""store: schema versioning, read API, FTS words, derived edges."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from semgraph.errors import DatabaseError, NotFoundError
+from semgraph.graph import schema
+from semgraph.graph.store import GraphStore, NewEdge, words
+from semgraph.graph.views import call_graph, import_graph
+from tests.graph.graphhelp import db_for, index, write_tree
+
+FILES = {
+    "app/__init__.py": "",
+    "app/repo.py": (
+        'class UserRepository:\n    """Stores users."""\n\n    def find_by_email(self, email):\n        return email\n'
+    ),
+    "app/service.py": (
+        "from app.repo import UserRepository\n\n\n"
+        "class UserService:\n"
+        "    def register(self, email):\n"
+        "        return UserRepository().find_by_email(email)\n"
+    ),
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    root = write_tree(tmp_path / "p", FILES)
+    index(root)
+    with GraphStore.open(db_for(root), readonly=True) as s:
+        yield s
+
+
+def test_words_split_snake_and_camel_case() -> None:
+    assert words("UserRepository.find_by_email") == "UserRepository User Repository find by email find_by_email"
+    assert words("HTTPServer") == "HTTPServer HTTP Server"
+    assert words("crate::db::find_user") == "crate db find user find_user"
+
+
+def test_schema_version_and_wal(tmp_path: Path) -> None:
+    db = tmp_path / "i.db"
+    with GraphStore.open(db) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST
+        assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s.generation() == 0
+        assert s.root is None
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {schema.LATEST + 1}")
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer than this semgraph"):
+        GraphStore.open(db)
+
+
+def test_readonly_before_any_index(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="no index yet: call index_repository first"):
+        GraphStore.open(tmp_path / "missing.db", readonly=True)
+
+
+def test_read_api(store: GraphStore) -> None:
+    assert [f.path for f in store.files()] == ["app/__init__.py", "app/repo.py", "app/service.py"]
+    repo_file = store.file("app/repo.py")
+    assert repo_file is not None and repo_file.module == "app.repo" and repo_file.language == "python"
+    assert repo_file.loc == 4  # non-blank lines
+    classes = store.symbols(kind="class")
+    assert [c.qualified_name for c in classes] == ["app.repo.UserRepository", "app.service.UserService"]
+    cls = classes[0]
+    assert (cls.path, cls.start_line, cls.end_line, cls.doc) == ("app/repo.py", 1, 5, "Stores users.")
+    method = store.find_symbols("UserRepository.find_by_email")  # suffix of a qualified name
+    assert [m.qualified_name for m in method] == ["app.repo.UserRepository.find_by_email"]
+    assert method[0].parent_id == cls.id and method[0].metrics["params"] == 1
+    assert store.find_symbols("app.repo.UserRepository")[0].id == cls.id  # exact qualified name
+    assert store.find_symbols("find_by_email")[0].id == method[0].id  # exact name
+    assert store.symbol(method[0].id) == method[0]
+    calls = store.edges(kind="calls", dst=method[0].id)
+    assert [(e.target, e.resolution) for e in calls] == [("UserRepository().find_by_email", "import")]
+    contains = store.edges(kind="contains", src=cls.id)
+    assert [e.dst_id for e in contains] == [method[0].id]
+    assert store.read_source("app/repo.py").startswith(b"class UserRepository")
+
+
+def test_derived_edges_are_replaced_and_dropped_with_their_symbols(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "p", FILES)
+    db = db_for(root)
+    index(root)
+    with GraphStore.open(db) as s:
+        repo = s.find_symbols("app.repo.UserRepository.find_by_email")[0]
+        service = s.find_symbols("app.service.UserService.register")[0]
+        gen = s.generation()
+        n = s.replace_derived_edges(
+            "analysis:crosslang", [NewEdge("cross_language", service.id, repo.id, target="http", meta={"via": "x"})]
+        )
+        assert n == 1 and s.generation() == gen + 1
+        (edge,) = s.edges(kind="cross_language")
+        assert (edge.src_id, edge.dst_id, edge.origin, edge.meta, edge.file_id) == (
+            service.id, repo.id, "analysis:crosslang", {"via": "x"}, service.file_id,
+        )  # fmt: skip
+        graph = call_graph(s)
+        assert graph.has_edge(service.id, repo.id)
+        assert {d["kind"] for _, _, d in graph.edges(data=True)} == {"calls", "cross_language"}
+        assert s.replace_derived_edges("analysis:crosslang", []) == 0
+        assert s.edges(kind="cross_language") == []
+        s.replace_derived_edges("analysis:crosslang", [NewEdge("cross_language", service.id, repo.id)])
+    (root / "app/repo.py").write_text("X = 1\n")
+    index(root)
+    with GraphStore.open(db, readonly=True) as s:
+        assert s.edges(kind="cross_language") == []
+
+
+def test_views_are_cached_per_generation(store: GraphStore) -> None:
+    g1 = call_graph(store)
+    assert call_graph(store) is g1
+    service = store.find_symbols("app.service.UserService.register")[0]
+    method = store.find_symbols("app.repo.UserRepository.find_by_email")[0]
+    assert g1.nodes[service.id]["qualified_name"] == "app.service.UserService.register"
+    edge = next(iter(g1.get_edge_data(service.id, method.id).values()))
+    assert (edge["kind"], edge["resolution"], edge["line"]) == ("calls", "import", 6)
+    imports = import_graph(store)
+    assert list(imports.edges) == [("app.service", "app.repo")]
