@@ -135,7 +135,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             source = path.read_text(encoding="utf-8", errors="replace")
             if not params.template_dirs:
                 dirs = _default_template_dirs(path)
-            name = path.relative_to(dirs[0]).as_posix() if path.is_relative_to(dirs[0]) else env.guard.relative(path)
+            name = env.guard.relative(path)
         else:
             source = params.template_source or ""
             name = "<template_source>"

@@ -21,7 +21,9 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
 
     p = dsub.add_parser("vars", parents=[parent], help="variable paths a template reads")
     p.add_argument("template", help="template file")
-    p.add_argument("--template-dir", action="append", dest="template_dirs", metavar="DIR", help="include/extends lookup dir")
+    p.add_argument(
+        "--template-dir", action="append", dest="template_dirs", metavar="DIR", help="include/extends lookup dir"
+    )
     p.set_defaults(run=run_vars)
 
     p = dsub.add_parser("optimize", parents=[parent], help="select_related / prefetch_related per view, and a diff")
@@ -63,7 +65,9 @@ def run_vars(args: argparse.Namespace, cli) -> int:  # type: ignore[no-untyped-d
         table.add_row(root, "\n".join(paths) or "-")
     cli.out.print(table)
     for alias in result.aliases:
-        cli.out.print(f"alias {alias.name} ({alias.kind}, {alias.template}:{alias.line}) → {alias.source}: {', '.join(alias.paths) or '-'}")
+        cli.out.print(
+            f"alias {alias.name} ({alias.kind}, {alias.template}:{alias.line}) → {alias.source}: {', '.join(alias.paths) or '-'}"
+        )
     for warning in result.warnings:
         cli.err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     return 0
