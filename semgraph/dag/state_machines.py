@@ -263,54 +263,53 @@ def check_transitions(machine_name: str, history: list[Any]) -> TransitionCheck:
             current = src
         checked += 1
         unknown = next((v for v in (dst, current) if v is not None and v not in states), None)
-        if unknown is not None:
-            if unknown == dst or i == 0 or src is not None:  # an unknown source was reported as a target already
+        if unknown is not None and (unknown == dst or src is not None):
+            # an unknown source that came from the previous entry was reported there already
+            problems.append(
+                TransitionProblem(
+                    index=i,
+                    code="unknown_state",
+                    source=current,
+                    target=dst,
+                    event=event,
+                    message=f"{unknown!r} is not a {m.name} state; states: {', '.join(m.states)}",
+                    legal_targets=[],
+                )
+            )
+        options = m.targets(current or m.initial) if unknown is None else {}
+        if event is not None and event not in events:
+            problems.append(
+                TransitionProblem(
+                    index=i,
+                    code="unknown_event",
+                    source=current,
+                    target=dst,
+                    event=event,
+                    message=f"{event!r} is not a {m.name} event; events: {', '.join(m.events)}",
+                    legal_targets=sorted(options),
+                )
+            )
+        elif unknown is None:
+            allowed_events = options.get(dst, [])
+            if not allowed_events or (event is not None and event not in allowed_events):
+                how = f" on {event!r}" if event else ""
+                extra = (
+                    f" ({dst!r} is reached from {current!r} only by {', '.join(allowed_events)})"
+                    if allowed_events
+                    else ""
+                )
+                ends = " (a terminal state)" if current in terminal else ""
                 problems.append(
                     TransitionProblem(
                         index=i,
-                        code="unknown_state",
+                        code="illegal_transition",
                         source=current,
                         target=dst,
                         event=event,
-                        message=f"{unknown!r} is not a {m.name} state; states: {', '.join(m.states)}",
-                        legal_targets=[],
+                        message=f"{m.name} cannot move from {current!r}{ends} to {dst!r}{how}{extra}",
+                        legal_targets=sorted(options),
                     )
                 )
-        else:
-            if event is not None and event not in events:
-                problems.append(
-                    TransitionProblem(
-                        index=i,
-                        code="unknown_event",
-                        source=current,
-                        target=dst,
-                        event=event,
-                        message=f"{event!r} is not a {m.name} event; events: {', '.join(m.events)}",
-                        legal_targets=sorted(m.targets(current or m.initial)),
-                    )
-                )
-            else:
-                options = m.targets(current or m.initial)
-                allowed_events = options.get(dst, [])
-                if not allowed_events or (event is not None and event not in allowed_events):
-                    how = f" on {event!r}" if event else ""
-                    extra = (
-                        f" ({dst!r} is reached from {current!r} only by {', '.join(allowed_events)})"
-                        if allowed_events
-                        else ""
-                    )
-                    ends = " (a terminal state)" if current in terminal else ""
-                    problems.append(
-                        TransitionProblem(
-                            index=i,
-                            code="illegal_transition",
-                            source=current,
-                            target=dst,
-                            event=event,
-                            message=f"{m.name} cannot move from {current!r}{ends} to {dst!r}{how}{extra}",
-                            legal_targets=sorted(options),
-                        )
-                    )
         current = dst
         visited.add(dst)
     return TransitionCheck(

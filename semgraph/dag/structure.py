@@ -80,7 +80,7 @@ def analyse_structure(sg: StepGraph, blocked: set[str], hot_spot_min: int = 3, h
         finish[n] = weight[n] + (finish[best] if best is not None else 0.0)
     path: list[str] = []
     if order:
-        end = max(order, key=lambda n: (finish[n], -index[n]))
+        end = max(order, key=lambda n: (finish[n], level_of[n], -index[n]))
         cur: str | None = end
         while cur is not None:
             path.append(cur)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 
 from rich.table import Table
@@ -122,7 +123,7 @@ def _as_json(a) -> dict:
             }
             for r in a.readiness
         ]
-        out["context"] = vars(a.context) if a.context else None
+        out["context"] = dataclasses.asdict(a.context) if a.context else None
     return out
 
 

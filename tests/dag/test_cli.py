@@ -1,0 +1,51 @@
+"""``semgraph dag check`` and ``semgraph dag states`` from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from semgraph.server.cli import main
+from tests.support import FIXTURES
+
+
+def test_check_valid_template_json(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(FIXTURES)
+    assert main(["dag", "check", "dag/order_fulfillment.yaml", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["valid"] is True
+    assert out["critical_path"]["length"] == 70.0
+    assert [lv["level"] for lv in out["levels"]] == [0, 1, 2, 3, 4, 5, 6]
+    assert "readiness" not in out
+
+
+def test_check_with_states_and_errors(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(FIXTURES)
+    args = ["dag", "check", "dag/etl_pipeline.yaml", "--states", "dag/etl_pipeline_states.yaml"]
+    assert main([*args, "--now", "2025-07-01T12:00:00Z", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in out["readiness"] if r["ready_for_execution"]] == ["transform_orders", "archive_raw"]
+    assert out["context"]["execution_status"] == "blocked_by_failures"
+    assert main(["dag", "check", "dag/two_cycles.yaml"]) == 1
+    text = capsys.readouterr().out
+    assert "parse -> normalise -> dedupe -> parse" in text
+
+
+def test_check_bad_yaml_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys) -> None:
+    (tmp_path / "bad.yaml").write_text("steps:\n  - name: [a\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["dag", "check", "bad.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "bad.yaml:3:1:" in err and "Traceback" not in err
+
+
+def test_states_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(FIXTURES / "state_machines")
+    assert main(["dag", "states", "rust_orders", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in out["machines"]] == ["OrderState"]
+    assert out["machines"][0]["unreachable"] == ["Refunded"]
+    assert main(["dag", "states", "python_payments"]) == 0
+    text = capsys.readouterr().out
+    assert "dead ends (non-terminal, no way out): DISPUTED" in text

@@ -1,0 +1,172 @@
+"""extract_state_machines on the Rust, Python, TypeScript and Ruby fixtures: exact states and transitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from semgraph.dag.extract import Extraction, extract_state_machines
+from semgraph.errors import PathAccessError
+from semgraph.paths import PathGuard
+from tests.support import FIXTURES
+
+ROOT = FIXTURES / "state_machines"
+
+
+@pytest.fixture(scope="module")
+def found() -> Extraction:
+    guard = PathGuard([ROOT])
+    return extract_state_machines(guard.resolve("."), guard)
+
+
+def _machine(found: Extraction, name: str):
+    (m,) = [m for m in found.machines if m.name == name]
+    return m
+
+
+def _edges(m) -> list[tuple[str, str, str | None, list[str]]]:
+    return [(t.source, t.target, t.event, t.locations) for t in m.transitions]
+
+
+def test_rust_enum_machine(found: Extraction) -> None:
+    m = _machine(found, "OrderState")
+    f = "rust_orders/src/order.rs"
+    assert (m.kind, m.location) == ("rust enum", f"{f}:5")
+    assert m.states == ["Draft", "Submitted", "Paid", "Shipped", "Delivered", "Cancelled", "OnHold", "Refunded"]
+    assert m.initial == ["Draft"]  # #[default]
+    assert (m.terminal, m.terminal_basis) == (["Delivered", "Cancelled", "Refunded"], "declared")
+    assert _edges(m) == [
+        ("Draft", "Submitted", "Submit", [f"{f}:40"]),
+        ("Draft", "Cancelled", None, [f"{f}:59"]),
+        ("Submitted", "Paid", "Pay", [f"{f}:41"]),
+        ("Submitted", "Cancelled", "Cancel", [f"{f}:42"]),
+        ("Paid", "Shipped", "Ship", [f"{f}:43"]),
+        ("Paid", "Cancelled", "Cancel", [f"{f}:42"]),
+        ("Paid", "OnHold", "Hold", [f"{f}:44"]),
+        ("Shipped", "Delivered", "Deliver", [f"{f}:45"]),
+    ]
+    assert m.unreachable == ["Refunded"]
+    assert m.dead_ends == ["OnHold"]
+
+
+def test_python_enum_machine(found: Extraction) -> None:
+    m = _machine(found, "PaymentStatus")
+    s, svc = "python_payments/payments/status.py", "python_payments/payments/service.py"
+    assert (m.kind, m.location) == ("python enum", f"{s}:6")
+    assert m.states == [
+        "CREATED",
+        "AUTHORIZED",
+        "CAPTURED",
+        "SETTLED",
+        "FAILED",
+        "VOIDED",
+        "DISPUTED",
+        "CHARGEBACK_REVERSED",
+    ]
+    assert m.initial == ["CREATED"]
+    assert (m.terminal, m.terminal_basis) == (["SETTLED", "FAILED", "VOIDED"], "declared")
+    assert _edges(m) == [
+        ("CREATED", "AUTHORIZED", None, [f"{s}:20"]),
+        ("CREATED", "FAILED", None, [f"{s}:20"]),
+        ("AUTHORIZED", "CAPTURED", None, [f"{s}:21"]),
+        ("AUTHORIZED", "VOIDED", None, [f"{s}:21"]),
+        ("CAPTURED", "SETTLED", None, [f"{svc}:11"]),
+        ("CAPTURED", "DISPUTED", None, [f"{svc}:17"]),
+        ("CHARGEBACK_REVERSED", "SETTLED", None, [f"{s}:22"]),
+    ]
+    assert m.unreachable == ["CHARGEBACK_REVERSED"]
+    assert m.dead_ends == ["DISPUTED"]
+
+
+def test_typescript_union_machine(found: Extraction) -> None:
+    m = _machine(found, "ShipmentStatus")
+    f = "ts_shipments/src/shipment.ts"
+    assert (m.kind, m.location) == ("typescript union", f"{f}:2")
+    assert m.states == [
+        "label_created",
+        "picked_up",
+        "in_transit",
+        "out_for_delivery",
+        "delivered",
+        "returned",
+        "lost",
+        "customs_hold",
+    ]
+    assert m.initial == ["label_created"]
+    assert (m.terminal, m.terminal_basis) == (["delivered", "returned"], "declared")
+    assert _edges(m) == [
+        ("label_created", "picked_up", None, [f"{f}:15"]),
+        ("picked_up", "in_transit", None, [f"{f}:16"]),
+        ("in_transit", "out_for_delivery", None, [f"{f}:36"]),
+        ("in_transit", "customs_hold", None, [f"{f}:17"]),
+        ("out_for_delivery", "delivered", None, [f"{f}:38"]),
+        ("out_for_delivery", "returned", None, [f"{f}:38"]),
+        ("lost", "returned", None, [f"{f}:21"]),
+    ]
+    assert m.unreachable == ["lost"]
+    assert m.dead_ends == ["customs_hold"]
+
+
+def test_typescript_enum_and_ruby_statesman(found: Extraction) -> None:
+    phase = _machine(found, "TrackingPhase")
+    assert phase.kind == "typescript enum"
+    assert _edges(phase) == [
+        ("Pending", "Active", None, ["ts_shipments/src/tracking.ts:11"]),
+        ("Active", "Closed", None, ["ts_shipments/src/tracking.ts:17"]),
+    ]
+    assert (phase.terminal, phase.terminal_basis, phase.unreachable, phase.dead_ends) == (
+        ["Closed"],
+        "inferred",
+        [],
+        [],
+    )
+    rb = _machine(found, "StepStateMachine")
+    f = "rails_steps/app/state_machines/step_state_machine.rb"
+    assert rb.kind == "ruby statesman"
+    assert rb.states == ["pending", "in_progress", "complete", "error", "cancelled", "resolved_manually"]
+    assert rb.initial == ["pending"]
+    assert [(t.source, t.target, t.locations) for t in rb.transitions] == [
+        ("pending", "in_progress", [f"{f}:24"]),
+        ("pending", "cancelled", [f"{f}:24"]),
+        ("in_progress", "complete", [f"{f}:26"]),
+        ("in_progress", "error", [f"{f}:26"]),
+        ("in_progress", "cancelled", [f"{f}:26"]),
+        ("error", "pending", [f"{f}:27"]),
+        ("error", "resolved_manually", [f"{f}:27"]),
+    ]
+    assert rb.terminal == ["complete", "cancelled", "resolved_manually"]
+
+
+def test_found_only_real_machines_and_reports_syntax_errors(found: Extraction) -> None:
+    assert [m.name for m in found.machines] == [
+        "PaymentStatus",
+        "StepStateMachine",
+        "OrderState",
+        "ShipmentStatus",
+        "TrackingPhase",
+    ]  # not Colour, not OrderEvent, nothing from node_modules
+    assert found.parse_errors == [
+        "rust_orders/src/broken.rs:2:15: missing )",
+        "rust_orders/src/broken.rs:3:11: syntax error near '='",
+    ]
+    assert found.files_scanned == 8
+    assert found.truncated is False
+
+
+def test_mermaid_state_diagram(found: Extraction) -> None:
+    m = _machine(found, "OrderState")
+    lines = m.mermaid.splitlines()
+    assert lines[0] == "stateDiagram-v2"
+    assert '    state "Draft" as st0' in lines
+    assert "    [*] --> st0" in lines
+    assert "    st0 --> st1 : Submit" in lines
+    assert "    st4 --> [*]" in lines  # Delivered is terminal
+
+
+def test_single_file_and_path_guard(tmp_path: Path) -> None:
+    guard = PathGuard([ROOT])
+    one = extract_state_machines(guard.resolve("ts_shipments/src/tracking.ts"), guard)
+    assert [m.name for m in one.machines] == ["TrackingPhase"]
+    with pytest.raises(PathAccessError):
+        guard.resolve("../dag")

@@ -1,0 +1,146 @@
+"""Readiness of every step for a state snapshot, decided as the orchestrator decides it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from semgraph.dag.analyze import analyze_step_dag
+from tests.support import FIXTURES
+
+DAG = FIXTURES / "dag"
+NOW = "2025-07-01T12:00:00Z"
+
+
+def _etl():
+    return analyze_step_dag(
+        (DAG / "etl_pipeline.yaml").read_text(), (DAG / "etl_pipeline_states.yaml").read_text(), NOW
+    )
+
+
+def test_readiness_of_every_step() -> None:
+    a = _etl()
+    rows = {
+        r.name: (
+            r.current_state,
+            r.ready_for_execution,
+            r.dependencies_satisfied,
+            r.retry_eligible,
+            r.completed_parents,
+            r.total_parents,
+            r.attempts,
+            r.max_attempts,
+            r.next_retry_at,
+            r.category,
+        )
+        for r in a.readiness
+    }
+    t = datetime
+    assert rows == {
+        "extract_orders": ("complete", False, True, True, 0, 0, 1, 3, None, "done"),
+        "extract_customers": ("complete", False, True, True, 0, 0, 1, 3, None, "done"),
+        # server-requested backoff: last_attempted_at 11:59:30 + 120 s
+        "fetch_fx_rates": (
+            "waiting_for_retry",
+            False,
+            True,
+            True,
+            0,
+            0,
+            1,
+            5,
+            t(2025, 7, 1, 12, 1, 30),
+            "in_backoff",
+        ),
+        # non-retryable failed step
+        "validate_schema": ("error", False, True, False, 0, 0, 1, 1, t(2025, 7, 1, 11, 51, 4), "not_retryable"),
+        # complete parent, never attempted
+        "transform_orders": ("pending", True, True, True, 1, 1, 0, 3, None, "ready"),
+        # exponential backoff: failure 11:59:58 + 1 s * 2 ** 2 = 12:00:02, still in the future
+        "transform_customers": (
+            "waiting_for_retry",
+            False,
+            True,
+            True,
+            1,
+            1,
+            2,
+            4,
+            t(2025, 7, 1, 12, 0, 2),
+            "in_backoff",
+        ),
+        # retries exhausted: 3 of 3 attempts (fibonacci 2 s * F(3) = 6 s after the failure)
+        "enrich_geo": ("error", False, True, False, 1, 1, 3, 3, t(2025, 7, 1, 11, 55, 7), "retries_exhausted"),
+        # linear backoff 5 s * 1 elapsed: ready to retry
+        "archive_raw": ("waiting_for_retry", True, True, True, 2, 2, 1, 3, t(2025, 7, 1, 11, 58, 5), "ready"),
+        "load_warehouse": ("pending", False, False, True, 0, 3, 0, 3, None, "waiting_for_dependencies"),
+        "publish_report": ("pending", False, False, True, 0, 3, 0, 3, None, "waiting_for_dependencies"),
+    }
+
+
+def test_reasons_in_words() -> None:
+    reasons = {r.name: r.reason for r in _etl().readiness}
+    assert reasons == {
+        "extract_orders": "already complete",
+        "extract_customers": "already complete",
+        "fetch_fx_rates": "in backoff until 2025-07-01T12:01:30: the handler requested 120 s after the last attempt",
+        "validate_schema": "failed after 1 attempt(s) and the step is not retryable",
+        "transform_orders": "ready: pending, all 1 parents complete",
+        "transform_customers": "in backoff until 2025-07-01T12:00:02: 4 s after the last failure",
+        "enrich_geo": "retries exhausted: 3 of 3 attempts used",
+        "archive_raw": "ready to retry: attempt 2 of 3, all 2 parents complete",
+        "load_warehouse": "waiting for 3 of 3 parents: transform_orders, transform_customers, enrich_geo",
+        "publish_report": "waiting for 3 of 3 parents: load_warehouse, fetch_fx_rates, validate_schema",
+    }
+
+
+def test_task_execution_context() -> None:
+    c = _etl().context
+    assert c is not None
+    assert (c.total_steps, c.pending_steps, c.completed_steps, c.failed_steps, c.ready_steps) == (10, 3, 2, 2, 2)
+    assert (c.permanently_blocked_steps, c.steps_in_backoff) == (2, 2)
+    assert (c.execution_status, c.recommended_action, c.health_status) == (
+        "blocked_by_failures",
+        "handle_failures",
+        "blocked",
+    )
+    assert c.completion_percentage == 20.0
+    assert (c.is_complete, c.blocked_by_failures, c.waiting_for_retry, c.waiting_for_dependencies) == (
+        False,
+        True,
+        True,
+        False,
+    )
+    assert c.counts_by_state == {"pending": 3, "waiting_for_retry": 3, "complete": 2, "error": 2}
+
+
+def test_backoff_elapses_with_time() -> None:
+    a = analyze_step_dag(
+        (DAG / "etl_pipeline.yaml").read_text(), (DAG / "etl_pipeline_states.yaml").read_text(), "2025-07-01T12:01:30"
+    )
+    ready = [r.name for r in a.readiness if r.ready_for_execution]
+    assert ready == ["fetch_fx_rates", "transform_orders", "transform_customers", "archive_raw"]
+
+
+def test_fresh_task_and_finished_task() -> None:
+    tpl = {"steps": [{"name": "a"}, {"name": "b", "dependencies": ["a"]}]}
+    fresh = analyze_step_dag(tpl, None, NOW)
+    assert [r.ready_for_execution for r in fresh.readiness] == [True, False]
+    assert fresh.context.execution_status == "has_ready_steps"
+    assert fresh.context.recommended_action == "execute_ready_steps"
+    done = analyze_step_dag(tpl, {"a": "complete", "b": "resolved_manually"}, NOW)
+    assert done.context.execution_status == "all_complete"
+    assert done.context.recommended_action == "finalize_task"
+    assert done.context.is_complete is True
+    busy = analyze_step_dag(tpl, {"a": "in_progress"}, NOW)
+    assert (busy.context.execution_status, busy.context.recommended_action) == ("processing", "wait_for_completion")
+    assert busy.readiness[0].reason == "already in the pipeline (state in_progress)"
+
+
+def test_processed_and_in_process_flags_block_readiness() -> None:
+    a = analyze_step_dag(
+        {"steps": [{"name": "a"}, {"name": "b"}]}, {"a": {"processed": True}, "b": {"in_process": True}}, NOW
+    )
+    assert [(r.ready_for_execution, r.reason) for r in a.readiness] == [
+        (False, "already processed"),
+        (False, "already being processed"),
+    ]

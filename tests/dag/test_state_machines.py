@@ -1,0 +1,122 @@
+"""The task and step machines as data, and audit trails checked against them."""
+
+from __future__ import annotations
+
+import pytest
+
+from semgraph.dag.state_machines import MACHINES, check_transitions
+from semgraph.errors import InvalidInputError
+
+
+def test_machines_have_the_orchestrator_states() -> None:
+    task, step = MACHINES["task"], MACHINES["step"]
+    assert task.states == [
+        "pending",
+        "initializing",
+        "enqueuing_steps",
+        "steps_in_process",
+        "evaluating_results",
+        "waiting_for_dependencies",
+        "waiting_for_retry",
+        "blocked_by_failures",
+        "complete",
+        "error",
+        "cancelled",
+        "resolved_manually",
+    ]
+    assert step.states == [
+        "pending",
+        "enqueued",
+        "in_progress",
+        "enqueued_for_orchestration",
+        "enqueued_as_error_for_orchestration",
+        "waiting_for_retry",
+        "complete",
+        "error",
+        "cancelled",
+        "resolved_manually",
+    ]
+    assert task.terminal == step.terminal == ["complete", "error", "cancelled", "resolved_manually"]
+    assert task.targets("evaluating_results") == {
+        "complete": ["all_steps_successful"],
+        "enqueuing_steps": ["ready_steps_found"],
+        "waiting_for_dependencies": ["no_dependencies_ready"],
+        "blocked_by_failures": ["permanent_failure"],
+        "cancelled": ["cancel"],
+        "resolved_manually": ["resolve_manually"],
+    }
+    enqueue = next(t for t in step.transitions if (t.source, t.event) == ("pending", "enqueue"))
+    assert enqueue.guard == "every parent step is complete and the step is not already in process"
+
+
+def test_illegal_transitions_with_indices_and_final_state() -> None:
+    history = [
+        "pending",
+        "enqueued",
+        "in_progress",
+        "complete",  # 3: legal (legacy direct completion)
+        "in_progress",  # 4: illegal, complete is terminal
+        "enqueued_for_orchestration",
+        "waiting_for_retry",  # 6: illegal
+        "pending",
+        "enqueued_for_orchestration",  # 8: illegal, the step never ran
+        "complete",  # 9: legal
+    ]
+    r = check_transitions("step", history)
+    assert [(p.index, p.code, p.source, p.target) for p in r.problems] == [
+        (4, "illegal_transition", "complete", "in_progress"),
+        (6, "illegal_transition", "enqueued_for_orchestration", "waiting_for_retry"),
+        (8, "illegal_transition", "pending", "enqueued_for_orchestration"),
+    ]
+    assert r.problems[0].message == "step cannot move from 'complete' (a terminal state) to 'in_progress'"
+    assert r.problems[1].legal_targets == ["cancelled", "complete", "error", "resolved_manually"]
+    assert (r.final_state, r.final_is_terminal, r.transitions_checked) == ("complete", True, 9)
+    # without events a move is legal if any event allows it; with an event, only that event counts
+    r2 = check_transitions("step", [{"to": "pending"}, {"from": "pending", "to": "complete", "event": "complete"}])
+    assert [(p.index, p.message) for p in r2.problems] == [
+        (
+            1,
+            "step cannot move from 'pending' to 'complete' on 'complete' "
+            "('complete' is reached from 'pending' only by complete_manually)",
+        )
+    ]
+
+
+def test_records_with_events_unknown_states_and_gaps() -> None:
+    history = [
+        {"from_state": None, "to_state": "pending"},
+        {"from_state": "pending", "to_state": "initializing", "event": "start"},
+        {"from_state": "initializing", "to_state": "enqueuing_steps", "event": "steps_enqueued"},
+        {"from_state": "enqueuing_steps", "to_state": "steps_in_process", "event": "steps_enqueued"},
+        {"from_state": "evaluating_results", "to_state": "complete", "event": "all_steps_successful"},
+        {"from_state": "complete", "to_state": "exploded"},
+        {"to_state": "pending", "event": "teleport"},
+    ]
+    r = check_transitions("task", history)
+    assert [(p.index, p.code) for p in r.problems] == [
+        (2, "illegal_transition"),
+        (4, "discontinuity"),
+        (5, "unknown_state"),
+        (6, "unknown_event"),
+    ]
+    assert r.problems[0].message == (
+        "task cannot move from 'initializing' to 'enqueuing_steps' on 'steps_enqueued' "
+        "('enqueuing_steps' is reached from 'initializing' only by ready_steps_found)"
+    )
+    assert r.problems[1].message == (
+        "entry 4 starts from 'evaluating_results' but the previous entry left the entity in 'steps_in_process'"
+    )
+    assert r.final_state == "pending" and r.final_is_terminal is False
+
+
+def test_a_clean_happy_path() -> None:
+    r = check_transitions(
+        "task",
+        ["pending", "initializing", "enqueuing_steps", "steps_in_process", "evaluating_results", "complete"],
+    )
+    assert r.valid and r.problems == [] and r.final_state == "complete" and r.final_is_terminal
+
+
+def test_unknown_machine() -> None:
+    with pytest.raises(InvalidInputError, match="use 'task' or 'step'"):
+        check_transitions("workflow", [])
