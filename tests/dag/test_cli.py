@@ -27,6 +27,7 @@ def test_check_with_states_and_errors(monkeypatch: pytest.MonkeyPatch, capsys: p
     out = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in out["readiness"] if r["ready_for_execution"]] == ["transform_orders", "archive_raw"]
     assert out["context"]["execution_status"] == "blocked_by_failures"
+    monkeypatch.setenv("COLUMNS", "200")  # rich wraps table cells to the terminal width
     assert main(["dag", "check", "dag/two_cycles.yaml"]) == 1
     text = capsys.readouterr().out
     assert "parse -> normalise -> dedupe -> parse" in text
@@ -46,6 +47,7 @@ def test_states_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     out = json.loads(capsys.readouterr().out)
     assert [m["name"] for m in out["machines"]] == ["OrderState"]
     assert out["machines"][0]["unreachable"] == ["Refunded"]
+    monkeypatch.setenv("COLUMNS", "200")
     assert main(["dag", "states", "python_payments"]) == 0
     text = capsys.readouterr().out
     assert "dead ends (non-terminal, no way out): DISPUTED" in text
