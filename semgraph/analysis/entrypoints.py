@@ -41,7 +41,9 @@ class EntryPoint(BaseModel):
 
 
 # ----------------------------------------------------------------- decorators
-_PY_ROUTE = re.compile(r"^@?[\w.]+\.(route|get|post|put|patch|delete|api_route|websocket)\(\s*[rfbu]?(['\"])(.*?)\2(.*)$", re.S)
+_PY_ROUTE = re.compile(
+    r"^@?[\w.]+\.(route|get|post|put|patch|delete|api_route|websocket)\(\s*[rfbu]?(['\"])(.*?)\2(.*)$", re.S
+)
 _PY_METHODS = re.compile(r"methods\s*=\s*[\[(]([^\])]*)[\])]")
 _CLICK = re.compile(r"^@?([\w.]+)\.command\((.*)\)\s*$", re.S)
 _CLICK_BARE = re.compile(r"^@?([\w.]+)\.command\s*$")
@@ -289,14 +291,21 @@ _AXUM = re.compile(r"\b(get|post|put|patch|delete|head)\(\s*([\w:]+)\s*\)")
 _RESOURCE = re.compile(r"web::resource\(\s*\"([^\"]*)\"\s*\)")
 
 
-def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
-    pf = cb.parsed(file_path)
-    if pf is None:
-        return []
-    out: list[EntryPoint] = []
+def _rust_subcommands(cb: Codebase) -> set[str]:
+    """Variant names of every ``#[derive(Subcommand)]`` enum of the project (clap)."""
+    cached = cb.__dict__.get("_subcommands")
+    if cached is not None:
+        return cached
     subcommands: set[str] = set()
-    for m in matches("rust", "routes", pf.root):
-        if "enum" in m:
+    for f in cb.files.values():
+        if f.language != "rust" or b"Subcommand" not in cb.source(f.path):
+            continue
+        pf = cb.parsed(f.path)
+        if pf is None:
+            continue
+        for m in matches("rust", "routes", pf.root):
+            if "enum" not in m:
+                continue
             enum = m["enum"][0]
             prev = enum.prev_named_sibling
             attrs = ""
@@ -307,6 +316,16 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
                 for v in m["variants"][0].named_children:
                     if v.type == "enum_variant":
                         subcommands.add(text(v.child_by_field_name("name")))
+    cb.__dict__["_subcommands"] = subcommands
+    return subcommands
+
+
+def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
+    pf = cb.parsed(file_path)
+    if pf is None:
+        return []
+    out: list[EntryPoint] = []
+    subcommands = _rust_subcommands(cb) if b"=>" in pf.source else set()
     for m in matches("rust", "routes", pf.root):
         if "route" in m and text(m["method"][0]) == "route":
             path = unquote(text(m["path"][0]))
@@ -378,7 +397,7 @@ def _js_calls(cb: Codebase, file_path: str, language: str) -> list[EntryPoint]:
             if method == "on" and first in {"error", "close", "end", "listening", "connection"}:
                 continue
             sym = resolve_handler(cb, file_path, text(handler_node))
-            if sym is not None and "queue" in obj.lower() + method or method in {"consume", "process"}:
+            if (sym is not None and "queue" in obj.lower() + method) or method in {"consume", "process"}:
                 out.append(_entry(cb, sym, "message", "queue", "", first))
     return out
 
@@ -395,7 +414,11 @@ def _mount_prefix(cb: Codebase, file_path: str, router_var: str) -> str:
         if b".use(" not in src:
             continue
         for prefix, var in _USE.findall(src.decode("utf-8", "replace")):
-            if var == router_var and (f.path == file_path or PurePosixPath(file_path).stem in src.decode("utf-8", "replace") or PurePosixPath(file_path).parent.name in src.decode("utf-8", "replace")):
+            if var == router_var and (
+                f.path == file_path
+                or PurePosixPath(file_path).stem in src.decode("utf-8", "replace")
+                or PurePosixPath(file_path).parent.name in src.decode("utf-8", "replace")
+            ):
                 return prefix.rstrip("/")
     return ""
 
@@ -429,7 +452,7 @@ def _mains(cb: Codebase) -> list[EntryPoint]:
             continue
         if s.language == "rust" and (PurePosixPath(s.path).name == "main.rs" or "/bin/" in s.path):
             out.append(_entry(cb, s, "main", "rust", "", ""))
-        elif s.language == "go" and cb.source(s.path).lstrip().startswith(b"package main") or (
+        elif (s.language == "go" and cb.source(s.path).lstrip().startswith(b"package main")) or (
             s.language == "go" and b"package main" in cb.source(s.path)[:2000]
         ):
             out.append(_entry(cb, s, "main", "go", "", ""))
@@ -489,7 +512,8 @@ def find_entry_points(cb: Codebase) -> list[EntryPoint]:
             continue
         src = cb.source(f.path)
         if not any(t in src for t in triggers):
-            continue
+            if not (f.language == "rust" and b"=>" in src and any(v.encode() in src for v in _rust_subcommands(cb))):
+                continue
         if f.language == "python":
             found.extend(_python_calls(cb, f.path))
         elif f.language == "rust":

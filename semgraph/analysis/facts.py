@@ -62,6 +62,7 @@ class FunctionFacts:
     calls: list[CallFact] = field(default_factory=list)
     returns_self: int = 0
     returns: int = 0
+    return_texts: list[str] = field(default_factory=list)
     unsafe_lines: list[int] = field(default_factory=list)
     text: str = ""
 
@@ -185,7 +186,12 @@ def _compute(cb: Codebase, symbol_id: int) -> FunctionFacts:
                 n = m["macro"][0]
                 msg = _MESSAGE.search(text(n))
                 facts.errors.append(
-                    ErrorScenario(kind="exception" if name != "bail" else "err", error=f"{name}!", message=msg.group(1) if msg else "", line=n.start_point.row + 1)
+                    ErrorScenario(
+                        kind="exception" if name != "bail" else "err",
+                        error=f"{name}!",
+                        message=msg.group(1) if msg else "",
+                        line=n.start_point.row + 1,
+                    )
                 )
         elif "return" in m:
             n = m["return"][0]
@@ -193,6 +199,7 @@ def _compute(cb: Codebase, symbol_id: int) -> FunctionFacts:
                 continue
             facts.returns += 1
             t = text(n)
+            facts.return_texts.append(t[:200])
             if re.fullmatch(r"return\s+(self|this)\s*;?", t.strip()):
                 facts.returns_self += 1
         elif "string" in m:
@@ -206,7 +213,13 @@ def _compute(cb: Codebase, symbol_id: int) -> FunctionFacts:
                 continue
             in_loop = any(a <= n.start_byte < b for a, b in loop_ranges)
             facts.calls.append(
-                CallFact(n.start_point.row + 1, n.start_point.column + 1, text(m["callee"][0]), text(m["call_args"][0]), in_loop)
+                CallFact(
+                    n.start_point.row + 1,
+                    n.start_point.column + 1,
+                    re.sub(r"\s+", "", text(m["callee"][0])),
+                    text(m["call_args"][0]),
+                    in_loop,
+                )
             )
     # HTTP error responses anywhere in the body (return res.status(400)..., abort(404), HttpResponse::NotFound())
     start = node.start_point.row + 1
@@ -216,7 +229,13 @@ def _compute(cb: Codebase, symbol_id: int) -> FunctionFacts:
         if status is not None and (start + i, status) not in seen:
             msg = _MESSAGE.search(line)
             facts.errors.append(
-                ErrorScenario(kind="http", error=f"HTTP {status}", message=msg.group(1) if msg else "", status=status, line=start + i)
+                ErrorScenario(
+                    kind="http",
+                    error=f"HTTP {status}",
+                    message=msg.group(1) if msg else "",
+                    status=status,
+                    line=start + i,
+                )
             )
     # a Rust function returning Self from a &mut self / self receiver chain (builder)
     if lang == "rust" and re.search(r"->\s*(Self|&mut\s+Self)\b", facts.text.split("{", 1)[0]):
@@ -246,7 +265,7 @@ def _exception(stmt: str, line: int, lang: str) -> ErrorScenario:
     s = stmt.strip()
     m = _ERR_TYPE.match(s)
     err = m.group(1) if m else s[:60]
-    if err in {"raise", "throw"}:
+    if err in {"raise", "throw"} or (re.fullmatch(r"[a-z_]\w*", err) and not s.rstrip(";").endswith(")")):
         err = "re-raise"
     msg = _MESSAGE.search(s)
     return ErrorScenario(kind="exception", error=err, message=msg.group(1) if msg else "", line=line)

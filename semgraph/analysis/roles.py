@@ -36,7 +36,28 @@ ROLES: dict[str, str] = {
     "external_call": "calls an external HTTP service",
 }
 
-ROLE_ORDER = list(ROLES)
+ROLE_ORDER = [
+    "charge_payment",
+    "hash_secret",
+    "verify_secret",
+    "issue_token",
+    "generate_token",
+    "send_notification",
+    "update_status",
+    "adjust_stock",
+    "parse_input",
+    "aggregate",
+    "render_output",
+    "delete",
+    "persist",
+    "enqueue_job",
+    "external_call",
+    "audit_log",
+    "duplicate_check",
+    "lookup",
+    "validate_input",
+]
+"""Primary-role precedence: the most business-specific thing a step does names it."""
 
 # (role, regex on the callee text, regex on the call arguments or None)
 _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
@@ -57,10 +78,16 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         ),
         None,
     ),
-    ("issue_token", re.compile(r"(jwt[.:]+(encode|sign)|^login_user$|create_access_token|^login$|session\.regenerate)"), None),
+    (
+        "issue_token",
+        re.compile(r"(jwt[.:]+(encode|sign)|^login_user$|create_access_token|^login$|session\.regenerate)"),
+        None,
+    ),
     (
         "generate_token",
-        re.compile(r"(token_urlsafe|token_hex|randomBytes|make_token|uuid4|new_v4|randomUUID|secrets\.choice|thread_rng)"),
+        re.compile(
+            r"(token_urlsafe|token_hex|randomBytes|make_token|uuid4|new_v4|randomUUID|secrets\.choice|thread_rng)"
+        ),
         None,
     ),
     (
@@ -80,45 +107,61 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     ),
     (
         "enqueue_job",
-        re.compile(r"(\.delay$|apply_async|send_task|enqueue|\.add_job|queue\.add|producer\.send|basic_publish|\.publish$)"),
+        re.compile(
+            r"(\.delay$|apply_async|send_task|enqueue|\.add_job|queue\.add|producer\.send|basic_publish|\.publish$)"
+        ),
         None,
     ),
     (
         "parse_input",
-        re.compile(r"(csv\.(reader|DictReader)|csv::Reader|json\.loads?$|\.deserialize|read_csv|read_excel|openpyxl|yaml\.safe_load|JSON\.parse|parse_csv)"),
+        re.compile(
+            r"(csv\.(reader|DictReader)|csv::Reader|json\.loads?$|\.deserialize|read_csv|read_excel|openpyxl|yaml\.safe_load|JSON\.parse|parse_csv)"
+        ),
         None,
     ),
     (
         "aggregate",
-        re.compile(r"(group_by|groupBy|annotate|aggregate|\bSum$|\bCount$|\bAvg$|func\.(sum|count|avg)|dsl::(sum|count|avg))"),
+        re.compile(
+            r"(group_by|groupBy|annotate|aggregate|\bSum$|\bCount$|\bAvg$|func\.(sum|count|avg)|dsl::(sum|count|avg))"
+        ),
         None,
     ),
     (
         "render_output",
-        re.compile(r"(csv\.writer|writerow|csv::Writer|write_record|render_template|^render$|to_csv|render_to_string|pdf)", re.I),
+        re.compile(
+            r"(csv\.writer|writerow|csv::Writer|write_record|render_template|^render$|to_csv|render_to_string|pdf)",
+            re.I,
+        ),
         None,
     ),
     (
         "delete",
-        re.compile(r"((session|objects|db|diesel|repo\w*|\w+Repository)[.:]+delete$|^diesel::delete$|\.delete\(\)$|\.remove$|\.destroy$)"),
+        re.compile(
+            r"((session|objects|db|diesel|repo\w*|\w+Repository)[.:]+delete$|^diesel::delete$|\.delete\(\)$|\.remove$|\.destroy$)"
+        ),
         None,
     ),
     (
         "persist",
         re.compile(
             r"((session|db)\.(add|add_all|merge|commit)$|\.save$|objects\.(create|bulk_create|update_or_create|get_or_create)$|"
-            r"bulk_create$|insert_into|diesel::update|\.insert(One|Many|_one|_many)?$|\.upsert$|\.update$|\.executemany$)"
+            r"bulk_create$|insert_into|diesel::update|\.insert(One|Many|_one|_many)?$|\.upsert$|\.executemany$|"
+            r"(objects|query|session|db|table|filter\(.*\))\S*\.update$)"
         ),
         None,
     ),
     (
         "external_call",
-        re.compile(r"(^requests\.|^httpx\.|reqwest|^fetch$|axios|urlopen|\.client\.(get|post|put|delete)$|http\.(Get|Post))"),
+        re.compile(
+            r"(^requests\.|^httpx\.|reqwest|^fetch$|axios|urlopen|\.client\.(get|post|put|delete)$|http\.(Get|Post))"
+        ),
         None,
     ),
     (
         "audit_log",
-        re.compile(r"(^logger\.|^logging\.|^log\.(info|warn|warning|error)|audit|^console\.(log|info)$|^tracing::|^info!$)"),
+        re.compile(
+            r"(^logger\.|^logging\.|^log\.(info|warn|warning|error)|audit|^console\.(log|info)$|^tracing::|^info!$)"
+        ),
         None,
     ),
     (

@@ -53,7 +53,9 @@ PRIORITY = [
 MAX_DEPTH = 5
 MAX_STEPS = 40
 _CONSTRUCTORS = {"__init__", "constructor", "new", "__new__"}
-_GENERIC_VIEWS = re.compile(r"\b(DetailView|ListView|CreateView|UpdateView|DeleteView|FormView|ModelViewSet|GenericAPIView)\b")
+_GENERIC_VIEWS = re.compile(
+    r"\b(DetailView|ListView|CreateView|UpdateView|DeleteView|FormView|ModelViewSet|GenericAPIView)\b"
+)
 
 
 class Step(BaseModel):
@@ -122,9 +124,20 @@ class _Trace:
     truncated: bool
 
 
-def trace_calls(cb: Codebase, start: int, *, max_depth: int = MAX_DEPTH, max_steps: int = MAX_STEPS) -> _Trace:
-    """Depth-first, source-ordered walk over resolved calls (each symbol once)."""
-    seen = {start}
+def trace_calls(
+    cb: Codebase,
+    start: int,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_steps: int = MAX_STEPS,
+    stop: frozenset[int] = frozenset(),
+) -> _Trace:
+    """Depth-first, source-ordered walk over resolved calls (each symbol once).
+
+    ``stop`` holds other entry points: a ``main`` that dispatches to CLI
+    handlers does not swallow their workflows.
+    """
+    seen = {start} | set(stop)
     out: list[tuple[int, int]] = [(start, 0)]
     truncated = False
 
@@ -179,7 +192,12 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
         score = 0.7 + 0.1 * creates + 0.1 * named("checkout", "pay", "payment", "charge", "order", "invoice")
         candidates.append(("payment_processing", score, ev("charge_payment", "persist", "validate_input")))
     if has("verify_secret"):
-        score = 0.65 + 0.15 * (has("issue_token")) + 0.1 * has("lookup") + 0.1 * named("login", "signin", "auth", "authenticate")
+        score = (
+            0.65
+            + 0.15 * (has("issue_token"))
+            + 0.1 * has("lookup")
+            + 0.1 * named("login", "signin", "auth", "authenticate")
+        )
         candidates.append(("authentication", score, ev("verify_secret", "issue_token", "lookup")))
     reset_words = named("reset", "forgot", "recover", "recovery")
     if (has("generate_token") and (has("send_notification") or creates) and not has("verify_secret")) or (
@@ -191,20 +209,33 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
         score = 0.6 + 0.1 * has("validate_input") + 0.1 * has("duplicate_check") + 0.1 * has("send_notification")
         score += 0.1 * named("register", "signup", "sign", "join", "account")
         candidates.append(
-            ("user_registration", score, ev("hash_secret", "persist", "validate_input", "duplicate_check", "send_notification"))
+            (
+                "user_registration",
+                score,
+                ev("hash_secret", "persist", "validate_input", "duplicate_check", "send_notification"),
+            )
         )
     if has("update_status") or has("adjust_stock"):
         score = 0.6 + 0.1 * has("update_status") + 0.1 * has("adjust_stock") + 0.1 * has("send_notification")
         score += 0.1 * named("ship", "fulfil", "fulfill", "dispatch", "deliver")
-        candidates.append(("order_fulfilment", score, ev("update_status", "adjust_stock", "persist", "send_notification")))
+        candidates.append(
+            ("order_fulfilment", score, ev("update_status", "adjust_stock", "persist", "send_notification"))
+        )
     if has("parse_input") and creates:
         score = 0.7 + 0.1 * has("validate_input") + 0.1 * named("import", "upload", "ingest", "load")
         candidates.append(("data_import", score, ev("parse_input", "validate_input", "persist")))
     if (has("aggregate") or has("render_output")) and not creates:
-        score = 0.6 + 0.15 * has("aggregate") + 0.15 * has("render_output") + 0.1 * named("report", "export", "stats", "summary")
+        score = (
+            0.6
+            + 0.15 * has("aggregate")
+            + 0.15 * has("render_output")
+            + 0.1 * named("report", "export", "stats", "summary")
+        )
         candidates.append(("report_generation", score, ev("aggregate", "render_output", "lookup")))
     if has("send_notification") and not has("hash_secret"):
-        score = 0.6 + 0.2 * named("notify", "notification", "remind", "reminder", "digest", "newsletter", "alert", "confirmation")
+        score = 0.6 + 0.2 * named(
+            "notify", "notification", "remind", "reminder", "digest", "newsletter", "alert", "confirmation"
+        )
         score += 0.1 * _notifies_in_loop(cb, steps)
         candidates.append(("notification_delivery", score, ev("send_notification", "lookup")))
     data_ops = [r for r in ("persist", "delete", "lookup") if has(r)]
@@ -239,7 +270,9 @@ def _duplicate_checks(cb: Codebase, steps: list[tuple[int, int]]) -> set[int]:
         positive = [
             g
             for g in facts.guards
-            if g.fails and not re.match(r"^(not |!)", g.condition) and not re.search(r"is None|== None|is_none\(\)", g.condition)
+            if g.fails
+            and not re.match(r"^(not |!)", g.condition)
+            and not re.search(r"is None|== None|is_none\(\)", g.condition)
         ]
         if not positive:
             continue
@@ -258,8 +291,8 @@ def _duplicate_checks(cb: Codebase, steps: list[tuple[int, int]]) -> set[int]:
     return out
 
 
-def build_workflow(cb: Codebase, entry: EntryPoint) -> Workflow:
-    tr = trace_calls(cb, entry.handler_id)
+def build_workflow(cb: Codebase, entry: EntryPoint, stop: frozenset[int] = frozenset()) -> Workflow:
+    tr = trace_calls(cb, entry.handler_id, stop=stop - {entry.handler_id})
     wtype, confidence, evidence = _classify(cb, entry, tr.steps)
     dups = _duplicate_checks(cb, tr.steps)
     steps: list[Step] = []
@@ -323,7 +356,9 @@ def _entry_label(entry: EntryPoint) -> str:
     return f"main → {short}"
 
 
-_OK_STATUS = re.compile(r"(?:status\(\s*|status\s*=\s*|,\s*)(2\d\d)\b|HttpResponse::(Ok|Created|Accepted|NoContent)\(\)")
+_OK_STATUS = re.compile(
+    r"(?:status\(\s*|status\s*=\s*|,\s*)(2\d\d)\b|HttpResponse::(Ok|Created|Accepted|NoContent)\(\)"
+)
 
 
 def _exit_points(cb: Codebase, entry: EntryPoint) -> list[str]:
@@ -391,7 +426,8 @@ def all_workflows(cb: Codebase) -> list[Workflow]:
         if cached is not None:
             return cached
     entries = find_entry_points(cb)
-    wfs = _merge([build_workflow(cb, e) for e in entries])
+    handlers = frozenset(e.handler_id for e in entries)
+    wfs = _merge([build_workflow(cb, e, handlers) for e in entries])
     with _CACHE_LOCK:
         cb.__dict__["_workflows"] = wfs
     return wfs
@@ -421,7 +457,11 @@ def detect_business_workflows(
         if entry_points and not any(_entry_matches(e, sel) for e in wf.entry_points for sel in entry_points):
             continue
         out.append(wf)
-    if entry_points and not out and not any(_entry_matches(e, sel) for wf in wfs for e in wf.entry_points for sel in entry_points):
+    if (
+        entry_points
+        and not out
+        and not any(_entry_matches(e, sel) for wf in wfs for e in wf.entry_points for sel in entry_points)
+    ):
         raise NotFoundError(
             f"no entry point matches {', '.join(entry_points)}",
             hint="pass a handler name (e.g. routes.register), a path (/register) or 'POST /register'; "
