@@ -17,6 +17,7 @@ appear in the labelled order (order accuracy).
 from __future__ import annotations
 
 import argparse
+import itertools
 import shutil
 import sys
 import tempfile
@@ -77,12 +78,9 @@ def eval_workflows(cb, labels: dict, tally: Tally, orders: list[tuple[float, flo
                 tally.fp[wf.type] += 1
                 if verbose:
                     print(f"  FP (not a workflow) {handler} as {wf.type}")
-    used: set[int] = set()
     for lab in labelled:
         want = lab["type"]
         hits = [(h, wf) for h, wf in detections if matches(h, lab["entry"])]
-        for h, wf in hits:
-            used.add(id(wf))
         typed = [wf for _, wf in hits if wf.type == want]
         if want not in {"custom"}:
             if typed:
@@ -119,7 +117,7 @@ def step_order(detected: list[str], labelled: list[str]) -> tuple[float, float]:
         pos.append(idx)
     found = [p for p in pos if p is not None]
     recall = len(found) / len(labelled)
-    pairs = [(a, b) for a, b in zip(found, found[1:])]
+    pairs = [(a, b) for a, b in itertools.pairwise(found)]
     order = sum(1 for a, b in pairs if a < b) / len(pairs) if pairs else (1.0 if found else 0.0)
     return recall, order
 

@@ -511,9 +511,9 @@ def find_entry_points(cb: Codebase) -> list[EntryPoint]:
         if not triggers:
             continue
         src = cb.source(f.path)
-        if not any(t in src for t in triggers):
-            if not (f.language == "rust" and b"=>" in src and any(v.encode() in src for v in _rust_subcommands(cb))):
-                continue
+        dispatches = f.language == "rust" and b"=>" in src and any(v.encode() in src for v in _rust_subcommands(cb))
+        if not dispatches and not any(t in src for t in triggers):
+            continue
         if f.language == "python":
             found.extend(_python_calls(cb, f.path))
         elif f.language == "rust":

@@ -238,9 +238,9 @@ def _compute(cb: Codebase, symbol_id: int) -> FunctionFacts:
                 )
             )
     # a Rust function returning Self from a &mut self / self receiver chain (builder)
-    if lang == "rust" and re.search(r"->\s*(Self|&mut\s+Self)\b", facts.text.split("{", 1)[0]):
-        if re.search(r"\bself\s*}?\s*$", facts.text.rstrip().rstrip("}").rstrip()):
-            facts.returns_self += 1
+    returns_self_type = re.search(r"->\s*(Self|&mut\s+Self)\b", facts.text.split("{", 1)[0])
+    if lang == "rust" and returns_self_type and re.search(r"\bself\s*}?\s*$", facts.text.rstrip().rstrip("}").rstrip()):
+        facts.returns_self += 1
     facts.errors.sort(key=lambda e: e.line)
     facts.guards.sort(key=lambda g: g.line)
     facts.calls.sort(key=lambda c: (c.line, c.col))

@@ -560,7 +560,7 @@ def _adapters(cb: Codebase, units: list[_Unit], repos: dict[int, PatternInstance
                 name=f"Adapter {u.symbol.name}",
                 symbols=[u.symbol.qualified_name],
                 location=cb.location(u.symbol.id),
-                evidence=wrapped[:4] + ["its methods are called from project code"],
+                evidence=[*wrapped[:4], "its methods are called from project code"],
                 confidence=round(min(0.9, 0.65 + 0.1 * len(wrapped)), 2),
                 recommendations=_RECOMMEND["adapter"],
             )

@@ -478,9 +478,7 @@ def _entry_matches(e: EntryPoint, sel: str) -> bool:
     norm = e.handler.replace("::", ".")
     if s.replace("::", ".") == norm or norm.endswith("." + s.replace("::", ".")):
         return True
-    if s == e.path or s == f"{e.method} {e.path}":
-        return True
-    return False
+    return bool(s == e.path or s == f"{e.method} {e.path}")
 
 
 def find_workflow(cb: Codebase, workflow_id: str) -> Workflow:
