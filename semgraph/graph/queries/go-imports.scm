@@ -1,0 +1,2 @@
+(import_spec) @import
+(package_clause) @package
