@@ -750,7 +750,8 @@ def generate(
                 )
             )
     if opts.rustfmt and rustfmt.rustfmt_path():
-        files = [GeneratedFile(f.path, rustfmt.format_source(f.content)) for f in files]
+        formatted = rustfmt.format_many({f.path: f.content for f in files})
+        files = [GeneratedFile(f.path, formatted[f.path]) for f in files]
     progress(total, total, f"generated {len(files)} files")
     return files
 

@@ -8,6 +8,7 @@ file, line and column and left out; every other item of the file is kept.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -84,6 +85,7 @@ class FileModels:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_tokens(src: str) -> str:
     """Whitespace of an attribute or type as rustfmt prints it (so round trips compare equal)."""
     out = " ".join(src.split())
@@ -98,7 +100,10 @@ def normalize_tokens(src: str) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_type(src: str) -> str:
+    if src.isidentifier():
+        return src
     out = normalize_tokens(src)
     out = re.sub(r"\s*=\s*", " = ", out)
     out = out.replace(" = ", "=") if "<" in out and "=" in out and " = " not in src else out

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 MAX_WIDTH = 100
 CHAIN_WIDTH = 60
@@ -127,3 +129,28 @@ def call_args(indent: int, head: str, args: list[str], tail: str) -> str:
         return f"{head}({inner}){tail}"
     pad = " " * (indent + 4)
     return f"{head}(\n" + "".join(f"{pad}{a},\n" for a in args) + f"{' ' * indent}){tail}"
+
+
+def format_many(sources: dict[str, str], edition: str = "2021", timeout: float = 120.0) -> dict[str, str]:
+    """Format many files with one rustfmt process (paths are relative); unchanged if rustfmt is missing or fails."""
+    exe = rustfmt_path()
+    if not exe or not sources:
+        return dict(sources)
+    with tempfile.TemporaryDirectory(prefix="semgraph-rustfmt-") as tmp:
+        root = Path(tmp)
+        for rel, text in sources.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        try:
+            proc = subprocess.run(
+                [exe, "--edition", edition, "--quiet", *[str(root / rel) for rel in sources]],
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return dict(sources)
+        if proc.returncode != 0:
+            return dict(sources)
+        return {rel: (root / rel).read_text(encoding="utf-8") for rel in sources}

@@ -6,6 +6,7 @@ types map recursively; names follow Diesel's ``diesel::sql_types``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from semgraph.errors import UnsupportedError
@@ -22,6 +23,7 @@ class SqlType:
         return f"{self.name}<{', '.join(map(str, self.args))}>" if self.args else self.name
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_sql_type(text: str) -> SqlType:
     """Parse ``Array<Nullable<Text>>`` (also accepts paths: ``diesel::sql_types::Text``)."""
     tokens = [t for t in _split(text) if t]
@@ -213,6 +215,7 @@ def rust_for_sql(sql: str | SqlType, backend: str = "postgres", enums: dict[str,
     )
 
 
+@functools.lru_cache(maxsize=65536)
 def strip_type(rust: str) -> str:
     """Normalise whitespace of a Rust type the way rustfmt prints it."""
     out = " ".join(rust.split())
@@ -290,6 +293,7 @@ def sql_for_rust(rust: str, backend: str = "postgres", enums: dict[str, str] | N
     return _RUST_TO_SQL[backend].get(last)
 
 
+@functools.lru_cache(maxsize=4096)
 def item_type(sql: str | None) -> str | None:
     """Element type of an ``Array<T>`` SQL type (else None)."""
     if not sql:
