@@ -86,6 +86,7 @@ class Codebase:
     by_name: dict[str, list[int]] = field(default_factory=dict)
     bases: dict[int, list[str]] = field(default_factory=dict)
     by_path: dict[str, int] = field(default_factory=dict)
+    imports: list[tuple[int, int]] = field(default_factory=list)  # (importing file id, imported file id)
     store_path: Path | None = None
     _sources: dict[str, bytes] = field(default_factory=dict)
     _parsed: dict[str, ParsedFile] = field(default_factory=dict)
@@ -105,6 +106,11 @@ class Codebase:
                 cb.children.setdefault(s.parent_id, []).append(s.id)
         for ids in cb.by_file.values():
             ids.sort(key=lambda i: (symbols[i].start_line, symbols[i].start_col))
+        for e in store.edges(kind="imports"):
+            if e.dst_id is not None and e.dst_id in symbols and e.src_id in symbols:
+                pair = (symbols[e.src_id].file_id, symbols[e.dst_id].file_id)
+                if pair[0] != pair[1]:
+                    cb.imports.append(pair)
         for e in store.edges(kind="inherits") + store.edges(kind="implements"):
             cb.bases.setdefault(e.src_id, []).append(e.target)
         raw: dict[int, list[CallSite]] = defaultdict(list)
