@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from semgraph.dag.backoff import BackoffPolicy, next_retry_time
+from semgraph.dag.backoff import BackoffPolicy, RetryTime, next_retry_time
 from semgraph.dag.template import COMPLETED_STATES, StepState, StepStatus
 from semgraph.dag.validate import StepGraph
 
@@ -34,6 +34,12 @@ IN_FLIGHT_STATES = frozenset(
     }
 )
 _DEFAULT_STATUS = StepStatus()
+_NO_RETRY = RetryTime(None, "none", None)
+
+
+def _state(states: dict[str, StepStatus], name: str) -> StepState:
+    status = states.get(name)
+    return status.state if status is not None else StepState.PENDING
 
 
 @dataclass(slots=True)
@@ -96,22 +102,28 @@ def step_readiness(sg: StepGraph, states: dict[str, StepStatus], now: datetime) 
         parents = sg.parents[name]
         missing = sg.unknown_deps.get(name, [])
         self_dep = [name] if name in sg.self_deps else []
-        incomplete = [
-            p for p in (*parents, *self_dep) if states.get(p, _DEFAULT_STATUS).state not in COMPLETED_STATES
-        ] + missing
+        if self_dep or missing:
+            incomplete = [p for p in (*parents, *self_dep) if _state(states, p) not in COMPLETED_STATES] + missing
+        else:
+            incomplete = [p for p in parents if _state(states, p) not in COMPLETED_STATES]
         total = len(parents) + len(missing) + len(self_dep)
         completed = total - len(incomplete)
         deps_ok = not incomplete
         attempts = status.attempts
         max_attempts = retry.effective_max_attempts
         eligible = attempts == 0 or (retry.retryable and attempts < max_attempts)
-        nrt = next_retry_time(
-            policy,
-            attempts=attempts,
-            last_attempted_at=status.last_attempted_at,
-            last_failure_at=status.last_failure_at,
-            backoff_request_seconds=status.backoff_request_seconds,
-        )
+        if status.last_failure_at is None and (
+            status.backoff_request_seconds is None or status.last_attempted_at is None
+        ):
+            nrt = _NO_RETRY  # the common case: nothing to wait for
+        else:
+            nrt = next_retry_time(
+                policy,
+                attempts=attempts,
+                last_attempted_at=status.last_attempted_at,
+                last_failure_at=status.last_failure_at,
+                backoff_request_seconds=status.backoff_request_seconds,
+            )
         state = status.state
         timing_ok = nrt.at is None or nrt.at <= now
         ready = (

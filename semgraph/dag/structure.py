@@ -10,13 +10,13 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-import networkx as nx
 from pydantic import BaseModel
 
 from semgraph.dag.validate import StepGraph
 
 
-class Level(BaseModel):
+@dataclass(slots=True)
+class Level:
     level: int
     steps: list[str]
 
@@ -49,9 +49,8 @@ class Structure:
 def analyse_structure(sg: StepGraph, blocked: set[str], hot_spot_min: int = 3, hot_spots: int = 10) -> Structure:
     """Topological order, levels, critical path and fan-in/fan-out hot spots of the runnable steps."""
     runnable = [n for n in sg.names if n not in blocked]
-    g = sg.graph.subgraph(runnable) if blocked else sg.graph
     index = sg.index
-    order = list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+    order = _topological_order(sg, runnable)
     level_of: dict[str, int] = {}
     for n in order:
         ps = sg.parents[n]
@@ -59,7 +58,7 @@ def analyse_structure(sg: StepGraph, blocked: set[str], hot_spot_min: int = 3, h
     by_level: dict[int, list[str]] = {}
     for n in runnable:
         by_level.setdefault(level_of[n], []).append(n)
-    levels = [Level(level=k, steps=by_level[k]) for k in sorted(by_level)]
+    levels = [Level(k, by_level[k]) for k in sorted(by_level)]
 
     steps = {s.name: s for s in reversed(sg.template.steps)}  # first definition wins
     has_durations = any(steps[n].expected_duration_seconds is not None for n in runnable)
@@ -92,19 +91,53 @@ def analyse_structure(sg: StepGraph, blocked: set[str], hot_spot_min: int = 3, h
         basis="expected_duration_seconds" if has_durations else "step_count",
         steps_without_duration=missing,
     )
-    top_in = heapq.nsmallest(hot_spots, runnable, key=lambda n: (-g.in_degree(n), index[n]))
-    top_out = heapq.nsmallest(hot_spots, runnable, key=lambda n: (-g.out_degree(n), index[n]))
+    fan_in_of = {n: len(sg.parents[n]) for n in runnable}
+    fan_out_of = dict.fromkeys(runnable, 0)
+    for n in runnable:
+        for p in sg.parents[n]:
+            fan_out_of[p] += 1
+    top_in = heapq.nsmallest(hot_spots, runnable, key=lambda n: (-fan_in_of[n], index[n]))
+    top_out = heapq.nsmallest(hot_spots, runnable, key=lambda n: (-fan_out_of[n], index[n]))
     return Structure(
         order=order,
         level_of=level_of,
         levels=levels,
         critical_path=critical,
-        fan_in=[_spot(g, n) for n in top_in if g.in_degree(n) >= hot_spot_min],
-        fan_out=[_spot(g, n) for n in top_out if g.out_degree(n) >= hot_spot_min],
-        roots=[n for n in runnable if g.in_degree(n) == 0],
-        leaves=[n for n in runnable if g.out_degree(n) == 0],
+        fan_in=[
+            HotSpot(step=n, fan_in=fan_in_of[n], fan_out=fan_out_of[n]) for n in top_in if fan_in_of[n] >= hot_spot_min
+        ],
+        fan_out=[
+            HotSpot(step=n, fan_in=fan_in_of[n], fan_out=fan_out_of[n])
+            for n in top_out
+            if fan_out_of[n] >= hot_spot_min
+        ],
+        roots=[n for n in runnable if not fan_in_of[n]],
+        leaves=[n for n in runnable if not fan_out_of[n]],
     )
 
 
-def _spot(g: nx.DiGraph, n: str) -> HotSpot:
-    return HotSpot(step=n, fan_in=g.in_degree(n), fan_out=g.out_degree(n))
+def _topological_order(sg: StepGraph, runnable: list[str]) -> list[str]:
+    """Kahn's algorithm, always taking the ready step that comes first in the template.
+
+    The same answer as ``networkx.lexicographical_topological_sort`` keyed by
+    template position, several times faster on 10,000-step templates because it
+    works on integer positions.
+    """
+    index = sg.index
+    pos = [index[n] for n in runnable]
+    indegree = {p: len(sg.parents[sg.names[p]]) for p in pos}
+    children: dict[int, list[int]] = {p: [] for p in pos}
+    for p in pos:
+        for parent in sg.parents[sg.names[p]]:
+            children[index[parent]].append(p)
+    heap = [p for p in pos if indegree[p] == 0]
+    heapq.heapify(heap)
+    out: list[str] = []
+    while heap:
+        p = heapq.heappop(heap)
+        out.append(sg.names[p])
+        for c in children[p]:
+            indegree[c] -= 1
+            if indegree[c] == 0:
+                heapq.heappush(heap, c)
+    return out

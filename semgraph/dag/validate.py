@@ -79,6 +79,7 @@ def build_graph(template: TaskTemplate) -> tuple[StepGraph, list[Issue]]:
     parents: dict[str, list[str]] = {}
     self_deps: set[str] = set()
     unknown: dict[str, list[str]] = {}
+    edges: list[tuple[str, str]] = []
     for name in names:
         known: list[str] = []
         for dep in first_step[name].dependencies:
@@ -107,7 +108,8 @@ def build_graph(template: TaskTemplate) -> tuple[StepGraph, list[Issue]]:
             else:
                 known.append(dep)
         parents[name] = known
-        graph.add_edges_from((dep, name) for dep in known)
+        edges.extend((dep, name) for dep in known)
+    graph.add_edges_from(edges)
     return StepGraph(template, names, index, graph, parents, self_deps, unknown), issues
 
 

@@ -100,7 +100,7 @@ def _as_json(a) -> dict:
         "cycles": [c.model_dump() for c in a.cycles],
         "cycles_truncated": a.cycles_truncated,
         "topological_order": st.order,
-        "levels": [lv.model_dump() for lv in st.levels],
+        "levels": [{"level": lv.level, "steps": lv.steps} for lv in st.levels],
         "critical_path": st.critical_path.model_dump(),
         "fan_in_hot_spots": [h.model_dump() for h in st.fan_in],
         "fan_out_hot_spots": [h.model_dump() for h in st.fan_out],
