@@ -105,6 +105,11 @@ def clean_target(text: str) -> str:
         c = text[i]
         if c in " \t\r\n":
             i += 1
+            while i < n and text[i] in " \t\r\n":
+                i += 1
+            # keep one space between two words ("new Foo"), drop it elsewhere ("a\n  .b")
+            if depth == 0 and out and i < n and _is_word(out[-1]) and _is_word(text[i]):
+                out.append(" ")
             continue
         if c == "(":
             if depth == 0:
@@ -128,6 +133,10 @@ def clean_target(text: str) -> str:
             out.append(c)
         i += 1
     return "".join(out)
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c in "_$"
 
 
 def split_target(target: str, separators: tuple[str, ...]) -> tuple[str, str]:

@@ -1,0 +1,202 @@
+"""Java: classes, records, interfaces, annotation types, enums (+ constants),
+methods and constructors, fields (``static final`` ones are CONSTANTs),
+imports (static and wildcard), calls (``new Foo<>()`` is a call of ``Foo``;
+``super(…)`` / ``this(…)`` are calls of ``super`` / ``this``), and
+``extends`` / ``implements`` bases.
+
+The module is the ``package`` declaration (``com.shop.users``), else the
+directory under a ``java`` source root. Constructors are METHODs named like
+their class. Visibility: the ``public`` / ``protected`` / ``private`` modifier,
+else ``package`` (package-private), except interface members (public) and enum
+constants (public). Docs: the comment block directly above (Javadoc or ``//``
+lines). Tests: methods annotated ``@Test``, ``@ParameterizedTest``,
+``@RepeatedTest``, ``@TestFactory`` or ``@TestTemplate``. Signatures leave the
+annotations out (they are in ``decorators``).
+"""
+
+from __future__ import annotations
+
+import tree_sitter as ts
+
+from semgraph.graph.extractors._engine import (
+    Built,
+    Extractor,
+    Pending,
+    clean_target,
+    doc_from_comments,
+    normalize,
+)
+from semgraph.graph.model import EdgeKind, Import, SymbolKind
+
+K = SymbolKind
+_ORDER = (
+    ("class", K.CLASS),
+    ("interface", K.INTERFACE),
+    ("enum", K.ENUM),
+    ("function", K.FUNCTION),
+    ("variant", K.FIELD),
+    ("field", K.FIELD),
+)
+_TEST_ANNOTATIONS = frozenset({"Test", "ParameterizedTest", "RepeatedTest", "TestFactory", "TestTemplate"})
+_ANNOTATION_TYPES = frozenset({"annotation", "marker_annotation"})
+_COMMENT_TYPES = frozenset({"line_comment", "block_comment"})
+
+
+def _strip_generics(text: str) -> str:
+    pos = text.find("<")
+    return text[:pos] if pos > 0 else text
+
+
+class JavaExtractor(Extractor):
+    language = "java"
+    sep = "."
+    call_separators = (".",)
+    queries = ("java-tags", "java-calls", "java-control", "java-imports")
+    if_types = frozenset({"if_statement"})
+    arm_types = frozenset({"switch_block_statement_group", "switch_rule"})
+
+    def module_symbol(self, root: ts.Node) -> Built:
+        for child in root.named_children:
+            if child.type == "package_declaration":
+                pkg = next((c for c in child.named_children if c.type in ("scoped_identifier", "identifier")), None)
+                built = Built(doc=self.comments_above(child), decorators=self.annotations(child))
+                if pkg is not None:
+                    built.qualified_name = self.text(pkg)
+                return built
+            if child.type not in _COMMENT_TYPES:
+                break
+        return Built()
+
+    def comments_above(self, node: ts.Node) -> str:
+        texts: list[str] = []
+        row = node.start_point.row
+        prev = node.prev_sibling
+        while prev is not None and prev.type in _COMMENT_TYPES and prev.end_point.row >= row - 1:
+            texts.append(self.text(prev))
+            row = prev.start_point.row
+            prev = prev.prev_sibling
+        texts.reverse()
+        return doc_from_comments(texts)
+
+    def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
+        out: list[Pending] = []
+        for cap, kind in _ORDER:
+            for node in caps.get("def." + cap, ()):
+                if cap == "field":
+                    names = [
+                        d.child_by_field_name("name")
+                        for d in node.children_by_field_name("declarator")
+                        if d.child_by_field_name("name") is not None
+                    ]
+                    if len(names) == 1:
+                        out.append(Pending(node, kind, self.text(names[0]), (cap, node)))
+                    else:  # `int a, b;`: one symbol per declarator
+                        out.extend(Pending(n.parent, kind, self.text(n), (cap, node)) for n in names)
+                    continue
+                name = self.text(node.child_by_field_name("name"))
+                if name:
+                    out.append(Pending(node, kind, name, (cap, node)))
+        return out
+
+    def modifiers(self, node: ts.Node) -> ts.Node | None:
+        return next((c for c in node.children if c.type == "modifiers"), None)
+
+    def annotations(self, node: ts.Node) -> list[str]:
+        mods = self.modifiers(node) if node.type != "package_declaration" else node
+        if mods is None:
+            return []
+        return [normalize(self.text(c)) for c in mods.named_children if c.type in _ANNOTATION_TYPES]
+
+    def head_without_annotations(self, node: ts.Node, body: ts.Node | None, strip: str = "") -> str:
+        start = node.start_byte
+        mods = self.modifiers(node)
+        if mods is not None:
+            for c in mods.children:
+                if c.type in _ANNOTATION_TYPES:
+                    start = c.end_byte
+                elif "comment" not in c.type:
+                    break
+        end = body.start_byte if body is not None else node.end_byte
+        sig = normalize(self.between(start, end))
+        return (sig.rstrip(strip).rstrip() if strip else sig)[:400]
+
+    def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
+        cap, decl = p.extra
+        parent_sym = self.symbols[parent]
+        mods = self.modifiers(decl)
+        words = {c.type for c in mods.children} if mods is not None else set()
+        vis = next((v for v in ("public", "protected", "private") if v in words), "")
+        if not vis:
+            vis = "public" if parent_sym.kind is K.INTERFACE or cap == "variant" else "package"
+        built = Built(visibility=vis, doc=self.comments_above(decl), decorators=self.annotations(decl))
+        if cap == "function":
+            body = decl.child_by_field_name("body")
+            built.signature = self.head_without_annotations(decl, body, ";")
+            params = decl.child_by_field_name("parameters")
+            built.params = (
+                sum(1 for c in params.named_children if c.type in ("formal_parameter", "spread_parameter"))
+                if params is not None
+                else 0
+            )
+            built.is_test = any(
+                a.lstrip("@").split("(", 1)[0].rsplit(".", 1)[-1] in _TEST_ANNOTATIONS for a in built.decorators
+            )
+            return built
+        if cap in ("class", "interface", "enum"):
+            body = decl.child_by_field_name("body")
+            built.signature = self.head_without_annotations(decl, body)
+            built.bases = self.heritage(decl)
+            return built
+        if cap == "field" and "static" in words and "final" in words:
+            built.kind = K.CONSTANT
+        if cap == "field" and decl.type == "constant_declaration":
+            built.kind = K.CONSTANT
+        built.signature = self.head_without_annotations(decl, None, ";")[:200]
+        return built
+
+    def heritage(self, node: ts.Node) -> list[tuple[str, str, int]]:
+        bases: list[tuple[str, str, int]] = []
+        for child in node.named_children:
+            if child.type == "superclass":
+                for t in child.named_children:
+                    bases.append((_strip_generics(self.text(t)), EdgeKind.INHERITS, t.start_point.row + 1))
+            elif child.type in ("super_interfaces", "extends_interfaces"):
+                edge = EdgeKind.IMPLEMENTS if child.type == "super_interfaces" else EdgeKind.INHERITS
+                for lst in child.named_children:
+                    if lst.type != "type_list":
+                        continue
+                    for t in lst.named_children:
+                        bases.append((_strip_generics(normalize(self.text(t))), edge, t.start_point.row + 1))
+        return bases
+
+    def call(self, node: ts.Node) -> tuple[str, ts.Node] | None:
+        t = node.type
+        if t == "method_invocation":
+            name = node.child_by_field_name("name")
+            if name is None:
+                return None
+            return clean_target(self.between(node.start_byte, name.end_byte)), name
+        if t == "object_creation_expression":
+            typ = node.child_by_field_name("type")
+            if typ is None:
+                return None
+            return _strip_generics(normalize(self.text(typ))).replace(" ", ""), typ
+        ctor = node.child_by_field_name("constructor")
+        if ctor is None:
+            return None
+        return self.text(ctor), ctor
+
+    def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
+        out: list[tuple[int, Import]] = []
+        for node in caps.get("import", ()):
+            path_node = next((c for c in node.named_children if c.type in ("scoped_identifier", "identifier")), None)
+            if path_node is None:
+                continue
+            path = self.text(path_node)
+            line = node.start_point.row + 1
+            if any(c.type == "asterisk" for c in node.named_children):
+                out.append((node.start_byte, Import(path, "*", "", line)))
+            else:
+                module, _, name = path.rpartition(".")
+                out.append((node.start_byte, Import(module, name, name, line)))
+        return out
