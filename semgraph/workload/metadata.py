@@ -137,7 +137,7 @@ async def load_schema(conn: Connection) -> Schema:
 
 async def _from_information_schema(conn: Connection) -> Schema:
     d = conn.dialect
-    names = [_text(r[0]) for r in await conn.fetch(d.tables_sql)]
+    names = sorted(_text(r[0]) for r in await conn.fetch(d.tables_sql))
     columns: dict[str, list[Column]] = defaultdict(list)
     for row in await conn.fetch(d.columns_sql):
         table, name, data_type, nullable, default, max_len, prec, scale, auto, extra = (_text(v) for v in row)
@@ -217,8 +217,8 @@ async def _from_sqlite(conn: Connection) -> Schema:
                     nullable=not notnull and not rowid_alias,
                     default=default,
                     max_length=_length(ctype),
-                    precision=None,
-                    scale=None,
+                    precision=_precision(ctype)[0],
+                    scale=_precision(ctype)[1],
                     autoincrement=rowid_alias,
                 )
             )
@@ -235,7 +235,7 @@ async def _from_sqlite(conn: Connection) -> Schema:
                 fid, ForeignKey(name=f"{name}_fk{fid}", columns=[], ref_table=ref_table, ref_columns=[])
             )
             fk.columns.append(from_col)
-            fk.ref_columns.append(to_col)
+            fk.ref_columns.append(to_col or "")
         tables.append(
             Table(
                 name=name,
@@ -245,9 +245,24 @@ async def _from_sqlite(conn: Connection) -> Schema:
                 foreign_keys=sorted(grouped.values(), key=lambda f: f.columns),
             )
         )
+    by_name = {t.name: t for t in tables}
+    for t in tables:  # REFERENCES parent without a column list means the parent's primary key
+        for fk in t.foreign_keys:
+            parent = by_name.get(fk.ref_table)
+            if parent and any(not c for c in fk.ref_columns):
+                fk.ref_columns = list(parent.primary_key)
     return Schema(dialect="sqlite", tables=tables)
 
 
 def _length(ctype: str) -> int | None:
     m = re.search(r"\((\d+)\)", ctype)
     return int(m.group(1)) if m and categorize(ctype) == "text" else None
+
+
+def _precision(ctype: str) -> tuple[int | None, int | None]:
+    if categorize(ctype) != "decimal":
+        return None, None
+    m = re.search(r"\((\d+)\s*(?:,\s*(\d+))?\)", ctype)
+    if not m:
+        return None, None
+    return int(m.group(1)), int(m.group(2) or 0)

@@ -243,6 +243,7 @@ async def _execute(
 
     async def worker(index: int) -> None:
         rng = random.Random(spec.seed ^ stable_hash(f"worker{index}"))
+        await asyncio.sleep(max(0.0, schedule.start - time.perf_counter()))
         while True:
             if stop.is_set():
                 return
@@ -362,9 +363,9 @@ async def _execute(
         skipped=rec.skipped,
         dropped_warmup=schedule.dropped_warmup,
         cancelled=cancelled,
-        latency=LatencyStats.of(rec.latency),
-        service_time=LatencyStats.of(rec.service),
-        schedule_lag=LatencyStats.of(rec.lag),
+        latency=LatencyStats.of(rec.latency, rec.sums["latency"]),
+        service_time=LatencyStats.of(rec.service, rec.sums["service"]),
+        schedule_lag=LatencyStats.of(rec.lag, rec.sums["lag"]),
         operations=rec.operation_stats(),
         errors=rec.error_groups(),
         timeseries=rec.series(elapsed),

@@ -132,7 +132,15 @@ async def seed_database(
         d = conn.dialect
         counts = {name: await _count(conn, name) for name in order}
         if truncate:
-            await d.truncate(conn, list(reversed(order)))
+            try:
+                await d.truncate(conn, list(reversed(order)))
+            except Exception as exc:
+                if not d.is_driver_error(exc):
+                    raise
+                raise DatabaseError(
+                    f"cannot empty {', '.join(order)}: {dsn.scrub(str(exc)).splitlines()[0][:300]}",
+                    hint="other tables reference these rows: include the referencing tables in tables, or omit tables",
+                ) from None
             counts = dict.fromkeys(order, 0)
         elif not incremental:
             full = {n: c for n, c in counts.items() if c and plan[n]}
@@ -149,6 +157,9 @@ async def seed_database(
         for name in order:
             table = schema.table(name)
             t0 = time.perf_counter()
+            if not plan[name]:
+                results.append(TableSeedResult(table=name, rows_before=counts[name], rows_written=0, seconds=0.0, rows_per_second=0.0, generators={}))  # fmt: skip
+                continue
             await _load_parent_keys(conn, schema, table, ctx)
             start_index = counts[name]
             generators, kinds, explicit_key = await _table_generators(conn, table, config, ctx, nulled, start_index)

@@ -29,7 +29,7 @@ class ErrorClass(StrEnum):
     OTHER = "other"
 
 
-_NAMED_PARAM = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|::|(?<![:\w]):([A-Za-z_]\w*)|%)""")
+_NAMED_PARAM = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|::|(?<![:\w]):([A-Za-z_]\w*))""")
 
 
 class Connection(ABC):
@@ -111,13 +111,9 @@ class Dialect(ABC):
             if m.group(2):
                 names.append(m.group(2))
                 return self.placeholder(len(names))
-            if token == "%":
-                return self.literal_percent
             return token
 
         return _NAMED_PARAM.sub(sub, sql), names
-
-    literal_percent: ClassVar[str] = "%"
 
     @abstractmethod
     async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection: ...

@@ -33,16 +33,16 @@ class MySQLConnection(Connection):
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._conn.cursor() as cur:
-            return await cur.execute(sql, tuple(params))
+            return await cur.execute(sql, tuple(params) if params else None)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         async with self._conn.cursor() as cur:
-            await cur.execute(sql, tuple(params))
+            await cur.execute(sql, tuple(params) if params else None)
             return [tuple(r) for r in await cur.fetchall()]
 
     async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
         async with self._conn.cursor() as cur:
-            await cur.execute(sql, tuple(params))
+            await cur.execute(sql, tuple(params) if params else None)
             return cur.lastrowid
 
     async def begin(self) -> None:
@@ -79,14 +79,13 @@ class MySQLDialect(Dialect):
     name = "mysql"
     quote_char = "`"
     supports_returning = False
-    literal_percent = "%%"
     tables_sql = (
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name"
     )
     columns_sql = (
         "SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length, "
-        "numeric_precision, numeric_scale, extra LIKE '%%auto_increment%%' AS auto, column_type "
+        "numeric_precision, numeric_scale, extra LIKE '%auto_increment%' AS auto, column_type "
         "FROM information_schema.columns WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position"
     )
     constraints_sql = (
@@ -105,6 +104,13 @@ class MySQLDialect(Dialect):
 
     def placeholder(self, index: int) -> str:
         return "%s"
+
+    def convert_named(self, sql: str) -> tuple[str, list[str]]:
+        """The driver formats with ``%``: with parameters every literal ``%`` must be doubled first."""
+        _, names = super().convert_named(sql)
+        if not names:
+            return sql, []
+        return super().convert_named(sql.replace("%", "%%"))
 
     async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection:
         try:
