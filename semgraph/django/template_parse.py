@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.template.base import DebugLexer, TokenType
+from django.template.base import DebugLexer, Lexer, TokenType
 
 from semgraph.errors import SourceParseError
 
@@ -38,6 +38,16 @@ BLOCK_TAGS: dict[str, frozenset[str]] = {
 SKIPPED_BODY_TAGS = frozenset({"comment", "verbatim"})
 """Tags whose body Django never parses."""
 
+SIMPLE_TAGS = frozenset(
+    {"extends", "include", "url", "load", "csrf_token", "cycle", "firstof", "now", "regroup", "widthratio", "static",
+     "trans", "translate", "templatetag", "lorem", "debug", "resetcycle", "querystring", "get_static_prefix",
+     "get_media_prefix", "else", "elif", "empty", "plural"}
+)  # fmt: skip
+"""Built-in tags without a body: no need to look for a matching end tag."""
+
+BLOCK, TEXT, VAR, COMMENT = TokenType.BLOCK, TokenType.TEXT, TokenType.VAR, TokenType.COMMENT
+_SKIPPED_KINDS = frozenset({TEXT, COMMENT})
+
 
 @dataclass(slots=True)
 class VarNode:
@@ -45,7 +55,7 @@ class VarNode:
 
     expr: str
     line: int
-    column: int
+    index: int  # token index; column_of(source, index) gives the column
 
 
 @dataclass(slots=True)
@@ -55,7 +65,7 @@ class Branch:
     name: str
     bits: list[str]
     line: int
-    column: int
+    index: int  # token index; column_of(source, index) gives the column
     children: list[Node] = field(default_factory=list)
 
 
@@ -66,50 +76,56 @@ class TagNode:
     name: str
     bits: list[str]
     line: int
-    column: int
+    index: int  # token index; column_of(source, index) gives the column
     branches: list[Branch] = field(default_factory=list)
 
 
 Node = VarNode | TagNode
 
 
-def _column(source: str, position: tuple[int, int] | None) -> int:
-    if position is None:
+def column_of(source: str, index: int) -> int:
+    """1-based column of the ``index``-th token, from Django's DebugLexer (only run when reporting an error)."""
+    tokens = DebugLexer(source).tokenize()
+    if index >= len(tokens) or tokens[index].position is None:
         return 1
-    start = position[0]
+    start = tokens[index].position[0]
     return start - (source.rfind("\n", 0, start) + 1) + 1
 
 
 def parse_template(source: str, name: str = "<template>") -> list[Node]:
     """Parse ``source`` into nodes; raise SourceParseError at the first structural error."""
-    tokens = DebugLexer(source).tokenize()
-    tag_names = {t.contents.split(None, 1)[0] for t in tokens if t.token_type == TokenType.BLOCK and t.contents}
+    tokens = Lexer(source).tokenize()  # the fast lexer; DebugLexer positions are computed on error only
+    tag_names: set[str] | None = None  # every tag name in the template; computed only for an unknown tag
     root: list[Node] = []
     stack: list[tuple[TagNode, Branch]] = []
     children = root
     skip_until: str | None = None
     skip_tag: tuple[str, int, int] | None = None
 
-    def fail(message: str, line: int, column: int) -> SourceParseError:
-        return SourceParseError(message, file=name, line=line, column=column, hint="fix the template tag structure")
+    def fail(message: str, line: int, index: int) -> SourceParseError:
+        return SourceParseError(
+            message, file=name, line=line, column=column_of(source, index), hint="fix the template tag structure"
+        )
 
-    for token in tokens:
+    for index, token in enumerate(tokens):
         kind = token.token_type
         if skip_until is not None:
-            if kind == TokenType.BLOCK and token.contents == skip_until:
+            if kind == BLOCK and token.contents == skip_until:
                 skip_until = None
             continue
-        if kind in (TokenType.TEXT, TokenType.COMMENT):
+        if kind in _SKIPPED_KINDS:
             continue
-        line, column = token.lineno, _column(source, token.position)
-        if kind == TokenType.VAR:
+        line, column = token.lineno, index  # the token index; turned into a column only for an error
+        if kind == VAR:
             if not token.contents:
                 raise fail(f"Empty variable tag on line {line}", line, column)
             children.append(VarNode(token.contents, line, column))
             continue
         if not token.contents:
             raise fail(f"Empty block tag on line {line}", line, column)
-        bits = token.split_contents()
+        contents = token.contents
+        # without quotes Django's smart split is a plain whitespace split; skip its generator on the hot path
+        bits = token.split_contents() if '"' in contents or "'" in contents else contents.split()
         tag = bits[0]
         if tag in SKIPPED_BODY_TAGS:
             skip_until = "end" + token.contents if tag == "verbatim" else "endcomment"
@@ -133,7 +149,9 @@ def parse_template(source: str, name: str = "<template>") -> list[Node]:
             raise fail(f"Invalid block tag on line {line}: '{tag}' outside of a matching block", line, column)
         node = TagNode(tag, bits, line, column)
         children.append(node)
-        if tag in BLOCK_TAGS or ("end" + tag) in tag_names:
+        if tag not in BLOCK_TAGS and tag not in SIMPLE_TAGS and tag_names is None:
+            tag_names = {t.contents.split(None, 1)[0] for t in tokens if t.token_type == BLOCK and t.contents}
+        if tag in BLOCK_TAGS or (tag_names is not None and tag not in SIMPLE_TAGS and ("end" + tag) in tag_names):
             branch = Branch(tag, bits, line, column)
             node.branches.append(branch)
             stack.append((node, branch))
@@ -147,6 +165,6 @@ def parse_template(source: str, name: str = "<template>") -> list[Node]:
         raise fail(
             f"Unclosed tag on line {node.line}: '{node.name}'. Looking for one of: {', '.join(allowed)}.",
             node.line,
-            node.column,
+            node.index,
         )
     return root

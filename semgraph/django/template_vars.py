@@ -22,7 +22,7 @@ from django.template.smartif import IfParser
 from django.template.smartif import Literal as IfLiteral
 from pydantic import BaseModel, Field
 
-from semgraph.django.template_parse import Node, TagNode, VarNode, parse_template
+from semgraph.django.template_parse import Node, TagNode, VarNode, column_of, parse_template
 from semgraph.errors import NotFoundError, SourceParseError
 
 BUILTIN_NAMES = frozenset({"True", "False", "None"})
@@ -77,7 +77,34 @@ class _AnyFilterParser(Parser):
         return _filter
 
 
+class _ReadOnlyFilterExpression(FilterExpression):
+    """Django's FilterExpression without the arity check: custom filters are unknown here, and not run."""
+
+    @staticmethod
+    def args_check(name: str, func: object, provided: list[object]) -> bool:
+        return True
+
+
 _PARSER = _AnyFilterParser()
+_EXPR_CACHE: dict[str, FilterExpression] = {}
+_EXPR_CACHE_MAX = 8192
+
+
+def compile_expression(text: str) -> FilterExpression:
+    """Compile ``text`` with Django's FilterExpression (memoized: compiled expressions are never mutated)."""
+    expr = _EXPR_CACHE.get(text)
+    if expr is None:
+        expr = _ReadOnlyFilterExpression(text, _PARSER)
+        if len(_EXPR_CACHE) >= _EXPR_CACHE_MAX:
+            _EXPR_CACHE.clear()
+        _EXPR_CACHE[text] = expr
+    return expr
+
+
+def clear_caches() -> None:
+    """Forget parsed templates and compiled expressions (benchmarks measure cold runs with this)."""
+    _EXPR_CACHE.clear()
+    _TREE_CACHE.clear()
 
 
 class _CollectingIfParser(IfParser):
@@ -90,7 +117,7 @@ class _CollectingIfParser(IfParser):
         super().__init__(tokens)
 
     def create_var(self, value: str) -> IfLiteral:
-        expr = _PARSER.compile_filter(value)
+        expr = compile_expression(value)
         self.operands.append(expr)
         return IfLiteral(expr)
 
@@ -162,6 +189,12 @@ class _Extractor:
         self.depth = 0
         self.last_via: tuple[_Binding, tuple[str, ...]] | None = None
         self.target_via: tuple[_Binding, tuple[str, ...]] | None = None
+        self.sources: dict[str, str] = {}
+
+    def col(self, template: str, index: int) -> int:
+        """Column of token ``index`` in ``template`` (computed only when an error is reported)."""
+        source = self.sources.get(template)
+        return column_of(source, index) if source is not None else 1
 
     # ---- name resolution -------------------------------------------------
     def _lookup(self, name: str) -> _Binding | Literal[False] | None:
@@ -222,9 +255,9 @@ class _Extractor:
 
     def compile(self, text: str, template: str, line: int, column: int) -> FilterExpression:
         try:
-            return _PARSER.compile_filter(text)
+            return compile_expression(text)
         except TemplateSyntaxError as exc:
-            raise SourceParseError(str(exc), file=template, line=line, column=column) from None
+            raise SourceParseError(str(exc), file=template, line=line, column=self.col(template, column)) from None
 
     def bind(
         self,
@@ -265,6 +298,7 @@ class _Extractor:
             self.warnings.append(f"{what} {name!r} has a syntax error: {exc}")
             return None
         self.templates.append(display)
+        self.sources[display] = source
         return tree, display
 
     def run_template(self, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
@@ -278,11 +312,13 @@ class _Extractor:
         self, tag: TagNode, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]
     ) -> None:
         if len(tag.bits) != 2:
-            raise SourceParseError("'extends' takes one argument", file=template, line=tag.line, column=tag.column)
+            raise SourceParseError(
+                "'extends' takes one argument", file=template, line=tag.line, column=self.col(template, tag.index)
+            )
         merged = dict(overrides)
         for block in _blocks(nodes):
             merged.setdefault(block.bits[1] if len(block.bits) > 1 else "", []).append((block, template))
-        expr = self.compile(tag.bits[1], template, tag.line, tag.column)
+        expr = self.compile(tag.bits[1], template, tag.line, tag.index)
         parent = None
         if isinstance(expr.var, Variable):
             self.use_expr(expr)
@@ -304,7 +340,7 @@ class _Extractor:
     def walk(self, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         for node in nodes:
             if isinstance(node, VarNode):
-                self.use_expr(self.compile(node.expr, template, node.line, node.column))
+                self.use_expr(self.compile(node.expr, template, node.line, node.index))
             else:
                 self.tag(node, template, overrides)
 
@@ -316,7 +352,7 @@ class _Extractor:
             self.scopes.pop()
 
     def tag(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
-        name, bits, line, col = node.name, node.bits, node.line, node.column
+        name, bits, line, col = node.name, node.bits, node.line, node.index
         handler = getattr(self, f"tag_{name}", None)
         if handler is not None:
             handler(node, template, overrides)
@@ -350,10 +386,10 @@ class _Extractor:
             if not text:
                 continue
             try:
-                expr = _PARSER.compile_filter(text)
+                expr = compile_expression(text)
             except TemplateSyntaxError as exc:
                 if not lenient:
-                    raise SourceParseError(str(exc), file=template, line=line, column=col) from None
+                    raise SourceParseError(str(exc), file=template, line=line, column=self.col(template, col)) from None
                 self.warnings.append(f"{template}:{line}: argument {arg!r} is not an expression ({exc})")
                 continue
             self.use_expr(expr)
@@ -367,7 +403,9 @@ class _Extractor:
                     parser = _CollectingIfParser(branch.bits[1:])
                     parser.parse()
                 except TemplateSyntaxError as exc:
-                    raise SourceParseError(str(exc), file=template, line=branch.line, column=branch.column) from None
+                    raise SourceParseError(
+                        str(exc), file=template, line=branch.line, column=self.col(template, branch.index)
+                    ) from None
                 for operand in parser.operands:
                     self.use_expr(operand)
             self.scoped(lambda b=branch: self.walk(b.children, template, overrides))
@@ -379,7 +417,7 @@ class _Extractor:
                 f"'for' statements should have at least four words: {' '.join(bits)}",
                 file=template,
                 line=line,
-                column=node.column,
+                column=self.col(template, node.index),
             )
         in_index = -3 if bits[-1] == "reversed" else -2
         if bits[in_index] != "in":
@@ -387,7 +425,7 @@ class _Extractor:
                 f"'for' statements should use the format 'for x in y': {' '.join(bits)}",
                 file=template,
                 line=line,
-                column=node.column,
+                column=self.col(template, node.index),
             )
         names = [n.strip() for n in " ".join(bits[1:in_index]).split(",")]
         if not all(n and " " not in n for n in names):
@@ -395,9 +433,9 @@ class _Extractor:
                 f"'for' tag received an invalid argument: {' '.join(bits)}",
                 file=template,
                 line=line,
-                column=node.column,
+                column=self.col(template, node.index),
             )
-        sequence, via = self.use_bound(self.compile(bits[in_index + 1], template, line, node.column))
+        sequence, via = self.use_bound(self.compile(bits[in_index + 1], template, line, node.index))
 
         def body() -> None:
             for loop_name in names:
@@ -416,10 +454,10 @@ class _Extractor:
             bit = bits[index]
             key, sep, value = bit.partition("=")
             if sep and key.isidentifier():
-                result[key] = self.compile(value, template, node.line, node.column)
+                result[key] = self.compile(value, template, node.line, node.index)
                 index += 1
             elif legacy and index + 2 < len(bits) + 0 and bits[index + 1] == "as":
-                result[bits[index + 2]] = self.compile(bit, template, node.line, node.column)
+                result[bits[index + 2]] = self.compile(bit, template, node.line, node.index)
                 index += 3
             else:
                 break
@@ -428,7 +466,7 @@ class _Extractor:
                 f"{node.name!r} received an invalid argument: {bits[index]}",
                 file=template,
                 line=node.line,
-                column=node.column,
+                column=self.col(template, node.index),
             )
         return result
 
@@ -436,7 +474,10 @@ class _Extractor:
         pairs = self.kwargs(node.bits[1:], template, node, legacy=True)
         if not pairs:
             raise SourceParseError(
-                "'with' expected at least one variable assignment", file=template, line=node.line, column=node.column
+                "'with' expected at least one variable assignment",
+                file=template,
+                line=node.line,
+                column=self.col(template, node.index),
             )
         targets = {key: self.use_bound(expr) for key, expr in pairs.items()}
 
@@ -457,7 +498,7 @@ class _Extractor:
                 index += 1
                 while index < len(bits) and "=" in bits[index]:
                     key, _, value = bits[index].partition("=")
-                    targets[key] = self.use_bound(self.compile(value, template, node.line, node.column))
+                    targets[key] = self.use_bound(self.compile(value, template, node.line, node.index))
                     index += 1
             elif word in ("context", "asvar"):
                 index += 2
@@ -478,7 +519,7 @@ class _Extractor:
 
     def tag_cycle(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         args = [b for b in node.bits[1:] if b != "silent"]
-        self.scan_args(args, template, node.line, node.column)
+        self.scan_args(args, template, node.line, node.index)
 
     def tag_regroup(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         bits = node.bits
@@ -487,9 +528,9 @@ class _Extractor:
                 "'regroup' tag takes the form: {% regroup list by attr as name %}",
                 file=template,
                 line=node.line,
-                column=node.column,
+                column=self.col(template, node.index),
             )
-        target = self.use_expr(self.compile(bits[1], template, node.line, node.column))
+        target = self.use_expr(self.compile(bits[1], template, node.line, node.index))
         if target is not None:
             root, path = target
             self.resolve((root, *path, *bits[3].split(".")))
@@ -499,7 +540,10 @@ class _Extractor:
         bits = node.bits
         if len(bits) < 2:
             raise SourceParseError(
-                "'include' tag takes at least one argument", file=template, line=node.line, column=node.column
+                "'include' tag takes at least one argument",
+                file=template,
+                line=node.line,
+                column=self.col(template, node.index),
             )
         rest = bits[2:]
         only = "only" in rest
@@ -511,11 +555,11 @@ class _Extractor:
                     f"unknown argument for 'include' tag: {rest[0]!r}",
                     file=template,
                     line=node.line,
-                    column=node.column,
+                    column=self.col(template, node.index),
                 )
             pairs = self.kwargs(rest[1:], template, node, legacy=False)
         targets = {key: self.use_bound(expr) for key, expr in pairs.items()}
-        name_expr = self.compile(bits[1], template, node.line, node.column)
+        name_expr = self.compile(bits[1], template, node.line, node.index)
         if isinstance(name_expr.var, Variable):
             self.use_expr(name_expr)
             self.warnings.append(f"{template}:{node.line}: include of a variable template name; not followed")
@@ -554,7 +598,10 @@ class _Extractor:
 
     def tag_extends(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         raise SourceParseError(
-            "'extends' must be the first tag in the template", file=template, line=node.line, column=node.column
+            "'extends' must be the first tag in the template",
+            file=template,
+            line=node.line,
+            column=self.col(template, node.index),
         )
 
     def result(self) -> TemplateVariables:
@@ -598,6 +645,7 @@ def extract_template_variables(
     """Extract root variable → paths from template ``source``; ``loader`` resolves include/extends names."""
     extractor = _Extractor(loader)
     extractor.templates.append(name)
+    extractor.sources[name] = source
     tree = _parse_cached(source, name)
     extractor.run_template(tree, name, {})
     return extractor.result()

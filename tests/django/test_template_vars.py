@@ -172,6 +172,15 @@ def test_syntax_errors_carry_line_numbers(source: str, line: int, message: str) 
     assert str(info.value).startswith(f"bad.html:{line}:")
 
 
+def test_syntax_error_column() -> None:
+    with pytest.raises(SourceParseError) as info:
+        extract_template_variables("ok\n  xx {{ a.b|date:'Y' c }}", name="bad.html")
+    assert (info.value.line, info.value.column) == (2, 6)
+    with pytest.raises(SourceParseError) as info:
+        extract_template_variables("{% if a %}\n   {% endfor %}", name="bad.html")
+    assert (info.value.line, info.value.column) == (2, 4)
+
+
 def test_fixture_dashboard_with_extends_and_includes_in_loops() -> None:
     loader = DirLoader([TEMPLATES])
     source = (TEMPLATES / "rentals" / "dashboard.html").read_text()
