@@ -32,6 +32,10 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+")
 _SEP = re.compile(r"::|\.|/|\\|#")
 
 
+def _family(language: str) -> str:
+    return "js" if language in {"javascript", "typescript", "tsx"} else language
+
+
 def words_of(text: str) -> list[str]:
     """Lower-case words of an identifier or path (``findByEmail`` → find, by, email)."""
     return [w.lower() for w in _WORD.findall(text)]
@@ -87,6 +91,9 @@ class Codebase:
     bases: dict[int, list[str]] = field(default_factory=dict)
     by_path: dict[str, int] = field(default_factory=dict)
     imports: list[tuple[int, int]] = field(default_factory=list)  # (importing file id, imported file id)
+    import_rows: dict[int, list[tuple[str, str, str, int]]] = field(
+        default_factory=dict
+    )  # file -> (module, name, alias, line)
     store_path: Path | None = None
     _sources: dict[str, bytes] = field(default_factory=dict)
     _parsed: dict[str, ParsedFile] = field(default_factory=dict)
@@ -107,6 +114,10 @@ class Codebase:
         for ids in cb.by_file.values():
             ids.sort(key=lambda i: (symbols[i].start_line, symbols[i].start_col))
         for e in store.edges(kind="imports"):
+            if e.src_id in symbols:
+                cb.import_rows.setdefault(symbols[e.src_id].file_id, []).append(
+                    (e.target, str(e.meta.get("name", "")), str(e.meta.get("alias", "")), e.line)
+                )
             if e.dst_id is not None and e.dst_id in symbols and e.src_id in symbols:
                 pair = (symbols[e.src_id].file_id, symbols[e.dst_id].file_id)
                 if pair[0] != pair[1]:
@@ -128,7 +139,13 @@ class Codebase:
                     guess = cb._guess_callee(src, site)
                     if guess is not None:
                         site.dst, site.resolution = guess, "analysis_guess"
-                    elif site.resolution == "name_match" and site.receiver not in _SELF:
+                    elif site.resolution == "name_match" and (
+                        site.receiver not in _SELF
+                        or (
+                            site.dst in symbols
+                            and _family(symbols[site.dst].language) != _family(symbols[src].language)
+                        )
+                    ):
                         # a name match the receiver contradicts (db.session.add is no UserRepository.add)
                         site.dst, site.resolution = None, "unresolved"
                 if site.dst is not None and cb.symbols.get(site.dst, None) is not None:
@@ -152,8 +169,13 @@ class Codebase:
 
     def _guess_callee(self, caller_id: int, site: CallSite) -> int | None:
         """Pick the callee of an ambiguous call from the receiver's words."""
+        family = _family(self.symbols[caller_id].language) if caller_id in self.symbols else ""
         candidates = [
-            i for i in self.by_name.get(site.name, []) if self.symbols[i].kind in CALLABLE_KINDS and i != caller_id
+            i
+            for i in self.by_name.get(site.name, [])
+            if self.symbols[i].kind in CALLABLE_KINDS
+            and i != caller_id
+            and _family(self.symbols[i].language) == family  # never guess across languages
         ]
         if not candidates:
             return None

@@ -64,7 +64,9 @@ class QualityReport(BaseModel):
 
 
 # ------------------------------------------------------------------ helpers
-_EXEC_SQL = re.compile(r"(^|\.)(execute|executemany|executescript|raw|query|sql_query|query_raw|prepare|exec_driver_sql)$")
+_EXEC_SQL = re.compile(
+    r"(^|\.)(execute|executemany|executescript|raw|query|sql_query|query_raw|prepare|exec_driver_sql)$"
+)
 _SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM)\b", re.I)
 _BUILT_STRING = re.compile(
     r"""^\s*(f["']|f""|rf["']|fr["']|`[^`]*\$\{|format!\(|["'][^"']*["']\s*(%|\+|\.format\()|[\w.]+\s*\+\s*["'])"""
@@ -126,7 +128,9 @@ def _security(cb: Codebase, sid: int, handler_ids: set[int], request_path: set[i
                     hint="parse the data instead (json / ast.literal_eval) or dispatch through a table of functions",
                 )
             )
-        if re.search(r"\bshell\s*=\s*True\b", call.args) and (name in {"run", "call", "Popen", "check_output", "check_call"}):
+        if re.search(r"\bshell\s*=\s*True\b", call.args) and (
+            name in {"run", "call", "Popen", "check_output", "check_call"}
+        ):
             out.append(
                 Finding(
                     kind="shell_true",
@@ -216,7 +220,9 @@ def _n_plus_one(cb: Codebase, sid: int) -> list[Finding]:
         db = False
         if dst is not None:
             db = bool(set(function_roles(cb, dst).roles) & {"lookup", "persist", "delete"})
-        elif _DB_CALL.search(call.callee) and re.search(r"(session|objects|db|conn|cursor|pool|repo|query|table)", call.callee, re.I):
+        elif _DB_CALL.search(call.callee) and re.search(
+            r"(session|objects|db|conn|cursor|pool|repo|query|table)", call.callee, re.I
+        ):
             db = True
         if db:
             out.append(
