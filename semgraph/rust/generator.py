@@ -659,7 +659,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
         update=update,
         actions=actions,
         routes=routes,
-        chain=rustfmt.chain,
+        chain=rustfmt.statement,
         delete_stmt=delete_stmt,
         sig=sig,
     )

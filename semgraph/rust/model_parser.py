@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
+from semgraph.rust.naming import infer_table_name
 from semgraph.rust.spec import Diagnostic, EnumSpec, Variant
 from semgraph.rust.syntax import (
     Group,
@@ -73,6 +74,7 @@ class ModelStruct:
     where_clause: str | None = None
     file: str = ""
     line: int = 0
+    problems: list[Diagnostic] = field(default_factory=list)
 
     def derives_any(self, *names: str) -> bool:
         return any(d.split("::")[-1] in names for d in self.derives)
@@ -107,7 +109,7 @@ def normalize_type(src: str) -> str:
     out = normalize_tokens(src)
     out = re.sub(r"\s*=\s*", " = ", out)
     out = out.replace(" = ", "=") if "<" in out and "=" in out and " = " not in src else out
-    out = re.sub(r"([+:])\s*", r"\1 ", out).replace(":: ", "::")
+    out = re.sub(r"(?<!:)(:|\+)(?!:)\s*", r"\1 ", out)
     out = re.sub(r"\s+\+", " +", out)
     out = re.sub(r"\s+:", ":", out)
     out = re.sub(r";\s*", "; ", out)
@@ -201,7 +203,21 @@ def _struct(node: ts.Node, file: str, attrs: _Attrs) -> ModelStruct:
     unknown: list[tuple[str, list[Tok | Group]]] = []
     for key, rest in attrs.diesel:
         if key == "table_name":
-            model.table_name = _value(rest).split("::")[-1]
+            value = _value(rest)
+            if not re.fullmatch(r"[A-Za-z_]\w*(::[A-Za-z_]\w*)*", value):
+                where = rest[0].node if rest and rest[0].node is not None else node
+                line, col = point(where)
+                model.problems.append(
+                    Diagnostic(
+                        file=file,
+                        line=line,
+                        column=col,
+                        message=f"struct {name}: #[diesel(table_name = …)] needs a table name; "
+                        f"using the inferred {infer_table_name(name)}",
+                    )
+                )
+                continue
+            model.table_name = value.split("::")[-1]
         elif key == "primary_key" and rest and isinstance(rest[0], Group):
             model.primary_key = _idents(rest[0])
         elif key == "belongs_to" and rest and isinstance(rest[0], Group):
@@ -364,7 +380,9 @@ def parse_models_tree(root: ts.Node, file: str) -> FileModels:
         attrs = _read_attributes(node)
         if node.type == "struct_item":
             if any(d.split("::")[-1] in MODEL_DERIVES for d in attrs.derives):
-                out.structs.append(_struct(node, file, attrs))
+                model = _struct(node, file, attrs)
+                out.structs.append(model)
+                out.diagnostics += model.problems
         else:
             spec = _enum(node, attrs)
             if spec is not None:

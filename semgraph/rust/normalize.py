@@ -47,8 +47,6 @@ def normalize(spec: DieselSpec, backend: str | None = None) -> DieselSpec:
                     f.nullable = True
                 if f.sql_type is None:
                     f.sql_type = sql_for_rust(inner, spec.backend, enum_sql)
-                    if f.sql_type is None and f.enum:
-                        f.sql_type = enum_sql.get(f.enum, "Text")
             base = unwrap_option(f.rust_type)[0].split("::")[-1]
             if f.enum is None and spec.enum(base):
                 f.enum = base

@@ -15,16 +15,33 @@ FN_CALL_WIDTH = 60
 
 
 def chain(indent: int, prefix: str, head: str, calls: list[str], suffix: str = "") -> str:
-    """A method chain: on one line when it fits ``chain_width``, else one call per line.
+    """A method chain laid out like rustfmt; the text that follows ``prefix`` on its line.
 
-    ``indent`` is the column the statement starts at; the first line is returned
-    without indentation (the template places it), the following lines with it.
+    rustfmt keeps a chain with one element on one line whenever it fits the
+    width; longer chains stay on one line only within ``chain_width`` (60),
+    else they get one element per line, indented one level.
     """
+    return statement(indent, prefix, head, calls, suffix)[len(prefix) :]
+
+
+def statement(indent: int, prefix: str, head: str, calls: list[str], suffix: str = ";") -> str:
+    """``prefix`` + chain + ``suffix`` as rustfmt prints it (``indent`` = column of ``prefix``)."""
+    split: list[str] = []
+    for c in calls:  # `.await` is a chain element of its own
+        parts = c.split(").await")
+        split += [p + ")" for p in parts[:-1]] + [".await" + parts[-1]] if len(parts) > 1 else [c]
+    calls = split
     one = head + "".join(calls)
-    if not calls or (len(one) <= CHAIN_WIDTH and indent + len(prefix) + len(one) + len(suffix) <= MAX_WIDTH):
-        return prefix.removeprefix(prefix) + one + suffix
+    fits = indent + len(prefix) + len(one) + len(suffix) <= MAX_WIDTH
+    if len(calls) <= 1:
+        if fits:
+            return prefix + one + suffix
+        if prefix.rstrip().endswith("=") and indent + 4 + len(one) + len(suffix) <= MAX_WIDTH:
+            return prefix.rstrip() + "\n" + " " * (indent + 4) + one + suffix
+    elif len(one) <= CHAIN_WIDTH and fits:
+        return prefix + one + suffix
     pad = " " * (indent + 4)
-    lines = [head]
+    lines = [prefix + head]
     for i, c in enumerate(calls):
         tail = suffix if i == len(calls) - 1 else ""
         lines.append(pad + _wrap_tuple_call(c, indent + 4, tail))
@@ -61,11 +78,6 @@ def _split_args(text: str) -> list[str]:
     if cur.strip():
         parts.append(cur.strip())
     return parts
-
-
-def statement(indent: int, prefix: str, head: str, calls: list[str], suffix: str = ";") -> str:
-    """``prefix`` + chain, with ``prefix`` included in the returned text."""
-    return prefix + chain(indent, prefix, head, calls, suffix)
 
 
 def attr_list(name: str, items: list[str], indent: int = 0) -> str:

@@ -355,19 +355,28 @@ def _inside(inner: ts.Node, outer: ts.Node) -> bool:
 def _joinable(body: Group, file: str, info: SchemaInfo) -> Joinable | None:
     r = _Reader(body)
     try:
-        child = r.ident("child table")
-        r.expect("->", "'->'")
-        parent = r.ident("parent table")
+        child = _path_last(r, "child table")
+        r.expect("->", "'->' between the child and the parent table")
+        parent = _path_last(r, "parent table")
         fk = r.group("(", "foreign key column")
         fk_names = [t.value for t in fk.items if isinstance(t, Tok) and t.kind == "identifier"]
         if len(fk_names) != 1:
             raise _Syntax("joinable! takes exactly one foreign key column", fk.node)
-        return Joinable(child.value, parent.value, fk_names[0])
+        return Joinable(child, parent, fk_names[0])
     except _Syntax as exc:
         node = exc.node or body.node
         line, col = point(node) if node is not None else (0, 0)
         info.diagnostics.append(Diagnostic(file=file, line=line, column=col, message=f"joinable!: {exc}"))
         return None
+
+
+def _path_last(r: _Reader, what: str) -> str:
+    """``billing::invoices`` → ``invoices`` (joinable! accepts module paths)."""
+    name = r.ident(what).value
+    while r.at("::"):
+        r.next()
+        name = r.ident(what).value
+    return name
 
 
 def _sql_type_struct(node: ts.Node) -> SqlTypeSpec | None:
