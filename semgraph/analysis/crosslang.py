@@ -225,7 +225,7 @@ def _client_calls(cb: Codebase) -> list[tuple[int, int, str, list[str], str]]:
                 if not m:
                     continue
                 url = m.group(2)
-                url = re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", lambda x: consts.get(x.group(1), x.group(0)), url)
+                url = re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", lambda x, c=consts: c.get(x.group(1), x.group(0)), url)
                 url = re.sub(r"\$\{[^}]*\}|\{[^}]*\}", "{}", url)
                 segs = _normalize(url)
                 if segs is None:
