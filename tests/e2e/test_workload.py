@@ -1,0 +1,88 @@
+"""The workload toolset over stdio: default SQLite database, runs stored and compared, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support import error_text, serve
+
+TOOLS = {"seed_database", "run_workload", "list_workload_patterns", "get_workload_run", "compare_workload_runs"}
+
+
+async def test_workload_tools_end_to_end(tmp_path: Path, mode: str) -> None:
+    async with serve(tmp_path, mode=mode, extra_args=["--toolsets", "workload"]) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert set(tools) == TOOLS
+        for name in ("seed_database", "run_workload"):
+            ann = tools[name].annotations
+            assert (ann.read_only_hint, ann.destructive_hint, ann.idempotent_hint) == (False, True, False)
+        for name in ("list_workload_patterns", "get_workload_run", "compare_workload_runs"):
+            assert tools[name].annotations.read_only_hint is True
+
+        patterns = (await client.call_tool("list_workload_patterns", {})).structured_content
+        by_name = {p["name"]: p for p in patterns["patterns"]}
+        assert list(by_name) == [
+            "oltp", "ecommerce", "olap", "reporting", "time_series", "social_media", "iot", "read_heavy",
+            "write_heavy", "balanced",
+        ]  # fmt: skip
+        assert (by_name["olap"]["writes"], by_name["oltp"]["writes"], by_name["read_heavy"]["read_percent"]) == (
+            False,
+            True,
+            80.0,
+        )
+
+        refused = await client.call_tool("seed_database", {"rows": 10})
+        assert "allow_writes is false" in error_text(refused)
+        seeded = (
+            await client.call_tool("seed_database", {"allow_writes": True, "rows": 50, "seed": 3})
+        ).structured_content
+        assert seeded["dsn"] == f"sqlite:///{tmp_path.resolve()}/.semgraph/workload.db"
+        assert seeded["order"] == ["customers", "orders", "products", "order_items"]
+        assert seeded["total_rows"] == 200
+
+        messages: list[str] = []
+
+        async def on_progress(done: float, total: float | None, message: str | None) -> None:
+            messages.append(message or "")
+
+        run1 = await client.call_tool(
+            "run_workload",
+            {"pattern": "olap", "duration_s": 1.5, "target_tps": 100, "connections": 2},
+            progress_callback=on_progress,
+        )
+        r1 = run1.structured_content
+        assert (r1["run_id"], r1["completed"], r1["failed"], r1["histogram"]) == (1, 150, 0, "")
+        assert r1["workload"] == "olap" and r1["target_tps"] == 100
+        assert any("tps=" in m and "p95=" in m for m in messages), messages
+
+        no_writes = await client.call_tool("run_workload", {"pattern": "oltp", "duration_s": 0.5})
+        assert "allow_writes is false" in error_text(no_writes)
+        r2 = (
+            await client.call_tool("run_workload", {"pattern": "oltp", "transactions": 60, "allow_writes": True})
+        ).structured_content
+        assert (r2["run_id"], r2["completed"] + r2["failed"], r2["failed"]) == (2, 60, 0)
+
+        got = (await client.call_tool("get_workload_run", {"run_id": 1, "include_histogram": True})).structured_content
+        assert got["run"]["completed"] == 150 and len(got["run"]["histogram"]) > 20
+        listing = (await client.call_tool("get_workload_run", {})).structured_content
+        assert [r["run_id"] for r in listing["runs"]] == [2, 1] and listing["page"]["total"] == 2
+        cmp = (await client.call_tool("compare_workload_runs", {"a": 1, "b": 2})).structured_content
+        assert cmp["same_setup"] is False
+        assert "workload: olap vs oltp" in cmp["setup_differences"]
+
+        missing = await client.call_tool("get_workload_run", {"run_id": 99})
+        assert "no workload run 99 (run ids go from 1 to 2)" in error_text(missing)
+        bad = await client.call_tool("run_workload", {"dsn": "oracle://db/x", "pattern": "olap"})
+        assert "unsupported DSN" in error_text(bad)
+        secret = await client.call_tool(
+            "run_workload", {"dsn": "postgresql://bob:Sup3rSecretPw@127.0.0.1:1/nope", "pattern": "olap"}
+        )
+        text = error_text(secret)
+        assert "cannot connect to postgres://bob:***@127.0.0.1:1/nope" in text
+        assert "Sup3rSecretPw" not in text
+        outside = await client.call_tool("seed_database", {"dsn": "sqlite:////etc/evil.db", "allow_writes": True})
+        assert "outside the allowed roots" in error_text(outside)
+        unknown = await client.call_tool("run_workload", {"pattern": "nope"})
+        assert "no workload pattern 'nope'" in error_text(unknown)
+        extra = await client.call_tool("list_workload_patterns", {"colour": "red"})
+        assert "colour" in error_text(extra)
