@@ -59,7 +59,7 @@ class StepReadiness:
     last_attempted_at: datetime | None
     last_failure_at: datetime | None
     backoff_request_seconds: int | None
-    category: str  # ready | in_backoff | waiting_for_dependencies | retries_exhausted | not_retryable | in_flight | done | failed | cancelled
+    category: str  # ready | in_backoff | waiting_for_dependencies | blocked | retries_exhausted | not_retryable | in_flight | done | failed | cancelled
     reason: str
 
 
@@ -137,6 +137,9 @@ def step_readiness(sg: StepGraph, states: dict[str, StepStatus], now: datetime) 
         category, reason = _explain(
             state, status, ready, deps_ok, incomplete, total, eligible, retry.retryable, attempts, max_attempts, nrt
         )
+        if category == "waiting_for_dependencies" and (missing or self_dep):
+            broken = ", ".join([*(repr(m) for m in missing), *(["itself"] if self_dep else [])])
+            category, reason = "blocked", f"can never run: it depends on {broken}, which is not a runnable step"
         out.append(
             StepReadiness(
                 name=name,

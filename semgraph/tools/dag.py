@@ -29,6 +29,7 @@ StepCategory = Literal[
     "ready",
     "in_backoff",
     "waiting_for_dependencies",
+    "blocked",
     "retries_exhausted",
     "not_retryable",
     "in_flight",

@@ -144,3 +144,13 @@ def test_processed_and_in_process_flags_block_readiness() -> None:
         (False, "already processed"),
         (False, "already being processed"),
     ]
+
+
+def test_unknown_and_self_dependencies_block_for_good() -> None:
+    a = analyze_step_dag(
+        {"steps": [{"name": "a", "dependencies": ["nope"]}, {"name": "b", "dependencies": ["b"]}]}, None, NOW
+    )
+    assert [(r.category, r.reason, r.total_parents) for r in a.readiness] == [
+        ("blocked", "can never run: it depends on 'nope', which is not a runnable step", 1),
+        ("blocked", "can never run: it depends on itself, which is not a runnable step", 1),
+    ]
