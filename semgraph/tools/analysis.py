@@ -1,11 +1,363 @@
-"""MCP tools of the `analysis` toolset."""
+"""MCP tools of the `analysis` toolset: workflows, patterns, quality, cross-language links.
+
+Every tool reads the index at ``settings.db_path`` (built by ``index_repository``);
+without one they answer with an error telling to index first. Results are
+bounded: pages (limit/offset), capped step lists, truncated code.
+"""
 
 from __future__ import annotations
 
-from mcp.server.mcpserver import MCPServer
+from collections import Counter
+from typing import Annotated, Literal
 
-from semgraph.tools._base import ToolEnv
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
+
+from semgraph.analysis.codebase import Codebase, invalidate, open_codebase
+from semgraph.analysis.crosslang import LINK_KINDS, CrossLink, find_cross_language_links
+from semgraph.analysis.entrypoints import find_entry_points
+from semgraph.analysis.patterns import PATTERN_KINDS, LayeringViolation, PatternInstance, detect_architectural_patterns
+from semgraph.analysis.quality import SEVERITY_RANK, Finding, FunctionMetrics, assess_code_quality
+from semgraph.analysis.steps import StepAnalysis, analyze_workflow_step
+from semgraph.analysis.tracing import SINKS, TraceResult, trace_workflow
+from semgraph.analysis.workflows import Workflow, detect_business_workflows
+from semgraph.errors import InvalidInputError
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
+
+MAX_STEPS_SHOWN = 25
+WorkflowType = Literal[
+    "user_registration",
+    "authentication",
+    "password_reset",
+    "payment_processing",
+    "order_fulfilment",
+    "data_import",
+    "report_generation",
+    "notification_delivery",
+    "crud",
+    "custom",
+]
+PatternKind = Literal[
+    "repository",
+    "layering",
+    "service_layer",
+    "factory",
+    "builder",
+    "singleton",
+    "observer",
+    "strategy",
+    "adapter",
+    "dependency_injection",
+]
+LinkKind = Literal["pyo3", "wasm_bindgen", "napi", "ffi", "http", "sql_table"]
+
+
+def _codebase(call: ToolCall) -> Codebase:
+    return open_codebase(call.env.settings.db_path)
+
+
+# ------------------------------------------------------------------ workflows
+class DetectWorkflowsIn(PageInput):
+    entry_points: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=300)]] | None,
+        Field(
+            max_length=100,
+            description="Restrict to these entry points: handler names (routes.register), paths (/register) "
+            "or 'METHOD /path'. Default: every entry point found.",
+        ),
+    ] = None
+    types: Annotated[list[WorkflowType] | None, Field(description="Only these workflow types.")] = None
+    min_confidence: Annotated[float, Field(ge=0.0, le=1.0, description="Drop workflows below this confidence.")] = 0.5
+    limit: Annotated[int, Field(ge=1, le=100, description="Workflows per page (1-100).")] = 10
+
+
+class DetectWorkflowsOut(BaseModel):
+    workflows: list[Workflow]
+    page: PageInfo
+    by_type: dict[str, int]
+    average_confidence: float
+    entry_points_found: int = Field(description="entry points found in the index (workflows are traced from them)")
+    note: str = ""
+
+
+# --------------------------------------------------------------------- steps
+class AnalyzeStepIn(ToolInput):
+    workflow_id: Annotated[str, Field(min_length=4, max_length=64, description="id from detect_business_workflows")]
+    step_number: Annotated[int, Field(ge=1, le=10_000, description="1-based step number in that workflow")]
+
+
+class TraceIn(ToolInput):
+    from_symbol: Annotated[str, Field(min_length=1, max_length=300, description="start: qualified name or unique name")]
+    to_symbol: Annotated[
+        str | None, Field(max_length=300, description="end symbol; omit to trace to every sink of `sink`")
+    ] = None
+    sink: Annotated[
+        Literal["database_write", "database_read", "network", "notification", "payment"] | None,
+        Field(description="kind of sink when to_symbol is omitted (default database_write)"),
+    ] = None
+    max_depth: Annotated[int, Field(ge=1, le=12, description="longest call chain followed")] = 6
+    max_paths: Annotated[int, Field(ge=1, le=100, description="paths returned")] = 20
+
+
+# ------------------------------------------------------------------ patterns
+class PatternsIn(PageInput):
+    kinds: Annotated[list[PatternKind] | None, Field(description="Only these pattern kinds (default: all).")] = None
+
+
+class PatternsOut(BaseModel):
+    patterns: list[PatternInstance]
+    page: PageInfo
+    by_kind: dict[str, int]
+    layering_violations: list[LayeringViolation]
+    layering_violations_total: int
+    layers: dict[str, int]
+
+
+# ------------------------------------------------------------------- quality
+class QualityIn(PageInput):
+    path: Annotated[
+        str, Field(max_length=1000, description="file or directory relative to the indexed root ('' = everything)")
+    ] = ""
+    min_severity: Annotated[
+        Literal["high", "medium", "low", "info"], Field(description="drop findings below this severity")
+    ] = "info"
+    categories: Annotated[
+        list[Literal["complexity", "design", "security", "performance", "dead_code", "tests"]] | None,
+        Field(description="only findings of these categories"),
+    ] = None
+
+
+class QualityOut(BaseModel):
+    scope: str
+    summary: dict[str, float | int]
+    findings: list[Finding]
+    page: PageInfo
+    functions: list[FunctionMetrics] = Field(description="the most complex functions (first `limit`)")
+    functions_total: int
+    import_cycles: list[list[str]]
+    test_layout: dict[str, int | list[str]]
+
+
+# --------------------------------------------------------------------- links
+class LinksIn(PageInput):
+    kinds: Annotated[list[LinkKind] | None, Field(description="only these link kinds (default: all)")] = None
+    store_edges: Annotated[
+        bool, Field(description="also store the links as cross_language edges of the graph (for impact analysis)")
+    ] = True
+    limit: Annotated[int, Field(ge=1, le=500, description="links per page")] = 100
+
+
+class LinksOut(BaseModel):
+    links: list[CrossLink]
+    page: PageInfo
+    by_kind: dict[str, int]
+    edges_stored: int = Field(description="cross_language edges now in the graph (0 when store_edges is false)")
 
 
 def register(app: MCPServer, env: ToolEnv) -> None:
-    """Register this toolset's tools (none yet)."""
+    """Register the six analysis tools."""
+
+    @register_tool(
+        app,
+        env,
+        name="detect_business_workflows",
+        title="Detect business workflows",
+        description=(
+            "Find entry points (HTTP routes, CLI commands, message handlers, main) and trace each through the "
+            "call graph into a business workflow: type (user_registration, authentication, password_reset, "
+            "payment_processing, order_fulfilment, data_import, report_generation, notification_delivery, crud, "
+            "custom) with confidence and evidence, ordered steps with roles and locations, business rules from "
+            "guards, error scenarios, exit points and a Mermaid flowchart. Ids are stable: pass one to "
+            "analyze_workflow_step. Requires index_repository first."
+        ),
+        input_model=DetectWorkflowsIn,
+        output_model=DetectWorkflowsOut,
+        read_only=True,
+    )
+    async def detect(params: DetectWorkflowsIn, call: ToolCall) -> DetectWorkflowsOut:
+        def work() -> DetectWorkflowsOut:
+            cb = _codebase(call)
+            wfs = detect_business_workflows(
+                cb, entry_points=params.entry_points, types=params.types, min_confidence=params.min_confidence
+            )
+            page = wfs[params.offset : params.offset + params.limit]
+            shown = []
+            for wf in page:
+                if len(wf.steps) > MAX_STEPS_SHOWN:
+                    wf = wf.model_copy(update={"steps": wf.steps[:MAX_STEPS_SHOWN], "truncated": True})
+                shown.append(wf)
+            by_type = dict(Counter(w.type for w in wfs))
+            avg = round(sum(w.confidence for w in wfs) / len(wfs), 2) if wfs else 0.0
+            n_entries = len(find_entry_points(cb))
+            note = "" if wfs else f"no workflow at min_confidence {params.min_confidence}; lower it to see custom ones"
+            return DetectWorkflowsOut(
+                workflows=shown,
+                page=PageInfo.of(len(wfs), params.offset, params.limit, len(shown)),
+                by_type=by_type,
+                average_confidence=avg,
+                entry_points_found=n_entries,
+                note=note,
+            )
+
+        return await call.run_sync(work)
+
+    @register_tool(
+        app,
+        env,
+        name="analyze_workflow_step",
+        title="Analyze one workflow step",
+        description=(
+            "One step of a workflow from detect_business_workflows: its code (truncated), callees, the "
+            "tables/models it reads or writes, business rules, error paths and risks (no validation before "
+            "persist, writes without a transaction, secrets logged, queries in loops, unwrap on request paths)."
+        ),
+        input_model=AnalyzeStepIn,
+        output_model=StepAnalysis,
+        read_only=True,
+    )
+    async def step(params: AnalyzeStepIn, call: ToolCall) -> StepAnalysis:
+        return await call.run_sync(
+            lambda: analyze_workflow_step(_codebase(call), params.workflow_id, params.step_number)
+        )
+
+    @register_tool(
+        app,
+        env,
+        name="trace_workflow",
+        title="Trace call paths",
+        description=(
+            "Call paths from one symbol to another, or from a symbol (e.g. an HTTP handler) to every sink of a "
+            f"kind ({', '.join(SINKS)}), bounded in depth and count, with a Mermaid diagram."
+        ),
+        input_model=TraceIn,
+        output_model=TraceResult,
+        read_only=True,
+    )
+    async def trace(params: TraceIn, call: ToolCall) -> TraceResult:
+        if params.to_symbol is not None and not params.to_symbol.strip():
+            raise InvalidInputError("to_symbol is empty", hint="omit it to trace to sinks")
+        return await call.run_sync(
+            lambda: trace_workflow(
+                _codebase(call),
+                params.from_symbol,
+                params.to_symbol,
+                sink=params.sink,
+                max_depth=params.max_depth,
+                max_paths=params.max_paths,
+            )
+        )
+
+    @register_tool(
+        app,
+        env,
+        name="detect_architectural_patterns",
+        title="Detect architecture and design patterns",
+        description=(
+            "Patterns recognised from what the code does: "
+            + "; ".join(f"{k}" for k in PATTERN_KINDS)
+            + ". Each with symbols, evidence, confidence and recommendations; controller → service → repository "
+            "layering with the controllers that reach the database directly."
+        ),
+        input_model=PatternsIn,
+        output_model=PatternsOut,
+        read_only=True,
+    )
+    async def patterns(params: PatternsIn, call: ToolCall) -> PatternsOut:
+        def work() -> PatternsOut:
+            report = detect_architectural_patterns(_codebase(call), params.kinds)
+            page = report.patterns[params.offset : params.offset + params.limit]
+            return PatternsOut(
+                patterns=page,
+                page=PageInfo.of(len(report.patterns), params.offset, params.limit, len(page)),
+                by_kind=dict(Counter(p.kind for p in report.patterns)),
+                layering_violations=report.layering_violations[:50],
+                layering_violations_total=len(report.layering_violations),
+                layers=report.layers,
+            )
+
+        return await call.run_sync(work)
+
+    @register_tool(
+        app,
+        env,
+        name="assess_code_quality",
+        title="Assess code quality",
+        description=(
+            "Ranked findings with file:line and a one-line fix hint: cyclomatic complexity, length, nesting, "
+            "fan-out, import cycles, unreferenced private code, security smells (SQL built from strings passed "
+            "to execute, eval/exec, shell=True, hard-coded secrets, Rust unsafe and unwrap() on request paths), "
+            "database calls inside loops, Rust inline test modules; plus per-function metrics (complexity, "
+            "loc, nesting, params, fan-in/out). Optional path limits the scope."
+        ),
+        input_model=QualityIn,
+        output_model=QualityOut,
+        read_only=True,
+    )
+    async def quality(params: QualityIn, call: ToolCall) -> QualityOut:
+        def work() -> QualityOut:
+            cb = _codebase(call)
+            scope = params.path.strip().removeprefix("./")
+            if scope and not any(
+                f.path == scope.rstrip("/") or f.path.startswith(scope.rstrip("/") + "/") for f in cb.files.values()
+            ):
+                raise InvalidInputError(
+                    f"no indexed file under {params.path!r}",
+                    hint="pass a file or directory relative to the indexed root, or '' for everything",
+                )
+            report = assess_code_quality(cb, scope)
+            cutoff = SEVERITY_RANK[params.min_severity]
+            findings = [
+                f
+                for f in report.findings
+                if SEVERITY_RANK[f.severity] <= cutoff and (not params.categories or f.category in params.categories)
+            ]
+            page = findings[params.offset : params.offset + params.limit]
+            return QualityOut(
+                scope=report.scope,
+                summary=report.summary,
+                findings=page,
+                page=PageInfo.of(len(findings), params.offset, params.limit, len(page)),
+                functions=report.functions[: params.limit],
+                functions_total=report.functions_total,
+                import_cycles=report.import_cycles[:20],
+                test_layout=report.test_layout,
+            )
+
+        return await call.run_sync(work)
+
+    @register_tool(
+        app,
+        env,
+        name="find_cross_language_links",
+        title="Find cross-language links",
+        description=(
+            "Links across languages: PyO3 #[pyfunction]/#[pyclass] → Python imports and calls, wasm-bindgen/napi "
+            'exports → JS/TS imports, extern "C" → ctypes/cffi calls, HTTP routes → client calls '
+            "(fetch/axios/requests/httpx/reqwest) by method and path, raw SQL table names → Diesel table! and "
+            "Django models. Stored as cross_language edges (replacing the previous ones) so get_call_graph and "
+            "impact_analysis cross the boundary."
+        ),
+        input_model=LinksIn,
+        output_model=LinksOut,
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+    )
+    async def links(params: LinksIn, call: ToolCall) -> LinksOut:
+        def work() -> LinksOut:
+            db = call.env.settings.db_path
+            found, stored = find_cross_language_links(_codebase(call), db, store_edges=params.store_edges)
+            if params.store_edges:
+                invalidate(db)
+            chosen = [link for link in found if not params.kinds or link.kind in params.kinds]
+            page = chosen[params.offset : params.offset + params.limit]
+            return LinksOut(
+                links=page,
+                page=PageInfo.of(len(chosen), params.offset, params.limit, len(page)),
+                by_kind={
+                    k: sum(1 for x in chosen if x.kind == k) for k in LINK_KINDS if any(x.kind == k for x in chosen)
+                },
+                edges_stored=stored,
+            )
+
+        return await call.run_sync(work)
