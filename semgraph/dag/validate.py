@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Literal
 
 import networkx as nx
@@ -139,9 +138,12 @@ def find_cycles(sg: StepGraph, max_extra_cycles: int = 20) -> tuple[list[Cycle],
     truncated = False
     extra_budget = max_extra_cycles
     for comp in comps:
-        sub = sg.graph.subgraph(comp)
-        start = min(comp, key=order.__getitem__)
-        edges = nx.find_cycle(sub, source=start)
+        # nodes and edges in template order, so that the cycles listed do not depend on set order
+        members = sorted(comp, key=order.__getitem__)
+        sub = nx.DiGraph()
+        sub.add_nodes_from(members)
+        sub.add_edges_from((p, n) for n in members for p in sg.parents[n] if p in comp)
+        edges = nx.find_cycle(sub, source=members[0])
         first = _canonical([u for u, _v in edges], order)
         seen.add(first)
         cycles.append(Cycle(path=[*first, first[0]], length=len(first)))
@@ -150,7 +152,7 @@ def find_cycles(sg: StepGraph, max_extra_cycles: int = 20) -> tuple[list[Cycle],
         if len(comp) > ENUMERATE_SCC_MAX or extra_budget <= 0:
             truncated = True
             continue
-        for raw in islice(nx.simple_cycles(sub), extra_budget + 1):
+        for raw in nx.simple_cycles(sub):
             canon = _canonical(raw, order)
             if canon in seen:
                 continue
