@@ -33,6 +33,8 @@ Lines and columns are 1-based; columns count bytes (tree-sitter's unit).
 from __future__ import annotations
 
 import functools
+import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,10 +94,13 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+_NEEDS_CLEANING = re.compile(r"[\s(<]")
+
+
 def clean_target(text: str) -> str:
     """A callee as written, minus whitespace, argument lists and Rust turbofish
     generics: ``a.b(x).c`` -> ``a.b().c``, ``iter::<u8>`` -> ``iter``."""
-    if not any(c in text for c in " \t\r\n(<"):
+    if _NEEDS_CLEANING.search(text) is None:
         return text
     out: list[str] = []
     depth = 0
@@ -223,11 +228,8 @@ class Extractor:
         tree = languages.parse(source, self.grammar or self.language)
         root = tree.root_node
         lines = source.split(b"\n")
-        nonblank = [0]
-        acc = 0
-        for line in lines:
-            acc += bool(line.strip())
-            nonblank.append(acc)
+        nonblank = [0, *itertools.accumulate(map(bool, map(bytes.strip, lines)))]
+        acc = nonblank[-1]
         self.nonblank = nonblank
         self.lines = lines
 
@@ -308,31 +310,56 @@ class Extractor:
 
     def sweep(self, events: list[tuple], root_end: int) -> None:
         symbols = self.symbols
-        # stack entries: (end_byte, symbol index or -1 for a control block)
-        stack: list[tuple[int, int]] = [(root_end + 1, 0)]
+        prefixes = self.prefixes
+        calls = self.calls
+        # Stack entries: (end byte, innermost symbol, innermost container symbol,
+        # innermost function or -1, control-block depth inside that function).
+        # A control block inherits the first four from the entry below it.
+        stack: list[tuple[int, int, int, int, int]] = [(root_end + 1, 0, 0, -1, 0)]
         call_counts: dict[int, int] = {}
         nonblank = self.nonblank
         sep = self.sep
+        call_separators = self.call_separators
         for start, prio, _neg_end, _seq, payload in events:
-            while len(stack) > 1 and stack[-1][0] <= start:
+            while stack[-1][0] <= start and len(stack) > 1:
                 stack.pop()
-            if prio == _DEF:
-                parent = next(i for _, i in reversed(stack) if i >= 0)
+            top = stack[-1]
+            if prio == _CALL:
+                caller = top[2]
+                target, at = payload
+                receiver, name = split_target(target, call_separators)
+                order = call_counts.get(caller, 0)
+                call_counts[caller] = order + 1
+                pt = at.start_point
+                calls.append(Call(caller, target, name, receiver, pt.row + 1, pt.column + 1, order))
+            elif prio == _BRANCH:
+                if top[3] >= 0:
+                    symbols[top[3]].metrics["complexity"] += payload
+            elif prio == _BLOCK:
+                func = top[3]
+                depth = top[4] + 1
+                if func >= 0:
+                    m = symbols[func].metrics
+                    if m["max_nesting"] < depth:
+                        m["max_nesting"] = depth
+                stack.append((payload, top[1], top[2], func, depth))
+            elif prio == _DEF:
+                parent = top[1]
                 node = payload.node
                 kind = payload.kind
-                parent_kind = symbols[parent].kind
-                if kind is K.FUNCTION and parent_kind in TYPE_KINDS:
+                if kind is K.FUNCTION and symbols[parent].kind in TYPE_KINDS:
                     kind = K.METHOD
                 built = self.build(payload, kind, parent)
                 if built is None:
                     continue
                 if built.kind is not None:
                     kind = built.kind
-                prefix = self.prefixes[parent]
+                prefix = prefixes[parent]
                 qn = built.qualified_name or (f"{prefix}{sep}{payload.name}" if prefix else payload.name)
                 sp, ep = node.start_point, node.end_point
                 metrics: dict[str, int] = {"loc": nonblank[ep.row + 1] - nonblank[sp.row]}
-                if kind in FUNCTION_KINDS:
+                is_function = kind in FUNCTION_KINDS
+                if is_function:
                     metrics["complexity"] = 1
                     metrics["max_nesting"] = 0
                     metrics["params"] = built.params or 0
@@ -353,38 +380,13 @@ class Extractor:
                         metrics=metrics,
                     )
                 )
-                self.prefixes.append(built.child_prefix if built.child_prefix is not None else qn)
+                prefixes.append(built.child_prefix if built.child_prefix is not None else qn)
                 for target, edge, line in built.bases:
                     self.bases.append(BaseRef(child=idx, target=target, kind=edge, line=line))
-                stack.append((node.end_byte, idx))
-            elif prio == _BLOCK:
-                depth = 1
-                for _, i in reversed(stack):
-                    if i < 0:
-                        depth += 1
-                    else:
-                        m = symbols[i].metrics
-                        if symbols[i].kind in FUNCTION_KINDS and m["max_nesting"] < depth:
-                            m["max_nesting"] = depth
-                        break
-                stack.append((payload, -1))
-            elif prio == _BRANCH:
-                for _, i in reversed(stack):
-                    if i >= 0:
-                        if symbols[i].kind in FUNCTION_KINDS:
-                            symbols[i].metrics["complexity"] += payload
-                        break
-            elif prio == _CALL:
-                caller = next(i for _, i in reversed(stack) if i >= 0 and symbols[i].kind in CONTAINER_KINDS)
-                target, at = payload
-                receiver, name = split_target(target, self.call_separators)
-                order = call_counts.get(caller, 0)
-                call_counts[caller] = order + 1
-                pt = at.start_point
-                self.calls.append(Call(caller, target, name, receiver, pt.row + 1, pt.column + 1, order))
+                container = idx if kind in CONTAINER_KINDS else top[2]
+                stack.append((node.end_byte, idx, container, idx if is_function else -1, 0))
             else:
-                scope = next(i for _, i in reversed(stack) if i >= 0 and symbols[i].kind in CONTAINER_KINDS)
-                payload.scope = scope
+                payload.scope = top[2]
                 self.imports.append(payload)
 
 
@@ -429,11 +431,18 @@ def _error_start(error: ts.Node) -> ts.Node:
     return error
 
 
+DOC_LIMIT = 4000  # characters of comment text turned into a doc (docs are summaries, not sources)
+
+
 def doc_from_comments(texts: list[str]) -> str:
     """Clean ``//``, ``///``, ``//!``, ``/** */`` and ``#`` comment texts into one doc string."""
     out: list[str] = []
+    budget = DOC_LIMIT
     for raw in texts:
-        t = raw.strip()
+        if budget <= 0:
+            break
+        t = raw.strip()[:budget]
+        budget -= len(t)
         if t.startswith("/*"):
             t = t[2:]
             if t.startswith("*") or t.startswith("!"):

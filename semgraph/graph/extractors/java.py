@@ -59,7 +59,7 @@ class JavaExtractor(Extractor):
         for child in root.named_children:
             if child.type == "package_declaration":
                 pkg = next((c for c in child.named_children if c.type in ("scoped_identifier", "identifier")), None)
-                built = Built(doc=self.comments_above(child), decorators=self.annotations(child))
+                built = Built(doc=self.comments_above(child), decorators=self.annotations(child))  # package annotations
                 if pkg is not None:
                     built.qualified_name = self.text(pkg)
                 return built
@@ -98,18 +98,22 @@ class JavaExtractor(Extractor):
                     out.append(Pending(node, kind, name, (cap, node)))
         return out
 
-    def modifiers(self, node: ts.Node) -> ts.Node | None:
-        return next((c for c in node.children if c.type == "modifiers"), None)
+    @staticmethod
+    def modifiers(node: ts.Node) -> ts.Node | None:
+        first = node.named_child(0) if node.named_child_count else None
+        while first is not None and first.type in _COMMENT_TYPES:
+            first = first.next_named_sibling
+        return first if first is not None and first.type == "modifiers" else None
 
-    def annotations(self, node: ts.Node) -> list[str]:
-        mods = self.modifiers(node) if node.type != "package_declaration" else node
+    def annotations(self, mods: ts.Node | None) -> list[str]:
         if mods is None:
             return []
         return [normalize(self.text(c)) for c in mods.named_children if c.type in _ANNOTATION_TYPES]
 
-    def head_without_annotations(self, node: ts.Node, body: ts.Node | None, strip: str = "") -> str:
+    def head_without_annotations(
+        self, node: ts.Node, mods: ts.Node | None, body: ts.Node | None, strip: str = ""
+    ) -> str:
         start = node.start_byte
-        mods = self.modifiers(node)
         if mods is not None:
             for c in mods.children:
                 if c.type in _ANNOTATION_TYPES:
@@ -128,10 +132,10 @@ class JavaExtractor(Extractor):
         vis = next((v for v in ("public", "protected", "private") if v in words), "")
         if not vis:
             vis = "public" if parent_sym.kind is K.INTERFACE or cap == "variant" else "package"
-        built = Built(visibility=vis, doc=self.comments_above(decl), decorators=self.annotations(decl))
+        built = Built(visibility=vis, doc=self.comments_above(decl), decorators=self.annotations(mods))
         if cap == "function":
             body = decl.child_by_field_name("body")
-            built.signature = self.head_without_annotations(decl, body, ";")
+            built.signature = self.head_without_annotations(decl, mods, body, ";")
             params = decl.child_by_field_name("parameters")
             built.params = (
                 sum(1 for c in params.named_children if c.type in ("formal_parameter", "spread_parameter"))
@@ -144,14 +148,14 @@ class JavaExtractor(Extractor):
             return built
         if cap in ("class", "interface", "enum"):
             body = decl.child_by_field_name("body")
-            built.signature = self.head_without_annotations(decl, body)
+            built.signature = self.head_without_annotations(decl, mods, body)
             built.bases = self.heritage(decl)
             return built
         if cap == "field" and "static" in words and "final" in words:
             built.kind = K.CONSTANT
         if cap == "field" and decl.type == "constant_declaration":
             built.kind = K.CONSTANT
-        built.signature = self.head_without_annotations(decl, None, ";")[:200]
+        built.signature = self.head_without_annotations(decl, mods, None, ";")[:200]
         return built
 
     def heritage(self, node: ts.Node) -> list[tuple[str, str, int]]:
