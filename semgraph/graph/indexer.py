@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import sqlite3
@@ -20,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,8 @@ from semgraph.graph.store import GraphStore, words
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, WalkedFile, walk
 from semgraph.paths import PathGuard
 from semgraph.progress import ProgressFn, no_progress
+
+log = logging.getLogger(__name__)
 
 IN_PROCESS_FILES = 150
 """Below this many files to parse, parsing stays in-process: a pool costs ~0.3 s to start."""
@@ -66,6 +70,49 @@ class IndexReport:
     resolution: dict[str, int] = field(default_factory=dict)  # call edges resolved this run, by how
     files_resolved: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # walk / parse_store / resolve / commit seconds
+
+
+@dataclass(slots=True)
+class Compact:
+    """A ``FileExtraction`` as plain tuples, ready for ``executemany``: cheap to pickle back from a worker
+    (dataclass instances cost about 3x more), with FTS words and JSON made in the worker."""
+
+    language: str
+    module: str
+    loc: int
+    # (kind, name, qualified, signature, doc, start_line, start_col, end_line, end_col, parent,
+    #  visibility, decorators_json, is_async, is_test, metrics_json)
+    symbols: list[tuple]
+    fts: list[tuple[str, str, str, str]]
+    imports: list[tuple]  # (module, name, alias, line, is_relative, scope)
+    calls: list[tuple]  # (caller, target, name, receiver, line, col, order)
+    bases: list[tuple]  # (child, target, kind, line)
+    errors: list[tuple]  # (line, col, message)
+
+
+def compact(ex: FileExtraction) -> Compact:
+    syms = []
+    fts = []
+    for s in ex.symbols:
+        sp = s.span
+        syms.append(
+            (str(s.kind), s.name, s.qualified_name, s.signature, s.doc, sp.start_line, sp.start_col, sp.end_line,
+             sp.end_col, s.parent, s.visibility, json.dumps(s.decorators), int(s.is_async), int(s.is_test),
+             json.dumps(s.metrics))
+        )  # fmt: skip
+        fts.append((words(s.name), words(s.qualified_name), s.signature[:500], s.doc[:1000]))
+    return Compact(
+        ex.language,
+        ex.module,
+        ex.loc,
+        syms,
+        fts,
+        [(i.module, i.name, i.alias, i.line, i.is_relative, i.scope or 0) for i in ex.imports],
+        [(k.caller, k.target, k.name, k.receiver, k.line, k.col, k.order) for k in ex.calls],
+        [(b.child, b.target, str(b.kind), b.line) for b in ex.bases],
+        [(e.line, e.col, e.message) for e in ex.errors],
+    )
 
 
 @dataclass(slots=True)
@@ -75,7 +122,7 @@ class Parsed:
     hash: str = ""
     size: int = 0
     mtime_ns: int = 0
-    extraction: FileExtraction | None = None
+    extraction: Compact | None = None
     message: str = ""
 
 
@@ -113,7 +160,7 @@ def parse_file(path: str, rel: str, language: str, old_hash: str | None) -> Pars
     problem = _utf8_problem(data)
     if problem is not None:
         ex.errors.insert(0, problem)
-    return Parsed(rel, "parsed", digest, len(data), st.st_mtime_ns, ex)
+    return Parsed(rel, "parsed", digest, len(data), st.st_mtime_ns, compact(ex))
 
 
 def _parse_chunk(tasks: list[tuple[str, str, str, str | None]]) -> list[Parsed]:
@@ -129,10 +176,19 @@ def _parse_all(tasks: list[tuple[str, str, str, str | None]], workers: int | Non
         return
     # forkserver: the server is multi-threaded, and fork() under threads can deadlock the child
     ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["semgraph.graph.extractors"])
     chunks = [tasks[i : i + CHUNK_FILES] for i in range(0, len(tasks), CHUNK_FILES)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for batch in pool.map(_parse_chunk, chunks):
-            yield from batch
+    delivered = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for batch in pool.map(_parse_chunk, chunks):
+                delivered += 1
+                yield from batch
+    except (BrokenProcessPool, OSError) as exc:  # no pool here (sandbox, odd __main__): parse in-process
+        log.warning("parser pool failed (%s); parsing the remaining files in-process", exc)
+        for chunk in chunks[delivered:]:
+            for t in chunk:
+                yield parse_file(*t)
 
 
 class Indexer:
@@ -156,6 +212,7 @@ class Indexer:
         started = time.perf_counter()
         progress = progress or no_progress
         walked = walk(self.root, self.guard, languages=languages, exclude=exclude, max_file_bytes=max_file_bytes)
+        phases = {"walk": time.perf_counter() - started}
         report = IndexReport(root=str(self.root), generation=0, files_scanned=len(walked.files))
         skipped = Counter(walked.skipped)
         examples = list(walked.examples)
@@ -188,6 +245,7 @@ class Indexer:
             total = len(tasks)
             progress(0, total, f"parsing {total} changed files of {len(walked.files)}")
             next_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
+            self._gen = self.store.generation() + 1
             units: list[Unit] = []
             affected: set[int] = set()
             changed_ids: set[int] = set()
@@ -223,7 +281,9 @@ class Indexer:
                         changed_ids.add(old[0])
                 if done % 25 == 0 or done == total:
                     progress(done, total, f"parsed {done}/{total} files")
+            phases["parse_store"] = time.perf_counter() - started - phases["walk"]
             resolved_files = self._resolve(units, affected - changed_ids, new_names, bool(existing))
+            phases["resolve"] = time.perf_counter() - started - phases["walk"] - phases["parse_store"]
             report.files_resolved = resolved_files
             report.resolution = dict(self._last_stats)
             if units or removed or report.files_changed:
@@ -242,6 +302,7 @@ class Indexer:
         ):
             report.languages[lang] = LanguageStats(files, syms, loc)
         report.seconds = round(time.perf_counter() - started, 3)
+        report.phases = {k: round(v, 3) for k, v in phases.items()}
         return report
 
     # -- writing -------------------------------------------------------------
@@ -277,11 +338,10 @@ class Indexer:
         return affected
 
     def _store_file(self, parsed: Parsed, file_id: int | None, next_id: int) -> tuple[Unit, int]:
-        ex = parsed.extraction
-        assert ex is not None
+        cx = parsed.extraction
+        assert cx is not None
         c = self.conn
-        gen = self.store.generation() + 1
-        values = (ex.language, ex.module, parsed.hash, parsed.size, ex.loc, parsed.mtime_ns, len(ex.errors), gen)
+        values = (cx.language, cx.module, parsed.hash, parsed.size, cx.loc, parsed.mtime_ns, len(cx.errors), self._gen)
         if file_id is None:
             file_id = c.execute(
                 "INSERT INTO files(path, language, module, hash, size, loc, mtime_ns, error_count, generation) "
@@ -297,70 +357,32 @@ class Indexer:
         assert file_id is not None
         base = next_id
         rows, fts, contains, syms = [], [], [], {}
-        for i, s in enumerate(ex.symbols):
+        for i, (sym_row, fts_row) in enumerate(zip(cx.symbols, cx.fts, strict=True)):
             sid = base + i
-            pid = base + s.parent if s.parent is not None else None
-            sp = s.span
-            rows.append(
-                (
-                    sid,
-                    file_id,
-                    s.kind.value if hasattr(s.kind, "value") else str(s.kind),
-                    s.name,
-                    s.qualified_name,
-                    s.signature,
-                    s.doc,
-                    sp.start_line,
-                    sp.start_col,
-                    sp.end_line,
-                    sp.end_col,
-                    pid,
-                    s.visibility,
-                    json.dumps(s.decorators),
-                    int(s.is_async),
-                    int(s.is_test),
-                    json.dumps(s.metrics),
-                )
-            )
-            fts.append((sid, words(s.name), words(s.qualified_name), s.signature[:500], s.doc[:1000]))
-            syms[sid] = Sym(sid, file_id, rows[-1][2], s.name, s.qualified_name, pid)
+            parent = sym_row[9]
+            pid = base + parent if parent is not None else None
+            rows.append((sid, file_id, *sym_row[:9], pid, *sym_row[10:]))
+            fts.append((sid, *fts_row))
+            syms[sid] = Sym(sid, file_id, sym_row[0], sym_row[1], sym_row[2], pid)
             if pid is not None:
                 contains.append(
-                    (
-                        "contains",
-                        pid,
-                        sid,
-                        s.name,
-                        s.name,
-                        "same_module",
-                        1,
-                        sp.start_line,
-                        sp.start_col,
-                        0,
-                        file_id,
-                        "index",
-                        "{}",
-                    )
-                )
+                    ("contains", pid, sid, sym_row[1], sym_row[1], "same_module", 1, sym_row[5], sym_row[6], 0,
+                     file_id, "index", "{}")
+                )  # fmt: skip
         c.executemany("INSERT INTO symbols VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         c.executemany("INSERT INTO symbols_fts(rowid, name, qualified_name, signature, doc) VALUES (?,?,?,?,?)", fts)
         _insert_edges(c, contains)
-        if ex.errors:
+        if cx.errors:
             c.executemany(
                 "INSERT INTO parse_errors(file_id, line, col, message) VALUES (?,?,?,?)",
-                [(file_id, e.line, e.col, e.message) for e in ex.errors],
+                [(file_id, *e) for e in cx.errors],
             )
-        info = FileInfo(file_id, parsed.rel, ex.language, ex.module)
+        info = FileInfo(file_id, parsed.rel, cx.language, cx.module)
         unit = Unit(info, base, syms)
-        unit.imports = [
-            ImportSite(i.module, i.name, i.alias, i.line, i.is_relative, base + (i.scope or 0)) for i in ex.imports
-        ]
-        unit.calls = [CallSite(base + k.caller, k.target, k.name, k.receiver, k.line, k.col, k.order) for k in ex.calls]
-        unit.bases = [
-            BaseSite(base + b.child, b.target, b.kind.value if hasattr(b.kind, "value") else str(b.kind), b.line)
-            for b in ex.bases
-        ]
-        return unit, base + len(ex.symbols)
+        unit.imports = [ImportSite(m, n, a, ln, rel, base + sc) for m, n, a, ln, rel, sc in cx.imports]
+        unit.calls = [CallSite(base + k, t, n, r, ln, col, o) for k, t, n, r, ln, col, o in cx.calls]
+        unit.bases = [BaseSite(base + ch, t, k, ln) for ch, t, k, ln in cx.bases]
+        return unit, base + len(cx.symbols)
 
     # -- resolution ----------------------------------------------------------
     def _resolve(self, units: list[Unit], affected: set[int], new_names: set[str], incremental: bool) -> int:

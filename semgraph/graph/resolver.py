@@ -130,6 +130,8 @@ class SymbolIndex:
         self._bases: dict[int, list[int]] = {}
         self._bases_loaded: set[int] = set()
         self._impl_by_type: dict[str, list[Sym]] | None = None
+        self._suffixes: dict[str, list[int]] | None = None
+        self._callables: dict[tuple[str, str, frozenset[str]], list[Sym]] = {}
         for fid, path, lang, module in conn.execute("SELECT id, path, language, module FROM files"):
             self.files[fid] = FileInfo(fid, path, lang, module)
             self._modules.setdefault(module, []).append(fid)
@@ -231,8 +233,22 @@ class SymbolIndex:
 
     def module_files_by_suffix(self, module: str) -> list[int]:
         """Files whose module ends with ``.module`` (a ``src/`` layout, a Go import path)."""
-        tail = "." + module
-        return [fid for m in self._module_names if m.endswith(tail) for fid in self._modules[m]]
+        if self._suffixes is None:
+            self._suffixes = {}
+            for m, fids in self._modules.items():
+                parts = m.split(".")
+                for k in range(1, len(parts)):
+                    self._suffixes.setdefault(".".join(parts[k:]), []).extend(fids)
+        return self._suffixes.get(module, [])
+
+    def callables(self, name: str, fam: str, kinds: frozenset[str]) -> list[Sym]:
+        """Symbols called ``name`` of one of ``kinds`` in a language family (memoised: hot in name matching)."""
+        key = (name, fam, kinds)
+        got = self._callables.get(key)
+        if got is None:
+            got = [s for s in self.by_name(name) if s.kind in kinds and family(self.files[s.file_id].language) == fam]
+            self._callables[key] = got
+        return got
 
 
 class Resolver:
@@ -509,14 +525,13 @@ class Resolver:
         # 6. name match
         fam = family(lang)
         method_only = len(segs) > 1 and not base
+        bare_method_ok = len(segs) > 1 or base or lang == "go"
         cands = [
             s
-            for s in self.ix.by_name(name)
-            if s.kind in kinds
-            and s.id != src_id  # `x.get()` inside `get` is rarely a recursion we can prove
-            and family(self.ix.files[s.file_id].language) == fam
+            for s in self.ix.callables(name, fam, kinds)
+            if s.id != src_id  # `x.get()` inside `get` is rarely a recursion we can prove
             and (not method_only or s.kind == "method")
-            and (len(segs) > 1 or base or s.kind != "method" or lang in ("go",))
+            and (bare_method_ok or s.kind != "method")
         ]
         if len(segs) > 1 and segs[0] not in SELF_WORDS and segs[-2][:1].isupper():
             typed = [s for s in cands if norm(s.qname).endswith(f"{segs[-2]}.{name}")]
