@@ -83,6 +83,15 @@ class TagNode:
 Node = VarNode | TagNode
 
 
+class _TagLexer(Lexer):
+    """Django's Lexer, minus Token objects for the text between tags (never needed; indices are kept)."""
+
+    def create_token(self, token_string: str, position: tuple[int, int] | None, lineno: int, in_tag: bool):  # type: ignore[no-untyped-def]
+        if not in_tag:
+            return None
+        return super().create_token(token_string, position, lineno, in_tag)
+
+
 def column_of(source: str, index: int) -> int:
     """1-based column of the ``index``-th token, from Django's DebugLexer (only run when reporting an error)."""
     tokens = DebugLexer(source).tokenize()
@@ -94,7 +103,7 @@ def column_of(source: str, index: int) -> int:
 
 def parse_template(source: str, name: str = "<template>") -> list[Node]:
     """Parse ``source`` into nodes; raise SourceParseError at the first structural error."""
-    tokens = Lexer(source).tokenize()  # the fast lexer; DebugLexer positions are computed on error only
+    tokens = _TagLexer(source).tokenize()  # the fast lexer; DebugLexer positions are computed on error only
     tag_names: set[str] | None = None  # every tag name in the template; computed only for an unknown tag
     root: list[Node] = []
     stack: list[tuple[TagNode, Branch]] = []
@@ -108,6 +117,8 @@ def parse_template(source: str, name: str = "<template>") -> list[Node]:
         )
 
     for index, token in enumerate(tokens):
+        if token is None:
+            continue
         kind = token.token_type
         if skip_until is not None:
             if kind == BLOCK and token.contents == skip_until:
@@ -150,7 +161,9 @@ def parse_template(source: str, name: str = "<template>") -> list[Node]:
         node = TagNode(tag, bits, line, column)
         children.append(node)
         if tag not in BLOCK_TAGS and tag not in SIMPLE_TAGS and tag_names is None:
-            tag_names = {t.contents.split(None, 1)[0] for t in tokens if t.token_type == BLOCK and t.contents}
+            tag_names = {
+                t.contents.split(None, 1)[0] for t in tokens if t is not None and t.token_type == BLOCK and t.contents
+            }
         if tag in BLOCK_TAGS or (tag_names is not None and tag not in SIMPLE_TAGS and ("end" + tag) in tag_names):
             branch = Branch(tag, bits, line, column)
             node.branches.append(branch)

@@ -28,6 +28,7 @@ from semgraph.errors import NotFoundError, SourceParseError
 BUILTIN_NAMES = frozenset({"True", "False", "None"})
 IGNORED_ROOTS = frozenset({"forloop"})
 MAX_INCLUDE_DEPTH = 20
+_SKIPPED_ROOTS = BUILTIN_NAMES | IGNORED_ROOTS
 
 GENERIC_KNOWN_TAGS = frozenset(
     {
@@ -128,7 +129,7 @@ class _Binding:
 
     root: str | None
     path: tuple[str, ...]
-    alias: AliasUse | None
+    alias: tuple[str, str, str, str, int] | None  # name, kind, source, template, line (an AliasUse at the end)
     paths: set[str] | None
     parent: _Binding | None = None  # the alias this one was bound through (``l`` in ``for l in p.leases.all``)
     parent_prefix: tuple[str, ...] = ()
@@ -182,7 +183,7 @@ class _Extractor:
     def __init__(self, loader: TemplateLoader | None) -> None:
         self.loader = loader
         self.variables: dict[str, set[str]] = {}
-        self.aliases: list[tuple[AliasUse, set[str]]] = []
+        self.aliases: list[tuple[tuple[str, str, str, str, int], set[str]]] = []
         self.templates: list[str] = []
         self.warnings: list[str] = []
         self.scopes: list[_Scope] = [_Scope()]
@@ -199,7 +200,9 @@ class _Extractor:
     # ---- name resolution -------------------------------------------------
     def _lookup(self, name: str) -> _Binding | Literal[False] | None:
         """The binding of ``name``; None for a context variable; False when hidden by ``only``."""
-        for scope in reversed(self.scopes):
+        scopes = self.scopes
+        for i in range(len(scopes) - 1, -1, -1):
+            scope = scopes[i]
             binding = scope.names.get(name)
             if binding is not None:
                 return binding
@@ -210,33 +213,40 @@ class _Extractor:
     def resolve(self, lookups: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
         """Record the use of a variable path and return its absolute (root, path), or None if local."""
         name = lookups[0]
-        if name in IGNORED_ROOTS or name in BUILTIN_NAMES or (name == "block" and lookups[1:2] == ("super",)):
+        self.last_via = None
+        if name in _SKIPPED_ROOTS or (name == "block" and lookups[1:2] == ("super",)):
             return None
         binding = self._lookup(name)
-        self.last_via = None
         if binding is False:
             return None
-        rest = tuple(lookups[1:])
+        rest = lookups[1:]
+        variables = self.variables
         if binding is None:
-            self.variables.setdefault(name, set())
+            seen = variables.get(name)
+            if seen is None:
+                seen = variables[name] = set()
             if rest:
-                self.variables[name].add(".".join(rest))
+                seen.add(".".join(rest))
             return name, rest
         self.last_via = (binding, rest)
-        if binding.paths is not None and rest:
-            binding.paths.add(".".join(rest))
-        outer, relative = binding.parent, binding.parent_prefix + rest
-        while outer is not None:
-            if outer.paths is not None and relative:
-                outer.paths.add(".".join(relative))
-            outer, relative = outer.parent, outer.parent_prefix + relative
-        if binding.root is None:
+        if rest:
+            if binding.paths is not None:
+                binding.paths.add(".".join(rest))
+            outer, relative = binding.parent, binding.parent_prefix + rest
+            while outer is not None:
+                if outer.paths is not None:
+                    outer.paths.add(".".join(relative))
+                outer, relative = outer.parent, outer.parent_prefix + relative
+        root = binding.root
+        if root is None:
             return None
         path = binding.path + rest
-        self.variables.setdefault(binding.root, set())
+        seen = variables.get(root)
+        if seen is None:
+            seen = variables[root] = set()
         if path:
-            self.variables[binding.root].add(".".join(path))
-        return binding.root, path
+            seen.add(".".join(path))
+        return root, path
 
     def use_expr(self, expr: FilterExpression) -> tuple[str, tuple[str, ...]] | None:
         """Record every variable a FilterExpression reads (its value and its filter arguments)."""
@@ -273,7 +283,7 @@ class _Extractor:
             self.scopes[-1].names[name] = _Binding(None, (), None, None)
             return
         root, path = target
-        alias = AliasUse(name=name, kind=kind, source=".".join((root, *path)), template=template, line=line, paths=[])
+        alias = (name, kind, ".".join((root, *path)), template, line)
         paths: set[str] = set()
         self.aliases.append((alias, paths))
         parent, prefix = via if via is not None else (None, ())
@@ -353,9 +363,9 @@ class _Extractor:
 
     def tag(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         name, bits, line, col = node.name, node.bits, node.line, node.index
-        handler = getattr(self, f"tag_{name}", None)
+        handler = _HANDLERS.get(name)
         if handler is not None:
-            handler(node, template, overrides)
+            handler(self, node, template, overrides)
             return
         if name in NO_EXPRESSION_TAGS:
             if len(bits) >= 3 and bits[-2] == "as":
@@ -408,7 +418,7 @@ class _Extractor:
                     ) from None
                 for operand in parser.operands:
                     self.use_expr(operand)
-            self.scoped(lambda b=branch: self.walk(b.children, template, overrides))
+            self.walk(branch.children, template, overrides)  # {% if %} does not push a context level
 
     def tag_for(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         bits, line = node.bits, node.line
@@ -605,16 +615,21 @@ class _Extractor:
         )
 
     def result(self) -> TemplateVariables:
-        aliases = []
-        for alias, paths in self.aliases:
-            alias.paths = sorted(paths)
-            aliases.append(alias)
+        aliases = [
+            AliasUse(name=name, kind=kind, source=source, template=template, line=line, paths=sorted(paths))  # type: ignore[arg-type]
+            for (name, kind, source, template, line), paths in self.aliases
+        ]
         return TemplateVariables(
             variables={root: sorted(paths) for root, paths in sorted(self.variables.items())},
             aliases=aliases,
             templates=self.templates,
             warnings=self.warnings,
         )
+
+
+_HANDLERS: dict[str, Callable[..., None]] = {
+    name[4:]: getattr(_Extractor, name) for name in dir(_Extractor) if name.startswith("tag_")
+}
 
 
 def _blocks(nodes: list[Node]) -> Iterable[TagNode]:
