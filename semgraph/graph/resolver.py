@@ -357,7 +357,10 @@ class Resolver:
                 continue
             files = target[0]
             if imp.name == "*":
-                globs.append(files)
+                if imp.alias:  # `import * as m from './models'`: m names the module
+                    bindings[imp.alias] = (files, [], self.ix.module_symbol(files[0]) if files else None)
+                else:
+                    globs.append(files)
                 continue
             local = imp.alias or imp.name or _SEP.split(imp.module.replace("/", "."))[-1]
             if not imp.name and not imp.alias and unit.file.language == "python":

@@ -141,3 +141,45 @@ def test_rust_resolution_kinds(tmp_path: Path) -> None:
 
 def resolved(db: Path) -> set:
     return {e for e in call_edges(db) if e[4] is not None}
+
+
+MIXED = {
+    "src/util/index.ts": "export function helper(x: number) { return x * 2; }\n",
+    "src/models.ts": (
+        "export class User {\n  constructor(public id: number) {}\n"
+        "  save(): number { return this.check(); }\n  check(): number { return 1; }\n}\n"
+    ),
+    "src/service.ts": (
+        "import { helper } from './util';\nimport { User as U } from './models';\nimport * as m from './models';\n\n"
+        "export class Service {\n  run(): number {\n    const u = new U(1);\n    new m.User(2);\n"
+        "    helper(1);\n    return u.save();\n  }\n}\n"
+    ),
+    "main.go": 'package main\n\nimport "example.com/app/db"\n\nfunc main() {\n\tdb.Connect()\n\trun()\n}\n\nfunc run() {}\n',
+    "db/db.go": "package db\n\nfunc Connect() int { return helper() }\n\nfunc helper() int { return 1 }\n",
+    "java/com/shop/Service.java": (
+        "package com.shop;\n\nimport com.shop.repo.UserRepo;\n\npublic class Service {\n  public void run() {\n"
+        "    UserRepo r = new UserRepo();\n    r.save();\n    this.check();\n  }\n  void check() {}\n}\n"
+    ),
+    "java/com/shop/repo/UserRepo.java": "package com.shop.repo;\n\npublic class UserRepo {\n  public void save() {}\n}\n",
+}
+
+
+def test_typescript_go_java_resolution(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "mixed", MIXED)
+    index(root)
+    assert call_edges(db_for(root)) == {
+        # TS: index-file resolution, aliased and namespace imports, `new`, this.x()
+        ("src/service.Service.run", "U", "import", 1, "src/models.User"),
+        ("src/service.Service.run", "m.User", "import", 1, "src/models.User"),
+        ("src/service.Service.run", "helper", "import", 1, "src/util/index.helper"),
+        ("src/service.Service.run", "u.save", "name_match", 1, "src/models.User.save"),
+        ("src/models.User.save", "this.check", "self", 1, "src/models.User.check"),
+        # Go: package import by path suffix, same package
+        ("main.main", "db.Connect", "import", 1, "db.Connect"),
+        ("main.main", "run", "same_module", 1, "main.run"),
+        ("db.Connect", "helper", "same_module", 1, "db.helper"),
+        # Java: class import, constructor, this.x()
+        ("com.shop.Service.run", "UserRepo", "import", 1, "com.shop.repo.UserRepo"),
+        ("com.shop.Service.run", "r.save", "name_match", 1, "com.shop.repo.UserRepo.save"),
+        ("com.shop.Service.run", "this.check", "self", 1, "com.shop.Service.check"),
+    }
