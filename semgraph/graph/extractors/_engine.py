@@ -243,6 +243,8 @@ class Extractor:
         events: list[tuple] = []
         seq = 0
         for p in self.definitions(caps):
+            if not p.name:  # a MISSING name in broken source
+                continue
             n = p.node
             events.append((n.start_byte, _DEF, -n.end_byte, seq, p))
             seq += 1
