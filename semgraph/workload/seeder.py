@@ -8,8 +8,11 @@ batch and the error says how many rows each table got.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import networkx as nx
 from pydantic import BaseModel, Field
@@ -167,13 +170,21 @@ async def seed_database(
             n = plan[name]
             written[name] = 0
             batch = config.batch_size
-            for offset in range(0, n, batch):
-                size_now = min(batch, n - offset)
-                values = [generators[c].batch(start_index + offset, size_now) for c in columns]
-                batch_rows = list(zip(*values, strict=True))
+
+            make = functools.partial(_make_rows, [generators[c] for c in columns], start_index, conn.prepare_rows)
+
+            # pipeline: the next batch is generated (in a thread) while the database loads this one
+            offsets = [(o, min(batch, n - o)) for o in range(0, n, batch)]
+            upcoming = asyncio.ensure_future(asyncio.to_thread(make, *offsets[0]))
+            for k, (offset, size_now) in enumerate(offsets):
+                batch_rows = await upcoming
+                if k + 1 < len(offsets):
+                    upcoming = asyncio.ensure_future(asyncio.to_thread(make, *offsets[k + 1]))
                 try:
                     await conn.bulk_load(name, columns, batch_rows)
                 except Exception as exc:
+                    if k + 1 < len(offsets):
+                        await asyncio.gather(upcoming, return_exceptions=True)
                     if not d.is_driver_error(exc):
                         raise
                     raise SeedFailure(
@@ -212,6 +223,12 @@ async def seed_database(
         )
     finally:
         await conn.close()
+
+
+def _make_rows(generators: list[gen.Generator], start_index: int, prepare: Callable[[list[tuple[Any, ...]]], Any], offset: int, count: int) -> Any:  # fmt: skip
+    """One batch of rows, already in the driver's preferred form (runs in a worker thread)."""
+    values = [g.batch(start_index + offset, count) for g in generators]
+    return prepare(list(zip(*values, strict=True)))
 
 
 def _skipped(config: SeedConfig) -> set[str]:

@@ -58,6 +58,10 @@ class Connection(ABC):
     @abstractmethod
     async def rollback(self) -> None: ...
 
+    def prepare_rows(self, rows: list[tuple[Any, ...]]) -> Any:
+        """Convert generated rows for ``bulk_load`` (called off the event loop, in the generator thread)."""
+        return rows
+
     @abstractmethod
     async def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
         """Load ``rows`` in ONE transaction (all or nothing) with the dialect's fast path."""

@@ -33,6 +33,22 @@ def _adapt(value: Any) -> Any:
     return value
 
 
+_NEEDS_ADAPT = (dt.date, dt.time, decimal.Decimal, uuid.UUID)
+
+
+def _adapt_rows(rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
+    """Adapt only the columns that need it (checked on the first row): a bulk load stays cheap."""
+    if not rows:
+        return rows
+    needs = [i for i, v in enumerate(rows[0]) if isinstance(v, _NEEDS_ADAPT)]
+    if not needs:
+        return rows
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    for i in needs:
+        columns[i] = [_adapt(v) for v in columns[i]]
+    return list(zip(*columns, strict=True))
+
+
 def _params(params: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(_adapt(v) for v in params)
 
@@ -77,13 +93,16 @@ class SQLiteConnection(Connection):
         if self._conn.in_transaction:
             await self._conn.execute("ROLLBACK")
 
+    def prepare_rows(self, rows: list[tuple[Any, ...]]) -> Any:
+        return _adapt_rows(rows)
+
     async def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
         q = self.dialect.quote
         sql = f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES ({self.dialect.placeholders(len(columns))})"
         await self.begin()
         try:
             self._deadline = time.monotonic() + max(self._timeout, 300.0)
-            await self._conn.executemany(sql, [_params(r) for r in rows])
+            await self._conn.executemany(sql, rows)
             await self.commit()
         except BaseException:
             await self.rollback()
