@@ -426,9 +426,7 @@ def optimize_project(
         if v.template is not None:
             try:
                 source, display = loader(v.template)
-                tv = extract_template_variables(
-                    source, name=display if guard is None else guard.relative(Path(display)), loader=loader
-                )
+                tv = extract_template_variables(source, name=display, loader=loader)
                 vwarn.extend(tv.warnings)
             except SemgraphError as exc:
                 vwarn.append(f"template {v.template!r}: {exc}")

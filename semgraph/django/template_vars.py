@@ -142,7 +142,7 @@ class _Scope:
 
 
 TemplateLoader = Callable[[str], tuple[str, str]]
-"""``name → (source, display path)``; raises NotFoundError."""
+"""``name → (source, display name)``; raises NotFoundError."""
 
 
 class DirLoader:
@@ -158,8 +158,8 @@ class DirLoader:
             base_real = Path(os.path.realpath(base))
             if not real.is_relative_to(base_real) or (self.contains is not None and not self.contains(real)):
                 continue
-            if real.is_file():
-                return real.read_text(encoding="utf-8", errors="replace"), str(real)
+            if real.is_file():  # shown by its template name, as Django's own messages show it
+                return real.read_text(encoding="utf-8", errors="replace"), name
         dirs = ", ".join(str(d) for d in self.dirs) or "(none given)"
         raise NotFoundError(f"template {name!r} not found in template_dirs", hint=f"searched {dirs}")
 

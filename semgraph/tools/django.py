@@ -135,7 +135,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             source = path.read_text(encoding="utf-8", errors="replace")
             if not params.template_dirs:
                 dirs = _default_template_dirs(path)
-            name = env.guard.relative(path)
+            name = path.relative_to(dirs[0]).as_posix() if path.is_relative_to(dirs[0]) else env.guard.relative(path)
         else:
             source = params.template_source or ""
             name = "<template_source>"
@@ -145,7 +145,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         return ExtractOut(
             variables={k: result.variables[k] for k in names[: params.limit]},
             aliases=result.aliases[: params.limit],
-            templates=[env.guard.relative(Path(t)) if Path(t).is_absolute() else t for t in result.templates],
+            templates=result.templates,
             warnings=result.warnings[:MAX_WARNINGS],
             total_variables=len(names),
             total_aliases=len(result.aliases),

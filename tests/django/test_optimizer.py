@@ -157,3 +157,22 @@ def test_model_and_paths_mode_and_errors() -> None:
         optimize_project(RENTALS, view="nope")
     with pytest.raises(InvalidInputError, match="paths is empty"):
         optimize_project(RENTALS, model="Lease", paths=[])
+
+
+def test_prefetch_import_is_added_when_missing(tmp_path: Path) -> None:
+    project = tmp_path / "rentals"
+    shutil.copytree(RENTALS, project)
+    views = project / "rentals" / "views.py"
+    views.write_text(
+        views.read_text()
+        .replace("from django.db.models import Prefetch\n", "")
+        .replace(
+            'Property.objects.prefetch_related(Prefetch("leases", queryset=Lease.objects.select_related("tenant")))',
+            "Property.objects.all()",
+        )
+    )
+    result = optimize_project(project, view="tenant_directory")
+    assert "+from django.db.models import Prefetch\n" in result.diff
+    run = subprocess.run(["patch", "-p1"], input=result.diff, text=True, cwd=project, capture_output=True)
+    assert run.returncode == 0, run.stderr
+    compile(views.read_text(), "views.py", "exec")

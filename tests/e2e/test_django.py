@@ -37,9 +37,9 @@ async def test_django_tools_end_to_end(tmp_path: Path, mode: str) -> None:
             ],
         }
         assert data["templates"] == [
-            "rentals/rentals/templates/rentals/tenants.html",
-            "rentals/rentals/templates/rentals/base.html",
-            "rentals/rentals/templates/rentals/_nav.html",
+            "rentals/tenants.html",
+            "rentals/base.html",
+            "rentals/_nav.html",
         ]
         assert [(a["name"], a["source"]) for a in data["aliases"]] == [
             ("t", "tenants"),
