@@ -131,7 +131,8 @@ def git_diff(store: GraphStore, spec: str) -> str:
     except subprocess.TimeoutExpired:
         raise InvalidInputError(f"git diff took longer than {GIT_TIMEOUT} s", hint="pass a smaller range") from None
     if proc.returncode != 0:
-        msg = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        lines = [ln.strip() for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        msg = next((ln for ln in lines if ln.startswith(("fatal", "error"))), lines[0] if lines else "failed")
         if args == ["HEAD"] and "HEAD" in msg:  # no commit yet: everything is new
             proc = subprocess.run([*cmd[:-2], "--"], capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False)
             if proc.returncode == 0:
