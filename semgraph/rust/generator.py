@@ -147,7 +147,7 @@ def use_lines(paths: set[str]) -> list[str]:
             full.append(f"{parent}::{leaves[0]}")
         else:
             full.append(f"{parent}::{{{', '.join(leaves)}}}")
-    return [f"use {p};" for p in sorted(full, key=_use_key)]
+    return [rustfmt.use_item(p) for p in sorted(full, key=_use_key)]
 
 
 def _words(text: str) -> set[str]:

@@ -38,7 +38,7 @@ def statement(indent: int, prefix: str, head: str, calls: list[str], suffix: str
             return prefix + one + suffix
         if prefix.rstrip().endswith("=") and indent + 4 + len(one) + len(suffix) <= MAX_WIDTH:
             return prefix.rstrip() + "\n" + " " * (indent + 4) + one + suffix
-    elif len(one) <= CHAIN_WIDTH and fits:
+    elif len(one) + len(suffix) <= CHAIN_WIDTH and fits:
         return prefix + one + suffix
     pad = " " * (indent + 4)
     lines = [prefix + head]
@@ -59,7 +59,13 @@ def _wrap_tuple_call(call: str, indent: int, tail: str) -> str:
     inner, close = rest.rsplit("))", 1)
     items = _split_args(inner)
     pad = " " * (indent + 4)
-    body = "".join(f"{pad}{it},\n" for it in items)
+    body = ""
+    for it in items:
+        head, dot, rest = it.partition(".eq(")
+        if len(pad) + len(it) + 1 > MAX_WIDTH and dot:
+            body += f"{pad}{head}\n{pad}    .eq({rest},\n"
+        else:
+            body += f"{pad}{it},\n"
     return f"{name}((\n{body}{' ' * indent})){close}"
 
 
@@ -166,3 +172,24 @@ def format_many(sources: dict[str, str], edition: str = "2021", timeout: float =
         if proc.returncode != 0:
             return dict(sources)
         return {rel: (root / rel).read_text(encoding="utf-8") for rel in sources}
+
+
+def use_item(path: str) -> str:
+    """``use a::{B, C};``, wrapped the way rustfmt's mixed imports layout wraps a long list."""
+    line = f"use {path};"
+    if len(line) <= MAX_WIDTH or not path.endswith("}"):
+        return line
+    parent, _, inner = path.partition("::{")
+    items = [i.strip() for i in inner[:-1].split(",")]
+    rows: list[str] = []
+    cur = ""
+    for it in items:
+        piece = f"{it},"
+        if cur and 4 + len(cur) + 1 + len(piece) > MAX_WIDTH:
+            rows.append(cur)
+            cur = piece
+        else:
+            cur = f"{cur} {piece}" if cur else piece
+    rows.append(cur)
+    body = "".join(f"    {r}\n" for r in rows)
+    return f"use {parent}::{{\n{body}}};"
