@@ -25,6 +25,11 @@ from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
 from semgraph.paths import PathGuard
 
 COUNT_OPS = {"count": "count", "exists": "exists"}
+STANDARD_CONTEXT = frozenset(
+    {"request", "user", "perms", "messages", "csrf_token", "view", "DEFAULT_MESSAGE_LEVELS", "paginator", "page_obj",
+     "is_paginated"}
+)  # fmt: skip
+"""Names Django's default context processors and class-based views provide."""
 ITER_OPS = {"all"}
 
 
@@ -434,15 +439,9 @@ def optimize_project(
         for name, var_paths in variables.items():
             ctx = v.context.get(name)
             if ctx is None or not ctx.sites:
-                if ctx is None and name not in (
-                    "site_name",
-                    "request",
-                    "user",
-                    "perms",
-                    "messages",
-                    "csrf_token",
-                    "view",
-                ):
+                # not set by the view (context processors set the standard names), or set from something
+                # that is not a queryset we can see although the template reads attributes of it
+                if (ctx is None and name not in STANDARD_CONTEXT) or (ctx is not None and var_paths):
                     unmapped.append(name)
                 continue
             for site in ctx.sites:
