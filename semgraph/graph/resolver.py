@@ -505,9 +505,11 @@ class Resolver:
                         sym = vs if len(path) == 1 else (self._member([vs.file_id], path, kinds) if vs else None)
                 if sym is not None:
                     return sym.id, Resolution.IMPORT.value, 1
-            # the head is a known import but the member is not a symbol we have (macro-made, re-export):
-            # a name match here would only be a guess
-            return None, Resolution.UNRESOLVED.value, 0
+            if sid is None:
+                # the head is an import of a project module whose member we do not have (macro-made, e.g.
+                # Diesel's `users::table`): a name match here would only be a guess
+                return None, Resolution.UNRESOLVED.value, 0
+            # a chain on an imported type (`UserService::new(c).register()`): fall through to name matching
         # 4. fully qualified path
         if len(segs) > 1 and head not in SELF_WORDS:
             sym = self._qualified(unit, segs, kinds)

@@ -1,0 +1,76 @@
+"""CLI: index, search, symbol, callers/callees, impact and demo print real results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from semgraph.server.cli import main
+from tests.support import copy_fixture
+
+
+@pytest.fixture(scope="module")
+def rustshop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_fixture("rustshop", tmp_path_factory.mktemp("cli"))
+    assert main(["index", str(root), "--root", str(root), "--json"]) == 0
+    return root
+
+
+PARENT = ("impl", "crate::services::users::<impl UserService>")
+
+
+def run_json(capsys: pytest.CaptureFixture[str], args: list[str]) -> dict:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_index_search_symbol_on_rustshop(rustshop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = ["--root", str(rustshop)]
+    again = run_json(capsys, ["index", str(rustshop), *root])
+    assert (again["files_parsed"], again["files_unchanged"]) == (0, 11)
+    assert again["languages"] == {"rust": {"files": 11, "symbols": 81, "loc": 302}}
+    hits = run_json(capsys, ["search", "user service", "--kind", "struct", *root])["hits"]
+    assert [h["qualified_name"] for h in hits] == [
+        "crate::services::users::UserService",
+        "crate::services::users::MinLength",  # "services::users" in its qualified name matches too
+    ]
+    detail = run_json(capsys, ["symbol", "UserService::register", *root])
+    assert detail["symbol"]["qualified_name"] == "crate::services::users::UserService::register"
+    assert detail["symbol"]["doc"] == "Register a new account."
+    assert (detail["parent"]["kind"], detail["parent"]["qualified_name"]) == PARENT
+
+
+def test_callers_callees_and_impact_text(rustshop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = ["--root", str(rustshop)]
+    capsys.readouterr()
+    assert main(["callers", "crate::models::User::find_by_email", "--depth", "2", *root]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("crate::models::User::find_by_email  src/models.rs:")
+    assert "← crate::services::users::UserService::register  [import]" in out[1] + out[2]
+    assert any("← crate::handlers::users::register  [name_match]" in line for line in out)
+    assert main(["callees", "crate::services::orders::OrderService::checkout", *root]) == 0
+    text = capsys.readouterr().out
+    assert "→ crate::models::User::find  [import]" in text
+    assert "→ crate::services::orders::OrderService::create_order  [self]" in text
+    res = run_json(capsys, ["impact", "--file", "src/db.rs", "--max-depth", "1", *root])
+    assert [f["path"] for f in res["files"]] == ["src/main.rs", "src/handlers/orders.rs", "src/handlers/users.rs"]
+
+
+def test_errors_are_one_line(rustshop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = ["--root", str(rustshop)]
+    assert main(["symbol", "nothing_like_this", *root]) == 1
+    assert "unknown symbol 'nothing_like_this'" in capsys.readouterr().err
+    assert main(["search", "x", "--limit", "0", *root]) == 1
+    assert main(["impact", *root]) == 1
+    assert "give exactly one of NAME, --file, --diff or --git" in capsys.readouterr().err
+
+
+def test_demo_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "pyshop.config.load_config" in out  # the most-called function
+    assert "call graph of pyshop.services.orders.OrderService.checkout" in out
+    assert "impact of changing pyshop.config.load_config" in out
