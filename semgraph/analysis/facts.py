@@ -356,6 +356,12 @@ def negate(cond: str) -> str:
         parts = _split_top(c, (op,))
         if parts and len(parts) == 2:
             return f"{_pretty_operand(parts[0])} {neg} {_pretty_operand(parts[1])}"
+    if c.endswith(".is_some()"):
+        return c[: -len(".is_some()")] + ".is_none()"
+    if c.endswith(".is_none()"):
+        return c[: -len(".is_none()")] + ".is_some()"
+    if c.endswith(".exists()"):
+        return f"no {c[: -len('.exists()')]} exists"
     if re.fullmatch(r"[\w.]+", c):
         return f"{c} is empty or absent"
     return f"not ({c})"
