@@ -98,6 +98,7 @@ class _Plan:
     only_ok: bool = True
     not_opt: dict[str, str] = field(default_factory=dict)
     counted: set[str] = field(default_factory=set)
+    models: dict[str, ModelInfo] = field(default_factory=dict)  # set on the top plan: the graph's models
 
 
 def _walk(
@@ -142,7 +143,7 @@ def _walk(
     if info.kind == "field":
         plan.fields.add(prefix + part)
         return
-    target = None if info.target is None else _GRAPH_MODELS.get(info.target)
+    target = None if info.target is None else top.models.get(info.target)
     if info.kind in TO_ONE:
         plan.select.add(prefix + part)
         if info.kind in ("fk", "o2o"):
@@ -180,9 +181,6 @@ def _walk(
                 if op in ("first", "last", "latest", "earliest")
                 else f"{op!r} on the related manager {model.name}.{part} is not a plain iteration"
             )
-
-
-_GRAPH_MODELS: dict[str, ModelInfo] = {}
 
 
 def _compress(paths: set[str]) -> list[str]:
@@ -247,7 +245,7 @@ def _plan_site(
 ) -> tuple[QuerysetPlan, list[_Edit], bool]:
     site = sp.site
     model = graph.models[site.model]
-    plan = _Plan(model)
+    plan = _Plan(model, models=graph.models)
     for path in sorted(sp.paths):
         parts = path.split(".") if path else []
         if any(other.startswith(path + ".") for other in sp.paths) and parts:
@@ -402,8 +400,6 @@ def optimize_project(
 ) -> OptimizationReport:
     """Optimize every view (or one ``view``, or the views rendering ``template``); or plan ``model`` + ``paths``."""
     graph = load_graph(project, guard)
-    _GRAPH_MODELS.clear()
-    _GRAPH_MODELS.update(graph.models)
     warnings = list(graph.errors)
     if model is not None:
         return _plan_paths(project, graph, model, paths or [], rows, include_only, warnings)

@@ -13,7 +13,7 @@ from semgraph.django.optimizer import OptimizationReport, optimize_project
 from semgraph.django.serializer_gen import SerializerCache, SerializerResult, generate_serializer
 from semgraph.django.template_vars import AliasUse, DirLoader, extract_template_variables
 from semgraph.errors import InvalidInputError
-from semgraph.tools._base import ToolCall, ToolEnv, ToolInput, clamp_text, register_tool
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, clamp_text, register_tool
 
 MAX_TEMPLATE_CHARS = 1_000_000
 MAX_DIFF_CHARS = 60_000
@@ -59,7 +59,9 @@ class ExtractOut(BaseModel):
 
 
 # -- optimize_django_queries ---------------------------------------------------------------------------------------
-class OptimizeIn(ToolInput):
+class OptimizeIn(PageInput):
+    """``limit`` / ``offset`` page the views; the diff always covers every selected view."""
+
     project_path: Annotated[str, Field(description="Django project directory, relative to the server root.")]
     view: Annotated[str | None, Field(description="Only this view (function or class name).")] = None
     template: Annotated[str | None, Field(description="Only the views rendering this template name.")] = None
@@ -83,6 +85,7 @@ class OptimizeIn(ToolInput):
 
 class OptimizeOut(OptimizationReport):
     diff_truncated: bool = False
+    page: PageInfo
 
 
 # -- generate_serializer -------------------------------------------------------------------------------------------
@@ -182,8 +185,15 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             guard=env.guard,
         )
         diff, cut = clamp_text(report.diff, MAX_DIFF_CHARS)
+        views = report.views[params.offset : params.offset + params.limit]
         data = report.model_dump()
-        data.update(diff=diff, diff_truncated=cut, warnings=report.warnings[:MAX_WARNINGS])
+        data.update(
+            views=[v.model_dump() for v in views],
+            diff=diff,
+            diff_truncated=cut,
+            warnings=report.warnings[:MAX_WARNINGS],
+            page=PageInfo.of(len(report.views), params.offset, params.limit, len(views)),
+        )
         return OptimizeOut.model_validate(data)
 
     @register_tool(

@@ -66,6 +66,15 @@ async def test_django_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         )
         outside = await client.call_tool("optimize_django_queries", {"project_path": "../"})
         assert "resolves outside the allowed roots" in error_text(outside)
+        paged = await client.call_tool("optimize_django_queries", {"project_path": "rentals", "limit": 2, "offset": 6})
+        assert [v["view"] for v in paged.structured_content["views"]] == ["MaintenanceListView"]
+        assert paged.structured_content["page"] == {
+            "total": 7,
+            "offset": 6,
+            "limit": 2,
+            "returned": 1,
+            "next_offset": None,
+        }
         no_view = await client.call_tool("optimize_django_queries", {"project_path": "rentals", "view": "Nope"})
         assert "view 'Nope' not found" in error_text(no_view)
 
