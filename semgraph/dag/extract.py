@@ -121,6 +121,9 @@ class Facts:
     transitions: dict[tuple[str, str, str, str | None], list[str]] = field(default_factory=dict)
     terminal: dict[str, list[str]] = field(default_factory=dict)
     initial: dict[str, list[str]] = field(default_factory=dict)
+    # (enum, target, event, excludes terminal states, where): a wildcard arm such as
+    # ``(state, Cancel) if !state.is_terminal() => Cancelled``, expanded once terminal states are known
+    wildcards: list[tuple[str, str, str | None, bool, str]] = field(default_factory=list)
 
     def add_transition(self, enum: str, src: str, dst: str, event: str | None, where: str) -> None:
         if src == dst:
@@ -433,6 +436,8 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
             srcs = _state_refs(src_refs, facts)
             dsts = _state_refs(targets, facts)
             event = _event(src_refs)
+            if not srcs and dsts and "arm" in caps and ctx.language == "rust":
+                _rust_wildcard(site, source, dsts, event, ctx, where)
             for enum, sources in srcs.items():
                 for dst in dsts.get(enum, []):
                     for src in sources:
@@ -468,6 +473,47 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
                 refs = _state_refs(ctx.value_refs(body), facts).get(enum_name)
                 if refs and enum_name in facts.enums and facts.enums[enum_name].default is None:
                     facts.enums[enum_name].default = refs[0]
+
+
+def _rust_wildcard(
+    arm: ts.Node, pattern: ts.Node, dsts: dict[str, list[str]], event: str | None, ctx: FileContext, where: str
+) -> None:
+    """A match arm whose state position is ``_`` or a binding, in a match whose other arms name states.
+
+    ``(state, Cancel) if !state.is_terminal() => Cancelled`` means "from every
+    non-terminal state"; ``(_, ResolveManually) => ResolvedManually`` "from every state".
+    """
+    # ``_`` is an anonymous node in tree-sitter-rust, so look at every child, not only named ones
+    parts = [
+        c
+        for c in pattern.children
+        if c.type not in ("if", "condition") and c != pattern.child_by_field_name("condition")
+    ]
+    body = parts[0] if parts else None
+    if body is None:
+        return
+    if body.type == "tuple_pattern":
+        slots = [c for c in body.children if c.type not in ("(", ")", ",")]
+    elif body.type in ("identifier", "_"):
+        slots = [body]
+    else:
+        return
+    free = [c for c in slots if (c.type == "identifier" and not ctx.refs(c)) or c.type == "_"]
+    if not free:
+        return
+    block = arm.parent
+    guard = _text(pattern.child_by_field_name("condition"))
+    exclude_terminal = bool(re.search(r"!\s*\w+\.is_(terminal|final)\(\)", guard))
+    for enum, targets in dsts.items():
+        named = any(
+            ctx.refs(other.child_by_field_name("pattern"))
+            and enum in _state_refs(ctx.refs(other.child_by_field_name("pattern")), ctx.facts)
+            for other in (block.named_children if block is not None else [])
+            if other.type == "match_arm" and other.id != arm.id
+        )
+        if named:
+            for dst in targets:
+                ctx.facts.wildcards.append((enum, dst, event, exclude_terminal, where))
 
 
 def _switch_case_refs(case: ts.Node, ctx: FileContext) -> list[Ref]:
@@ -574,6 +620,7 @@ def extract_state_machines(
     ruby_machines = [ruby.extract(text, rel) for rel, text in ruby_sources]
     for tree, language, rel, globs in parsed:
         _collect_transitions(tree, FileContext(language, rel, facts, globs))
+    _expand_wildcards(facts)
     machines: list[ExtractedMachine] = []
     quiet: list[str] = []
     by_enum: dict[str, list[StateTransition]] = {}
@@ -600,6 +647,20 @@ def extract_state_machines(
         parse_errors=errors,
         truncated=truncated,
     )
+
+
+def _expand_wildcards(facts: Facts) -> None:
+    """Turn wildcard arms into transitions from each state no earlier arm handles for that event."""
+    for enum, dst, event, exclude_terminal, where in facts.wildcards:
+        e = facts.enums.get(enum)
+        if e is None:
+            continue
+        terminal = set(facts.terminal.get(enum) or [m for m in e.members if FINAL_WORD_RE.search(m)])
+        explicit = {src for (en, src, _dst, ev) in facts.transitions if en == enum and ev == event and event}
+        for src in e.members:
+            if src == dst or src in explicit or (exclude_terminal and src in terminal):
+                continue
+            facts.add_transition(enum, src, dst, event, where)
 
 
 def assemble(

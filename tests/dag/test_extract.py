@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from semgraph.dag.extract import Extraction, extract_state_machines
+from semgraph.dag.state_machines import MACHINES
 from semgraph.errors import PathAccessError
 from semgraph.paths import PathGuard
 from tests.support import FIXTURES
@@ -143,6 +145,7 @@ def test_found_only_real_machines_and_reports_syntax_errors(found: Extraction) -
         "PaymentStatus",
         "StepStateMachine",
         "OrderState",
+        "TaskState",
         "ShipmentStatus",
         "TrackingPhase",
     ]  # not Colour, not OrderEvent, nothing from node_modules
@@ -150,7 +153,7 @@ def test_found_only_real_machines_and_reports_syntax_errors(found: Extraction) -
         "rust_orders/src/broken.rs:2:15: missing )",
         "rust_orders/src/broken.rs:3:11: syntax error near '='",
     ]
-    assert found.files_scanned == 8
+    assert found.files_scanned == 10
     assert found.truncated is False
 
 
@@ -170,3 +173,33 @@ def test_single_file_and_path_guard(tmp_path: Path) -> None:
     assert [m.name for m in one.machines] == ["TrackingPhase"]
     with pytest.raises(PathAccessError):
         guard.resolve("../dag")
+
+
+def test_orchestrator_style_task_machine_matches_the_data_machine(found: Extraction) -> None:
+    """Glob-imported variants and wildcard arms (``(state, Cancel) if !state.is_terminal()``,
+    ``(_, ResolveManually)``): the machine read from code equals the task machine kept as data."""
+    m = _machine(found, "TaskState")
+    assert m.initial == ["Pending"] and m.terminal_basis == "declared"
+    assert (m.unreachable, m.dead_ends) == ([], [])
+
+    def snake(name: str) -> str:
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+    from_code = {(snake(t.source), snake(t.target)) for t in m.transitions}
+    as_data = {(t.source, t.target) for t in MACHINES["task"].transitions if t.source != t.target}
+    assert from_code == as_data
+    f = "rust_tasker/src/machine.rs"
+    cancel = [(t.source, t.locations) for t in m.transitions if t.target == "Cancelled"]
+    assert cancel == [
+        (s, [f"{f}:23"])
+        for s in [
+            "Pending",
+            "Initializing",
+            "EnqueuingSteps",
+            "StepsInProcess",
+            "EvaluatingResults",
+            "WaitingForDependencies",
+            "WaitingForRetry",
+            "BlockedByFailures",
+        ]
+    ]

@@ -120,6 +120,7 @@ async def test_dag_tools_over_stdio(mode: str) -> None:
             "PaymentStatus",
             "StepStateMachine",
             "OrderState",
+            "TaskState",
             "ShipmentStatus",
             "TrackingPhase",
         ]
