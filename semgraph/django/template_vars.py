@@ -174,7 +174,7 @@ def _parse_cached(source: str, name: str) -> list[Node]:
     if tree is None:
         tree = parse_template(source, name)
         if len(_TREE_CACHE) >= _TREE_CACHE_MAX:
-            _TREE_CACHE.pop(next(iter(_TREE_CACHE)))
+            _TREE_CACHE.clear()  # simple and thread-safe enough: a refill costs one parse per template
         _TREE_CACHE[key] = tree
     return tree
 

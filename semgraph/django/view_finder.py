@@ -137,9 +137,7 @@ class _FileReader:
             if current.type == "call":
                 func = current.child_by_field_name("function")
                 if func is None or func.type != "attribute":
-                    if func is not None and func.type == "attribute":
-                        pass
-                    # super().get_queryset() and other bare calls
+                    # the innermost call of ``super().get_queryset()``: what the parent class would return
                     if func is not None and text(func) == "super" and cls is not None:
                         return cls.default_sites(self)
                     return []

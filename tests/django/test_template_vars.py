@@ -144,6 +144,27 @@ def test_unknown_block_tag_body_is_walked() -> None:
     assert result.variables == {"sidebar": [], "user": ["name", "pk"]}
 
 
+def test_other_builtin_tags() -> None:
+    source = (
+        "{% blocktranslate with n=obj.name count c=items|length %}{{ n }} and {{ c }}{% plural %}{{ n }}"
+        "{% endblocktranslate %}{% firstof a.x b.y 'none' %}{% cycle row.odd row.even as rowcls silent %}{{ rowcls }}"
+        "{% regroup people by city.name as by_city %}{% for g in by_city %}{{ g.grouper }}{% endfor %}"
+        "{% widthratio done.n total.n 100 %}{% now 'Y' as year %}{{ year }}"
+    )
+    result = extract_template_variables(source)
+    assert result.variables == {
+        "a": ["x"],
+        "b": ["y"],
+        "done": ["n"],
+        "items": [],
+        "obj": ["name"],
+        "people": ["city.name"],
+        "row": ["even", "odd"],
+        "total": ["n"],
+    }
+    assert result.warnings == []
+
+
 def test_comment_and_verbatim_bodies_are_skipped() -> None:
     source = (
         "{% comment %}{{ hidden.x }}{% if %}{% endcomment %}{% verbatim %}{{ raw.y }}{% endverbatim %}{# {{ c }} #}"
