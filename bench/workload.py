@@ -14,7 +14,6 @@ uses the database ``semgraph_bench`` (PostgreSQL) and ``semgraph_bench`` (MariaD
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import shutil
@@ -209,4 +208,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    from semgraph.workload.service import run_async
+
+    run_async(main())

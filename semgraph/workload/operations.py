@@ -40,7 +40,7 @@ class TableKeys:
 
     def pick_existing(self, rng: random.Random) -> Any:
         if self.integer and self.high >= self.low and self.sample:
-            return rng.randint(self.low, self.high)
+            return self.low + int(rng.random() * (self.high - self.low + 1))
         return self.sample[int(rng.random() * len(self.sample))]
 
     def take_inserted(self, rng: random.Random, *, remove: bool) -> Any | None:

@@ -239,6 +239,8 @@ async def _execute(
         + 2.0
     )
     last_finish = [schedule.measure_from]
+    busy_since = [0.0] * len(conns)
+    overdue = [False] * len(conns)
     stopped_at: list[float] = []
 
     async def worker(index: int) -> None:
@@ -263,9 +265,19 @@ async def _execute(
                 rec.skipped += 1  # already too late to be useful: not sent (pgbench --latency-limit)
                 continue
             op = operations[_pick(rng, cum)]
+            busy_since[index] = started
             try:
-                async with asyncio.timeout(backstop):
+                try:
                     name = await op.run(conns[index], rng, state)
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if not overdue[index] or task is None:
+                        raise
+                    overdue[index] = False
+                    task.uncancel()  # the watchdog, not a stop: a client-side timeout
+                    raise TimeoutError(f"no answer within {backstop:.0f} s (client-side timeout)") from None
+                finally:
+                    busy_since[index] = 0.0
             except Exception as exc:  # counted and classified; the run goes on
                 finished = time.perf_counter()
                 cls = ErrorClass.TIMEOUT if isinstance(exc, TimeoutError) else dialect.classify(exc)
@@ -285,6 +297,10 @@ async def _execute(
         while True:
             await asyncio.sleep(1.0)
             now = time.perf_counter()
+            for i, since in enumerate(busy_since):  # watchdog: a statement hung past every server timeout
+                if since and now - since > backstop and not overdue[i]:
+                    overdue[i] = True
+                    tasks[i].cancel()
             elapsed = now - schedule.measure_from
             done, p95, errors = rec.snapshot()
             if elapsed < 0:

@@ -27,6 +27,15 @@ from semgraph.workload.workload_config import WorkloadConfig
 DEFAULT_DB_NAME = "workload.db"
 
 
+def run_async(coro: Any) -> Any:
+    """Run a coroutine on uvloop when it is installed (faster drivers: the CLI and benchmarks), else asyncio."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - optional speed-up
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
 def default_dsn(settings: Settings) -> DSN:
     """The embedded default: ``<index dir>/workload.db``, created with the demo shop schema if empty."""
     path = settings.index_dir / DEFAULT_DB_NAME

@@ -77,7 +77,7 @@ def _seed(args: argparse.Namespace, cli: Any) -> int:
         def report(done: float, total: float | None = None, message: str | None = None) -> None:
             bar.update(task, completed=done, total=total, description=message or "seeding")
 
-        result = asyncio.run(
+        result = service.run_async(
             service.seed(
                 cli.settings, cli.guard, dsn=args.dsn, config=args.config, allow_writes=args.allow_writes,
                 progress=report, **options,
@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace, cli: Any) -> int:
 
             return await service.run_and_store(cli.settings, dsn, spec, progress=report, stop=stop)
 
-    result = asyncio.run(main())
+    result = service.run_async(main())
     if args.json:
         _dump(cli, result)
     else:
