@@ -10,7 +10,7 @@ NOW = "2025-07-01T12:00:00Z"
 
 
 async def test_dag_tools_over_stdio(mode: str) -> None:
-    async with serve(FIXTURES, mode=mode) as client:
+    async with serve(FIXTURES, mode=mode, extra_args=["--toolsets", "dag"]) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         for name in ("analyze_step_dag", "check_transitions", "extract_state_machines", "analyze_step_runs"):
             assert tools[name].annotations.read_only_hint is True
@@ -170,7 +170,7 @@ async def test_big_templates_are_bounded_and_fast(tmp_path) -> None:
         {"steps": [{"name": f"s{i}", "dependencies": [f"s{i - 1}"]} if i else {"name": "s0"} for i in range(50_000)]}
     )
     ring = json.dumps({"steps": [{"name": f"r{i}", "dependencies": [f"r{(i - 1) % 10_000}"]} for i in range(10_000)]})
-    async with serve(tmp_path, mode="legacy", timeout=120) as client:
+    async with serve(tmp_path, mode="legacy", extra_args=["--toolsets", "dag"], timeout=120) as client:
         r = await client.call_tool("analyze_step_dag", {"template": chain, "include_mermaid": True})
         out = r.structured_content
         assert not r.is_error
