@@ -1,0 +1,110 @@
+"""Cross-language links: every expected link on both fixtures, stored edges, impact across the boundary."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from semgraph.analysis.codebase import open_codebase
+from semgraph.analysis.crosslang import ORIGIN, find_cross_language_links
+from semgraph.graph.impact import impact
+from semgraph.graph.store import GraphStore
+from tests.analysis.helpers import index_tree
+from tests.support import FIXTURES
+
+
+def _links(tmp_path: Path, name: str):
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / "crosslang" / name, root)
+    cb = index_tree(root)
+    db = tmp_path / f"{name}.db"
+    links, stored = find_cross_language_links(cb, db)
+    return db, links, stored
+
+
+def test_pyo3_and_ctypes_links_and_impact(tmp_path: Path) -> None:
+    db, links, stored = _links(tmp_path, "pyo3")
+    assert [(x.kind, x.source, x.source_location, x.target) for x in links] == [
+        ("ffi", "textkit.native.total_score", "textkit/native.py:9", "crate::ffi::add_scores"),
+        ("pyo3", "textkit.pipeline.tokens", "textkit/pipeline.py:13", "crate::Tokenizer"),
+        ("pyo3", "textkit.pipeline.tokens", "textkit/pipeline.py:14", "crate::Tokenizer::tokenize"),
+        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:3", "crate::fastmath"),
+        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:4", "crate::checksum"),
+        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:4", "crate::normalize_text"),
+        ("pyo3", "textkit.pipeline.fingerprint", "textkit/pipeline.py:8", "crate::normalize_text"),
+        ("pyo3", "textkit.pipeline.fingerprint", "textkit/pipeline.py:9", "crate::checksum"),
+    ]
+    assert stored == 8
+    with GraphStore.open(db, readonly=True) as store:
+        edges = [e for e in store.edges(kind="cross_language") if e.origin == ORIGIN]
+        assert len(edges) == 8
+        reached = impact(store, symbol="crate::checksum")
+        names = {s.qualified_name: s.distance for f in reached.files for s in f.symbols}
+        assert names["textkit.pipeline.fingerprint"] == 1
+        assert names["textkit.pipeline.digest_all"] == 2
+        assert names["textkit.report.summarize"] == 2
+    # the index changed generation: a fresh view sees the cross-language calls
+    cb = open_codebase(db)
+    fp = next(s for s in cb.symbols.values() if s.qualified_name == "textkit.pipeline.fingerprint")
+    assert {cb.symbols[c.dst].qualified_name for c in cb.calls[fp.id] if c.kind == "cross_language"} == {
+        "crate::checksum",
+        "crate::normalize_text",
+    }
+
+
+def test_http_wasm_and_sql_links(tmp_path: Path) -> None:
+    _, links, stored = _links(tmp_path, "web")
+    assert [(x.kind, x.source.split(".")[-1], x.target, x.detail) for x in links] == [
+        ("http", "placeOrder", "crate::create_order", "POST /api/orders → POST /api/orders"),
+        ("http", "cancelOrder", "crate::cancel_order", "DELETE /api/orders/{} → DELETE /api/orders/{id}"),
+        (
+            "http",
+            "searchProducts",
+            "api_py.catalog.app.search_products",
+            "GET /catalog/products?q={} → GET /catalog/products",
+        ),
+        (
+            "http",
+            "productDetail",
+            "api_py.catalog.app.product_detail",
+            "GET /catalog/products/{} → GET /catalog/products/{product_id}",
+        ),
+        ("http", "loadOrders", "crate::list_orders", "GET /api/orders → GET /api/orders"),
+        (
+            "sql_table",
+            "search_products",
+            "api_py.catalog.models.Product",
+            "raw SQL uses table catalog_product (Django model)",
+        ),
+        (
+            "sql_table",
+            "product_detail",
+            "api_py.catalog.models.Product",
+            "raw SQL uses table catalog_product (Django model)",
+        ),
+        (
+            "sql_table",
+            "product_detail",
+            "api_py.catalog.models.StockLevel",
+            "raw SQL uses table stock_levels (Django model)",
+        ),
+        ("sql_table", "order_count", "crate::schema", "raw SQL uses table orders (diesel table!)"),
+        (
+            "wasm_bindgen",
+            "frontend/src/api",
+            "crate::render_markdown",
+            "imports render_markdown from ../../wasm/pkg/mdwasm",
+        ),
+        ("wasm_bindgen", "preview", "crate::render_markdown", "calls render_markdown"),
+    ]
+    assert stored == 11
+
+
+def test_without_storing(tmp_path: Path) -> None:
+    root = tmp_path / "pyo3"
+    shutil.copytree(FIXTURES / "crosslang" / "pyo3", root)
+    cb = index_tree(root)
+    links, stored = find_cross_language_links(cb, tmp_path / "pyo3.db", store_edges=False)
+    assert (len(links), stored) == (8, 0)
+    with GraphStore.open(tmp_path / "pyo3.db", readonly=True) as store:
+        assert store.edges(kind="cross_language") == []
