@@ -167,6 +167,7 @@ def _sql_type(r: _Reader) -> str:
     """Read a type up to the next top-level ``,`` (``Nullable<Array<Nullable<Text>>>``)."""
     parts: list[str] = []
     depth = 0
+    opened: list[Tok] = []
     while not r.done():
         item = r.peek()
         if isinstance(item, Group):
@@ -178,8 +179,11 @@ def _sql_type(r: _Reader) -> str:
             break  # a new column name: the ',' after the type is missing
         if item.value == "<":
             depth += 1
+            opened.append(item)
         elif item.value == ">":
             depth -= 1
+            if opened:
+                opened.pop()
             if depth < 0:
                 raise _Syntax("unbalanced '>' in a column type", item.node)
         if item.kind not in {"identifier", "<", ">", ",", "::", "crate", "super", "self"}:
@@ -189,7 +193,7 @@ def _sql_type(r: _Reader) -> str:
     if not parts:
         raise _Syntax("missing column type after '->'", _node(r.peek()) or r.whole.node)
     if depth != 0:
-        raise _Syntax("unclosed '<' in a column type", r.whole.node)
+        raise _Syntax("unclosed '<' in a column type", opened[-1].node if opened else r.whole.node)
     out = ""
     for p in parts:
         out += ", " if p == "," else p
