@@ -170,7 +170,17 @@ def _walk(
         lookup = prefix + part
         if op in ITER_OPS:
             sub = plan.prefetch.setdefault(lookup, _Plan(target))
-            _walk(sub, target, tail, "", f"{here}.{op}", top, leaf)
+            if tail and tail[0] in COUNT_OPS:  # p.leases.all.count: the prefetched queryset answers
+                top.counted.add(f"{here}.{op}.{tail[0]}")
+            elif tail and tail[0] in ("first", "last", "latest", "earliest"):
+                top.only_ok = False
+                top.not_opt[f"{here}.{op}.{tail[0]}"] = (
+                    f"{tail[0]}() builds a new query per row, even after prefetch_related"
+                )
+            elif tail and tail[0].isdigit():  # p.leases.all.0.tenant: an element of the prefetched rows
+                _walk(sub, target, tail[1:], "", f"{here}.{op}.{tail[0]}", top, leaf)
+            else:
+                _walk(sub, target, tail, "", f"{here}.{op}", top, leaf)
         elif op in COUNT_OPS:
             plan.prefetch.setdefault(lookup, _Plan(target))
             top.counted.add(f"{here}.{op}")
@@ -332,7 +342,7 @@ def _plan_site(
     suggestions = []
     for counted in sorted(plan.counted):
         relation, _, op = counted.rpartition(".")
-        lookup = relation.replace(".all.", "__").replace(".", "__")
+        lookup = "__".join(part for part in relation.split(".") if part != "all")
         if op == "count":
             suggestions.append(
                 f"{counted}: served by prefetch_related({lookup!r}); if the rows are not shown, "

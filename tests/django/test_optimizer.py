@@ -188,3 +188,16 @@ def test_prefetch_import_is_added_when_missing(tmp_path: Path) -> None:
     run = subprocess.run(["patch", "-p1"], input=result.diff, text=True, cwd=project, capture_output=True)
     assert run.returncode == 0, run.stderr
     compile(views.read_text(), "views.py", "exec")
+
+
+def test_queryset_methods_after_all() -> None:
+    paths = ["leases.all.count", "leases.all.0.tenant.phone", "amenities.all.first", "amenities.all.exists"]
+    (q,) = optimize_project(RENTALS, model="Property", paths=paths).views[0].querysets
+    assert q.prefetch_related == ["amenities", "leases"]
+    assert [(p.lookup, p.select_related) for p in q.prefetch] == [("amenities", []), ("leases", ["tenant"])]
+    assert q.counted_relations == ["amenities.all.exists", "leases.all.count"]
+    assert [(n.path, n.reason) for n in q.not_optimizable] == [
+        ("amenities.all.first", "first() builds a new query per row, even after prefetch_related")
+    ]
+    assert q.suggestions[0].startswith("amenities.all.exists: served by prefetch_related('amenities')")
+    assert q.suggestions[1].startswith("leases.all.count: served by prefetch_related('leases')")
