@@ -133,3 +133,17 @@ def test_jsx_and_complexity() -> None:
     assert (fn.name, fn.metrics) == ("List", {"loc": 4, "complexity": 4, "max_nesting": 1, "params": 1})
     assert [(c.caller, c.target) for c in r.calls] == [(1, "items.map")]
     assert r.errors == []
+
+
+def test_commonjs_exports_are_functions() -> None:
+    r = extract(
+        b"/** Adds. */\nexports.add = function (a, b) { return sum(a, b); };\n"
+        b"module.exports.sub = async (a) => neg(a);\nobj.x = function () {};\n",
+        "lib/math.js",
+    )
+    assert [(s.kind, s.qualified_name, s.span.start_line, s.visibility, s.is_async) for s in r.symbols[1:]] == [
+        (K.FUNCTION, "lib/math.add", 2, "public", False),
+        (K.FUNCTION, "lib/math.sub", 3, "public", True),
+    ]
+    assert (r.symbols[1].doc, r.symbols[1].signature) == ("Adds.", "exports.add = function (a, b)")
+    assert [(c.caller, c.target) for c in r.calls] == [(1, "sum"), (2, "neg")]

@@ -1,5 +1,6 @@
 """JavaScript (and JSX): functions, generators, classes, methods, class fields,
-functions bound to a name (``const f = () => …``, ``let g = function () {}``),
+functions bound to a name (``const f = () => …``, ``let g = function () {}``,
+CommonJS ``exports.f = function …`` / ``module.exports.f = …``),
 module-level variables, ES imports, re-exports, ``require()``, dynamic
 ``import()``, calls (``new Foo()`` is a call of ``Foo``) and class bases.
 
@@ -66,6 +67,7 @@ class JavaScriptExtractor(Extractor):
         "class": K.CLASS,
         "field": K.FIELD,
         "closure": K.FUNCTION,
+        "exported": K.FUNCTION,
         "variable": K.VARIABLE,
     }
 
@@ -81,6 +83,8 @@ class JavaScriptExtractor(Extractor):
                 seen.add(node.start_byte)
                 if cap == "variant":
                     name_node = node if node.type == "property_identifier" else node.child_by_field_name("name")
+                elif cap == "exported":
+                    name_node = node.child_by_field_name("left").child_by_field_name("property")
                 else:
                     name_node = node.child_by_field_name("name") or node.child_by_field_name("property")
                 name = self.text(name_node)
@@ -151,6 +155,15 @@ class JavaScriptExtractor(Extractor):
     def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
         node = p.node
         parent_sym = self.symbols[parent]
+        if p.extra == "exported":  # exports.f = function …
+            fn = node.child_by_field_name("right")
+            return Built(
+                signature=self.head(node, fn.child_by_field_name("body")).rstrip("{").rstrip(),
+                doc=self.jsdoc(node.parent),
+                visibility="public",
+                is_async=fn.child(0).type == "async",
+                params=self.count_params(fn),
+            )
         stmt = self.declaration_of(node)
         top_level = parent == 0 and stmt.parent is not None and stmt.parent.type == "program"
         exported = stmt.type == "export_statement"

@@ -27,6 +27,7 @@ class TypeScriptExtractor(JavaScriptExtractor):
         "variant": K.FIELD,
         "field": K.FIELD,
         "closure": K.FUNCTION,
+        "exported": K.FUNCTION,
         "variable": K.VARIABLE,
     }
 

@@ -22,3 +22,15 @@
 (program (variable_declaration (variable_declarator name: (identifier)) @def.variable))
 (program (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier)) @def.variable)))
 (program (export_statement declaration: (variable_declaration (variable_declarator name: (identifier)) @def.variable)))
+; CommonJS: exports.f = function … / module.exports.f = (…) => …
+(program (expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @_exports property: (property_identifier))
+  right: [(function_expression) (arrow_function) (generator_function)]) @def.exported)
+  (#eq? @_exports "exports"))
+(program (expression_statement (assignment_expression
+  left: (member_expression
+    object: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
+    property: (property_identifier))
+  right: [(function_expression) (arrow_function) (generator_function)]) @def.exported)
+  (#eq? @_module "module")
+  (#eq? @_exports "exports"))
