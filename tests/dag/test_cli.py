@@ -51,3 +51,34 @@ def test_states_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     assert main(["dag", "states", "python_payments"]) == 0
     text = capsys.readouterr().out
     assert "dead ends (non-terminal, no way out): DISPUTED" in text
+
+
+def test_transitions_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(FIXTURES)
+    assert main(["dag", "transitions", "--machine", "step", "dag/step_history.yaml", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert [(p["index"], p["source"], p["target"], p["event"]) for p in out["problems"]] == [
+        (5, "waiting_for_retry", "in_progress", "start"),
+        (8, "complete", "error", "fail"),
+    ]
+    assert (out["final_state"], out["final_is_terminal"], out["transitions_checked"]) == ("error", True, 8)
+
+
+def test_runs_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(FIXTURES)
+    assert main(["dag", "runs", "dag/step_runs.json", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(s["step"], s["mean_seconds"]) for s in out["slowest_steps"]] == [
+        ("load_warehouse", 180.0),
+        ("extract_orders", 40.0),
+        ("transform_orders", 30.0),
+    ]
+    assert [(t["task"], t["duration_seconds"], t["error_steps"]) for t in out["slowest_tasks"]] == [
+        ("t-100", 270.0, 0),
+        ("t-101", 56.0, 1),
+    ]
+    assert out["retry_hot_spots"] == [
+        {"step": "transform_orders", "retries": 3, "tasks_retried": 2, "max_attempts_seen": 3}
+    ]
+    assert out["error_rates"] == [{"step": "transform_orders", "runs": 5, "errors": 4, "error_rate": 0.8}]
+    assert out["health_counts"] == {"complete": 4, "error": 1}

@@ -11,13 +11,16 @@ import json
 
 from rich.table import Table
 
+from semgraph.dag.analytics import analyse_runs, parse_runs
 from semgraph.dag.analyze import analyze_step_dag
 from semgraph.dag.extract import extract_state_machines
-from semgraph.dag.template import parse_template
+from semgraph.dag.state_machines import check_transitions
+from semgraph.dag.template import load_document, parse_template
+from semgraph.errors import InvalidInputError
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    """``semgraph dag check TEMPLATE [--states S] [--now T]`` and ``semgraph dag states PATH``."""
+    """``dag check TEMPLATE [--states S] [--now T]``, ``dag states PATH``, ``dag transitions``, ``dag runs``."""
     dag = sub.add_parser("dag", help="step DAG templates and state machines")
     dag_sub = dag.add_subparsers(dest="dag_command", metavar="COMMAND")
 
@@ -32,6 +35,18 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     states = dag_sub.add_parser("states", parents=[parent], help="extract state machines from source code")
     states.add_argument("path", nargs="?", default=".", help="directory or file to scan (default: .)")
     states.set_defaults(run=run_states)
+
+    trans = dag_sub.add_parser(
+        "transitions", parents=[parent], help="check a transition history against the task or step machine"
+    )
+    trans.add_argument("history", help="YAML/JSON list of states or {from_state, to_state, event} records")
+    trans.add_argument("--machine", choices=["task", "step"], required=True, help="which state machine")
+    trans.set_defaults(run=run_transitions)
+
+    runs = dag_sub.add_parser("runs", parents=[parent], help="run analytics from a step run log")
+    runs.add_argument("log", help="YAML/JSON list of step executions {task, step, state, started_at, ended_at}")
+    runs.add_argument("--top", type=int, default=10, help="rows per list (default 10)")
+    runs.set_defaults(run=run_runs)
 
 
 def run_check(args: argparse.Namespace, cli) -> int:
@@ -151,4 +166,69 @@ def run_states(args: argparse.Namespace, cli) -> int:
             cli.out.print(f"  [yellow]dead ends (non-terminal, no way out):[/yellow] {', '.join(m.dead_ends)}")
     for e in result.parse_errors[:20]:
         cli.err.print(f"[red]parse error:[/red] {e}", highlight=False)
+    return 0
+
+
+def _load_list(cli, path_arg: str) -> list:
+    from semgraph.server.cli import resolve_arg_path
+
+    path = resolve_arg_path(cli, path_arg, kind="file")
+    doc = load_document(path.read_text(encoding="utf-8"), source=cli.guard.relative(path))
+    if isinstance(doc, dict) and len(doc) == 1 and isinstance(next(iter(doc.values())), list):
+        doc = next(iter(doc.values()))  # {history: [...]} or {runs: [...]}
+    if not isinstance(doc, list):
+        raise InvalidInputError(f"{path_arg}: expected a list", hint="a YAML/JSON list, or a mapping with one list")
+    return doc
+
+
+def run_transitions(args: argparse.Namespace, cli) -> int:
+    result = check_transitions(args.machine, _load_list(cli, args.history))
+    if args.json:
+        cli.out.print_json(
+            json.dumps(
+                {
+                    "machine": result.machine,
+                    "valid": result.valid,
+                    "transitions_checked": result.transitions_checked,
+                    "final_state": result.final_state,
+                    "final_is_terminal": result.final_is_terminal,
+                    "problems": [p.model_dump() for p in result.problems],
+                }
+            )
+        )
+        return 0 if result.valid else 1
+    for p in result.problems:
+        cli.out.print(f"[red]#{p.index}[/red] {p.code}: {p.message}", highlight=False)
+    ends = "terminal" if result.final_is_terminal else "not terminal"
+    verdict = "[green]legal[/green]" if result.valid else f"[red]{len(result.problems)} problem(s)[/red]"
+    cli.out.print(
+        f"{result.machine} machine: {result.transitions_checked} transitions, {verdict}; "
+        f"ends in {result.final_state} ({ends})"
+    )
+    return 0 if result.valid else 1
+
+
+def run_runs(args: argparse.Namespace, cli) -> int:
+    result = analyse_runs(parse_runs(_load_list(cli, args.log)), top=max(1, min(args.top, 100)))
+    if args.json:
+        cli.out.print_json(result.model_dump_json())
+        return 0
+    cli.out.print(f"{result.runs} runs, {result.tasks} tasks, {result.steps} steps")
+    table = Table("step", "runs", "mean s", "max s", title="Slowest steps")
+    for t in result.slowest_steps:
+        table.add_row(t.step, str(t.runs), f"{t.mean_seconds:g}", f"{t.max_seconds:g}")
+    cli.out.print(table)
+    table = Table("task", "seconds", "steps", "complete", "error", title="Slowest tasks")
+    for t in result.slowest_tasks:
+        table.add_row(t.task, f"{t.duration_seconds:g}", str(t.step_count), str(t.completed_steps), str(t.error_steps))
+    cli.out.print(table)
+    table = Table("step", "retries", "tasks", "max attempts", title="Retry hot spots")
+    for h in result.retry_hot_spots:
+        table.add_row(h.step, str(h.retries), str(h.tasks_retried), str(h.max_attempts_seen))
+    cli.out.print(table)
+    table = Table("step", "runs", "errors", "rate", title="Error rates")
+    for e in result.error_rates:
+        table.add_row(e.step, str(e.runs), str(e.errors), f"{e.error_rate:.1%}")
+    cli.out.print(table)
+    cli.out.print("health: " + ", ".join(f"{k} {v}" for k, v in result.health_counts.items()))
     return 0
