@@ -320,7 +320,7 @@ def compile_expr(node: Node, scope: Scope, expect: str | None = None) -> Typed:
             for side in (left, right):
                 if side.nullable or side.kind not in {"num"}:
                     raise InvalidInputError(
-                        f"{scope.context}: arithmetic needs non-null numbers, got {side.code}",
+                        f"{scope.context}: arithmetic needs non-null numbers, got {side.code.removesuffix('.clone()')}",
                         hint="compare nullable fields with IS NOT NULL first, or use a numeric field",
                     )
             p = _PREC[node.value]
@@ -349,7 +349,8 @@ def _compile_cmp(node: Node, scope: Scope) -> Typed:
     op = "==" if node.value == "=" else node.value
     if left.kind != right.kind and "other" not in {left.kind, right.kind}:
         raise InvalidInputError(
-            f"{scope.context}: cannot compare {left.kind} with {right.kind} ({left.code} {op} {right.code})",
+            f"{scope.context}: cannot compare {left.kind} with {right.kind} "
+            f"({left.code.removesuffix('.clone()')} {op} {right.code.removesuffix('.clone()')})",
             hint="compare a field with a value or parameter of the same type",
         )
     if left.nullable or right.nullable:
