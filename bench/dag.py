@@ -51,7 +51,7 @@ def make_template(n: int, seed: int = 8) -> dict[str, Any]:
 
 
 def make_states(n: int, seed: int = 9) -> dict[str, Any]:
-    """The first 40% complete, then a mix of pending, failed, in backoff and in progress."""
+    """The first 40% complete; right after them a mix of steps in backoff, in progress and pending."""
     rng = random.Random(seed)
     states: dict[str, Any] = {}
     for i in range(n):
@@ -59,8 +59,9 @@ def make_states(n: int, seed: int = 9) -> dict[str, Any]:
             states[f"step_{i}"] = {"state": "complete", "attempts": 1}
             continue
         roll = rng.random()
-        if roll < 0.1:
-            ago = rng.randint(0, 20)
+        frontier = i < n * 0.4 + 20  # the first layer after the complete ones: parents done
+        if roll < (0.5 if frontier else 0.1):
+            ago = rng.randint(0, 5 if frontier else 20)
             states[f"step_{i}"] = {
                 "state": "waiting_for_retry",
                 "attempts": rng.randint(1, 3),
