@@ -91,6 +91,15 @@ class Compact:
     errors: list[tuple]  # (line, col, message)
 
 
+def _metrics_json(metrics: dict[str, int]) -> str:
+    """JSON of a flat name → int dict, without json.dumps's per-call overhead (hot: one per symbol)."""
+    if not metrics:
+        return "{}"
+    if all(type(v) is int and k.isidentifier() for k, v in metrics.items()):
+        return "{" + ", ".join(f'"{k}": {v}' for k, v in metrics.items()) + "}"
+    return json.dumps(metrics)
+
+
 def compact(ex: FileExtraction) -> Compact:
     syms = []
     fts = []
@@ -98,8 +107,8 @@ def compact(ex: FileExtraction) -> Compact:
         sp = s.span
         syms.append(
             (str(s.kind), s.name, s.qualified_name, s.signature, s.doc, sp.start_line, sp.start_col, sp.end_line,
-             sp.end_col, s.parent, s.visibility, json.dumps(s.decorators), int(s.is_async), int(s.is_test),
-             json.dumps(s.metrics))
+             sp.end_col, s.parent, s.visibility, json.dumps(s.decorators) if s.decorators else "[]",
+             int(s.is_async), int(s.is_test), _metrics_json(s.metrics))
         )  # fmt: skip
         fts.append((words(s.name), words(s.qualified_name), s.signature[:500], s.doc[:1000]))
     return Compact(
@@ -242,6 +251,8 @@ class Indexer:
                     continue
                 tasks.append((str(wf.path), wf.rel, wf.language, old[1] if old else None))
             removed = [p for p in existing if p not in by_rel]
+            # a cold run fills empty tables: building the secondary indexes once afterwards is faster
+            dropped = self._drop_indexes() if not existing and len(tasks) > IN_PROCESS_FILES else []
             total = len(tasks)
             progress(0, total, f"parsing {total} changed files of {len(walked.files)}")
             next_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
@@ -281,6 +292,8 @@ class Indexer:
                         changed_ids.add(old[0])
                 if done % 25 == 0 or done == total:
                     progress(done, total, f"parsed {done}/{total} files")
+            for sql in dropped:
+                conn.execute(sql)
             phases["parse_store"] = time.perf_counter() - started - phases["walk"]
             resolved_files = self._resolve(units, affected - changed_ids, new_names, bool(existing))
             phases["resolve"] = time.perf_counter() - started - phases["walk"] - phases["parse_store"]
@@ -306,6 +319,16 @@ class Indexer:
         return report
 
     # -- writing -------------------------------------------------------------
+    def _drop_indexes(self) -> list[str]:
+        """Drop the symbols/edges secondary indexes; returns the SQL that recreates them."""
+        rows = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('symbols', 'edges') "
+            "AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _sql in rows:
+            self.conn.execute(f"DROP INDEX {name}")
+        return [sql for _name, sql in rows]
+
     def _wipe(self) -> None:
         for table in ("files", "symbols", "edges", "parse_errors", "symbols_fts"):
             self.conn.execute(f"DELETE FROM {table}")

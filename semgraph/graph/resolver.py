@@ -103,6 +103,7 @@ class Unit:
     imports: list[ImportSite] = field(default_factory=list)
     calls: list[CallSite] = field(default_factory=list)
     bases: list[BaseSite] = field(default_factory=list)
+    by_name: dict[str, list[Sym]] | None = None  # built on first use
 
 
 def norm(qualified: str) -> str:
@@ -555,8 +556,12 @@ class Resolver:
             cur = unit.symbols.get(cur.parent_id) if cur.parent_id is not None else None
         rank = {sid: i for i, sid in enumerate(chain)}
         best: tuple[int, Sym] | None = None
-        for s in unit.symbols.values():
-            if s.name != name or s.kind not in kinds or s.parent_id not in rank:
+        if unit.by_name is None:
+            unit.by_name = {}
+            for s in unit.symbols.values():
+                unit.by_name.setdefault(s.name, []).append(s)
+        for s in unit.by_name.get(name, ()):
+            if s.kind not in kinds or s.parent_id not in rank:
                 continue
             parent = unit.symbols.get(s.parent_id)  # type: ignore[arg-type]
             # methods are reached through self/Type, not as bare names

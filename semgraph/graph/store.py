@@ -12,6 +12,7 @@ run while the indexer writes. A connection is never shared between threads.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -25,24 +26,31 @@ from semgraph.errors import DatabaseError, NotFoundError, PathAccessError
 from semgraph.graph import schema
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
-_SPLIT = re.compile(r"[^0-9A-Za-z]+")
 
 
 def words(text: str) -> str:
     """Search words of an identifier path: ``UserRepository.find_by_email`` gives
-    ``UserRepository user repository find_by_email find by email`` so FTS finds
+    ``UserRepository User Repository find by email find_by_email`` so FTS finds
     it from "user repo" and from its exact spelling."""
+    return " ".join(filter(None, map(_segment_words, _SEGMENTS.split(text))))
+
+
+_SEGMENTS = re.compile(r"[^0-9A-Za-z_]+")
+
+
+@functools.lru_cache(maxsize=65536)
+def _segment_words(segment: str) -> str:
+    """Words of one identifier (cached: names repeat across a repository)."""
     out: list[str] = []
-    for part in _SPLIT.split(text):
+    for part in segment.split("_"):
         if not part:
             continue
         out.append(part)
         pieces = _CAMEL.findall(part)
         if len(pieces) > 1:
             out.extend(pieces)
-    for part in re.split(r"[^0-9A-Za-z_]+", text):
-        if "_" in part.strip("_"):
-            out.append(part)
+    if "_" in segment.strip("_"):
+        out.append(segment)
     return " ".join(out)
 
 
