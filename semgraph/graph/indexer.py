@@ -340,7 +340,7 @@ class Indexer:
             r[0]
             for r in c.execute(
                 "SELECT DISTINCT e.file_id FROM edges e WHERE e.dst_id IN (SELECT id FROM symbols WHERE file_id = ?) "
-                "AND e.file_id != ? AND e.origin = 'index'",
+                "AND e.file_id != ? AND +e.origin = 'index'",
                 (file_id, file_id),
             )
         }
@@ -422,7 +422,7 @@ class Indexer:
                 affected.update(
                     r[0]
                     for r in c.execute(
-                        f"SELECT DISTINCT file_id FROM edges WHERE origin = 'index' AND kind != 'contains' "
+                        f"SELECT DISTINCT file_id FROM edges WHERE +origin = 'index' AND +kind != 'contains' "
                         f"AND resolution IN ('unresolved', 'name_match') AND name IN ({marks})",
                         chunk,
                     )
@@ -453,7 +453,7 @@ class Indexer:
         unit = Unit(info, module_id, syms)
         for kind, src, target, name, line, col, ord_, meta in c.execute(
             "SELECT kind, src_id, target, name, line, col, ord, meta FROM edges "
-            "WHERE file_id = ? AND origin = 'index' AND kind IN ('calls', 'imports', 'inherits', 'implements') "
+            "WHERE file_id = ? AND +origin = 'index' AND +kind IN ('calls', 'imports', 'inherits', 'implements') "
             "ORDER BY id",
             (file_id,),
         ):
@@ -468,7 +468,7 @@ class Indexer:
             else:
                 unit.bases.append(BaseSite(src, target, kind, line))
         c.execute(
-            "DELETE FROM edges WHERE file_id = ? AND origin = 'index' AND kind IN ('calls','imports','inherits',"
+            "DELETE FROM edges WHERE file_id = ? AND +origin = 'index' AND +kind IN ('calls','imports','inherits',"
             "'implements')",
             (file_id,),
         )

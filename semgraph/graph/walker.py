@@ -65,7 +65,7 @@ MAX_EXAMPLES = 20
 
 @dataclass(slots=True, frozen=True)
 class WalkedFile:
-    path: Path  # absolute, resolved inside the root
+    path: str  # absolute, inside the root (plain str: a Path per file costs more than the walk)
     rel: str  # posix path relative to the root
     language: str
     size: int
@@ -99,11 +99,12 @@ def normalize_languages(languages: Iterable[str] | None) -> frozenset[str] | Non
     return frozenset(chosen)
 
 
-def _load_ignore(directory: Path) -> GitIgnoreSpec | None:
+def _load_ignore(directory: str) -> GitIgnoreSpec | None:
     lines: list[str] = []
     for name in IGNORE_FILES:
         try:
-            lines.extend((directory / name).read_text(encoding="utf-8", errors="replace").splitlines())
+            with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
+                lines.extend(fh.read().splitlines())
         except OSError:
             continue
     return GitIgnoreSpec.from_lines(lines) if lines else None
@@ -132,8 +133,7 @@ def walk(
     wanted = normalize_languages(languages)
     excluded = GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
     result = WalkResult()
-    root = Path(os.path.realpath(root))
-    stack: list[tuple[Path, str, list[tuple[str, GitIgnoreSpec]]]] = [(root, "", [])]
+    stack: list[tuple[str, str, list[tuple[str, GitIgnoreSpec]]]] = [(os.path.realpath(root), "", [])]
     while stack:
         directory, rel_dir, parent_specs = stack.pop()
         spec = _load_ignore(directory)
@@ -152,7 +152,7 @@ def walk(
             except OSError:
                 result.skip(rel, "unreadable")
                 continue
-            if is_link and not guard.is_safe_member(Path(entry.path)):
+            if is_link and not guard.is_safe_member(Path(entry.path)):  # rare: only symlinks pay for a Path
                 result.skip(rel, "symlink_outside_root")
                 continue
             if is_dir:
@@ -165,7 +165,7 @@ def walk(
                 elif excluded is not None and excluded.match_file(rel + "/"):
                     result.skip(rel + "/", "excluded")
                 else:
-                    subdirs.append((Path(entry.path), rel, specs))
+                    subdirs.append((entry.path, rel, specs))
                 continue
             if not entry.is_file():
                 continue
@@ -190,7 +190,7 @@ def walk(
             if st.st_size > max_file_bytes:
                 result.skip(rel, "too_large")
                 continue
-            path = Path(os.path.realpath(entry.path)) if is_link else Path(entry.path)
+            path = os.path.realpath(entry.path) if is_link else entry.path
             result.files.append(WalkedFile(path, rel, language, st.st_size, st.st_mtime_ns))
         stack.extend(reversed(subdirs))
     result.files.sort(key=lambda f: f.rel)
