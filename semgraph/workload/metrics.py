@@ -212,3 +212,61 @@ def _pct(sorted_values: list[float], pct: float) -> float:
         return 0.0
     k = max(0, min(len(sorted_values) - 1, round(pct / 100.0 * len(sorted_values) + 0.5) - 1))
     return sorted_values[k]
+
+
+def recorder_payload(rec: Recorder) -> dict:
+    """A picklable snapshot of a recorder (histograms in HDR encoding) for merging across processes."""
+
+    def enc(h: HdrHistogram) -> str:
+        return h.encode().decode() if h.get_total_count() else ""
+
+    return {
+        "latency": enc(rec.latency),
+        "service": enc(rec.service),
+        "lag": enc(rec.lag),
+        "per_op": {name: enc(h) for name, h in rec.per_op.items()},
+        "kinds": dict(rec.kinds),
+        "sums": dict(rec.sums),
+        "op_errors": dict(rec.op_errors),
+        "errors": {cls: [g[0], sorted(g[1]), g[2]] for cls, g in rec.errors.items()},
+        "seconds": {s: (b.latencies, b.errors) for s, b in rec.seconds.items()},
+        "counts": (rec.completed, rec.failed, rec.late, rec.skipped),
+    }
+
+
+def merge_payload(rec: Recorder, payload: dict) -> None:
+    """Add another process's measurements (same measurement start) into ``rec``."""
+
+    def add(h: HdrHistogram, encoded: str) -> None:
+        if encoded:
+            h.add(decode_histogram(encoded))
+
+    add(rec.latency, payload["latency"])
+    add(rec.service, payload["service"])
+    add(rec.lag, payload["lag"])
+    for name, encoded in payload["per_op"].items():
+        hist = rec.per_op.get(name)
+        if hist is None:
+            hist = rec.per_op[name] = new_histogram()
+        add(hist, encoded)
+    rec.kinds.update(payload["kinds"])
+    for key, value in payload["sums"].items():
+        rec.sums[key] += value
+    for name, n in payload["op_errors"].items():
+        rec.op_errors[name] += n
+    for cls, (count, names, sample) in payload["errors"].items():
+        group = rec.errors.get(cls)
+        if group is None:
+            rec.errors[cls] = [count, set(names), sample]
+        else:
+            group[0] += count
+            group[1].update(names)
+    for second, (latencies, errors) in payload["seconds"].items():
+        bucket = rec.seconds[second]
+        bucket.latencies.extend(latencies)
+        bucket.errors += errors
+    completed, failed, late, skipped = payload["counts"]
+    rec.completed += completed
+    rec.failed += failed
+    rec.late += late
+    rec.skipped += skipped

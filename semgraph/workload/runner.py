@@ -15,6 +15,7 @@ import itertools
 import random
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -60,6 +61,7 @@ class RunSpec(BaseModel):
     latency_limit_ms: float | None = Field(None, gt=0)
     statement_timeout_s: float = Field(5.0, gt=0, le=600)
     tables: list[str] | None = None
+    processes: int = Field(1, ge=1, le=16, description="Client processes sharing the connections (full-speed runs).")
 
     @model_validator(mode="after")
     def _check(self) -> RunSpec:
@@ -67,6 +69,8 @@ class RunSpec(BaseModel):
             raise ValueError("give exactly one of pattern or config")
         if self.duration_s is not None and self.transactions is not None:
             raise ValueError("give duration_s or transactions, not both")
+        if self.processes > self.connections:
+            raise ValueError("processes must not exceed connections (each process needs a connection)")
         if self.latency_limit_ms is not None and self.target_tps is None:
             raise ValueError("latency_limit_ms needs target_tps (it applies to a rate-limited run, as in pgbench)")
         return self
@@ -93,6 +97,7 @@ class RunResult(BaseModel):
     dialect: str
     workload: str = Field(description="Pattern name or config name.")
     connections: int
+    processes: int = 1
     arrival: str
     target_tps: float | None
     achieved_tps: float
@@ -134,7 +139,7 @@ async def run_workload(
     stop = stop or asyncio.Event()
     conns: list[Connection] = []
     try:
-        conns.extend(await _open_all(dsn, spec))
+        conns.extend(await _open_all(dsn, spec if spec.processes == 1 else spec.model_copy(update={"connections": 1})))
         setup = conns[0]
         schema = await load_schema(setup)
         state = RunState()
@@ -146,6 +151,12 @@ async def run_workload(
                 hint="pass allow_writes=true to let the run write to this database (only rows it inserts are "
                 "updated or deleted), or use a read-only pattern: olap, reporting",
             )
+        if spec.processes > 1:
+            await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+            conns.clear()
+            from semgraph.workload.parallel import run_processes
+
+            return await run_processes(dsn, spec, report, stop)
         return await _execute(dsn, spec, schema, state, ops, conns, report, stop)
     finally:
         await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
@@ -214,6 +225,17 @@ def _kind_of(name: str) -> str:
     return prefix if prefix in OPERATION_KINDS else "custom"
 
 
+@dataclass
+class Measured:
+    """What one process measured; several are merged when a run uses more than one process."""
+
+    rec: Recorder
+    dropped_warmup: int
+    last_finish: float
+    stopped_at: float | None
+    measure_from: float
+
+
 async def _execute(
     dsn: DSN,
     spec: RunSpec,
@@ -224,12 +246,34 @@ async def _execute(
     report: ProgressFn,
     stop: asyncio.Event,
 ) -> RunResult:
-    dialect = conns[0].dialect
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    m = await measure(dsn, spec, state, ops, conns, report, stop, time.perf_counter() + 0.05)
+    report_done(spec, m.rec, report)
+    return build_result(dsn, spec, started_at, m, len(conns), state.written)
+
+
+def report_done(spec: RunSpec, rec: Recorder, report: ProgressFn) -> None:
+    total = rec.completed + rec.failed
+    report(
+        spec.duration_s or total, spec.duration_s or spec.transactions, f"done: {rec.completed} ok, {rec.failed} failed"
+    )
+
+
+async def measure(
+    dsn: DSN,
+    spec: RunSpec,
+    state: RunState,
+    ops: Sequence[tuple[Operation, float]],
+    conns: list[Connection],
+    report: ProgressFn,
+    stop: asyncio.Event,
+    t0: float,
+) -> Measured:
+    """Run the workers from ``t0`` (a ``perf_counter`` instant) until done or stopped."""
+    dialect = conns[0].dialect
     operations = [op for op, _ in ops]
     cum = list(itertools.accumulate(w for _, w in ops))
     rec = Recorder()
-    t0 = time.perf_counter() + 0.05  # a moment for every worker to be waiting
     end = t0 + spec.warmup_s + spec.duration_s if spec.duration_s else None
     schedule = Schedule(spec.target_tps, spec.arrival, spec.seed, t0, spec.warmup_s, end, spec.transactions)
     rec.start = schedule.measure_from
@@ -344,23 +388,35 @@ async def _execute(
         for t in tasks:
             t.cancel()
         await asyncio.gather(mon, watcher, *tasks, return_exceptions=True)
-    cancelled = bool(stopped_at)
-    if cancelled:
-        elapsed = max(0.0, stopped_at[0] - schedule.measure_from)
+    return Measured(
+        rec=rec,
+        dropped_warmup=schedule.dropped_warmup,
+        last_finish=last_finish[0],
+        stopped_at=stopped_at[0] if stopped_at else None,
+        measure_from=schedule.measure_from,
+    )
+
+
+def build_result(dsn: DSN, spec: RunSpec, started_at: str, m: Measured, connections: int, written: dict[str, dict[str, int]]) -> RunResult:  # fmt: skip
+    """The result model from a (possibly merged) measurement."""
+    rec = m.rec
+    cancelled = m.stopped_at is not None
+    if m.stopped_at is not None:
+        elapsed = max(0.0, m.stopped_at - m.measure_from)
     elif spec.duration_s:
-        elapsed = max(spec.duration_s, last_finish[0] - schedule.measure_from)
+        elapsed = max(spec.duration_s, m.last_finish - m.measure_from)
     else:
-        elapsed = max(1e-6, last_finish[0] - schedule.measure_from)
+        elapsed = max(1e-6, m.last_finish - m.measure_from)
     completed, failed = rec.completed, rec.failed
     achieved = completed / elapsed if elapsed > 0 else 0.0
     total = completed + failed
-    report(spec.duration_s or total, spec.duration_s or spec.transactions, f"done: {completed} ok, {failed} failed")
     return RunResult(
         started_at=started_at,
         dsn=dsn.redacted,
         dialect=dsn.dialect,
         workload=spec.pattern or (spec.config.name if spec.config else "custom"),
-        connections=len(conns),
+        connections=connections,
+        processes=spec.processes,
         arrival=spec.arrival if spec.target_tps else "closed_loop",
         target_tps=spec.target_tps,
         achieved_tps=round(achieved, 2),
@@ -377,7 +433,7 @@ async def _execute(
         latency_limit_ms=spec.latency_limit_ms,
         late=rec.late,
         skipped=rec.skipped,
-        dropped_warmup=schedule.dropped_warmup,
+        dropped_warmup=m.dropped_warmup,
         cancelled=cancelled,
         latency=LatencyStats.of(rec.latency, rec.sums["latency"]),
         service_time=LatencyStats.of(rec.service, rec.sums["service"]),
@@ -385,7 +441,7 @@ async def _execute(
         operations=rec.operation_stats(),
         errors=rec.error_groups(),
         timeseries=rec.series(elapsed),
-        rows_changed=state.written,
+        rows_changed=written,
         histogram=rec.latency.encode().decode() if rec.latency.get_total_count() else "",
     )
 

@@ -212,3 +212,17 @@ async def test_coordinated_omission_postgres(pg_shop: ShopDB) -> None:
     assert result.failed == 0, result.errors
     assert result.latency.p99_ms >= 500, result.latency
     assert result.service_time.p99_ms < result.latency.p99_ms / 2
+
+
+async def test_processes_split_connections_and_rate_and_merge(tmp_path: Path) -> None:
+    shop = make_sqlite(tmp_path)
+    await seed_database(shop.dsn, rows=100, seed=1)
+    spec = RunSpec(pattern="reporting", connections=4, processes=2, target_tps=200, duration_s=1.5, seed=4)
+    result = await run_workload(shop.dsn, spec)
+    assert (result.processes, result.connections) == (2, 4)
+    assert (result.completed, result.failed) == (300, 0)
+    assert 0.97 <= result.tps_ratio <= 1.03
+    assert result.latency.count == 300 == sum(o.count for o in result.operations)
+    assert sum(round(p.tps * p.seconds) for p in result.timeseries) == 300
+    counted = await run_workload(shop.dsn, RunSpec(pattern="olap", connections=3, processes=2, transactions=51))
+    assert counted.completed + counted.failed == 51
