@@ -89,9 +89,12 @@ class GenerateRustInput(PageInput):
             "or a list of entity objects (as parse_diesel_model returns)."
         ),
     ]
-    targets: Annotated[list[Literal["models", "schema", "handlers", "mod"]], Field(description="What to generate.")] = (
-        Field(default_factory=lambda: ["models", "schema", "handlers", "mod"])
-    )
+    targets: Annotated[list[Literal["models", "schema", "handlers", "mod"]], Field(description="What to generate.")] = [  # noqa: RUF012
+        "models",
+        "schema",
+        "handlers",
+        "mod",
+    ]
     framework: Annotated[Literal["actix"], Field(description="Web framework of the handlers (Actix-web 4).")] = "actix"
     backend: Annotated[
         Literal["postgres", "mysql", "sqlite"] | None, Field(description="Database backend (default: the spec's).")
@@ -100,7 +103,7 @@ class GenerateRustInput(PageInput):
         Literal["r2d2", "diesel-async"],
         Field(description="r2d2 pool + web::block (sync Diesel), or diesel-async with a deadpool pool."),
     ] = "r2d2"
-    skip_tables: Annotated[list[str], Field(description="Tables to leave out entirely.")] = Field(default_factory=list)
+    skip_tables: Annotated[list[str], Field(description="Tables to leave out entirely.")] = []  # noqa: RUF012
     output_dir: Annotated[
         str | None, Field(description="Write the files under this directory (inside the roots) and return a diff.")
     ] = None
