@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from tests.support import error_text, serve
+from tests.support import FIXTURES, error_text, serve
 
 TOOLS = {"seed_database", "run_workload", "list_workload_patterns", "get_workload_run", "compare_workload_runs"}
 
@@ -70,8 +71,31 @@ async def test_workload_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         assert cmp["same_setup"] is False
         assert "workload: olap vs oltp" in cmp["setup_differences"]
 
+        for name in ("seed.yaml", "workload.toml"):
+            shutil.copy(FIXTURES / "workload" / name, tmp_path / name)
+        from_file = await client.call_tool(
+            "seed_database", {"allow_writes": True, "config": "seed.yaml", "truncate": True}
+        )
+        assert {t["table"]: t["rows_written"] for t in from_file.structured_content["tables"]} == {
+            "customers": 100, "orders": 300, "products": 50, "order_items": 200,
+        }  # fmt: skip
+        reports = (
+            await client.call_tool("run_workload", {"config": "workload.toml", "duration_s": 1})
+        ).structured_content
+        assert (reports["run_id"], reports["workload"], reports["arrival"], reports["connections"]) == (
+            3,
+            "reports",
+            "poisson",
+            2,
+        )
+        assert reports["failed"] == 0 and "revenue_by_status" in {o["name"] for o in reports["operations"]}
+        broken = tmp_path / "broken.toml"
+        broken.write_text("seed = 1\n[tables.customers\n")
+        parse_error = await client.call_tool("seed_database", {"allow_writes": True, "config": "broken.toml"})
+        assert "broken.toml:2:" in error_text(parse_error)
+
         missing = await client.call_tool("get_workload_run", {"run_id": 99})
-        assert "no workload run 99 (run ids go from 1 to 2)" in error_text(missing)
+        assert "no workload run 99 (run ids go from 1 to 3)" in error_text(missing)
         bad = await client.call_tool("run_workload", {"dsn": "oracle://db/x", "pattern": "olap"})
         assert "unsupported DSN" in error_text(bad)
         secret = await client.call_tool(
