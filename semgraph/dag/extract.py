@@ -41,16 +41,16 @@ from semgraph.graph.languages import grammar, language_for_path, parse
 from semgraph.paths import PathGuard
 from semgraph.progress import ProgressFn
 
-STATE_ENUM_RE = re.compile(r"(state|status|phase|stage|lifecycle)s?$", re.IGNORECASE)
+STATE_ENUM_RE = re.compile(r"(state|status|phase|stage|lifecycle)(e?s)?$", re.IGNORECASE)
 EVENT_ENUM_RE = re.compile(r"(event|action|command|trigger|signal)s?$", re.IGNORECASE)
-TERMINAL_NAME_RE = re.compile(r"(terminal|final|finished|end|closed)", re.IGNORECASE)
-INITIAL_NAME_RE = re.compile(r"^(initial|default|start)", re.IGNORECASE)
+TERMINAL_WORDS = {"terminal", "final", "finished", "end", "ended", "closed", "done"}
+INITIAL_WORDS = {"initial", "default", "start", "starting"}
 TRANSITION_NAME_RE = re.compile(r"transition|allowed|next_state|valid_moves", re.IGNORECASE)
 TERMINAL_FN = {"is_terminal", "is_final", "is_finished", "is_done", "isTerminal", "isFinal", "isFinished"}
 SETTER_CALL_RE = re.compile(r"(transition|set_?state|set_?status|move_?to|change_?state|change_?status)", re.I)
 FINAL_WORD_RE = re.compile(
     r"(complete|completed|done|finished|succeeded|success|failed|failure|error|cancell?ed|rejected|closed|"
-    r"archived|expired|refunded|delivered|resolved|settled|voided|aborted|terminated|deleted)",
+    r"archived|expired|refunded|delivered|resolved|settled|voided|aborted|terminated|deleted|declined|denied)",
     re.IGNORECASE,
 )
 SKIP_DIRS = {
@@ -141,6 +141,16 @@ def _query(language: str) -> ts.Query:
     name = QUERY_FILES["typescript" if language == "tsx" else language]
     text = resources.files("semgraph.dag.queries").joinpath(f"{name}.scm").read_text(encoding="utf-8")
     return ts.Query(grammar(language), text)
+
+
+def _words(name: str) -> set[str]:
+    """Words of a snake_case or camelCase name, lower-cased (``TERMINAL_STATES`` -> {terminal, states})."""
+    return {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)}
+
+
+def _first_word(name: str) -> set[str]:
+    found = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)
+    return {found[0].lower()} if found else {""}
 
 
 def _text(node: ts.Node | None) -> str:
@@ -319,6 +329,23 @@ def _collect_enums(tree: ts.Tree, language: str, rel: str, facts: Facts) -> set[
             else:
                 enum = _ts_enum(name, body, rel, node)
             _add_enum(facts, enum)
+        elif "plain" in caps:
+            # Rails-style constant holder: ``class StepStatuses: PENDING = "pending"`` (no Enum base)
+            node, name = caps["plain"][0], _text(caps["plain.name"][0])
+            if node.child_by_field_name("superclasses") is None and STATE_ENUM_RE.search(name):
+                enum = _python_enum(name, caps["plain.body"][0], rel, node)
+                if len(enum.values) >= 2 and len(enum.values) == len(enum.members):
+                    enum.kind = "python constants"
+                    _add_enum(facts, enum)
+        elif "const" in caps and language in ("typescript", "tsx"):
+            name, value = _text(caps["const.name"][0]), caps["const.value"][0]
+            if STATE_ENUM_RE.search(name):
+                while value.type in ("as_expression", "satisfies_expression", "parenthesized_expression"):
+                    value = value.named_children[0]
+                if value.type == "object":
+                    enum = _ts_const_object(name, value, rel, caps["const"][0])
+                    if len(enum.members) >= 2:
+                        _add_enum(facts, enum)
         elif "union" in caps:
             name, body = _text(caps["union.name"][0]), caps["union.body"][0]
             values = [_string_value(lit) for lit in _walk(body) if lit.type == "string"]
@@ -385,6 +412,23 @@ def _python_enum(name: str, body: ts.Node, rel: str, node: ts.Node) -> EnumDef:
     return enum
 
 
+def _ts_const_object(name: str, obj: ts.Node, rel: str, node: ts.Node) -> EnumDef:
+    """``const OrderStatus = { Pending: 'pending', … } as const``: keys are members, strings their values."""
+    enum = EnumDef(name, "typescript const object", rel, node.start_point.row + 1, [])
+    for pair in obj.named_children:
+        if pair.type != "pair":
+            continue
+        key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+        if key is None or value is None or value.type != "string":
+            return EnumDef(name, enum.kind, rel, enum.line, [])  # not a plain name -> string map
+        member = _string_value(key) if key.type == "string" else _text(key)
+        v = _string_value(value)
+        if member and v:
+            enum.members.append(member)
+            enum.values[v] = member
+    return enum
+
+
 def _ts_enum(name: str, body: ts.Node, rel: str, node: ts.Node) -> EnumDef:
     enum = EnumDef(name, "typescript enum", rel, node.start_point.row + 1, [])
     for child in body.named_children:
@@ -438,6 +482,8 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
             event = _event(src_refs)
             if not srcs and dsts and "arm" in caps and ctx.language == "rust":
                 _rust_wildcard(site, source, dsts, event, ctx, where)
+            if "branch" in caps and not srcs and not dsts:
+                _guard_clause(site, source, caps["target"][0], ctx)
             for enum, sources in srcs.items():
                 for dst in dsts.get(enum, []):
                     for src in sources:
@@ -455,10 +501,11 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
                     facts.add_transition(enum, sources[0], dst, _event(key_refs), where)
         elif "const" in caps:
             name, value = _text(caps["const.name"][0]), caps["const.value"][0]
-            if TERMINAL_NAME_RE.search(name) and not TRANSITION_NAME_RE.search(name):
+            words = _words(name)
+            if words & TERMINAL_WORDS and not TRANSITION_NAME_RE.search(name):
                 for enum, members in _state_refs(ctx.refs(value), facts).items():
                     facts.terminal.setdefault(enum, []).extend(m for m in members if m not in facts.terminal[enum])
-            elif INITIAL_NAME_RE.search(name):
+            elif _first_word(name) & INITIAL_WORDS:
                 for enum, members in _state_refs(ctx.refs(value), facts).items():
                     facts.initial.setdefault(enum, members[:1])
             elif TRANSITION_NAME_RE.search(name):
@@ -473,6 +520,32 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
                 refs = _state_refs(ctx.value_refs(body), facts).get(enum_name)
                 if refs and enum_name in facts.enums and facts.enums[enum_name].default is None:
                     facts.enums[enum_name].default = refs[0]
+
+
+_EXITS = {"throw_statement", "raise_statement", "return_statement", "return_expression"}
+
+
+def _guard_clause(site: ts.Node, condition: ts.Node, body: ts.Node, ctx: FileContext) -> None:
+    """``if status != A { return/raise }`` followed by ``status = B``: A -> B.
+
+    The negated comparison names the state the rest of the function requires;
+    the assignments after the guard are where it moves.
+    """
+    negated = _state_refs(ctx.refs(condition), ctx.facts)
+    if not negated or not any(n.type in _EXITS or _text(n).startswith(("panic!", "bail!")) for n in _walk(body)):
+        return
+    stmt = site.parent if site.parent is not None and site.parent.type == "expression_statement" else site
+    targets: list[Ref] = []
+    nxt = stmt.next_named_sibling
+    while nxt is not None:
+        targets.extend(ctx.value_refs(nxt))
+        nxt = nxt.next_named_sibling
+    dsts = _state_refs(targets, ctx.facts)
+    where = f"{ctx.rel}:{site.start_point.row + 1}"
+    for enum, sources in negated.items():
+        for dst in dsts.get(enum, []):
+            for src in sources:
+                ctx.facts.add_transition(enum, src, dst, None, where)
 
 
 def _rust_wildcard(

@@ -142,10 +142,12 @@ def test_typescript_enum_and_ruby_statesman(found: Extraction) -> None:
 
 def test_found_only_real_machines_and_reports_syntax_errors(found: Extraction) -> None:
     assert [m.name for m in found.machines] == [
+        "RefundStatuses",
         "PaymentStatus",
         "StepStateMachine",
         "OrderState",
         "TaskState",
+        "ReturnStatus",
         "ShipmentStatus",
         "TrackingPhase",
     ]  # not Colour, not OrderEvent, nothing from node_modules
@@ -153,7 +155,8 @@ def test_found_only_real_machines_and_reports_syntax_errors(found: Extraction) -
         "rust_orders/src/broken.rs:2:15: missing )",
         "rust_orders/src/broken.rs:3:11: syntax error near '='",
     ]
-    assert found.files_scanned == 10
+    assert found.files_scanned == 12
+    assert found.enums_without_transitions == []
     assert found.truncated is False
 
 
@@ -203,3 +206,27 @@ def test_orchestrator_style_task_machine_matches_the_data_machine(found: Extract
             "BlockedByFailures",
         ]
     ]
+
+
+def test_constant_holders_and_guard_clauses(found: Extraction) -> None:
+    """Python constants without Enum, a TypeScript ``as const`` object, string values resolved to members,
+    and a guard clause (``if (status !== Received) throw …; status = Refunded``)."""
+    refunds = _machine(found, "RefundStatuses")
+    f = "python_payments/payments/refunds.py"
+    assert (refunds.kind, refunds.states) == ("python constants", ["REQUESTED", "PROCESSING", "COMPLETED", "DECLINED"])
+    assert _edges(refunds) == [
+        ("REQUESTED", "PROCESSING", None, [f"{f}:16"]),
+        ("REQUESTED", "DECLINED", None, [f"{f}:16"]),
+        ("PROCESSING", "COMPLETED", None, [f"{f}:18"]),
+    ]
+    assert (refunds.terminal, refunds.unreachable, refunds.dead_ends) == (["COMPLETED", "DECLINED"], [], [])
+    returns = _machine(found, "ReturnStatus")
+    f = "ts_shipments/src/returns.ts"
+    assert returns.kind == "typescript const object"
+    assert _edges(returns) == [
+        ("Requested", "Approved", None, [f"{f}:16"]),
+        ("Requested", "Rejected", None, [f"{f}:16"]),
+        ("Approved", "Received", None, [f"{f}:18"]),
+        ("Received", "Refunded", None, [f"{f}:24"]),
+    ]
+    assert (returns.unreachable, returns.dead_ends) == ([], [])

@@ -117,10 +117,12 @@ async def test_dag_tools_over_stdio(mode: str) -> None:
         sm = await client.call_tool("extract_state_machines", {"path": "state_machines", "include_mermaid": False})
         s = sm.structured_content
         assert [m["name"] for m in s["machines"]] == [
+            "RefundStatuses",
             "PaymentStatus",
             "StepStateMachine",
             "OrderState",
             "TaskState",
+            "ReturnStatus",
             "ShipmentStatus",
             "TrackingPhase",
         ]

@@ -6,3 +6,4 @@
 (dictionary (pair key: (_) @source value: (_) @target) @table)
 (assignment left: (identifier) @const.name right: (_) @const.value) @const
 (function_definition name: (identifier) @fn.name body: (block) @fn.body) @fn
+(class_definition name: (identifier) @plain.name body: (block) @plain.body) @plain
