@@ -322,6 +322,7 @@ class Extractor:
         nonblank = self.nonblank
         sep = self.sep
         call_separators = self.call_separators
+        single_sep = call_separators[0] if call_separators == (".",) else ""
         for start, prio, _neg_end, _seq, payload in events:
             while stack[-1][0] <= start and len(stack) > 1:
                 stack.pop()
@@ -329,7 +330,11 @@ class Extractor:
             if prio == _CALL:
                 caller = top[2]
                 target, at = payload
-                receiver, name = split_target(target, call_separators)
+                if single_sep:
+                    pos = target.rfind(single_sep)
+                    receiver, name = (target[:pos], target[pos + 1 :]) if pos >= 0 else ("", target)
+                else:
+                    receiver, name = split_target(target, call_separators)
                 order = call_counts.get(caller, 0)
                 call_counts[caller] = order + 1
                 pt = at.start_point
