@@ -175,7 +175,7 @@ def _explain(
     retryable: bool,
     attempts: int,
     max_attempts: int,
-    nrt,
+    nrt: RetryTime,
 ) -> tuple[str, str]:
     """The first rule that keeps a step from running, in words (or why it is ready)."""
     if ready:
@@ -206,7 +206,7 @@ def _explain(
         shown = ", ".join(incomplete[:5]) + (f" and {len(incomplete) - 5} more" if len(incomplete) > 5 else "")
         return "waiting_for_dependencies", f"waiting for {len(incomplete)} of {total} parents: {shown}"
     # only the retry time is left
-    when = nrt.at.isoformat(sep="T")
+    when = nrt.at.isoformat(sep="T") if nrt.at is not None else "?"
     if nrt.source == "requested":
         return "in_backoff", (
             f"in backoff until {when}: the handler requested {status.backoff_request_seconds} s after the last attempt"

@@ -1,6 +1,6 @@
-"""CLI commands of the `dag` toolset: ``semgraph dag check`` and ``semgraph dag states``.
+"""CLI commands of the `dag` toolset: ``dag check``, ``dag states``, ``dag transitions``, ``dag runs``.
 
-``check`` exits 1 when the template has errors (so it can gate a CI job), 0 otherwise.
+``check`` and ``transitions`` exit 1 when they find errors (so they can gate a CI job), 0 otherwise.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -17,6 +18,10 @@ from semgraph.dag.extract import extract_state_machines
 from semgraph.dag.state_machines import check_transitions
 from semgraph.dag.template import load_document, parse_template
 from semgraph.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from semgraph.dag.analyze import DagAnalysis
+    from semgraph.server.cli import Cli
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -49,7 +54,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     runs.set_defaults(run=run_runs)
 
 
-def run_check(args: argparse.Namespace, cli) -> int:
+def run_check(args: argparse.Namespace, cli: Cli) -> int:
     from semgraph.server.cli import resolve_arg_path
 
     path = resolve_arg_path(cli, args.template, kind="file")
@@ -106,7 +111,7 @@ def run_check(args: argparse.Namespace, cli) -> int:
     return 0 if a.valid else 1
 
 
-def _as_json(a) -> dict:
+def _as_json(a: DagAnalysis) -> dict[str, Any]:
     st = a.structure
     out = {
         "task": {"name": a.template.name, "namespace_name": a.template.namespace_name, "version": a.template.version},
@@ -142,7 +147,7 @@ def _as_json(a) -> dict:
     return out
 
 
-def run_states(args: argparse.Namespace, cli) -> int:
+def run_states(args: argparse.Namespace, cli: Cli) -> int:
     from semgraph.server.cli import resolve_arg_path
 
     root = resolve_arg_path(cli, args.path)
@@ -169,7 +174,7 @@ def run_states(args: argparse.Namespace, cli) -> int:
     return 0
 
 
-def _load_list(cli, path_arg: str) -> list:
+def _load_list(cli: Cli, path_arg: str) -> list[Any]:
     from semgraph.server.cli import resolve_arg_path
 
     path = resolve_arg_path(cli, path_arg, kind="file")
@@ -181,7 +186,7 @@ def _load_list(cli, path_arg: str) -> list:
     return doc
 
 
-def run_transitions(args: argparse.Namespace, cli) -> int:
+def run_transitions(args: argparse.Namespace, cli: Cli) -> int:
     result = check_transitions(args.machine, _load_list(cli, args.history))
     if args.json:
         cli.out.print_json(
@@ -208,7 +213,7 @@ def run_transitions(args: argparse.Namespace, cli) -> int:
     return 0 if result.valid else 1
 
 
-def run_runs(args: argparse.Namespace, cli) -> int:
+def run_runs(args: argparse.Namespace, cli: Cli) -> int:
     result = analyse_runs(parse_runs(_load_list(cli, args.log)), top=max(1, min(args.top, 100)))
     if args.json:
         cli.out.print_json(result.model_dump_json())
