@@ -8,7 +8,7 @@ Corpus (each part skipped with a message when absent):
 Prints LOC/s per language (cold, each language in its own index) against raw tree-sitter parsing of the same
 files in the same run (the baseline ratio), then for one combined index: cold time, DB size, peak RSS,
 no-change and one-file-changed re-index times, and p50/p95 latency of search_symbols / get_call_graph /
-impact_analysis over N random queries (each opening its own read-only connection, as a tool call does).
+impact_analysis over N random queries (through the per-thread read connection a tool call uses).
 
     python bench/index.py                       # full corpus (~1M lines; a few minutes)
     python bench/index.py --max-lines 100000    # at most 100k raw lines per language
@@ -35,7 +35,7 @@ from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
 from semgraph.graph.indexer import index_repository
 from semgraph.graph.languages import language_for_path, parse
-from semgraph.graph.store import GraphStore
+from semgraph.graph.store import GraphStore, reader
 from semgraph.graph.walker import SKIP_DIRS
 from semgraph.paths import PathGuard
 
@@ -137,7 +137,7 @@ def time_queries(db: Path, n: int, seed: int) -> dict[str, dict[str, float]]:
         times = []
         for arg in searches if label == "search_symbols" else picks:
             t0 = time.perf_counter()
-            with GraphStore.open(db, readonly=True) as store:
+            with reader(db) as store:  # what a tool call does: the worker thread's cached read connection
                 fn(store, arg)
             times.append((time.perf_counter() - t0) * 1000)
         out[label] = {

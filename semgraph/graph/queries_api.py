@@ -41,8 +41,13 @@ class SymbolBrief:
 @dataclass
 class SearchResult:
     hits: list[SymbolBrief]
-    total: int
-    exact: int  # how many of all matches are exact name matches (ranked first)
+    total: int  # matches, counted up to SEARCH_COUNT_CAP
+    exact: int  # exact name / qualified-name matches (ranked first)
+    total_capped: bool = False  # more than SEARCH_COUNT_CAP matched
+
+
+SEARCH_COUNT_CAP = 1000
+_BM25 = "bm25(symbols_fts, 10.0, 4.0, 1.0, 0.5)"
 
 
 def _check_filters(kind: str | None, language: str | None) -> None:
@@ -52,14 +57,23 @@ def _check_filters(kind: str | None, language: str | None) -> None:
         raise InvalidInputError(f"unknown language {language!r}", hint=f"choose from {', '.join(LANGUAGES)}")
 
 
-def fts_query(text: str) -> str:
-    """FTS5 query for free text: every word as a prefix term (``user repo`` → ``"user"* "repo"*``)."""
-    terms = []
+def search_terms(text: str) -> list[str]:
+    terms: list[str] = []
     for w in words(text).split():
         w = w.lower()
+        if "_" in w:  # the tokenizer splits at "_": its parts are terms already, the phrase only costs time
+            continue
         if w not in terms:
             terms.append(w)
-    return " ".join(f'"{t}"*' for t in terms)
+    return terms
+
+
+def fts_query(text: str) -> str:
+    """FTS5 query for free text: every word a prefix term (``user repo`` → ``"user"* "repo"*``).
+
+    One-letter words match exactly: ``"t"*`` would touch every symbol of a big index.
+    """
+    return " ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in search_terms(text))
 
 
 def search(
@@ -71,39 +85,78 @@ def search(
     limit: int = 20,
     offset: int = 0,
 ) -> SearchResult:
-    """Symbols matching ``query``: exact name (or qualified name) matches first, then FTS rank (bm25)."""
+    """Symbols matching ``query``: exact name / qualified name first, then names matching every word (bm25),
+    then symbols matching through their qualified name, signature or doc.
+
+    Tiers keep broad queries fast on big indexes: bm25 ranks the (small) name matches; the long tail is
+    only ranked when the match count is under ``SEARCH_COUNT_CAP``.
+    """
     query = query.strip()
     if not query:
         raise InvalidInputError("query is empty", hint="pass a name or words, e.g. 'user repository'")
     _check_filters(kind, language)
-    match = fts_query(query)
-    if not match:
+    terms = search_terms(query)
+    if not terms:
         raise InvalidInputError(f"query {query!r} has no searchable words", hint="use letters or digits")
-    where = ["symbols_fts MATCH ?"]
-    args: list[object] = [match]
+    result = _search(store, query, fts_query(query), kind, language, limit, offset)
+    longer = [t for t in terms if len(t) > 1]
+    if not result.total and longer and len(longer) < len(terms):
+        # "preserveC" typed for preserveConstEnums: the lone letter is a prefix we cannot afford ("c"* touches
+        # most of the index); the longer words still match ("preservec"*)
+        result = _search(store, query, " ".join(f'"{t}"*' for t in longer), kind, language, limit, offset)
+    return result
+
+
+def _search(
+    store: GraphStore, query: str, match: str, kind: str | None, language: str | None, limit: int, offset: int
+) -> SearchResult:
+    filters, fargs = "", []
     if kind:
-        where.append("s.kind = ?")
-        args.append(kind)
+        filters += " AND s.kind = ?"
+        fargs.append(kind)
     if language:
-        where.append("f.language = ?")
-        args.append(language)
-    base = (
-        "FROM symbols_fts JOIN symbols s ON s.id = symbols_fts.rowid JOIN files f ON f.id = s.file_id "
-        "WHERE " + " AND ".join(where)
-    )
-    total = store.conn.execute(f"SELECT count(*) {base}", args).fetchone()[0]
-    exact = store.conn.execute(
-        f"SELECT count(*) {base} AND (s.name = ? COLLATE NOCASE OR s.qualified_name = ?)", [*args, query, query]
+        filters += " AND f.language = ?"
+        fargs.append(language)
+    conn = store.conn
+    need = offset + limit
+    exact_ids = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT s.id FROM symbols s JOIN files f ON f.id = s.file_id WHERE (s.name = ? OR s.qualified_name = ?)"
+            f"{filters} ORDER BY s.qualified_name = ? DESC, length(s.qualified_name), s.id LIMIT ?",
+            (query, query, *fargs, query, SEARCH_COUNT_CAP),
+        )
+    ]
+    fts = "FROM symbols_fts JOIN symbols s ON s.id = symbols_fts.rowid JOIN files f ON f.id = s.file_id "
+    fts += "WHERE symbols_fts MATCH ?" + filters
+    counted = conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 {fts} LIMIT ?)", (match, *fargs, SEARCH_COUNT_CAP + 1)
     ).fetchone()[0]
-    rows = store.conn.execute(
-        f"SELECT s.id {base} ORDER BY (s.name = ? COLLATE NOCASE OR s.qualified_name = ?) DESC, "
-        f"(s.name = ?) DESC, bm25(symbols_fts, 10.0, 4.0, 1.0, 0.5), length(s.qualified_name), s.id "
-        f"LIMIT ? OFFSET ?",
-        [*args, query, query, query, limit, offset],
-    ).fetchall()
-    ids = [r[0] for r in rows]
-    found = store.symbols_by_ids(ids)
-    return SearchResult([SymbolBrief.of(found[i]) for i in ids if i in found], total, exact)
+    capped = counted > SEARCH_COUNT_CAP
+    ids = list(exact_ids[:need])
+    seen = set(exact_ids)
+    if len(ids) < need:
+        for (sid,) in conn.execute(
+            f"SELECT s.id {fts} ORDER BY (s.name = ? COLLATE NOCASE) DESC, {_BM25}, length(s.qualified_name), s.id "
+            f"LIMIT ?",
+            ("{name} : (" + match + ")", *fargs, query, need + len(seen)),
+        ):
+            if sid not in seen:
+                seen.add(sid)
+                ids.append(sid)
+    if len(ids) < need:
+        order = "s.id" if capped else f"{_BM25}, length(s.qualified_name), s.id"
+        for (sid,) in conn.execute(f"SELECT s.id {fts} ORDER BY {order} LIMIT ?", (match, *fargs, need + len(seen))):
+            if sid not in seen:
+                seen.add(sid)
+                ids.append(sid)
+            if len(ids) >= need:
+                break
+    page = ids[offset:need]
+    found = store.symbols_by_ids(page)
+    total = max(min(counted, SEARCH_COUNT_CAP), len(exact_ids))
+    hits = [SymbolBrief.of(found[i]) for i in page if i in found]
+    return SearchResult(hits, total, len(exact_ids), capped)
 
 
 def resolve_symbol(store: GraphStore, ref: str | int) -> SymbolRow:

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,7 @@ class GraphStore:
         self.conn = conn
         self.db_path = db_path
         self.readonly = readonly
+        self._shared = False  # a per-thread reader from ``reader()``: close() leaves it open
 
     # -- lifecycle -------------------------------------------------------
     @classmethod
@@ -183,7 +185,8 @@ class GraphStore:
         return cls(conn, db_path, readonly)
 
     def close(self) -> None:
-        self.conn.close()
+        if not self._shared:
+            self.conn.close()
 
     def __enter__(self) -> GraphStore:
         return self
@@ -388,6 +391,36 @@ class GraphStore:
             "symbols": q("SELECT count(*) FROM symbols").fetchone()[0],
             "edges": q("SELECT count(*) FROM edges").fetchone()[0],
         }
+
+
+_thread = threading.local()
+
+
+def reader(db_path: Path) -> GraphStore:
+    """A read-only store for the calling thread, reused across calls.
+
+    Tool calls run in a small pool of worker threads; keeping one connection per thread saves the schema
+    parse and cache warm-up of a fresh connection (several ms per call on a big index). WAL readers see
+    every commit, and a replaced database file (new inode) gets a new connection. ``close()`` is a no-op.
+    """
+    try:
+        st = os.stat(db_path)
+    except OSError:
+        raise NotFoundError(
+            "no index yet: call index_repository first", hint=f"expected the index at {db_path}"
+        ) from None
+    cache: dict[str, tuple[tuple[int, int], GraphStore]] = getattr(_thread, "stores", None) or {}
+    _thread.stores = cache
+    key, ident = str(db_path), (st.st_ino, st.st_dev)
+    hit = cache.get(key)
+    if hit is not None and hit[0] == ident:
+        return hit[1]
+    if hit is not None:
+        hit[1].conn.close()
+    store = GraphStore.open(db_path, readonly=True)
+    store._shared = True
+    cache[key] = (ident, store)
+    return store
 
 
 def _norm(qualified: str) -> str:

@@ -14,7 +14,7 @@ from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
 from semgraph.graph.indexer import IndexReport, index_repository
 from semgraph.graph.jobs import IndexJob, IndexJobs
-from semgraph.graph.store import GraphStore
+from semgraph.graph.store import GraphStore, reader
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, normalize_languages
 from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
 
@@ -230,10 +230,9 @@ def _asdict(obj: Any) -> dict[str, Any]:
 
 
 def read_store(env: ToolEnv) -> GraphStore:
-    """A read-only connection to the index (one per call, used in one worker thread)."""
-    store = GraphStore.open(env.settings.db_path, readonly=True)
+    """The calling worker thread's read-only connection to the index (see ``store.reader``)."""
+    store = reader(env.settings.db_path)
     if store.root is None or not store.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone():
-        store.close()
         raise NotFoundError("no index yet: call index_repository first", hint="index_repository(path='.')")
     return store
 
