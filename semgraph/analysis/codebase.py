@@ -97,6 +97,8 @@ class Codebase:
     store_path: Path | None = None
     _sources: dict[str, bytes] = field(default_factory=dict)
     _parsed: dict[str, ParsedFile] = field(default_factory=dict)
+    _lines: dict[str, list[str]] = field(default_factory=dict)
+    _word_cache: dict[int, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -193,13 +195,14 @@ class Codebase:
                 if same_file:
                     pool = same_file
             return pool[0] if len(pool) == 1 else None
+        if len(candidates) > 64:
+            return None  # a name this common (get, save, run) cannot be guessed from words
         rwords = {stem(w) for w in words_of(receiver)} - {"self", "this", "new", "mut", "conn", "db"}
+        if not rwords:
+            return None
         best: list[tuple[int, int]] = []
         for c in candidates:
-            sym = self.symbols[c]
-            owner = self.owner_type(c)
-            owner_words = {stem(w) for w in words_of(self.symbols[owner].name)} if owner else set()
-            module_words = {stem(w) for w in words_of(Path(sym.path).stem)}
+            owner_words, module_words = self._words_for(c)
             score = 2 * len(rwords & owner_words) + len(rwords & module_words)
             if score:
                 best.append((score, c))
@@ -211,6 +214,18 @@ class Codebase:
             return top[0]
         abstract = [c for c in top if self.symbols[self.owner_type(c) or c].kind in {"interface", "trait"}]
         return abstract[0] if len(abstract) == 1 else None
+
+    def _words_for(self, symbol_id: int) -> tuple[frozenset[str], frozenset[str]]:
+        """Stemmed words of a callable's owner type and of its file name (cached)."""
+        cached = self._word_cache.get(symbol_id)
+        if cached is None:
+            owner = self.owner_type(symbol_id)
+            owner_words = frozenset(stem(w) for w in words_of(self.symbols[owner].name)) if owner else frozenset()
+            path = self.symbols[symbol_id].path
+            file_stem = path.rsplit("/", 1)[-1].split(".", 1)[0]
+            cached = (owner_words, frozenset(stem(w) for w in words_of(file_stem)))
+            self._word_cache[symbol_id] = cached
+        return cached
 
     def owner_type(self, symbol_id: int) -> int | None:
         """The class/struct/impl a method belongs to (impl blocks map to their self type's name)."""
@@ -312,13 +327,20 @@ class Codebase:
         pf = self.parsed(s.path)
         if pf is None:
             return None
-        node = pf.node_at(s.start_line, s.end_line)
+        node = pf.node_at(s.start_line, s.end_line, max(0, s.start_col - 1))
         return (pf, node) if node is not None else None
+
+    def lines_of(self, path: str) -> list[str]:
+        """Decoded lines of a file (cached with the source)."""
+        lines = self._lines.get(path)
+        if lines is None:
+            lines = self.source(path).decode("utf-8", "replace").splitlines()
+            self._lines[path] = lines
+        return lines
 
     def text_of(self, symbol_id: int) -> str:
         s = self.symbols[symbol_id]
-        lines = self.source(s.path).decode("utf-8", "replace").splitlines()
-        return "\n".join(lines[s.start_line - 1 : s.end_line])
+        return "\n".join(self.lines_of(s.path)[s.start_line - 1 : s.end_line])
 
 
 _CACHE: dict[str, Codebase] = {}

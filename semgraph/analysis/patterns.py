@@ -119,6 +119,14 @@ def _own_data_roles(cb: Codebase, sid: int) -> set[str]:
 
 
 _CTOR = {"__init__", "constructor", "new"}
+_DATA_HINT = re.compile(
+    r"(session|objects|query|execute|insert|select|update|delete|diesel|::table|pool|cursor|collection|find|"
+    r"INSERT|SELECT|UPDATE|DELETE|save|fetch)",
+    re.I,
+)
+_RETURNS_NEW = re.compile(
+    r"(return\s+(new\s+)?[A-Z]\w*(::new)?\s*[({]|return\s+\w+\s*;?\s*$|^\s*[A-Z]\w*(::new)?\s*[({])", re.M
+)
 
 
 def _repositories(cb: Codebase, units: list[_Unit]) -> dict[int, PatternInstance]:
@@ -127,6 +135,8 @@ def _repositories(cb: Codebase, units: list[_Unit]) -> dict[int, PatternInstance
         methods = [m for m in u.methods if m.name not in _CTOR and not m.is_test]
         if len(methods) < 2 or u.symbol.kind in {"interface", "trait"}:
             continue
+        if sum(1 for m in methods if _DATA_HINT.search(cb.text_of(m.id))) < 2:
+            continue  # cheap text pre-filter before reading the bodies
         data = [m for m in methods if _own_data_roles(cb, m.id)]
         business = [m for m in methods if set(function_roles(cb, m.id).roles) & BUSINESS_ROLES]
         if len(data) < 2 or len(data) / len(methods) < 0.6 or business:
@@ -274,6 +284,8 @@ def _factories(cb: Codebase, controllers: set[int], singletons: set[int]) -> lis
     for s in cb.callables():
         if s.name in _CTOR or s.is_test or s.id in controllers or s.id in singletons:
             continue
+        if not _RETURNS_NEW.search(cb.text_of(s.id)):
+            continue
         facts = function_facts(cb, s.id)
         if not facts.text:
             continue
@@ -319,6 +331,11 @@ def _factories(cb: Codebase, controllers: set[int], singletons: set[int]) -> lis
 def _builders(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
     out = []
     for u in units:
+        if len(u.methods) < 3 or not re.search(
+            r"return\s+(self|this)\b|->\s*(&mut\s+)?Self",
+            cb.text_of(u.symbol.id) + "".join(cb.text_of(m.id) for m in u.methods),
+        ):
+            continue
         chain = [m for m in u.methods if function_facts(cb, m.id).returns_self]
         if len(chain) < 2:
             continue
@@ -352,7 +369,7 @@ def _singletons(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
     out = []
     for u in units:
         text = cb.text_of(u.symbol.id)
-        if not _STATIC_INSTANCE.search(text):
+        if "instance" not in text.lower() or not _STATIC_INSTANCE.search(text):
             continue
         creators = [
             m
@@ -378,7 +395,10 @@ def _singletons(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
                 recommendations=_RECOMMEND["singleton"],
             )
         )
+    lazy_files = {f.id for f in cb.files.values() if _LAZY.search(cb.source(f.path).decode("utf-8", "replace"))}
     for s in cb.callables():
+        if s.file_id not in lazy_files:
+            continue
         facts = function_facts(cb, s.id)
         if facts.text and _LAZY.search(facts.text):
             out.append(
@@ -401,13 +421,13 @@ _DISPATCH = re.compile(r"for\s*\(?\s*(?:const|let|var)?\s*(\w+)\s+(?:of|in)\s+[^
 def _observers(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
     out = []
     for u in units:
-        dispatchers = [m for m in u.methods if _DISPATCH.search(function_facts(cb, m.id).text)]
+        dispatchers = [m for m in u.methods if _DISPATCH.search(cb.text_of(m.id))]
         if not dispatchers:
             continue
         registrars = [
             m
             for m in u.methods
-            if m not in dispatchers and re.search(r"\.(append|push|add|insert|set)\(", function_facts(cb, m.id).text)
+            if m not in dispatchers and re.search(r"\.(append|push|add|insert|set)\(", cb.text_of(m.id))
         ]
         if not registrars:
             continue
@@ -486,6 +506,13 @@ _NOT_ADAPTED = re.compile(
 
 def _third_party_roots(cb: Codebase, file_id: int) -> set[str]:
     """Names a file binds from third-party packages (imports that did not resolve into the project)."""
+    cache: dict[int, set[str]] = cb.__dict__.setdefault("_roots", {})
+    if file_id not in cache:
+        cache[file_id] = _compute_roots(cb, file_id)
+    return cache[file_id]
+
+
+def _compute_roots(cb: Codebase, file_id: int) -> set[str]:
     roots = set()
     fr = cb.files[file_id]
     text = cb.source(fr.path)[:6000].decode("utf-8", "replace")
@@ -501,7 +528,10 @@ def _third_party_roots(cb: Codebase, file_id: int) -> set[str]:
     elif fr.language == "rust":
         for m in re.finditer(r"(?<![:\w])([a-z_][a-z0-9_]*)::", text):
             roots.add(m.group(1) + "|" + m.group(1))
-    project_modules = {f.module.split(".")[0].split("::")[0] for f in cb.files.values()}
+    project_modules = cb.__dict__.get("_project_modules")
+    if project_modules is None:
+        project_modules = {f.module.split(".")[0].split("::")[0] for f in cb.files.values()}
+        cb.__dict__["_project_modules"] = project_modules
     out = set()
     for r in roots:
         alias, module = r.split("|", 1)
@@ -523,7 +553,9 @@ def _adapters(cb: Codebase, units: list[_Unit], repos: dict[int, PatternInstance
         roots = _third_party_roots(cb, u.symbol.file_id)
         if not roots:
             continue
-        alltext = cb.text_of(u.symbol.id) + "\n".join(function_facts(cb, m.id).text for m in u.methods)
+        alltext = cb.text_of(u.symbol.id) + "\n".join(cb.text_of(m.id) for m in u.methods)
+        if not any(re.search(rf"\b{re.escape(r)}\b", alltext) for r in roots):
+            continue
         fields = {
             m.group(1)
             for m in re.finditer(r"(?:self|this)\.(\w+)\s*=\s*(?:new\s+)?(\w+)", alltext)
@@ -642,7 +674,8 @@ def detect_architectural_patterns(cb: Codebase, kinds: list[str] | None = None) 
         repos = _repositories(cb, units)
         layering, violations, layers = _layering(cb, repos)
         singles = _singletons(cb, units)
-        single_ids = {cb.find(s.symbols[-1])[0].id for s in singles if cb.find(s.symbols[-1])}
+        by_qualified = {s.qualified_name: s.id for s in cb.symbols.values()}
+        single_ids = {by_qualified[s.symbols[-1]] for s in singles if s.symbols[-1] in by_qualified}
         controllers = {e.handler_id for e in find_entry_points(cb)}
         found = (
             list(repos.values())

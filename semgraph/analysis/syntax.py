@@ -35,6 +35,11 @@ FUNCTION_NODES = frozenset(
         "interface_declaration",
         "lexical_declaration",
         "decorated_definition",
+        "export_statement",
+        "method_signature",
+        "abstract_method_signature",
+        "field_declaration",
+        "public_field_definition",
     }
 )
 
@@ -97,35 +102,61 @@ class ParsedFile:
     def root(self) -> ts.Node:
         return self.tree.root_node
 
-    def node_at(self, start_line: int, end_line: int) -> ts.Node | None:
-        """The largest definition-like node starting on ``start_line`` and ending on ``end_line`` (1-based)."""
-        point = (start_line - 1, 0)
-        node = self.root.descendant_for_point_range(point, (end_line - 1, 10_000))
-        best = None
+    def node_at(self, start_line: int, end_line: int, start_col: int = 0) -> ts.Node | None:
+        """The largest definition-like node starting at (``start_line``, ``start_col``) and ending on
+        ``end_line`` (lines 1-based, column 0-based)."""
+        row = start_line - 1
+        node = self.root.named_descendant_for_point_range((row, start_col), (row, start_col))
+        best = fallback = None
+        while node is not None and node.start_point.row == row:
+            if node.end_point.row == end_line - 1:
+                if node.type in FUNCTION_NODES:
+                    best = node  # keep climbing: decorated_definition / export wrappers
+                elif fallback is None:
+                    fallback = node
+            node = node.parent
+        if best is not None or fallback is not None:
+            return best or fallback
+        node = self.root.descendant_for_point_range((row, 0), (end_line - 1, 10_000))
         while node is not None:
-            if node.start_point.row == start_line - 1 and node.end_point.row == end_line - 1:
-                best = node
-            elif node.start_point.row < start_line - 1:
+            if node.start_point.row == row and node.end_point.row == end_line - 1:
+                return node
+            if node.start_point.row < row:
                 break
             node = node.parent
-        if best is not None:
-            return best
-        # fall back: walk down from the root to a function-like node on the start line
-        stack = [self.root]
-        while stack:
-            n = stack.pop()
-            if n.start_point.row == start_line - 1 and n.type in FUNCTION_NODES:
-                return n
-            if n.start_point.row <= start_line - 1 <= n.end_point.row:
-                stack.extend(n.children)
         return None
 
 
+_INNER = frozenset(
+    {
+        "function_definition",
+        "function_item",
+        "function_declaration",
+        "method_definition",
+        "method_declaration",
+        "arrow_function",
+        "function_expression",
+        "generator_function_declaration",
+        "constructor_declaration",
+        "class_definition",
+        "class_declaration",
+    }
+)
+
+
 def body_of(node: ts.Node) -> ts.Node:
-    """The body of a definition node (or the node itself)."""
-    if node.type == "decorated_definition":
-        inner = node.child_by_field_name("definition")
-        if inner is not None:
-            node = inner
-    body = node.child_by_field_name("body")
-    return body if body is not None else node
+    """The body of a definition node; wrappers (decorators, ``export``, ``const f = () =>``) are unwrapped."""
+    for _ in range(4):
+        body = node.child_by_field_name("body")
+        if body is not None and node.type in _INNER:
+            return body
+        inner = next((c for c in node.named_children if c.type in _INNER), None)
+        if inner is None:
+            inner = next(
+                (g for c in node.named_children for g in c.named_children if g.type in _INNER),
+                None,
+            )
+        if inner is None:
+            return body if body is not None else node
+        node = inner
+    return node
