@@ -213,7 +213,7 @@ def load_document(text: str, *, source: str = "template") -> Any:
             # flow-style YAML also starts with "{": fall through to the YAML parser
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # a safe loader (C or pure Python)
+        doc = yaml.load(text, Loader=loader)  # a safe loader (C or pure Python)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
@@ -226,6 +226,34 @@ def load_document(text: str, *, source: str = "template") -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise SourceParseError(str(exc), file=source) from None
+    if "&" in text and "*" in text:
+        _check_expanded_size(doc, source)
+    return doc
+
+
+MAX_EXPANDED_NODES = 2_000_000
+
+
+def _check_expanded_size(doc: Any, source: str) -> None:
+    """Refuse documents whose aliases expand to millions of nodes (a "billion laughs" template).
+
+    PyYAML shares aliased objects, so loading is cheap, but validating walks
+    every path; count them first, with a budget.
+    """
+    budget = MAX_EXPANDED_NODES
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise InvalidInputError(
+                f"{source}: YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values",
+                hint="write the template without recursive anchors/aliases",
+            )
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def parse_template(data: str | dict[str, Any] | list[Any], *, source: str = "template") -> TaskTemplate:

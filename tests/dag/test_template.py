@@ -98,3 +98,16 @@ def test_bad_state_is_a_clear_error() -> None:
     assert "states for step 'x': state: Input should be 'pending'" in str(err.value)
     with pytest.raises(InvalidInputError, match="ISO-8601"):
         parse_now("yesterday")
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]")
+    lines.append("steps: [{name: s, handler: *i}]")
+    with pytest.raises(InvalidInputError, match="YAML aliases expand to more than 2,000,000 values"):
+        parse_template("\n".join(lines))
+    # ordinary anchors still work
+    tpl = parse_template("r: &r {retryable: false}\nsteps:\n  - {name: a, retry: *r}\n  - {name: b, retry: *r}\n")
+    assert [s.retry.retryable for s in tpl.steps] == [False, False]
