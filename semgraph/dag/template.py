@@ -203,6 +203,15 @@ def parse_now(value: str | datetime | None) -> datetime:
 
 def load_document(text: str, *, source: str = "template") -> Any:
     """Parse YAML or JSON text (JSON is YAML, but the JSON parser is much faster)."""
+    try:
+        return _load_document(text, source)
+    except RecursionError:
+        raise InvalidInputError(
+            f"{source}: the document is nested too deeply", hint="a template is a flat list of steps"
+        ) from None
+
+
+def _load_document(text: str, source: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:

@@ -111,3 +111,8 @@ def test_alias_bomb_is_refused_quickly() -> None:
     # ordinary anchors still work
     tpl = parse_template("r: &r {retryable: false}\nsteps:\n  - {name: a, retry: *r}\n  - {name: b, retry: *r}\n")
     assert [s.retry.retryable for s in tpl.steps] == [False, False]
+
+
+def test_deep_nesting_is_a_clear_error() -> None:
+    with pytest.raises(InvalidInputError, match="nested too deeply"):
+        parse_template("[" * 100_000)
