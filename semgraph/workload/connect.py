@@ -7,10 +7,10 @@ from semgraph.workload.dialects import Connection, Dialect, get_dialect
 from semgraph.workload.dsn import DSN
 
 
-async def open_connection(dsn: DSN, *, statement_timeout_s: float = 30.0) -> Connection:
+async def open_connection(dsn: DSN, *, statement_timeout_s: float = 30.0, read_only: bool = False) -> Connection:
     dialect: Dialect = get_dialect(dsn.dialect)
     try:
-        return await dialect.connect(dsn, statement_timeout_s=statement_timeout_s)
+        return await dialect.connect(dsn, statement_timeout_s=statement_timeout_s, read_only=read_only)
     except DatabaseError:
         raise
     except Exception as exc:

@@ -285,6 +285,7 @@ def _time_fn(spec: GeneratorSpec, column: Column, ctx: Context, rng: random.Rand
     else:
         lo, hi = anchor - dt.timedelta(days=spec.days), anchor
     span = int((hi - lo).total_seconds())
+    as_time = column.category == "time"
     aware = "with time zone" in column.data_type.lower() or column.data_type.lower() == "timestamptz"
     tz = dt.UTC if aware else None
 
@@ -295,6 +296,8 @@ def _time_fn(spec: GeneratorSpec, column: Column, ctx: Context, rng: random.Rand
         moment = lo + dt.timedelta(seconds=int(r() * width) if span > 0 else 0)
         if as_date:
             return moment.date()
+        if as_time:
+            return moment.time()
         return moment.replace(tzinfo=tz) if tz else moment
 
     return value
@@ -375,7 +378,7 @@ def infer(table: Table, column: Column) -> GeneratorSpec:
     if cat in {"timestamp", "date"}:
         return GeneratorSpec(kind="date" if cat == "date" else "timestamp")
     if cat == "time":
-        return GeneratorSpec(kind="constant", value="12:00:00")
+        return GeneratorSpec(kind="timestamp")
     if cat == "json":
         return GeneratorSpec(kind="template", template='{{"tag": "{word}", "n": {int}}}')
     if cat == "bytes":

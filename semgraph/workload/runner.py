@@ -164,7 +164,10 @@ async def run_workload(
 
 async def _open_all(dsn: DSN, spec: RunSpec) -> list[Connection]:
     results = await asyncio.gather(
-        *(open_connection(dsn, statement_timeout_s=spec.statement_timeout_s) for _ in range(spec.connections)),
+        *(
+            open_connection(dsn, statement_timeout_s=spec.statement_timeout_s, read_only=not spec.allow_writes)
+            for _ in range(spec.connections)
+        ),
         return_exceptions=True,
     )
     errors = [r for r in results if isinstance(r, BaseException)]
@@ -456,4 +459,6 @@ async def _reconnect(dsn: DSN, spec: RunSpec, conns: list[Connection], index: in
     with contextlib.suppress(Exception):
         await old.close()
     with contextlib.suppress(Exception):
-        conns[index] = await open_connection(dsn, statement_timeout_s=spec.statement_timeout_s)
+        conns[index] = await open_connection(
+            dsn, statement_timeout_s=spec.statement_timeout_s, read_only=not spec.allow_writes
+        )

@@ -50,7 +50,12 @@ def default_dsn(settings: Settings) -> DSN:
 def resolve_dsn(text: str | None, settings: Settings, guard: PathGuard) -> DSN:
     if not text:
         return default_dsn(settings)
-    return parse_dsn(text, guard)
+    dsn = parse_dsn(text, guard)
+    if dsn.path is not None and dsn.path.resolve() == settings.db_path.resolve():
+        raise InvalidInputError(
+            "that DSN is semgraph's own index database", hint="seed or load-test another file, e.g. sqlite:///shop.db"
+        )
+    return dsn
 
 
 def load_config(path: str | None, data: dict[str, Any] | None, guard: PathGuard, model: type[Any]) -> Any:

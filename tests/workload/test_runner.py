@@ -226,3 +226,18 @@ async def test_processes_split_connections_and_rate_and_merge(tmp_path: Path) ->
     assert sum(round(p.tps * p.seconds) for p in result.timeseries) == 300
     counted = await run_workload(shop.dsn, RunSpec(pattern="olap", connections=3, processes=2, transactions=51))
     assert counted.completed + counted.failed == 51
+
+
+async def test_read_only_connections_refuse_writes(shop: ShopDB) -> None:
+    """Without allow_writes the database itself refuses writes: a second net under the write detection."""
+    from semgraph.workload.connect import open_connection
+
+    await seed_database(shop.dsn, rows=5, seed=1, truncate=True)
+    conn = await open_connection(shop.dsn, read_only=True)
+    try:
+        with pytest.raises(Exception) as info:
+            await conn.execute("DELETE FROM order_items")
+        assert conn.dialect.is_driver_error(info.value)
+    finally:
+        await conn.close()
+    assert await scalar(shop.dsn, "SELECT COUNT(*) FROM order_items") == 5

@@ -120,7 +120,8 @@ class Dialect(ABC):
         return _NAMED_PARAM.sub(sub, sql), names
 
     @abstractmethod
-    async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection: ...
+    async def connect(self, dsn: DSN, *, statement_timeout_s: float, read_only: bool = False) -> Connection:
+        """Open a connection; ``read_only`` makes the database itself refuse writes (a second safety net)."""
 
     @abstractmethod
     def classify(self, exc: BaseException) -> ErrorClass:

@@ -112,7 +112,7 @@ class MySQLDialect(Dialect):
             return sql, []
         return super().convert_named(sql.replace("%", "%%"))
 
-    async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection:
+    async def connect(self, dsn: DSN, *, statement_timeout_s: float, read_only: bool = False) -> Connection:
         try:
             conn = await asyncmy.connect(
                 host=dsn.host,
@@ -137,6 +137,8 @@ class MySQLDialect(Dialect):
             await wrapped.execute(f"SET SESSION max_statement_time = {float(statement_timeout_s)}")
         else:
             await wrapped.execute(f"SET SESSION max_execution_time = {int(statement_timeout_s * 1000)}")
+        if read_only:
+            await wrapped.execute("SET SESSION TRANSACTION READ ONLY")
         return wrapped
 
     def is_driver_error(self, exc: BaseException) -> bool:

@@ -93,9 +93,11 @@ class PostgresDialect(Dialect):
     def placeholder(self, index: int) -> str:
         return f"${index}"
 
-    async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection:
+    async def connect(self, dsn: DSN, *, statement_timeout_s: float, read_only: bool = False) -> Connection:
         ms = str(int(statement_timeout_s * 1000))
         settings = {"statement_timeout": ms, "lock_timeout": ms, "idle_in_transaction_session_timeout": "60000"}
+        if read_only:
+            settings["default_transaction_read_only"] = "on"
         if dsn.options.get("search_path"):
             settings["search_path"] = dsn.options["search_path"]
         try:

@@ -123,7 +123,7 @@ class SQLiteDialect(Dialect):
     def placeholder(self, index: int) -> str:
         return "?"
 
-    async def connect(self, dsn: DSN, *, statement_timeout_s: float) -> Connection:
+    async def connect(self, dsn: DSN, *, statement_timeout_s: float, read_only: bool = False) -> Connection:
         assert dsn.path is not None
         try:
             conn = await aiosqlite.connect(str(dsn.path), isolation_level=None, timeout=statement_timeout_s)
@@ -136,6 +136,8 @@ class SQLiteDialect(Dialect):
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            await conn.execute("PRAGMA query_only = ON")
         await conn.set_progress_handler(wrapped._expired, 2000)
         return wrapped
 
