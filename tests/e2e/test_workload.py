@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+
+import anyio
 
 from tests.support import FIXTURES, error_text, serve
 
@@ -110,3 +113,20 @@ async def test_workload_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         assert "no workload pattern 'nope'" in error_text(unknown)
         extra = await client.call_tool("list_workload_patterns", {"colour": "red"})
         assert "colour" in error_text(extra)
+
+        # abandoning the call cancels it: the server stops within a second and stores the partial run
+        with anyio.move_on_after(1.5):
+            await client.call_tool("run_workload", {"pattern": "olap", "duration_s": 60, "target_tps": 50})
+        cancelled_at = time.monotonic()
+        stored = None
+        while time.monotonic() - cancelled_at < 3:
+            runs = (await client.call_tool("get_workload_run", {})).structured_content["runs"]
+            if runs[0]["run_id"] == 4:
+                stored = runs[0]
+                break
+            await anyio.sleep(0.1)
+        assert stored is not None, "the cancelled run was not stored"
+        assert time.monotonic() - cancelled_at < 2.0
+        partial = (await client.call_tool("get_workload_run", {"run_id": 4})).structured_content["run"]
+        assert partial["cancelled"] is True
+        assert 25 <= partial["completed"] <= 100 and partial["elapsed_s"] < 2.5
