@@ -95,9 +95,10 @@ def _metrics_json(metrics: dict[str, int]) -> str:
     """JSON of a flat name → int dict, without json.dumps's per-call overhead (hot: one per symbol)."""
     if not metrics:
         return "{}"
-    if all(type(v) is int and k.isidentifier() for k, v in metrics.items()):
-        return "{" + ", ".join(f'"{k}": {v}' for k, v in metrics.items()) + "}"
-    return json.dumps(metrics)
+    try:
+        return "{" + ", ".join([f'"{k}": {v:d}' for k, v in metrics.items()]) + "}"
+    except (ValueError, TypeError):
+        return json.dumps(metrics)
 
 
 def compact(ex: FileExtraction) -> Compact:

@@ -32,6 +32,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from semgraph.graph.model import Resolution
 
@@ -46,8 +47,9 @@ _GENERIC = re.compile(r"<.*>$")
 JS_SUFFIXES = ("", "/index")
 
 
-@dataclass(slots=True, frozen=True)
-class Sym:
+class Sym(NamedTuple):
+    """A symbol as the resolver sees it (a tuple: built by the hundred thousand from rows)."""
+
     id: int
     file_id: int
     kind: str
@@ -56,8 +58,7 @@ class Sym:
     parent_id: int | None
 
 
-@dataclass(slots=True, frozen=True)
-class FileInfo:
+class FileInfo(NamedTuple):
     id: int
     path: str
     language: str
@@ -132,7 +133,8 @@ class SymbolIndex:
         self._bases_loaded: set[int] = set()
         self._impl_by_type: dict[str, list[Sym]] | None = None
         self._suffixes: dict[str, list[int]] | None = None
-        self._callables: dict[tuple[str, str, frozenset[str]], list[Sym]] = {}
+        self._callables: dict[tuple[str, str, frozenset[str]], tuple[list[Sym], list[Sym]]] = {}
+        self._by_name_file: dict[str, dict[int, list[Sym]]] = {}
         for fid, path, lang, module in conn.execute("SELECT id, path, language, module FROM files"):
             self.files[fid] = FileInfo(fid, path, lang, module)
             self._modules.setdefault(module, []).append(fid)
@@ -242,13 +244,23 @@ class SymbolIndex:
                     self._suffixes.setdefault(".".join(parts[k:]), []).extend(fids)
         return self._suffixes.get(module, [])
 
-    def callables(self, name: str, fam: str, kinds: frozenset[str]) -> list[Sym]:
-        """Symbols called ``name`` of one of ``kinds`` in a language family (memoised: hot in name matching)."""
+    def callables(self, name: str, fam: str, kinds: frozenset[str]) -> tuple[list[Sym], list[Sym]]:
+        """(methods, others) called ``name`` of one of ``kinds`` in a language family (memoised: hot)."""
         key = (name, fam, kinds)
         got = self._callables.get(key)
         if got is None:
-            got = [s for s in self.by_name(name) if s.kind in kinds and family(self.files[s.file_id].language) == fam]
+            both = [s for s in self.by_name(name) if s.kind in kinds and family(self.files[s.file_id].language) == fam]
+            got = ([s for s in both if s.kind == "method"], [s for s in both if s.kind != "method"])
             self._callables[key] = got
+        return got
+
+    def by_name_by_file(self, name: str) -> dict[int, list[Sym]]:
+        got = self._by_name_file.get(name)
+        if got is None:
+            got = {}
+            for s in self.by_name(name):
+                got.setdefault(s.file_id, []).append(s)
+            self._by_name_file[name] = got
         return got
 
 
@@ -531,14 +543,17 @@ class Resolver:
         # 6. name match
         fam = family(lang)
         method_only = len(segs) > 1 and not base
-        bare_method_ok = len(segs) > 1 or base or lang == "go"
-        cands = [
-            s
-            for s in self.ix.callables(name, fam, kinds)
-            if s.id != src_id  # `x.get()` inside `get` is rarely a recursion we can prove
-            and (not method_only or s.kind == "method")
-            and (bare_method_ok or s.kind != "method")
-        ]
+        methods, others = self.ix.callables(name, fam, kinds)
+        if method_only:
+            pool = methods
+        elif len(segs) > 1 or base or lang == "go":
+            pool = methods + others if methods else others
+        else:
+            pool = others  # a bare `f()` is not a method call
+        # `x.get()` inside `get` is rarely a recursion we can prove: the caller is never a candidate
+        if len(pool) > MAX_NAME_MATCH + 1 and not (len(segs) > 1 and segs[-2][:1].isupper()):
+            return None, Resolution.UNRESOLVED.value, len(pool) - any(s.id == src_id for s in pool)
+        cands = [s for s in pool if s.id != src_id]
         if len(segs) > 1 and segs[0] not in SELF_WORDS and segs[-2][:1].isupper():
             typed = [s for s in cands if norm(s.qname).endswith(f"{segs[-2]}.{name}")]
             cands = typed or cands
@@ -615,12 +630,10 @@ class Resolver:
 
     def _member(self, files: list[int], path: list[str], kinds: frozenset[str] | None) -> Sym | None:
         """The symbol named ``path[-1]`` in ``files`` whose qualified name ends with ``path``."""
-        fileset = set(files)
+        by_file = self.ix.by_name_by_file(path[-1])
         want = ".".join(path)
         hits = [
-            s
-            for s in self.ix.by_name(path[-1])
-            if s.file_id in fileset and (kinds is None or s.kind in kinds or s.kind in TYPE_KINDS)
+            s for f in files for s in by_file.get(f, ()) if kinds is None or s.kind in kinds or s.kind in TYPE_KINDS
         ]
         if not hits:
             return None

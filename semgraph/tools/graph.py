@@ -104,6 +104,9 @@ class SearchOut(BaseModel):
     hits: list[SymbolOut]
     exact_matches: int
     page: PageInfo
+    total_capped: bool = Field(
+        False, description="More than 1000 symbols matched: page.total stops at 1000; narrow the query or filter."
+    )
 
 
 class SymbolIn(ToolInput):
@@ -397,7 +400,10 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         )
         hits = [SymbolOut(**_asdict(h)) for h in res.hits]
         return SearchOut(
-            hits=hits, exact_matches=res.exact, page=PageInfo.of(res.total, params.offset, params.limit, len(hits))
+            hits=hits,
+            exact_matches=res.exact,
+            page=PageInfo.of(res.total, params.offset, params.limit, len(hits)),
+            total_capped=res.total_capped,
         )
 
     @register_tool(
