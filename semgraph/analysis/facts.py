@@ -9,12 +9,13 @@ codebase.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from semgraph.analysis.codebase import Codebase
+from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase
 from semgraph.analysis.syntax import body_of, has_query, matches, text, unquote
 
 
@@ -117,112 +118,145 @@ def _status_of(line: str) -> int | None:
 
 
 def function_facts(cb: Codebase, symbol_id: int) -> FunctionFacts:
-    """Facts of one function or method (empty when its file cannot be parsed)."""
+    """Facts of one function or method (empty when its file cannot be parsed).
+
+    The facts query runs once per file; each capture goes to the innermost
+    function whose body contains it (nested functions keep their own facts).
+    """
     cache: dict[int, FunctionFacts] = cb.__dict__.setdefault("_facts", {})
-    if symbol_id in cache:
-        return cache[symbol_id]
-    facts = _compute(cb, symbol_id)
-    cache[symbol_id] = facts
+    facts = cache.get(symbol_id)
+    if facts is None:
+        sym = cb.symbols.get(symbol_id)
+        if sym is not None:
+            _compute_file(cb, sym.file_id, cache)
+        facts = cache.setdefault(symbol_id, FunctionFacts())
     return facts
 
 
-def _compute(cb: Codebase, symbol_id: int) -> FunctionFacts:
-    facts = FunctionFacts()
-    found = cb.node_of(symbol_id)
-    if found is None:
-        return facts
-    pf, node = found
+@dataclass
+class _Owner:
+    start: int
+    end: int
+    body_start: int
+    sid: int
+    node: object
+    loops: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _compute_file(cb: Codebase, file_id: int, cache: dict[int, FunctionFacts]) -> None:
+    syms = [cb.symbols[i] for i in cb.by_file.get(file_id, []) if cb.symbols[i].kind in CALLABLE_KINDS]
+    for s in syms:
+        cache.setdefault(s.id, FunctionFacts())
+    if not syms:
+        return
+    pf = cb.parsed(cb.files[file_id].path)
+    if pf is None or not has_query(pf.language, "facts"):
+        return
     lang = pf.language
-    if not has_query(lang, "facts"):
-        return facts
-    body = body_of(node)
-    facts.text = text(node)
-    nested = _nested_function_ranges(body)
+    owners: list[_Owner] = []
+    for s in syms:
+        node = pf.node_at(s.start_line, s.end_line, max(0, s.start_col - 1))
+        if node is None:
+            continue
+        body = body_of(node)
+        cache[s.id].text = text(node)
+        owners.append(_Owner(node.start_byte, node.end_byte, body.start_byte, s.id, node))
+    owners.sort(key=lambda o: (o.start, -o.end))
+    starts = [o.start for o in owners]
 
-    def inside_nested(n) -> bool:
-        return any(a <= n.start_byte and n.end_byte <= b for a, b in nested)
+    def owner_of(n) -> _Owner | None:
+        p = n.start_byte
+        i = bisect.bisect_right(starts, p) - 1
+        while i >= 0:
+            o = owners[i]
+            if o.start <= p and n.end_byte <= o.end:
+                return o if o.body_start <= p else None
+            i -= 1
+        return None
 
-    loop_ranges: list[tuple[int, int]] = []
-    raw = matches(lang, "facts", body)
+    raw = matches(lang, "facts", pf.root)
     for m in raw:
         if "loop" in m:
             n = m["loop"][0]
-            if not inside_nested(n):
-                loop_ranges.append((n.start_byte, n.end_byte))
-                facts.loops.append((n.start_point.row + 1, n.end_point.row + 1))
+            o = owner_of(n)
+            if o is not None:
+                o.loops.append((n.start_byte, n.end_byte))
+                cache[o.sid].loops.append((n.start_point.row + 1, n.end_point.row + 1))
     for m in raw:
-        if "guard" in m:
-            n = m["guard"][0]
-            if inside_nested(n):
-                continue
+        key = next(
+            k for k in ("guard", "raise", "maybe_err", "macro", "return", "string", "unsafe", "call", "loop") if k in m
+        )
+        if key == "loop":
+            continue
+        main = m[key][0]
+        o = owner_of(main)
+        if o is None:
+            continue
+        facts = cache[o.sid]
+        if key == "guard":
             cond = text(m["cond"][0]).strip()
             if cond.startswith("(") and cond.endswith(")") and lang != "python":
                 cond = cond[1:-1].strip()
-            gbody = text(m["body"][0])
-            first = gbody.strip().lstrip("{").strip()
+            first = text(m["body"][0]).strip().lstrip("{").strip()
             fails = bool(_FAIL_WORDS.search(first[:300])) or _status_of(first) is not None
-            facts.guards.append(Guard(n.start_point.row + 1, " ".join(cond.split()), fails, _error_label(first, lang)))
-        elif "raise" in m:
-            n = m["raise"][0]
-            if not inside_nested(n):
-                facts.errors.append(_exception(text(n), n.start_point.row + 1, lang))
-        elif "maybe_err" in m:
-            if text(m["err_fn"][0]) == "Err" and not inside_nested(m["maybe_err"][0]):
-                n = m["maybe_err"][0]
-                inner = text(m["err_args"][0]).strip("()")
-                etype = _ERR_TYPE.match(inner)
-                msg = _MESSAGE.search(inner)
-                facts.errors.append(
-                    ErrorScenario(
-                        kind="err",
-                        error=etype.group(1) if etype else inner[:60],
-                        message=msg.group(1) if msg else "",
-                        line=n.start_point.row + 1,
-                    )
+            facts.guards.append(
+                Guard(main.start_point.row + 1, " ".join(cond.split()), fails, _error_label(first, lang))
+            )
+        elif key == "raise":
+            facts.errors.append(_exception(text(main), main.start_point.row + 1, lang))
+        elif key == "maybe_err":
+            if text(m["err_fn"][0]) != "Err":
+                continue
+            inner = text(m["err_args"][0]).strip("()")
+            etype = _ERR_TYPE.match(inner)
+            msg = _MESSAGE.search(inner)
+            facts.errors.append(
+                ErrorScenario(
+                    kind="err",
+                    error=etype.group(1) if etype else inner[:60],
+                    message=msg.group(1) if msg else "",
+                    line=main.start_point.row + 1,
                 )
-        elif "macro" in m:
+            )
+        elif key == "macro":
             name = text(m["macro_name"][0])
             if name in {"bail", "panic", "unreachable", "todo"}:
-                n = m["macro"][0]
-                msg = _MESSAGE.search(text(n))
+                msg = _MESSAGE.search(text(main))
                 facts.errors.append(
                     ErrorScenario(
                         kind="exception" if name != "bail" else "err",
                         error=f"{name}!",
                         message=msg.group(1) if msg else "",
-                        line=n.start_point.row + 1,
+                        line=main.start_point.row + 1,
                     )
                 )
-        elif "return" in m:
-            n = m["return"][0]
-            if inside_nested(n):
-                continue
+        elif key == "return":
             facts.returns += 1
-            t = text(n)
+            t = text(main)
             facts.return_texts.append(t[:200])
             if re.fullmatch(r"return\s+(self|this)\s*;?", t.strip()):
                 facts.returns_self += 1
-        elif "string" in m:
-            n = m["string"][0]
-            facts.strings.append((n.start_point.row + 1, unquote(text(n))))
-        elif "unsafe" in m:
-            facts.unsafe_lines.append(m["unsafe"][0].start_point.row + 1)
-        elif "call" in m:
-            n = m["call"][0]
-            if inside_nested(n):
-                continue
-            in_loop = any(a <= n.start_byte < b for a, b in loop_ranges)
+        elif key == "string":
+            facts.strings.append((main.start_point.row + 1, unquote(text(main))))
+        elif key == "unsafe":
+            facts.unsafe_lines.append(main.start_point.row + 1)
+        elif key == "call":
+            in_loop = any(a <= main.start_byte < b for a, b in o.loops)
             facts.calls.append(
                 CallFact(
-                    n.start_point.row + 1,
-                    n.start_point.column + 1,
+                    main.start_point.row + 1,
+                    main.start_point.column + 1,
                     re.sub(r"\s+", "", text(m["callee"][0])),
                     text(m["call_args"][0]),
                     in_loop,
                 )
             )
+    for o in owners:
+        _finish(cache[o.sid], o.node.start_point.row + 1, lang)
+
+
+def _finish(facts: FunctionFacts, start: int, lang: str) -> None:
     # HTTP error responses anywhere in the body (return res.status(400)..., abort(404), HttpResponse::NotFound())
-    start = node.start_point.row + 1
     seen = {(e.line, e.status) for e in facts.errors}
     for i, line in enumerate(facts.text.splitlines()):
         status = _status_of(line)
@@ -237,28 +271,13 @@ def _compute(cb: Codebase, symbol_id: int) -> FunctionFacts:
                     line=start + i,
                 )
             )
-    # a Rust function returning Self from a &mut self / self receiver chain (builder)
+    # a Rust method returning Self that ends with `self` (builder step)
     returns_self_type = re.search(r"->\s*(Self|&mut\s+Self)\b", facts.text.split("{", 1)[0])
     if lang == "rust" and returns_self_type and re.search(r"\bself\s*}?\s*$", facts.text.rstrip().rstrip("}").rstrip()):
         facts.returns_self += 1
     facts.errors.sort(key=lambda e: e.line)
     facts.guards.sort(key=lambda g: g.line)
     facts.calls.sort(key=lambda c: (c.line, c.col))
-    return facts
-
-
-def _nested_function_ranges(body) -> list[tuple[int, int]]:
-    """Byte ranges of functions defined inside ``body`` (their facts belong to them)."""
-    out = []
-    stack = list(body.children)
-    kinds = {"function_definition", "function_item", "function_declaration", "method_definition", "class_definition"}
-    while stack:
-        n = stack.pop()
-        if n.type in kinds:
-            out.append((n.start_byte, n.end_byte))
-            continue
-        stack.extend(n.children)
-    return out
 
 
 def _exception(stmt: str, line: int, lang: str) -> ErrorScenario:
