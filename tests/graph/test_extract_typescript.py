@@ -201,3 +201,18 @@ def test_syntax_error_partial_results() -> None:
         (K.FUNCTION, "broken"),
         (K.CLASS, "After"),
     ]
+
+
+def test_namespaces_are_nested_modules() -> None:
+    r = ts_(
+        'namespace A.B {\n  export function f() { g(); }\n  function p() {}\n}\ndeclare module "m" { function h(): void; }\n'
+    )
+    m = "src/users/service"
+    assert [(s.kind, s.name, s.qualified_name, s.parent, s.visibility) for s in r.symbols[1:]] == [
+        (K.MODULE, "A.B", f"{m}.A.B", 0, ""),
+        (K.FUNCTION, "f", f"{m}.A.B.f", 1, "public"),
+        (K.FUNCTION, "p", f"{m}.A.B.p", 1, "private"),
+        (K.MODULE, "m", f"{m}.m", 0, ""),
+        (K.FUNCTION, "h", f"{m}.m.h", 4, "private"),
+    ]
+    assert [(c.caller, c.target) for c in r.calls] == [(2, "g")]

@@ -48,6 +48,7 @@ _PARAM_TYPES = frozenset(
 )
 _CALLEE_TYPES = frozenset({"identifier", "member_expression", "super"})
 _NEW_TYPES = frozenset({"identifier", "member_expression"})
+_MODULE_BODIES = frozenset({"program", "statement_block"})  # a file, or a TS namespace body
 _FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "generator_function"})
 
 
@@ -165,9 +166,8 @@ class JavaScriptExtractor(Extractor):
                 params=self.count_params(fn),
             )
         stmt = self.declaration_of(node)
-        top_level = parent == 0 and stmt.parent is not None and stmt.parent.type == "program"
         exported = stmt.type == "export_statement"
-        if top_level:
+        if parent_sym.kind is K.MODULE and stmt.parent is not None and stmt.parent.type in _MODULE_BODIES:
             vis = "public" if exported else "private"
         elif parent_sym.kind in (K.CLASS, K.INTERFACE, K.ENUM):
             vis = self.member_visibility(node)
@@ -190,6 +190,10 @@ class JavaScriptExtractor(Extractor):
             built.signature = self.head_after_decorators(node, body, ";")
             built.is_async = any(c.type == "async" for c in node.children)
             built.params = self.count_params(node)
+            return built
+        if kind is K.MODULE:  # TS namespace / ambient module
+            p.name = p.name.strip("'\"")
+            built.signature = self.head(node, node.child_by_field_name("body"))
             return built
         if kind in (K.CLASS, K.INTERFACE, K.ENUM):
             body = node.child_by_field_name("body")

@@ -2,7 +2,9 @@
 interfaces (with their method and property signatures), abstract classes,
 type aliases, enums (members are FIELDs), overload signatures, class
 ``implements`` (IMPLEMENTS bases), interface ``extends`` (INHERITS bases),
-decorators and ``public``/``protected``/``private`` modifiers.
+decorators and ``public``/``protected``/``private`` modifiers, and namespaces /
+ambient modules (``namespace A.B {…}``, ``declare module "m" {…}``) as nested
+MODULE symbols.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class TypeScriptExtractor(JavaScriptExtractor):
     kinds: ClassVar[dict[str, SymbolKind]] = {
         "function": K.FUNCTION,
         "class": K.CLASS,
+        "namespace": K.MODULE,
         "interface": K.INTERFACE,
         "type_alias": K.TYPE_ALIAS,
         "enum": K.ENUM,

@@ -34,3 +34,6 @@
   right: [(function_expression) (arrow_function) (generator_function)]) @def.exported)
   (#eq? @_module "module")
   (#eq? @_exports "exports"))
+; namespace A.B { … } / declare module "m" { … }: nested MODULE symbols
+(internal_module name: (_)) @def.namespace
+(module name: (_)) @def.namespace
