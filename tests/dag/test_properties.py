@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
+import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,3 +84,43 @@ def test_readiness_never_marks_a_step_ready_whose_parent_is_incomplete(dag: tupl
             assert r.current_state in ("pending", "waiting_for_retry")
             assert r.next_retry_at is None or r.next_retry_at <= NOW
             assert r.completed_parents == r.total_parents == len(deps[r.name])
+
+
+@st.composite
+def random_graphs(draw: st.DrawFn) -> list[dict]:
+    """Any directed graph (cycles allowed, no self loops)."""
+    n = draw(st.integers(min_value=1, max_value=15))
+    names = [f"g{i}" for i in range(n)]
+    return [
+        {
+            "name": name,
+            "dependencies": draw(
+                st.lists(st.sampled_from(names), unique=True, max_size=3).map(
+                    lambda deps, me=name: [d for d in deps if d != me]
+                )
+            ),
+        }
+        for name in names
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(random_graphs())
+def test_reported_cycles_are_real_and_blocked_steps_never_get_an_order(steps: list[dict]) -> None:
+    a = analyze_step_dag({"steps": steps}, readiness_without_states=False)
+    deps = {s["name"]: set(s["dependencies"]) for s in steps}
+    for cycle in a.cycles:
+        path = cycle.path
+        assert path[0] == path[-1] and len(path) == cycle.length + 1
+        assert len(set(path[:-1])) == cycle.length  # simple
+        for parent, child in pairwise(path):
+            assert parent in deps[child]
+    g = nx.DiGraph([(d, s["name"]) for s in steps for d in s["dependencies"]])
+    g.add_nodes_from(deps)
+    has_cycle = not nx.is_directed_acyclic_graph(g)
+    assert bool(a.cycles) == has_cycle
+    # exactly the steps with a cycle among their ancestors (or in one) are blocked
+    in_cycle = {n for comp in nx.strongly_connected_components(g) if len(comp) > 1 for n in comp}
+    expected_blocked = {n for n in deps if n in in_cycle or nx.ancestors(g, n) & in_cycle}
+    assert a.blocked == expected_blocked
+    assert set(a.structure.order) == set(deps) - expected_blocked
