@@ -65,8 +65,8 @@ class IndexJobs:
         """
         with self._lock:
             job = self._jobs.get(str(db_path))
-            if job is not None and (job.state == "running" or not job.collected):
-                return job, False
+            if job is not None and (job.state == "running" or (not job.collected and job.root == root)):
+                return job, False  # a finished run of another root is superseded by this one
             job = IndexJob(db_path, root)
             self._jobs[str(db_path)] = job
 
