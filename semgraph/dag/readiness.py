@@ -110,8 +110,9 @@ def step_readiness(sg: StepGraph, states: dict[str, StepStatus], now: datetime) 
         completed = total - len(incomplete)
         deps_ok = not incomplete
         attempts = status.attempts
-        max_attempts = retry.effective_max_attempts
-        eligible = attempts == 0 or (retry.retryable and attempts < max_attempts)
+        max_attempts = status.max_attempts if status.max_attempts is not None else retry.effective_max_attempts
+        retryable = status.retryable if status.retryable is not None else retry.retryable
+        eligible = attempts == 0 or (retryable and attempts < max_attempts)
         if status.last_failure_at is None and (
             status.backoff_request_seconds is None or status.last_attempted_at is None
         ):
@@ -135,7 +136,7 @@ def step_readiness(sg: StepGraph, states: dict[str, StepStatus], now: datetime) 
             and timing_ok
         )
         category, reason = _explain(
-            state, status, ready, deps_ok, incomplete, total, eligible, retry.retryable, attempts, max_attempts, nrt
+            state, status, ready, deps_ok, incomplete, total, eligible, retryable, attempts, max_attempts, nrt
         )
         if category == "waiting_for_dependencies" and (missing or self_dep):
             broken = ", ".join([*(repr(m) for m in missing), *(["itself"] if self_dep else [])])
@@ -153,7 +154,7 @@ def step_readiness(sg: StepGraph, states: dict[str, StepStatus], now: datetime) 
                 completed_parents=completed,
                 attempts=attempts,
                 max_attempts=max_attempts,
-                retryable=retry.retryable,
+                retryable=retryable,
                 last_attempted_at=status.last_attempted_at,
                 last_failure_at=status.last_failure_at,
                 backoff_request_seconds=status.backoff_request_seconds,

@@ -169,6 +169,30 @@ class StepStatus(BaseModel):
     backoff_request_seconds: Annotated[int | None, Field(ge=0, le=31_536_000)] = None
     processed: bool = False
     in_process: bool = False
+    max_attempts: Annotated[int | None, Field(ge=0, le=1000, description="per-step override of the template")] = None
+    retryable: Annotated[bool | None, Field(description="per-step override of the template")] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _readiness_row_names(cls, data: Any) -> Any:
+        """Rows exported from ``get_step_readiness_status`` say ``current_state`` and carry derived columns."""
+        if isinstance(data, dict):
+            data = dict(data)
+            if "state" not in data and "current_state" in data:
+                data["state"] = data.pop("current_state")
+            for derived in (
+                "dependencies_satisfied",
+                "retry_eligible",
+                "ready_for_execution",
+                "next_retry_at",
+                "total_parents",
+                "completed_parents",
+                "workflow_step_uuid",
+                "task_uuid",
+                "named_step_uuid",
+            ):
+                data.pop(derived, None)
+        return data
 
     @field_validator("last_attempted_at", "last_failure_at", mode="after")
     @classmethod

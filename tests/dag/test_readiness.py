@@ -154,3 +154,26 @@ def test_unknown_and_self_dependencies_block_for_good() -> None:
         ("blocked", "can never run: it depends on 'nope', which is not a runnable step", 1),
         ("blocked", "can never run: it depends on itself, which is not a runnable step", 1),
     ]
+
+
+def test_rows_exported_from_the_readiness_function_are_accepted() -> None:
+    # the orchestrator's own readiness rows: current_state, per-step max_attempts/retryable, derived columns
+    rows = [
+        {"name": "a", "current_state": "complete", "attempts": 1, "max_attempts": 3, "ready_for_execution": False},
+        {
+            "name": "b",
+            "current_state": "error",
+            "attempts": 2,
+            "max_attempts": 2,
+            "retry_eligible": False,
+            "last_failure_at": "2025-07-01T11:00:00",
+        },
+        {"name": "c", "current_state": "waiting_for_retry", "attempts": 1, "retryable": False},
+    ]
+    tpl = {"steps": [{"name": "a"}, {"name": "b", "dependencies": ["a"]}, {"name": "c"}]}
+    a = analyze_step_dag(tpl, rows, NOW)
+    assert [(r.name, r.category, r.max_attempts, r.retryable) for r in a.readiness] == [
+        ("a", "done", 3, True),
+        ("b", "retries_exhausted", 2, True),
+        ("c", "not_retryable", 3, False),
+    ]
