@@ -232,3 +232,14 @@ def test_fixture_dashboard_with_extends_and_includes_in_loops() -> None:
         "rentals/_request_row.html",
     ]
     assert result.warnings == []
+
+
+@pytest.mark.parametrize("text", ["a", "a.b.c", "lease.tenant.user.email", "True", "x.nan", "inf", "Infinity"])
+def test_plain_path_fast_path_equals_djangos_filter_expression(text: str) -> None:
+    from semgraph.django.template_vars import _PARSER, _ReadOnlyFilterExpression, clear_caches, compile_expression
+
+    clear_caches()
+    fast, slow = compile_expression(text), _ReadOnlyFilterExpression(text, _PARSER)
+    fields = ("var", "literal", "lookups", "translate", "message_context")
+    assert (fast.token, fast.filters, fast.is_var) == (slow.token, slow.filters, slow.is_var)
+    assert [getattr(fast.var, f) for f in fields] == [getattr(slow.var, f) for f in fields]
