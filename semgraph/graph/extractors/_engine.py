@@ -256,9 +256,8 @@ class Extractor:
                     continue  # else-if: same level as its if
             events.append((n.start_byte, _BLOCK, -n.end_byte, seq, n.end_byte))
             seq += 1
-        for n in caps.get("branch", ()):
-            events.append((n.start_byte, _BRANCH, 0, seq, 1))
-            seq += 1
+        # decision points carry no object, so equal tuples may tie: no sequence number needed
+        events.extend([(n.start_byte, _BRANCH, 0, 0, 1) for n in caps.get("branch", ())])
         arm_types = self.arm_types
         for n in caps.get("arm", ()):
             prev = n.prev_named_sibling
