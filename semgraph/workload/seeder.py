@@ -175,11 +175,14 @@ async def seed_database(
 
             # pipeline: the next batch is generated (in a thread) while the database loads this one
             offsets = [(o, min(batch, n - o)) for o in range(0, n, batch)]
+            pipeline = _pipeline(d)
             upcoming = asyncio.ensure_future(asyncio.to_thread(make, *offsets[0]))
             for k, (offset, size_now) in enumerate(offsets):
                 batch_rows = await upcoming
                 if k + 1 < len(offsets):
                     upcoming = asyncio.ensure_future(asyncio.to_thread(make, *offsets[k + 1]))
+                    if not pipeline:
+                        await asyncio.wait([upcoming])
                 try:
                     await conn.bulk_load(name, columns, batch_rows)
                 except Exception as exc:
@@ -223,6 +226,13 @@ async def seed_database(
         )
     finally:
         await conn.close()
+
+
+def _pipeline(dialect: Any) -> bool:
+    import os
+
+    flag = os.environ.get("SEMGRAPH_SEED_PIPELINE")
+    return dialect.pipeline_seed if flag is None else flag == "1"
 
 
 def _make_rows(generators: list[gen.Generator], start_index: int, prepare: Callable[[list[tuple[Any, ...]]], Any], offset: int, count: int) -> Any:  # fmt: skip

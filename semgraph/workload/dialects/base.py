@@ -80,6 +80,8 @@ class Dialect(ABC):
     name: ClassVar[str]
     quote_char: ClassVar[str] = '"'
     supports_returning: ClassVar[bool] = True
+    pipeline_seed: ClassVar[bool] = True
+    """Generate the next seed batch in a thread while this one loads (off where the GIL makes it slower)."""
     metadata_source: ClassVar[str] = "information_schema"
     """``information_schema`` (SQL in the attributes below) or ``sqlite`` (sqlite_master + PRAGMA)."""
 

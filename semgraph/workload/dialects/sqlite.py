@@ -118,6 +118,7 @@ class SQLiteConnection(Connection):
 class SQLiteDialect(Dialect):
     name = "sqlite"
     quote_char = '"'
+    pipeline_seed = False  # executemany re-takes the GIL per row: a generator thread alongside slows it down
     metadata_source = "sqlite"
 
     def placeholder(self, index: int) -> str:
