@@ -218,9 +218,6 @@ class Extractor:
         """(byte offset, import) pairs; the engine fills in ``scope``."""
         return []
 
-    def finish(self, result: FileExtraction) -> None:
-        """Last chance to adjust the result (e.g. a module name read from the source)."""
-
     # ----- the pass ------------------------------------------------------------------
 
     def run(self) -> FileExtraction:
@@ -283,7 +280,6 @@ class Extractor:
         result.imports = self.imports
         result.calls = self.calls
         result.bases = self.bases
-        self.finish(result)
         return result
 
     def finish_module(self, root: ts.Node, result: FileExtraction) -> None:
