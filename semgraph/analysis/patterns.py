@@ -279,26 +279,37 @@ _NOT_PRODUCTS = frozenset(
 )
 
 
+_RETURN_LINE = re.compile(r"^\s*return\s+(.+?);?\s*$", re.M)
+
+
+def _built_objects(cb: Codebase, sid: int) -> list[str]:
+    """Classes a function returns fresh instances of (``return Foo(...)``, ``x = Foo(); …; return x``)."""
+    text = cb.text_of(sid)
+    returns = _RETURN_LINE.findall(text)
+    if cb.symbols[sid].language == "rust":
+        tail = text.rstrip().rstrip("}").rstrip().splitlines()
+        if tail:
+            returns.append(tail[-1].strip())
+    built = []
+    assigned: dict[str, str] | None = None
+    for r in returns:
+        m = re.match(r"(?:new\s+)?([A-Z]\w*)(?:::new)?\s*\(", r)
+        if m:
+            built.append(m.group(1))
+        elif re.fullmatch(r"\w+", r):
+            if assigned is None:
+                assigned = {m.group(1): m.group(2) for m in _ASSIGN_CTOR.finditer(text)}
+            if r in assigned:
+                built.append(assigned[r])
+    return [b for b in built if b not in _NOT_PRODUCTS and not re.search(r"(Error|Exception|Response)$", b)]
+
+
 def _factories(cb: Codebase, controllers: set[int], singletons: set[int]) -> list[PatternInstance]:
     out = []
     for s in cb.callables():
         if s.name in _CTOR or s.is_test or s.id in controllers or s.id in singletons:
             continue
-        if not _RETURNS_NEW.search(cb.text_of(s.id)):
-            continue
-        facts = function_facts(cb, s.id)
-        if not facts.text:
-            continue
-        built: list[str] = []
-        assigned = {m.group(1): m.group(2) for m in _ASSIGN_CTOR.finditer(facts.text)}
-        for r in facts.return_texts:
-            r = r.strip().removeprefix("return").strip().rstrip(";")
-            m = re.match(r"(?:new\s+)?([A-Z]\w*)(?:::new)?\s*\(", r)
-            if m:
-                built.append(m.group(1))
-            elif r in assigned:
-                built.append(assigned[r])
-        built = [b for b in built if b not in _NOT_PRODUCTS and not re.search(r"(Error|Exception|Response)$", b)]
+        built = _built_objects(cb, s.id)
         if not built:
             continue
         roles = set(function_roles(cb, s.id).roles)
@@ -311,7 +322,7 @@ def _factories(cb: Codebase, controllers: set[int], singletons: set[int]) -> lis
         if owner is not None and cb.symbols[owner].name in built:
             continue  # a method returning a new instance of its own type is a copy/with-er, not a factory
         kinds = sorted(set(built))
-        configured = len(facts.text.splitlines()) > 3
+        configured = s.end_line - s.start_line + 1 > 3
         conf = 0.6 + 0.15 * (len(kinds) > 1) + 0.15 * configured
         out.append(
             PatternInstance(

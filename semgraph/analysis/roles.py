@@ -175,6 +175,9 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     ),
 ]
 
+_ANY_RULE = re.compile("|".join(f"(?:{pat.pattern})" for _, pat, _ in _CALL_RULES))
+"""One pass first: most callees (len, append, str) match no rule at all."""
+
 _SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b", re.I)
 _FULFIL = re.compile(r"^(shipped|fulfilled|delivered|dispatched|in_transit|out_for_delivery)$", re.I)
 _STOCK = re.compile(r"\b(stock|inventory|quantity_on_hand)\s*(-=|-\s*\w|=\s*\w+\s*-)", re.I)
@@ -212,6 +215,15 @@ class RoleEvidence:
         return [r for r in ROLE_ORDER if r in self.roles]
 
 
+def _apply_rules(ev: RoleEvidence, callee: str, head: str) -> None:
+    for role, pat, _ in _CALL_RULES:
+        if role in ev.roles or not pat.search(callee):
+            continue
+        if role == "issue_token" and callee == "login" and "auth" not in head:
+            continue
+        ev.roles[role] = f"calls {callee}"
+
+
 def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
     """What one function does, from its calls and literals; its name adds weak evidence."""
     cache: dict[int, RoleEvidence] = cb.__dict__.setdefault("_roles", {})
@@ -226,13 +238,8 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
         callee = " ".join(call.callee.split())
         if (call.line, last_segment(re.sub(r"\(.*?\)", "", callee) or callee)) in project_calls:
             continue  # a call into the project is evidence for the callee's own step, not this one
-        for role, pat, _ in _CALL_RULES:
-            if role in ev.roles:
-                continue
-            if pat.search(callee):
-                if role == "issue_token" and callee in {"login"} and "auth" not in head:
-                    continue
-                ev.roles[role] = f"calls {callee}"
+        if _ANY_RULE.search(callee):
+            _apply_rules(ev, callee, head)
         if re.fullmatch(r"(jwt\.)?(encode|sign)", callee) and re.search(r"jsonwebtoken|\bjwt\b", head):
             ev.roles.setdefault("issue_token", f"calls {callee} (JWT)")
         if re.search(r"\.(post|put)$", callee) and re.search(r"charge|payment|pay\b|checkout", call.args, re.I):
