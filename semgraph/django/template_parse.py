@@ -45,8 +45,7 @@ SIMPLE_TAGS = frozenset(
 )  # fmt: skip
 """Built-in tags without a body: no need to look for a matching end tag."""
 
-BLOCK, TEXT, VAR, COMMENT = TokenType.BLOCK, TokenType.TEXT, TokenType.VAR, TokenType.COMMENT
-_SKIPPED_KINDS = frozenset({TEXT, COMMENT})
+BLOCK, VAR = TokenType.BLOCK, TokenType.VAR
 
 
 @dataclass(slots=True)
@@ -121,16 +120,16 @@ def parse_template(source: str, name: str = "<template>") -> list[Node]:
             continue
         kind = token.token_type
         if skip_until is not None:
-            if kind == BLOCK and token.contents == skip_until:
+            if kind is BLOCK and token.contents == skip_until:
                 skip_until = None
             continue
-        if kind in _SKIPPED_KINDS:
-            continue
         line, column = token.lineno, index  # the token index; turned into a column only for an error
-        if kind == VAR:
+        if kind is VAR:
             if not token.contents:
                 raise fail(f"Empty variable tag on line {line}", line, column)
             children.append(VarNode(token.contents, line, column))
+            continue
+        if kind is not BLOCK:  # comments (text tokens were never created)
             continue
         if not token.contents:
             raise fail(f"Empty block tag on line {line}", line, column)
@@ -162,7 +161,7 @@ def parse_template(source: str, name: str = "<template>") -> list[Node]:
         children.append(node)
         if tag not in BLOCK_TAGS and tag not in SIMPLE_TAGS and tag_names is None:
             tag_names = {
-                t.contents.split(None, 1)[0] for t in tokens if t is not None and t.token_type == BLOCK and t.contents
+                t.contents.split(None, 1)[0] for t in tokens if t is not None and t.token_type is BLOCK and t.contents
             }
         if tag in BLOCK_TAGS or (tag_names is not None and tag not in SIMPLE_TAGS and ("end" + tag) in tag_names):
             branch = Branch(tag, bits, line, column)
