@@ -26,6 +26,7 @@ Constructors (``Foo()``, ``new Foo``) resolve to the class like any name.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -557,6 +558,12 @@ class Resolver:
         if len(segs) > 1 and segs[0] not in SELF_WORDS and segs[-2][:1].isupper():
             typed = [s for s in cands if norm(s.qname).endswith(f"{segs[-2]}.{name}")]
             cands = typed or cands
+        if cands and not is_test_path(unit.file.path):
+            # production code does not call into the test suite: `self.session.add()` is not FakeSession.add
+            prod = [s for s in cands if not is_test_path(self.ix.files[s.file_id].path)]
+            if not prod:
+                return None, Resolution.UNRESOLVED.value, len(cands)
+            cands = prod
         if 1 <= len(cands) <= MAX_NAME_MATCH:
             best = _nearest_symbol(self.ix, unit.file.path, cands)
             return best.id, Resolution.NAME_MATCH.value, len(cands)
@@ -662,6 +669,22 @@ class Resolver:
                 if sym is not None:
                     return sym
         return None
+
+
+_TEST_DIRS = frozenset({"tests", "test", "__tests__", "spec", "testing"})
+
+
+@functools.lru_cache(maxsize=16384)
+def is_test_path(path: str) -> bool:
+    """Test files by the usual layouts: tests/ dirs, test_*.py, *_test.go, *.test.ts, *.spec.js, …"""
+    parts = path.split("/")
+    base = parts[-1]
+    stem = base.rsplit(".", 1)[0]
+    return (
+        any(p in _TEST_DIRS for p in parts[:-1])
+        or base.startswith("test_")
+        or stem.endswith(("_test", ".test", ".spec", "Test", "Tests"))
+    )
 
 
 def _join(lang: str, module: str, name: str) -> str:
