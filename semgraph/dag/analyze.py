@@ -73,7 +73,7 @@ def analyze_step_dag(
     rows: list[StepReadiness] | None = None
     ctx: TaskContext | None = None
     if states is not None or readiness_without_states:
-        rows = step_readiness(sg, snapshot, when)
+        rows = step_readiness(sg, snapshot, when, val.blocked_reason)
         ctx = task_context(rows)
     classes: dict[str, str] = {}
     for n in sg.names:

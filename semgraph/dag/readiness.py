@@ -89,8 +89,15 @@ class TaskContext:
     counts_by_state: dict[str, int]
 
 
-def step_readiness(sg: StepGraph, states: dict[str, StepStatus], now: datetime) -> list[StepReadiness]:
-    """Readiness of every step (template order) for the given state snapshot at ``now``."""
+def step_readiness(
+    sg: StepGraph, states: dict[str, StepStatus], now: datetime, blocked: dict[str, str] | None = None
+) -> list[StepReadiness]:
+    """Readiness of every step (template order) for the given state snapshot at ``now``.
+
+    ``blocked`` (from validation) names the steps that can never run and why;
+    those waiting on parents are reported as blocked with that reason.
+    """
+    blocked = blocked or {}
     steps = {s.name: s for s in reversed(sg.template.steps)}  # first definition wins
     policies: dict[tuple, BackoffPolicy] = {}
     out: list[StepReadiness] = []
@@ -141,6 +148,8 @@ def step_readiness(sg: StepGraph, states: dict[str, StepStatus], now: datetime) 
         if category == "waiting_for_dependencies" and (missing or self_dep):
             broken = ", ".join([*(repr(m) for m in missing), *(["itself"] if self_dep else [])])
             category, reason = "blocked", f"can never run: it depends on {broken}, which is not a runnable step"
+        elif category == "waiting_for_dependencies" and name in blocked:
+            category, reason = "blocked", f"can never run: {blocked[name]}"
         out.append(
             StepReadiness(
                 name=name,

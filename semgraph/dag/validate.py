@@ -118,6 +118,7 @@ class Validation:
     cycles: list[Cycle]
     cycles_truncated: bool
     blocked: set[str]  # steps that can never run (broken themselves or below a broken step)
+    blocked_reason: dict[str, str] = field(default_factory=dict)  # step -> why it can never run
 
     @property
     def valid(self) -> bool:
@@ -226,7 +227,9 @@ def validate(sg: StepGraph, structural: list[Issue], max_extra_cycles: int = 20)
                     )
                 )
     issues.extend(retry_issues(sg))
-    return Validation(issues=issues, cycles=cycles, cycles_truncated=truncated, blocked=blocked)
+    reasons = {n: why.replace(f"{n!r} is", "it is").replace(f"{n!r} depends", "it depends") for n, why in cause.items()}
+    reasons.update({n: f"an ancestor is broken ({why})" for n, why in below.items()})
+    return Validation(issues=issues, cycles=cycles, cycles_truncated=truncated, blocked=blocked, blocked_reason=reasons)
 
 
 def retry_issues(sg: StepGraph) -> list[Issue]:

@@ -155,6 +155,7 @@ class StepRow(BaseModel):
     completed_parents: int
     attempts: int
     max_attempts: int
+    retryable: bool
     next_retry_at: str | None
     category: str
     reason: str
@@ -293,6 +294,7 @@ def shape_dag_report(a: DagAnalysis, params: AnalyzeDagInput) -> DagReport:
                 completed_parents=r.completed_parents,
                 attempts=r.attempts,
                 max_attempts=r.max_attempts,
+                retryable=r.retryable,
                 next_retry_at=_iso(r.next_retry_at),
                 category=r.category,
                 reason=r.reason,

@@ -177,3 +177,16 @@ def test_rows_exported_from_the_readiness_function_are_accepted() -> None:
         ("b", "retries_exhausted", 2, True),
         ("c", "not_retryable", 3, False),
     ]
+
+
+def test_steps_in_or_below_a_cycle_are_blocked_with_the_reason() -> None:
+    a = analyze_step_dag((DAG / "two_cycles.yaml").read_text(), None, NOW)
+    assert [(r.name, r.category, r.reason) for r in a.readiness] == [
+        ("download", "ready", "ready: pending, no dependencies"),
+        ("parse", "blocked", "can never run: it is in a dependency cycle"),
+        ("normalise", "blocked", "can never run: it is in a dependency cycle"),
+        ("dedupe", "blocked", "can never run: it is in a dependency cycle"),
+        ("index", "blocked", "can never run: it is in a dependency cycle"),
+        ("publish", "blocked", "can never run: it is in a dependency cycle"),
+        ("report", "blocked", "can never run: an ancestor is broken ('dedupe' is in a dependency cycle)"),
+    ]
