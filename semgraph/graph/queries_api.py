@@ -114,9 +114,10 @@ def _search(
     if kind:
         filters += " AND s.kind = ?"
         fargs.append(kind)
-    if language:
-        filters += " AND f.language = ?"
-        fargs.append(language)
+    if language:  # "typescript" covers .tsx files too
+        langs = ("typescript", "tsx") if language == "typescript" else (language,)
+        filters += f" AND f.language IN ({','.join('?' * len(langs))})"
+        fargs.extend(langs)
     conn = store.conn
     need = offset + limit
     exact_ids = [

@@ -146,3 +146,16 @@ def test_pool_parsing_gives_the_same_graph(tmp_path: Path) -> None:
     edges = call_edges(db_for(root))
     assert len(edges) == 200
     assert ("pkg.m7.f7", "f8", "import", 1, "pkg.m8.f8") in edges
+
+
+def test_adding_a_file_links_calls_that_were_unresolved(tmp_path: Path) -> None:
+    files = {k: v for k, v in PROJECT.items() if k != "app/util.py"}
+    root = write_tree(tmp_path / "p", files)
+    db = db_for(root)
+    index(root)
+    assert ("app.service.Service.run", "helper", "unresolved", 0, None) in call_edges(db)
+    write_tree(root, {"app/util.py": PROJECT["app/util.py"]})
+    report = index(root)
+    assert (report.files_added, report.files_parsed) == (1, 1)
+    assert report.files_resolved == 2  # the new file and the one whose call it answers
+    assert ("app.service.Service.run", "helper", "import", 1, "app.util.helper") in call_edges(db)
