@@ -147,3 +147,20 @@ def test_commonjs_exports_are_functions() -> None:
     ]
     assert (r.symbols[1].doc, r.symbols[1].signature) == ("Adds.", "exports.add = function (a, b)")
     assert [(c.caller, c.target) for c in r.calls] == [(1, "sum"), (2, "neg")]
+
+
+def test_test_files_mark_their_symbols() -> None:
+    src = b"import { add } from './math';\nfunction setup() { return 1; }\ndescribe('add', () => { it('adds', () => expect(add(1, 2)).toBe(3)); });\n"
+    for path in ("src/math.test.js", "src/__tests__/math.js", "src/math.spec.ts"):
+        r = extract(src, path)
+        assert [(s.name, s.is_test) for s in r.symbols[1:]] == [("setup", True)], path
+        assert r.symbols[0].is_test is True
+    plain = extract(src, "src/math.js")
+    assert [(s.name, s.is_test) for s in plain.symbols] == [("math", False), ("setup", False)]
+    assert [(c.caller, c.target, c.order) for c in plain.calls] == [
+        (0, "describe", 0),
+        (0, "it", 1),
+        (0, "expect", 2),
+        (0, "add", 3),
+        (0, "expect().toBe", 4),
+    ]

@@ -14,8 +14,10 @@ Visibility: top-level declarations are public when exported in place
 are private for ``#name`` or an ``private`` modifier, protected for
 ``protected``, else public; nested declarations have none.
 Imports: ``import x`` binds member ``default``; ``import * as ns`` member ``*``;
-a side-effect import has member and alias "". ``describe``/``it`` test blocks
-are not detected (their callbacks are anonymous).
+a side-effect import has member and alias "". Tests: ``describe``/``it``
+callbacks are anonymous, so test code is recognised by its file instead: every
+symbol of a ``*.test.*`` / ``*.spec.*`` file or of a ``__tests__`` directory
+(helpers included) has ``is_test``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ _MODULE_BODIES = frozenset({"program", "statement_block"})  # a file, or a TS na
 _FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "generator_function"})
 
 
+def is_test_path(path: str) -> bool:
+    """Jest/Mocha/Vitest conventions: ``*.test.*``, ``*.spec.*`` or a ``__tests__`` directory."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return "__tests__" in parts[:-1] or ".test." in name or ".spec." in name
+
+
 def string_value(text: str) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] in "'\"`" else text
 
@@ -63,6 +72,7 @@ class JavaScriptExtractor(Extractor):
     queries = ("javascript-tags", "ecmascript-calls", "ecmascript-control", "ecmascript-imports")
     if_types = frozenset({"if_statement"})
     arm_types = frozenset({"switch_case", "switch_default"})
+    test_file = False  # set from the path when the module symbol is built
     kinds: ClassVar[dict[str, SymbolKind]] = {
         "function": K.FUNCTION,
         "class": K.CLASS,
@@ -163,6 +173,7 @@ class JavaScriptExtractor(Extractor):
                 doc=self.jsdoc(node.parent),
                 visibility="public",
                 is_async=fn.child(0).type == "async",
+                is_test=self.test_file,
                 params=self.count_params(fn),
             )
         stmt = self.declaration_of(node)
@@ -173,7 +184,9 @@ class JavaScriptExtractor(Extractor):
             vis = self.member_visibility(node)
         else:
             vis = ""
-        built = Built(visibility=vis, doc=self.jsdoc(stmt), decorators=self.decorators(node, stmt))
+        built = Built(
+            visibility=vis, doc=self.jsdoc(stmt), decorators=self.decorators(node, stmt), is_test=self.test_file
+        )
         if p.extra == "closure":
             fn = node.child_by_field_name("value")
             body = fn.child_by_field_name("body")
@@ -264,13 +277,15 @@ class JavaScriptExtractor(Extractor):
     # ----- imports -------------------------------------------------------------------
 
     def module_symbol(self, root: ts.Node) -> Built:
+        self.test_file = is_test_path(self.path)
+        built = Built(is_test=self.test_file)
         first = root.named_child(0) if root.named_child_count else None
         if first is not None and first.type == "comment":
             nxt = first.next_named_sibling
             text = self.text(first)
             if text.startswith("/**") and (nxt is None or nxt.start_point.row > first.end_point.row + 1):
-                return Built(doc=doc_from_comments([text]))
-        return Built()
+                built.doc = doc_from_comments([text])
+        return built
 
     def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
         out: list[tuple[int, Import]] = []
