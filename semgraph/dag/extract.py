@@ -124,6 +124,7 @@ class Facts:
     # (enum, target, event, excludes terminal states, where): a wildcard arm such as
     # ``(state, Cancel) if !state.is_terminal() => Cancelled``, expanded once terminal states are known
     wildcards: list[tuple[str, str, str | None, bool, str]] = field(default_factory=list)
+    value_index: dict[str, dict[str, list[Ref]]] = field(default_factory=dict)
 
     def add_transition(self, enum: str, src: str, dst: str, event: str | None, where: str) -> None:
         if src == dst:
@@ -185,10 +186,8 @@ class FileContext:
         self.rel = rel
         self.facts = facts
         self.globs = globs  # Rust: enums imported with `use E::*`
-        self.values: dict[str, list[Ref]] = {}
-        for e in facts.enums.values():
-            for value, member in e.values.items():
-                self.values.setdefault(value, []).append((e.name, member))
+        # only sets of states written in this file's language: a Python string never names a TypeScript state
+        self.values = _value_index(facts, self.language)
         self.glob_members: dict[str, list[Ref]] = {}
         for g in globs:
             e = facts.enums.get(g)
@@ -198,7 +197,9 @@ class FileContext:
 
     def _member(self, enum: str, member: str) -> list[Ref]:
         e = self.facts.enums.get(enum)
-        return [(enum, member)] if e is not None and member in e.members else []
+        if e is None or member not in e.members or not e.kind.startswith(self.language):
+            return []
+        return [(enum, member)]
 
     def refs(self, node: ts.Node, *, skip_negated: bool = False, keys: bool = False) -> list[Ref]:
         """Every state/event reference under ``node``, in source order."""
@@ -284,6 +285,19 @@ class FileContext:
                 if tail.type in _RUST_TAILS:
                     out.extend(self.refs(tail))
         return out
+
+
+def _value_index(facts: Facts, language: str) -> dict[str, list[Ref]]:
+    """Literal value -> (enum, member) for the enums of one language (cached on ``facts``)."""
+    cached = facts.value_index.get(language)
+    if cached is None:
+        cached = {}
+        for e in facts.enums.values():
+            if e.kind.startswith(language):
+                for value, member in e.values.items():
+                    cached.setdefault(value, []).append((e.name, member))
+        facts.value_index[language] = cached
+    return cached
 
 
 _RUST_TAILS = {
