@@ -94,6 +94,7 @@ _STATUS_PATTERNS = (
     re.compile(r"WriteHeader\(\s*(4\d\d|5\d\d)\s*\)"),
     re.compile(r"http\.Error\(.*,\s*(4\d\d|5\d\d)\s*\)"),
 )
+_STATUS_HINT = re.compile(r"\b[45]\d\d\b|HttpResponse|StatusCode|HttpStatus|status\.Status")
 _NAMED_STATUS = re.compile(
     r"(?:HttpResponse(?:::)?|StatusCode::|HttpStatus\.|status\.Status)(BadRequest|Unauthorized|PaymentRequired|Forbidden|"
     r"NotFound|Conflict|Gone|UnprocessableEntity|TooManyRequests|InternalServerError|ServiceUnavailable|"
@@ -258,7 +259,8 @@ def _compute_file(cb: Codebase, file_id: int, cache: dict[int, FunctionFacts]) -
 def _finish(facts: FunctionFacts, start: int, lang: str) -> None:
     # HTTP error responses anywhere in the body (return res.status(400)..., abort(404), HttpResponse::NotFound())
     seen = {(e.line, e.status) for e in facts.errors}
-    for i, line in enumerate(facts.text.splitlines()):
+    lines = facts.text.splitlines() if _STATUS_HINT.search(facts.text) else []
+    for i, line in enumerate(lines):
         status = _status_of(line)
         if status is not None and (start + i, status) not in seen:
             msg = _MESSAGE.search(line)
