@@ -115,10 +115,12 @@ class Generator:
 class Context:
     """Where a generator is built: seed, time anchor, and parent keys for foreign keys."""
 
-    def __init__(self, seed: int, anchor: dt.datetime = DEFAULT_ANCHOR, parent_keys: dict[tuple[str, str], Sequence[Any]] | None = None):  # fmt: skip
+    def __init__(self, seed: int, anchor: dt.datetime = DEFAULT_ANCHOR, parent_keys: dict[tuple[str, str], Sequence[Any]] | None = None, *, plain: bool = False):  # fmt: skip
         self.seed = seed
         self.anchor = anchor
         self.parent_keys = parent_keys or {}
+        self.plain = plain
+        """Produce times as ISO text and decimals as rounded floats (SQLite stores them so anyway)."""
 
 
 def build(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, *, salt: str = "") -> Generator:
@@ -188,6 +190,8 @@ def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, r
         lo = spec.min if spec.min is not None else 0.0
         hi = spec.max if spec.max is not None else 1000.0
         scale = spec.scale if column.scale is None else min(spec.scale, column.scale)
+        if ctx.plain:
+            return lambda i: round(lo + (hi - lo) * r(), scale)
         q = decimal.Decimal(1).scaleb(-scale)
         return lambda i: decimal.Decimal(round(lo + (hi - lo) * r(), scale)).quantize(q)
     if kind == "float":
@@ -300,7 +304,13 @@ def _time_fn(spec: GeneratorSpec, column: Column, ctx: Context, rng: random.Rand
             return moment.time()
         return moment.replace(tzinfo=tz) if tz else moment
 
+    if ctx.plain:
+        return lambda i: _iso(value(i))
     return value
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
 
 
 _FORMATTER = string.Formatter()

@@ -155,7 +155,7 @@ async def seed_database(
         total = sum(plan.values())
         done = 0
         results: list[TableSeedResult] = []
-        ctx = gen.Context(seed_value, config.anchor)
+        ctx = gen.Context(seed_value, config.anchor, plain=d.plain_values)
         report(0, total, f"seeding {len(order)} tables in order: {', '.join(order)}")
         for name in order:
             table = schema.table(name)

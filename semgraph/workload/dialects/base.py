@@ -81,6 +81,8 @@ class Dialect(ABC):
     quote_char: ClassVar[str] = '"'
     supports_returning: ClassVar[bool] = True
     pipeline_seed: ClassVar[bool] = True
+    plain_values: ClassVar[bool] = False
+    """Generators emit ISO text for times and floats for decimals (dialects storing them as such)."""
     """Generate the next seed batch in a thread while this one loads (off where the GIL makes it slower)."""
     metadata_source: ClassVar[str] = "information_schema"
     """``information_schema`` (SQL in the attributes below) or ``sqlite`` (sqlite_master + PRAGMA)."""
