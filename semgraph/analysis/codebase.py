@@ -152,9 +152,10 @@ class Codebase:
                         site.dst, site.resolution = None, "unresolved"
                 if site.dst is not None and cb.symbols.get(site.dst, None) is not None:
                     dst = cb.symbols[site.dst]
-                    if dst.kind in TYPE_KINDS:  # constructor call: the class itself is no step
+                    if dst.kind in TYPE_KINDS:  # constructor call: the constructor is the step, if there is one
                         init = cb.constructor_of(dst.id)
-                        site.dst = init
+                        if init is not None:
+                            site.dst = init
             cb.calls[src] = sites
         for src, sites in cb.calls.items():
             for site in sites:

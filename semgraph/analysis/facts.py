@@ -128,7 +128,9 @@ def function_facts(cb: Codebase, symbol_id: int) -> FunctionFacts:
     facts = cache.get(symbol_id)
     if facts is None:
         sym = cb.symbols.get(symbol_id)
-        if sym is not None:
+        done: set[int] = cb.__dict__.setdefault("_facts_files", set())
+        if sym is not None and sym.file_id not in done:
+            done.add(sym.file_id)
             _compute_file(cb, sym.file_id, cache)
         facts = cache.setdefault(symbol_id, FunctionFacts())
     return facts

@@ -182,6 +182,8 @@ def _layering(
         for call in cb.calls.get(c, []):
             if call.dst is None or call.dst in controllers or call.dst not in cb.symbols:
                 continue
+            if cb.symbols[call.dst].kind not in CALLABLE_KINDS:
+                continue  # instantiating a class is no call into a layer
             unit = _unit_of_function(cb, call.dst)
             if unit is None or unit.id in repo_units:
                 continue
