@@ -496,8 +496,6 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
             event = _event(src_refs)
             if not srcs and dsts and "arm" in caps and ctx.language == "rust":
                 _rust_wildcard(site, source, dsts, event, ctx, where)
-            if "branch" in caps and not srcs and not dsts:
-                _guard_clause(site, source, caps["target"][0], ctx)
             for enum, sources in srcs.items():
                 for dst in dsts.get(enum, []):
                     for src in sources:
@@ -526,6 +524,7 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
                 _pair_patterns(value, ctx, f"{ctx.rel}:{caps['const'][0].start_point.row + 1}")
         elif "fn" in caps:
             name, body = _text(caps["fn.name"][0]), caps["fn.body"][0]
+            _guarded_body(body, ctx)
             if name in TERMINAL_FN:
                 for enum, members in _state_refs(ctx.refs(body, skip_negated=True), facts).items():
                     facts.terminal.setdefault(enum, []).extend(m for m in members if m not in facts.terminal[enum])
@@ -539,27 +538,59 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
 _EXITS = {"throw_statement", "raise_statement", "return_statement", "return_expression"}
 
 
-def _guard_clause(site: ts.Node, condition: ts.Node, body: ts.Node, ctx: FileContext) -> None:
-    """``if status != A { return/raise }`` followed by ``status = B``: A -> B.
+def _exit_guard(stmt: ts.Node) -> tuple[ts.Node, ts.Node] | None:
+    """(condition, body) of ``if cond: return/raise/throw/panic!`` with no else branch, else None."""
+    node = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else stmt
+    if node.type not in ("if_statement", "if_expression"):
+        return None
+    if node.child_by_field_name("alternative") is not None:
+        return None
+    cond, body = node.child_by_field_name("condition"), node.child_by_field_name("consequence")
+    if cond is None or body is None:
+        return None
+    exits = any(n.type in _EXITS or _text(n).startswith(("panic!", "bail!", "unreachable!")) for n in _walk(body))
+    return (cond, body) if exits else None
 
-    The negated comparison names the state the rest of the function requires;
-    the assignments after the guard are where it moves.
+
+def _guarded_body(body: ts.Node, ctx: FileContext) -> None:
+    """Guard clauses at the top of a function, then the state it sets.
+
+    ``if status != A: raise`` requires A; ``if status is CLOSED: raise`` rules
+    CLOSED out. A state assigned after such guards is reached from the required
+    states, or else from every state the guards did not rule out.
     """
-    negated = _state_refs(ctx.refs(condition), ctx.facts)
-    if not negated or not any(n.type in _EXITS or _text(n).startswith(("panic!", "bail!")) for n in _walk(body)):
-        return
-    stmt = site.parent if site.parent is not None and site.parent.type == "expression_statement" else site
-    targets: list[Ref] = []
-    nxt = stmt.next_named_sibling
-    while nxt is not None:
-        targets.extend(ctx.value_refs(nxt))
-        nxt = nxt.next_named_sibling
-    dsts = _state_refs(targets, ctx.facts)
-    where = f"{ctx.rel}:{site.start_point.row + 1}"
-    for enum, sources in negated.items():
-        for dst in dsts.get(enum, []):
-            for src in sources:
-                ctx.facts.add_transition(enum, src, dst, None, where)
+    required: dict[str, set[str]] = {}
+    excluded: dict[str, set[str]] = {}
+    guard_seen = False
+    for stmt in body.named_children:
+        guard = _exit_guard(stmt)
+        if guard is not None:
+            cond, consequence = guard
+            if _state_refs(ctx.value_refs(consequence), ctx.facts):
+                break  # the guard itself moves the state: an ordinary branch, handled elsewhere
+            positive = _state_refs(ctx.refs(cond, skip_negated=True), ctx.facts)
+            negated = _state_refs(ctx.refs(cond), ctx.facts)
+            for enum, members in negated.items():
+                only_negated = [m for m in members if m not in positive.get(enum, [])]
+                required.setdefault(enum, set()).update(only_negated)
+            for enum, members in positive.items():
+                excluded.setdefault(enum, set()).update(members)
+            guard_seen = guard_seen or bool(positive or negated)
+            continue
+        dsts = _state_refs(ctx.value_refs(stmt), ctx.facts)
+        if not guard_seen:
+            if dsts:
+                return  # the state is set before any guard: nothing to infer
+            continue
+        where = f"{ctx.rel}:{stmt.start_point.row + 1}"
+        for enum, targets in dsts.items():
+            e = ctx.facts.enums[enum]
+            sources = required.get(enum) or (
+                {m for m in e.members if m not in excluded[enum]} if enum in excluded else set()
+            )
+            for dst in targets:
+                for src in sorted(sources, key=e.members.index):
+                    ctx.facts.add_transition(enum, src, dst, None, where)
 
 
 def _rust_wildcard(

@@ -227,6 +227,49 @@ def test_constant_holders_and_guard_clauses(found: Extraction) -> None:
         ("Requested", "Approved", None, [f"{f}:16"]),
         ("Requested", "Rejected", None, [f"{f}:16"]),
         ("Approved", "Received", None, [f"{f}:18"]),
-        ("Received", "Refunded", None, [f"{f}:24"]),
+        ("Received", "Refunded", None, [f"{f}:27"]),
     ]
     assert (returns.unreachable, returns.dead_ends) == ([], [])
+
+
+def test_guards_that_rule_states_out(tmp_path: Path) -> None:
+    """``if state is CLOSED: raise`` / ``if state is READY: return`` then ``state = READY``: from what is left."""
+    (tmp_path / "runner.py").write_text(
+        """import enum
+
+
+class RunnerState(enum.Enum):
+    CREATED = "created"
+    READY = "ready"
+    CLOSED = "closed"
+
+
+class Runner:
+    def __init__(self):
+        self.state = RunnerState.CREATED
+
+    def start(self):
+        if self.state is RunnerState.CLOSED:
+            raise RuntimeError("closed")
+        if self.state is RunnerState.READY:
+            return
+        self.loop = object()
+        self.state = RunnerState.READY
+
+    def close(self):
+        loop = self.loop
+        if self.state is not RunnerState.READY or loop is None:
+            return
+        try:
+            loop.close()
+        finally:
+            self.state = RunnerState.CLOSED
+"""
+    )
+    guard = PathGuard([tmp_path])
+    (m,) = extract_state_machines(guard.resolve("."), guard).machines
+    assert _edges(m) == [
+        ("CREATED", "READY", None, ["runner.py:20"]),
+        ("READY", "CLOSED", None, ["runner.py:26"]),
+    ]
+    assert (m.initial, m.terminal, m.unreachable, m.dead_ends) == (["CREATED"], ["CLOSED"], [], [])
