@@ -68,8 +68,8 @@ def main() -> int:
                 shutil.copytree(app, base / "eval" / app.name)
         db = Path(tmp) / "index.db"
         print(f"corpus raw lines: {raw}")
-        report, t_index = timed("index (cold, for reference)", lambda: index_repository(base, db, PathGuard([base])))
-        loc = sum(s.loc for s in report.languages.values()) if hasattr(report, "languages") else 0
+        report, _ = timed("index (cold, for reference)", lambda: index_repository(base, db, PathGuard([base])))
+        loc = sum(s.loc for s in report.languages.values())
         print(f"  indexed: {loc:,} LOC (non-blank), {report.files_parsed} files")
         cb, t_load = timed("load analysis view (symbols + calls)", lambda: open_codebase(db))
         print(f"  symbols {len(cb.symbols):,}, callers with calls {len(cb.calls):,}")
@@ -83,14 +83,23 @@ def main() -> int:
         pool = [s for s in cb.callables() if not s.is_test]
         sample = rng.sample(pool, min(args.stress, len(pool)))
         pseudo = [
-            EntryPoint(kind="main", framework="bench", handler_id=s.id, handler=s.qualified_name, file=s.path, line=s.start_line)
+            EntryPoint(
+                kind="main",
+                framework="bench",
+                handler_id=s.id,
+                handler=s.qualified_name,
+                file=s.path,
+                line=s.start_line,
+            )
             for s in sample
         ]
         with GraphStore.open(db, readonly=True) as store:
             g, t_graph = timed("baseline: build networkx call graph (views)", lambda: views.call_graph(store))
         _, t_bfs = timed(
             f"baseline: BFS depth {wf_mod.MAX_DEPTH} from {len(sample)} functions",
-            lambda: [nx.single_source_shortest_path_length(g, s.id, cutoff=wf_mod.MAX_DEPTH) for s in sample if s.id in g],
+            lambda: [
+                nx.single_source_shortest_path_length(g, s.id, cutoff=wf_mod.MAX_DEPTH) for s in sample if s.id in g
+            ],
         )
         built, t_stress = timed(
             f"workflows from {len(sample)} random functions", lambda: [wf_mod.build_workflow(cb, e) for e in pseudo]
