@@ -32,6 +32,7 @@ ROLES: dict[str, str] = {
     "aggregate": "aggregates data (GROUP BY, SUM, COUNT)",
     "render_output": "renders a document / export (CSV, template)",
     "update_status": "moves a record to a fulfilment status (shipped, delivered)",
+    "record_payment": "marks a record paid",
     "adjust_stock": "changes stock levels",
     "external_call": "calls an external HTTP service",
 }
@@ -44,6 +45,7 @@ ROLE_ORDER = [
     "generate_token",
     "send_notification",
     "update_status",
+    "record_payment",
     "adjust_stock",
     "parse_input",
     "aggregate",
@@ -180,6 +182,8 @@ _ANY_RULE = re.compile("|".join(f"(?:{pat.pattern})" for _, pat, _ in _CALL_RULE
 
 _SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b", re.I)
 _FULFIL = re.compile(r"^(shipped|fulfilled|delivered|dispatched|in_transit|out_for_delivery)$", re.I)
+_PAID = re.compile(r"^(paid|captured|charged|settled)$", re.I)
+_STATUS_SET = re.compile(r"""(status\w*\s*=\s*|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*)["'](\w+)["']""")
 _STOCK = re.compile(r"\b(stock|inventory|quantity_on_hand)\s*(-=|-\s*\w|=\s*\w+\s*-)", re.I)
 
 _NAME_ROLES: list[tuple[str, set[str]]] = [
@@ -258,10 +262,15 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
                 ev.roles.setdefault("delete", f"SQL DELETE at line {line}")
             elif verb in {"SELECT", "WITH"}:
                 ev.roles.setdefault("lookup", f"SQL SELECT at line {line}")
-        elif _FULFIL.match(s.strip()):
-            ev.roles.setdefault("update_status", f'sets status "{s.strip()}" at line {line}')
         elif s.strip().lower() in {"text/csv", "application/pdf"}:
             ev.roles.setdefault("render_output", f"responds with {s.strip()}")
+    for m in _STATUS_SET.finditer(facts.text):  # assignments only: a guard comparing the status is no change
+        value = m.group(2)
+        line = sym.start_line + facts.text.count("\n", 0, m.start())
+        if _FULFIL.match(value):
+            ev.roles.setdefault("update_status", f'sets status "{value}" at line {line}')
+        elif _PAID.match(value):
+            ev.roles.setdefault("record_payment", f'sets status "{value}" at line {line}')
     if _STOCK.search(facts.text):
         ev.roles.setdefault("adjust_stock", "decrements stock")
     if any(g.fails for g in facts.guards) and not ({"persist", "delete"} & set(ev.roles)):

@@ -106,6 +106,7 @@ _POST = {
     "send_notification": "notification sent",
     "enqueue_job": "job / event published",
     "update_status": "status advanced",
+    "record_payment": "payment recorded",
     "adjust_stock": "stock adjusted",
     "render_output": "document rendered",
     "aggregate": "totals computed",
@@ -188,9 +189,13 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
 
     candidates: list[tuple[str, float, list[str]]] = []
     creates = has("persist")
+    pay_words = named("checkout", "pay", "payment", "charge", "purchase", "invoice")
     if has("charge_payment"):
-        score = 0.7 + 0.1 * creates + 0.1 * named("checkout", "pay", "payment", "charge", "order", "invoice")
-        candidates.append(("payment_processing", score, ev("charge_payment", "persist", "validate_input")))
+        score = 0.7 + 0.1 * creates + 0.1 * pay_words
+        candidates.append(("payment_processing", score, ev("charge_payment", "record_payment", "persist")))
+    elif has("record_payment") and pay_words:
+        # no gateway call in the code, but the flow records the payment (status → paid)
+        candidates.append(("payment_processing", 0.65, ev("record_payment", "persist", "validate_input")))
     if has("verify_secret"):
         score = (
             0.65
