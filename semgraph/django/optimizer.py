@@ -221,6 +221,17 @@ def _prefetch_code(lookup: str, sub: _Plan) -> str:
     )
 
 
+def _non_null_chain(model: ModelInfo, path: str, graph: ModelGraph) -> bool:
+    """True when every hop of ``path`` is a forward FK / one-to-one declared without null=True."""
+    current: ModelInfo | None = model
+    for part in path.split("__"):
+        info = current.fields.get(part) if current is not None else None
+        if info is None or info.kind not in ("fk", "o2o") or info.null:
+            return False
+        current = graph.models.get(info.target or "")
+    return True
+
+
 def _select_satisfied(path: str, applied: list[str]) -> bool:
     return any(a == path or a.startswith(path + "__") for a in applied)
 
@@ -266,7 +277,10 @@ def _plan_site(
     flat = _flatten(plan)
     applied_lookups = {a.lookup: a for a in site.applied_prefetch}
     string_lookups = [a.lookup for a in site.applied_prefetch]
-    add_select = [s for s in select_needed if not _select_satisfied(s, site.applied_select)]
+    applied_select = list(site.applied_select)
+    if site.select_all:  # a bare select_related() already joins every chain of non-null forward FKs
+        applied_select += [s for s in select_needed if _non_null_chain(model, s, graph)]
+    add_select = [s for s in select_needed if not _select_satisfied(s, applied_select)]
     add_prefetch: list[str] = []
     prefetch_specs: list[PrefetchSpec] = []
     edits: list[_Edit] = []
@@ -327,7 +341,7 @@ def _plan_site(
                 )
             )
     n = 1 if site.single else rows
-    applied_hops = {h for s in site.applied_select for h in _prefixes(s)}
+    applied_hops = {h for s in applied_select for h in _prefixes(s)}
     missing_hops = {h for s in plan.select for h in _prefixes(s)} - applied_hops
     missing_lookups = [
         lk for lk, _ in flat if lk not in applied_lookups and not any(s.startswith(lk + "__") for s in string_lookups)
@@ -368,7 +382,7 @@ def _plan_site(
         prefetch=prefetch_specs,
         only=only_fields,
         already_applied={
-            "select_related": sorted(site.applied_select),
+            "select_related": sorted(site.applied_select) + (["(all non-null FKs)"] if site.select_all else []),
             "prefetch_related": [a.lookup for a in site.applied_prefetch],
             "other": sorted(site.other_calls),
         },

@@ -56,6 +56,7 @@ class QuerysetSite:
     line: int
     expression: str
     single: bool = False
+    select_all: bool = False
     applied_select: list[str] = field(default_factory=list)
     applied_prefetch: list[AppliedPrefetch] = field(default_factory=list)
     other_calls: list[str] = field(default_factory=list)  # only/defer/values/annotate already on the chain
@@ -89,6 +90,9 @@ class _FileReader:
 
     # ---- querysets ---------------------------------------------------------
     def model_of(self, node: ts.Node) -> ModelInfo | None:
+        """The project model named by ``Lease`` or ``models.Lease`` (a module alias), if any."""
+        if node.type == "attribute":
+            node = node.child_by_field_name("attribute") or node
         if node.type != "identifier":
             return None
         model = self.graph.find(text(node), app=self.app)
@@ -191,6 +195,8 @@ class _FileReader:
             positional, _ = call_args(args)
             if method == "select_related":
                 site.applied_select.extend(v for v in (string_value(a) for a in positional) if v)
+                if not positional:
+                    site.select_all = True  # select_related(): every non-null forward FK, recursively
             elif method == "prefetch_related":
                 for arg in positional:
                     site.applied_prefetch.extend(self.applied_prefetch(arg))

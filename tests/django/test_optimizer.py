@@ -201,3 +201,23 @@ def test_queryset_methods_after_all() -> None:
     ]
     assert q.suggestions[0].startswith("amenities.all.exists: served by prefetch_related('amenities')")
     assert q.suggestions[1].startswith("leases.all.count: served by prefetch_related('leases')")
+
+
+def test_module_alias_and_bare_select_related(tmp_path: Path) -> None:
+    project = tmp_path / "rentals"
+    shutil.copytree(RENTALS, project)
+    views = project / "rentals" / "views.py"
+    views.write_text(
+        views.read_text()
+        .replace("from rentals.models import", "from rentals import models as m\nfrom rentals.models import")
+        .replace(
+            'MaintenanceRequest.objects.filter(status="open").order_by',
+            'm.MaintenanceRequest.objects.select_related().filter(status="open").order_by',
+        )
+    )
+    result = optimize_project(project, view="MaintenanceListView")
+    q = next(q for q in result.views[0].querysets if q.context_variables == ["requests"])
+    assert q.model == "rentals.MaintenanceRequest"
+    assert q.already_applied["select_related"] == ["(all non-null FKs)"]
+    # property__owner is non-null all the way and already joined; the nullable ones are not
+    assert q.added["select_related"] == ["assigned_to", "reported_by__user"]
