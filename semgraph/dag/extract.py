@@ -125,6 +125,31 @@ class Facts:
     # ``(state, Cancel) if !state.is_terminal() => Cancelled``, expanded once terminal states are known
     wildcards: list[tuple[str, str, str | None, bool, str]] = field(default_factory=list)
     value_index: dict[str, dict[str, list[Ref]]] = field(default_factory=dict)
+    by_name: dict[str, list[str]] = field(default_factory=dict)  # enum name -> keys ("file::Name")
+
+    def pick(self, name: str, from_file: str) -> str | None:
+        """The enum called ``name`` as seen from ``from_file``: the one defined there, else the nearest.
+
+        Big code bases have many unrelated ``State`` enums; a reference resolves
+        to the definition sharing the longest directory prefix with the file.
+        """
+        keys = self.by_name.get(name)
+        if not keys:
+            return None
+        if len(keys) == 1:
+            return keys[0]
+        here = from_file.split("/")
+
+        def shared(key: str) -> int:
+            there = self.enums[key].file.split("/")
+            n = 0
+            for a, b in zip(here, there, strict=False):
+                if a != b:
+                    break
+                n += 1
+            return n
+
+        return max(keys, key=shared)
 
     def add_transition(self, enum: str, src: str, dst: str, event: str | None, where: str) -> None:
         if src == dst:
@@ -134,7 +159,12 @@ class Facts:
             locs.append(where)
 
 
-Ref = tuple[str, str]  # (enum name, member)
+Ref = tuple[str, str]  # (enum key "file::Name", member)
+
+
+def _name(key: str) -> str:
+    """The enum's own name from its key."""
+    return key.rpartition("::")[2]
 
 
 @cache
@@ -190,16 +220,17 @@ class FileContext:
         self.values = _value_index(facts, self.language)
         self.glob_members: dict[str, list[Ref]] = {}
         for g in globs:
-            e = facts.enums.get(g)
-            if e:
-                for m in e.members:
-                    self.glob_members.setdefault(m, []).append((g, m))
+            key = facts.pick(g, rel)
+            if key is not None:
+                for m in facts.enums[key].members:
+                    self.glob_members.setdefault(m, []).append((key, m))
 
     def _member(self, enum: str, member: str) -> list[Ref]:
-        e = self.facts.enums.get(enum)
+        key = self.facts.pick(enum, self.rel)
+        e = self.facts.enums.get(key) if key is not None else None
         if e is None or member not in e.members or not e.kind.startswith(self.language):
             return []
-        return [(enum, member)]
+        return [(key, member)]
 
     def refs(self, node: ts.Node, *, skip_negated: bool = False, keys: bool = False) -> list[Ref]:
         """Every state/event reference under ``node``, in source order."""
@@ -292,10 +323,10 @@ def _value_index(facts: Facts, language: str) -> dict[str, list[Ref]]:
     cached = facts.value_index.get(language)
     if cached is None:
         cached = {}
-        for e in facts.enums.values():
+        for key, e in facts.enums.items():
             if e.kind.startswith(language):
                 for value, member in e.values.items():
-                    cached.setdefault(value, []).append((e.name, member))
+                    cached.setdefault(value, []).append((key, member))
         facts.value_index[language] = cached
     return cached
 
@@ -372,15 +403,11 @@ def _collect_enums(tree: ts.Tree, language: str, rel: str, facts: Facts) -> set[
 
 
 def _add_enum(facts: Facts, enum: EnumDef) -> None:
-    old = facts.enums.get(enum.name)
-    if old is None:
-        facts.enums[enum.name] = enum
+    key = f"{enum.file}::{enum.name}"
+    if key in facts.enums:  # e.g. the same name under two cfg attributes in one file: keep the first
         return
-    for m in enum.members:  # the same name in two files: one machine with the union of members
-        if m not in old.members:
-            old.members.append(m)
-    old.values.update(enum.values)
-    old.default = old.default or enum.default
+    facts.enums[key] = enum
+    facts.by_name.setdefault(enum.name, []).append(key)
 
 
 def _rust_enum(name: str, body: ts.Node, rel: str, node: ts.Node) -> EnumDef:
@@ -463,14 +490,14 @@ def _ts_enum(name: str, body: ts.Node, rel: str, node: ts.Node) -> EnumDef:
 def _state_refs(refs: list[Ref], facts: Facts) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for enum, member in refs:
-        if STATE_ENUM_RE.search(enum) and member not in out.setdefault(enum, []):
+        if STATE_ENUM_RE.search(_name(enum)) and member not in out.setdefault(enum, []):
             out[enum].append(member)
     return {k: v for k, v in out.items() if v}
 
 
 def _event(refs: list[Ref]) -> str | None:
     for enum, member in refs:
-        if EVENT_ENUM_RE.search(enum):
+        if EVENT_ENUM_RE.search(_name(enum)):
             return member
     return None
 
@@ -529,10 +556,10 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
                 for enum, members in _state_refs(ctx.refs(body, skip_negated=True), facts).items():
                     facts.terminal.setdefault(enum, []).extend(m for m in members if m not in facts.terminal[enum])
             elif name == "default" and ctx.language == "rust":
-                enum_name = _impl_type(caps["fn"][0])
-                refs = _state_refs(ctx.value_refs(body), facts).get(enum_name)
-                if refs and enum_name in facts.enums and facts.enums[enum_name].default is None:
-                    facts.enums[enum_name].default = refs[0]
+                key = facts.pick(_impl_type(caps["fn"][0]), ctx.rel)
+                refs = _state_refs(ctx.value_refs(body), facts).get(key) if key else None
+                if refs and key is not None and facts.enums[key].default is None:
+                    facts.enums[key].default = refs[0]
 
 
 _EXITS = {"throw_statement", "raise_statement", "return_statement", "return_expression"}
@@ -744,16 +771,17 @@ def extract_state_machines(
     by_enum: dict[str, list[StateTransition]] = {}
     for (enum, src, dst, event), locs in facts.transitions.items():
         by_enum.setdefault(enum, []).append(StateTransition(source=src, target=dst, event=event, locations=locs))
-    for name, e in facts.enums.items():
+    for key, e in facts.enums.items():
+        name = e.name
         if not STATE_ENUM_RE.search(name):
             continue
-        ts_list = by_enum.get(name, [])
+        ts_list = by_enum.get(key, [])
         if not ts_list:
             quiet.append(f"{name} ({e.file}:{e.line})")
             continue
-        initial = facts.initial.get(name) or [e.default or e.members[0]]
+        initial = facts.initial.get(key) or [e.default or e.members[0]]
         machines.append(
-            assemble(name, e.kind, f"{e.file}:{e.line}", e.members, ts_list, initial, facts.terminal.get(name))
+            assemble(name, e.kind, f"{e.file}:{e.line}", e.members, ts_list, initial, facts.terminal.get(key))
         )
     for found in ruby_machines:
         machines.extend(found)

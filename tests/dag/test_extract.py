@@ -273,3 +273,18 @@ class Runner:
         ("READY", "CLOSED", None, ["runner.py:26"]),
     ]
     assert (m.initial, m.terminal, m.unreachable, m.dead_ends) == (["CREATED"], ["CLOSED"], [], [])
+
+
+def test_same_name_in_two_modules_gives_two_machines(tmp_path: Path) -> None:
+    for crate, (a, b) in {"net": ("Idle", "Busy"), "disk": ("Empty", "Full")}.items():
+        (tmp_path / crate).mkdir()
+        (tmp_path / crate / "lib.rs").write_text(
+            f"pub enum State {{ {a}, {b} }}\n"
+            f"pub fn step(s: State) -> State {{\n    match s {{\n        State::{a} => State::{b},\n        State::{b} => State::{a},\n    }}\n}}\n"
+        )
+    guard = PathGuard([tmp_path])
+    found = extract_state_machines(guard.resolve("."), guard)
+    assert [(m.name, m.location, m.states, [(t.source, t.target) for t in m.transitions]) for m in found.machines] == [
+        ("State", "disk/lib.rs:1", ["Empty", "Full"], [("Empty", "Full"), ("Full", "Empty")]),
+        ("State", "net/lib.rs:1", ["Idle", "Busy"], [("Idle", "Busy"), ("Busy", "Idle")]),
+    ]
