@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 from importlib import resources
 from pathlib import Path
@@ -82,10 +83,14 @@ def parse_python(path: Path, display: str) -> tuple[bytes, ts.Tree, SourceParseE
     bad = first_error(tree)
     error = None
     if bad is not None:
-        error = SourceParseError(
-            "syntax error in Python source",
-            file=display,
-            line=bad.start_point.row + 1,
-            column=bad.start_point.column + 1,
-        )
+        line, column, message = bad.start_point.row + 1, bad.start_point.column + 1, "syntax error in Python source"
+        try:  # CPython's parser pins the error where tree-sitter only sees where it recovered; AST only, never run
+            ast.parse(source, filename=display)
+        except SyntaxError as exc:
+            if exc.lineno:
+                line, column = exc.lineno, exc.offset or 1
+                message = f"syntax error in Python source: {exc.msg}"
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        error = SourceParseError(message, file=display, line=line, column=column, hint="fix the syntax error")
     return source, tree, error

@@ -80,7 +80,9 @@ def test_string_targets_inheritance_and_broken_file(tmp_path: Path) -> None:
     catalog.mkdir()
     (catalog / "models.py").write_text("from django.db import models\nclass Item(models.Model:\n    name = 1\n")
     graph = build_model_graph(tmp_path)
-    assert graph.errors == ["catalog/models.py:2:24: syntax error in Python source"]
+    assert graph.errors == [
+        "catalog/models.py:2:24: syntax error in Python source: invalid syntax (fix the syntax error)"
+    ]
     assert relations(graph, "shop.Customer") == {
         "parent": ("fk", "shop.Customer"),
         "friends": ("m2m", "shop.Customer"),

@@ -221,3 +221,18 @@ def test_module_alias_and_bare_select_related(tmp_path: Path) -> None:
     assert q.already_applied["select_related"] == ["(all non-null FKs)"]
     # property__owner is non-null all the way and already joined; the nullable ones are not
     assert q.added["select_related"] == ["assigned_to", "reported_by__user"]
+
+
+def test_broken_views_file_reports_location_and_keeps_the_rest(tmp_path: Path) -> None:
+    project = tmp_path / "rentals"
+    shutil.copytree(RENTALS, project)
+    views = project / "rentals" / "views.py"
+    views.write_text(views.read_text().replace("def lease_detail(request, pk):", "def lease_detail(request, pk:"))
+    result = optimize_project(project)
+    assert result.warnings == [
+        "rentals/views.py:31:17: syntax error in Python source: '(' was never closed (fix the syntax error)"
+    ]
+    names = [v.view for v in result.views]
+    assert {"dashboard", "tenant_directory", "PropertyListView", "MaintenanceListView"} <= set(names)
+    dash = next(v for v in result.views if v.view == "dashboard")
+    assert dash.querysets[0].select_related == ["property", "tenant__user"]
