@@ -61,7 +61,10 @@ class QuerysetPlan(BaseModel):
     prefetch: list[PrefetchSpec]
     only: list[str] | None = Field(None, description="Fields for only(); null when some access is not a known field.")
     already_applied: dict[str, list[str]]
-    added: dict[str, list[str]] = Field(description="What the diff adds: select_related / prefetch_related / only.")
+    added: dict[str, list[str]] = Field(
+        description="What the diff adds: select_related / prefetch_related arguments / only fields, and "
+        "prefetch_joins: select_related lookups appended inside a Prefetch already in the view ('leases: tenant__user')."
+    )
     not_optimizable: list[NotOptimizable]
     counted_relations: list[str]
     suggestions: list[str]
@@ -309,7 +312,7 @@ def _plan_site(
             continue
         if applied is not None and applied.queryset_end is not None:
             edits.append(_Edit(applied.queryset_end, applied.queryset_end, f".select_related({_quote(missing)})"))
-            extra_lookups.extend(f"{lookup} → select_related {m}" for m in missing)
+            extra_lookups.extend(f"{lookup}: {m}" for m in missing)
         else:
             for m in missing:
                 add_prefetch.append(f'"{lookup}__{m}"')
@@ -388,7 +391,8 @@ def _plan_site(
         },
         added={
             "select_related": add_select,
-            "prefetch_related": add_prefetch + extra_lookups,
+            "prefetch_related": add_prefetch,
+            "prefetch_joins": extra_lookups,
             "only": only_fields if added_only and only_fields else [],
         },
         not_optimizable=[NotOptimizable(path=p, reason=r) for p, r in sorted(plan.not_opt.items())],

@@ -85,9 +85,9 @@ def test_existing_prefetch_gets_the_missing_join_inside_it(report: OptimizationR
     assert q.added == {
         "select_related": ["owner"],
         "prefetch_related": [
-            'Prefetch("maintenancerequest_set", queryset=MaintenanceRequest.objects.select_related("reported_by__user"))',
-            "leases → select_related tenant__user",
+            'Prefetch("maintenancerequest_set", queryset=MaintenanceRequest.objects.select_related("reported_by__user"))'
         ],
+        "prefetch_joins": ["leases: tenant__user"],
         "only": [],
     }
     assert (q.queries_before, q.queries_after) == (7, 3)
