@@ -28,6 +28,7 @@ import sys
 import sysconfig
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -152,6 +153,59 @@ def time_queries(db: Path, n: int, seed: int) -> dict[str, dict[str, float]]:
     return out
 
 
+class WorkerRss:
+    """Peak RSS of the parser workers: they are grandchildren (forked by the forkserver), which getrusage's
+    RUSAGE_CHILDREN never sees, so a thread samples /proc for VmHWM while indexing runs."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WorkerRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.1):
+            parents = {me}
+            for _ in range(2):  # children, then grandchildren
+                for pid in _pids_with_parent(parents):
+                    parents.add(pid)
+            for pid in parents - {me}:
+                self.peak_kb = max(self.peak_kb, _vm_hwm_kb(pid))
+
+
+def _pids_with_parent(parents: set[int]) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid in parents:
+                out.append(int(entry))
+    return out
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def db_size(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
@@ -194,16 +248,20 @@ def main() -> int:
                 rate = loc / secs
                 # same unit for the ratio: raw lines through the indexer vs raw lines through the parser
                 ratio = (base_lines / secs) / base_rate
-                print(f"{part:<10} {files:>6} {loc:>8} {secs:>7.2f} {rate:>8.0f} {base_rate:>16.0f} {ratio:>6.2f}")
+                print(
+                    f"{part:<10} {files:>6} {loc:>8} {secs:>7.2f} {rate:>8.0f} {base_rate:>16.0f} {ratio:>6.2f}"
+                    f"   {rep.phases}"
+                )
                 results["per_language"][part] = {  # type: ignore[index]
                     "files": files, "loc": loc, "seconds": round(secs, 2), "loc_per_s": round(rate),
                     "raw_parse_lines_per_s_one_core": round(base_rate), "ratio_vs_raw_parse": round(ratio, 2),
                     "languages": {k: v.loc for k, v in rep.languages.items()},
                 }  # fmt: skip
         db = work / "all.db"
-        t0 = time.perf_counter()
-        rep = index_repository(corpus, db, PathGuard([corpus]), workers=args.workers)
-        cold = time.perf_counter() - t0
+        with WorkerRss() as workers_rss:
+            t0 = time.perf_counter()
+            rep = index_repository(corpus, db, PathGuard([corpus]), workers=args.workers)
+            cold = time.perf_counter() - t0
         loc = sum(s.loc for s in rep.languages.values())
         t0 = time.perf_counter()
         same = index_repository(corpus, db, PathGuard([corpus]), workers=args.workers)
@@ -215,12 +273,12 @@ def main() -> int:
         onefile = time.perf_counter() - t0
         assert one.files_parsed == 1 and same.files_parsed == 0
         rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rss_children = workers_rss.peak_kb / 1024
         with GraphStore.open(db, readonly=True) as store:
             counts = store.counts()
         print(
             f"\ncombined index: {counts['files']} files, {loc} LOC, {counts['symbols']} symbols, {counts['edges']} "
-            f"edges\n  cold {cold:.2f} s = {loc / cold:,.0f} LOC/s; DB {db_size(db) / 1e6:.1f} MB; "
+            f"edges\n  cold {cold:.2f} s = {loc / cold:,.0f} LOC/s (phases {rep.phases}); DB {db_size(db) / 1e6:.1f} MB; "
             f"peak RSS {rss_self:.0f} MB (main), {rss_children:.0f} MB (largest worker)\n"
             f"  re-index, nothing changed: {nochange:.3f} s; one file changed: {onefile:.3f} s "
             f"({one.files_resolved} files re-linked)"
