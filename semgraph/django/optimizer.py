@@ -239,12 +239,6 @@ def _select_satisfied(path: str, applied: list[str]) -> bool:
     return any(a == path or a.startswith(path + "__") for a in applied)
 
 
-def _per_row(plan: _Plan) -> int:
-    """Queries issued per row when nothing is joined or prefetched (one related row per relation assumed)."""
-    hops = {p for s in plan.select for p in _prefixes(s)}
-    return len(hops) + sum(1 + _per_row(sub) for sub in plan.prefetch.values())
-
-
 def _prefixes(path: str) -> list[str]:
     parts = path.split("__")
     return ["__".join(parts[: i + 1]) for i in range(len(parts))]
@@ -306,7 +300,10 @@ def _plan_site(
             needs_import = needs_import or code.startswith("Prefetch(")
             continue
         missing = [
-            s for s in _compress(sub.select) if applied is None or not _select_satisfied(s, applied.queryset_select)
+            s
+            for s in _compress(sub.select)
+            if not _select_satisfied(s, applied.queryset_select if applied is not None else [])
+            and not any(x == f"{lookup}__{s}" or x.startswith(f"{lookup}__{s}__") for x in string_lookups)
         ]
         if not missing:
             continue

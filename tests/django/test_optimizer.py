@@ -236,3 +236,24 @@ def test_broken_views_file_reports_location_and_keeps_the_rest(tmp_path: Path) -
     assert {"dashboard", "tenant_directory", "PropertyListView", "MaintenanceListView"} <= set(names)
     dash = next(v for v in result.views if v.view == "dashboard")
     assert dash.querysets[0].select_related == ["property", "tenant__user"]
+
+
+def test_string_prefetch_through_a_relation_counts_as_applied(tmp_path: Path) -> None:
+    project = tmp_path / "rentals"
+    shutil.copytree(RENTALS, project)
+    views = project / "rentals" / "views.py"
+    views.write_text(
+        views.read_text().replace(
+            'Tenant.objects.exclude(lease__status="active")',
+            'Tenant.objects.prefetch_related("leases__property").exclude(lease__status="active")',
+        )
+    )
+    result = optimize_project(project, view="tenant_directory")
+    former = next(q for q in result.views[0].querysets if q.line == 26)
+    assert former.already_applied["prefetch_related"] == ["leases__property"]
+    assert former.added == {
+        "select_related": ["user"],
+        "prefetch_related": ['"requests"'],
+        "prefetch_joins": [],
+        "only": [],
+    }
