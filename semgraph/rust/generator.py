@@ -769,12 +769,11 @@ def _module_names(entities: list[EntitySpec]) -> dict[str, str]:
 
 def _check_backend(spec: DieselSpec) -> None:
     bad = []
+    custom = {t.name for t in spec.sql_types}
     for e in spec.entities:
         for f in e.fields + e.extra_columns:
             if f.sql_type:
-                names = [
-                    n for n in unsupported_types(f.sql_type, spec.backend) if n not in {t.name for t in spec.sql_types}
-                ]
+                names = [n for n in unsupported_types(f.sql_type, spec.backend) if n not in custom]
                 if names:
                     bad.append(f"{e.name}.{f.name} ({f.sql_type})")
     if bad:

@@ -355,7 +355,8 @@ def parse_models_source(source: bytes | str, file: str = "<source>") -> FileMode
     return parse_models_tree(tree.root_node, file)
 
 
-def parse_models_tree(root: ts.Node, file: str) -> FileModels:
+def parse_models_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] | None = None) -> FileModels:
+    """Models and enums under ``root``; ``matches`` of the items query may be shared with the schema parser."""
     out = FileModels()
     broken: list[ts.Node] = []
     for err in error_nodes(root):
@@ -367,8 +368,9 @@ def parse_models_tree(root: ts.Node, file: str) -> FileModels:
             Diagnostic(file=file, line=line, column=col, message=f"syntax error in {what}: {detail}")
         )
         broken.append(item)
-    cursor = ts.QueryCursor(item_query())
-    for _, match in cursor.matches(root):
+    if matches is None:
+        matches = ts.QueryCursor(item_query()).matches(root)
+    for _, match in matches:
         if "struct" in match:
             node = match["struct"][0]
         elif "enum" in match:

@@ -169,12 +169,14 @@ def _relations(spec: DieselSpec) -> None:
                 fld.references = Reference(table=r.table, entity=parent.name if parent else None, column=pk)
     for e in spec.entities:
         e.relations = [r for r in e.relations if r.kind == "belongs_to"]
+    children: dict[str, list[Relation]] = {}
+    for other in spec.entities:
+        for r in other.relations:
+            if r.kind == "belongs_to":
+                children.setdefault(r.table, []).append(
+                    Relation(kind="has_many", table=other.table, entity=other.name, foreign_key=r.foreign_key)
+                )
     for e in spec.entities:
-        for other in spec.entities:
-            for r in other.relations:
-                if r.kind == "belongs_to" and r.table == e.table:
-                    e.relations.append(
-                        Relation(kind="has_many", table=other.table, entity=other.name, foreign_key=r.foreign_key)
-                    )
+        e.relations += [r.model_copy() for r in children.get(e.table, [])]
     for e in spec.entities:
         e.relations.sort(key=lambda r: (r.kind, r.table, r.foreign_key))

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import tree_sitter as ts
+
 from semgraph.errors import InvalidInputError, NotFoundError, SourceParseError, UnsupportedError
 from semgraph.progress import ProgressFn, no_progress
 from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
@@ -29,7 +31,7 @@ from semgraph.rust.spec import (
     Relation,
     TwinSpec,
 )
-from semgraph.rust.syntax import parse
+from semgraph.rust.syntax import item_query, parse
 from semgraph.rust.types import item_type, rust_for_sql, sql_for_rust, unwrap_option
 
 SKIP_DIRS = {"target", ".git", "node_modules", ".semgraph", ".venv"}
@@ -60,11 +62,12 @@ def parse_sources(
     for i, (src, _is_model) in enumerate(items):
         names.append(src.name)
         root = parse(src.data, "rust").root_node
-        fm = parse_models_tree(root, src.name)
+        matches = ts.QueryCursor(item_query()).matches(root)  # one query run feeds both parsers
+        fm = parse_models_tree(root, src.name, matches)
         models.structs += fm.structs
         models.enums += fm.enums
         models.diagnostics += fm.diagnostics
-        schema.merge(parse_schema_tree(root, src.name))
+        schema.merge(parse_schema_tree(root, src.name, matches))
         if (i + 1) % 50 == 0 or i + 1 == len(items):
             progress(i + 1, len(items), f"parsed {src.name}")
     spec, diags = assemble(models, schema, backend=backend)
@@ -420,11 +423,13 @@ def _relations(entities: list[EntitySpec], schema: SchemaInfo) -> None:
             if fld is not None:
                 pk = parent.primary_key[0] if parent and len(parent.primary_key) == 1 else "id"
                 fld.references = Reference(table=r.table, entity=parent.name if parent else None, column=pk)
+    children: dict[str, list[Relation]] = {}
+    for other in entities:
+        for r in other.relations:
+            if r.kind == "belongs_to":
+                children.setdefault(r.table, []).append(
+                    Relation(kind="has_many", table=other.table, entity=other.name, foreign_key=r.foreign_key)
+                )
     for e in entities:
-        for other in entities:
-            for r in other.relations:
-                if r.kind == "belongs_to" and r.table == e.table:
-                    e.relations.append(
-                        Relation(kind="has_many", table=other.table, entity=other.name, foreign_key=r.foreign_key)
-                    )
+        e.relations += [r.model_copy() for r in children.get(e.table, [])]
         e.relations.sort(key=lambda r: (r.kind, r.table, r.foreign_key))

@@ -44,7 +44,10 @@ class Table:
     line: int = 0
 
     def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
+        index = self.__dict__.get("_index")
+        if index is None or len(index) != len(self.columns):
+            index = self.__dict__["_index"] = {c.name: c for c in self.columns}
+        return index.get(name)
 
 
 @dataclass
@@ -320,12 +323,13 @@ def macro_name(node: ts.Node) -> str:
     return text(node).replace(" ", "")
 
 
-def parse_schema_tree(root: ts.Node, file: str) -> SchemaInfo:
+def parse_schema_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] | None = None) -> SchemaInfo:
     """Read every schema macro and ``sql_types`` struct under ``root``."""
     info = SchemaInfo()
     broken = error_nodes(root)
-    cursor = ts.QueryCursor(item_query())
-    for _, match in cursor.matches(root):
+    if matches is None:
+        matches = ts.QueryCursor(item_query()).matches(root)
+    for _, match in matches:
         if "macro" in match:
             node = match["macro"][0]
             if any(_inside(e, node) for e in broken):

@@ -302,7 +302,8 @@ def item_type(sql: str | None) -> str | None:
     return str(node.args[0]) if node.name == "Array" and node.args else None
 
 
-def unsupported_types(sql: str, backend: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def unsupported_types(sql: str, backend: str) -> tuple[str, ...]:
     """Names in ``sql`` that ``backend`` cannot store (e.g. Jsonb on MySQL)."""
     node = parse_sql_type(sql)
     bad: list[str] = []
@@ -316,4 +317,4 @@ def unsupported_types(sql: str, backend: str) -> list[str]:
             walk(a)
 
     walk(node)
-    return bad
+    return tuple(bad)
