@@ -70,6 +70,22 @@ class RetrySettings(BaseModel):
         return self.retry_limit if self.retry_limit is not None else self.max_attempts
 
 
+_LEGACY_STEP_KEYS = frozenset(
+    {
+        "depends_on_step",
+        "depends_on_steps",
+        "handler_class",
+        "expected_duration",
+        "duration_seconds",
+        "expected_duration_ms",
+        "default_retryable",
+        "retryable",
+        "default_retry_limit",
+        "retry_limit",
+    }
+)
+
+
 class StepTemplate(BaseModel):
     """One step of a task template."""
 
@@ -88,6 +104,10 @@ class StepTemplate(BaseModel):
     def _older_spellings(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        if _LEGACY_STEP_KEYS.isdisjoint(data):  # the common case, kept cheap for 50,000-step templates
+            deps = data.get("dependencies")
+            if not isinstance(deps, list) or len(deps) < 2 or len(set(map(str, deps))) == len(deps):
+                return data
         data = dict(data)
         deps: list[Any] = list(data.pop("dependencies", None) or [])
         one = data.pop("depends_on_step", None)

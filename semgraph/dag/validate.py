@@ -107,7 +107,7 @@ def build_graph(template: TaskTemplate) -> tuple[StepGraph, list[Issue]]:
             else:
                 known.append(dep)
         parents[name] = known
-        edges.extend((dep, name) for dep in known)
+        edges.extend([(dep, name) for dep in known])
     graph.add_edges_from(edges)
     return StepGraph(template, names, index, graph, parents, self_deps, unknown), issues
 
