@@ -23,7 +23,7 @@ from django.template.smartif import Literal as IfLiteral
 from pydantic import BaseModel, Field
 
 from semgraph.django.template_parse import Node, TagNode, VarNode, column_of, parse_template
-from semgraph.errors import NotFoundError, SourceParseError
+from semgraph.errors import InvalidInputError, NotFoundError, SourceParseError
 
 BUILTIN_NAMES = frozenset({"True", "False", "None"})
 IGNORED_ROOTS = frozenset({"forloop"})
@@ -165,10 +165,13 @@ TemplateLoader = Callable[[str], tuple[str, str]]
 class DirLoader:
     """Loads template names from directories, refusing names that escape them (``../``)."""
 
-    def __init__(self, dirs: Iterable[Path], contains: Callable[[Path], bool] | None = None) -> None:
+    def __init__(
+        self, dirs: Iterable[Path], contains: Callable[[Path], bool] | None = None, max_bytes: int = 2_000_000
+    ) -> None:
         self.dirs = [Path(d) for d in dirs]
         self.real_dirs = [Path(os.path.realpath(d)) for d in self.dirs]
         self.contains = contains
+        self.max_bytes = max_bytes
 
     def __call__(self, name: str) -> tuple[str, str]:
         for base_real in self.real_dirs:
@@ -176,6 +179,10 @@ class DirLoader:
             if not real.is_relative_to(base_real) or (self.contains is not None and not self.contains(real)):
                 continue
             if real.is_file():  # shown by its template name, as Django's own messages show it
+                if real.stat().st_size > self.max_bytes:
+                    raise InvalidInputError(
+                        f"template {name!r} is larger than {self.max_bytes} bytes", hint="is it really a template?"
+                    )
                 return real.read_text(encoding="utf-8", errors="replace"), name
         dirs = ", ".join(str(d) for d in self.dirs) or "(none given)"
         raise NotFoundError(f"template {name!r} not found in template_dirs", hint=f"searched {dirs}")
@@ -318,6 +325,9 @@ class _Extractor:
             source, display = self.loader(name)
         except NotFoundError as exc:
             self.warnings.append(f"{template}:{line}: {what} {name!r} not found ({exc.hint})")
+            return None
+        except InvalidInputError as exc:
+            self.warnings.append(f"{template}:{line}: {what} not read: {exc.message}")
             return None
         try:
             tree = _parse_cached(source, display)

@@ -135,6 +135,11 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         dirs = [env.guard.resolve(d, kind="dir") for d in params.template_dirs or []]
         if params.template_path is not None:
             path = env.guard.resolve(params.template_path, kind="file")
+            if path.stat().st_size > env.settings.max_file_bytes:
+                raise InvalidInputError(
+                    f"template {params.template_path!r} is larger than {env.settings.max_file_bytes} bytes",
+                    hint="pass a Django template file",
+                )
             source = path.read_text(encoding="utf-8", errors="replace")
             if not params.template_dirs:
                 dirs = _default_template_dirs(path)
@@ -142,7 +147,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         else:
             source = params.template_source or ""
             name = "<template_source>"
-        loader = DirLoader(dirs, env.guard.contains) if dirs else None
+        loader = DirLoader(dirs, env.guard.contains, env.settings.max_file_bytes) if dirs else None
         result = await call.run_sync(extract_template_variables, source, name=name, loader=loader)
         names = list(result.variables)
         return ExtractOut(
