@@ -257,3 +257,11 @@ def test_string_prefetch_through_a_relation_counts_as_applied(tmp_path: Path) ->
         "prefetch_joins": [],
         "only": [],
     }
+
+
+def test_choose_views_by_template() -> None:
+    result = optimize_project(RENTALS, template="rentals/property_detail.html")
+    assert [v.view for v in result.views] == ["PropertyDetailView"]
+    assert result.files_changed == ["rentals/views.py"]
+    with pytest.raises(NotFoundError, match="no view renders template 'rentals/nope.html'"):
+        optimize_project(RENTALS, template="rentals/nope.html")
