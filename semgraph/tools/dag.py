@@ -456,16 +456,15 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         title="Analyze step DAG",
     )
     async def analyze(params: AnalyzeDagInput, call: ToolCall) -> DagReport:
-        template: Any = params.template
-        rel = "template"
-        if params.template_path is not None:
-            text, rel = _read_text(call.env, params.template_path)
-            template = text
-        states: Any = params.states
-        if params.states_path is not None:
-            states, _rel = _read_text(call.env, params.states_path)
-
         def work() -> DagReport:
+            # file reads happen here too, in the worker thread, so a big template never blocks the server
+            template: Any = params.template
+            rel = "template"
+            if params.template_path is not None:
+                template, rel = _read_text(call.env, params.template_path)
+            states: Any = params.states
+            if params.states_path is not None:
+                states, _rel = _read_text(call.env, params.states_path)
             tpl = parse_template(template, source=rel)
             return shape_dag_report(analyze_step_dag(tpl, states, params.now), params)
 
