@@ -175,6 +175,8 @@ def _canonical(cycle: list[str], order: dict[str, int]) -> tuple[str, ...]:
 def validate(sg: StepGraph, structural: list[Issue], max_extra_cycles: int = 20) -> Validation:
     """Everything wrong with the template, in a stable order."""
     issues = list(structural)
+    if not sg.names:
+        issues.append(Issue(severity="warning", code="empty_template", message="the template has no steps", steps=[]))
     cycles, truncated, comps = find_cycles(sg, max_extra_cycles)
     for cyc in cycles:
         shown = cyc.path if cyc.length <= 12 else [*cyc.path[:6], "…", *cyc.path[-3:]]

@@ -137,3 +137,9 @@ def test_a_ring_of_10000_steps_is_one_cycle() -> None:
     assert val.cycles[0].length == n
     assert val.cycles[0].path[:3] == ["s0", "s1", "s2"] and val.cycles[0].path[-1] == "s0"
     assert val.cycles_truncated is False
+
+
+def test_empty_template_is_a_warning() -> None:
+    a = analyze_step_dag({"steps": []})
+    assert _issues(a) == [("warning", "empty_template", [])]
+    assert a.valid and a.structure.order == [] and a.context.total_steps == 0

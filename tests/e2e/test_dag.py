@@ -112,7 +112,7 @@ async def test_dag_tools_over_stdio(mode: str) -> None:
         assert t["problems"][0]["index"] == 4
         assert t["definition"]["terminal"] == ["complete", "error", "cancelled", "resolved_manually"]
         bad_machine = await client.call_tool("check_transitions", {"machine": "workflow", "history": []})
-        assert "machine" in error_text(bad_machine)
+        assert "Input should be 'task' or 'step'" in error_text(bad_machine)
 
         sm = await client.call_tool("extract_state_machines", {"path": "state_machines", "include_mermaid": False})
         s = sm.structured_content
