@@ -1,7 +1,9 @@
 """Precision / recall of workflow and pattern detection on the labelled apps in fixtures/eval/.
 
 Each app is copied to a temporary directory, indexed, analysed, and compared
-with its hand-written labels (``workflows.yaml``, ``patterns.yaml``).
+with its hand-written labels (``workflows.yaml``, ``patterns.yaml``). Apps whose
+labels say ``holdout: true`` were labelled and committed before any detector
+ran on them; they are reported separately from the tuning set.
 
     python bench/eval_workflows.py [--apps flask_shop,django_billing] [--verbose]
 
@@ -191,6 +193,27 @@ def print_table(title: str, tally: Tally, keys: list[str]) -> None:
     print(f"  {'OVERALL':<24} {tp:>4} {fp:>4} {fn:>4} {p:>10.2f} {r:>8.2f}")
 
 
+def report(title: str, apps: list[Path], results: dict[str, tuple[Tally, Tally, list, int]]) -> None:
+    wf_tally, pat_tally = Tally(), Tally()
+    orders: list[tuple[float, float]] = []
+    labelled = 0
+    for app in apps:
+        w, p, o, n = results[app.name]
+        for src, dst in ((w, wf_tally), (p, pat_tally)):
+            for field in ("tp", "fp", "fn"):
+                for k, v in getattr(src, field).items():
+                    getattr(dst, field)[k] += v
+        orders += o
+        labelled += n
+    print(f"\n=== {title}: {', '.join(a.name for a in apps)}; labelled business workflows: {labelled}")
+    print_table("Workflows (per type)", wf_tally, sorted(set(wf_tally.tp) | set(wf_tally.fp) | set(wf_tally.fn)))
+    if orders:
+        rec = sum(o[0] for o in orders) / len(orders)
+        acc = sum(o[1] for o in orders) / len(orders)
+        print(f"  step recall {rec:.2f}, step-order accuracy {acc:.2f} over {len(orders)} true-positive workflows")
+    print_table("Patterns (per kind)", pat_tally, sorted(set(pat_tally.tp) | set(pat_tally.fp) | set(pat_tally.fn)))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--apps", help="comma-separated app directories under fixtures/eval (default: all)")
@@ -199,32 +222,32 @@ def main() -> int:
     apps = sorted(p for p in EVAL.iterdir() if (p / "workflows.yaml").exists())
     if args.apps:
         apps = [a for a in apps if a.name in args.apps.split(",")]
-    wf_tally, pat_tally = Tally(), Tally()
-    orders: list[tuple[float, float]] = []
-    labelled = 0
+    results: dict[str, tuple[Tally, Tally, list, int]] = {}
+    holdout: list[Path] = []
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for app in apps:
             labels = yaml.safe_load((app / "workflows.yaml").read_text())
             plabels = yaml.safe_load((app / "patterns.yaml").read_text()) if (app / "patterns.yaml").exists() else {}
-            labelled += sum(1 for w in labels["workflows"] if w["type"] != "custom")
+            if labels.get("holdout"):
+                holdout.append(app)
             db = index_app(app, Path(tmp))
             cb = open_codebase(db)
             if args.verbose:
                 print(f"{app.name}:")
-            eval_workflows(cb, labels, wf_tally, orders, args.verbose)
-            eval_patterns(cb, plabels, pat_tally, args.verbose)
+            wt, pt, orders = Tally(), Tally(), []
+            eval_workflows(cb, labels, wt, orders, args.verbose)
+            eval_patterns(cb, plabels, pt, args.verbose)
+            results[app.name] = (wt, pt, orders, sum(1 for w in labels["workflows"] if w["type"] != "custom"))
             time_tools(db, timings)
-    types = sorted(set(wf_tally.tp) | set(wf_tally.fp) | set(wf_tally.fn))
-    print(f"apps: {', '.join(a.name for a in apps)}; labelled business workflows: {labelled}")
-    print_table("Workflows (per type)", wf_tally, types)
-    if orders:
-        rec = sum(o[0] for o in orders) / len(orders)
-        acc = sum(o[1] for o in orders) / len(orders)
-        print(f"  step recall {rec:.2f}, step-order accuracy {acc:.2f} over {len(orders)} true-positive workflows")
-    kinds = sorted(set(pat_tally.tp) | set(pat_tally.fp) | set(pat_tally.fn))
-    print_table("Patterns (per kind)", pat_tally, kinds)
+    tuning = [a for a in apps if a not in holdout]
+    if tuning:
+        report("Tuning set (labels written first, detectors tuned on them)", tuning, results)
+    if holdout:
+        report("Hold-out set (labelled and committed before any detector ran on it)", holdout, results)
+    if tuning and holdout:
+        report("All apps", apps, results)
     print("\nSlowest call per analysis over the apps (cold view of the index, wall time):")
     for name, secs in timings.items():
         print(f"  {name:<32} {secs * 1000:8.1f} ms")

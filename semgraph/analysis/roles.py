@@ -67,7 +67,7 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         "hash_secret",
         re.compile(
             r"(generate_password_hash|make_password|set_password|hashpw|bcrypt[.:]+hash|\bhashSync\b|"
-            r"argon2|pbkdf2|scrypt|hashlib\.|passlib|PasswordHasher)",
+            r"argon2|pbkdf2|scrypt|hashlib\.|passlib|PasswordHasher|(pwd|passw|crypt|hasher)\w*\.hash$)",
             re.I,
         ),
         None,
@@ -76,7 +76,8 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         "verify_secret",
         re.compile(
             r"(check_password_hash|check_password|bcrypt[.:]+(compare|checkpw|verify|compareSync)|"
-            r"argon2\w*[.:]+verify|^authenticate$|passport\.authenticate|verify_password_hash)",
+            r"argon2\w*[.:]+verify|^authenticate$|passport\.authenticate|verify_password_hash|"
+            r"(pwd|passw|crypt|hasher)\w*\.verify$)",
         ),
         None,
     ),
@@ -170,7 +171,7 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         "lookup",
         re.compile(
             r"(\.(filter|filter_by|first|get_or_404|exists|find|findOne|findById|findUnique|find_by\w*|load|fetch_one|"
-            r"fetch_all|fetchone|fetchall|scalars|values)$|objects\.(get|filter|all)$|session\.get$|session\.query$|"
+            r"fetch_all|fetchone|fetchall|scalar|scalars|values)$|objects\.(get|filter|all)$|session\.get$|session\.query$|"
             r"\w+::table\.\w+|^\w+::table$)"
         ),
         None,
@@ -183,7 +184,10 @@ _ANY_RULE = re.compile("|".join(f"(?:{pat.pattern})" for _, pat, _ in _CALL_RULE
 _SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b", re.I)
 _FULFIL = re.compile(r"^(shipped|fulfilled|delivered|dispatched|in_transit|out_for_delivery)$", re.I)
 _PAID = re.compile(r"^(paid|captured|charged|settled)$", re.I)
-_STATUS_SET = re.compile(r"""(status\w*\s*=\s*|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*)["'](\w+)["']""")
+_STATUS_SET = re.compile(
+    r"""(status\w*\s*=\s*|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*)(?:["'](\w+)["']|(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
+)
+"""A status set to a literal ("shipped") or an enum member (OrderStatus.SHIPPED, Status::Shipped)."""
 _STOCK = re.compile(r"\b(stock|inventory|quantity_on_hand)\s*(-=|-\s*\w|=\s*\w+\s*-)", re.I)
 
 _NAME_ROLES: list[tuple[str, set[str]]] = [
@@ -265,7 +269,7 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
         elif s.strip().lower() in {"text/csv", "application/pdf"}:
             ev.roles.setdefault("render_output", f"responds with {s.strip()}")
     for m in _STATUS_SET.finditer(facts.text):  # assignments only: a guard comparing the status is no change
-        value = m.group(2)
+        value = m.group(2) or m.group(3)
         line = sym.start_line + facts.text.count("\n", 0, m.start())
         if _FULFIL.match(value):
             ev.roles.setdefault("update_status", f'sets status "{value}" at line {line}')

@@ -148,8 +148,9 @@ def trace_calls(
             if any(c.dst is not None and c.dst not in seen for c in cb.calls.get(sid, [])):
                 truncated = True
             return
-        for call in cb.calls.get(sid, []):
-            dst = call.dst
+        targets = [(c.line, c.col, c.dst) for c in cb.calls.get(sid, [])] + deferred_calls(cb, sid)
+        targets.sort(key=lambda t: (t[0], t[1]))
+        for _, _, dst in targets:
             if dst is None or dst in seen or dst not in cb.symbols:
                 continue
             sym = cb.symbols[dst]
@@ -167,6 +168,40 @@ def trace_calls(
 
     walk(start, 0)
     return _Trace(out, truncated)
+
+
+_DEFER = re.compile(
+    r"^(add_task|submit|spawn|spawn_blocking|create_task|ensure_future|apply_async|run_in_executor|enqueue|"
+    r"call_soon|call_later|start_soon|setTimeout|setImmediate|nextTick|Thread|Process)$"
+)
+
+
+def deferred_calls(cb: Codebase, sid: int) -> list[tuple[int, int, int | None]]:
+    """Functions handed to a scheduler (``tasks.add_task(send_receipt, …)``, ``Thread(target=f)``,
+    ``setTimeout(f)``): they run as part of the workflow although no call site names them."""
+    out: list[tuple[int, int, int | None]] = []
+    sym = cb.symbols[sid]
+    for call in function_facts(cb, sid).calls:
+        if not _DEFER.match(re.split(r"[.:]", call.callee)[-1]):
+            continue
+        args = call.args.strip()
+        args = args[1:-1] if args.startswith("(") else args
+        m = re.match(r"\s*(?:target\s*=\s*)?([A-Za-z_][\w.]*)\s*(?:,|$)", args) or re.search(
+            r"\btarget\s*=\s*([A-Za-z_][\w.]*)", args
+        )
+        if not m:
+            continue
+        name = m.group(1).split(".")[-1]
+        cands = [
+            cb.symbols[i]
+            for i in cb.by_name.get(name, [])
+            if cb.symbols[i].kind in CALLABLE_KINDS and cb.symbols[i].language == sym.language
+        ]
+        same = [c for c in cands if c.file_id == sym.file_id]
+        pick = same if same else cands
+        if len(pick) == 1:
+            out.append((call.line, call.col, pick[0].id))
+    return out
 
 
 # -------------------------------------------------------------- classification

@@ -14,7 +14,7 @@ from semgraph.errors import InvalidInputError, NotFoundError
 from tests.analysis.helpers import index_tree
 from tests.support import FIXTURES
 
-APPS = ("flask_shop", "django_billing", "actix_store", "express_api")
+APPS = ("flask_shop", "django_billing", "actix_store", "express_api", "fastapi_store")
 
 
 def _match(qualified: str, label: str) -> bool:
@@ -125,6 +125,28 @@ def test_overlapping_workflows_are_merged(tmp_path: Path) -> None:
     assert [(w.type, [e.path for e in w.entry_points]) for w in wfs] == [
         ("user_registration", ["/signup", "/register"])
     ]
+
+
+def test_background_task_is_a_step(apps: dict[str, Codebase]) -> None:
+    (wf,) = detect_business_workflows(apps["fastapi_store"], entry_points=["POST /purchases"])
+    assert [(s.symbol.split(".")[-1], s.role) for s in wf.steps] == [
+        ("buy", "entry"),
+        ("capture", "charge_payment"),
+        ("send_receipt", "send_notification"),
+        ("deliver", "send_notification"),
+    ]
+
+
+def test_enum_status_and_passlib(apps: dict[str, Codebase]) -> None:
+    cb = apps["fastapi_store"]
+    (ship,) = detect_business_workflows(cb, entry_points=["POST /purchases/{purchase_id}/ship"])
+    assert (ship.type, ship.evidence[0]) == (
+        "order_fulfilment",
+        'update_status: ship sets status "SHIPPED" at line 57',
+    )
+    (login,) = detect_business_workflows(cb, entry_points=["store.routers.accounts.issue_token"])
+    assert login.type == "authentication"
+    assert login.evidence[0] == "verify_secret: check_secret calls pwd_context.verify"
 
 
 def test_filters_and_errors(apps: dict[str, Codebase]) -> None:
