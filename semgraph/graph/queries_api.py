@@ -293,6 +293,7 @@ class CallGraph:
 
 
 DIRECTIONS = ("callers", "callees", "both")
+CONTAINERS = ("class", "struct", "enum", "trait", "interface", "impl", "module")
 
 
 def call_graph(
@@ -316,6 +317,17 @@ def call_graph(
     truncated = False
     marks = ",".join("?" * len(CALL_EDGE_KINDS))
     frontier = [root.id]
+    expanded = 0
+    if root.kind in CONTAINERS:
+        # a class / impl / module calls nothing itself: its methods do, so they join the root at depth 0
+        for member in store.children(root.id, limit=max_nodes):
+            if member.kind in ("method", "function") and len(nodes) < max_nodes:
+                nodes[member.id] = 0
+                frontier.append(member.id)
+                edges[(root.id, member.id, "contains")] = GraphEdge(
+                    root.id, member.id, "contains", "same_module", 1, member.start_line, member.name
+                )
+                expanded += 1
     for level in range(1, depth + 1):
         if not frontier or truncated:
             break
@@ -356,6 +368,8 @@ def call_graph(
         if i in rows
     ]
     graph = CallGraph(out_nodes[0], direction, depth, out_nodes, list(edges.values()), unresolved, truncated)
+    if expanded:
+        graph.notes.append(f"{root.kind} {root.name}: its {expanded} member function(s) are included at depth 0")
     if truncated:
         graph.notes.append(f"stopped at max_nodes={max_nodes}; raise it or lower depth to see everything")
     graph.mermaid = mermaid(graph)
@@ -385,6 +399,6 @@ def mermaid(graph: CallGraph) -> str:
         shape = f'(["{label}"])' if n.id == graph.root.id else f'["{label}"]'
         lines.append(f"  n{n.id}{shape}")
     for e in graph.edges:
-        arrow = "-.->" if e.resolution in ("name_match", "unresolved") else "-->"
+        arrow = "---" if e.kind == "contains" else "-.->" if e.resolution in ("name_match", "unresolved") else "-->"
         lines.append(f"  n{e.src} {arrow} n{e.dst}")
     return "\n".join(lines)

@@ -107,6 +107,24 @@ def test_call_graph_callers_and_callees(store: GraphStore) -> None:
         q.call_graph(store, "hash_password", direction="sideways")
 
 
+def test_call_graph_of_a_class_includes_its_methods(store: GraphStore) -> None:
+    g = q.call_graph(store, "pyshop.services.users.UserService", direction="callers", depth=1)
+    assert [(n.qualified_name, n.depth) for n in g.nodes] == [
+        ("pyshop.services.users.UserService", 0),
+        ("pyshop.services.users.UserService.__init__", 0),
+        ("pyshop.services.users.UserService.register", 0),
+        ("pyshop.services.users.UserService.validate", 0),
+        ("pyshop.services.users.UserService.login", 0),
+        ("pyshop.routes.users.register", 1),  # same depth: in index (source) order
+        ("pyshop.routes.users.login", 1),
+        ("tests.test_users.test_register_rejects_short_password", 1),
+        ("tests.test_users.test_register_rejects_bad_email", 1),
+    ]
+    assert g.notes == ["class UserService: its 4 member function(s) are included at depth 0"]
+    assert sum(1 for e in g.edges if e.kind == "contains") == 4
+    assert f"  n{g.root.id} --- n{g.nodes[1].id}" in g.mermaid.splitlines()
+
+
 def test_mermaid_labels_are_escaped() -> None:
     assert q.mermaid_label('a<"b">&c') == "a#lt;#quot;b#quot;#gt;#amp;c"
 

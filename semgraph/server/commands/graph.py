@@ -188,7 +188,7 @@ def render_tree(graph: q.CallGraph) -> list[str]:
     """A text tree of a call graph from its root (each node expanded once)."""
     children: dict[int, list[tuple[int, str]]] = {}
     for e in graph.edges:
-        a, b = (e.src, e.dst) if graph.direction != "callers" else (e.dst, e.src)
+        a, b = (e.src, e.dst) if graph.direction != "callers" or e.kind == "contains" else (e.dst, e.src)
         children.setdefault(a, []).append((b, e.resolution))
     names = {n.id: n for n in graph.nodes}
     lines: list[str] = []
