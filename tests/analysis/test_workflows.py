@@ -142,7 +142,7 @@ def test_enum_status_and_passlib(apps: dict[str, Codebase]) -> None:
     (ship,) = detect_business_workflows(cb, entry_points=["POST /purchases/{purchase_id}/ship"])
     assert (ship.type, ship.evidence[0]) == (
         "order_fulfilment",
-        'update_status: ship sets status "SHIPPED" at line 57',
+        'update_status: ship sets status "SHIPPED" at line 56',
     )
     (login,) = detect_business_workflows(cb, entry_points=["store.routers.accounts.issue_token"])
     assert login.type == "authentication"
