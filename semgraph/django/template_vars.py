@@ -123,6 +123,7 @@ def clear_caches() -> None:
     """Forget parsed templates and compiled expressions (benchmarks measure cold runs with this)."""
     _EXPR_CACHE.clear()
     _TREE_CACHE.clear()
+    _IF_CACHE.clear()
 
 
 class _CollectingIfParser(IfParser):
@@ -138,6 +139,22 @@ class _CollectingIfParser(IfParser):
         expr = compile_expression(value)
         self.operands.append(expr)
         return IfLiteral(expr)
+
+
+_IF_CACHE: dict[tuple[str, ...], list[FilterExpression]] = {}
+
+
+def if_operands(bits: tuple[str, ...]) -> list[FilterExpression]:
+    """The operands of an ``{% if %}`` condition, parsed by Django's smartif (memoized; errors are not cached)."""
+    operands = _IF_CACHE.get(bits)
+    if operands is None:
+        parser = _CollectingIfParser(list(bits))
+        parser.parse()
+        operands = parser.operands
+        if len(_IF_CACHE) >= _EXPR_CACHE_MAX:
+            _IF_CACHE.clear()
+        _IF_CACHE[bits] = operands
+    return operands
 
 
 @dataclass(slots=True)
@@ -437,13 +454,12 @@ class _Extractor:
         for branch in node.branches:
             if branch.name in ("if", "elif"):
                 try:
-                    parser = _CollectingIfParser(branch.bits[1:])
-                    parser.parse()
+                    operands = if_operands(tuple(branch.bits[1:]))
                 except TemplateSyntaxError as exc:
                     raise SourceParseError(
                         str(exc), file=template, line=branch.line, column=self.col(template, branch.index)
                     ) from None
-                for operand in parser.operands:
+                for operand in operands:
                     self.use_expr(operand)
             self.walk(branch.children, template, overrides)  # {% if %} does not push a context level
 
@@ -643,7 +659,9 @@ class _Extractor:
 
     def result(self) -> TemplateVariables:
         aliases = [
-            AliasUse(name=name, kind=kind, source=source, template=template, line=line, paths=sorted(paths))  # type: ignore[arg-type]
+            AliasUse.model_construct(  # fields are built here from checked values: skip re-validation
+                name=name, kind=kind, source=source, template=template, line=line, paths=sorted(paths)
+            )
             for (name, kind, source, template, line), paths in self.aliases
         ]
         return TemplateVariables(
