@@ -74,6 +74,7 @@ class StepTiming(BaseModel):
     step: str
     runs: int
     mean_seconds: float
+    p95_seconds: float  # nearest-rank 95th percentile
     max_seconds: float
     total_seconds: float
 
@@ -146,6 +147,7 @@ def analyse_runs(runs: list[StepRun], top: int = 10) -> RunAnalytics:
                 step=s,
                 runs=len(ds),
                 mean_seconds=round(sum(ds) / len(ds), 3),
+                p95_seconds=round(_p95(ds), 3),
                 max_seconds=round(max(ds), 3),
                 total_seconds=round(sum(ds), 3),
             )
@@ -218,3 +220,10 @@ def analyse_runs(runs: list[StepRun], top: int = 10) -> RunAnalytics:
         health_counts={s.value: health[s.value] for s in StepState if health[s.value]},
         runs_without_timing=no_timing,
     )
+
+
+def _p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile: the smallest value with at least 95% of the values at or below it."""
+    ordered = sorted(values)
+    rank = max(1, -(-95 * len(ordered) // 100))  # ceil(0.95 * n)
+    return ordered[rank - 1]

@@ -81,3 +81,9 @@ def test_run_analytics() -> None:
 def test_bad_row_names_its_index() -> None:
     with pytest.raises(InvalidInputError, match=r"runs\[1\]: state: Input should be"):
         parse_runs([LOG[0], {"task": "x", "step": "y", "state": "exploded"}])
+
+
+def test_p95_is_nearest_rank() -> None:
+    runs = [{"task": str(i), "step": "s", "state": "complete", "duration_seconds": float(i)} for i in range(1, 21)]
+    (timing,) = analyse_runs(parse_runs(runs)).slowest_steps
+    assert (timing.runs, timing.mean_seconds, timing.p95_seconds, timing.max_seconds) == (20, 10.5, 19.0, 20.0)

@@ -28,9 +28,10 @@ def test_check_with_states_and_errors(monkeypatch: pytest.MonkeyPatch, capsys: p
     assert [r["name"] for r in out["readiness"] if r["ready_for_execution"]] == ["transform_orders", "archive_raw"]
     assert out["context"]["execution_status"] == "blocked_by_failures"
     monkeypatch.setenv("COLUMNS", "200")  # rich wraps table cells to the terminal width
-    assert main(["dag", "check", "dag/two_cycles.yaml"]) == 1
+    assert main(["dag", "check", "dag/two_cycles.yaml", "--mermaid"]) == 1
     text = capsys.readouterr().out
     assert "parse -> normalise -> dedupe -> parse" in text
+    assert "flowchart TD\n" in text and "    class s1,s2,s3,s4,s5,s6 blocked" in text
 
 
 def test_check_bad_yaml_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys) -> None:

@@ -35,6 +35,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     check.add_argument("template", help="YAML or JSON task template")
     check.add_argument("--states", metavar="FILE", help="YAML/JSON file with the current step states")
     check.add_argument("--now", metavar="TIME", help="ISO-8601 time to judge backoff against (default: now, UTC)")
+    check.add_argument("--mermaid", action="store_true", help="also print the Mermaid flowchart coloured by state")
     check.set_defaults(run=run_check)
 
     states = dag_sub.add_parser("states", parents=[parent], help="extract state machines from source code")
@@ -108,6 +109,8 @@ def run_check(args: argparse.Namespace, cli: Cli) -> int:
             f"task: {c.execution_status} ({c.recommended_action}), {c.ready_steps} ready, "
             f"{c.completed_steps}/{c.total_steps} complete, health {c.health_status}"
         )
+    if args.mermaid:
+        cli.out.print(a.mermaid, markup=False, highlight=False)
     return 0 if a.valid else 1
 
 
@@ -219,9 +222,9 @@ def run_runs(args: argparse.Namespace, cli: Cli) -> int:
         cli.out.print_json(result.model_dump_json())
         return 0
     cli.out.print(f"{result.runs} runs, {result.tasks} tasks, {result.steps} steps")
-    table = Table("step", "runs", "mean s", "max s", title="Slowest steps")
+    table = Table("step", "runs", "mean s", "p95 s", "max s", title="Slowest steps")
     for t in result.slowest_steps:
-        table.add_row(t.step, str(t.runs), f"{t.mean_seconds:g}", f"{t.max_seconds:g}")
+        table.add_row(t.step, str(t.runs), f"{t.mean_seconds:g}", f"{t.p95_seconds:g}", f"{t.max_seconds:g}")
     cli.out.print(table)
     table = Table("task", "seconds", "steps", "complete", "error", title="Slowest tasks")
     for t in result.slowest_tasks:
