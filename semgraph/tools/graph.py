@@ -276,6 +276,28 @@ def report_out(job: IndexJob, report: IndexReport | None, status: str, message: 
     return out
 
 
+def idle_status(env: ToolEnv, root: Any) -> IndexOut:
+    """No run in this session: describe the index on disk, if any."""
+    try:
+        store = reader(env.settings.db_path)
+    except NotFoundError:
+        return IndexOut(status="idle", root=str(root), message="no index yet: call index_repository")
+    languages = {
+        lang: LanguageCount(files=n, symbols=syms, loc=loc)
+        for lang, n, syms, loc in store.conn.execute(
+            "SELECT f.language, count(*), (SELECT count(*) FROM symbols s JOIN files g ON g.id = s.file_id "
+            "WHERE g.language = f.language), coalesce(sum(f.loc), 0) FROM files f GROUP BY f.language"
+        )
+    }
+    return IndexOut(
+        status="idle",
+        root=str(store.root or root),
+        message=f"no indexing run in this server session; the index on disk is at generation {store.generation()}",
+        languages=languages,
+        generation=store.generation(),
+    )
+
+
 def jobs(env: ToolEnv) -> IndexJobs:
     return env.service("graph.jobs", IndexJobs)
 
@@ -348,7 +370,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         if params.status:
             job = registry.current(db)
             if job is None:
-                return IndexOut(status="idle", root=str(root), message="no indexing run in this server session")
+                return await call.run_sync(idle_status, env, root)
             return _finish(env, job, False)
         languages = params.languages
         exclude = params.exclude

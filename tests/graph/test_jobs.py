@@ -59,6 +59,11 @@ async def test_index_repository_continues_in_background(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "repo", files)
     app, _env = build_server(Settings.build([root], toolsets="graph"))
     async with Client(app) as client:
+        idle = await client.call_tool("index_repository", {"status": True})
+        assert (idle.structured_content["status"], idle.structured_content["message"]) == (
+            "idle",
+            "no index yet: call index_repository",
+        )
         first = await client.call_tool("index_repository", {"path": ".", "wait_seconds": 0})
         assert first.structured_content["status"] == "running", first.structured_content
         assert "continues in the background" in first.structured_content["message"]
