@@ -320,6 +320,10 @@ def _plan_site(
             keep.update(_prefixes(s))
         only_fields = sorted(keep - {"pk"})
     added_only = include_only and only_fields is not None and site.kind != "model_attr"
+    if {"values", "values_list"} & set(site.other_calls):
+        # rows are dicts / tuples: select_related is ignored and prefetch_related raises on them
+        plan.not_opt["(queryset)"] = "values()/values_list() rows are dicts or tuples: nothing to join or prefetch"
+        add_select, add_prefetch, edits, needs_import, extra_lookups, added_only = [], [], [], False, [], False
     chain = ""
     if add_select:
         chain += f".select_related({_quote(add_select)})"

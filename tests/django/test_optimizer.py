@@ -263,5 +263,23 @@ def test_choose_views_by_template() -> None:
     result = optimize_project(RENTALS, template="rentals/property_detail.html")
     assert [v.view for v in result.views] == ["PropertyDetailView"]
     assert result.files_changed == ["rentals/views.py"]
-    with pytest.raises(NotFoundError, match="no view renders template 'rentals/nope.html'"):
+    with pytest.raises(NotFoundError, match=r"no view renders template 'rentals/nope\.html'"):
         optimize_project(RENTALS, template="rentals/nope.html")
+
+
+def test_values_querysets_are_left_alone(tmp_path: Path) -> None:
+    project = tmp_path / "rentals"
+    shutil.copytree(RENTALS, project)
+    views = project / "rentals" / "views.py"
+    views.write_text(
+        views.read_text().replace(
+            'pending = MaintenanceRequest.objects.filter(status="open")',
+            'pending = MaintenanceRequest.objects.filter(status="open").values("title", "property__name")',
+        )
+    )
+    result = optimize_project(project, view="dashboard")
+    pending = next(q for q in result.views[0].querysets if q.context_variables == ["pending_maintenance"])
+    assert pending.added == {"select_related": [], "prefetch_related": [], "prefetch_joins": [], "only": []}
+    assert pending.not_optimizable[0].path == "(queryset)"
+    assert "MaintenanceRequest.objects.select_related" not in result.diff
+    assert 'Lease.objects.select_related("property", "tenant__user")' in result.diff
