@@ -7,7 +7,9 @@ bounded: pages (limit/offset), capped step lists, truncated code.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from pathlib import Path
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
@@ -54,6 +56,21 @@ LinkKind = Literal["pyo3", "wasm_bindgen", "napi", "ffi", "http", "sql_table"]
 
 def _codebase(call: ToolCall) -> Codebase:
     return open_codebase(call.env.settings.db_path)
+
+
+def _scope(call: ToolCall, cb: Codebase, path: str) -> str:
+    """A user path (relative to the server root, or absolute inside it) as a path relative to the indexed root."""
+    text = path.strip()
+    if not text or text in {".", "./"}:
+        return ""
+    real = call.env.guard.resolve(text, must_exist=False)  # refuses paths outside the server's roots
+    root = Path(os.path.realpath(cb.root))
+    if not (real == root or real.is_relative_to(root)):
+        raise InvalidInputError(
+            f"path {path!r} is outside the indexed directory {root}",
+            hint="pass a file or directory inside the indexed project, or '' for everything",
+        )
+    return real.relative_to(root).as_posix() if real != root else ""
 
 
 # ------------------------------------------------------------------ workflows
@@ -116,7 +133,12 @@ class PatternsOut(BaseModel):
 # ------------------------------------------------------------------- quality
 class QualityIn(PageInput):
     path: Annotated[
-        str, Field(max_length=1000, description="file or directory relative to the indexed root ('' = everything)")
+        str,
+        Field(
+            max_length=1000,
+            description="file or directory to assess (relative to the server root, or absolute inside it; "
+            "'' = the whole index)",
+        ),
     ] = ""
     min_severity: Annotated[
         Literal["high", "medium", "low", "info"], Field(description="drop findings below this severity")
@@ -296,7 +318,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
     async def quality(params: QualityIn, call: ToolCall) -> QualityOut:
         def work() -> QualityOut:
             cb = _codebase(call)
-            scope = params.path.strip().removeprefix("./")
+            scope = _scope(call, cb, params.path)
             if scope and not any(
                 f.path == scope.rstrip("/") or f.path.startswith(scope.rstrip("/") + "/") for f in cb.files.values()
             ):

@@ -149,9 +149,15 @@ async def test_analysis_tools_end_to_end(tmp_path: Path, mode: str) -> None:
             await client.call_tool("detect_business_workflows", {"entry_points": ["GET /nowhere"]})
         )
         assert "no symbol named" in error_text(await client.call_tool("trace_workflow", {"from_symbol": "nope_fn"}))
-        assert "no indexed file under" in error_text(
+        assert "outside the allowed roots" in error_text(
             await client.call_tool("assess_code_quality", {"path": "../outside"})
         )
+        assert "no indexed file under" in error_text(await client.call_tool("assess_code_quality", {"path": "nope"}))
+        absolute = await client.call_tool(
+            "assess_code_quality",
+            {"path": str(root / "flask_shop" / "shop" / "security.py"), "categories": ["security"]},
+        )
+        assert [f["location"] for f in absolute.structured_content["findings"]] == ["flask_shop/shop/security.py:6"]
         assert "kinds" in error_text(await client.call_tool("detect_architectural_patterns", {"kinds": ["mvc2"]}))
         assert "limit" in error_text(await client.call_tool("find_cross_language_links", {"limit": 0}))
         ok = await client.call_tool("detect_business_workflows", {"types": ["crud"], "limit": 1})
