@@ -135,3 +135,5 @@ def test_bad_input() -> None:
         generate_serializer("Invoice", ["x"], graph=GRAPH)
     with pytest.raises(InvalidInputError, match="invalid part"):
         generate_serializer("Lease", ["a.b; import os"])
+    with pytest.raises(InvalidInputError, match="is not a model name"):  # no way into the generated source
+        generate_serializer('x"""\nimport os\n"""x.Lease', ["name"])
