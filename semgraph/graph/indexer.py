@@ -235,7 +235,8 @@ class Indexer:
             ) from None
         try:
             old_root = self.store.root
-            if old_root is not None and str(old_root) != str(self.root) and str(old_root):
+            wiped = old_root is not None and str(old_root) != str(self.root) and bool(str(old_root))
+            if wiped:
                 self._wipe()  # one index holds one root
             self.store.set_root(self.root)
             existing = {
@@ -300,7 +301,7 @@ class Indexer:
             phases["resolve"] = time.perf_counter() - started - phases["walk"] - phases["parse_store"]
             report.files_resolved = resolved_files
             report.resolution = dict(self._last_stats)
-            if units or removed or report.files_changed:
+            if units or changed_ids or wiped:
                 self.store.bump_generation()
             conn.execute("COMMIT")
         except BaseException:
