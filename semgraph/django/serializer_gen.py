@@ -253,7 +253,7 @@ class SerializerCache:
             if path is not None and path.is_file():
                 source = path.read_text(encoding="utf-8")
                 name = source.split("\n# function: ", 1)[1].split("\n", 1)[0] if "\n# function: " in source else ""
-                if name:
+                if name.isidentifier() and name.startswith("serialize_"):
                     fn = compile_serializer(source, name)
                     self.memory[key] = (fn, name, source)
                     return fn, name, source, "disk"
