@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import itertools
 import random
@@ -304,9 +305,32 @@ def _time_fn(spec: GeneratorSpec, column: Column, ctx: Context, rng: random.Rand
             return moment.time()
         return moment.replace(tzinfo=tz) if tz else moment
 
+    if ctx.plain and not (as_date or as_time or tz) and lo.microsecond == 0 and span > 0:
+        return _iso_seconds_fn(lo, span, r)
     if ctx.plain:
         return lambda i: _iso(value(i))
     return value
+
+
+def _iso_seconds_fn(lo: dt.datetime, span: int, r: Callable[[], float]) -> Callable[[int], str]:
+    """The same values as the datetime path (one draw per row), formatted without building datetimes."""
+    start = lo.hour * 3600 + lo.minute * 60 + lo.second
+    base = lo.date()
+    days = [(base + dt.timedelta(days=d)).isoformat() for d in range((start + span) // 86400 + 1)]
+    width = span + 1
+    clock = _clock()
+
+    def value(i: int) -> str:
+        d, rest = divmod(start + int(r() * width), 86400)
+        return days[d] + clock[rest]
+
+    return value
+
+
+@functools.cache
+def _clock() -> list[str]:
+    """' HH:MM:SS' for every second of a day (built once)."""
+    return [f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
 
 
 def _iso(value: Any) -> str:
