@@ -110,3 +110,22 @@ def test_config_syntax_errors_have_line_and_column() -> None:
     assert str(yaml_err.value).startswith("seed.yaml:3:")
     with pytest.raises(InvalidInputError, match=r"tables\.x\.columns\.a\.kind: Input should be"):
         parse_config_text("tables:\n  x:\n    columns:\n      a: {kind: nope}\n", name="s.yaml", model=SeedConfig)
+
+
+def test_plain_values_equal_the_typed_path() -> None:
+    """SQLite gets ISO text and floats directly; they are exactly the typed values, formatted."""
+    ts = CUSTOMERS.column("created_at")
+    for spec in (
+        gen.GeneratorSpec(kind="timestamp"),
+        gen.GeneratorSpec(
+            kind="timestamp", mode="range", start_time="2024-02-28T23:59:58", end_time="2024-03-01T00:00:03"
+        ),
+    ):
+        plain = gen.build(spec, CUSTOMERS, ts, gen.Context(3, plain=True)).batch(0, 5000)
+        typed = gen.build(spec, CUSTOMERS, ts, gen.Context(3)).batch(0, 5000)
+        assert plain == [v.isoformat(sep=" ") for v in typed]
+    price = CUSTOMERS.column("price")
+    spec = gen.infer(CUSTOMERS, price)
+    plain = gen.build(spec, CUSTOMERS, price, gen.Context(3, plain=True)).batch(0, 1000)
+    typed = gen.build(spec, CUSTOMERS, price, gen.Context(3)).batch(0, 1000)
+    assert plain == [float(v) for v in typed]
