@@ -183,7 +183,9 @@ def _compute_file(cb: Codebase, file_id: int, cache: dict[int, FunctionFacts]) -
             n = m["loop"][0]
             o = owner_of(n)
             if o is not None:
-                o.loops.append((n.start_byte, n.end_byte))
+                # only the body repeats: the iterable of `for x in query():` runs once
+                body = n.child_by_field_name("body") or n
+                o.loops.append((body.start_byte, body.end_byte))
                 cache[o.sid].loops.append((n.start_point.row + 1, n.end_point.row + 1))
     for m in raw:
         key = next(

@@ -72,7 +72,7 @@ _BUILT_STRING = re.compile(
     r"""^\s*(f["']|f""|rf["']|fr["']|`[^`]*\$\{|format!\(|["'][^"']*["']\s*(%|\+|\.format\()|[\w.]+\s*\+\s*["'])"""
 )
 _SECRET_NAME = re.compile(
-    r"""(?i)\b([\w]*(secret|password|passwd|api_?key|access_?key|auth_?token|private_?key)[\w]*)\b["']?\s*[:=]\s*[rbu]?["']([^"'\s]{6,})["']"""
+    r"""(?i)\b([\w]*(secret|password|passwd|api_?key|access_?key|auth_?token|private_?key|jwt_?key|signing_?key|encryption_?key)[\w]*)\b["']?\s*[:=]\s*[rbu]?["']([^"'\s]{6,})["']"""
 )
 _PLACEHOLDER = re.compile(r"^(\*+|x+|<.*>|\$\{.*\}|%\(.*\)s|changeme|your[-_].*|example.*|dummy|test|\{\})$", re.I)
 _DB_CALL = re.compile(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from semgraph.analysis.codebase import Codebase
@@ -89,3 +91,25 @@ def test_scope_limits_files(codebase: Codebase) -> None:
     assert scoped.scope == "ts"
     assert [(f.kind, f.location) for f in scoped.findings] == [("sql_injection", "ts/db.ts:6")]
     assert scoped.summary["files"] == 1 and scoped.import_cycles == []
+
+
+def test_loop_iterable_is_not_inside_the_loop(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "loops",
+        {
+            "jobs.py": (
+                "def digest(session, mailer):\n"
+                "    for user in session.query(User).all():\n"
+                "        mailer.send(user.email)\n\n\n"
+                "def digest_n_plus_one(session, ids):\n"
+                "    for i in ids:\n"
+                "        session.query(User).get(i)\n"
+            ),
+            "settings.py": 'JWT_KEY = "please-set-me"\nSIGNING_KEY = os.environ["SIGNING_KEY"]\n',
+        },
+    )
+    report = assess_code_quality(cb)
+    assert [(f.kind, f.location) for f in report.findings] == [
+        ("hardcoded_secret", "settings.py:1"),
+        ("query_in_loop", "jobs.py:8"),
+    ]
