@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -123,7 +123,9 @@ class Facts:
     initial: dict[str, list[str]] = field(default_factory=dict)
     # (enum, target, event, excludes terminal states, where): a wildcard arm such as
     # ``(state, Cancel) if !state.is_terminal() => Cancelled``, expanded once terminal states are known
-    wildcards: list[tuple[str, str, str | None, bool, str]] = field(default_factory=list)
+    # handled: the states sibling arms name (a ``case _:`` / ``default:`` covers the others); None for Rust,
+    # where what earlier arms handle depends on the event
+    wildcards: list[tuple[str, str, str | None, bool, str, frozenset[str] | None]] = field(default_factory=list)
     value_index: dict[str, dict[str, list[Ref]]] = field(default_factory=dict)
     by_name: dict[str, list[str]] = field(default_factory=dict)  # enum name -> keys ("file::Name")
 
@@ -523,10 +525,14 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
             event = _event(src_refs)
             if not srcs and dsts and "arm" in caps and ctx.language == "rust":
                 _rust_wildcard(site, source, dsts, event, ctx, where)
+            elif not srcs and dsts and "arm" in caps and ctx.language == "python" and _text(source).strip() == "_":
+                _catch_all(site, "case_clause", lambda c: c.named_children[0] if c.named_children else None, dsts, ctx)
             for enum, sources in srcs.items():
                 for dst in dsts.get(enum, []):
                     for src in sources:
                         facts.add_transition(enum, src, dst, event, where)
+        elif "default_arm" in caps:
+            _default_arm(caps["default_arm"][0], ctx)
         elif "table" in caps:
             key, value = caps["source"][0], caps["target"][0]
             key_refs = ctx.refs(key, keys=True)
@@ -541,6 +547,8 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
         elif "const" in caps:
             name, value = _text(caps["const.name"][0]), caps["const.value"][0]
             words = _words(name)
+            if len(words) < 2 or _in_state_class(caps["const"][0], ctx):
+                continue  # ``DONE = "done"`` is a member, not a list of terminal states
             if words & TERMINAL_WORDS and not TRANSITION_NAME_RE.search(name):
                 for enum, members in _state_refs(ctx.refs(value), facts).items():
                     facts.terminal.setdefault(enum, []).extend(m for m in members if m not in facts.terminal[enum])
@@ -560,6 +568,17 @@ def _collect_transitions(tree: ts.Tree, ctx: FileContext) -> None:
                 refs = _state_refs(ctx.value_refs(body), facts).get(key) if key else None
                 if refs and key is not None and facts.enums[key].default is None:
                     facts.enums[key].default = refs[0]
+
+
+def _in_state_class(node: ts.Node, ctx: FileContext) -> bool:
+    """True for an assignment inside the body of a class that defines a set of states."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type == "class_definition":
+            name = _text(cur.child_by_field_name("name"))
+            return ctx.facts.pick(name, ctx.rel) is not None
+        cur = cur.parent
+    return False
 
 
 _EXITS = {"throw_statement", "raise_statement", "return_statement", "return_expression"}
@@ -658,7 +677,40 @@ def _rust_wildcard(
         )
         if named:
             for dst in targets:
-                ctx.facts.wildcards.append((enum, dst, event, exclude_terminal, where))
+                ctx.facts.wildcards.append((enum, dst, event, exclude_terminal, where, None))
+
+
+def _catch_all(
+    arm: ts.Node,
+    sibling_type: str,
+    pattern_of: Callable[[ts.Node], ts.Node | None],
+    dsts: dict[str, list[str]],
+    ctx: FileContext,
+) -> None:
+    """``case _:`` / ``default:`` in a match or switch whose other arms name states: from every other state."""
+    parent = arm.parent
+    siblings = [c for c in (parent.named_children if parent is not None else []) if c.type == sibling_type]
+    handled: dict[str, set[str]] = {}
+    for other in siblings:
+        pattern = pattern_of(other)
+        if other.id == arm.id or pattern is None:
+            continue
+        for enum, members in _state_refs(ctx.refs(pattern), ctx.facts).items():
+            handled.setdefault(enum, set()).update(members)
+    where = f"{ctx.rel}:{arm.start_point.row + 1}"
+    for enum, targets in dsts.items():
+        if enum in handled:  # only when the match is on this state
+            for dst in targets:
+                ctx.facts.wildcards.append((enum, dst, None, False, where, frozenset(handled[enum])))
+
+
+def _default_arm(arm: ts.Node, ctx: FileContext) -> None:
+    targets: list[Ref] = []
+    for stmt in arm.children_by_field_name("body"):
+        targets.extend(ctx.value_refs(stmt))
+    dsts = _state_refs(targets, ctx.facts)
+    if dsts:
+        _catch_all(arm, "switch_case", lambda c: c.child_by_field_name("value"), dsts, ctx)
 
 
 def _switch_case_refs(case: ts.Node, ctx: FileContext) -> list[Ref]:
@@ -797,12 +849,15 @@ def extract_state_machines(
 
 def _expand_wildcards(facts: Facts) -> None:
     """Turn wildcard arms into transitions from each state no earlier arm handles for that event."""
-    for enum, dst, event, exclude_terminal, where in facts.wildcards:
+    for enum, dst, event, exclude_terminal, where, handled in facts.wildcards:
         e = facts.enums.get(enum)
         if e is None:
             continue
         terminal = set(facts.terminal.get(enum) or [m for m in e.members if FINAL_WORD_RE.search(m)])
-        explicit = {src for (en, src, _dst, ev) in facts.transitions if en == enum and ev == event and event}
+        if handled is not None:
+            explicit = set(handled)
+        else:
+            explicit = {src for (en, src, _dst, ev) in facts.transitions if en == enum and ev == event and event}
         for src in e.members:
             if src == dst or src in explicit or (exclude_terminal and src in terminal):
                 continue

@@ -288,3 +288,58 @@ def test_same_name_in_two_modules_gives_two_machines(tmp_path: Path) -> None:
         ("State", "disk/lib.rs:1", ["Empty", "Full"], [("Empty", "Full"), ("Full", "Empty")]),
         ("State", "net/lib.rs:1", ["Idle", "Busy"], [("Idle", "Busy"), ("Busy", "Idle")]),
     ]
+
+
+def test_catch_all_arms_cover_the_states_the_other_arms_do_not(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text(
+        """from enum import Enum
+
+
+class JobStatus(Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def on_tick(job):
+    match job.status:
+        case JobStatus.QUEUED:
+            job.status = JobStatus.RUNNING
+        case JobStatus.DONE:
+            pass
+        case _:
+            job.status = JobStatus.FAILED
+"""
+    )
+    (tmp_path / "light.ts").write_text(
+        """type LightState = 'red' | 'green' | 'amber' | 'off';
+export function next(s: LightState): LightState {
+  switch (s) {
+    case 'red':
+      return 'green';
+    case 'green':
+      return 'amber';
+    default:
+      return 'red';
+  }
+}
+"""
+    )
+    guard = PathGuard([tmp_path])
+    job, light = extract_state_machines(guard.resolve("."), guard).machines
+    assert _edges(job) == [("QUEUED", "RUNNING", None, ["job.py:13"]), ("RUNNING", "FAILED", None, ["job.py:17"])]
+    # DONE = "done" is a member, not a constant listing terminal states
+    assert (job.terminal, job.terminal_basis, job.unreachable, job.dead_ends) == (
+        ["DONE", "FAILED"],
+        "inferred",
+        ["DONE"],
+        [],
+    )
+    assert _edges(light) == [
+        ("red", "green", None, ["light.ts:4"]),
+        ("green", "amber", None, ["light.ts:6"]),
+        ("amber", "red", None, ["light.ts:8"]),
+        ("off", "red", None, ["light.ts:8"]),
+    ]
+    assert light.unreachable == ["off"]

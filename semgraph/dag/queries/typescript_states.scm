@@ -7,3 +7,4 @@
 (variable_declarator name: (identifier) @const.name value: (_) @const.value) @const
 (function_declaration name: (identifier) @fn.name body: (statement_block) @fn.body) @fn
 (method_definition name: (property_identifier) @fn.name body: (statement_block) @fn.body) @fn
+(switch_default) @default_arm
