@@ -10,7 +10,6 @@ is what makes service → repository steps traceable in dynamically typed code.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections import defaultdict
@@ -20,9 +19,10 @@ from pathlib import Path
 import tree_sitter as ts
 
 from semgraph.analysis.syntax import ParsedFile
-from semgraph.errors import NotFoundError
+from semgraph.errors import NotFoundError, SemgraphError
 from semgraph.graph.languages import LANGUAGES
 from semgraph.graph.store import FileRow, GraphStore, SymbolRow
+from semgraph.paths import PathGuard
 
 CALLABLE_KINDS = frozenset({"function", "method"})
 TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl"})
@@ -295,14 +295,11 @@ class Codebase:
     def source(self, path: str) -> bytes:
         """File bytes, read once per generation from the indexed root (recorded in the store)."""
         if path not in self._sources:
-            root = Path(os.path.realpath(self.root))
-            full = Path(os.path.realpath(root / path))
             data = b""
-            if full.is_relative_to(root):  # never read outside the indexed root
-                try:
-                    data = full.read_bytes()
-                except OSError:
-                    data = b""
+            try:  # through the path guard of the indexed root: never read outside it
+                data = self._guard().resolve(path, kind="file").read_bytes()
+            except (SemgraphError, OSError):
+                data = b""
             self._sources[path] = data
         return self._sources[path]
 
@@ -330,6 +327,13 @@ class Codebase:
             return None
         node = pf.node_at(s.start_line, s.end_line, max(0, s.start_col - 1))
         return (pf, node) if node is not None else None
+
+    def _guard(self) -> PathGuard:
+        guard = self.__dict__.get("_path_guard")
+        if guard is None:
+            guard = PathGuard([self.root])
+            self.__dict__["_path_guard"] = guard
+        return guard
 
     def lines_of(self, path: str) -> list[str]:
         """Decoded lines of a file (cached with the source)."""
