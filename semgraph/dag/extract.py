@@ -38,6 +38,8 @@ from pydantic import BaseModel
 
 from semgraph.dag.mermaid import state_diagram
 from semgraph.graph.languages import grammar, language_for_path, parse
+from semgraph.graph.walker import SKIP_DIRS as WALK_SKIP_DIRS
+from semgraph.graph.walker import walk
 from semgraph.paths import PathGuard
 from semgraph.progress import ProgressFn
 
@@ -53,22 +55,6 @@ FINAL_WORD_RE = re.compile(
     r"archived|expired|refunded|delivered|resolved|settled|voided|aborted|terminated|deleted|declined|denied)",
     re.IGNORECASE,
 )
-SKIP_DIRS = {
-    "node_modules",
-    "target",
-    ".venv",
-    "venv",
-    ".git",
-    "__pycache__",
-    "dist",
-    "build",
-    ".semgraph",
-    ".tox",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    "vendor",
-}
 QUERY_FILES = {"rust": "rust_states", "python": "python_states", "typescript": "typescript_states"}
 NEGATED_OPS = {"!=", "!==", "is not", "not in"}
 
@@ -749,20 +735,29 @@ def _pair_patterns(node: ts.Node, ctx: FileContext, where: str) -> None:
 # --- the walk and the assembly ------------------------------------------------------------------
 
 
-def iter_source_files(root: Path, guard: PathGuard, max_files: int) -> tuple[list[Path], bool]:
-    """Source files under ``root`` that a grammar (or the Ruby reader) handles, skipping vendored trees."""
+def iter_source_files(
+    root: Path, guard: PathGuard, max_files: int, max_file_bytes: int = 2_000_000
+) -> tuple[list[Path], bool]:
+    """Source files under ``root`` that a grammar (or the Ruby reader) handles.
+
+    Python, Rust and TypeScript files come from the indexer's walker (so
+    ``.gitignore``, ``.semgraphignore``, vendored/build directories, symlinks
+    leaving the root and over-size files are treated the same way); Ruby files,
+    which the walker does not list, from a walk that skips the same directories.
+    """
     if root.is_file():
         return [root], False
-    found: list[Path] = []
+    walked = walk(root, guard, languages=["python", "rust", "typescript"], max_file_bytes=max_file_bytes)
+    found = [Path(f.path) for f in walked.files]
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if d not in WALK_SKIP_DIRS and not d.startswith("."))
         for fname in sorted(filenames):
-            p = Path(dirpath) / fname
-            if (language_for_path(p) in QUERY_FILES or p.suffix in (".tsx", ".rb")) and guard.is_safe_member(p):
-                found.append(p)
-                if len(found) >= max_files:
-                    return found, True
-    return found, False
+            if fname.endswith(".rb"):
+                p = Path(dirpath) / fname
+                if guard.is_safe_member(p):
+                    found.append(p)
+    found.sort(key=lambda p: p.as_posix())
+    return found[:max_files], len(found) > max_files
 
 
 def _syntax_errors(tree: ts.Tree, rel: str, limit: int = 3) -> list[str]:
@@ -789,7 +784,7 @@ def extract_state_machines(
     """State machines found under ``path`` (a directory or one file), through the path guard."""
     from semgraph.dag import ruby
 
-    files, truncated = iter_source_files(path, guard, max_files)
+    files, truncated = iter_source_files(path, guard, max_files, max_file_bytes)
     facts = Facts()
     parsed: list[tuple[ts.Tree, str, str, set[str]]] = []
     ruby_sources: list[tuple[str, str]] = []

@@ -343,3 +343,15 @@ export function next(s: LightState): LightState {
         ("off", "red", None, ["light.ts:8"]),
     ]
     assert light.unreachable == ["off"]
+
+
+def test_gitignored_and_vendored_files_are_skipped(tmp_path: Path) -> None:
+    source = "pub enum DoorState { Open, Shut }\npub fn f(s: DoorState) -> DoorState { match s { DoorState::Open => DoorState::Shut, DoorState::Shut => DoorState::Open } }\n"
+    for d in ("src", "generated", "node_modules/x", "target/debug"):
+        (tmp_path / d).mkdir(parents=True)
+        (tmp_path / d / "door.rs").write_text(source)
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    guard = PathGuard([tmp_path])
+    found = extract_state_machines(guard.resolve("."), guard)
+    assert [m.location for m in found.machines] == ["src/door.rs:1"]
+    assert found.files_scanned == 1
