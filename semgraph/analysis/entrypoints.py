@@ -72,8 +72,9 @@ def _py_decorator_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
                 methods = ["GET"]
             if "fastapi" in _imports_text(cb, sym):
                 framework = "fastapi"
+            prefix = _router_prefix(cb, sym.path, d.lstrip("@").split(".")[0])
             for method in methods:
-                out.append(_entry(cb, sym, "http", framework, method, path))
+                out.append(_entry(cb, sym, "http", framework, method, prefix + path))
         elif (m := _CLICK.match(d)) or _CLICK_BARE.match(d):
             args = m.group(2) if m else ""
             names = _STRING.findall(args.split("=")[0]) if args and "=" not in args.split(",")[0] else []
@@ -86,6 +87,16 @@ def _py_decorator_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
         elif _RECEIVER.match(d):
             out.append(_entry(cb, sym, "message", "django-signal", "", d[d.find("(") + 1 : -1].split(",")[0].strip()))
     return out
+
+
+def _router_prefix(cb: Codebase, path: str, var: str) -> str:
+    """``router = APIRouter(prefix="/accounts")`` / ``bp = Blueprint(..., url_prefix="/x")`` in the same file."""
+    text = cb.source(path).decode("utf-8", "replace")
+    m = re.search(rf"^{re.escape(var)}\s*=\s*[\w.]*(?:APIRouter|Blueprint)\((.*)\)\s*$", text, re.M)
+    if not m:
+        return ""
+    p = re.search(r"\b(?:url_)?prefix\s*=\s*[\"']([^\"']*)[\"']", m.group(1))
+    return p.group(1).rstrip("/") if p else ""
 
 
 def _rust_attribute_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:

@@ -299,9 +299,11 @@ def _exception(stmt: str, line: int, lang: str) -> ErrorScenario:
 def _error_label(body: str, lang: str) -> str:
     first = body.strip().splitlines()[0] if body.strip() else ""
     status = _status_of(body[:300])
-    m = re.search(r"(?:raise|throw new|throw)\s+([\w.]+)\s*\(?\s*[\"'`]?([^\"'`)]*)", first)
+    m = re.search(r"(?:raise|throw new|throw)\s+([\w.]+)", first)
     if m:
-        return f"{m.group(1)}: {m.group(2)}".rstrip(": ")
+        msg = _MESSAGE.search(first[m.end() :])
+        label = m.group(1) + (f" {status}" if status is not None else "")
+        return f"{label}: {msg.group(1)}" if msg else label
     m = re.search(r"Err\(\s*([\w:]+)(?:\(\s*\"([^\"]*)\")?", first)
     if m:
         return f"{m.group(1)}: {m.group(2) or ''}".rstrip(": ")

@@ -21,6 +21,7 @@ from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase, words_of
 from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
 from semgraph.analysis.roles import ROLES, function_roles
+from semgraph.analysis.schemas import model_rules
 from semgraph.errors import InvalidInputError, NotFoundError
 
 WORKFLOW_TYPES: dict[str, str] = {
@@ -345,9 +346,12 @@ def build_workflow(cb: Codebase, entry: EntryPoint, stop: frozenset[int] = froze
         if n == 1:
             role = "entry"
         facts = function_facts(cb, sid)
-        step_rules = facts.rules
+        declared = model_rules(cb, sid)
+        step_rules = [r for r, _ in declared] + facts.rules
         loc = cb.location(sid)
-        for r in step_rules:
+        for r, where in declared:
+            rules.append(LocatedRule(**r.model_dump(), symbol=sym.qualified_name, location=where))
+        for r in facts.rules:
             rules.append(LocatedRule(**r.model_dump(), symbol=sym.qualified_name, location=f"{sym.path}:{r.line}"))
         for e in facts.errors:
             errors.append(LocatedError(**e.model_dump(), symbol=sym.qualified_name, location=f"{sym.path}:{e.line}"))

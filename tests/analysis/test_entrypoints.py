@@ -119,6 +119,17 @@ def test_express_router_with_mount_prefix(apps: dict[str, Codebase]) -> None:
     ]
 
 
+def test_fastapi_router_prefix(apps: dict[str, Codebase]) -> None:
+    got = entries(apps["fastapi_store"])
+    assert [(m, p) for _, _, m, p, _ in got][:4] == [
+        ("POST", "/accounts/signup"),
+        ("POST", "/accounts/token"),
+        ("POST", "/accounts/forgot"),
+        ("POST", "/accounts/webhooks/register"),
+    ]
+    assert len(got) == 11 and {f for _, f, *_ in got} == {"fastapi"}
+
+
 def test_workflow_ids_are_stable_and_distinct(apps: dict[str, Codebase]) -> None:
     eps = find_entry_points(apps["flask_shop"])
     ids = [entry_id(e, "crud") for e in eps]

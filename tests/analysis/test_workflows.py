@@ -176,3 +176,12 @@ def test_filters_and_errors(apps: dict[str, Codebase]) -> None:
 )
 def test_guard_conditions_become_rules(condition: str, rule: str) -> None:
     assert negate(condition) == rule
+
+
+def test_rules_declared_on_request_models(apps: dict[str, Codebase]) -> None:
+    (wf,) = detect_business_workflows(apps["fastapi_store"], entry_points=["POST /accounts/signup"])
+    assert [(r.rule, r.location, r.on_violation) for r in wf.business_rules] == [
+        ("email is a valid e-mail address", "store/routers/accounts.py:15", "HTTP 422 (request validation)"),
+        ("password length ≥ 10", "store/routers/accounts.py:16", "HTTP 422 (request validation)"),
+        ("existing is None", "store/routers/accounts.py:22", "HTTPException 409: email already registered"),
+    ]
