@@ -408,7 +408,7 @@ def _js_calls(cb: Codebase, file_path: str, language: str) -> list[EntryPoint]:
             if method == "on" and first in {"error", "close", "end", "listening", "connection"}:
                 continue
             sym = resolve_handler(cb, file_path, text(handler_node))
-            if (sym is not None and "queue" in obj.lower() + method) or method in {"consume", "process"}:
+            if sym is not None and ("queue" in (obj + method).lower() or method in {"consume", "process"}):
                 out.append(_entry(cb, sym, "message", "queue", "", first))
     return out
 
@@ -463,9 +463,7 @@ def _mains(cb: Codebase) -> list[EntryPoint]:
             continue
         if s.language == "rust" and (PurePosixPath(s.path).name == "main.rs" or "/bin/" in s.path):
             out.append(_entry(cb, s, "main", "rust", "", ""))
-        elif (s.language == "go" and cb.source(s.path).lstrip().startswith(b"package main")) or (
-            s.language == "go" and b"package main" in cb.source(s.path)[:2000]
-        ):
+        elif s.language == "go" and re.search(rb"^package main\b", cb.source(s.path)[:4000], re.M):
             out.append(_entry(cb, s, "main", "go", "", ""))
     for s in cb.symbols.values():
         if s.language == "java" and s.name == "main" and s.kind == "method" and "static" in s.signature:
