@@ -105,6 +105,7 @@ class Recorder:
         self.op_errors: dict[str, int] = defaultdict(int)
         self.errors: dict[str, list] = {}
         self.seconds: dict[int, _Bucket] = defaultdict(_Bucket)
+        self.open_loop = True
         self.completed = 0
         self.failed = 0
         self.late = 0
@@ -113,16 +114,17 @@ class Recorder:
 
     def record(self, name: str, kind: str, intended: float, started: float, finished: float, *, late_limit_s: float | None = None) -> None:  # fmt: skip
         lat_us = min(max(1, int((finished - intended) * 1e6)), HIGHEST_US)
-        svc_us = min(max(1, int((finished - started) * 1e6)), HIGHEST_US)
-        lag_us = min(max(1, int((started - intended) * 1e6)), HIGHEST_US)
         self.latency.record_value(lat_us)
-        self.service.record_value(svc_us)
-        self.lag.record_value(lag_us)
         sums = self.sums
         sums["latency"] += lat_us
-        sums["service"] += svc_us
-        sums["lag"] += lag_us
         sums[name] += lat_us
+        if self.open_loop:  # closed loop: intended == sent, so service time is the latency and lag is 0
+            svc_us = min(max(1, int((finished - started) * 1e6)), HIGHEST_US)
+            lag_us = min(max(1, int((started - intended) * 1e6)), HIGHEST_US)
+            self.service.record_value(svc_us)
+            self.lag.record_value(lag_us)
+            sums["service"] += svc_us
+            sums["lag"] += lag_us
         hist = self.per_op.get(name)
         if hist is None:
             hist = self.per_op[name] = new_histogram()

@@ -159,6 +159,7 @@ async def run_processes(dsn: DSN, spec: Any, report: ProgressFn, stop: asyncio.E
         go.set()
         await asyncio.to_thread(_join, procs)
     rec = Recorder()
+    rec.open_loop = spec.target_tps is not None
     for i in sorted(results):
         merge_payload(rec, results[i]["rec"])
     stopped = [r["stopped"] for r in results.values() if r["stopped"] is not None]

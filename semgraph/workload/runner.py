@@ -117,8 +117,12 @@ class RunResult(BaseModel):
     dropped_warmup: int
     cancelled: bool
     latency: LatencyStats = Field(description="From each operation's intended start (coordinated-omission safe).")
-    service_time: LatencyStats = Field(description="From the moment the operation was actually sent.")
-    schedule_lag: LatencyStats = Field(description="Actual send minus intended start.")
+    service_time: LatencyStats = Field(
+        description="From the moment the operation was actually sent (closed loop: the same as latency)."
+    )
+    schedule_lag: LatencyStats = Field(
+        description="Actual send minus intended start (open loop only; empty otherwise)."
+    )
     operations: list[OperationStats]
     errors: list[ErrorGroup]
     timeseries: list[SecondPoint]
@@ -280,6 +284,7 @@ async def measure(
     end = t0 + spec.warmup_s + spec.duration_s if spec.duration_s else None
     schedule = Schedule(spec.target_tps, spec.arrival, spec.seed, t0, spec.warmup_s, end, spec.transactions)
     rec.start = schedule.measure_from
+    rec.open_loop = spec.target_tps is not None
     limit_s = spec.latency_limit_ms / 1000.0 if spec.latency_limit_ms else None
     backstop = (
         spec.statement_timeout_s * max(1, max((len(getattr(o, "statements", [1])) for o in operations), default=1))
@@ -439,7 +444,9 @@ def build_result(dsn: DSN, spec: RunSpec, started_at: str, m: Measured, connecti
         dropped_warmup=m.dropped_warmup,
         cancelled=cancelled,
         latency=LatencyStats.of(rec.latency, rec.sums["latency"]),
-        service_time=LatencyStats.of(rec.service, rec.sums["service"]),
+        service_time=LatencyStats.of(rec.service, rec.sums["service"])
+        if rec.open_loop
+        else LatencyStats.of(rec.latency, rec.sums["latency"]),
         schedule_lag=LatencyStats.of(rec.lag, rec.sums["lag"]),
         operations=rec.operation_stats(),
         errors=rec.error_groups(),
