@@ -52,7 +52,7 @@ def test_pyo3_and_ctypes_links_and_impact(tmp_path: Path) -> None:
     }
 
 
-def test_http_wasm_and_sql_links(tmp_path: Path) -> None:
+def test_http_wasm_napi_and_sql_links(tmp_path: Path) -> None:
     _, links, stored = _links(tmp_path, "web")
     assert [(x.kind, x.source.split(".")[-1], x.target, x.detail) for x in links] == [
         ("http", "placeOrder", "crate::create_order", "POST /api/orders → POST /api/orders"),
@@ -70,6 +70,8 @@ def test_http_wasm_and_sql_links(tmp_path: Path) -> None:
             "GET /catalog/products/{} → GET /catalog/products/{product_id}",
         ),
         ("http", "loadOrders", "crate::list_orders", "GET /api/orders → GET /api/orders"),
+        ("napi", "node_worker/src/totals", "crate::sum_prices", "imports sumPrices from ../../napi_addon"),
+        ("napi", "orderTotal", "crate::sum_prices", "calls sumPrices"),
         (
             "sql_table",
             "search_products",
@@ -97,7 +99,7 @@ def test_http_wasm_and_sql_links(tmp_path: Path) -> None:
         ),
         ("wasm_bindgen", "preview", "crate::render_markdown", "calls render_markdown"),
     ]
-    assert stored == 11
+    assert stored == 13
 
 
 def test_without_storing(tmp_path: Path) -> None:
