@@ -7,7 +7,6 @@ nothing from other toolsets.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
@@ -205,7 +204,3 @@ def compare_runs(a: RunResult, b: RunResult, *, max_operations: int = 30) -> Com
 
 def _pct(ratio: float | None) -> str:
     return "n/a" if ratio is None else f"{(ratio - 1) * 100:+.1f}%"
-
-
-def dumps(result: BaseModel) -> str:
-    return json.dumps(result.model_dump(mode="json"), indent=2)
