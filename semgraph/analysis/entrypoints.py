@@ -493,7 +493,15 @@ _TRIGGERS = {
 
 
 def find_entry_points(cb: Codebase) -> list[EntryPoint]:
-    """Every entry point of the indexed project, de-duplicated, in file order."""
+    """Every entry point of the indexed project, de-duplicated, in file order (cached per index generation)."""
+    cached = cb.__dict__.get("_entry_points")
+    if cached is None:
+        cached = _find_entry_points(cb)
+        cb.__dict__["_entry_points"] = cached
+    return list(cached)
+
+
+def _find_entry_points(cb: Codebase) -> list[EntryPoint]:
     found: list[EntryPoint] = []
     for s in cb.symbols.values():
         if not s.decorators or s.is_test:
