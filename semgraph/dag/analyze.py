@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from semgraph.dag.gcpause import gc_paused
 from semgraph.dag.mermaid import dag_flowchart
 from semgraph.dag.readiness import StepReadiness, TaskContext, step_readiness, task_context
 from semgraph.dag.structure import Structure, analyse_structure
@@ -53,6 +54,18 @@ def analyze_step_dag(
     States naming steps that the template lacks are reported as errors
     (``unknown_state_step``) and otherwise ignored.
     """
+    with gc_paused():
+        return _analyze(template, states, now, max_extra_cycles, mermaid_max_nodes, readiness_without_states)
+
+
+def _analyze(
+    template: str | dict[str, Any] | list[Any] | TaskTemplate,
+    states: str | dict[str, Any] | list[Any] | dict[str, StepStatus] | None,
+    now: str | datetime | None,
+    max_extra_cycles: int,
+    mermaid_max_nodes: int,
+    readiness_without_states: bool,
+) -> DagAnalysis:
     tpl = template if isinstance(template, TaskTemplate) else parse_template(template)
     snapshot = parse_states(states) if not _is_parsed_states(states) else dict(states or {})
     when = parse_now(now)
