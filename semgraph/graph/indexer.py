@@ -294,10 +294,14 @@ class Indexer:
                         changed_ids.add(old[0])
                 if done % 25 == 0 or done == total:
                     progress(done, total, f"parsed {done}/{total} files")
-            for sql in dropped:
-                conn.execute(sql)
+            for table, sql in dropped:
+                if table == "symbols":  # the resolver looks symbols up; edge indexes wait for its inserts
+                    conn.execute(sql)
             phases["parse_store"] = time.perf_counter() - started - phases["walk"]
             resolved_files = self._resolve(units, affected - changed_ids, new_names, bool(existing))
+            for table, sql in dropped:
+                if table == "edges":
+                    conn.execute(sql)
             phases["resolve"] = time.perf_counter() - started - phases["walk"] - phases["parse_store"]
             report.files_resolved = resolved_files
             report.resolution = dict(self._last_stats)
@@ -321,15 +325,15 @@ class Indexer:
         return report
 
     # -- writing -------------------------------------------------------------
-    def _drop_indexes(self) -> list[str]:
-        """Drop the symbols/edges secondary indexes; returns the SQL that recreates them."""
+    def _drop_indexes(self) -> list[tuple[str, str]]:
+        """Drop the symbols/edges secondary indexes; returns (table, SQL) that recreates them."""
         rows = self.conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('symbols', 'edges') "
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('symbols', 'edges') "
             "AND sql IS NOT NULL"
         ).fetchall()
-        for name, _sql in rows:
+        for name, _table, _sql in rows:
             self.conn.execute(f"DROP INDEX {name}")
-        return [sql for _name, sql in rows]
+        return [(table, sql) for _name, table, sql in rows]
 
     def _wipe(self) -> None:
         for table in ("files", "symbols", "edges", "parse_errors", "symbols_fts"):
@@ -431,7 +435,8 @@ class Indexer:
                 )
         affected -= unit_ids
         sites = sum(len(u.calls) for u in units) + 50 * len(affected)
-        index = SymbolIndex(c, bulk=sites > BULK_RESOLVE_SITES)
+        # a cold run always loads everything: its edge table has no indexes yet for per-name queries
+        index = SymbolIndex(c, bulk=not incremental or sites > BULK_RESOLVE_SITES)
         resolver = Resolver(index)
         reloaded = [self._reload_unit(fid, index) for fid in sorted(affected)]
         todo = [u for u in (*units, *reloaded) if u is not None]
