@@ -146,6 +146,12 @@ def walk(
         subdirs = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if not entry.name.isascii():
+                try:
+                    entry.name.encode("utf-8")
+                except UnicodeEncodeError:  # a name that is not UTF-8 cannot be stored or shown as a path
+                    result.skip(rel.encode("utf-8", "replace").decode("utf-8"), "undecodable_name")
+                    continue
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir()

@@ -82,3 +82,14 @@ def test_symlink_escaping_the_root_is_skipped(tmp_path: Path) -> None:
     result = walk(root, PathGuard([root]))
     assert rels(result) == ["a.py", "alias.py"]
     assert result.skipped["symlink_outside_root"] == 2
+
+
+def test_file_names_that_are_not_utf8_are_skipped(tmp_path: Path) -> None:
+    os.makedirs(os.path.join(os.fsencode(tmp_path), b"pkg"))
+    with open(os.path.join(os.fsencode(tmp_path), b"pkg", b"caf\xe9.py"), "wb") as fh:
+        fh.write(b"x = 1\n")
+    write_tree(tmp_path, {"pkg/ok.py": "x = 1\n", "pkg/caf\u00e9s.py": "y = 2\n"})
+    result = walk(tmp_path, PathGuard([tmp_path]))
+    assert rels(result) == ["pkg/caf\u00e9s.py", "pkg/ok.py"]
+    assert dict(result.skipped) == {"undecodable_name": 1}
+    assert result.examples == [("pkg/caf?.py", "undecodable_name")]
