@@ -91,5 +91,16 @@ async def test_django_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         bad_style = await client.call_tool("generate_serializer", {**args, "style": "yaml"})
         assert "style" in error_text(bad_style)
 
+        limited = await client.call_tool(
+            "extract_template_variables",
+            {"template_source": "{{ b.x }}{% for i in a %}{{ i }}{% endfor %}", "limit": 1},
+        )
+        assert limited.structured_content["variables"] == {"a": []}
+        assert (limited.structured_content["total_variables"], limited.structured_content["truncated"]) == (2, True)
+        escape = await client.call_tool(
+            "extract_template_variables", {"template_source": "{% include 'x.html' %}", "template_dirs": ["../"]}
+        )
+        assert "resolves outside the allowed roots" in error_text(escape)
+
         again = await client.call_tool("extract_template_variables", {"template_source": "{{ a.b }}"})
         assert again.structured_content["variables"] == {"a": ["b"]}
