@@ -113,6 +113,25 @@ def _binding_exports(cb: Codebase) -> tuple[dict[str, dict[str, int]], dict[str,
     return pyo3, wasm, napi, ffi
 
 
+def _crate_names(cb: Codebase) -> set[str]:
+    """Package and lib names of the Cargo.toml files above the project's Rust files."""
+    names: set[str] = set()
+    dirs = {str(PurePosixPath(f.path).parent) for f in cb.files.values() if f.language == "rust"}
+    seen: set[str] = set()
+    for d in dirs:
+        p = PurePosixPath(d)
+        for parent in [p, *p.parents]:
+            key = str(parent)
+            if key in seen:
+                break
+            seen.add(key)
+            manifest = cb.source(f"{key}/Cargo.toml" if key != "." else "Cargo.toml")
+            for m in re.finditer(rb'^\s*name\s*=\s*"([^"]+)"', manifest, re.M):
+                name = m.group(1).decode()
+                names |= {name, name.replace("-", "_")}
+    return names
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.capitalize() for p in rest)
@@ -315,10 +334,18 @@ def find_links(cb: Codebase) -> list[tuple[CrossLink, NewEdge]]:
     pairs: list[tuple[CrossLink, NewEdge]] = []
     for modname, exports in pyo3.items():
         pairs += _import_links(cb, {"python"}, lambda m, n=modname: m == n or m.endswith("." + n), exports, "pyo3")
-    if wasm:
-        pairs += _import_links(cb, {"javascript", "typescript", "tsx"}, lambda m: True, wasm, "wasm_bindgen")
-    if napi:
-        pairs += _import_links(cb, {"javascript", "typescript", "tsx"}, lambda m: True, napi, "napi")
+    if wasm or napi:
+        crates = _crate_names(cb)
+
+        def from_binding(module: str) -> bool:
+            """A relative import (the generated pkg/ or addon directory) or one naming a crate of the project."""
+            return module.startswith(".") or any(c in module for c in crates)
+
+        js = {"javascript", "typescript", "tsx"}
+        if wasm:
+            pairs += _import_links(cb, js, from_binding, wasm, "wasm_bindgen")
+        if napi:
+            pairs += _import_links(cb, js, from_binding, napi, "napi")
     if ffi:
         pairs += _ffi_links(cb, ffi)
     pairs += _http_links(cb)

@@ -110,3 +110,20 @@ def test_without_storing(tmp_path: Path) -> None:
     assert (len(links), stored) == (8, 0)
     with GraphStore.open(tmp_path / "pyo3.db", readonly=True) as store:
         assert store.edges(kind="cross_language") == []
+
+
+def test_same_name_from_an_unrelated_package_is_no_link(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "proj",
+        {
+            "wasm/Cargo.toml": '[package]\nname = "md-wasm"\n',
+            "wasm/src/lib.rs": "#[wasm_bindgen]\npub fn render_markdown(s: &str) -> String {\n    s.to_string()\n}\n",
+            "web/a.js": 'import { render_markdown } from "markdown-kit";\nexport function a(s) {\n  return render_markdown(s);\n}\n',
+            "web/b.js": 'import { render_markdown } from "md_wasm";\nexport function b(s) {\n  return render_markdown(s);\n}\n',
+        },
+    )
+    links, _ = find_cross_language_links(cb, None, store_edges=False)
+    assert [(x.kind, x.source, x.target) for x in links] == [
+        ("wasm_bindgen", "web/b", "crate::render_markdown"),
+        ("wasm_bindgen", "web/b.b", "crate::render_markdown"),
+    ]
