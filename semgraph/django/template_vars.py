@@ -509,7 +509,7 @@ class _Extractor:
             if sep and key.isidentifier():
                 result[key] = self.compile(value, template, node.line, node.index)
                 index += 1
-            elif legacy and index + 2 < len(bits) + 0 and bits[index + 1] == "as":
+            elif legacy and index + 2 < len(bits) and bits[index + 1] == "as":
                 result[bits[index + 2]] = self.compile(bit, template, node.line, node.index)
                 index += 3
             else:
