@@ -151,16 +151,21 @@ def write_files(
             continue
         status = "created" if old is None else "updated"
         report.changes.append(FileChange(rel, status, merged=old is not None and has_regions(old)))
-        diffs.append(
-            "".join(
-                difflib.unified_diff(
-                    (old or "").splitlines(keepends=True),
-                    content.splitlines(keepends=True),
-                    fromfile="/dev/null" if old is None else f"a/{rel}",
-                    tofile=f"b/{rel}",
+        if old is None:  # a new file: the diff is every line added (difflib is slow on thousands of files)
+            lines = content.splitlines(keepends=True)
+            body = "".join("+" + (ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n") for ln in lines)
+            diffs.append(f"--- /dev/null\n+++ b/{rel}\n@@ -0,0 +1,{len(lines)} @@\n{body}" if lines else "")
+        else:
+            diffs.append(
+                "".join(
+                    difflib.unified_diff(
+                        (old or "").splitlines(keepends=True),
+                        content.splitlines(keepends=True),
+                        fromfile="/dev/null" if old is None else f"a/{rel}",
+                        tofile=f"b/{rel}",
+                    )
                 )
             )
-        )
         if not dry_run:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(target.name + ".semgraph-tmp")
