@@ -244,8 +244,10 @@ def _client_calls(cb: Codebase) -> list[tuple[int, int, str, list[str], str]]:
                 if not m:
                     continue
                 url = m.group(2)
-                url = re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", lambda x, c=consts: c.get(x.group(1), x.group(0)), url)
+                url = re.sub(r"\$?\{([A-Z_][A-Z0-9_]*)\}", lambda x, c=consts: c.get(x.group(1), x.group(0)), url)
                 url = re.sub(r"\$\{[^}]*\}|\{[^}]*\}", "{}", url)
+                if url.startswith("{}/"):  # an unresolved base URL ({settings.API}/orders)
+                    url = url[2:]
                 segs = _normalize(url)
                 if segs is None:
                     continue

@@ -8,13 +8,15 @@ Paths are bounded in depth and number and rendered as Mermaid.
 from __future__ import annotations
 
 import itertools
+import re
 
 import networkx as nx
 from pydantic import BaseModel, Field
 
 from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase
+from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.roles import function_roles
-from semgraph.errors import InvalidInputError
+from semgraph.errors import InvalidInputError, NotFoundError
 
 SINKS: dict[str, frozenset[str]] = {
     "database_write": frozenset({"persist", "delete"}),
@@ -59,7 +61,18 @@ def _graph(cb: Codebase) -> nx.DiGraph:
     return g
 
 
+_ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY)\s+/", re.I)
+
+
 def _resolve(cb: Codebase, name: str):
+    if _ROUTE.match(name.strip()):  # "POST /register": the route's handler
+        method, path = name.split(None, 1)
+        for e in find_entry_points(cb):
+            if e.kind == "http" and e.path == path.strip() and e.method in {method.upper(), "ANY"}:
+                return cb.symbols[e.handler_id]
+        raise NotFoundError(
+            f"no route {name.strip()!r}", hint="call detect_business_workflows to list the entry points"
+        )
     sym = cb.resolve_one(name)
     if sym.kind not in CALLABLE_KINDS:
         kids = [cb.symbols[c] for c in cb.children.get(sym.id, []) if cb.symbols[c].kind in CALLABLE_KINDS]

@@ -112,6 +112,27 @@ def test_without_storing(tmp_path: Path) -> None:
         assert store.edges(kind="cross_language") == []
 
 
+def test_python_client_with_base_url_constant(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "proj",
+        {
+            "api/Cargo.toml": '[package]\nname = "api"\n',
+            "api/src/main.rs": '#[get("/v1/users/{id}")]\nasync fn get_user() -> String {\n    String::new()\n}\n',
+            "client/users.py": (
+                "import requests\n\nBASE = 'http://localhost:8080'\n\n\n"
+                "def fetch_user(uid, settings):\n"
+                "    requests.get(f'{BASE}/v1/users/{uid}', timeout=5)\n"
+                "    return requests.get(f'{settings.api}/v1/users/{uid}', timeout=5)\n"
+            ),
+        },
+    )
+    links, _ = find_cross_language_links(cb, None, store_edges=False)
+    assert [(x.kind, x.source_location, x.target, x.detail) for x in links] == [
+        ("http", "client/users.py:7", "crate::get_user", "GET http://localhost:8080/v1/users/{} → GET /v1/users/{id}"),
+        ("http", "client/users.py:8", "crate::get_user", "GET /v1/users/{} → GET /v1/users/{id}"),
+    ]
+
+
 def test_same_name_from_an_unrelated_package_is_no_link(tmp_path: Path) -> None:
     cb = index_tree(
         tmp_path / "proj",

@@ -94,6 +94,10 @@ def test_trace_to_sinks_and_between_symbols(apps: dict[str, Codebase]) -> None:
     assert between.paths[0].steps[0].call_line == 19
     none = trace_workflow(cb, "routes.login_banner", "mailer.send_email")
     assert none.paths == [] and none.paths_total == 0
+    by_route = trace_workflow(cb, "POST /checkout", sink="payment")
+    assert [s.symbol.rsplit(".", 1)[-1] for s in by_route.paths[0].steps] == ["checkout_cart", "checkout", "charge"]
+    with pytest.raises(NotFoundError, match="no route"):
+        trace_workflow(cb, "GET /nowhere")
     with pytest.raises(InvalidInputError, match="unknown sink"):
         trace_workflow(cb, "routes.register", sink="moon")
     with pytest.raises(NotFoundError, match="no symbol named"):
