@@ -356,7 +356,9 @@ class Indexer:
             (file_id, file_id),
         )
         c.execute(
-            "UPDATE edges SET dst_id = NULL WHERE dst_id IN (SELECT id FROM symbols WHERE file_id = ?)", (file_id,)
+            "UPDATE edges SET dst_id = NULL, resolution = 'stale' WHERE dst_id IN "
+            "(SELECT id FROM symbols WHERE file_id = ?)",
+            (file_id,),
         )
         c.execute("DELETE FROM edges WHERE file_id = ?", (file_id,))
         c.execute("DELETE FROM symbols_fts WHERE rowid IN (SELECT id FROM symbols WHERE file_id = ?)", (file_id,))
@@ -438,18 +440,32 @@ class Indexer:
         # a cold run always loads everything: its edge table has no indexes yet for per-name queries
         index = SymbolIndex(c, bulk=not incremental or sites > BULK_RESOLVE_SITES)
         resolver = Resolver(index)
-        reloaded = [self._reload_unit(fid, index) for fid in sorted(affected)]
+        reloaded = [self._reload_unit(fid, index, new_names) for fid in sorted(affected)]
         todo = [u for u in (*units, *reloaded) if u is not None]
         _insert_edges(c, resolver.resolve_all(todo))
         self._last_stats = resolver.stats
         return len(todo)
 
-    def _reload_unit(self, file_id: int, index: SymbolIndex) -> Unit | None:
-        """Rebuild a stored file's sites from its edges (it was not re-parsed) and drop those edges."""
+    def _reload_unit(self, file_id: int, index: SymbolIndex, names: set[str]) -> Unit | None:
+        """Rebuild the sites of a stored file (not re-parsed) whose links may change, and drop their edges.
+
+        Only edges that lost their target (``stale``) or that are unresolved / name-matched under one of
+        ``names`` (the names the changed files define) are redone; every import still feeds the bindings.
+        """
         c = self.conn
         info = index.files.get(file_id)
         if info is None:
             return None
+        rows = c.execute(
+            "SELECT id, kind, src_id, target, name, line, col, ord, meta, resolution FROM edges "
+            "WHERE file_id = ? AND +origin = 'index' AND +kind IN ('calls', 'imports', 'inherits', 'implements') "
+            "ORDER BY id",
+            (file_id,),
+        ).fetchall()
+        redo = [r[0] for r in rows if r[9] == "stale" or (r[9] in ("unresolved", "name_match") and r[4] in names)]
+        if not redo:
+            return None
+        chosen = set(redo)
         syms = {
             r[0]: Sym(*r)
             for r in c.execute(
@@ -457,28 +473,24 @@ class Indexer:
             )
         }
         module_id = next((s.id for s in syms.values() if s.kind == "module"), min(syms, default=0))
-        unit = Unit(info, module_id, syms)
-        for kind, src, target, name, line, col, ord_, meta in c.execute(
-            "SELECT kind, src_id, target, name, line, col, ord, meta FROM edges "
-            "WHERE file_id = ? AND +origin = 'index' AND +kind IN ('calls', 'imports', 'inherits', 'implements') "
-            "ORDER BY id",
-            (file_id,),
-        ):
-            if kind == "calls":
+        unit = Unit(info, module_id, syms, import_filter=set())
+        for eid, kind, src, target, name, line, col, ord_, meta, _res in rows:
+            if kind == "imports":
+                m = json.loads(meta)
+                site = ImportSite(target, m.get("name", ""), m.get("alias", ""), line, bool(m.get("relative")), src)
+                unit.imports.append(site)
+                if eid in chosen:
+                    unit.import_filter.add(site.key())  # type: ignore[union-attr]
+            elif eid not in chosen:
+                continue
+            elif kind == "calls":
                 receiver = target[: len(target) - len(name)].rstrip(".:") if target.endswith(name) else ""
                 unit.calls.append(CallSite(src, target, name, receiver, line, col, ord_))
-            elif kind == "imports":
-                m = json.loads(meta)
-                unit.imports.append(
-                    ImportSite(target, m.get("name", ""), m.get("alias", ""), line, bool(m.get("relative")), src)
-                )
             else:
                 unit.bases.append(BaseSite(src, target, kind, line))
-        c.execute(
-            "DELETE FROM edges WHERE file_id = ? AND +origin = 'index' AND +kind IN ('calls','imports','inherits',"
-            "'implements')",
-            (file_id,),
-        )
+        for i in range(0, len(redo), 500):
+            chunk = redo[i : i + 500]
+            c.execute(f"DELETE FROM edges WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return unit
 
 

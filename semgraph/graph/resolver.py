@@ -75,6 +75,9 @@ class ImportSite:
     is_relative: bool
     scope_id: int
 
+    def key(self) -> tuple[str, str, str, int, int]:
+        return (self.module, self.name, self.alias, self.line, self.scope_id)
+
 
 @dataclass(slots=True)
 class CallSite:
@@ -106,6 +109,8 @@ class Unit:
     calls: list[CallSite] = field(default_factory=list)
     bases: list[BaseSite] = field(default_factory=list)
     by_name: dict[str, list[Sym]] | None = None  # built on first use
+    # a re-resolved stored file: all imports feed the bindings, only these get new edge rows (None = all)
+    import_filter: set[tuple[str, str, str, int, int]] | None = None
 
 
 def norm(qualified: str) -> str:
@@ -310,6 +315,8 @@ class Resolver:
         rows: list[tuple] = []
         fid = unit.file.id
         for imp, resolved in bindings.pop("\0imports", []):  # type: ignore[misc]
+            if unit.import_filter is not None and imp.key() not in unit.import_filter:
+                continue
             dst = resolved[2] if resolved else None
             res = Resolution.IMPORT if dst is not None else Resolution.UNRESOLVED
             meta = json.dumps({"name": imp.name, "alias": imp.alias, "relative": imp.is_relative})

@@ -56,10 +56,15 @@ def test_editing_one_file_reparses_only_it_and_relinks_callers(tmp_path: Path) -
     index(root)
     before = call_edges(db)
     assert ("app.service.Service.run", "helper", "import", 1, "app.util.helper") in before
+    with GraphStore.open(db, readonly=True) as store:
+        untouched = {(e.id, e.target, e.dst_id) for e in store.edges(kind="calls") if e.target != "helper"}
     touch_later(root / "app/util.py", "# moved down\n\n\ndef helper(x):\n    return x * 3\n")
     report = index(root)
     assert (report.files_parsed, report.files_changed, report.files_unchanged) == (1, 1, 3)
     assert report.generation == 2
+    assert report.files_resolved == 2  # util.py and service.py, whose `helper` call pointed into it
+    with GraphStore.open(db, readonly=True) as store:  # edges that did not point into util.py were kept as they were
+        assert {(e.id, e.target, e.dst_id) for e in store.edges(kind="calls") if e.target != "helper"} == untouched
     # the caller in an unchanged file points at the new helper symbol
     after = call_edges(db)
     assert ("app.service.Service.run", "helper", "import", 1, "app.util.helper") in after
