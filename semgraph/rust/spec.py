@@ -215,21 +215,42 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_:<>,()\[\]; &'.+\-]*")
 _RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "nan", "inf"}
 
 
+def _plain_ok(value: str) -> bool:
+    """True when the writer prints ``value`` without quotes."""
+    return (
+        bool(_PLAIN.fullmatch(value))
+        and value.lower() not in _RESERVED
+        and ": " not in value
+        and not value.endswith((":", " "))
+    )
+
+
+def _read_yaml(text: str) -> Any:
+    """Specs semgraph wrote load through the fast subset reader; anything else through PyYAML."""
+    from semgraph.rust.specyaml import NotOurs, read
+
+    if text.startswith("version: "):
+        try:
+            return read(text, _plain_ok)
+        except (NotOurs, ValueError, IndexError):
+            pass
+    return yaml.load(text, Loader=_LOADER)  # JSON is YAML too
+
+
 def _scalar(value: Any) -> str:
     """A YAML scalar: plain when unambiguous, else a JSON string (which YAML reads as double-quoted)."""
     if value is None:
         return "null"
     if value is True or value is False:
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return json.dumps(value)
-    if (
-        isinstance(value, str)
-        and _PLAIN.fullmatch(value)
-        and value.lower() not in _RESERVED
-        and ": " not in value
-        and not value.endswith((":", " "))
-    ):
+    if isinstance(value, float):
+        text = json.dumps(value)
+        if not re.fullmatch(r"-?\d+(\.\d+)?(e[-+]\d+)?", text):
+            return json.dumps(text)  # nan / inf: kept as text
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text
+    if isinstance(value, str) and _plain_ok(value):
         return value
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
@@ -284,7 +305,7 @@ def load_spec(data: str | dict[str, Any] | list[Any] | DieselSpec) -> DieselSpec
         return data
     if isinstance(data, str):
         try:
-            data = yaml.load(data, Loader=_LOADER)  # JSON is YAML too
+            data = _read_yaml(data)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

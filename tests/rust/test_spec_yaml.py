@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from semgraph.rust.spec import _yaml_lines, dump_spec, load_spec
+from semgraph.rust.spec import _plain_ok, _yaml_lines, dump_spec, load_spec
+from semgraph.rust.specyaml import NotOurs, read
 from tests.rust.helpers import DIESEL
 
 scalars = st.one_of(
@@ -26,7 +28,27 @@ data = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=10), data, max_size=5))
 def test_yaml_writer_round_trips_any_json_like_data(value: dict) -> None:
-    assert yaml.safe_load("".join(_yaml_lines(value, 0)) or "{}") == value
+    text = "".join(_yaml_lines(value, 0))
+    assert (yaml.safe_load(text) or {}) == value
+    if value:  # the fast reader reads exactly what PyYAML reads
+        assert read(text, _plain_ok) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version: 1\n# a comment\nentities: []\n",
+        "version: 1\nentities: [a, b]\n",
+        "version: 1\nwhen: 2024-01-01\n",
+        "version: 1\nflag: yes\n",
+        "version: 1\nx: ~\n",
+        "version: 1\nx: 'single'\n",
+        "version: 1\nx: |\n  block\n",
+    ],
+)
+def test_anything_outside_the_writer_subset_goes_to_pyyaml(text: str) -> None:
+    with pytest.raises(NotOurs):
+        read(text, _plain_ok)
 
 
 def test_readable_output_for_a_spec() -> None:
