@@ -81,12 +81,17 @@ def parse(source: bytes, language: str) -> ts.Tree:
 
 
 @functools.cache
-def query_text(name: str) -> str:
-    """Text of ``semgraph/graph/queries/<name>.scm``."""
-    return resources.files("semgraph.graph.queries").joinpath(f"{name}.scm").read_text(encoding="utf-8")
+def query_text(name: str, package: str = "semgraph.graph.queries") -> str:
+    """Text of the query file ``<name>.scm`` shipped in ``package`` (default: the graph's queries)."""
+    return resources.files(package).joinpath(f"{name}.scm").read_text(encoding="utf-8")
 
 
 @functools.cache
-def query(language: str, name: str) -> ts.Query:
-    """Compiled query ``queries/<name>.scm`` for ``language`` (cached per process)."""
-    return ts.Query(grammar(language), query_text(name))
+def query(language: str, name: str, package: str = "semgraph.graph.queries") -> ts.Query:
+    """Compiled query ``<name>.scm`` from ``package`` for ``language`` (cached per process).
+
+    Every package keeps its tree-sitter queries as ``.scm`` files in its own
+    ``queries/`` folder and loads them here, e.g.
+    ``query("rust", "diesel-models", "semgraph.rust.queries")``.
+    """
+    return ts.Query(grammar(language), query_text(name, package))

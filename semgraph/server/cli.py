@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"semgraph {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(_commands=sub.choices)
     parent = common_parent()
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_commands(sub, parent)
@@ -68,16 +69,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help()
+        group = args._commands.get(args.command) if args.command else None
+        (group or parser).print_help()
         return 2
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
     err = Console(stderr=True)
     try:
-        settings = Settings.build(args.roots, args.db_path, getattr(args, "toolsets", None))
+        settings = Settings.build(
+            getattr(args, "roots", None), getattr(args, "db_path", None), getattr(args, "toolsets", None)
+        )
         cli = Cli(settings=settings, guard=PathGuard(settings.roots), out=Console(), err=err)
         return int(args.run(args, cli) or 0)
     except SemgraphError as exc:

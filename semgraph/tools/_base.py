@@ -8,6 +8,7 @@ annotations, and with every failure mapped to a clear ``is_error`` result.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import logging
@@ -24,6 +25,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticUndefined
 
 from semgraph.config import Settings
 from semgraph.errors import SemgraphError
@@ -156,8 +158,11 @@ def register_tool(
         ]
         annotations: dict[str, Any] = {"ctx": Context, "return": output_model}
         for fname, finfo in input_model.model_fields.items():
-            annotation = Annotated[finfo.annotation, finfo]  # type: ignore[name-defined]
             default = inspect.Parameter.empty if finfo.is_required() else finfo.get_default(call_default_factory=True)
+            schema_info = copy.copy(finfo)  # the default travels as the parameter default, not twice
+            schema_info.default = PydanticUndefined
+            schema_info.default_factory = None
+            annotation = Annotated[finfo.annotation, schema_info]  # type: ignore[name-defined]
             parameters.append(
                 inspect.Parameter(fname, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
             )

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from semgraph.config import Settings
 from semgraph.errors import NotFoundError
-from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, register_tool
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
 
 
 class EchoIn(PageInput):
@@ -79,3 +79,32 @@ async def test_errors_are_is_error_and_server_survives(tmp_path: Path, args: dic
         assert "Traceback" not in text
         again = await client.call_tool("echo", {"word": "ok", "limit": 1})
         assert again.structured_content["words"] == ["ok"]
+
+
+class FactoryIn(ToolInput):
+    tags: Annotated[list[str], Field(default_factory=list, description="tags")]
+    size: Annotated[int, Field(ge=1, description="size")] = 3
+
+
+async def test_default_factory_fields_register_and_default(tmp_path: Path) -> None:
+    app = MCPServer("t")
+    env = ToolEnv.from_settings(Settings.build([tmp_path]))
+
+    @register_tool(
+        app,
+        env,
+        name="tags",
+        description="Return the tags and size given.",
+        input_model=FactoryIn,
+        output_model=FactoryIn,
+        read_only=True,
+    )
+    async def tags(params: FactoryIn, call: ToolCall) -> FactoryIn:
+        return params
+
+    async with Client(app) as client:
+        (tool,) = (await client.list_tools()).tools
+        assert tool.input_schema["properties"]["size"]["minimum"] == 1
+        assert tool.input_schema["properties"]["size"]["default"] == 3
+        assert (await client.call_tool("tags", {})).structured_content == {"tags": [], "size": 3}
+        assert (await client.call_tool("tags", {"tags": ["a"]})).structured_content == {"tags": ["a"], "size": 3}
