@@ -37,6 +37,7 @@ import tree_sitter as ts
 from pydantic import BaseModel
 
 from semgraph.dag.mermaid import state_diagram
+from semgraph.errors import UnsupportedError
 from semgraph.graph.languages import grammar, language_for_path, parse
 from semgraph.graph.walker import SKIP_DIRS as WALK_SKIP_DIRS
 from semgraph.graph.walker import walk
@@ -746,6 +747,11 @@ def iter_source_files(
     which the walker does not list, from a walk that skips the same directories.
     """
     if root.is_file():
+        if language_for_path(root) not in ("python", "rust", "typescript", "tsx") and root.suffix != ".rb":
+            raise UnsupportedError(
+                f"{guard.relative(root)} is not a Python, Rust, TypeScript or Ruby file",
+                hint="pass a source file in one of those languages, or a directory",
+            )
         return [root], False
     walked = walk(root, guard, languages=["python", "rust", "typescript"], max_file_bytes=max_file_bytes)
     found = [Path(f.path) for f in walked.files]

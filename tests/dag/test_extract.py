@@ -9,7 +9,7 @@ import pytest
 
 from semgraph.dag.extract import Extraction, extract_state_machines
 from semgraph.dag.state_machines import MACHINES
-from semgraph.errors import PathAccessError
+from semgraph.errors import PathAccessError, UnsupportedError
 from semgraph.paths import PathGuard
 from tests.support import FIXTURES
 
@@ -176,6 +176,8 @@ def test_single_file_and_path_guard(tmp_path: Path) -> None:
     assert [m.name for m in one.machines] == ["TrackingPhase"]
     with pytest.raises(PathAccessError):
         guard.resolve("../dag")
+    with pytest.raises(UnsupportedError, match="rust_orders/Cargo.toml is not a Python, Rust, TypeScript or Ruby file"):
+        extract_state_machines(guard.resolve("rust_orders/Cargo.toml"), guard)
 
 
 def test_orchestrator_style_task_machine_matches_the_data_machine(found: Extraction) -> None:
