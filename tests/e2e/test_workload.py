@@ -37,9 +37,16 @@ async def test_workload_tools_end_to_end(tmp_path: Path, mode: str) -> None:
 
         refused = await client.call_tool("seed_database", {"rows": 10})
         assert "allow_writes is false" in error_text(refused)
-        seeded = (
-            await client.call_tool("seed_database", {"allow_writes": True, "rows": 50, "seed": 3})
-        ).structured_content
+        seed_messages: list[str] = []
+
+        async def on_seed_progress(done: float, total: float | None, message: str | None) -> None:
+            seed_messages.append(message or "")
+
+        seeded_result = await client.call_tool(
+            "seed_database", {"allow_writes": True, "rows": 50, "seed": 3}, progress_callback=on_seed_progress
+        )
+        seeded = seeded_result.structured_content
+        assert "order_items: 50/50 rows" in seed_messages, seed_messages
         assert seeded["dsn"] == f"sqlite:///{tmp_path.resolve()}/.semgraph/workload.db"
         assert seeded["order"] == ["customers", "orders", "products", "order_items"]
         assert seeded["total_rows"] == 200
