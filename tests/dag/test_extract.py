@@ -176,7 +176,9 @@ def test_single_file_and_path_guard(tmp_path: Path) -> None:
     assert [m.name for m in one.machines] == ["TrackingPhase"]
     with pytest.raises(PathAccessError):
         guard.resolve("../dag")
-    with pytest.raises(UnsupportedError, match="rust_orders/Cargo.toml is not a Python, Rust, TypeScript or Ruby file"):
+    with pytest.raises(
+        UnsupportedError, match=r"rust_orders/Cargo\.toml is not a Python, Rust, TypeScript or Ruby file"
+    ):
         extract_state_machines(guard.resolve("rust_orders/Cargo.toml"), guard)
 
 
