@@ -67,7 +67,7 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         "hash_secret",
         re.compile(
             r"(generate_password_hash|make_password|set_password|hashpw|bcrypt[.:]+hash|\bhashSync\b|"
-            r"argon2|pbkdf2|scrypt|hashlib\.|passlib|PasswordHasher|(pwd|passw|crypt|hasher)\w*\.hash$)",
+            r"pbkdf2|scrypt|hashlib\.|\.hash_password$|(argon2|passlib|pwd|passw|crypt|hasher).*\.hash(_encoded)?$)",
             re.I,
         ),
         None,
@@ -77,7 +77,8 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(
             r"(check_password_hash|check_password|bcrypt[.:]+(compare|checkpw|verify|compareSync)|"
             r"argon2\w*[.:]+verify|^authenticate$|passport\.authenticate|verify_password_hash|"
-            r"(pwd|passw|crypt|hasher)\w*\.verify$)",
+            r"\.verify_password$|(argon2|passlib|pwd|passw|crypt|hasher).*\.verify(_encoded)?$)",
+            re.I,
         ),
         None,
     ),
@@ -178,7 +179,7 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     ),
 ]
 
-_ANY_RULE = re.compile("|".join(f"(?:{pat.pattern})" for _, pat, _ in _CALL_RULES))
+_ANY_RULE = re.compile("|".join(f"(?:{pat.pattern})" for _, pat, _ in _CALL_RULES), re.I)
 """One pass first: most callees (len, append, str) match no rule at all."""
 
 _SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b", re.I)
@@ -269,6 +270,9 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
         elif s.strip().lower() in {"text/csv", "application/pdf"}:
             ev.roles.setdefault("render_output", f"responds with {s.strip()}")
     for m in _STATUS_SET.finditer(facts.text):  # assignments only: a guard comparing the status is no change
+        line_start = facts.text.rfind("\n", 0, m.start()) + 1
+        if re.search(r"\bwhere\b", facts.text[line_start : m.start()], re.I):
+            continue  # SQL `... WHERE status = 'paid'` is a condition, not an assignment
         value = m.group(2) or m.group(3)
         line = sym.start_line + facts.text.count("\n", 0, m.start())
         if _FULFIL.match(value):

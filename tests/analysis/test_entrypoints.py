@@ -130,6 +130,15 @@ def test_fastapi_router_prefix(apps: dict[str, Codebase]) -> None:
     assert len(got) == 11 and {f for _, f, *_ in got} == {"fastapi"}
 
 
+def test_axum_router_with_method_chain(apps: dict[str, Codebase]) -> None:
+    got = entries(apps["axum_accounts"])
+    assert [(k, m, p, h) for k, _, m, p, h in got][-2:] == [
+        ("http", "GET", "/users/:id", "crate::users::get_user"),
+        ("http", "DELETE", "/users/:id", "crate::users::delete_user"),
+    ]
+    assert len(got) == 10
+
+
 def test_workflow_ids_are_stable_and_distinct(apps: dict[str, Codebase]) -> None:
     eps = find_entry_points(apps["flask_shop"])
     ids = [entry_id(e, "crud") for e in eps]
