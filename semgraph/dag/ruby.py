@@ -69,7 +69,9 @@ def extract(text: str, rel: str) -> list[ExtractedMachine]:
     for i, line in lines:
         if m := _CLASS.match(line):
             name = m.group(2).split("::")[-1]
-            if current is None or "StateMachine" in name or "Machine" in name or STATE_ENUM_RE.search(name):
+            # every class starts a new machine; a module only when nothing is open (``module Constants``
+            # around status constants must not end the machine being read)
+            if m.group(1) == "class" or current is None or STATE_ENUM_RE.search(name):
                 flush()
                 current = {
                     "name": name,
@@ -90,6 +92,10 @@ def extract(text: str, rel: str) -> list[ExtractedMachine]:
             current["kind"] = "ruby aasm"
         elif stripped.startswith("state_machine"):
             current["kind"] = "ruby state_machines"
+            if init := re.search(r"initial:\s*:(\w+)", stripped):
+                current["initial"] = [init.group(1)]
+                if init.group(1) not in current["states"]:
+                    current["states"].append(init.group(1))
         if m := _STATE.match(line):
             names = _items(m.group(1), constants)
             for s in names:

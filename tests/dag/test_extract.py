@@ -359,3 +359,74 @@ def test_gitignored_and_vendored_files_are_skipped(tmp_path: Path) -> None:
     found = extract_state_machines(guard.resolve("."), guard)
     assert [m.location for m in found.machines] == ["src/door.rs:1"]
     assert found.files_scanned == 1
+
+
+def test_ruby_aasm_and_state_machines_declarations(tmp_path: Path) -> None:
+    (tmp_path / "job.rb").write_text(RUBY_JOBS)
+    guard = PathGuard([tmp_path])
+    job, vehicle = extract_state_machines(guard.resolve("."), guard).machines
+    assert (job.name, job.kind, job.states, job.initial) == (
+        "Job",
+        "ruby aasm",
+        ["sleeping", "running", "cleaning", "failed"],
+        ["sleeping"],
+    )
+    assert _edges(job) == [
+        ("sleeping", "running", "run", ["job.rb:9"]),
+        ("running", "sleeping", "sleep", ["job.rb:17"]),
+        ("running", "cleaning", "clean", ["job.rb:13"]),
+        ("running", "failed", "crash", ["job.rb:21"]),
+        ("cleaning", "sleeping", "sleep", ["job.rb:17"]),
+    ]
+    assert (job.terminal, job.unreachable, job.dead_ends) == (["failed"], [], [])
+    assert (vehicle.name, vehicle.kind, vehicle.location, vehicle.initial) == (
+        "Vehicle",
+        "ruby state_machines",
+        "job.rb:26",
+        ["parked"],
+    )
+    assert _edges(vehicle) == [
+        ("parked", "idling", "ignite", ["job.rb:29"]),
+        ("idling", "parked", "park", ["job.rb:32"]),
+        ("idling", "first_gear", "shift_up", ["job.rb:34"]),
+        ("first_gear", "parked", "park", ["job.rb:32"]),
+    ]
+
+
+RUBY_JOBS = """class Job < ApplicationRecord
+  include AASM
+
+  aasm do
+    state :sleeping, initial: true
+    state :running, :cleaning, :failed
+
+    event :run do
+      transitions from: :sleeping, to: :running
+    end
+
+    event :clean do
+      transitions from: :running, to: :cleaning
+    end
+
+    event :sleep do
+      transitions from: [:running, :cleaning], to: :sleeping
+    end
+
+    event :crash do
+      transitions from: :running, to: :failed
+    end
+  end
+end
+
+class Vehicle
+  state_machine :state, initial: :parked do
+    event :ignite do
+      transition :parked => :idling
+    end
+    event :park do
+      transition [:idling, :first_gear] => :parked
+    end
+    transition :idling => :first_gear, on: :shift_up
+  end
+end
+"""
