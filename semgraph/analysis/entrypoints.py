@@ -111,6 +111,31 @@ def _rust_attribute_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
     return out
 
 
+_NEST_ROUTE = re.compile(r"^@(Get|Post|Put|Patch|Delete|Head|Options|All)\((.*)\)\s*$", re.S)
+_NEST_MESSAGE = re.compile(r"^@(MessagePattern|EventPattern|Process|OnEvent|SqsMessageHandler)\((.*)\)\s*$", re.S)
+
+
+def _ts_decorator_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
+    """NestJS: ``@Controller("users")`` on the class, ``@Post("register")`` on the method."""
+    out = []
+    parent = cb.symbols.get(sym.parent_id) if sym.parent_id else None
+    prefix = ""
+    if parent is not None:
+        for deco in parent.decorators:
+            m = re.match(r"^@Controller\((.*)\)\s*$", deco.strip(), re.S)
+            if m:
+                prefix = _first_string(m.group(1))
+    for deco in sym.decorators:
+        d = deco.strip()
+        if m := _NEST_ROUTE.match(d):
+            parts = [p.strip("/") for p in (prefix, _first_string(m.group(2))) if p.strip("/")]
+            method = "ANY" if m.group(1) == "All" else m.group(1).upper()
+            out.append(_entry(cb, sym, "http", "nestjs", method, "/" + "/".join(parts)))
+        elif m := _NEST_MESSAGE.match(d):
+            out.append(_entry(cb, sym, "message", "nestjs", "", _first_string(m.group(2))))
+    return out
+
+
 def _java_annotation_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
     out = []
     prefix = ""
@@ -512,6 +537,8 @@ def _find_entry_points(cb: Codebase) -> list[EntryPoint]:
             found.extend(_rust_attribute_entries(cb, s))
         elif s.language == "java" and s.kind == "method":
             found.extend(_java_annotation_entries(cb, s))
+        elif s.language in {"typescript", "tsx", "javascript"} and s.kind == "method":
+            found.extend(_ts_decorator_entries(cb, s))
     roots = [p for p in cb.by_path if PurePosixPath(p).name == "urls.py"]
     included: set[str] = set()
     for p in roots:  # included url modules are reached through their parent with its prefix

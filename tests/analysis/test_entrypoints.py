@@ -145,3 +145,36 @@ def test_workflow_ids_are_stable_and_distinct(apps: dict[str, Codebase]) -> None
     assert len(set(ids)) == len(ids)
     assert ids == [entry_id(e, "crud") for e in find_entry_points(apps["flask_shop"])]
     assert entry_id(eps[1], "crud") != entry_id(eps[1], "user_registration")
+
+
+def test_nestjs_controllers_and_message_patterns(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "nest",
+        {
+            "src/users.controller.ts": (
+                'import { Body, Controller, Get, Param, Post } from "@nestjs/common";\n'
+                'import { EventPattern } from "@nestjs/microservices";\n\n'
+                '@Controller("users")\n'
+                "export class UsersController {\n"
+                "  constructor(private readonly users: UsersService) {}\n\n"
+                '  @Post("register")\n'
+                "  async register(@Body() body: any) {\n"
+                "    return this.users.register(body.email, body.password);\n"
+                "  }\n\n"
+                '  @Get(":id")\n'
+                '  findOne(@Param("id") id: string) {\n'
+                "    return this.users.find(id);\n"
+                "  }\n\n"
+                '  @EventPattern("user.deleted")\n'
+                "  onDeleted(id: string) {\n"
+                "    return id;\n"
+                "  }\n"
+                "}\n"
+            )
+        },
+    )
+    assert entries(cb) == [
+        ("http", "nestjs", "POST", "/users/register", "src/users.controller.UsersController.register"),
+        ("http", "nestjs", "GET", "/users/:id", "src/users.controller.UsersController.findOne"),
+        ("message", "nestjs", "", "user.deleted", "src/users.controller.UsersController.onDeleted"),
+    ]
