@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from semgraph.dag.guards import evaluate
 from semgraph.errors import InvalidInputError
 
 
@@ -22,6 +23,7 @@ class Transition(BaseModel):
     event: str
     target: str
     guard: str | None = None
+    guard_check: str | None = None  # key in ``guards.GUARDS``: checked when an audit record carries the facts
     note: str | None = None
 
 
@@ -73,30 +75,45 @@ STEP_STATES = [
 STEP_TERMINAL = ["complete", "error", "cancelled", "resolved_manually"]
 
 
+_GUARD_TEXT = {
+    "dependencies_met": "every parent step is complete and the step is not already in process",
+    "not_in_process": "the step is not already in process",
+    "retry_allowed": "the step is retryable and attempts < max_attempts",
+    "retryable_error": "the error is retryable",
+    "backoff_elapsed": "the backoff has elapsed",
+    "has_ready_steps": "at least one step is ready for execution",
+    "no_ready_steps": "no step is ready yet",
+    "no_steps": "the task has no steps",
+    "all_steps_complete": "every step is complete",
+    "permanent_failure": "a step failed permanently (retries exhausted or not retryable)",
+    "no_permanent_failure": "the failed step is still retry-eligible",
+}
+
+
 def _t(source: str, event: str, target: str, guard: str | None = None, note: str | None = None) -> Transition:
+    """A transition; ``guard`` is a key of ``guards.GUARDS`` or free text for guards nothing can check."""
+    if guard in _GUARD_TEXT:
+        return Transition(
+            source=source, event=event, target=target, guard=_GUARD_TEXT[guard], guard_check=guard, note=note
+        )
     return Transition(source=source, event=event, target=target, guard=guard, note=note)
 
 
 def _task_machine() -> StateMachine:
     ts = [
         _t("pending", "start", "initializing"),
-        _t("initializing", "ready_steps_found", "enqueuing_steps", "at least one step is ready for execution"),
-        _t("initializing", "no_steps_found", "complete", "the task has no steps"),
-        _t("initializing", "no_dependencies_ready", "waiting_for_dependencies", "no step is ready yet"),
+        _t("initializing", "ready_steps_found", "enqueuing_steps", "has_ready_steps"),
+        _t("initializing", "no_steps_found", "complete", "no_steps"),
+        _t("initializing", "no_dependencies_ready", "waiting_for_dependencies", "no_ready_steps"),
         _t("enqueuing_steps", "steps_enqueued", "steps_in_process"),
         _t("enqueuing_steps", "enqueue_failed", "error"),
         _t("steps_in_process", "all_steps_completed", "evaluating_results"),
         _t("steps_in_process", "step_completed", "evaluating_results"),
-        _t("steps_in_process", "step_failed", "waiting_for_retry", "the failed step is still retry-eligible"),
-        _t("evaluating_results", "all_steps_successful", "complete", "every step is complete"),
-        _t("evaluating_results", "ready_steps_found", "enqueuing_steps", "at least one step is ready for execution"),
-        _t("evaluating_results", "no_dependencies_ready", "waiting_for_dependencies", "no step is ready yet"),
-        _t(
-            "evaluating_results",
-            "permanent_failure",
-            "blocked_by_failures",
-            "a step failed permanently (retries exhausted or not retryable)",
-        ),
+        _t("steps_in_process", "step_failed", "waiting_for_retry", "no_permanent_failure"),
+        _t("evaluating_results", "all_steps_successful", "complete", "all_steps_complete"),
+        _t("evaluating_results", "ready_steps_found", "enqueuing_steps", "has_ready_steps"),
+        _t("evaluating_results", "no_dependencies_ready", "waiting_for_dependencies", "no_ready_steps"),
+        _t("evaluating_results", "permanent_failure", "blocked_by_failures", "permanent_failure"),
         _t("waiting_for_dependencies", "dependencies_ready", "evaluating_results"),
         _t("waiting_for_retry", "retry_ready", "enqueuing_steps", "a failed step's backoff has elapsed"),
         _t("blocked_by_failures", "give_up", "error"),
@@ -113,11 +130,10 @@ def _task_machine() -> StateMachine:
 
 
 def _step_machine() -> StateMachine:
-    deps = "every parent step is complete and the step is not already in process"
     ts = [
-        _t("pending", "enqueue", "enqueued", deps),
-        _t("enqueued", "start", "in_progress", "the step is not already in process"),
-        _t("pending", "start", "in_progress", deps, note="legacy"),
+        _t("pending", "enqueue", "enqueued", "dependencies_met"),
+        _t("enqueued", "start", "in_progress", "not_in_process"),
+        _t("pending", "start", "in_progress", "dependencies_met", note="legacy"),
         _t("in_progress", "enqueue_for_orchestration", "enqueued_for_orchestration"),
         _t("in_progress", "enqueue_as_error_for_orchestration", "enqueued_as_error_for_orchestration"),
         _t("enqueued_for_orchestration", "complete", "complete"),
@@ -134,13 +150,12 @@ def _step_machine() -> StateMachine:
     ts += [
         _t("enqueued_as_error_for_orchestration", "cancel", "cancelled"),
         _t("error", "cancel", "cancelled"),
-        _t("error", "retry", "pending", "the step is retryable and attempts < max_attempts"),
+        _t("error", "retry", "pending", "retry_allowed"),
     ]
-    retry_guard = "the error is retryable"
     for s in ("in_progress", "enqueued", "pending", "enqueued_as_error_for_orchestration"):
-        ts.append(_t(s, "wait_for_retry", "waiting_for_retry", retry_guard))
+        ts.append(_t(s, "wait_for_retry", "waiting_for_retry", "retryable_error"))
     ts += [
-        _t("waiting_for_retry", "retry", "pending", "the backoff has elapsed"),
+        _t("waiting_for_retry", "retry", "pending", "backoff_elapsed"),
         _t("waiting_for_retry", "cancel", "cancelled"),
     ]
     ts += [_t(s, "complete_manually", "complete", "an operator supplied the results") for s in STEP_STATES]
@@ -166,7 +181,9 @@ def machine(name: str) -> StateMachine:
 
 # --- audit-trail checking -------------------------------------------------------------------------
 
-ProblemCode = Literal["unknown_state", "unknown_event", "illegal_transition", "discontinuity", "bad_entry"]
+ProblemCode = Literal[
+    "unknown_state", "unknown_event", "illegal_transition", "guard_failed", "discontinuity", "bad_entry"
+]
 
 
 class TransitionProblem(BaseModel):
@@ -310,6 +327,21 @@ def check_transitions(machine_name: str, history: list[Any]) -> TransitionCheck:
                         legal_targets=sorted(options),
                     )
                 )
+            else:
+                failed = _failed_guard(m, current or m.initial, dst, event, raw)
+                if failed is not None:
+                    problems.append(
+                        TransitionProblem(
+                            index=i,
+                            code="guard_failed",
+                            source=current,
+                            target=dst,
+                            event=event,
+                            message=f"{m.name} moved from {current!r} to {dst!r} but the guard "
+                            f"'{failed[0]}' does not hold: {failed[1]}",
+                            legal_targets=sorted(options),
+                        )
+                    )
         current = dst
         visited.add(dst)
     return TransitionCheck(
@@ -320,3 +352,22 @@ def check_transitions(machine_name: str, history: list[Any]) -> TransitionCheck:
         final_is_terminal=current in terminal,
         path_states=len(visited),
     )
+
+
+def _failed_guard(m: StateMachine, source: str, target: str, event: str | None, record: Any) -> tuple[str, str] | None:
+    """(guard text, facts) when the record shows the guard of the move it made was false.
+
+    Without an event the move is judged only when every transition that could
+    have made it has the same checkable guard.
+    """
+    candidates = [t for t in m.transitions if t.source == source and t.target == target]
+    if event is not None:
+        candidates = [t for t in candidates if t.event == event]
+    keys = {t.guard_check for t in candidates}
+    if len(keys) != 1 or None in keys:
+        return None
+    (key,) = keys
+    verdict = evaluate(key, record)
+    if verdict is None or verdict[0]:
+        return None
+    return candidates[0].guard or key, verdict[1]

@@ -120,3 +120,73 @@ def test_a_clean_happy_path() -> None:
 def test_unknown_machine() -> None:
     with pytest.raises(InvalidInputError, match="use 'task' or 'step'"):
         check_transitions("workflow", [])
+
+
+def test_guards_are_checked_when_the_record_carries_the_facts() -> None:
+    history = [
+        {"to_state": "pending"},
+        {
+            "from_state": "pending",
+            "to_state": "enqueued",
+            "event": "enqueue",
+            "metadata": {"dependencies_satisfied": False},
+        },  # 1: parents not complete
+        {"from_state": "enqueued", "to_state": "in_progress", "event": "start"},
+        {"from_state": "in_progress", "to_state": "enqueued_as_error_for_orchestration"},
+        {"from_state": "enqueued_as_error_for_orchestration", "to_state": "error", "event": "fail"},
+        {
+            "from_state": "error",
+            "to_state": "pending",
+            "event": "retry",
+            "context": {"attempts": 3, "max_attempts": 3},
+        },  # 5: retries exhausted
+        {"from_state": "pending", "to_state": "waiting_for_retry", "retryable": True},  # 6: fine
+        {
+            "from_state": "waiting_for_retry",
+            "to_state": "pending",
+            "event": "retry",
+            "created_at": "2025-07-01T12:00:01",
+            "next_retry_at": "2025-07-01T12:00:04",
+        },  # 7: too early
+        {"from_state": "pending", "to_state": "enqueued", "completed_parents": 2, "total_parents": 2},  # 8: fine
+    ]
+    r = check_transitions("step", history)
+    assert [(p.index, p.code, p.message) for p in r.problems] == [
+        (
+            1,
+            "guard_failed",
+            "step moved from 'pending' to 'enqueued' but the guard 'every parent step is complete "
+            "and the step is not already in process' does not hold: dependencies_satisfied is false",
+        ),
+        (
+            5,
+            "guard_failed",
+            "step moved from 'error' to 'pending' but the guard 'the step is retryable and "
+            "attempts < max_attempts' does not hold: attempts 3, max_attempts 3",
+        ),
+        (
+            7,
+            "guard_failed",
+            "step moved from 'waiting_for_retry' to 'pending' but the guard 'the backoff has "
+            "elapsed' does not hold: moved at 2025-07-01T12:00:01, next retry at 2025-07-01T12:00:04",
+        ),
+    ]
+    task = check_transitions(
+        "task",
+        [
+            "pending",
+            "initializing",
+            {"to_state": "enqueuing_steps", "ready_steps": 2},
+            "steps_in_process",
+            "evaluating_results",
+            {"to_state": "complete", "event": "all_steps_successful", "completed_steps": 4, "total_steps": 5},
+        ],
+    )
+    assert [(p.index, p.code, p.message) for p in task.problems] == [
+        (
+            5,
+            "guard_failed",
+            "task moved from 'evaluating_results' to 'complete' but the guard 'every step is "
+            "complete' does not hold: 4 of 5 steps complete",
+        ),
+    ]
