@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -177,6 +178,28 @@ def _parse_chunk(tasks: list[tuple[str, str, str, str | None]]) -> list[Parsed]:
     return [parse_file(*t) for t in tasks]
 
 
+def _chunks(tasks: list[tuple[str, str, str, str | None]], workers: int) -> list[list[tuple]]:
+    """Chunks of similar byte size, biggest files first, so no worker is left alone with the giant files at the
+    end (one vendored 1 MB file is a whole chunk's work). Deterministic, so symbol ids are too."""
+    sizes = {}
+    for t in tasks:
+        try:
+            sizes[t[1]] = os.path.getsize(t[0])
+        except OSError:
+            sizes[t[1]] = 0
+    ordered = sorted(tasks, key=lambda t: (-sizes[t[1]], t[1]))
+    budget = max(64_000, sum(sizes.values()) // (workers * 16))
+    chunks: list[list[tuple]] = [[]]
+    used = 0
+    for t in ordered:
+        if chunks[-1] and (used + sizes[t[1]] > budget or len(chunks[-1]) >= CHUNK_FILES):
+            chunks.append([])
+            used = 0
+        chunks[-1].append(t)
+        used += sizes[t[1]]
+    return chunks
+
+
 def _parse_all(tasks: list[tuple[str, str, str, str | None]], workers: int | None) -> Iterator[Parsed]:
     """Parse in-process for small jobs, else in a process pool, yielding as chunks finish."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -184,10 +207,15 @@ def _parse_all(tasks: list[tuple[str, str, str, str | None]], workers: int | Non
         for t in tasks:
             yield parse_file(*t)
         return
-    # forkserver: the server is multi-threaded, and fork() under threads can deadlock the child
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["semgraph.graph.extractors"])
-    chunks = [tasks[i : i + CHUNK_FILES] for i in range(0, len(tasks), CHUNK_FILES)]
+    # fork() starts workers in ~10 ms but can deadlock a child forked while another thread holds a lock, so a
+    # multi-threaded process (the MCP server) uses a forkserver (~0.8 s to start) and a single-threaded one
+    # (CLI, bench) forks
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["semgraph.graph.extractors"])
+    chunks = _chunks(tasks, workers)
     delivered = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
