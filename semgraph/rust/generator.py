@@ -154,10 +154,6 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"(?<![\w:])[A-Za-z_]\w*(?!\w)", text))
 
 
-def _doc(text: str | None) -> str | None:
-    return text
-
-
 @dataclass
 class FieldView:
     name: str
