@@ -625,6 +625,9 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
                 "reloads": compiled.reloads,
             }
         )
+    # types named in signatures and action bodies (a Uuid key, a NaiveDate parameter) need their imports
+    typed = [key_type, *(ptype for a in actions for _, ptype in a["params"])]
+    imports |= _imports_for(_bare_words(typed), spec, module, {}) - {"diesel::prelude::*"}
     route = (entity.schema_name + "/" if entity.schema_name else "") + t
     coll = [f'cfg.route("/{route}", web::get().to(list));']
     if create:
