@@ -1,0 +1,1 @@
+"""The parts of ``extract_state_machines`` (see ``semgraph.dag.extract``)."""
