@@ -32,6 +32,23 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+")
 _SEP = re.compile(r"::|\.|/|\\|#")
 
 
+_FIELD_RECEIVER = re.compile(r"^(?:self|this)\.(\w+)$")
+_WRAPPERS = frozenset({"Option", "Optional", "Arc", "Rc", "Box", "Mutex", "RwLock", "RefCell", "Readonly"})
+
+
+def _base_type(text: str) -> str:
+    """``&'a mut PgConnection`` → PgConnection, ``Repository<User>`` → Repository, ``Arc<Db>`` → Db."""
+    t = re.sub(r"'\w+|&|\b(mut|dyn|impl|const)\b", " ", text).strip()
+    while True:
+        m = re.match(r"([\w:.]+)\s*<(.*)>\s*$", t)
+        head = (m.group(1) if m else t).strip()
+        last = re.split(r"::|\.", head)[-1].strip()
+        if m and last in _WRAPPERS:
+            t = m.group(2).strip()
+            continue
+        return last
+
+
 def _family(language: str) -> str:
     return "js" if language in {"javascript", "typescript", "tsx"} else language
 
@@ -99,6 +116,7 @@ class Codebase:
     _parsed: dict[str, ParsedFile] = field(default_factory=dict)
     _lines: dict[str, list[str]] = field(default_factory=dict)
     _word_cache: dict[int, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+    _field_types: dict[int, dict[str, str]] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -196,6 +214,10 @@ class Codebase:
                 if same_file:
                     pool = same_file
             return pool[0] if len(pool) == 1 else None
+        typed = self.receiver_type(caller_id, receiver)
+        if typed is not None:  # `this.users.find()` with `users: UserRepository`: the declared type decides
+            pool = [c for c in candidates if self.owner_name(c) == typed]
+            return pool[0] if len(pool) == 1 else None  # a library type (Repository<T>, Client): no project callee
         if len(candidates) > 64:
             return None  # a name this common (get, save, run) cannot be guessed from words
         rwords = {stem(w) for w in words_of(receiver)} - {"self", "this", "new", "mut", "conn", "db"}
@@ -215,6 +237,46 @@ class Codebase:
             return top[0]
         abstract = [c for c in top if self.symbols[self.owner_type(c) or c].kind in {"interface", "trait"}]
         return abstract[0] if len(abstract) == 1 else None
+
+    def receiver_type(self, caller_id: int, receiver: str) -> str | None:
+        """The declared type name of ``self.field`` / ``this.field`` in the caller's class, if declared."""
+        m = _FIELD_RECEIVER.match(receiver)
+        if not m:
+            return None
+        owner = self.owner_type(caller_id)
+        if owner is None:
+            return None
+        types = self._field_types.get(owner)
+        if types is None:
+            types = self._collect_field_types(owner)
+            self._field_types[owner] = types
+        return types.get(m.group(1))
+
+    def _collect_field_types(self, owner_id: int) -> dict[str, str]:
+        """Field name → base type name, from field declarations and typed constructor parameters."""
+        owner = self.symbols[owner_id]
+        ids = [owner_id]
+        if owner.kind == "impl":
+            name = self.owner_name(next(iter(self.children.get(owner_id, [])), owner_id)) or owner.name
+            ids += [i for i in self.by_name.get(name, []) if self.symbols[i].kind in {"struct", "class"}]
+        out: dict[str, str] = {}
+        for oid in ids:
+            for c in self.children.get(oid, []):
+                sym = self.symbols[c]
+                if sym.kind == "field":
+                    m = re.search(rf"\b{re.escape(sym.name)}\s*[?!]?\s*:\s*([^=;]+)", sym.signature)
+                    if m:
+                        out[sym.name] = _base_type(m.group(1))
+                elif sym.name in {"__init__", "constructor"}:
+                    params = sym.signature.split("(", 1)[-1]
+                    for m in re.finditer(
+                        r"(?:private|public|protected|readonly)\s+(?:readonly\s+)?(\w+)\s*:\s*([\w.<>\[\]]+)", params
+                    ):
+                        out[m.group(1)] = _base_type(m.group(2))
+                    if sym.language == "python":  # def __init__(self, repo: UserRepository): self.repo = repo
+                        for m in re.finditer(r"(\w+)\s*:\s*([\w.\[\]]+)", params):
+                            out.setdefault(m.group(1), _base_type(m.group(2)))
+        return out
 
     def _words_for(self, symbol_id: int) -> tuple[frozenset[str], frozenset[str]]:
         """Stemmed words of a callable's owner type and of its file name (cached)."""

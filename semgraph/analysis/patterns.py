@@ -141,6 +141,8 @@ def _repositories(cb: Codebase, units: list[_Unit]) -> dict[int, PatternInstance
         business = [m for m in methods if set(function_roles(cb, m.id).roles) & BUSINESS_ROLES]
         if len(data) < 2 or len(data) / len(methods) < 0.6 or business:
             continue
+        if _uses_framework_repository(cb, data):
+            continue  # the framework's Repository<T> is the repository; this class is a service over it
         ops = sorted({r for m in data for r in _own_data_roles(cb, m.id)})
         conf = min(0.95, 0.6 + 0.1 * len(ops) + (0.05 if len(data) == len(methods) else 0.0))
         out[u.symbol.id] = PatternInstance(
@@ -154,6 +156,21 @@ def _repositories(cb: Codebase, units: list[_Unit]) -> dict[int, PatternInstance
             recommendations=_RECOMMEND["repository"],
         )
     return out
+
+
+_FRAMEWORK_REPOSITORIES = frozenset({"Repository", "EntityRepository", "MongoRepository", "TreeRepository", "Model"})
+
+
+def _uses_framework_repository(cb: Codebase, methods: list[SymbolRow]) -> bool:
+    """Most data access goes through an injected framework repository (``users: Repository<User>``)."""
+    through = 0
+    for m in methods:
+        for call in function_facts(cb, m.id).calls:
+            r = re.match(r"^((?:self|this)\.\w+)\.\w+$", call.callee)
+            if r and cb.receiver_type(m.id, r.group(1)) in _FRAMEWORK_REPOSITORIES:
+                through += 1
+                break
+    return through * 2 > len(methods)
 
 
 def _unit_of_function(cb: Codebase, sid: int) -> SymbolRow | None:
@@ -587,6 +604,14 @@ def _adapters(cb: Codebase, units: list[_Unit], repos: dict[int, PatternInstance
                     break
         if not wrapped:
             continue
+        if any(_own_data_roles(cb, m.id) for m in methods):
+            continue  # it reads/writes the database: a service or repository, not an adapter
+        libs = {
+            w.split(" calls ", 1)[1].removeprefix("self.").removeprefix("this.").split(".")[0].split("::")[0]
+            for w in wrapped
+        }
+        if len(libs) > 1:
+            continue  # an adapter wraps one library
         own = {m.id for m in u.methods}
         if any(
             c.dst is not None and c.dst not in own and cb.symbols[c.dst].kind in CALLABLE_KINDS
@@ -658,7 +683,9 @@ def _injections(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
             )
         )
     for s in cb.callables():
-        if re.search(r"=\s*Depends\(|web::Data<|\bInject\(|@Autowired|@Inject", s.signature + " ".join(s.decorators)):
+        if s.name in _CTOR:
+            continue  # constructor injection is reported on its class above
+        if re.search(r"=\s*Depends\(|web::Data<|@Inject\b|@Autowired", s.signature + " ".join(s.decorators)):
             out.append(
                 PatternInstance(
                     kind="dependency_injection",

@@ -224,6 +224,61 @@ class RoleEvidence:
         return [r for r in ROLE_ORDER if r in self.roles]
 
 
+DATA_HANDLE_TYPES = frozenset(
+    {
+        "Repository",
+        "EntityRepository",
+        "MongoRepository",
+        "TreeRepository",
+        "EntityManager",
+        "DataSource",
+        "Model",
+        "PrismaClient",
+        "PrismaService",
+        "Collection",
+        "Knex",
+        "Sequelize",
+        "Pool",
+        "PgPool",
+        "MySqlPool",
+        "SqlitePool",
+        "PgConnection",
+        "SqliteConnection",
+        "MysqlConnection",
+        "Session",
+        "AsyncSession",
+        "Connection",
+        "Database",
+    }
+)
+DATA_HANDLE_TYPES_DOC = "database handle (Repository<T>, Session, Pool, …)"
+_HANDLE_OPS = (
+    ("delete", re.compile(r"^(delete|remove|destroy|softDelete|softRemove|deleteMany|deleteOne|truncate)")),
+    (
+        "persist",
+        re.compile(
+            r"^(save|insert|update|upsert|create(?!QueryBuilder)|add|merge|increment|decrement|commit|bulkCreate|put)"
+        ),
+    ),
+    (
+        "lookup",
+        re.compile(r"^(find|get|count|exist|query|select|load|fetch|aggregate|createQueryBuilder|scalar|execute)"),
+    ),
+)
+_PARSER_MODULES = re.compile(r"(csv|xlsx|excel|papaparse|yaml|xml2js|fast-xml|ndjson)", re.I)
+
+
+def _data_handle_role(cb: Codebase, symbol_id: int, callee: str) -> str | None:
+    """``this.users.findOne(…)`` where ``users: Repository<User>``: the declared type says it is data access."""
+    m = re.match(r"^((?:self|this)\.\w+)\.(\w+)$", callee)
+    if not m or cb.receiver_type(symbol_id, m.group(1)) not in DATA_HANDLE_TYPES:
+        return None
+    for role, pat in _HANDLE_OPS:
+        if pat.match(m.group(2)):
+            return role
+    return None
+
+
 def _apply_rules(ev: RoleEvidence, callee: str, head: str) -> None:
     for role, pat, _ in _CALL_RULES:
         if role in ev.roles or not pat.search(callee):
@@ -243,12 +298,22 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
     facts = function_facts(cb, symbol_id)
     head = cb.source(sym.path)[:3000].decode("utf-8", "replace")
     project_calls = {(c.line, c.name) for c in cb.calls.get(symbol_id, []) if c.dst is not None and c.kind == "calls"}
+    parsers = {
+        (alias or name): module
+        for module, name, alias, _ in cb.import_rows.get(sym.file_id, [])
+        if name and _PARSER_MODULES.search(module)
+    }
     for call in facts.calls:
         callee = " ".join(call.callee.split())
         if (call.line, last_segment(re.sub(r"\(.*?\)", "", callee) or callee)) in project_calls:
             continue  # a call into the project is evidence for the callee's own step, not this one
         if _ANY_RULE.search(callee):
             _apply_rules(ev, callee, head)
+        handle = _data_handle_role(cb, symbol_id, callee)
+        if handle is not None:
+            ev.roles.setdefault(handle, f"calls {callee} on a {DATA_HANDLE_TYPES_DOC}")
+        if "." not in callee and ":" not in callee and callee in parsers:
+            ev.roles.setdefault("parse_input", f"calls {callee} from {parsers[callee]}")
         if re.fullmatch(r"(jwt\.)?(encode|sign)", callee) and re.search(r"jsonwebtoken|\bjwt\b", head):
             ev.roles.setdefault("issue_token", f"calls {callee} (JWT)")
         if re.search(r"\.(post|put)$", callee) and re.search(r"charge|payment|pay\b|checkout", call.args, re.I):

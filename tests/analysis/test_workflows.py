@@ -14,7 +14,7 @@ from semgraph.errors import InvalidInputError, NotFoundError
 from tests.analysis.helpers import index_tree
 from tests.support import FIXTURES
 
-APPS = ("flask_shop", "django_billing", "actix_store", "express_api", "fastapi_store", "axum_accounts")
+APPS = ("flask_shop", "django_billing", "actix_store", "express_api", "fastapi_store", "axum_accounts", "nest_shop")
 
 
 def _match(qualified: str, label: str) -> bool:
@@ -198,3 +198,14 @@ def test_rules_declared_on_request_models(apps: dict[str, Codebase]) -> None:
         ("password length ≥ 10", "store/routers/accounts.py:16", "HTTP 422 (request validation)"),
         ("existing is None", "store/routers/accounts.py:22", "HTTPException 409: email already registered"),
     ]
+
+
+def test_declared_field_types_steer_resolution(apps: dict[str, Codebase]) -> None:
+    cb = apps["nest_shop"]
+    find = next(s for s in cb.symbols.values() if s.qualified_name.endswith("ProductsService.find"))
+    # this.products is a TypeORM Repository<Product>: findOne is data access, not ProductsController.findOne
+    assert [(c.target, c.dst) for c in cb.calls[find.id]] == [("this.products.findOne", None)]
+    assert cb.receiver_type(find.id, "this.products") == "Repository"
+    every = {e.handler.rsplit(".", 1)[-1]: wf for wf in detect_business_workflows(cb) for e in wf.entry_points}
+    assert every["remove"].evidence[0].startswith("delete: remove calls this.products.delete on a database handle")
+    assert every["importCsv"].evidence[0] == "parse_input: importCsv calls parse from csv-parse/sync"
