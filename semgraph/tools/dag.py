@@ -24,6 +24,7 @@ from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInp
 LIST_CAP = 50
 NAMES_CAP = 20
 PATH_CAP = 50
+MACHINE_CAP = 200
 
 StepCategory = Literal[
     "ready",
@@ -365,15 +366,16 @@ class MachineReport(BaseModel):
     name: str
     kind: str
     location: str
-    states: list[str]
+    states: list[str] = Field(description="At most 200; states_total says how many there are.")
+    states_total: int
     initial: list[str]
     terminal: list[str]
     terminal_basis: str
-    transitions: list[StateTransition]
+    transitions: list[StateTransition] = Field(description="At most 200, each with at most 5 locations.")
     transitions_total: int
     unreachable: list[str]
     dead_ends: list[str]
-    mermaid: str | None
+    mermaid: str | None = Field(description="Omitted (null) for machines of more than 200 states.")
 
 
 class ExtractReport(BaseModel):
@@ -395,15 +397,16 @@ def _machine_report(m: ExtractedMachine, mermaid: bool) -> MachineReport:
         name=m.name,
         kind=m.kind,
         location=m.location,
-        states=m.states,
+        states=m.states[:MACHINE_CAP],
+        states_total=len(m.states),
         initial=m.initial,
-        terminal=m.terminal,
+        terminal=m.terminal[:MACHINE_CAP],
         terminal_basis=m.terminal_basis,
-        transitions=ts[:200],
+        transitions=ts[:MACHINE_CAP],
         transitions_total=len(ts),
-        unreachable=m.unreachable,
-        dead_ends=m.dead_ends,
-        mermaid=m.mermaid if mermaid else None,
+        unreachable=m.unreachable[:MACHINE_CAP],
+        dead_ends=m.dead_ends[:MACHINE_CAP],
+        mermaid=m.mermaid if mermaid and len(m.states) <= MACHINE_CAP else None,
     )
 
 
