@@ -214,7 +214,8 @@ def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, r
         domains, nd = vocab.DOMAINS, len(vocab.DOMAINS)
         return lambda i: f"{first[int(r() * nf)]}.{last[int(r() * nl)]}{i}@{domains[int(r() * nd)]}"
     if kind == "phone":
-        return lambda i: f"+1-{200 + int(r() * 790)}-{200 + int(r() * 800)}-{int(r() * 10000):04d}"
+        area, exchange, line = _phone_parts()  # lookups: the same strings as formatting each draw, twice as fast
+        return lambda i: area[int(r() * 790)] + exchange[int(r() * 800)] + line[int(r() * 10000)]
     if kind == "name":
         first, last, nf, nl = vocab.FIRST_NAMES, vocab.LAST_NAMES, len(vocab.FIRST_NAMES), len(vocab.LAST_NAMES)
         return lambda i: f"{first[int(r() * nf)]} {last[int(r() * nl)]}"
@@ -325,6 +326,16 @@ def _iso_seconds_fn(lo: dt.datetime, span: int, r: Callable[[], float]) -> Calla
         return days[d] + clock[rest]
 
     return value
+
+
+@functools.cache
+def _phone_parts() -> tuple[list[str], list[str], list[str]]:
+    """'+1-AAA-', 'BBB-' and 'CCCC' for every area code, exchange and line number used by phones."""
+    return (
+        [f"+1-{a}-" for a in range(200, 990)],
+        [f"{b}-" for b in range(200, 1000)],
+        [f"{c:04d}" for c in range(10000)],
+    )
 
 
 @functools.cache
