@@ -335,8 +335,18 @@ class Resolver:
     def _calls(self, unit: Unit, bindings: dict, globs: list[list[int]]) -> list[tuple]:
         rows: list[tuple] = []
         fid = unit.file.id
+        # `x.append(…)`, `os.path.join(…)`: a call through a receiver that is not self/this resolves the same
+        # way wherever it sits in the file (scope chains only matter for bare names), so it is resolved once
+        memo: dict[str, tuple[int | None, str, int]] = {}
         for c in unit.calls:
-            dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+            key = c.target if c.receiver and c.receiver.split(".")[0] not in SELF_WORDS else None
+            caller = unit.symbols.get(c.src_id)
+            if key is not None and caller is not None and caller.name != c.name and key in memo:
+                dst, res, cands = memo[key]
+            else:
+                dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+                if key is not None and caller is not None and caller.name != c.name:
+                    memo[key] = (dst, res, cands)
             self.stats[res] = self.stats.get(res, 0) + 1
             rows.append(
                 ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", "{}")
