@@ -675,11 +675,13 @@ def _step_lines(code: list[str], indent: int, aw: str) -> list[str]:
     """A compiled step as statements laid out like rustfmt (chains split when long)."""
     if code and code[0].startswith("if !("):
         message = code[1]
-        return [
-            code[0],
-            "    " + rustfmt.call_args(indent + 4, "return Err(ApiError::invalid", [message], ");"),
-            code[2],
-        ]
+        # rustfmt breaks when the argument of Err(…) passes fn_call_width, then overflows the string
+        one = f"return Err(ApiError::invalid({message}));"
+        if len(f"ApiError::invalid({message})") <= rustfmt.FN_CALL_WIDTH and indent + 4 + len(one) <= rustfmt.MAX_WIDTH:
+            line = one
+        else:
+            line = f"return Err(ApiError::invalid(\n{' ' * (indent + 8)}{message},\n{' ' * (indent + 4)}));"
+        return [code[0], "    " + line, code[2]]
     if len(code) == 1:
         return [code[0]]
     head, calls = code[0], code[1:]

@@ -64,3 +64,13 @@ def test_the_rustfmt_pass_changes_nothing_for_template_output() -> None:
     plain = generate(spec, NO_RUSTFMT)
     formatted = generate(spec, GenerateOptions(rustfmt=True))
     assert [f.content for f in formatted] == [f.content for f in plain]
+
+
+def test_validate_messages_of_any_length_are_laid_out_like_rustfmt(tmp_path: Path) -> None:
+    paths: list[Path] = []
+    for size in (10, 41, 47, 70, 120):
+        spec = load_spec((DIESEL / "specs" / "shop.yaml").read_text())
+        spec.entities[0].actions[0].steps[0].message = "m" * size
+        files = [f for f in generate(spec, NO_RUSTFMT) if f.path == "src/handlers/account.rs"]
+        paths += write_tree(files, tmp_path / str(size))
+    assert_rustfmt_clean(paths)
