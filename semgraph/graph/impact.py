@@ -204,9 +204,14 @@ def impact(
         seeds = store.symbols(file_id=f.id)
     else:
         text = diff or ""
-        if text.strip().lower().startswith("git:"):
+        from_git = text.strip().lower().startswith("git:")
+        if from_git:
             text = git_diff(store, text.strip()[4:])
         ranges = parse_unified_diff(text)
+        if not ranges and from_git:
+            return Impact(
+                [], [], [], 0, 0, False, notes=[f"git diff {diff.strip()[4:].strip()!r} is empty: nothing changed"]
+            )
         if not ranges:
             raise InvalidInputError(
                 "the diff has no file changes", hint="pass unified diff text (git diff output) or 'git: working-tree'"

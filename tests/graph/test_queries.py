@@ -208,6 +208,16 @@ def test_impact_of_the_git_working_tree(tmp_path: Path) -> None:
             ("pyshop/services/users.py", 1),
             ("pyshop/routes/users.py", 2),
         ]
+    subprocess.run([*git, "commit", "-qam", "reword"], check=True)
+    with GraphStore.open(db_for(root), readonly=True) as s:
+        clean = impact(s, diff="git: working-tree")  # committed: nothing left in the work tree
+        assert (clean.changed, clean.files, clean.notes) == (
+            [],
+            [],
+            ["git diff 'working-tree' is empty: nothing changed"],
+        )
+        ranged = impact(s, diff="git: HEAD~1..HEAD")
+        assert [c.symbol.qualified_name for c in ranged.changed] == ["pyshop.services.notifications.send_welcome"]
         with pytest.raises(InvalidInputError, match="bad git range"):
             impact(s, diff="git: --output=/tmp/x")
         with pytest.raises(InvalidInputError, match="git diff failed"):
