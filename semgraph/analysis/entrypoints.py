@@ -257,9 +257,53 @@ def _django_view_entries(cb: Codebase, handler: SymbolRow, path: str) -> list[En
     for deco in handler.decorators:
         if m := _DJ_REQUIRE.match(deco.strip()):
             method = {"safe": "GET"}.get(m.group(1), m.group(1))
-        elif m := _DJ_REQUIRE_METHODS.match(deco.strip()):
-            method = ",".join(unquote(x.strip()) for x in m.group(1).split(",") if x.strip())
+        elif m := _DJ_REQUIRE_METHODS.match(deco.strip()) or _DRF_API_VIEW.match(deco.strip()):
+            method = ",".join(unquote(x.strip()).upper() for x in m.group(1).split(",") if x.strip())
     return [_entry(cb, handler, "http", "django", method, path)]
+
+
+_DRF_API_VIEW = re.compile(r"^@?api_view\(\s*\[([^\]]*)\]")
+_DRF_ACTIONS = {
+    "list": ("GET", False),
+    "create": ("POST", False),
+    "retrieve": ("GET", True),
+    "update": ("PUT", True),
+    "partial_update": ("PATCH", True),
+    "destroy": ("DELETE", True),
+}
+_DRF_GENERIC = re.compile(r"\b(ModelViewSet|ReadOnlyModelViewSet|GenericViewSet|ViewSet|ViewSetMixin)\b")
+
+
+def _drf_viewset_entries(cb: Codebase, viewset: SymbolRow, prefix: str) -> list[EntryPoint]:
+    """``router.register("users", UserViewSet)``: one entry per action the view set defines or inherits."""
+    base = "/" + prefix.strip("/") + "/"
+    out = []
+    methods = {
+        cb.symbols[c].name: cb.symbols[c]
+        for c in cb.children.get(viewset.id, [])
+        if cb.symbols[c].kind in CALLABLE_KINDS
+    }
+    for name, (verb, detail) in _DRF_ACTIONS.items():
+        if name in methods:
+            out.append(
+                _entry(cb, methods[name], "http", "django-rest-framework", verb, base + ("{pk}/" if detail else ""))
+            )
+    for m in methods.values():
+        for deco in m.decorators:
+            a = re.match(r"^@?action\((.*)\)\s*$", deco.strip(), re.S)
+            if not a:
+                continue
+            verbs = re.search(r"methods\s*=\s*\[([^\]]*)\]", a.group(1))
+            url = re.search(r"url_path\s*=\s*[\"']([^\"']+)[\"']", a.group(1))
+            detail = re.search(r"detail\s*=\s*True", a.group(1)) is not None
+            path = base + ("{pk}/" if detail else "") + (url.group(1) if url else m.name) + "/"
+            for v in [unquote(x.strip()).upper() for x in verbs.group(1).split(",")] if verbs else ["GET"]:
+                out.append(_entry(cb, m, "http", "django-rest-framework", v, path))
+    inherits_actions = any(_DRF_GENERIC.search(b) for b in cb.bases.get(viewset.id, []))
+    if inherits_actions and not set(_DRF_ACTIONS) <= set(methods):
+        # the actions it does not define come from the framework's generic CRUD on its queryset
+        out.append(_entry(cb, viewset, "http", "django-rest-framework", "ANY", base))
+    return out
 
 
 def _django_commands(cb: Codebase) -> list[EntryPoint]:
@@ -292,6 +336,12 @@ def _python_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
                 if h is not None and h.path == file_path:
                     out.append(_entry(cb, h, "main", "python", "", "__main__"))
                     break
+        elif "fn" in m and last_segment(text(m["fn"][0])) == "register" and "args" in m:
+            args = [a for a in m["args"][0].named_children if a.type != "comment"]
+            if len(args) >= 2 and args[1].type in {"identifier", "attribute"}:
+                viewset = resolve_handler(cb, file_path, text(args[1]))
+                if viewset is not None and viewset.kind == "class":
+                    out.extend(_drf_viewset_entries(cb, viewset, unquote(text(args[0])).lstrip("^").rstrip("$")))
         elif "fn" in m and last_segment(text(m["fn"][0])) == "add_parser":
             name = unquote(text(m["first"][0]))
             call = m["call"][0]
@@ -510,7 +560,7 @@ def _entry(cb: Codebase, sym: SymbolRow, kind: str, framework: str, method: str,
 
 
 _TRIGGERS = {
-    "python": (b"add_parser", b"__main__"),
+    "python": (b"add_parser", b"__main__", b".register("),
     "rust": (b".route(", b".service(", b"Subcommand"),
     "javascript": (b".get(", b".post(", b".put(", b".delete(", b".patch(", b".action(", b".process(", b".consume("),
     "go": (b"Handle", b".GET(", b".POST(", b".PUT(", b".DELETE("),

@@ -55,7 +55,9 @@ MAX_DEPTH = 5
 MAX_STEPS = 40
 _CONSTRUCTORS = {"__init__", "constructor", "new", "__new__"}
 _GENERIC_VIEWS = re.compile(
-    r"\b(DetailView|ListView|CreateView|UpdateView|DeleteView|FormView|ModelViewSet|GenericAPIView)\b"
+    r"\b(DetailView|ListView|CreateView|UpdateView|DeleteView|FormView|ModelViewSet|ReadOnlyModelViewSet|"
+    r"GenericViewSet|GenericAPIView|ListAPIView|RetrieveAPIView|CreateAPIView|ListCreateAPIView|"
+    r"RetrieveUpdateDestroyAPIView)\b"
 )
 
 

@@ -178,3 +178,46 @@ def test_nestjs_controllers_and_message_patterns(tmp_path: Path) -> None:
         ("http", "nestjs", "GET", "/users/:id", "src/users.controller.UsersController.findOne"),
         ("message", "nestjs", "", "user.deleted", "src/users.controller.UsersController.onDeleted"),
     ]
+
+
+def test_django_rest_framework_routers_actions_and_api_views(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "drf",
+        {
+            "api/views.py": (
+                "from rest_framework import viewsets\n"
+                "from rest_framework.decorators import action, api_view\n"
+                "from rest_framework.response import Response\n\n"
+                "from .models import Article\n\n\n"
+                "class ArticleViewSet(viewsets.ModelViewSet):\n"
+                "    queryset = Article.objects.all()\n\n"
+                "    def create(self, request):\n"
+                "        return Response(Article.objects.create(title=request.data['title']).pk, status=201)\n\n"
+                "    @action(detail=True, methods=['post'], url_path='publish')\n"
+                "    def publish(self, request, pk=None):\n"
+                "        Article.objects.filter(pk=pk).update(published=True)\n"
+                "        return Response(status=204)\n\n\n"
+                "class TagViewSet(viewsets.ReadOnlyModelViewSet):\n"
+                "    queryset = Article.objects.none()\n\n\n"
+                "@api_view(['GET', 'POST'])\n"
+                "def ping(request):\n"
+                "    return Response('pong')\n"
+            ),
+            "api/urls.py": (
+                "from django.urls import include, path\n"
+                "from rest_framework.routers import DefaultRouter\n\n"
+                "from . import views\n\n"
+                "router = DefaultRouter()\n"
+                "router.register(r'articles', views.ArticleViewSet)\n"
+                "router.register(r'tags', views.TagViewSet, basename='tag')\n\n"
+                "urlpatterns = [path('', include(router.urls)), path('ping/', views.ping)]\n"
+            ),
+        },
+    )
+    assert entries(cb) == [
+        ("http", "django-rest-framework", "ANY", "/articles/", "api.views.ArticleViewSet"),
+        ("http", "django-rest-framework", "POST", "/articles/", "api.views.ArticleViewSet.create"),
+        ("http", "django-rest-framework", "POST", "/articles/{pk}/publish/", "api.views.ArticleViewSet.publish"),
+        ("http", "django-rest-framework", "ANY", "/tags/", "api.views.TagViewSet"),
+        ("http", "django", "GET,POST", "/ping/", "api.views.ping"),
+    ]
