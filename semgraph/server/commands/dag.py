@@ -10,6 +10,7 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from semgraph.dag.analytics import analyse_runs, parse_runs
@@ -154,7 +155,15 @@ def run_states(args: argparse.Namespace, cli: Cli) -> int:
     from semgraph.server.cli import resolve_arg_path
 
     root = resolve_arg_path(cli, args.path)
-    result = extract_state_machines(root, cli.guard, max_file_bytes=cli.settings.max_file_bytes)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=cli.err, transient=True
+    ) as bar:
+        task = bar.add_task("reading sources", total=None)
+
+        def progress(done: float, total: float | None = None, message: str | None = None) -> None:
+            bar.update(task, completed=done, total=total, description=message or "reading sources")
+
+        result = extract_state_machines(root, cli.guard, max_file_bytes=cli.settings.max_file_bytes, progress=progress)
     if args.json:
         cli.out.print_json(result.model_dump_json())
         return 0
