@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from semgraph.errors import DatabaseError, NotFoundError, PathAccessError
+from semgraph.errors import DatabaseError, NotFoundError
 from semgraph.graph import schema
+from semgraph.paths import PathGuard
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 
@@ -214,9 +215,7 @@ class GraphStore:
         root = self.root
         if root is None:
             raise NotFoundError("no index yet: call index_repository first")
-        full = Path(os.path.realpath(root / path))
-        if not (full == root or full.is_relative_to(root)):
-            raise PathAccessError(f"path {path!r} resolves outside the indexed root {root}")
+        full = PathGuard([root]).resolve(path, kind="file")  # the one path-safety helper: no escape by .. or links
         try:
             return full.read_bytes()
         except OSError as exc:

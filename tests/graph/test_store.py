@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from semgraph.errors import DatabaseError, NotFoundError
+from semgraph.errors import DatabaseError, NotFoundError, PathAccessError
 from semgraph.graph import schema
 from semgraph.graph.store import GraphStore, NewEdge, words
 from semgraph.graph.views import call_graph, import_graph
@@ -120,3 +120,12 @@ def test_views_are_cached_per_generation(store: GraphStore) -> None:
     assert (edge["kind"], edge["resolution"], edge["line"]) == ("calls", "import", 6)
     imports = import_graph(store)
     assert list(imports.edges) == [("app.service", "app.repo")]
+
+
+def test_read_source_stays_inside_the_indexed_root(store: GraphStore) -> None:
+    with pytest.raises(PathAccessError, match="resolves outside the allowed roots"):
+        store.read_source("../outside.py")
+    with pytest.raises(PathAccessError):
+        store.read_source("/etc/passwd")
+    with pytest.raises(NotFoundError, match=r"'app/gone\.py' does not exist"):
+        store.read_source("app/gone.py")
