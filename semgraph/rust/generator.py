@@ -43,7 +43,9 @@ class GenerateOptions(BaseModel):
     targets: list[Literal["models", "schema", "handlers", "mod"]] = Field(default_factory=lambda: list(TARGETS))
     framework: Literal["actix"] = "actix"
     backend: Literal["postgres", "mysql", "sqlite"] | None = Field(None, description="default: the spec's backend")
-    pool: Literal["r2d2", "diesel-async"] = "r2d2"
+    pool: Literal["r2d2", "diesel-async"] | None = Field(
+        None, description="default: diesel-async when the spec's project used it, else r2d2"
+    )
     skip_tables: list[str] = Field(default_factory=list)
     rustfmt: bool = Field(True, description="run rustfmt over the output when it is installed")
 
@@ -700,6 +702,8 @@ def generate(
     progress = progress or no_progress
     full = normalize(spec, opts.backend)
     backend = full.backend
+    if opts.pool is None:
+        opts = opts.model_copy(update={"pool": "diesel-async" if full.uses_diesel_async else "r2d2"})
     if opts.pool == "diesel-async" and (opts.pool, backend) not in CONNECTIONS:
         raise UnsupportedError(f"diesel-async handlers are not generated for {backend}", hint="use pool=r2d2")
     _check_backend(full)

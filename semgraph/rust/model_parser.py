@@ -85,6 +85,7 @@ class FileModels:
     structs: list[ModelStruct] = field(default_factory=list)
     enums: list[EnumSpec] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    uses_diesel_async: bool = False
 
 
 @functools.lru_cache(maxsize=65536)
@@ -371,6 +372,10 @@ def parse_models_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] 
     if matches is None:
         matches = ts.QueryCursor(item_query()).matches(root)
     for _, match in matches:
+        if "use.path" in match:
+            if text(match["use.path"][0]).split("::")[0].lstrip(":") == "diesel_async":
+                out.uses_diesel_async = True
+            continue
         if "struct" in match:
             node = match["struct"][0]
         elif "enum" in match:

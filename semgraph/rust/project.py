@@ -67,6 +67,7 @@ def parse_sources(
         models.structs += fm.structs
         models.enums += fm.enums
         models.diagnostics += fm.diagnostics
+        models.uses_diesel_async = models.uses_diesel_async or fm.uses_diesel_async
         schema.merge(parse_schema_tree(root, src.name, matches))
         if (i + 1) % 50 == 0 or i + 1 == len(items):
             progress(i + 1, len(items), f"parsed {src.name}")
@@ -211,7 +212,14 @@ def assemble(
     for e in enums:
         if e.sql_type is None and any(t.name == e.name for t in sql_types):
             e.sql_type = e.name
-    spec = DieselSpec(backend=backend, entities=entities, enums=enums, sql_types=sql_types, allow_in_same_query=allow)  # type: ignore[arg-type]
+    spec = DieselSpec(
+        backend=backend,  # type: ignore[arg-type]
+        entities=entities,
+        enums=enums,
+        sql_types=sql_types,
+        allow_in_same_query=allow,
+        uses_diesel_async=models.uses_diesel_async,
+    )
     return spec, diags
 
 

@@ -181,6 +181,9 @@ class DieselSpec(SpecModel):
     entities: list[EntitySpec] = Field(default_factory=list)
     enums: list[EnumSpec] = Field(default_factory=list)
     sql_types: list[SqlTypeSpec] = Field(default_factory=list)
+    uses_diesel_async: bool = Field(
+        False, description="the project imports diesel_async; generate_rust then defaults to async handlers"
+    )
     allow_in_same_query: list[list[str]] | None = Field(
         None, description="groups for allow_tables_to_appear_in_same_query!; None = all tables in one group"
     )

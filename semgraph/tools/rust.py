@@ -100,9 +100,12 @@ class GenerateRustInput(PageInput):
         Literal["postgres", "mysql", "sqlite"] | None, Field(description="Database backend (default: the spec's).")
     ] = None
     pool: Annotated[
-        Literal["r2d2", "diesel-async"],
-        Field(description="r2d2 pool + web::block (sync Diesel), or diesel-async with a deadpool pool."),
-    ] = "r2d2"
+        Literal["r2d2", "diesel-async"] | None,
+        Field(
+            description="r2d2 pool + web::block (sync Diesel), or diesel-async with a deadpool pool "
+            "(default: diesel-async when the parsed project used it, else r2d2)."
+        ),
+    ] = None
     skip_tables: Annotated[list[str], Field(description="Tables to leave out entirely.")] = []  # noqa: RUF012
     output_dir: Annotated[
         str | None, Field(description="Write the files under this directory (inside the roots) and return a diff.")

@@ -74,3 +74,16 @@ def test_validate_messages_of_any_length_are_laid_out_like_rustfmt(tmp_path: Pat
         files = [f for f in generate(spec, NO_RUSTFMT) if f.path == "src/handlers/account.rs"]
         paths += write_tree(files, tmp_path / str(size))
     assert_rustfmt_clean(paths)
+
+
+def test_a_diesel_async_project_round_trips_to_async_handlers() -> None:
+    shop = load_spec((DIESEL / "specs" / "shop.yaml").read_text())
+    files = generate(shop, GenerateOptions(rustfmt=False, pool="diesel-async"))
+    parsed = parse_generated(files).spec
+    assert parsed.uses_diesel_async is True
+    # the default pool follows the project: the same async crate comes back, byte for byte
+    again = generate(parsed, NO_RUSTFMT)
+    assert [(f.path, f.content) for f in again if "handlers" in f.path] == [
+        (f.path, f.content) for f in files if "handlers" in f.path
+    ]
+    assert parse_generated(generate(shop, NO_RUSTFMT)).spec.uses_diesel_async is False

@@ -3,3 +3,4 @@
 (struct_item name: (type_identifier) @struct.name) @struct
 (enum_item name: (type_identifier) @enum.name) @enum
 (macro_invocation macro: (_) @macro.name (token_tree) @macro.body) @macro
+(use_declaration argument: (_) @use.path)

@@ -47,7 +47,9 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     g.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
     g.add_argument("--overwrite", action="store_true", help="update existing files (edits outside regions kept)")
     g.add_argument("--backend", choices=("postgres", "mysql", "sqlite"))
-    g.add_argument("--pool", choices=("r2d2", "diesel-async"), default="r2d2")
+    g.add_argument(
+        "--pool", choices=("r2d2", "diesel-async"), help="default: diesel-async if the spec's project used it"
+    )
     g.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated subset of {','.join(TARGETS)}")
     g.add_argument("--skip-table", action="append", default=[], metavar="TABLE", help="leave a table out")
     g.set_defaults(run=run_generate)
