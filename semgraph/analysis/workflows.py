@@ -95,7 +95,8 @@ class Workflow(BaseModel):
     error_scenarios: list[LocatedError]
     exit_points: list[str]
     mermaid: str
-    truncated: bool = Field(False, description="the trace hit the depth or step bound")
+    truncated: bool = Field(False, description="the trace hit the depth or step bound, or the step list was cut")
+    steps_total: int = Field(0, description="steps in the full trace (the list may be cut or omitted)")
 
 
 _POST = {
@@ -386,6 +387,7 @@ def build_workflow(cb: Codebase, entry: EntryPoint, stop: frozenset[int] = froze
         exit_points=exits,
         mermaid="",
         truncated=tr.truncated,
+        steps_total=len(steps),
     )
     wf.mermaid = mermaid(wf)
     return wf

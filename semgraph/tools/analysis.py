@@ -86,6 +86,13 @@ class DetectWorkflowsIn(PageInput):
     types: Annotated[list[WorkflowType] | None, Field(description="Only these workflow types.")] = None
     min_confidence: Annotated[float, Field(ge=0.0, le=1.0, description="Drop workflows below this confidence.")] = 0.5
     limit: Annotated[int, Field(ge=1, le=100, description="Workflows per page (1-100).")] = 10
+    detail: Annotated[
+        Literal["full", "summary"],
+        Field(
+            description="'summary' leaves out steps, rules, errors and the diagram (ids, types, confidence, "
+            "evidence and entry points only) to list many workflows cheaply"
+        ),
+    ] = "full"
 
 
 class DetectWorkflowsOut(BaseModel):
@@ -205,7 +212,9 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             page = wfs[params.offset : params.offset + params.limit]
             shown = []
             for wf in page:
-                if len(wf.steps) > MAX_STEPS_SHOWN:
+                if params.detail == "summary":
+                    wf = wf.model_copy(update={"steps": [], "business_rules": [], "error_scenarios": [], "mermaid": ""})
+                elif len(wf.steps) > MAX_STEPS_SHOWN:
                     wf = wf.model_copy(update={"steps": wf.steps[:MAX_STEPS_SHOWN], "truncated": True})
                 shown.append(wf)
             by_type = dict(Counter(w.type for w in wfs))

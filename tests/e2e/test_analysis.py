@@ -75,6 +75,10 @@ async def test_analysis_tools_end_to_end(tmp_path: Path, mode: str) -> None:
             "detect_business_workflows", {"entry_points": ["POST /register"], "types": ["user_registration"]}
         )
         assert [w["id"] for w in again.structured_content["workflows"]] == [reg["id"]]
+        summary = await client.call_tool("detect_business_workflows", {"detail": "summary", "limit": 100})
+        brief = summary.structured_content["workflows"]
+        assert len(brief) == 14 and all(w["steps"] == [] and w["mermaid"] == "" for w in brief)
+        assert {w["id"]: w["steps_total"] for w in brief}[reg["id"]] == 8
         paged = await client.call_tool("detect_business_workflows", {"limit": 5, "offset": 10})
         assert paged.structured_content["page"] == {
             "total": 14,
