@@ -582,7 +582,7 @@ class Resolver:
                 return None, Resolution.UNRESOLVED.value, len(cands)
             cands = prod
         if 1 <= len(cands) <= MAX_NAME_MATCH:
-            best = _nearest_symbol(self.ix, unit.file.path, cands)
+            best = _nearest_symbol(self.ix, unit.file.path, cands, segs[-2] if len(segs) > 1 else "")
             return best.id, Resolution.NAME_MATCH.value, len(cands)
         return None, Resolution.UNRESOLVED.value, len(cands)
 
@@ -746,5 +746,33 @@ def _nearest(ix: SymbolIndex, path: str, files: Iterable[int]) -> list[int]:
     return [f for f in scored if _common(path, ix.files[f].path) == best]
 
 
-def _nearest_symbol(ix: SymbolIndex, path: str, syms: list[Sym]) -> Sym:
-    return min(syms, key=lambda s: (-_common(path, ix.files[s.file_id].path), ix.files[s.file_id].path, s.id))
+def _nearest_symbol(ix: SymbolIndex, path: str, syms: list[Sym], receiver: str = "") -> Sym:
+    """The likeliest of several same-named candidates: the one whose owner's name shares a word with the
+    receiver (`self.users.create` → UserRepository.create, not OrderRepository.create), then the one
+    nearest by path."""
+    if len(syms) == 1:
+        return syms[0]
+    wanted = _name_words(receiver) if receiver else frozenset()
+
+    def score(s: Sym) -> tuple:
+        owner = _SEP.split(s.qname)[-2] if wanted and len(_SEP.split(s.qname)) > 1 else ""
+        overlap = len(wanted & _name_words(owner)) if owner else 0
+        return (-overlap, -_common(path, ix.files[s.file_id].path), ix.files[s.file_id].path, s.id)
+
+    return min(syms, key=score)
+
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+")
+
+
+@functools.lru_cache(maxsize=16384)
+def _name_words(identifier: str) -> frozenset[str]:
+    """Lower-case words of an identifier, singular forms included: ``user_repos`` → user, repo, repos."""
+    out = set()
+    for w in _WORD.findall(identifier.replace("_", " ")):
+        w = w.lower()
+        if len(w) > 2:
+            out.add(w)
+            if w.endswith("s") and len(w) > 3:
+                out.add(w[:-1])
+    return frozenset(out)

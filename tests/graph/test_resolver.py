@@ -205,3 +205,24 @@ def test_production_code_is_not_name_matched_into_tests(tmp_path: Path) -> None:
         ("tests.test_repo.test_save", "FakeSession().add", "same_module", 1, "tests.test_repo.FakeSession.add"),
         ("tests.test_repo.test_save", "FakeSession().flush", "same_module", 1, "tests.test_repo.FakeSession.flush"),
     }
+
+
+def test_ambiguous_method_prefers_the_owner_named_like_the_receiver(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "amb",
+        {
+            "repos/orders.py": "class OrderRepository:\n    def create(self):\n        pass\n",
+            "repos/users.py": "class UserRepository:\n    def create(self):\n        pass\n",
+            "service.py": (
+                "class Service:\n    def run(self):\n        self.users.create()\n        self.orders.create()\n"
+                "        self.thing.create()\n"
+            ),
+        },
+    )
+    index(root)
+    assert call_edges(db_for(root)) == {
+        ("service.Service.run", "self.users.create", "name_match", 2, "repos.users.UserRepository.create"),
+        ("service.Service.run", "self.orders.create", "name_match", 2, "repos.orders.OrderRepository.create"),
+        # no word in common: the nearest by path, then the first by path
+        ("service.Service.run", "self.thing.create", "name_match", 2, "repos.orders.OrderRepository.create"),
+    }
