@@ -15,9 +15,11 @@ edges pointed into them (see ``indexer``). Order of attempts for a call target
 5. a bare name / ``Type::name`` defined in another file of the same module
    (Go package, Java package) or a ``Type.name`` whose type is in this file —
    ``same_module``;
-6. a name matched among the project's callables of the same language family:
-   with 1 to ``MAX_NAME_MATCH`` candidates the closest by path is linked and
-   ``candidates`` says how many there were — ``name_match``;
+6. a name matched among the project's callables of the same language family
+   (never from production code into test files): with 1 to ``MAX_NAME_MATCH``
+   candidates the one whose owner shares a word with the receiver, else the
+   closest by path, is linked and ``candidates`` says how many there were —
+   ``name_match``;
 7. otherwise ``unresolved``: the edge keeps its text (``candidates`` still
    counts same-named symbols when there were too many to pick from).
 
