@@ -117,6 +117,7 @@ class Codebase:
     _lines: dict[str, list[str]] = field(default_factory=dict)
     _word_cache: dict[int, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     _field_types: dict[int, dict[str, str]] = field(default_factory=dict)
+    _callable_names: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -191,13 +192,16 @@ class Codebase:
     def _guess_callee(self, caller_id: int, site: CallSite) -> int | None:
         """Pick the callee of an ambiguous call from the receiver's words."""
         family = _family(self.symbols[caller_id].language) if caller_id in self.symbols else ""
-        candidates = [
-            i
-            for i in self.by_name.get(site.name, [])
-            if self.symbols[i].kind in CALLABLE_KINDS
-            and i != caller_id
-            and _family(self.symbols[i].language) == family  # never guess across languages
-        ]
+        key = (site.name, family)
+        pool_all = self._callable_names.get(key)
+        if pool_all is None:  # never guess across languages
+            pool_all = [
+                i
+                for i in self.by_name.get(site.name, [])
+                if self.symbols[i].kind in CALLABLE_KINDS and _family(self.symbols[i].language) == family
+            ]
+            self._callable_names[key] = pool_all
+        candidates = [i for i in pool_all if i != caller_id]
         if not candidates:
             return None
         caller = self.symbols.get(caller_id)
