@@ -242,3 +242,25 @@ async def test_read_only_connections_refuse_writes(shop: ShopDB) -> None:
     finally:
         await conn.close()
     assert await scalar(shop.dsn, "SELECT COUNT(*) FROM order_items") == 5
+
+
+async def test_coordinated_omission_mariadb(my_shop: ShopDB) -> None:
+    await seed_database(my_shop.dsn, rows=200, seed=1, truncate=True)
+    import asyncmy
+
+    spec = RunSpec(pattern="reporting", connections=4, target_tps=200, duration_s=3.0)
+    run = asyncio.create_task(run_workload(my_shop.dsn, spec))
+    await asyncio.sleep(1.0)
+    d = my_shop.dsn
+    conn = await asyncmy.connect(host=d.host, port=d.port, user=d.user, password="", database=d.database)
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute("LOCK TABLES orders WRITE, order_items WRITE, customers WRITE, products WRITE")
+            await asyncio.sleep(1.0)
+            await cur.execute("UNLOCK TABLES")
+    finally:
+        conn.close()
+    result = await run
+    assert result.failed == 0, result.errors
+    assert result.latency.p99_ms >= 500, result.latency
+    assert result.service_time.p99_ms < result.latency.p99_ms / 2
