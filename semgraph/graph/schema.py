@@ -92,13 +92,42 @@ LATEST = len(MIGRATIONS)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Bring ``conn``'s schema to ``LATEST``; returns the version found before."""
+    """Bring ``conn``'s schema to ``LATEST``; returns the version found before.
+
+    The version is read again under the write lock, so two processes opening a new index at once do not
+    both run the same migration (the second waits, then finds nothing to do).
+    """
     found = conn.execute("PRAGMA user_version").fetchone()[0]
-    if found > LATEST:
-        raise DatabaseError(
-            f"index schema version {found} is newer than this semgraph understands ({LATEST})",
-            hint="upgrade semgraph or delete the index file and re-index",
-        )
-    for version in range(found + 1, LATEST + 1):
-        conn.executescript("BEGIN;\n" + MIGRATIONS[version - 1] + f"\nPRAGMA user_version = {version};\nCOMMIT;")
+    if found == LATEST:
+        return found
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if found > LATEST:
+            raise DatabaseError(
+                f"index schema version {found} is newer than this semgraph understands ({LATEST})",
+                hint="upgrade semgraph or delete the index file and re-index",
+            )
+        for version in range(found + 1, LATEST + 1):
+            for statement in _statements(MIGRATIONS[version - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete SQL statements (so they run inside our transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {buf.strip()[:80]!r}")
+    return out

@@ -18,6 +18,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,10 +174,7 @@ class GraphStore:
                     )
             else:
                 db_path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                schema.migrate(conn)
+                conn = _open_writer(db_path)
         except sqlite3.Error as exc:
             raise DatabaseError(
                 f"cannot open the index {db_path}: {exc}", hint="delete the file to rebuild the index"
@@ -390,6 +388,27 @@ class GraphStore:
             "symbols": q("SELECT count(*) FROM symbols").fetchone()[0],
             "edges": q("SELECT count(*) FROM edges").fetchone()[0],
         }
+
+
+def _open_writer(db_path: Path, wait: float = 30.0) -> sqlite3.Connection:
+    """A writable connection in WAL mode with the schema migrated.
+
+    Switching a new file to WAL can fail with "database is locked" at once (SQLite's busy handler is not
+    used there) when another process opens the same new index at the same moment, so that step retries.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        conn = sqlite3.connect(db_path, timeout=wait, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            schema.migrate(conn)
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 _thread = threading.local()

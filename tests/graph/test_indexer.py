@@ -164,3 +164,21 @@ def test_adding_a_file_links_calls_that_were_unresolved(tmp_path: Path) -> None:
     assert (report.files_added, report.files_parsed) == (1, 1)
     assert report.files_resolved == 2  # the new file and the one whose call it answers
     assert ("app.service.Service.run", "helper", "import", 1, "app.util.helper") in call_edges(db)
+
+
+def test_concurrent_runs_on_one_index_do_not_corrupt_it(tmp_path: Path) -> None:
+    """Two writers (e.g. the CLI while a server indexes): SQLite serialises them, the second sees the first."""
+    import threading
+
+    root = write_tree(tmp_path / "p", PROJECT)
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(index(root))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted((r.files_parsed, r.files_unchanged) for r in reports) == [(0, 4), (4, 0)]
+    with GraphStore.open(db_for(root), readonly=True) as store:
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.counts() == {"files": 4, "symbols": 9, "edges": len(store.edges())}
+        assert store.generation() == 1
