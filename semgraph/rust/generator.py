@@ -9,6 +9,7 @@ is the same for every layout the helpers know.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -625,6 +626,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
                 "doc": compiled.doc,
                 "summary": summary,
                 "reloads": compiled.reloads,
+                "record": action_record(entity.name, action),
             }
         )
     # types named in signatures and action bodies (a Uuid key, a NaiveDate parameter) need their imports
@@ -665,6 +667,15 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
         sig=sig,
     )
     return GeneratedFile(f"src/handlers/{module}.rs", content)
+
+
+ACTION_MARK = "// semgraph:action "
+
+
+def action_record(entity: str, action: Any) -> str:
+    """The action as one JSON line, so parsing the generated crate gives the action back."""
+    data = {"entity": entity, **action.model_dump(mode="json", exclude_defaults=True)}
+    return json.dumps(data, ensure_ascii=True, separators=(", ", ": "))
 
 
 def _route_line(line: str) -> str:

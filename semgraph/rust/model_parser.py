@@ -9,6 +9,7 @@ file, line and column and left out; every other item of the file is kept.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -86,6 +87,7 @@ class FileModels:
     enums: list[EnumSpec] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     uses_diesel_async: bool = False
+    actions: list[tuple[str, dict]] = field(default_factory=list)  # (entity, action) from semgraph:action lines
 
 
 @functools.lru_cache(maxsize=65536)
@@ -372,6 +374,9 @@ def parse_models_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] 
     if matches is None:
         matches = ts.QueryCursor(item_query()).matches(root)
     for _, match in matches:
+        if "comment" in match:
+            _action_comment(match["comment"][0], file, out)
+            continue
         if "use.path" in match:
             if text(match["use.path"][0]).split("::")[0].lstrip(":") == "diesel_async":
                 out.uses_diesel_async = True
@@ -408,3 +413,22 @@ def _describe(item: ts.Node) -> str:
 def _snippet(node: ts.Node) -> str:
     snippet = " ".join(text(node).split())
     return snippet[:40] + ("…" if len(snippet) > 40 else "")
+
+
+def _action_comment(node: ts.Node, file: str, out: FileModels) -> None:
+    """``// semgraph:action {json}`` written above a generated action handler."""
+    raw = text(node).removeprefix("// semgraph:action ").strip()
+    try:
+        data = json.loads(raw)
+        entity = data.pop("entity")
+        if not isinstance(entity, str) or not isinstance(data, dict):
+            raise ValueError("entity must be a name")
+    except (ValueError, KeyError, AttributeError) as exc:
+        line, col = point(node)
+        out.diagnostics.append(
+            Diagnostic(
+                file=file, line=line, column=col, severity="warning", message=f"unreadable semgraph:action: {exc}"
+            )
+        )
+        return
+    out.actions.append((entity, data))

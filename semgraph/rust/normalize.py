@@ -58,6 +58,9 @@ def normalize(spec: DieselSpec, backend: str | None = None) -> DieselSpec:
             if f.item_type is None:
                 f.item_type = item_type(f.sql_type)
     _relations(spec)
+    if spec.allow_in_same_query is None:  # the default: every table may appear with every other
+        tables = [e.table for e in spec.entities]
+        spec.allow_in_same_query = [tables] if len(tables) > 1 else []
     for entity in spec.entities:
         if entity.derives is None:
             entity.derives = _default_derives(entity, spec)

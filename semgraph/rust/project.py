@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tree_sitter as ts
+from pydantic import ValidationError
 
 from semgraph.errors import InvalidInputError, NotFoundError, SourceParseError, UnsupportedError
 from semgraph.progress import ProgressFn, no_progress
@@ -21,6 +22,7 @@ from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tre
 from semgraph.rust.naming import entity_for_table, infer_table_name, snake
 from semgraph.rust.schema_parser import Column, SchemaInfo, Table, parse_schema_tree
 from semgraph.rust.spec import (
+    ActionSpec,
     Diagnostic,
     DieselSpec,
     EntitySpec,
@@ -68,6 +70,7 @@ def parse_sources(
         models.enums += fm.enums
         models.diagnostics += fm.diagnostics
         models.uses_diesel_async = models.uses_diesel_async or fm.uses_diesel_async
+        models.actions += fm.actions
         schema.merge(parse_schema_tree(root, src.name, matches))
         if (i + 1) % 50 == 0 or i + 1 == len(items):
             progress(i + 1, len(items), f"parsed {src.name}")
@@ -200,6 +203,17 @@ def assemble(
         entity.insertable = _twin(pair.get("insertable"), entity, "insertable") if "insertable" in pair else None
         entity.changeset = _twin(pair.get("changeset"), entity, "changeset") if "changeset" in pair else None
         entities.append(entity)
+    by_entity = {e.name: e for e in entities}
+    for name, data in models.actions:
+        target = by_entity.get(name)
+        if target is None:
+            continue
+        try:
+            action = ActionSpec.model_validate(data)
+        except ValidationError:
+            continue
+        if all(a.name != action.name for a in target.actions):
+            target.actions.append(action)
     used_tables = {e.table for e in entities}
     for table in schema.tables.values():
         if table.name not in used_tables:

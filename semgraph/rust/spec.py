@@ -200,6 +200,12 @@ class DieselSpec(SpecModel):
             cached = self._index[kind] = (items, len(items), table)
         return cached[2].get(value)
 
+    def __eq__(self, other: object) -> bool:
+        """Specs are equal when their fields are (the lookup cache does not count)."""
+        return isinstance(other, DieselSpec) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
     def entity(self, name: str) -> EntitySpec | None:
         return self._lookup("entity", self.entities, "name", name)
 

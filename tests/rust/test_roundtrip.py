@@ -88,3 +88,15 @@ def test_a_diesel_async_project_round_trips_to_async_handlers() -> None:
     pool_mod = next(f.content for f in again if f.path == "src/handlers/mod.rs")
     assert "pub type DbPool = Pool<diesel_async::AsyncPgConnection>;" in pool_mod
     assert parse_generated(generate(shop, NO_RUSTFMT)).spec.uses_diesel_async is False
+
+
+def test_a_hand_written_spec_comes_back_complete_with_its_actions() -> None:
+    from semgraph.rust.normalize import normalize
+
+    shop = load_spec((DIESEL / "specs" / "shop.yaml").read_text())
+    files = generate(shop, NO_RUSTFMT)
+    parsed = parse_generated(files)
+    assert parsed.diagnostics == []
+    assert parsed.spec == normalize(shop)
+    assert [a.name for e in parsed.spec.entities for a in e.actions] == ["withdraw", "close", "void"]
+    assert [f.content for f in generate(parsed.spec, NO_RUSTFMT)] == [f.content for f in files]

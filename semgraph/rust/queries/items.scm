@@ -4,3 +4,4 @@
 (enum_item name: (type_identifier) @enum.name) @enum
 (macro_invocation macro: (_) @macro.name (token_tree) @macro.body) @macro
 (use_declaration argument: (_) @use.path)
+((line_comment) @comment (#match? @comment "^// semgraph:action "))
