@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-from mcp.server.mcpserver import MCPServer
-
 from semgraph import __version__
 from semgraph.config import Settings
-from semgraph.tools._base import ToolEnv
+from semgraph.tools._base import ToolEnv, ToolServer
 
 TOOLSET_MODULES: dict[str, str] = {
     "graph": "semgraph.tools.graph",
@@ -28,9 +26,9 @@ cross-language links) read the same index. Every list result is bounded: use
 limit/offset to page. File access is confined to the server's roots."""
 
 
-def build_server(settings: Settings) -> tuple[MCPServer, ToolEnv]:
+def build_server(settings: Settings) -> tuple[ToolServer, ToolEnv]:
     """Create the server and register the toolsets named in ``settings``."""
-    app = MCPServer("semgraph", version=__version__, instructions=INSTRUCTIONS)
+    app = ToolServer("semgraph", version=__version__, instructions=INSTRUCTIONS)
     env = ToolEnv.from_settings(settings)
     for toolset in settings.toolsets:
         module = importlib.import_module(TOOLSET_MODULES[toolset])

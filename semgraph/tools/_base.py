@@ -22,7 +22,7 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticUndefined
@@ -124,6 +124,41 @@ class ToolCall:
         return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
 
+class ToolServer(MCPServer):
+    """``MCPServer`` that checks arguments against each tool's input model first.
+
+    The SDK validates the flat argument schema before a handler runs and
+    silently drops unknown arguments; here a misspelt argument is an error
+    naming the accepted ones, and schema errors read ``field: message``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.input_models: dict[str, type[BaseModel]] = {}
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        model = self.input_models.get(name)
+        if model is not None:
+            unknown_argument_check(model, arguments)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(f"{name}: {format_validation_error(exc.__cause__)}") from exc.__cause__
+            raise
+
+
+def unknown_argument_check(model: type[BaseModel], arguments: dict[str, Any]) -> None:
+    allowed = set(model.model_fields)
+    unknown = sorted(set(arguments) - allowed)
+    if unknown:
+        raise ToolError(
+            f"invalid arguments: unknown argument(s) {', '.join(unknown)}; accepted: {', '.join(sorted(allowed))}"
+        )
+
+
 def format_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
@@ -168,16 +203,12 @@ def register_tool(
             )
             annotations[fname] = annotation
 
-        allowed = set(input_model.model_fields)
+        if isinstance(app, ToolServer):
+            app.input_models[name] = input_model
 
         async def tool_fn(ctx: Context, **kwargs: Any) -> Any:
             raw = getattr(getattr(ctx, "_input_params", None), "arguments", None) or {}
-            unknown = sorted(set(raw) - allowed)
-            if unknown:
-                raise ToolError(
-                    f"invalid arguments: unknown argument(s) {', '.join(unknown)}; "
-                    f"accepted: {', '.join(sorted(allowed))}"
-                )
+            unknown_argument_check(input_model, raw)
             try:
                 params = input_model.model_validate(kwargs)
             except ValidationError as exc:

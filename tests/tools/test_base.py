@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from semgraph.config import Settings
 from semgraph.errors import NotFoundError
-from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, ToolServer, register_tool
 
 
 class EchoIn(PageInput):
@@ -26,7 +26,7 @@ class EchoOut(BaseModel):
 
 
 def make_app(tmp_path: Path) -> MCPServer:
-    app = MCPServer("t")
+    app = ToolServer("t")
     env = ToolEnv.from_settings(Settings.build([tmp_path]))
 
     @register_tool(
@@ -67,7 +67,8 @@ async def test_schema_annotations_and_output(tmp_path: Path) -> None:
         ({"word": "x", "limit": -1}, "limit"),
         ({"word": "x", "limit": 10_000}, "limit"),
         ({"word": "x", "colour": "red"}, "colour"),
-        ({}, "word"),
+        ({}, "echo: invalid arguments: word: Field required"),
+        ({"colour": "red"}, "unknown argument(s) colour; accepted: boom, limit, offset, word"),
     ],
 )
 async def test_errors_are_is_error_and_server_survives(tmp_path: Path, args: dict, expected: str) -> None:
