@@ -54,6 +54,9 @@ _DJ_REQUIRE_METHODS = re.compile(r"^@?require_http_methods\(\s*\[([^\]]*)\]")
 _RUST_ROUTE = re.compile(r"^#\[\s*(?:actix_web::)?(get|post|put|patch|delete|head)\(\s*\"([^\"]*)\"")
 _RUST_ROUTE_ANY = re.compile(r"^#\[\s*(?:actix_web::)?route\(\s*\"([^\"]*)\"(.*)\]", re.S)
 _SPRING = re.compile(r"^@(Get|Post|Put|Patch|Delete|Request)Mapping\b(?:\((.*)\))?", re.S)
+_JAVA_LISTENER = re.compile(
+    r"^@(KafkaListener|RabbitListener|JmsListener|SqsListener|StreamListener)\b(?:\((.*)\))?", re.S
+)
 _STRING = re.compile(r"[\"']([^\"']*)[\"']")
 
 
@@ -146,6 +149,10 @@ def _java_annotation_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
                 found = _STRING.findall(m.group(2) or "")
                 prefix = found[0] if found else ""
     for deco in sym.decorators:
+        if m := _JAVA_LISTENER.match(deco.strip()):
+            found = _STRING.findall(m.group(2) or "")
+            out.append(_entry(cb, sym, "message", m.group(1), "", found[0] if found else ""))
+            continue
         if m := _SPRING.match(deco.strip()):
             found = _STRING.findall(m.group(2) or "")
             method = m.group(1).upper() if m.group(1) != "Request" else "ANY"

@@ -221,3 +221,27 @@ def test_django_rest_framework_routers_actions_and_api_views(tmp_path: Path) -> 
         ("http", "django-rest-framework", "ANY", "/tags/", "api.views.TagViewSet"),
         ("http", "django", "GET,POST", "/ping/", "api.views.ping"),
     ]
+
+
+def test_java_message_listeners(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "java",
+        {
+            "src/OrderEvents.java": (
+                "package shop;\n\n"
+                "public class OrderEvents {\n"
+                '    @KafkaListener(topics = "orders.created")\n'
+                "    public void onCreated(String payload) {\n"
+                "        System.out.println(payload);\n"
+                "    }\n\n"
+                '    @RabbitListener(queues = "refunds")\n'
+                "    public void onRefund(String payload) {\n"
+                "    }\n"
+                "}\n"
+            )
+        },
+    )
+    assert entries(cb) == [
+        ("message", "KafkaListener", "", "orders.created", "shop.OrderEvents.onCreated"),
+        ("message", "RabbitListener", "", "refunds", "shop.OrderEvents.onRefund"),
+    ]
