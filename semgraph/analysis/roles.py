@@ -252,7 +252,7 @@ DATA_HANDLE_TYPES = frozenset(
     }
 )
 DATA_HANDLE_TYPES_DOC = "database handle (Repository<T>, Session, Pool, …)"
-_HANDLE_OPS = (
+HANDLE_OPS = (
     ("delete", re.compile(r"^(delete|remove|destroy|softDelete|softRemove|deleteMany|deleteOne|truncate)")),
     (
         "persist",
@@ -273,7 +273,7 @@ def _data_handle_role(cb: Codebase, symbol_id: int, callee: str) -> str | None:
     m = re.match(r"^((?:self|this)\.\w+)\.(\w+)$", callee)
     if not m or cb.receiver_type(symbol_id, m.group(1)) not in DATA_HANDLE_TYPES:
         return None
-    for role, pat in _HANDLE_OPS:
+    for role, pat in HANDLE_OPS:
         if pat.match(m.group(2)):
             return role
     return None

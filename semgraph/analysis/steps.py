@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from semgraph.analysis.codebase import Codebase
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
-from semgraph.analysis.roles import function_roles
+from semgraph.analysis.roles import DATA_HANDLE_TYPES, HANDLE_OPS, function_roles
 from semgraph.analysis.workflows import Step, Workflow, find_workflow
 from semgraph.errors import InvalidInputError
 
@@ -62,7 +62,10 @@ _SECRET_WORD = re.compile(r"\b(password|passwd|secret|token|api_key|card_token|c
 
 def _data_access(cb: Codebase, sid: int) -> list[DataAccess]:
     facts = function_facts(cb, sid)
-    model_names = {s.name for s in cb.symbols.values() if s.kind in {"class", "struct"}}
+    model_names = cb.__dict__.get("_model_names")
+    if model_names is None:
+        model_names = {s.name for s in cb.symbols.values() if s.kind in {"class", "struct"}}
+        cb.__dict__["_model_names"] = model_names
     out: list[DataAccess] = []
     for line, s in facts.strings:
         m = re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", s, re.I)
@@ -87,6 +90,33 @@ def _data_access(cb: Codebase, sid: int) -> list[DataAccess]:
             out.append(
                 DataAccess(entity=diesel.group(1), access=access, line=call.line, evidence=f"Diesel {callee[:60]}")
             )
+        elif (handle := re.match(r"^((?:self|this)\.(\w+))\.(\w+)$", callee)) and cb.receiver_type(
+            sid, handle.group(1)
+        ) in DATA_HANDLE_TYPES:
+            op = handle.group(3)
+            access = next(
+                (
+                    {"lookup": "read", "persist": "write", "delete": "delete"}[r]
+                    for r, pat in HANDLE_OPS
+                    if pat.match(op)
+                ),
+                None,
+            )
+            if access is not None:
+                entity = _handle_entity(cb, sid, handle.group(2))
+                out.append(
+                    DataAccess(entity=entity, access=access, line=call.line, evidence=f"{callee} on a database handle")
+                )
+        elif re.fullmatch(r"[a-z_]\w*\.(save|delete)", callee) and not call.args.strip("() "):
+            var, op = callee.split(".")
+            out.append(
+                DataAccess(
+                    entity=var,
+                    access="write" if op == "save" else "delete",
+                    line=call.line,
+                    evidence=f"{callee}() on a loaded record",
+                )
+            )
         elif re.search(r"session\.(query|get|add|delete|merge)", callee):
             access = {"add": "write", "merge": "write", "delete": "delete"}.get(
                 re.search(r"session\.(\w+)", callee).group(1), "read"
@@ -98,6 +128,15 @@ def _data_access(cb: Codebase, sid: int) -> list[DataAccess]:
     for d in out:
         unique.setdefault((d.entity, d.access), d)
     return sorted(unique.values(), key=lambda d: d.line)
+
+
+def _handle_entity(cb: Codebase, sid: int, field: str) -> str:
+    """``users: Repository<User>`` → User; otherwise the field name."""
+    owner = cb.owner_type(sid)
+    ctor = cb.constructor_of(owner) if owner is not None else None
+    text = cb.symbols[ctor].signature if ctor is not None else ""
+    m = re.search(rf"\b{re.escape(field)}\s*:\s*\w+<\s*(\w+)\s*>", text)
+    return m.group(1) if m else field
 
 
 def _risks(cb: Codebase, wf: Workflow, step: Step) -> list[Risk]:
