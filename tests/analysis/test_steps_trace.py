@@ -102,3 +102,18 @@ def test_trace_to_sinks_and_between_symbols(apps: dict[str, Codebase]) -> None:
         trace_workflow(cb, "routes.register", sink="moon")
     with pytest.raises(NotFoundError, match="no symbol named"):
         trace_workflow(cb, "nothing_here")
+
+
+def test_data_touched_through_handles_and_records(apps: dict[str, Codebase]) -> None:
+    nest = apps["nest_shop"]
+    wf = _wf(nest, "POST /auth/register")
+    step = analyze_workflow_step(nest, wf.id, 2)
+    assert step.step.symbol == "src/users/users.service.UsersService.register"
+    assert [(d.entity, d.access, d.line) for d in step.data] == [("User", "read", 24), ("User", "write", 28)]
+    django = apps["django_billing"]
+    wf = _wf(django, "billing.views.pay")
+    step = analyze_workflow_step(django, wf.id, 2)
+    assert [(d.entity, d.access, d.line, d.evidence) for d in step.data] == [
+        ("Invoice", "read", 14, "ORM Invoice.objects.get"),
+        ("invoice", "write", 23, "invoice.save() on a loaded record"),
+    ]
