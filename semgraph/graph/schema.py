@@ -86,6 +86,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO meta(key, value) VALUES ('generation', '0'), ('root', '');
     """,
+    # 2: smaller edge indexes: origin is only ever filtered with a scan-friendly predicate, and names are
+    # only looked up among the edges a new symbol could answer (unresolved / name-matched)
+    """
+    DROP INDEX IF EXISTS edges_origin;
+    DROP INDEX IF EXISTS edges_name;
+    CREATE INDEX edges_name ON edges(name) WHERE resolution IN ('unresolved', 'name_match');
+    """,
 )
 
 LATEST = len(MIGRATIONS)

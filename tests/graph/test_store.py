@@ -129,3 +129,17 @@ def test_read_source_stays_inside_the_indexed_root(store: GraphStore) -> None:
         store.read_source("/etc/passwd")
     with pytest.raises(NotFoundError, match=r"'app/gone\.py' does not exist"):
         store.read_source("app/gone.py")
+
+
+def test_an_older_index_is_migrated_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(schema.MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    conn.execute("INSERT INTO meta(key, value) VALUES ('note', 'kept')")
+    conn.commit()
+    conn.close()
+    with GraphStore.open(db) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST == 2
+        indexes = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'edges'")}
+        assert indexes == {"edges", "edges_src", "edges_dst", "edges_file", "edges_name"}
+        assert s._meta("note") == "kept"
