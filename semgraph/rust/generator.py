@@ -379,7 +379,7 @@ def _lines(doc: str | None) -> list[str]:
 
 
 def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
-    custom = {t.name for t in spec.sql_types}
+    custom = {t.name: t for t in spec.sql_types}
     groups: dict[str | None, list[dict[str, Any]]] = {}
     for e in entities:
         cols = []
@@ -389,7 +389,9 @@ def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
                 continue
             sql = f"Nullable<{f.sql_type}>" if f.nullable else f.sql_type
             for w in _words(f.sql_type):
-                if w in custom:
+                if w in custom and custom[w].path:
+                    uses.add(custom[w].path)
+                elif w in custom:
                     uses.add(("super::super::sql_types::" if e.schema_name else "super::sql_types::") + w)
             cols.append(
                 {
@@ -414,7 +416,7 @@ def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
     ordered = [{"schema": None, "tables": groups.pop(None)}] if None in groups else []
     ordered += [{"schema": s, "tables": t} for s, t in sorted(groups.items(), key=lambda kv: kv[0] or "")]
     sql_types = []
-    for t in spec.sql_types:
+    for t in [t for t in spec.sql_types if not t.path]:
         args = f'name = "{t.db_name or snake(t.name)}"'
         if t.schema_name:
             args += f', schema = "{t.schema_name}"'

@@ -39,6 +39,8 @@ def normalize(spec: DieselSpec, backend: str | None = None) -> DieselSpec:
                 try:
                     base = rust_for_sql(f.sql_type or "", spec.backend, sql_enum)
                 except UnsupportedError as exc:
+                    if not entity.has_model:  # a schema.rs-only table needs no Rust type
+                        continue
                     raise InvalidInputError(f"{ctx}: {exc.message}", hint=exc.hint) from None
                 f.rust_type = f"Option<{base}>" if f.nullable else base
             else:

@@ -31,6 +31,7 @@ from semgraph.rust.spec import (
     ParseResult,
     Reference,
     Relation,
+    SqlTypeSpec,
     TwinSpec,
 )
 from semgraph.rust.syntax import item_query, parse
@@ -222,7 +223,16 @@ def assemble(
     entities.sort(key=lambda e: (e.module_path, e.name))
     enums.sort(key=lambda e: (e.module_path, e.name))
     allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
-    sql_types = sorted(schema.sql_types, key=lambda t: t.name)
+    local = {t.name for t in schema.sql_types}
+    imported: dict[str, str] = {}
+    for table in schema.tables.values():
+        for name, path in table.custom_types:
+            segments = path.split("::")
+            if name not in local and "sql_types" not in segments[:-1] and segments[0] not in {"super", "self"}:
+                imported.setdefault(name, path)
+    used = {f.sql_type for e in entities for f in e.fields + e.extra_columns if f.sql_type}
+    extra = [SqlTypeSpec(name=n, path=p) for n, p in imported.items() if any(n in _type_names(u) for u in used)]
+    sql_types = sorted([*schema.sql_types, *extra], key=lambda t: t.name)
     for e in enums:
         if e.sql_type is None and any(t.name == e.name for t in sql_types):
             e.sql_type = e.name
@@ -235,6 +245,10 @@ def assemble(
         uses_diesel_async=models.uses_diesel_async,
     )
     return spec, diags
+
+
+def _type_names(sql: str) -> set[str]:
+    return set(sql.replace("<", " ").replace(">", " ").replace(",", " ").split())
 
 
 def _unique_enums(enums: list[EnumSpec]) -> list[EnumSpec]:

@@ -39,7 +39,7 @@ class Table:
     columns: list[Column]
     sql_name: str | None = None
     doc: str | None = None
-    custom_types: list[str] = field(default_factory=list)
+    custom_types: list[tuple[str, str]] = field(default_factory=list)  # (name, use path)
     file: str = ""
     line: int = 0
 
@@ -240,8 +240,8 @@ def _columns(body: Group) -> list[Column]:
     return cols
 
 
-def _use_names(r: _Reader) -> list[str]:
-    """Read ``use a::b::{C, D};`` and return the names it brings in that are custom SQL types."""
+def _use_names(r: _Reader) -> list[tuple[str, str]]:
+    """Read ``use a::b::{C, D};``: the (name, full path) of each custom SQL type it brings in."""
     path: list[str] = []
     names: list[str] = []
     while not r.at(";"):
@@ -254,8 +254,8 @@ def _use_names(r: _Reader) -> list[str]:
     if path[:2] == ["diesel", "sql_types"] or (path and path[0] == "diesel" and not names):
         return []
     if names:
-        return names
-    return path[-1:] if path else []
+        return [(n, "::".join([*path, n])) for n in names]
+    return [(path[-1], "::".join(path))] if path else []
 
 
 def _tables(body: Group, file: str) -> tuple[list[Table], list[Diagnostic]]:

@@ -169,6 +169,9 @@ class SqlTypeSpec(SpecModel):
     name: str
     db_name: str | None = None
     schema_name: str | None = Field(None, alias="schema")
+    path: str | None = Field(
+        None, description="use path of a type from another crate (diesel_full_text_search::Tsvector)"
+    )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

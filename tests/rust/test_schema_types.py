@@ -40,7 +40,7 @@ allow_tables_to_appear_in_same_query!(people, pets);
         "People",
         "Docs on the table.",
         ["id"],
-        ["Mood", "Colour"],
+        [("Mood", "crate::custom::Mood"), ("Colour", "crate::custom::Colour")],
     )
     assert [(c.name, c.sql_type, c.nullable, c.sql_name) for c in people.columns] == [
         ("id", "BigInt", False, None),
