@@ -338,7 +338,7 @@ def assess_code_quality(cb: Codebase, path: str = "") -> QualityReport:
         m = s.metrics
         fan_in = len(set(cb.callers.get(s.id, [])))
         calls = cb.calls.get(s.id, [])
-        fan_out = len({c.dst if c.dst is not None else c.target for c in calls if c.kind == "calls"})
+        fan_out = len({c.dst if c.dst is not None else c.name for c in calls if c.kind == "calls"})
         fm = FunctionMetrics(
             symbol=s.qualified_name,
             location=cb.location(s.id),
