@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import ast
-import functools
-from importlib import resources
 from pathlib import Path
 
 import tree_sitter as ts
 
 from semgraph.errors import SourceParseError
-from semgraph.graph.languages import grammar, parse
-
-
-@functools.cache
-def query(name: str) -> ts.Query:
-    """Compiled ``semgraph/django/queries/<name>.scm`` (tree-sitter-python)."""
-    text = resources.files("semgraph.django.queries").joinpath(f"{name}.scm").read_text(encoding="utf-8")
-    return ts.Query(grammar("python"), text)
+from semgraph.graph.languages import parse, query
 
 
 def matches(name: str, node: ts.Node) -> list[dict[str, list[ts.Node]]]:
-    return [m for _, m in ts.QueryCursor(query(name)).matches(node)]
+    """Captures of each match of ``semgraph/django/queries/<name>.scm`` (tree-sitter-python) under ``node``."""
+    return [m for _, m in ts.QueryCursor(query("python", name, "semgraph.django.queries")).matches(node)]
 
 
 def text(node: ts.Node | None) -> str:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import tree_sitter as ts
 from pydantic import BaseModel
 
-from semgraph.graph.languages import grammar
+from semgraph.graph.languages import query
 
 STATE_ENUM_RE = re.compile(r"(state|status|phase|stage|lifecycle)(e?s)?$", re.IGNORECASE)
 EVENT_ENUM_RE = re.compile(r"(event|action|command|trigger|signal)s?$", re.IGNORECASE)
@@ -125,11 +123,9 @@ def enum_name(key: str) -> str:
     return key.rpartition("::")[2]
 
 
-@cache
 def state_query(language: str) -> ts.Query:
-    name = QUERY_FILES["typescript" if language == "tsx" else language]
-    text = resources.files("semgraph.dag.queries").joinpath(f"{name}.scm").read_text(encoding="utf-8")
-    return ts.Query(grammar(language), text)
+    """The state-machine query of ``language`` (tsx shares TypeScript's), compiled once by ``languages.query``."""
+    return query(language, QUERY_FILES["typescript" if language == "tsx" else language], "semgraph.dag.queries")
 
 
 def name_words(name: str) -> set[str]:
