@@ -142,6 +142,24 @@ def _security(cb: Codebase, sid: int, handler_ids: set[int], request_path: set[i
                     hint="pass the command as a list without shell=True (shlex.split if you start from a string)",
                 )
             )
+        if (
+            callee in {"os.system", "os.popen", "exec", "execSync", "child_process.exec", "child_process.execSync"}
+            or (
+                re.fullmatch(r"\w+\.(exec|execSync)", callee)
+                and "child_process" in cb.source(s.path)[:4000].decode("utf-8", "replace")
+            )
+        ) and _BUILT_STRING.match(first):
+            out.append(
+                Finding(
+                    kind="shell_injection",
+                    category="security",
+                    severity="high",
+                    location=_loc(s.path, call.line),
+                    symbol=s.qualified_name,
+                    message=f"shell command built from a formatted string is run by {callee}",
+                    hint="run the program with an argument list (subprocess.run([...]) / execFile) instead of a shell string",
+                )
+            )
         if s.language == "rust" and name in {"unwrap", "expect"} and sid in request_path:
             where = "request handler" if sid in handler_ids else "function on a request path"
             out.append(

@@ -113,3 +113,31 @@ def test_loop_iterable_is_not_inside_the_loop(tmp_path: Path) -> None:
         ("hardcoded_secret", "settings.py:1"),
         ("query_in_loop", "jobs.py:8"),
     ]
+
+
+def test_shell_strings_built_from_input(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "shell",
+        {
+            "ops.py": (
+                "import os\nimport subprocess\n\n\n"
+                "def backup(name):\n"
+                "    os.system(f'tar czf /tmp/{name}.tgz data')\n\n\n"
+                "def backup_safe(name):\n"
+                "    subprocess.run(['tar', 'czf', f'/tmp/{name}.tgz', 'data'])\n"
+            ),
+            "ops.js": (
+                "import child_process from 'child_process';\n\n"
+                "export function ping(host) {\n"
+                "  return child_process.execSync(`ping -c 1 ${host}`);\n"
+                "}\n\n"
+                "export function pingSafe(host) {\n"
+                "  return child_process.execFileSync('ping', ['-c', '1', host]);\n"
+                "}\n"
+            ),
+        },
+    )
+    assert [(f.kind, f.location) for f in assess_code_quality(cb).findings] == [
+        ("shell_injection", "ops.js:4"),
+        ("shell_injection", "ops.py:6"),
+    ]
