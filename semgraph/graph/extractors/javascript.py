@@ -69,7 +69,7 @@ class JavaScriptExtractor(Extractor):
     language = "javascript"
     sep = "."
     call_separators = (".",)
-    queries = ("javascript-tags", "ecmascript-calls", "ecmascript-control", "ecmascript-imports")
+    queries = ("ecmascript-tags", "javascript-tags", "ecmascript-calls", "ecmascript-control", "ecmascript-imports")
     if_types = frozenset({"if_statement"})
     arm_types = frozenset({"switch_case", "switch_default"})
     test_file = False  # set from the path when the module symbol is built

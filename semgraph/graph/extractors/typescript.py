@@ -19,7 +19,7 @@ K = SymbolKind
 
 class TypeScriptExtractor(JavaScriptExtractor):
     language = "typescript"
-    queries = ("typescript-tags", "ecmascript-calls", "ecmascript-control", "ecmascript-imports")
+    queries = ("ecmascript-tags", "typescript-tags", "ecmascript-calls", "ecmascript-control", "ecmascript-imports")
     kinds: ClassVar[dict[str, SymbolKind]] = {
         "function": K.FUNCTION,
         "class": K.CLASS,
