@@ -96,7 +96,7 @@ _STATUS_PATTERNS = (
 )
 _STATUS_HINT = re.compile(r"\b[45]\d\d\b|HttpResponse|StatusCode|HttpStatus|status\.Status")
 _NAMED_STATUS = re.compile(
-    r"(?:HttpResponse(?:::)?|StatusCode::|HttpStatus\.|status\.Status)(BadRequest|Unauthorized|PaymentRequired|Forbidden|"
+    r"(?:HttpResponse(?:::)?|StatusCode::|HttpStatus\.|status\.Status|http\.Status)(BadRequest|Unauthorized|PaymentRequired|Forbidden|"
     r"NotFound|Conflict|Gone|UnprocessableEntity|TooManyRequests|InternalServerError|ServiceUnavailable|"
     r"BAD_REQUEST|UNAUTHORIZED|FORBIDDEN|NOT_FOUND|CONFLICT|INTERNAL_SERVER_ERROR)"
 )

@@ -67,7 +67,8 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         "hash_secret",
         re.compile(
             r"(generate_password_hash|make_password|set_password|hashpw|bcrypt[.:]+hash|\bhashSync\b|"
-            r"pbkdf2|scrypt|hashlib\.|\.hash_password$|(argon2|passlib|pwd|passw|crypt|hasher).*\.hash(_encoded)?$)",
+            r"pbkdf2|scrypt|hashlib\.|\.hash_password$|(argon2|passlib|pwd|passw|crypt|hasher).*\.hash(_encoded)?$|"
+            r"GenerateFromPassword|passwordEncoder\.encode$)",
             re.I,
         ),
         None,
@@ -77,14 +78,18 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(
             r"(check_password_hash|check_password|bcrypt[.:]+(compare|checkpw|verify|compareSync)|"
             r"argon2\w*[.:]+verify|^authenticate$|passport\.authenticate|verify_password_hash|"
-            r"\.verify_password$|(argon2|passlib|pwd|passw|crypt|hasher).*\.verify(_encoded)?$)",
+            r"\.verify_password$|(argon2|passlib|pwd|passw|crypt|hasher).*\.verify(_encoded)?$|"
+            r"CompareHashAndPassword|passwordEncoder\.matches$)",
             re.I,
         ),
         None,
     ),
     (
         "issue_token",
-        re.compile(r"(jwt[.:]+(encode|sign)|^login_user$|create_access_token|^login$|session\.regenerate)"),
+        re.compile(
+            r"(jwt[.:]+(encode|sign)|^login_user$|create_access_token|^login$|session\.regenerate|"
+            r"jwt\.NewWithClaims|SignedString$|Jwts\.builder)"
+        ),
         None,
     ),
     (
@@ -104,7 +109,7 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
         re.compile(
             r"(smtplib|send_message|^send_mail$|sendMail|send_mass_mail|EmailMessage\.send|mail\.send|mailer\.send|"
             r"SmtpTransport|transport\.send|twilio|\.messages\.create|sns[.:]+publish|send_push|fcm|webpush|"
-            r"\bmail\(|mailgun|sendgrid)",
+            r"\bmail\(|mailgun|sendgrid|mailSender\.send$|smtp\.SendMail$)",
             re.I,
         ),
         None,
@@ -171,7 +176,7 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     (
         "lookup",
         re.compile(
-            r"(\.(filter|filter_by|first|get_or_404|exists|find|findOne|findById|findUnique|find_by\w*|load|fetch_one|"
+            r"(\.(filter|filter_by|first|get_or_404|exists|find|findOne|findById|findBy\w+|findUnique|find_by\w*|load|fetch_one|"
             r"fetch_all|fetchone|fetchall|scalar|scalars|values)$|objects\.(get|filter|all)$|session\.get$|session\.query$|"
             r"\w+::table\.\w+|^\w+::table$)"
         ),
