@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from semgraph.errors import InvalidInputError
-from semgraph.rust.naming import pascal
+from semgraph.rust.naming import pascal, rust_ident
 from semgraph.rust.spec import ActionSpec, DieselSpec, EntitySpec, EnumSpec, FieldSpec
 from semgraph.rust.types import unwrap_option
 
@@ -256,12 +256,14 @@ class Scope:
             kind, nullable = _kind_of(fld.rust_type, self.spec)
             base = unwrap_option(fld.rust_type or "")[0]
             copy = base in _COPY or kind.startswith("enum:")
-            code = f"row.{name}" if copy and not nullable else f"row.{name}.clone()"
+            code = f"row.{rust_ident(name)}" if copy and not nullable else f"row.{rust_ident(name)}.clone()"
             return Typed(code, kind, nullable)
         if name in self.params:
             kind, nullable = _kind_of(self.params[name], self.spec)
             base = unwrap_option(self.params[name])[0]
-            code = f"params.{name}" if base in _COPY and not nullable else f"params.{name}.clone()"
+            code = (
+                f"params.{rust_ident(name)}" if base in _COPY and not nullable else f"params.{rust_ident(name)}.clone()"
+            )
             return Typed(code, kind, nullable)
         raise InvalidInputError(f"{self.context}: unknown name {name!r}", hint=f"use one of the {self.allowed()}")
 
@@ -468,7 +470,7 @@ def compile_action(spec: DieselSpec, entity: EntitySpec, action: ActionSpec, tab
                         f"{sctx}: {entity.name} has no field {fname!r}",
                         hint=f"fields of {entity.name}: {', '.join(f.name for f in entity.fields)}",
                     )
-                sets.append(f"{table_path}::{fld.column}.eq({_column_value(entity, fld, expr, scope)})")
+                sets.append(f"{table_path}::{rust_ident(fld.column)}.eq({_column_value(entity, fld, expr, scope)})")
             if entity.field("updated_at") and "updated_at" not in step.fields:
                 sets.append(f"{table_path}::updated_at.eq(diesel::dsl::now)")
             steps.append(
@@ -491,7 +493,7 @@ def compile_action(spec: DieselSpec, entity: EntitySpec, action: ActionSpec, tab
                         f"{sctx}: {target.name} has no field {fname!r}",
                         hint=f"fields of {target.name}: {', '.join(f.name for f in target.fields)}",
                     )
-                values.append(f"{tpath}::{fld.column}.eq({_column_value(target, fld, expr, scope)})")
+                values.append(f"{tpath}::{rust_ident(fld.column)}.eq({_column_value(target, fld, expr, scope)})")
             if not values:
                 raise InvalidInputError(
                     f"{sctx}: no fields to insert",

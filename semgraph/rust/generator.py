@@ -21,7 +21,7 @@ from semgraph.errors import InvalidInputError, UnsupportedError
 from semgraph.progress import ProgressFn, no_progress
 from semgraph.rust import rustfmt
 from semgraph.rust.actions import compile_action
-from semgraph.rust.naming import snake
+from semgraph.rust.naming import module_ident, rust_ident, snake
 from semgraph.rust.normalize import normalize
 from semgraph.rust.spec import DieselSpec, EntitySpec, EnumSpec, FieldSpec, TwinSpec
 from semgraph.rust.types import unsupported_types, unwrap_option
@@ -233,7 +233,7 @@ def _field_view(f: FieldSpec, type_: str) -> FieldView:
     if f.column_name:
         attrs.append(f"#[diesel(column_name = {f.column_name})]")
     attrs += f.attributes
-    return FieldView(name=f.name, type=type_, doc=f.doc, attrs=attrs)
+    return FieldView(name=rust_ident(f.name), type=type_, doc=f.doc, attrs=attrs)
 
 
 def _struct_view(entity: EntitySpec, spec: DieselSpec, depth: int) -> StructView:
@@ -263,7 +263,7 @@ def _twin_view(entity: EntitySpec, twin: TwinSpec, kind: str, depth: int) -> Str
         else:
             assert base is not None and base.rust_type
             type_ = base.rust_type if kind == "insertable" else f"Option<{base.rust_type}>"
-        fv = _field_view(base, type_) if base else FieldView(name=name, type=type_, doc=None, attrs=[])
+        fv = _field_view(base, type_) if base else FieldView(name=rust_ident(name), type=type_, doc=None, attrs=[])
         fv.doc = None
         if base is not None:
             fv.attrs = [f"#[diesel(column_name = {base.column_name})]"] if base.column_name else []
@@ -381,12 +381,19 @@ def _lines(doc: str | None) -> list[str]:
 def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
     custom = {t.name: t for t in spec.sql_types}
     groups: dict[str | None, list[dict[str, Any]]] = {}
+    sharing: dict[str, list[EntitySpec]] = {}  # several structs may read one table (a full and a narrow one)
     for e in entities:
+        sharing.setdefault(e.table, []).append(e)
+    for table_entities in sharing.values():
+        e = table_entities[0]
         cols = []
         uses: set[str] = set()
-        for f in [*e.fields, *e.extra_columns]:
-            if f.sql_type is None:
+        seen: set[str] = set()
+        every = [f for x in table_entities for f in x.fields] + [f for x in table_entities for f in x.extra_columns]
+        for f in every:
+            if f.sql_type is None or f.column in seen:
                 continue
+            seen.add(f.column)
             sql = f"Nullable<{f.sql_type}>" if f.nullable else f.sql_type
             for w in _words(f.sql_type):
                 if w in custom and custom[w].path:
@@ -395,7 +402,7 @@ def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
                     uses.add(("super::super::sql_types::" if e.schema_name else "super::sql_types::") + w)
             cols.append(
                 {
-                    "name": f.column,
+                    "name": rust_ident(f.column),
                     "type": sql,
                     "doc": _lines(f.doc) if not e.has_model else [],
                     "sql_name": f.sql_name,
@@ -623,7 +630,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
             {
                 "name": compiled.name,
                 "struct_name": compiled.struct_name,
-                "params": compiled.params,
+                "params": [(rust_ident(n), t) for n, t in compiled.params],
                 "body": body,
                 "doc": compiled.doc,
                 "summary": summary,
@@ -778,7 +785,7 @@ def _module_names(entities: list[EntitySpec]) -> dict[str, str]:
     names: dict[str, str] = {}
     used: set[str] = {"enums", "mod"}
     for e in entities:
-        base = snake(e.name)
+        base = module_ident(snake(e.name))
         name = base if base not in used else f"{base}_{len(used)}"
         used.add(name)
         names[e.name] = name

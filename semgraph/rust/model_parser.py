@@ -38,6 +38,7 @@ MODEL_DERIVES = {
     "Identifiable",
     "Associations",
     "QueryableByName",
+    "HasQuery",
 }
 KNOWN_STRUCT_OPTIONS = {"table_name", "primary_key", "belongs_to", "check_for_backend", "treat_none_as_null"}
 

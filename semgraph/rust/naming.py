@@ -34,3 +34,72 @@ def singular(word: str) -> str:
 
 def entity_for_table(table: str) -> str:
     return pascal(singular(table))
+
+
+KEYWORDS = frozenset(
+    [
+        "as",
+        "async",
+        "await",
+        "break",
+        "const",
+        "continue",
+        "crate",
+        "dyn",
+        "else",
+        "enum",
+        "extern",
+        "false",
+        "fn",
+        "for",
+        "if",
+        "impl",
+        "in",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "move",
+        "mut",
+        "pub",
+        "ref",
+        "return",
+        "self",
+        "Self",
+        "static",
+        "struct",
+        "super",
+        "trait",
+        "true",
+        "type",
+        "unsafe",
+        "use",
+        "where",
+        "while",
+        "abstract",
+        "become",
+        "box",
+        "do",
+        "final",
+        "gen",
+        "macro",
+        "override",
+        "priv",
+        "try",
+        "typeof",
+        "unsized",
+        "virtual",
+        "yield",
+    ]
+)
+_NOT_RAW = {"crate", "self", "Self", "super"}
+
+
+def rust_ident(name: str) -> str:
+    """A field / column / variable name as Rust source needs it (``type`` → ``r#type``)."""
+    return f"r#{name}" if name in KEYWORDS and name not in _NOT_RAW else name
+
+
+def module_ident(name: str) -> str:
+    """A module (file) name that is not a keyword (``crate`` → ``crate_``)."""
+    return f"{name}_" if name in KEYWORDS else name

@@ -221,6 +221,7 @@ def assemble(
             entities.append(_schema_only_entity(table, enum_by_name, backend))
     _relations(entities, schema)
     entities.sort(key=lambda e: (e.module_path, e.name))
+    _share_tables(entities)
     enums.sort(key=lambda e: (e.module_path, e.name))
     allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
     local = {t.name for t in schema.sql_types}
@@ -245,6 +246,21 @@ def assemble(
         uses_diesel_async=models.uses_diesel_async,
     )
     return spec, diags
+
+
+def _share_tables(entities: list[EntitySpec]) -> None:
+    """Structs reading the same table: the first holds the columns none of them reads."""
+    groups: dict[str, list[EntitySpec]] = {}
+    for e in entities:
+        if e.has_model:
+            groups.setdefault(e.table, []).append(e)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        read = {f.column for e in group for f in e.fields}
+        group[0].extra_columns = [c for c in group[0].extra_columns if c.column not in read]
+        for e in group[1:]:
+            e.extra_columns = []
 
 
 def _type_names(sql: str) -> set[str]:

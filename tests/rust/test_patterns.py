@@ -453,3 +453,34 @@ def test_print_schema_output_with_local_and_imported_sql_types() -> None:
         ],
         "allow_in_same_query": [["crate_owners", "crates"]],
     }
+
+
+def test_two_structs_on_one_table_and_a_multi_line_diesel_attribute() -> None:
+    spec = _spec("shared_table")
+    crate, narrow = spec["entities"]
+    assert (crate["name"], crate["table"], narrow["name"], narrow["table"]) == (
+        "Crate",
+        "crates",
+        "CrateName",
+        "crates",
+    )
+    assert crate["derives"] == ["Debug", "Clone", "Identifiable", "AsChangeset", "HasQuery", "Serialize"]
+    assert narrow["fields"] == [{"name": "name", "rust_type": "String", "sql_type": "Text"}]
+    assert crate["insertable"] == {
+        "name": "NewCrate",
+        "fields": ["name", "description", "readme"],
+        "types": {"name": "&'a str", "description": "Option<&'a str>", "readme": "Option<&'a str>"},
+        "derives": ["Insertable", "AsChangeset", "Default", "Debug"],
+        "lifetimes": ["'a"],
+        "treat_none_as_null": True,
+    }
+    assert "enums" not in spec  # OwnerRemoveError carries data: not a database enum
+
+
+def test_keyword_columns_use_raw_identifiers() -> None:
+    (item,) = _spec("keywords")["entities"]
+    assert item["fields"] == [
+        {"name": "id", "rust_type": "i64", "sql_type": "Int8"},
+        {"name": "type", "rust_type": "String", "sql_type": "Text"},
+        {"name": "match", "rust_type": "Option<i32>", "sql_type": "Int4", "nullable": True, "sql_name": "match"},
+    ]
