@@ -216,7 +216,7 @@ def _diesel_attrs(entity: EntitySpec, spec: DieselSpec) -> list[str]:
         out.append(f"#[diesel(primary_key({', '.join(entity.primary_key)}))]")
     if any(d.split("::")[-1] == "Associations" for d in entity.derives or []):
         for r in entity.relations:
-            if r.kind == "belongs_to" and r.entity and (spec.entity(r.entity) is not None):
+            if r.kind == "belongs_to" and r.entity:
                 if r.foreign_key == f"{snake(r.entity)}_id":
                     out.append(f"#[diesel(belongs_to({r.entity}))]")
                 else:
@@ -267,6 +267,7 @@ def _twin_view(entity: EntitySpec, twin: TwinSpec, kind: str, depth: int) -> Str
         fv.doc = None
         if base is not None:
             fv.attrs = [f"#[diesel(column_name = {base.column_name})]"] if base.column_name else []
+        fv.attrs = fv.attrs + twin.field_attributes.get(name, [])
         fields.append(fv)
     return StructView(
         name=twin.name or "",

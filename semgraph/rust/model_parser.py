@@ -117,6 +117,7 @@ def normalize_type(src: str) -> str:
     out = re.sub(r"\s+\+", " +", out)
     out = re.sub(r"\s+:", ":", out)
     out = re.sub(r";\s*", "; ", out)
+    out = re.sub(r"(&'\w+)([\[(])", r"\1 \2", out)  # &'a [u8], &'a (A, B)
     return out
 
 

@@ -433,7 +433,8 @@ def _twin(s: ModelStruct | None, entity: EntitySpec, kind: str) -> TwinSpec | No
         name=s.name,
         fields=[f.name for f in s.fields],
         derives=s.derives,
-        attributes=s.attributes,
+        attributes=([f"#[diesel(check_for_backend({', '.join(s.check_for_backend)}))]"] if s.check_for_backend else [])
+        + s.attributes,
         lifetimes=s.lifetimes,
         treat_none_as_null=s.treat_none_as_null,
         doc=s.doc,
@@ -445,6 +446,8 @@ def _twin(s: ModelStruct | None, entity: EntitySpec, kind: str) -> TwinSpec | No
             default = base.rust_type if kind == "insertable" else f"Option<{base.rust_type}>"
         if f.rust_type != default:
             twin.types[f.name] = f.rust_type
+        if f.attributes:
+            twin.field_attributes[f.name] = list(f.attributes)
     return twin
 
 

@@ -78,6 +78,9 @@ class TwinSpec(SpecModel):
     types: dict[str, str] = Field(default_factory=dict)
     derives: list[str] | None = None
     attributes: list[str] = Field(default_factory=list)
+    field_attributes: dict[str, list[str]] = Field(
+        default_factory=dict, description="attributes on the twin's own fields (#[builder(...)], #[serde(...)])"
+    )
     lifetimes: list[str] = Field(default_factory=list)
     treat_none_as_null: bool | None = None
     doc: str | None = None

@@ -471,6 +471,7 @@ def test_two_structs_on_one_table_and_a_multi_line_diesel_attribute() -> None:
         "fields": ["name", "description", "readme"],
         "types": {"name": "&'a str", "description": "Option<&'a str>", "readme": "Option<&'a str>"},
         "derives": ["Insertable", "AsChangeset", "Default", "Debug"],
+        "attributes": ["#[diesel(check_for_backend(diesel::pg::Pg))]"],
         "lifetimes": ["'a"],
         "treat_none_as_null": True,
     }
@@ -484,3 +485,37 @@ def test_keyword_columns_use_raw_identifiers() -> None:
         {"name": "type", "rust_type": "String", "sql_type": "Text"},
         {"name": "match", "rust_type": "Option<i32>", "sql_type": "Int4", "nullable": True, "sql_name": "match"},
     ]
+
+
+def test_builder_twin_keeps_field_attributes_and_path_parents() -> None:
+    (version,) = _spec("builder_twin")["entities"]
+    assert version["relations"] == [
+        {"kind": "belongs_to", "table": "crates", "entity": "Crate", "foreign_key": "crate_id"},
+        {"kind": "belongs_to", "table": "versions", "entity": "Version", "foreign_key": "id"},
+        {"kind": "has_many", "table": "versions", "entity": "Version", "foreign_key": "id"},
+    ]
+    assert version["insertable"] == {
+        "name": "NewVersion",
+        "fields": ["crate_id", "num", "num_no_build", "tar_sha256", "bin_names"],
+        "types": {
+            "num": "&'a str",
+            "num_no_build": "&'a str",
+            "tar_sha256": "&'a [u8]",
+            "bin_names": "Option<&'a [&'a str]>",
+        },
+        "derives": ["Insertable", "Debug", "Builder"],
+        "attributes": ["#[diesel(check_for_backend(diesel::pg::Pg))]"],
+        "field_attributes": {
+            "crate_id": ["#[builder(start_fn)]"],
+            "num": ["#[builder(start_fn)]"],
+            "num_no_build": ["#[builder(default = strip_build_metadata(num))]"],
+        },
+        "lifetimes": ["'a"],
+    }
+    assert version["fields"][5] == {
+        "name": "zip_sha256",
+        "rust_type": "Option<Vec<u8>>",
+        "sql_type": "Bytea",
+        "nullable": True,
+        "doc": "SHA256 checksum of the zip source archive,\nor `None` if it has not been built yet.",
+    }
