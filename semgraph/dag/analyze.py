@@ -75,11 +75,11 @@ def _analyze(
     unknown_states = [n for n in snapshot if n not in sg.index]
     for n in unknown_states:
         issues.append(
-            Issue(
-                severity="error",
-                code="unknown_state_step",
-                message=f"states name {n!r}, which is not a step of this template; its state is ignored",
-                steps=[n],
+            Issue.of(
+                "error",
+                "unknown_state_step",
+                f"states name {n!r}, which is not a step of this template; its state is ignored",
+                n,
             )
         )
     structure = analyse_structure(sg, val.blocked)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 import networkx as nx
 from pydantic import BaseModel
 
-from semgraph.dag.template import TaskTemplate
+from semgraph.dag.template import StepTemplate, TaskTemplate
 
 Severity = Literal["error", "warning"]
 
@@ -33,6 +34,11 @@ class Issue(BaseModel):
     code: str
     message: str
     steps: list[str]
+
+    @classmethod
+    def of(cls, severity: Severity, code: str, message: str, *steps: str) -> Issue:
+        """One finding about ``steps`` (positional: every check builds one the same way)."""
+        return cls(severity=severity, code=code, message=message, steps=list(steps))
 
 
 class Cycle(BaseModel):
@@ -62,11 +68,11 @@ def build_graph(template: TaskTemplate) -> tuple[StepGraph, list[Issue]]:
     for step in template.steps:
         if step.name in index:
             issues.append(
-                Issue(
-                    severity="error",
-                    code="duplicate_step",
-                    message=f"step {step.name!r} is defined more than once; the first definition is used",
-                    steps=[step.name],
+                Issue.of(
+                    "error",
+                    "duplicate_step",
+                    f"step {step.name!r} is defined more than once; the first definition is used",
+                    step.name,
                 )
             )
             continue
@@ -85,11 +91,11 @@ def build_graph(template: TaskTemplate) -> tuple[StepGraph, list[Issue]]:
             if dep == name:
                 self_deps.add(name)
                 issues.append(
-                    Issue(
-                        severity="error",
-                        code="self_dependency",
-                        message=f"step {name!r} depends on itself, so it can never become ready",
-                        steps=[name],
+                    Issue.of(
+                        "error",
+                        "self_dependency",
+                        f"step {name!r} depends on itself, so it can never become ready",
+                        name,
                     )
                 )
             elif dep not in index:
@@ -97,11 +103,12 @@ def build_graph(template: TaskTemplate) -> tuple[StepGraph, list[Issue]]:
                 close = difflib.get_close_matches(dep, names, n=1, cutoff=0.75) if len(names) <= 5000 else []
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 issues.append(
-                    Issue(
-                        severity="error",
-                        code="unknown_dependency",
-                        message=f"step {name!r} depends on {dep!r}, which is not a step of this template{hint}",
-                        steps=[name, dep],
+                    Issue.of(
+                        "error",
+                        "unknown_dependency",
+                        f"step {name!r} depends on {dep!r}, which is not a step of this template{hint}",
+                        name,
+                        dep,
                     )
                 )
             else:
@@ -176,17 +183,12 @@ def validate(sg: StepGraph, structural: list[Issue], max_extra_cycles: int = 20)
     """Everything wrong with the template, in a stable order."""
     issues = list(structural)
     if not sg.names:
-        issues.append(Issue(severity="warning", code="empty_template", message="the template has no steps", steps=[]))
+        issues.append(Issue.of("warning", "empty_template", "the template has no steps"))
     cycles, truncated, comps = find_cycles(sg, max_extra_cycles)
     for cyc in cycles:
         shown = cyc.path if cyc.length <= 12 else [*cyc.path[:6], "…", *cyc.path[-3:]]
         issues.append(
-            Issue(
-                severity="error",
-                code="cycle",
-                message=f"dependency cycle of {cyc.length} steps: {' -> '.join(shown)}",
-                steps=cyc.path[:-1],
-            )
+            Issue.of("error", "cycle", f"dependency cycle of {cyc.length} steps: {' -> '.join(shown)}", *cyc.path[:-1])
         )
     # steps broken in themselves, and the reason, for the unreachable report
     cause: dict[str, str] = {}
@@ -210,23 +212,13 @@ def validate(sg: StepGraph, structural: list[Issue], max_extra_cycles: int = 20)
             queue.append(child)
     for n in sorted(below, key=sg.index.__getitem__):
         issues.append(
-            Issue(
-                severity="error",
-                code="unreachable_step",
-                message=f"step {n!r} can never run: an ancestor is broken ({below[n]})",
-                steps=[n],
-            )
+            Issue.of("error", "unreachable_step", f"step {n!r} can never run: an ancestor is broken ({below[n]})", n)
         )
     if len(sg.names) > 1:
         for n in sg.names:
             if sg.graph.in_degree(n) == 0 and sg.graph.out_degree(n) == 0 and n not in cause:
                 issues.append(
-                    Issue(
-                        severity="warning",
-                        code="orphan_step",
-                        message=f"step {n!r} has no dependencies and nothing depends on it",
-                        steps=[n],
-                    )
+                    Issue.of("warning", "orphan_step", f"step {n!r} has no dependencies and nothing depends on it", n)
                 )
     issues.extend(retry_issues(sg))
     reasons = {n: why.replace(f"{n!r} is", "it is").replace(f"{n!r} depends", "it depends") for n, why in cause.items()}
@@ -239,66 +231,55 @@ def retry_issues(sg: StepGraph) -> list[Issue]:
     out: list[Issue] = []
     seen: set[str] = set()
     for step in sg.template.steps:
-        if step.name in seen:
-            continue
-        seen.add(step.name)
-        r = step.retry
-        name = step.name
-        if r.retryable and r.retry_limit == 0:
-            out.append(
-                Issue(
-                    severity="error",
-                    code="retry_limit_zero",
-                    message=f"step {name!r} is retryable but its retry_limit is 0: it can never be retried "
-                    "(and older orchestrators, which check attempts < retry_limit, never run it at all)",
-                    steps=[name],
-                )
-            )
-        elif r.retryable and r.effective_max_attempts == 1:
-            out.append(
-                Issue(
-                    severity="warning",
-                    code="retryable_single_attempt",
-                    message=f"step {name!r} is retryable but max_attempts is 1, so it is never retried",
-                    steps=[name],
-                )
-            )
-        if (
-            r.backoff_base_ms is not None
-            and r.max_backoff_ms is not None
-            and r.backoff_base_ms > r.max_backoff_ms
-            and r.backoff != "none"
-        ):
-            out.append(
-                Issue(
-                    severity="warning",
-                    code="backoff_base_above_cap",
-                    message=f"step {name!r}: backoff_base_ms {r.backoff_base_ms} exceeds max_backoff_ms "
-                    f"{r.max_backoff_ms}, so every retry waits the cap",
-                    steps=[name],
-                )
-            )
-        if not r.retryable and (r.backoff is not None or r.backoff_base_ms is not None):
-            out.append(
-                Issue(
-                    severity="warning",
-                    code="backoff_without_retry",
-                    message=f"step {name!r} sets a backoff but is not retryable; the backoff is never used",
-                    steps=[name],
-                )
-            )
-        if (
-            step.timeout_seconds is not None
-            and step.expected_duration_seconds is not None
-            and step.expected_duration_seconds > step.timeout_seconds
-        ):
-            out.append(
-                Issue(
-                    severity="warning",
-                    code="timeout_below_expected_duration",
-                    message=f"step {name!r} is expected to take {step.expected_duration_seconds:g} s but times out "
-                    f"after {step.timeout_seconds:g} s",
-                    steps=[name],
-                )
-            )
+        if step.name not in seen:
+            seen.add(step.name)
+            out.extend(Issue.of(severity, code, message, step.name) for severity, code, message in _retry_faults(step))
     return out
+
+
+def _retry_faults(step: StepTemplate) -> Iterator[tuple[Severity, str, str]]:
+    """(severity, code, message) of each retry or timeout setting of ``step`` that cannot work."""
+    r = step.retry
+    name = step.name
+    if r.retryable and r.retry_limit == 0:
+        yield (
+            "error",
+            "retry_limit_zero",
+            f"step {name!r} is retryable but its retry_limit is 0: it can never be retried "
+            "(and older orchestrators, which check attempts < retry_limit, never run it at all)",
+        )
+    elif r.retryable and r.effective_max_attempts == 1:
+        yield (
+            "warning",
+            "retryable_single_attempt",
+            f"step {name!r} is retryable but max_attempts is 1, so it is never retried",
+        )
+    if (
+        r.backoff_base_ms is not None
+        and r.max_backoff_ms is not None
+        and r.backoff_base_ms > r.max_backoff_ms
+        and r.backoff != "none"
+    ):
+        yield (
+            "warning",
+            "backoff_base_above_cap",
+            f"step {name!r}: backoff_base_ms {r.backoff_base_ms} exceeds max_backoff_ms "
+            f"{r.max_backoff_ms}, so every retry waits the cap",
+        )
+    if not r.retryable and (r.backoff is not None or r.backoff_base_ms is not None):
+        yield (
+            "warning",
+            "backoff_without_retry",
+            f"step {name!r} sets a backoff but is not retryable; the backoff is never used",
+        )
+    if (
+        step.timeout_seconds is not None
+        and step.expected_duration_seconds is not None
+        and step.expected_duration_seconds > step.timeout_seconds
+    ):
+        yield (
+            "warning",
+            "timeout_below_expected_duration",
+            f"step {name!r} is expected to take {step.expected_duration_seconds:g} s but times out "
+            f"after {step.timeout_seconds:g} s",
+        )
