@@ -92,11 +92,10 @@ _GUARD_TEXT = {
 
 def _t(source: str, event: str, target: str, guard: str | None = None, note: str | None = None) -> Transition:
     """A transition; ``guard`` is a key of ``guards.GUARDS`` or free text for guards nothing can check."""
-    if guard in _GUARD_TEXT:
-        return Transition(
-            source=source, event=event, target=target, guard=_GUARD_TEXT[guard], guard_check=guard, note=note
-        )
-    return Transition(source=source, event=event, target=target, guard=guard, note=note)
+    check = guard if guard in _GUARD_TEXT else None
+    return Transition(
+        source=source, event=event, target=target, guard=_GUARD_TEXT.get(check, guard), guard_check=check, note=note
+    )
 
 
 def _task_machine() -> StateMachine:
