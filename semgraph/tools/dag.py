@@ -7,6 +7,7 @@ out, one page of per-step rows).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
@@ -15,6 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 from semgraph.dag.analytics import RunAnalytics, analyse_runs, parse_runs
 from semgraph.dag.analyze import DagAnalysis, analyze_step_dag
 from semgraph.dag.extract import ExtractedMachine, StateTransition, extract_state_machines
+from semgraph.dag.readiness import TaskContext
 from semgraph.dag.state_machines import Transition, TransitionProblem, check_transitions, machine
 from semgraph.dag.structure import HotSpot
 from semgraph.dag.template import parse_template
@@ -117,27 +119,6 @@ class CriticalPathOut(BaseModel):
     steps_without_duration: list[str]
 
 
-class ContextOut(BaseModel):
-    total_steps: int
-    pending_steps: int
-    enqueued_steps: int
-    in_progress_steps: int
-    completed_steps: int
-    failed_steps: int
-    ready_steps: int
-    permanently_blocked_steps: int
-    steps_in_backoff: int
-    execution_status: str
-    recommended_action: str
-    completion_percentage: float
-    health_status: str
-    is_complete: bool
-    blocked_by_failures: bool
-    waiting_for_retry: bool
-    waiting_for_dependencies: bool
-    counts_by_state: dict[str, int]
-
-
 class BackoffOut(BaseModel):
     step: str
     next_retry_at: str
@@ -179,7 +160,7 @@ class DagReport(BaseModel):
     critical_path: CriticalPathOut
     fan_in_hot_spots: list[HotSpot]
     fan_out_hot_spots: list[HotSpot]
-    context: ContextOut | None
+    context: TaskContext | None
     ready_steps: list[str]
     steps_in_backoff: list[BackoffOut]
     exhausted_steps: list[str] = Field(description="Failed for good: retries exhausted or not retryable.")
@@ -196,9 +177,7 @@ def _iso(value: Any) -> str | None:
 def shape_dag_report(a: DagAnalysis, params: AnalyzeDagInput) -> DagReport:
     """Cut a full analysis to a bounded report."""
     sg, st = a.graph, a.structure
-    counts: dict[str, int] = {}
-    for i in a.issues:
-        counts[i.code] = counts.get(i.code, 0) + 1
+    counts = dict(Counter(i.code for i in a.issues))
     issues, issues_cut = _cap(a.issues, LIST_CAP)
     cycles, cycles_cut = _cap(a.cycles, LIST_CAP // 2)
     order, order_cut = _cap(st.order, 100)
@@ -275,7 +254,7 @@ def shape_dag_report(a: DagAnalysis, params: AnalyzeDagInput) -> DagReport:
         ),
         fan_in_hot_spots=st.fan_in,
         fan_out_hot_spots=st.fan_out,
-        context=ContextOut(**{k: getattr(ctx, k) for k in ContextOut.model_fields}) if ctx else None,
+        context=ctx,
         ready_steps=ready[:LIST_CAP],
         steps_in_backoff=[
             BackoffOut(step=r.name, next_retry_at=_iso(r.next_retry_at) or "", source=r.next_retry_source)
@@ -492,9 +471,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
     async def check(params: CheckTransitionsInput, call: ToolCall) -> TransitionsReport:
         result = await call.run_sync(check_transitions, params.machine, params.history)
         m = machine(params.machine)
-        counts: dict[str, int] = {}
-        for p in result.problems:
-            counts[p.code] = counts.get(p.code, 0) + 1
+        counts = dict(Counter(p.code for p in result.problems))
         page = result.problems[params.offset : params.offset + params.limit]
         final = result.final_state if result.final_state in m.states else None
         return TransitionsReport(
