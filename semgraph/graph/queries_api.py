@@ -203,6 +203,8 @@ class SymbolDetail:
     snippet: str
     snippet_truncated: bool
     module: str
+    impl_blocks: list[SymbolBrief] = field(default_factory=list)  # Rust: impls of a type / of a trait
+    impl_methods: list[SymbolBrief] = field(default_factory=list)  # Rust: methods in the type's impl blocks
 
 
 def get_symbol(store: GraphStore, ref: str | int, *, max_lines: int = MAX_SNIPPET_LINES) -> SymbolDetail:
@@ -221,7 +223,7 @@ def get_symbol(store: GraphStore, ref: str | int, *, max_lines: int = MAX_SNIPPE
     ).fetchone()
     snippet, cut = source_snippet(store, s, max_lines=max_lines)
     f = store.file_by_id(s.file_id)
-    return SymbolDetail(
+    detail = SymbolDetail(
         s,
         SymbolBrief.of(parent) if parent else None,
         [SymbolBrief.of(c) for c in children],
@@ -233,6 +235,26 @@ def get_symbol(store: GraphStore, ref: str | int, *, max_lines: int = MAX_SNIPPE
         cut,
         f.module if f else "",
     )
+    if s.kind in ("struct", "enum", "trait", "union", "type_alias") and s.language == "rust":
+        _attach_impls(store, s, detail)
+    return detail
+
+
+def _attach_impls(store: GraphStore, s: SymbolRow, detail: SymbolDetail) -> None:
+    """Rust keeps methods in impl blocks apart from the type: list the type's impls (or a trait's
+    implementations) and their methods, from files of the same crate directory tree."""
+    pattern = f"{s.name} for %" if s.kind == "trait" else f"% for {s.name}"
+    rows = store.conn.execute(
+        "SELECT s.id FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.kind = 'impl' AND f.language = 'rust' "
+        "AND (s.name = ? OR s.name LIKE ?) ORDER BY f.path, s.start_line LIMIT ?",
+        (s.name if s.kind != "trait" else "\0", pattern, MAX_CHILDREN),
+    ).fetchall()
+    impls = store.symbols_by_ids([r[0] for r in rows])
+    detail.impl_blocks = [SymbolBrief.of(impls[r[0]]) for r in rows if r[0] in impls]
+    if s.kind != "trait":
+        for block in detail.impl_blocks:
+            detail.impl_methods.extend(SymbolBrief.of(m) for m in store.children(block.id, limit=MAX_CHILDREN))
+        detail.impl_methods = detail.impl_methods[:MAX_CHILDREN]
 
 
 def source_snippet(store: GraphStore, s: SymbolRow, *, max_lines: int = MAX_SNIPPET_LINES) -> tuple[str, bool]:

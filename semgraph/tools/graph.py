@@ -140,6 +140,10 @@ class SymbolDetailOut(BaseModel):
     unresolved_callees: int
     source: str
     source_truncated: bool
+    impl_blocks: list[SymbolOut] = Field(
+        default_factory=list, description="Rust: impl blocks of this type, or implementations of this trait."
+    )
+    impl_methods: list[SymbolOut] = Field(default_factory=list, description="Rust: methods of this type's impls.")
 
 
 class CallGraphIn(ToolInput):
@@ -453,6 +457,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             children=[SymbolOut(**_asdict(c)) for c in d.children], children_total=d.children_total,
             callers=d.callers, callees=d.callees, unresolved_callees=d.unresolved_callees,
             source=d.snippet, source_truncated=d.snippet_truncated,
+            impl_blocks=[SymbolOut(**_asdict(b)) for b in d.impl_blocks],
+            impl_methods=[SymbolOut(**_asdict(m)) for m in d.impl_methods],
         )  # fmt: skip
 
     @register_tool(

@@ -43,6 +43,21 @@ def test_index_search_symbol_on_rustshop(rustshop: Path, capsys: pytest.CaptureF
     assert (detail["parent"]["kind"], detail["parent"]["qualified_name"]) == PARENT
 
 
+def test_rust_types_list_their_impls(rustshop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = ["--root", str(rustshop)]
+    error = run_json(capsys, ["symbol", "crate::errors::ShopError", *root])
+    assert [b["name"] for b in error["impl_blocks"]] == [
+        "fmt::Display for ShopError",
+        "ResponseError for ShopError",
+        "From<diesel::result::Error> for ShopError",
+    ]
+    assert [m["name"] for m in error["impl_methods"]] == ["fmt", "error_response", "from"]
+    policy = run_json(capsys, ["symbol", "crate::services::users::PasswordPolicy", *root])
+    assert [b["name"] for b in policy["impl_blocks"]] == ["PasswordPolicy for MinLength"]
+    assert main(["symbol", "crate::models::User", *root]) == 0
+    assert "methods: find_by_email, find" in capsys.readouterr().out
+
+
 def test_callers_callees_and_impact_text(rustshop: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = ["--root", str(rustshop)]
     capsys.readouterr()

@@ -177,6 +177,10 @@ def run_symbol(args: argparse.Namespace, cli: Any) -> int:
         out.print(f"parent: {d.parent.qualified_name}", highlight=False)
     if d.children:
         out.print(f"children ({d.children_total}): " + ", ".join(c.name for c in d.children), highlight=False)
+    if d.impl_blocks:
+        out.print("impls: " + ", ".join(b.name for b in d.impl_blocks), markup=False, highlight=False)
+    if d.impl_methods:
+        out.print("methods: " + ", ".join(m.name for m in d.impl_methods), markup=False, highlight=False)
     out.print(f"callers: {d.callers}  callees: {d.callees} (+{d.unresolved_callees} unresolved calls)", highlight=False)
     if d.snippet:
         out.print("")
