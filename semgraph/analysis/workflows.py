@@ -284,6 +284,15 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
         candidates.append(("notification_delivery", score, ev("send_notification", "lookup")))
     data_ops = [r for r in ("persist", "delete", "lookup") if has(r)]
     generic = any(_GENERIC_VIEWS.search(b) for b in cb.bases.get(entry.handler_id, []))
+    written = _written_tables(cb, steps)
+    rules = sum(1 for sid, _ in steps for g in function_facts(cb, sid).guards if g.fails)
+    if not candidates and len(written) >= 2 and rules >= 2 and not generic:
+        # several tables changed together under business rules: an operation of its own, not the CRUD of a resource
+        return (
+            "custom",
+            0.6,
+            [f"writes {len(written)} tables ({', '.join(sorted(written)[:4])}) under {rules} business rules"],
+        )
     if data_ops or generic:
         score = 0.55 + 0.1 * len(data_ops) + (0.2 if generic else 0.0)
         extra = [f"class-based generic view ({', '.join(cb.bases.get(entry.handler_id, []))})"] if generic else []
@@ -294,6 +303,25 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     candidates.sort(key=lambda c: priority.index(c[0]))
     best = candidates[0]
     return best[0], round(min(best[1], 0.99), 2), best[2]
+
+
+_WRITE_SQL = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[\"`]?(\w+)", re.I)
+
+
+def _written_tables(cb: Codebase, steps: list[tuple[int, int]]) -> set[str]:
+    """Tables the trace writes with SQL, and models it writes through ``Model.objects`` (a cheap lower bound)."""
+    out: set[str] = set()
+    for sid, _ in steps:
+        facts = function_facts(cb, sid)
+        for _, text in facts.strings:
+            m = _WRITE_SQL.match(text)
+            if m:
+                out.add(m.group(1).lower())
+        for call in facts.calls:
+            m = re.match(r"([A-Z]\w*)\.objects\.(create|bulk_create|update|update_or_create|delete)", call.callee)
+            if m:
+                out.add(m.group(1).lower())
+    return out
 
 
 def _notifies_in_loop(cb: Codebase, steps: list[tuple[int, int]]) -> bool:

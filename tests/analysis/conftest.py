@@ -10,7 +10,7 @@ from tests.analysis.helpers import index_fixture
 
 @pytest.fixture(scope="session")
 def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Codebase]:
-    """The labelled evaluation apps (four tuning apps and three hold-outs), indexed once per test session."""
+    """The labelled evaluation apps (four tuning apps and four hold-outs), indexed once per test session."""
     base: Path = tmp_path_factory.mktemp("eval")
     return {
         name: index_fixture(f"eval/{name}", base)
@@ -22,5 +22,6 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Codebase]:
             "fastapi_store",
             "axum_accounts",
             "nest_shop",
+            "py_ledger",
         )
     }

@@ -10,7 +10,7 @@ from semgraph.analysis.patterns import detect_architectural_patterns
 from semgraph.errors import InvalidInputError
 from tests.support import FIXTURES
 
-APPS = ("flask_shop", "django_billing", "actix_store", "express_api", "axum_accounts", "nest_shop")
+APPS = ("flask_shop", "django_billing", "actix_store", "express_api", "axum_accounts", "nest_shop", "py_ledger")
 
 
 def _match(qualified: str, label: str) -> bool:

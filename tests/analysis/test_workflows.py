@@ -14,7 +14,16 @@ from semgraph.errors import InvalidInputError, NotFoundError
 from tests.analysis.helpers import index_tree
 from tests.support import FIXTURES
 
-APPS = ("flask_shop", "django_billing", "actix_store", "express_api", "fastapi_store", "axum_accounts", "nest_shop")
+APPS = (
+    "flask_shop",
+    "django_billing",
+    "actix_store",
+    "express_api",
+    "fastapi_store",
+    "axum_accounts",
+    "nest_shop",
+    "py_ledger",
+)
 
 
 def _match(qualified: str, label: str) -> bool:
@@ -29,7 +38,12 @@ def _labels(app: str) -> dict:
 @pytest.mark.parametrize("app", APPS)
 def test_types_are_exactly_the_labels(apps: dict[str, Codebase], app: str) -> None:
     labels = _labels(app)
-    detected = {(e.handler, wf.type) for wf in detect_business_workflows(apps[app]) for e in wf.entry_points}
+    detected = {
+        (e.handler, wf.type)
+        for wf in detect_business_workflows(apps[app])
+        for e in wf.entry_points
+        if wf.type != "custom"
+    }
     expected = {lab["entry"]: lab["type"] for lab in labels["workflows"] if lab["type"] != "custom"}
     got = {}
     for handler, wtype in detected:
@@ -209,3 +223,10 @@ def test_declared_field_types_steer_resolution(apps: dict[str, Codebase]) -> Non
     every = {e.handler.rsplit(".", 1)[-1]: wf for wf in detect_business_workflows(cb) for e in wf.entry_points}
     assert every["remove"].evidence[0].startswith("delete: remove calls this.products.delete on a database handle")
     assert every["importCsv"].evidence[0] == "parse_input: importCsv calls parse from csv-parse/sync"
+
+
+def test_multi_table_business_operation_is_not_crud(apps: dict[str, Codebase]) -> None:
+    (transfer,) = detect_business_workflows(apps["py_ledger"], entry_points=["ledger.cli.cmd_transfer"])
+    assert (transfer.type, transfer.confidence) == ("custom", 0.6)
+    assert transfer.evidence == ["writes 2 tables (accounts, entries) under 2 business rules"]
+    assert [r.rule for r in transfer.business_rules] == ["amount > 0", "src[2] ≥ amount + fee"]
