@@ -13,6 +13,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from semgraph.server.cli import resolve_arg_path
 from semgraph.workload import service
 from semgraph.workload.patterns import PATTERNS
 from semgraph.workload.runner import RunResult
@@ -64,6 +65,11 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     wl.set_defaults(run=lambda args, cli: (wl.print_help(), 2)[1])
 
 
+def _config_path(cli: Any, value: str | None) -> str | None:
+    """Config paths on the command line are relative to the working directory (and must be inside a root)."""
+    return str(resolve_arg_path(cli, value, kind="file")) if value else None
+
+
 def _dump(cli: Any, model: Any) -> None:
     cli.out.print_json(json.dumps(model.model_dump(mode="json")))
 
@@ -80,7 +86,7 @@ def _seed(args: argparse.Namespace, cli: Any) -> int:
 
         result = service.run_async(
             service.seed(
-                cli.settings, cli.guard, dsn=args.dsn, config=args.config, allow_writes=args.allow_writes,
+                cli.settings, cli.guard, dsn=args.dsn, config=_config_path(cli, args.config), allow_writes=args.allow_writes,
                 progress=report, **options,
             )
         )  # fmt: skip
@@ -106,7 +112,7 @@ def _run(args: argparse.Namespace, cli: Any) -> int:
         )
     }  # fmt: skip
     dsn, spec = service.prepare_run(
-        cli.settings, cli.guard, dsn=args.dsn, pattern=args.pattern, config=args.config, config_data=None,
+        cli.settings, cli.guard, dsn=args.dsn, pattern=args.pattern, config=_config_path(cli, args.config), config_data=None,
         allow_writes=args.allow_writes, **options,
     )  # fmt: skip
     status = {"line": "starting…"}
