@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from semgraph.dag.template import StepState, naive_utc
+from semgraph.dag.template import StepState, naive_utc, take_older_spelling
 from semgraph.errors import InvalidInputError
 
 ERROR_STATES = {StepState.ERROR, StepState.ENQUEUED_AS_ERROR_FOR_ORCHESTRATION}
@@ -47,11 +47,7 @@ class StepRun(BaseModel):
             "started_at": ("start", "created_at"),
             "state": ("status", "final_state", "to_state"),
         }.items():
-            if canonical not in data:
-                for a in aliases:
-                    if a in data:
-                        data[canonical] = data.pop(a)
-                        break
+            take_older_spelling(data, canonical, *aliases)
         if "task" in data and data["task"] is not None:
             data["task"] = str(data["task"])
         return data

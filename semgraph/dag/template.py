@@ -24,6 +24,19 @@ from semgraph.errors import InvalidInputError, SourceParseError
 BackoffKind = Literal["none", "linear", "exponential", "fibonacci"]
 
 
+def take_older_spelling(data: dict[str, Any], name: str, *older: str) -> None:
+    """Move the first of the ``older`` keys present in ``data`` to ``name``, unless ``name`` is already given.
+
+    Templates, states and run logs written for older orchestrator versions
+    spell some fields differently; every reader accepts them the same way.
+    """
+    if name not in data:
+        for key in older:
+            if key in data:
+                data[name] = data.pop(key)
+                return
+
+
 class StepState(StrEnum):
     """The step machine's states (the orchestrator's ``workflow_step_transitions.to_state``)."""
 
@@ -115,8 +128,7 @@ class StepTemplate(BaseModel):
             deps.append(one)
         deps.extend(data.pop("depends_on_steps", None) or [])
         data["dependencies"] = list(dict.fromkeys(deps))  # keep order, drop repeats
-        if "handler" not in data and "handler_class" in data:
-            data["handler"] = data.pop("handler_class")
+        take_older_spelling(data, "handler", "handler_class")
         if "expected_duration_seconds" not in data:
             for key in ("expected_duration", "duration_seconds"):
                 if key in data:
@@ -166,12 +178,9 @@ class TaskTemplate(BaseModel):
     def _older_spellings(cls, data: Any) -> Any:
         if isinstance(data, dict):
             data = dict(data)
-            if "steps" not in data and "step_templates" in data:
-                data["steps"] = data.pop("step_templates")
-            if "namespace_name" not in data and "namespace" in data:
-                data["namespace_name"] = data.pop("namespace")
-            if "name" not in data and "task_name" in data:
-                data["name"] = data.pop("task_name")
+            take_older_spelling(data, "steps", "step_templates")
+            take_older_spelling(data, "namespace_name", "namespace")
+            take_older_spelling(data, "name", "task_name")
             if "version" in data and data["version"] is not None:
                 data["version"] = str(data["version"])
         return data
@@ -198,8 +207,7 @@ class StepStatus(BaseModel):
         """Rows exported from ``get_step_readiness_status`` say ``current_state`` and carry derived columns."""
         if isinstance(data, dict):
             data = dict(data)
-            if "state" not in data and "current_state" in data:
-                data["state"] = data.pop("current_state")
+            take_older_spelling(data, "state", "current_state")
             for derived in (
                 "dependencies_satisfied",
                 "retry_eligible",
