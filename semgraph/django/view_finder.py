@@ -41,6 +41,9 @@ class AppliedPrefetch:
     to_attr: str | None = None
 
 
+SiteKind = Literal["queryset", "object", "model_attr"]
+
+
 @dataclass
 class QuerysetSite:
     """One place in a view file where a queryset of ``model`` is built."""
@@ -49,7 +52,7 @@ class QuerysetSite:
     path: Path
     model: str
     manager: str
-    kind: Literal["queryset", "object", "model_attr"]
+    kind: SiteKind
     start: int
     end: int
     insert_at: int
@@ -177,19 +180,7 @@ class _FileReader:
         calls: list[tuple[str, ts.Node]],
         single: bool,
     ) -> QuerysetSite:
-        site = QuerysetSite(
-            file=self.display,
-            path=self.path,
-            model=model.label,
-            manager=manager,
-            kind="queryset",
-            start=whole.start_byte,
-            end=whole.end_byte,
-            insert_at=manager_node.end_byte,
-            line=whole.start_point.row + 1,
-            expression=text(whole),
-            single=single,
-        )
+        site = self.site_at(whole, model, manager, "queryset", manager_node.end_byte, single=single)
         for method, call in calls:
             args = call.child_by_field_name("arguments")
             positional, _ = call_args(args)
@@ -225,18 +216,33 @@ class _FileReader:
         return [found]
 
     def object_site(self, node: ts.Node, model: ModelInfo, single: bool) -> QuerysetSite:
+        return self.site_at(node, model, model.default_manager, "object", node.end_byte, single=single)
+
+    def site_at(
+        self,
+        node: ts.Node,
+        model: ModelInfo,
+        manager: str,
+        kind: SiteKind,
+        insert_at: int,
+        *,
+        single: bool = False,
+        indent: str = "",
+    ) -> QuerysetSite:
+        """A site whose expression is ``node`` in this file (``insert_at``: where a fix is written)."""
         return QuerysetSite(
             file=self.display,
             path=self.path,
             model=model.label,
-            manager=model.default_manager,
-            kind="object",
+            manager=manager,
+            kind=kind,
             start=node.start_byte,
             end=node.end_byte,
-            insert_at=node.end_byte,
+            insert_at=insert_at,
             line=node.start_point.row + 1,
             expression=text(node),
             single=single,
+            indent=indent,
         )
 
     def local_value(self, name: str, scope: ts.Node | None, before: int) -> ts.Node | None:
@@ -326,21 +332,7 @@ class _Cbv:
         indent = reader.source[line_start : stmt.start_byte].decode()
         line_end = reader.source.find(b"\n", stmt.end_byte)
         end = len(reader.source) if line_end < 0 else line_end
-        return [
-            QuerysetSite(
-                file=reader.display,
-                path=reader.path,
-                model=model.label,
-                manager=model.default_manager,
-                kind="model_attr",
-                start=stmt.start_byte,
-                end=stmt.end_byte,
-                insert_at=end,
-                line=stmt.start_point.row + 1,
-                expression=text(stmt),
-                indent=indent,
-            )
-        ]
+        return [reader.site_at(stmt, model, model.default_manager, "model_attr", end, indent=indent)]
 
 
 def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
