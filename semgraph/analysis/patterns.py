@@ -138,9 +138,14 @@ def _repositories(cb: Codebase, units: list[_Unit]) -> dict[int, PatternInstance
         if sum(1 for m in methods if _DATA_HINT.search(cb.text_of(m.id))) < 2:
             continue  # cheap text pre-filter before reading the bodies
         data = [m for m in methods if _own_data_roles(cb, m.id)]
-        business = [m for m in methods if set(function_roles(cb, m.id).roles) & BUSINESS_ROLES]
+        business = [
+            m
+            for m in methods
+            if set(function_roles(cb, m.id).roles) & BUSINESS_ROLES
+            or any(g.fails for g in function_facts(cb, m.id).guards)
+        ]
         if len(data) < 2 or len(data) / len(methods) < 0.6 or business:
-            continue
+            continue  # business rules or secrets/payments/mail in it: a service that stores, not a repository
         if _uses_framework_repository(cb, data):
             continue  # the framework's Repository<T> is the repository; this class is a service over it
         ops = sorted({r for m in data for r in _own_data_roles(cb, m.id)})
@@ -153,6 +158,29 @@ def _repositories(cb: Codebase, units: list[_Unit]) -> dict[int, PatternInstance
             evidence=[f"{len(data)} of {len(methods)} methods access the database ({', '.join(ops)})"]
             + [f"{m.name}: {next(iter(function_roles(cb, m.id).roles.values()))}" for m in data[:3]],
             confidence=round(conf, 2),
+            recommendations=_RECOMMEND["repository"],
+        )
+    # a subclass of a repository that adds no business logic is a repository of its own entity
+    names = {cb.symbols[i].name: inst for i, inst in out.items()}
+    for u in units:
+        if u.symbol.id in out:
+            continue
+        parents = [b.split(".")[-1].split("<")[0] for b in cb.bases.get(u.symbol.id, [])]
+        base = next((p for p in parents if p in names), None)
+        if base is None:
+            continue
+        if any(set(function_roles(cb, m.id).roles) & BUSINESS_ROLES for m in u.methods):
+            continue
+        out[u.symbol.id] = PatternInstance(
+            kind="repository",
+            name=f"Repository {u.symbol.name}",
+            symbols=[u.symbol.qualified_name, names[base].symbols[0]],
+            location=cb.location(u.symbol.id),
+            evidence=[
+                f"extends repository {base}",
+                *[f"{m.name} accesses the database" for m in u.methods if _own_data_roles(cb, m.id)][:3],
+            ],
+            confidence=round(max(0.6, names[base].confidence - 0.05), 2),
             recommendations=_RECOMMEND["repository"],
         )
     return out
@@ -189,10 +217,11 @@ def _unit_of_function(cb: Codebase, sid: int) -> SymbolRow | None:
 
 
 def _layering(
-    cb: Codebase, repos: dict[int, PatternInstance]
+    cb: Codebase, repos: dict[int, PatternInstance], units: list[_Unit]
 ) -> tuple[list[PatternInstance], list[LayeringViolation], dict[str, int]]:
     entries = find_entry_points(cb)
     controllers = {e.handler_id for e in entries if e.kind != "main"}
+    unit_methods = {u.symbol.id: u.methods for u in units}
     repo_units = set(repos)
     services: dict[int, list[str]] = {}
     for c in controllers:
@@ -208,20 +237,26 @@ def _layering(
                 continue
             # a service reaches data: through a repository or by itself
             reaches = []
+            business = False
             members = [cb.symbols[i] for i in cb.by_file.get(unit.file_id, [])] if unit.kind == "module" else []
-            if unit.kind != "module":
-                members = [cb.symbols[i] for i in cb.children.get(unit.id, [])]
+            if unit.kind != "module":  # a Rust struct's methods live in its impl blocks
+                members = unit_methods.get(unit.id) or [cb.symbols[i] for i in cb.children.get(unit.id, [])]
             for m in members:
                 if m.kind not in CALLABLE_KINDS or m.id in controllers:
                     continue
                 if _own_data_roles(cb, m.id):
                     reaches.append(f"{m.name} accesses the database")
+                roles = set(function_roles(cb, m.id).roles)
+                if roles & BUSINESS_ROLES or any(g.fails for g in function_facts(cb, m.id).guards):
+                    business = True
                 for sub in cb.calls.get(m.id, []):
                     if sub.dst is not None and sub.dst in cb.symbols:
                         u2 = _unit_of_function(cb, sub.dst)
                         if u2 is not None and u2.id in repo_units:
                             reaches.append(f"{m.name} calls {cb.symbols[u2.id].name}")
-            if reaches:
+                            business = True
+            # data access alone (a session helper) is infrastructure; a service applies rules or uses repositories
+            if reaches and business:
                 services.setdefault(unit.id, [])
                 services[unit.id].append(f"called by controller {cb.symbols[c].name}")
                 services[unit.id].extend(reaches)
@@ -260,7 +295,7 @@ def _layering(
             PatternInstance(
                 kind="layering",
                 name="Controller → service → repository layering",
-                symbols=[cb.symbols[i].qualified_name for i in list(services)[:5]],
+                symbols=[cb.symbols[i].qualified_name for i in (list(services) or list(repos))[:5]],
                 location=cb.location(next(iter(services))) if services else cb.location(next(iter(repos))),
                 evidence=[
                     f"{len(controllers)} controllers (entry points), {len(services)} services, {len(repos)} repositories",
@@ -712,7 +747,7 @@ def detect_architectural_patterns(cb: Codebase, kinds: list[str] | None = None) 
     if cached is None:
         units = _units(cb)
         repos = _repositories(cb, units)
-        layering, violations, layers = _layering(cb, repos)
+        layering, violations, layers = _layering(cb, repos, units)
         singles = _singletons(cb, units)
         by_qualified = {s.qualified_name: s.id for s in cb.symbols.values()}
         single_ids = {by_qualified[s.symbols[-1]] for s in singles if s.symbols[-1] in by_qualified}
