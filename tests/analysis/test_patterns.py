@@ -63,3 +63,62 @@ def test_builder_observer_strategy_evidence(apps: dict[str, Codebase]) -> None:
 def test_unknown_kind_is_an_error(apps: dict[str, Codebase]) -> None:
     with pytest.raises(InvalidInputError, match="unknown pattern kind"):
         detect_architectural_patterns(apps["flask_shop"], ["mvc2"])
+
+
+def test_repository_subclasses_and_services_with_rules(tmp_path) -> None:
+    from tests.analysis.helpers import index_tree
+
+    cb = index_tree(
+        tmp_path / "shop",
+        {
+            "shop/repos.py": (
+                "class BaseRepository:\n"
+                "    def __init__(self, session):\n"
+                "        self.session = session\n\n"
+                "    def get(self, model, pk):\n"
+                "        return self.session.get(model, pk)\n\n"
+                "    def add(self, obj):\n"
+                "        self.session.add(obj)\n\n\n"
+                "class UserRepository(BaseRepository):\n"
+                "    def by_email(self, email):\n"
+                "        return self.session.query(User).filter_by(email=email).first()\n"
+            ),
+            "shop/db.py": (
+                "from contextlib import contextmanager\n\n\n"
+                "@contextmanager\n"
+                "def session_scope(session):\n"
+                "    yield session\n"
+                "    session.commit()\n"
+            ),
+            "shop/services.py": (
+                "from shop.repos import UserRepository\n\n\n"
+                "class Accounts:\n"
+                "    def __init__(self, session):\n"
+                "        self.session = session\n\n"
+                "    def rename(self, email, name):\n"
+                "        if not name:\n"
+                "            raise ValueError('name required')\n"
+                "        user = self.session.query(User).filter_by(email=email).first()\n"
+                "        user.name = name\n"
+                "        self.session.add(user)\n\n"
+                "    def close(self, email):\n"
+                "        self.session.query(User).filter_by(email=email).delete()\n"
+            ),
+            "shop/routes.py": (
+                "from flask import Blueprint\n\n"
+                "from shop.db import session_scope\n"
+                "from shop.services import Accounts\n\n"
+                "bp = Blueprint('a', __name__)\n\n\n"
+                "@bp.post('/rename')\n"
+                "def rename():\n"
+                "    with session_scope(SESSION) as s:\n"
+                "        Accounts(s).rename('a@b.c', 'n')\n"
+            ),
+        },
+    )
+    report = detect_architectural_patterns(cb, ["repository", "service_layer"])
+    assert sorted((p.kind, p.symbols[0], p.evidence[0]) for p in report.patterns) == [
+        ("repository", "shop.repos.BaseRepository", "2 of 2 methods access the database (lookup, persist)"),
+        ("repository", "shop.repos.UserRepository", "extends repository BaseRepository"),
+        ("service_layer", "shop.services.Accounts", "called by controller rename"),
+    ]
