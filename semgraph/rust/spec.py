@@ -8,6 +8,7 @@ said, which is what makes parse → generate → parse give an equal spec.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, Literal
@@ -230,6 +231,7 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_:<>,()\[\]; &'.+\-]*")
 _RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "nan", "inf"}
 
 
+@functools.lru_cache(maxsize=65536)
 def _plain_ok(value: str) -> bool:
     """True when the writer prints ``value`` without quotes."""
     return (
