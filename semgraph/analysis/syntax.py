@@ -69,10 +69,6 @@ def matches(language: str, name: str, node: ts.Node) -> list[dict[str, list[ts.N
     return [m for _, m in cursor.matches(node)]
 
 
-def captures(language: str, name: str, node: ts.Node) -> dict[str, list[ts.Node]]:
-    return ts.QueryCursor(query(language, name)).captures(node)
-
-
 def text(node: ts.Node | None) -> str:
     if node is None or node.text is None:
         return ""
