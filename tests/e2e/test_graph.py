@@ -25,6 +25,10 @@ def build_tree(tmp_path: Path) -> Path:
     os.symlink(outside / "secret.py", shop / "pyshop/escape.py")
     os.symlink(outside, root / "escape_dir")
     (root / "empty").mkdir()
+    for i in range(200):  # each module calls the next through an import
+        nxt = (i + 1) % 200
+        (root / "big").mkdir(exist_ok=True)
+        (root / "big" / f"m{i}.py").write_text(f"from m{nxt} import f{nxt}\n\n\ndef f{i}():\n    return f{nxt}()\n")
     return root
 
 
@@ -127,3 +131,12 @@ async def test_graph_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         # re-index: nothing changed, nothing parsed
         second = await client.call_tool("index_repository", {"path": "pyshop"})
         assert (second.structured_content["files_parsed"], second.structured_content["files_unchanged"]) == (0, 24)
+
+        # a repository big enough for the parser pool (started from the multi-threaded server: forkserver)
+        progress.clear()
+        big = await client.call_tool("index_repository", {"path": "big"}, progress_callback=on_progress)
+        assert (big.structured_content["files_parsed"], big.structured_content["call_resolution"]) == (
+            200,
+            {"import": 200},
+        )
+        assert len(progress) >= 3 and progress[-1][:2] == (200, 200)
