@@ -238,6 +238,10 @@ class _Extractor:
         source = self.sources.get(template)
         return column_of(source, index) if source is not None else 1
 
+    def error(self, message: str, template: str, line: int, index: int) -> SourceParseError:
+        """The error to raise for token ``index`` (on ``line``) of ``template``, worded as Django words it."""
+        return SourceParseError(message, file=template, line=line, column=self.col(template, index))
+
     # ---- name resolution -------------------------------------------------
     def _lookup(self, name: str) -> _Binding | Literal[False] | None:
         """The binding of ``name``; None for a context variable; False when hidden by ``only``."""
@@ -261,14 +265,8 @@ class _Extractor:
         if binding is False:
             return None
         rest = lookups[1:]
-        variables = self.variables
         if binding is None:
-            seen = variables.get(name)
-            if seen is None:
-                seen = variables[name] = set()
-            if rest:
-                seen.add(".".join(rest))
-            return name, rest
+            return self.record(name, rest)
         self.last_via = (binding, rest)
         if rest:
             if binding.paths is not None:
@@ -281,10 +279,13 @@ class _Extractor:
         root = binding.root
         if root is None:
             return None
-        path = binding.path + rest
-        seen = variables.get(root)
+        return self.record(root, binding.path + rest)
+
+    def record(self, root: str, path: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+        """Note that the template reads ``root`` (and ``root.path``); return (root, path)."""
+        seen = self.variables.get(root)
         if seen is None:
-            seen = variables[root] = set()
+            seen = self.variables[root] = set()
         if path:
             seen.add(".".join(path))
         return root, path
@@ -308,7 +309,7 @@ class _Extractor:
         try:
             return compile_expression(text)
         except TemplateSyntaxError as exc:
-            raise SourceParseError(str(exc), file=template, line=line, column=self.col(template, column)) from None
+            raise self.error(str(exc), template, line, column) from None
 
     def bind(
         self,
@@ -366,9 +367,7 @@ class _Extractor:
         self, tag: TagNode, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]
     ) -> None:
         if len(tag.bits) != 2:
-            raise SourceParseError(
-                "'extends' takes one argument", file=template, line=tag.line, column=self.col(template, tag.index)
-            )
+            raise self.error("'extends' takes one argument", template, tag.line, tag.index)
         merged = dict(overrides)
         for block in _blocks(nodes):
             merged.setdefault(block.bits[1] if len(block.bits) > 1 else "", []).append((block, template))
@@ -443,7 +442,7 @@ class _Extractor:
                 expr = compile_expression(text)
             except TemplateSyntaxError as exc:
                 if not lenient:
-                    raise SourceParseError(str(exc), file=template, line=line, column=self.col(template, col)) from None
+                    raise self.error(str(exc), template, line, col) from None
                 self.warnings.append(f"{template}:{line}: argument {arg!r} is not an expression ({exc})")
                 continue
             self.use_expr(expr)
@@ -456,9 +455,7 @@ class _Extractor:
                 try:
                     operands = if_operands(tuple(branch.bits[1:]))
                 except TemplateSyntaxError as exc:
-                    raise SourceParseError(
-                        str(exc), file=template, line=branch.line, column=self.col(template, branch.index)
-                    ) from None
+                    raise self.error(str(exc), template, branch.line, branch.index) from None
                 for operand in operands:
                     self.use_expr(operand)
             self.walk(branch.children, template, overrides)  # {% if %} does not push a context level
@@ -466,28 +463,17 @@ class _Extractor:
     def tag_for(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         bits, line = node.bits, node.line
         if len(bits) < 4:
-            raise SourceParseError(
-                f"'for' statements should have at least four words: {' '.join(bits)}",
-                file=template,
-                line=line,
-                column=self.col(template, node.index),
+            raise self.error(
+                f"'for' statements should have at least four words: {' '.join(bits)}", template, line, node.index
             )
         in_index = -3 if bits[-1] == "reversed" else -2
         if bits[in_index] != "in":
-            raise SourceParseError(
-                f"'for' statements should use the format 'for x in y': {' '.join(bits)}",
-                file=template,
-                line=line,
-                column=self.col(template, node.index),
+            raise self.error(
+                f"'for' statements should use the format 'for x in y': {' '.join(bits)}", template, line, node.index
             )
         names = [n.strip() for n in " ".join(bits[1:in_index]).split(",")]
         if not all(n and " " not in n for n in names):
-            raise SourceParseError(
-                f"'for' tag received an invalid argument: {' '.join(bits)}",
-                file=template,
-                line=line,
-                column=self.col(template, node.index),
-            )
+            raise self.error(f"'for' tag received an invalid argument: {' '.join(bits)}", template, line, node.index)
         sequence, via = self.use_bound(self.compile(bits[in_index + 1], template, line, node.index))
 
         def body() -> None:
@@ -515,23 +501,15 @@ class _Extractor:
             else:
                 break
         if index != len(bits):
-            raise SourceParseError(
-                f"{node.name!r} received an invalid argument: {bits[index]}",
-                file=template,
-                line=node.line,
-                column=self.col(template, node.index),
+            raise self.error(
+                f"{node.name!r} received an invalid argument: {bits[index]}", template, node.line, node.index
             )
         return result
 
     def tag_with(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         pairs = self.kwargs(node.bits[1:], template, node, legacy=True)
         if not pairs:
-            raise SourceParseError(
-                "'with' expected at least one variable assignment",
-                file=template,
-                line=node.line,
-                column=self.col(template, node.index),
-            )
+            raise self.error("'with' expected at least one variable assignment", template, node.line, node.index)
         targets = {key: self.use_bound(expr) for key, expr in pairs.items()}
 
         def body() -> None:
@@ -577,11 +555,8 @@ class _Extractor:
     def tag_regroup(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         bits = node.bits
         if len(bits) != 6 or bits[2] != "by" or bits[4] != "as":
-            raise SourceParseError(
-                "'regroup' tag takes the form: {% regroup list by attr as name %}",
-                file=template,
-                line=node.line,
-                column=self.col(template, node.index),
+            raise self.error(
+                "'regroup' tag takes the form: {% regroup list by attr as name %}", template, node.line, node.index
             )
         target = self.use_expr(self.compile(bits[1], template, node.line, node.index))
         if target is not None:
@@ -592,24 +567,14 @@ class _Extractor:
     def tag_include(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         bits = node.bits
         if len(bits) < 2:
-            raise SourceParseError(
-                "'include' tag takes at least one argument",
-                file=template,
-                line=node.line,
-                column=self.col(template, node.index),
-            )
+            raise self.error("'include' tag takes at least one argument", template, node.line, node.index)
         rest = bits[2:]
         only = "only" in rest
         rest = [b for b in rest if b != "only"]
         pairs: dict[str, FilterExpression] = {}
         if rest:
             if rest[0] != "with":
-                raise SourceParseError(
-                    f"unknown argument for 'include' tag: {rest[0]!r}",
-                    file=template,
-                    line=node.line,
-                    column=self.col(template, node.index),
-                )
+                raise self.error(f"unknown argument for 'include' tag: {rest[0]!r}", template, node.line, node.index)
             pairs = self.kwargs(rest[1:], template, node, legacy=False)
         targets = {key: self.use_bound(expr) for key, expr in pairs.items()}
         name_expr = self.compile(bits[1], template, node.line, node.index)
@@ -650,12 +615,7 @@ class _Extractor:
         self.scoped(lambda: self.walk(node.branches[0].children, template, overrides))
 
     def tag_extends(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
-        raise SourceParseError(
-            "'extends' must be the first tag in the template",
-            file=template,
-            line=node.line,
-            column=self.col(template, node.index),
-        )
+        raise self.error("'extends' must be the first tag in the template", template, node.line, node.index)
 
     def result(self) -> TemplateVariables:
         aliases = [
