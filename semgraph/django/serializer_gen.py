@@ -202,6 +202,14 @@ def _split_items(expr: str) -> list[str]:
     return out
 
 
+def _check_model_name(model: str) -> None:
+    """Refuse a model name that could not be a (dotted) Python class name before it reaches generated code."""
+    if not model or not all(part.isidentifier() for part in model.split(".")):
+        raise InvalidInputError(
+            f"model {model!r} is not a model name", hint="pass a class name like Lease or rentals.Lease"
+        )
+
+
 def serializer_source(
     model: str, paths: list[str], style: Style = "function", graph: ModelGraph | None = None
 ) -> tuple[str, str, list[str], list[str]]:
@@ -209,10 +217,7 @@ def serializer_source(
     if style not in ("function", "dict"):
         raise InvalidInputError(f"unknown style {style!r}", hint="use 'function' (nested dicts) or 'dict' (flat keys)")
     clean = _check_paths(paths)
-    if not model or not all(part.isidentifier() for part in model.split(".")):
-        raise InvalidInputError(
-            f"model {model!r} is not a model name", hint="pass a class name like Lease or rentals.Lease"
-        )
+    _check_model_name(model)
     info = graph.require(model) if graph is not None else None
     name_part = (info.name if info else model.rsplit(".", 1)[-1]).lower()
     if not name_part.isidentifier():
@@ -292,10 +297,7 @@ def generate_serializer(
     """Generate (or fetch from ``cache``) the serializer; return the description and the compiled function."""
     notes_box: list[str] = []
     clean = _check_paths(paths)
-    if not model or not all(part.isidentifier() for part in model.split(".")):
-        raise InvalidInputError(
-            f"model {model!r} is not a model name", hint="pass a class name like Lease or rentals.Lease"
-        )
+    _check_model_name(model)
     if graph is not None:
         graph.require(model)
     template_hash = hashlib.sha256(template_source.encode()).hexdigest() if template_source is not None else None
