@@ -111,6 +111,7 @@ class Unit:
     calls: list[CallSite] = field(default_factory=list)
     bases: list[BaseSite] = field(default_factory=list)
     by_name: dict[str, list[Sym]] | None = None  # built on first use
+    scopes: dict[int, dict[int, int]] = field(default_factory=dict)  # caller id -> {enclosing id: depth}
     # a re-resolved stored file: all imports feed the bindings, only these get new edge rows (None = all)
     import_filter: set[tuple[str, str, str, int, int]] | None = None
 
@@ -590,12 +591,14 @@ class Resolver:
 
     def _local(self, unit: Unit, src_id: int, name: str, kinds: frozenset[str]) -> Sym | None:
         """A definition of ``name`` in the caller's enclosing scopes (innermost first) or at top level."""
-        chain: list[int] = []
-        cur = unit.symbols.get(src_id)
-        while cur is not None:
-            chain.append(cur.id)
-            cur = unit.symbols.get(cur.parent_id) if cur.parent_id is not None else None
-        rank = {sid: i for i, sid in enumerate(chain)}
+        rank = unit.scopes.get(src_id)
+        if rank is None:  # a caller's scope chain, computed once per caller
+            chain: list[int] = []
+            cur = unit.symbols.get(src_id)
+            while cur is not None:
+                chain.append(cur.id)
+                cur = unit.symbols.get(cur.parent_id) if cur.parent_id is not None else None
+            rank = unit.scopes[src_id] = {sid: i for i, sid in enumerate(chain)}
         best: tuple[int, Sym] | None = None
         if unit.by_name is None:
             unit.by_name = {}
