@@ -191,10 +191,10 @@ class Extractor:
     def between(self, start: int, end: int) -> str:
         return self.source[start:end].decode("utf-8", "replace")
 
-    def head(self, node: ts.Node, body: ts.Node | None, strip: str = "") -> str:
-        """The declaration text of ``node`` up to its body, whitespace-normalised."""
+    def head(self, node: ts.Node, body: ts.Node | None, strip: str = "", start: int | None = None) -> str:
+        """The declaration text of ``node`` (from byte ``start``, if given) up to its body, whitespace-normalised."""
         end = body.start_byte if body is not None else node.end_byte
-        sig = normalize(self.between(node.start_byte, end))
+        sig = normalize(self.between(node.start_byte if start is None else start, end))
         if strip:
             sig = sig.rstrip(strip).rstrip()
         return sig[:400]

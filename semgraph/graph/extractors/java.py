@@ -120,9 +120,7 @@ class JavaExtractor(Extractor):
                     start = c.end_byte
                 elif "comment" not in c.type:
                     break
-        end = body.start_byte if body is not None else node.end_byte
-        sig = normalize(self.between(start, end))
-        return (sig.rstrip(strip).rstrip() if strip else sig)[:400]
+        return self.head(node, body, strip, start)
 
     def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
         cap, decl = p.extra

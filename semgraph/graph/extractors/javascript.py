@@ -151,9 +151,7 @@ class JavaScriptExtractor(Extractor):
             if child.type != "decorator":
                 break
             start = child.end_byte
-        end = body.start_byte if body is not None else node.end_byte
-        sig = normalize(self.between(start, end))
-        return (sig.rstrip(strip).rstrip() if strip else sig)[:400]
+        return self.head(node, body, strip, start)
 
     def member_visibility(self, node: ts.Node) -> str:
         for child in node.children:
@@ -290,9 +288,7 @@ class JavaScriptExtractor(Extractor):
     def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
         out: list[tuple[int, Import]] = []
         for node in caps.get("import.es", ()):
-            src = string_value(self.text(node.child_by_field_name("source")))
-            line = node.start_point.row + 1
-            rel = src.startswith(".")
+            src, line, rel = self.import_source(node, node.child_by_field_name("source"))
             clause = next((c for c in node.named_children if c.type == "import_clause"), None)
             if clause is None:
                 out.append((node.start_byte, Import(src, "", "", line, rel)))
@@ -305,35 +301,36 @@ class JavaScriptExtractor(Extractor):
                     out.append((node.start_byte, Import(src, "*", alias, line, rel)))
                 elif part.type == "named_imports":
                     for spec in part.named_children:
-                        if spec.type != "import_specifier":
-                            continue
-                        name = self.text(spec.child_by_field_name("name"))
-                        alias = self.text(spec.child_by_field_name("alias")) or name
-                        out.append((node.start_byte, Import(src, name, alias, line, rel)))
+                        if spec.type == "import_specifier":
+                            out.append((node.start_byte, self.specifier_import(spec, src, line, rel)))
         for node in caps.get("import.export", ()):
-            src = string_value(self.text(node.child_by_field_name("source")))
-            line = node.start_point.row + 1
-            rel = src.startswith(".")
+            src, line, rel = self.import_source(node, node.child_by_field_name("source"))
             clause = next((c for c in node.named_children if c.type == "export_clause"), None)
             if clause is None:
                 out.append((node.start_byte, Import(src, "*", "", line, rel)))
                 continue
             for spec in clause.named_children:
                 if spec.type == "export_specifier":
-                    name = self.text(spec.child_by_field_name("name"))
-                    alias = self.text(spec.child_by_field_name("alias")) or name
-                    out.append((node.start_byte, Import(src, name, alias, line, rel)))
+                    out.append((node.start_byte, self.specifier_import(spec, src, line, rel)))
         for node in caps.get("import.require", ()):
             out.extend((node.start_byte, imp) for imp in self.require_imports(node))
         for node in caps.get("import.dynamic", ()):
-            src = string_value(self.text(node.child_by_field_name("arguments").named_child(0)))
-            out.append((node.start_byte, Import(src, "", "", node.start_point.row + 1, src.startswith("."))))
+            src, line, rel = self.import_source(node, node.child_by_field_name("arguments").named_child(0))
+            out.append((node.start_byte, Import(src, "", "", line, rel)))
         return out
 
+    def import_source(self, node: ts.Node, source: ts.Node | None) -> tuple[str, int, bool]:
+        """(module as written, line of ``node``, whether it is relative) of an import whose string is ``source``."""
+        src = string_value(self.text(source))
+        return src, node.start_point.row + 1, src.startswith(".")
+
+    def specifier_import(self, spec: ts.Node, src: str, line: int, rel: bool) -> Import:
+        """``{ name as alias }`` in an import or a re-export."""
+        name = self.text(spec.child_by_field_name("name"))
+        return Import(src, name, self.text(spec.child_by_field_name("alias")) or name, line, rel)
+
     def require_imports(self, node: ts.Node) -> list[Import]:
-        src = string_value(self.text(node.child_by_field_name("arguments").named_child(0)))
-        line = node.start_point.row + 1
-        rel = src.startswith(".")
+        src, line, rel = self.import_source(node, node.child_by_field_name("arguments").named_child(0))
         par = node.parent
         binding = par.child_by_field_name("name") if par is not None and par.type == "variable_declarator" else None
         if binding is None:
