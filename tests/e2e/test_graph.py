@@ -139,4 +139,5 @@ async def test_graph_tools_end_to_end(tmp_path: Path, mode: str) -> None:
             200,
             {"import": 200},
         )
-        assert len(progress) >= 3 and progress[-1][:2] == (200, 200)
+        # how many notifications arrive depends on timing (polled every 0.1 s); the last one is always the end
+        assert progress[-1][:2] == (200, 200) and {total for _, total, _ in progress} == {200}
