@@ -691,7 +691,8 @@ def _injections(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
         stored = {
             p
             for p in params
-            if re.search(
+            if p in ctext
+            and re.search(
                 rf"(self|this)\.{p}\s*=\s*{p}\b|\b{p}\b\s*[,}}]|(private|public|protected|readonly)\s+(readonly\s+)?{p}\b",
                 ctext,
             )
@@ -702,7 +703,8 @@ def _injections(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
         used = sorted(
             p
             for p in stored
-            if re.search(rf"(self|this)\.{p}\s*\.\s*\w+\s*\(|\(\s*&?(mut\s+)?(self|this)\.{p}\s*\)", others)
+            if f".{p}" in others
+            and re.search(rf"(self|this)\.{p}\s*\.\s*\w+\s*\(|\(\s*&?(mut\s+)?(self|this)\.{p}\s*\)", others)
         )
         if not used:
             continue

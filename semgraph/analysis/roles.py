@@ -270,12 +270,19 @@ HANDLE_OPS = (
         re.compile(r"^(find|get|count|exist|query|select|load|fetch|aggregate|createQueryBuilder|scalar|execute)"),
     ),
 )
+_HANDLE_CALL = re.compile(r"^((?:self|this)\.\w+)\.(\w+)$")
+_JWT_CALLEES = frozenset({"encode", "sign", "jwt.encode", "jwt.sign"})
+_JWT_IMPORT = re.compile(r"jsonwebtoken|\bjwt\b")
+_PAY_ARGS = re.compile(r"charge|payment|pay\b|checkout", re.I)
+_AUDIT_MODEL = re.compile(r"attempt|audit|log", re.I)
 _PARSER_MODULES = re.compile(r"(csv|xlsx|excel|papaparse|yaml|xml2js|fast-xml|ndjson)", re.I)
 
 
 def _data_handle_role(cb: Codebase, symbol_id: int, callee: str) -> str | None:
     """``this.users.findOne(…)`` where ``users: Repository<User>``: the declared type says it is data access."""
-    m = re.match(r"^((?:self|this)\.\w+)\.(\w+)$", callee)
+    if not callee.startswith(("self.", "this.")):
+        return None
+    m = _HANDLE_CALL.match(callee)
     if not m or cb.receiver_type(symbol_id, m.group(1)) not in DATA_HANDLE_TYPES:
         return None
     for role, pat in HANDLE_OPS:
@@ -319,11 +326,11 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
             ev.roles.setdefault(handle, f"calls {callee} on a {DATA_HANDLE_TYPES_DOC}")
         if "." not in callee and ":" not in callee and callee in parsers:
             ev.roles.setdefault("parse_input", f"calls {callee} from {parsers[callee]}")
-        if re.fullmatch(r"(jwt\.)?(encode|sign)", callee) and re.search(r"jsonwebtoken|\bjwt\b", head):
+        if callee in _JWT_CALLEES and _JWT_IMPORT.search(head):
             ev.roles.setdefault("issue_token", f"calls {callee} (JWT)")
-        if re.search(r"\.(post|put)$", callee) and re.search(r"charge|payment|pay\b|checkout", call.args, re.I):
+        if callee.endswith((".post", ".put")) and _PAY_ARGS.search(call.args):
             ev.roles.setdefault("charge_payment", f"posts to a payment endpoint ({callee})")
-        if re.search(r"\.(create)$", callee) and re.search(r"attempt|audit|log", callee.split(".")[0], re.I):
+        if callee.endswith(".create") and _AUDIT_MODEL.search(callee.split(".")[0]):
             ev.roles.setdefault("audit_log", f"calls {callee}")
     for line, s in facts.strings:
         m = _SQL.match(s)
