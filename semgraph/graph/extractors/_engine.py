@@ -170,6 +170,8 @@ class Extractor:
     if_types: frozenset[str] = frozenset()  # node types of `if` (for the else-if nesting rule)
     else_types: frozenset[str] = frozenset({"else_clause"})
     arm_types: frozenset[str] = frozenset()  # switch/match arms (first arm is not a decision)
+    comment_types: frozenset[str] = frozenset({"comment"})  # node types of comments, for comments_above
+    doc_on_same_line: bool = False  # comments_above: does a comment ending on the declaration's first line count?
 
     def __init__(self, source: bytes, path: str, module: str) -> None:
         self.source = source
@@ -198,6 +200,22 @@ class Extractor:
         if strip:
             sig = sig.rstrip(strip).rstrip()
         return sig[:400]
+
+    def comments_above(self, node: ts.Node) -> str:
+        """The doc of ``node`` from the run of comments right above it, each on the line before the next."""
+        texts: list[str] = []
+        row = node.start_point.row
+        prev = node.prev_sibling
+        while (
+            prev is not None
+            and prev.type in self.comment_types
+            and (prev.end_point.row == row - 1 or (self.doc_on_same_line and prev.end_point.row == row))
+        ):
+            texts.append(self.text(prev))
+            row = prev.start_point.row
+            prev = prev.prev_sibling
+        texts.reverse()
+        return doc_from_comments(texts)
 
     # ----- hooks -------------------------------------------------------------------
 

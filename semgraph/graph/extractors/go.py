@@ -22,7 +22,6 @@ from semgraph.graph.extractors._engine import (
     Extractor,
     Pending,
     clean_target,
-    doc_from_comments,
     normalize,
 )
 from semgraph.graph.model import EdgeKind, Import, SymbolKind
@@ -54,17 +53,6 @@ class GoExtractor(Extractor):
     queries = ("go-tags", "go-calls", "go-control", "go-imports")
     if_types = frozenset({"if_statement"})
     arm_types = frozenset({"expression_case", "type_case", "default_case", "communication_case"})
-
-    def comments_above(self, node: ts.Node) -> str:
-        texts: list[str] = []
-        row = node.start_point.row
-        prev = node.prev_sibling
-        while prev is not None and prev.type == "comment" and prev.end_point.row == row - 1:
-            texts.append(self.text(prev))
-            row = prev.start_point.row
-            prev = prev.prev_sibling
-        texts.reverse()
-        return doc_from_comments(texts)
 
     def module_symbol(self, root: ts.Node) -> Built:
         for child in root.named_children:

@@ -23,7 +23,6 @@ from semgraph.graph.extractors._engine import (
     Extractor,
     Pending,
     clean_target,
-    doc_from_comments,
     normalize,
 )
 from semgraph.graph.model import EdgeKind, Import, SymbolKind
@@ -54,6 +53,8 @@ class JavaExtractor(Extractor):
     queries = ("java-tags", "java-calls", "java-control", "java-imports")
     if_types = frozenset({"if_statement"})
     arm_types = frozenset({"switch_block_statement_group", "switch_rule"})
+    comment_types = _COMMENT_TYPES
+    doc_on_same_line = True  # /** doc */ public void f()
 
     def module_symbol(self, root: ts.Node) -> Built:
         for child in root.named_children:
@@ -66,17 +67,6 @@ class JavaExtractor(Extractor):
             if child.type not in _COMMENT_TYPES:
                 break
         return Built()
-
-    def comments_above(self, node: ts.Node) -> str:
-        texts: list[str] = []
-        row = node.start_point.row
-        prev = node.prev_sibling
-        while prev is not None and prev.type in _COMMENT_TYPES and prev.end_point.row >= row - 1:
-            texts.append(self.text(prev))
-            row = prev.start_point.row
-            prev = prev.prev_sibling
-        texts.reverse()
-        return doc_from_comments(texts)
 
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
         out: list[Pending] = []
