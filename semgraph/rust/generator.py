@@ -214,7 +214,7 @@ def _diesel_attrs(entity: EntitySpec, spec: DieselSpec) -> list[str]:
     out = [f"#[diesel(table_name = {entity.table})]"]
     if entity.primary_key != ["id"]:
         out.append(f"#[diesel(primary_key({', '.join(entity.primary_key)}))]")
-    if any(d.split("::")[-1] == "Associations" for d in entity.derives or []):
+    if any(d.split("::")[-1] == "Associations" for d in entity.all_derives()):
         for r in entity.relations:
             if r.kind == "belongs_to" and r.entity:
                 if r.foreign_key == f"{snake(r.entity)}_id":
@@ -236,9 +236,25 @@ def _field_view(f: FieldSpec, type_: str) -> FieldView:
     return FieldView(name=rust_ident(f.name), type=type_, doc=f.doc, attrs=attrs)
 
 
+def _under_cfg(pred: str | None, attrs: list[str]) -> list[str]:
+    """``#[diesel(x)]`` → ``#[cfg_attr(pred, diesel(x))]`` when the model's Diesel side is feature-gated."""
+    if not pred:
+        return attrs
+    return [f"#[cfg_attr({pred}, {a[2:-1]})]" for a in attrs]
+
+
+def _derive_attrs(derives: list[str], pred: str | None, cfg_derives: list[str], depth: int) -> list[str]:
+    out = [rustfmt.attr_list("derive", derives, depth * 4)] if derives else []
+    if pred and cfg_derives:
+        out += _under_cfg(pred, [f"#[derive({', '.join(cfg_derives)})]"])
+    return out
+
+
 def _struct_view(entity: EntitySpec, spec: DieselSpec, depth: int) -> StructView:
-    attrs = [rustfmt.attr_list("derive", entity.derives or [], depth * 4)] if entity.derives else []
-    attrs += _diesel_attrs(entity, spec) + entity.attributes
+    attrs = entity.attributes_before_derive + _derive_attrs(
+        entity.derives or [], entity.cfg_attr, entity.cfg_derives, depth
+    )
+    attrs += _under_cfg(entity.cfg_attr, _diesel_attrs(entity, spec)) + entity.attributes
     return StructView(
         name=entity.name,
         generics=_generics(entity.lifetimes, entity.generics),
@@ -250,11 +266,11 @@ def _struct_view(entity: EntitySpec, spec: DieselSpec, depth: int) -> StructView
 
 
 def _twin_view(entity: EntitySpec, twin: TwinSpec, kind: str, depth: int) -> StructView:
-    attrs = [rustfmt.attr_list("derive", twin.derives or [], depth * 4)] if twin.derives else []
-    attrs.append(f"#[diesel(table_name = {entity.table})]")
+    attrs = twin.attributes_before_derive + _derive_attrs(twin.derives or [], twin.cfg_attr, twin.cfg_derives, depth)
+    diesel = [f"#[diesel(table_name = {entity.table})]"]
     if twin.treat_none_as_null is not None:
-        attrs.append(f"#[diesel(treat_none_as_null = {'true' if twin.treat_none_as_null else 'false'})]")
-    attrs += twin.attributes
+        diesel.append(f"#[diesel(treat_none_as_null = {'true' if twin.treat_none_as_null else 'false'})]")
+    attrs += _under_cfg(twin.cfg_attr, diesel) + twin.attributes
     fields = []
     for name in twin.fields or []:
         base = entity.field(name)
@@ -469,7 +485,7 @@ def handler_ready(entity: EntitySpec) -> str | None:
         return "no model struct"
     if entity.lifetimes or entity.generics:
         return "the model borrows or is generic (lifetimes / type parameters)"
-    if not any(d.split("::")[-1] == "Queryable" for d in entity.derives or []):
+    if not any(d.split("::")[-1] == "Queryable" for d in entity.all_derives()):
         return "the model does not derive Queryable"
     missing = [k for k in entity.primary_key if entity.field(k) is None]
     if missing:
@@ -485,7 +501,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
     key_types = [unwrap_option(k.rust_type or "i64")[0] for k in keys if k]
     key_type = key_types[0] if len(key_types) == 1 else f"({', '.join(key_types)})"
     key_route = "/".join("{" + k + "}" for k in entity.primary_key) if len(keys) > 1 else "{id}"
-    selectable = any(d.split("::")[-1] == "Selectable" for d in entity.derives or [])
+    selectable = any(d.split("::")[-1] == "Selectable" for d in entity.all_derives())
     select = [f".select({entity.name}::as_select())"] if selectable else []
     not_deleted = [f".filter({t}::deleted_at.is_null())"] if entity.soft_delete else []
     order = [f".order({t}::{k}.asc())" for k in entity.primary_key][:1]

@@ -77,6 +77,9 @@ class ModelStruct:
     file: str = ""
     line: int = 0
     problems: list[Diagnostic] = field(default_factory=list)
+    cfg_attr: str | None = None
+    cfg_derives: list[str] = field(default_factory=list)
+    leading_attributes: list[str] = field(default_factory=list)
 
     def derives_any(self, *names: str) -> bool:
         return any(d.split("::")[-1] in names for d in self.derives)
@@ -150,6 +153,9 @@ class _Attrs:
     derives: list[str]
     diesel: list[tuple[str, list[Tok | Group]]]
     other: list[str]
+    cfg: str | None = None
+    cfg_derives: list[str] = field(default_factory=list)
+    leading: list[str] = field(default_factory=list)
 
 
 def _read_attributes(node: ts.Node) -> _Attrs:
@@ -157,6 +163,8 @@ def _read_attributes(node: ts.Node) -> _Attrs:
     derives: list[str] = []
     diesel: list[tuple[str, list[Tok | Group]]] = []
     other: list[str] = []
+    cfg_state: dict = {}
+    leading: list[str] = []  # attributes above the first derive (attribute macros such as #[skip_serializing_none])
     for attr_item in prelude.attributes:
         attr = next((c for c in attr_item.children if c.type == "attribute"), None)
         if attr is None:
@@ -169,9 +177,43 @@ def _read_attributes(node: ts.Node) -> _Attrs:
             for opt in _split_options(tokens(args)):
                 key = opt[0].value if isinstance(opt[0], Tok) else ""
                 diesel.append((key, opt[1:]))
+        elif name == "cfg_attr" and args is not None and _cfg_attr(tokens(args), cfg_state, derives, diesel):
+            pass
         else:
-            other.append(normalize_tokens(text(attr_item)))
-    return _Attrs(prelude.doc, derives, diesel, other)
+            (other if derives else leading).append(normalize_tokens(text(attr_item)))
+    return _Attrs(prelude.doc, derives, diesel, other, cfg_state.get("pred"), cfg_state.get("derives", []), leading)
+
+
+def _cfg_attr(args: Group, state: dict, derives: list[str], diesel: list[tuple[str, list[Tok | Group]]]) -> bool:
+    """``#[cfg_attr(pred, derive(…), diesel(…))]``: read the derives and options as if written directly.
+
+    Only cfg_attrs holding nothing but derive/diesel under one predicate are read;
+    anything else stays a verbatim attribute.
+    """
+    parts = _split_options(args)
+    if len(parts) < 2:
+        return False
+    pred = _tok_text(parts[0])
+    if state.get("pred") not in {None, pred}:
+        return False
+    inner = parts[1:]
+    for item in inner:
+        if not (len(item) == 2 and isinstance(item[0], Tok) and item[0].value in {"derive", "diesel"}):
+            return False
+        if not isinstance(item[1], Group) or item[1].delim != "(":
+            return False
+    state["pred"] = pred
+    for head, group in inner:
+        assert isinstance(head, Tok) and isinstance(group, Group)
+        if head.value == "derive":
+            names = _idents(group)
+            derives += names
+            state.setdefault("derives", []).extend(names)
+        else:
+            for opt in _split_options(group):
+                key = opt[0].value if isinstance(opt[0], Tok) else ""
+                diesel.append((key, opt[1:]))
+    return True
 
 
 def _value(rest: list[Tok | Group]) -> str:
@@ -204,6 +246,9 @@ def _struct(node: ts.Node, file: str, attrs: _Attrs) -> ModelStruct:
         module_path=module_path(node),
         file=file,
         line=line,
+        cfg_attr=attrs.cfg,
+        cfg_derives=list(attrs.cfg_derives),
+        leading_attributes=list(attrs.leading),
     )
     unknown: list[tuple[str, list[Tok | Group]]] = []
     for key, rest in attrs.diesel:
@@ -263,7 +308,7 @@ def _struct(node: ts.Node, file: str, attrs: _Attrs) -> ModelStruct:
                 name=text(fd.child_by_field_name("name")).removeprefix("r#"),
                 rust_type=normalize_type(text(fd.child_by_field_name("type"))),
                 doc=fattrs.doc,
-                attributes=list(fattrs.other),
+                attributes=list([*fattrs.leading, *fattrs.other]),
             )
             rest_opts = []
             for key, rest in fattrs.diesel:
@@ -298,7 +343,7 @@ def _enum(node: ts.Node, attrs: _Attrs) -> EnumSpec | None:
     is_db_enum = any(d.split("::")[-1] == "DbEnum" for d in attrs.derives)
     style = "snake_case" if is_db_enum else "verbatim"
     sql_type = None
-    all_attrs = list(attrs.other)
+    all_attrs = [*attrs.leading, *attrs.other]
     for a in all_attrs:
         m = re.match(r'#\[(DbValueStyle|ExistingTypePath)\s*=\s*"([^"]*)"\]', a)
         if m and m.group(1) == "DbValueStyle":
@@ -326,7 +371,7 @@ def _enum(node: ts.Node, attrs: _Attrs) -> EnumSpec | None:
         vname = text(v.child_by_field_name("name"))
         db_value = convert(vname)
         kept = []
-        for a in vattrs.other:
+        for a in [*vattrs.leading, *vattrs.other]:
             m = re.match(r'#\[(?:db_rename|serde\(rename)\s*=\s*"([^"]*)"\)?\]', a)
             if m:
                 db_value = m.group(1)

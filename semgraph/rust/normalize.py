@@ -67,7 +67,7 @@ def normalize(spec: DieselSpec, backend: str | None = None) -> DieselSpec:
         if entity.derives is None:
             entity.derives = _default_derives(entity, spec)
         if entity.check_for_backend is None:
-            entity.check_for_backend = [BACKEND_CHECK[spec.backend]] if "Selectable" in entity.derives else []
+            entity.check_for_backend = [BACKEND_CHECK[spec.backend]] if "Selectable" in entity.all_derives() else []
         if entity.has_model:
             _twin_defaults(entity)
     if spec.backend == "postgres":

@@ -248,6 +248,10 @@ def assemble(
     return spec, diags
 
 
+def _cfg_wrap(pred: str | None, meta: str) -> str:
+    return f"#[cfg_attr({pred}, {meta})]" if pred else f"#[{meta}]"
+
+
 def _share_tables(entities: list[EntitySpec]) -> None:
     """Structs reading the same table: the first holds the columns none of them reads."""
     groups: dict[str, list[EntitySpec]] = {}
@@ -330,7 +334,10 @@ def _entity(
         name=s.name,
         table=table_name,
         module_path=s.module_path,
-        derives=s.derives,
+        derives=[d for d in s.derives if d not in s.cfg_derives],
+        cfg_attr=s.cfg_attr,
+        cfg_derives=s.cfg_derives,
+        attributes_before_derive=s.leading_attributes,
         attributes=s.attributes,
         check_for_backend=s.check_for_backend,
         treat_none_as_null=s.treat_none_as_null,
@@ -432,8 +439,15 @@ def _twin(s: ModelStruct | None, entity: EntitySpec, kind: str) -> TwinSpec | No
     twin = TwinSpec(
         name=s.name,
         fields=[f.name for f in s.fields],
-        derives=s.derives,
-        attributes=([f"#[diesel(check_for_backend({', '.join(s.check_for_backend)}))]"] if s.check_for_backend else [])
+        derives=[d for d in s.derives if d not in s.cfg_derives],
+        cfg_attr=s.cfg_attr,
+        cfg_derives=s.cfg_derives,
+        attributes_before_derive=s.leading_attributes,
+        attributes=(
+            [_cfg_wrap(s.cfg_attr, f"diesel(check_for_backend({', '.join(s.check_for_backend)}))")]
+            if s.check_for_backend
+            else []
+        )
         + s.attributes,
         lifetimes=s.lifetimes,
         treat_none_as_null=s.treat_none_as_null,

@@ -78,6 +78,9 @@ class TwinSpec(SpecModel):
     fields: list[str] | None = None
     types: dict[str, str] = Field(default_factory=dict)
     derives: list[str] | None = None
+    cfg_attr: str | None = None
+    cfg_derives: list[str] = Field(default_factory=list)
+    attributes_before_derive: list[str] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)
     field_attributes: dict[str, list[str]] = Field(
         default_factory=dict, description="attributes on the twin's own fields (#[builder(...)], #[serde(...)])"
@@ -124,6 +127,13 @@ class EntitySpec(SpecModel):
     fields: list[FieldSpec] = Field(default_factory=list)
     extra_columns: list[FieldSpec] = Field(default_factory=list, description="columns no struct field reads")
     derives: list[str] | None = None
+    cfg_attr: str | None = Field(
+        None, description='cfg predicate the Diesel derives and options sit under: #[cfg_attr(feature = "full", …)]'
+    )
+    cfg_derives: list[str] = Field(default_factory=list, description="derives written inside that cfg_attr")
+    attributes_before_derive: list[str] = Field(
+        default_factory=list, description="attribute macros written above #[derive] (#[skip_serializing_none])"
+    )
     attributes: list[str] = Field(default_factory=list, description="other struct attributes, verbatim")
     check_for_backend: list[str] | None = None
     treat_none_as_null: bool | None = None
@@ -141,6 +151,10 @@ class EntitySpec(SpecModel):
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def all_derives(self) -> list[str]:
+        """Plain and cfg_attr derives together (for "does it derive Queryable?")."""
+        return [*(self.derives or []), *self.cfg_derives]
 
     @property
     def soft_delete(self) -> bool:

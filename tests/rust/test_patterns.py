@@ -519,3 +519,32 @@ def test_builder_twin_keeps_field_attributes_and_path_parents() -> None:
         "nullable": True,
         "doc": "SHA256 checksum of the zip source archive,\nor `None` if it has not been built yet.",
     }
+
+
+def test_diesel_derives_and_options_behind_cfg_attr() -> None:
+    (person,) = _spec("cfg_attr")["entities"]
+    assert {k: person[k] for k in ("table", "derives", "cfg_attr", "cfg_derives", "attributes_before_derive")} == {
+        "table": "person",
+        "derives": ["Clone", "PartialEq", "Eq", "Debug", "Serialize", "Deserialize"],
+        "cfg_attr": 'feature = "full"',
+        "cfg_derives": ["Queryable", "Selectable", "Identifiable", "TS"],
+        "attributes_before_derive": ["#[skip_serializing_none]"],
+    }
+    assert person["check_for_backend"] == ["diesel::pg::Pg"]
+    assert person["attributes"] == ['#[cfg_attr(feature = "full", ts(export))]']
+    assert person["fields"][2] == {
+        "name": "display_name",
+        "rust_type": "Option<String>",
+        "sql_type": "Text",
+        "nullable": True,
+        "attributes": ['#[cfg_attr(feature = "full", ts(optional))]'],
+    }
+    assert person["insertable"] == {
+        "name": "NewPerson",
+        "fields": ["name", "display_name"],
+        "derives": ["Clone", "derive_new::new"],
+        "cfg_attr": 'feature = "full"',
+        "cfg_derives": ["Insertable", "AsChangeset"],
+        "attributes": ['#[cfg_attr(feature = "full", diesel(check_for_backend(diesel::pg::Pg)))]'],
+        "field_attributes": {"display_name": ["#[new(default)]"]},
+    }

@@ -52,7 +52,7 @@ def test_every_generated_fixture_file_passes_rustfmt_check(tmp_path: Path) -> No
     relations = parse_fixture(PATTERNS / "relations.rs").spec
     for backend in ("mysql", "sqlite"):
         paths += write_tree(generate(relations, GenerateOptions(rustfmt=False, backend=backend)), tmp_path / backend)
-    assert len(paths) == 121
+    assert len(paths) == 127
     assert_rustfmt_clean(paths)
 
 
