@@ -139,14 +139,19 @@ class ToolServer(MCPServer):
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         model = self.input_models.get(name)
         if model is not None:
-            unknown_argument_check(model, arguments)
+            try:
+                unknown_argument_check(model, arguments)
+            except ToolError as exc:
+                raise ToolError(f"Error executing tool {name}: {exc}") from None
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
             raise
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
-                raise ToolError(f"{name}: {format_validation_error(exc.__cause__)}") from exc.__cause__
+                raise ToolError(
+                    f"Error executing tool {name}: {format_validation_error(exc.__cause__)}"
+                ) from exc.__cause__
             raise
 
 
@@ -219,16 +224,14 @@ def register_tool(
             except ToolError:
                 raise
             except SemgraphError as exc:
-                raise ToolError(f"{name}: {exc}") from None
+                raise ToolError(str(exc)) from None
             except ValidationError as exc:
-                raise ToolError(f"{name}: {format_validation_error(exc)}") from None
+                raise ToolError(format_validation_error(exc)) from None
             except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
                 raise
             except Exception as exc:  # the server must survive anything
                 log.exception("tool %s crashed", name)
-                raise ToolError(
-                    f"{name}: internal error ({type(exc).__name__}: {exc}); the server is still running"
-                ) from None
+                raise ToolError(f"internal error ({type(exc).__name__}: {exc}); the server is still running") from None
 
         tool_fn.__name__ = name
         tool_fn.__qualname__ = name

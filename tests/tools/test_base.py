@@ -62,12 +62,15 @@ async def test_schema_annotations_and_output(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ({"word": "missing"}, "echo: no such word (try another)"),
-        ({"word": "x", "boom": True}, "echo: internal error (RuntimeError: kaboom); the server is still running"),
+        ({"word": "missing"}, "Error executing tool echo: no such word (try another)"),
+        (
+            {"word": "x", "boom": True},
+            "Error executing tool echo: internal error (RuntimeError: kaboom); the server is still running",
+        ),
         ({"word": "x", "limit": -1}, "limit"),
         ({"word": "x", "limit": 10_000}, "limit"),
         ({"word": "x", "colour": "red"}, "colour"),
-        ({}, "echo: invalid arguments: word: Field required"),
+        ({}, "Error executing tool echo: invalid arguments: word: Field required"),
         ({"colour": "red"}, "unknown argument(s) colour; accepted: boom, limit, offset, word"),
     ],
 )
