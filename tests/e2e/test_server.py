@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support import error_text, semgraph_command, serve
+from tests.support import REPO, error_text, semgraph_command, serve
 
 TOOLSETS: dict[str, set[str]] = {
     "graph": {"index_repository", "search_symbols", "get_symbol", "get_call_graph", "impact_analysis"},
@@ -54,6 +55,8 @@ async def test_every_tool_follows_the_contract(tmp_path: Path, mode: str) -> Non
             assert "no_such_argument" in text, (name, text)
             assert "Traceback" not in text
         assert len((await client.list_tools()).tools) == len(tools)
+    readme_tools = set(re.findall(r"^\| `\w+` \| `(\w+)` \|", (REPO / "README.md").read_text(), re.MULTILINE))
+    assert readme_tools == set(tools), "README's tool table is out of date"
 
 
 @pytest.mark.parametrize("toolsets", ["dag", "rust,django"])
