@@ -344,15 +344,15 @@ def _schema_use(entity: EntitySpec) -> str:
 
 
 def _enum_view(e: EnumSpec, depth: int) -> EnumView:
-    attrs = [rustfmt.attr_list("derive", e.derives or [], depth * 4)] if e.derives else []
+    attrs = _derive_attrs(e.derives or [], e.cfg_attr, e.cfg_derives, depth)
     attrs += e.attributes
-    is_db_enum = any(d.split("::")[-1] == "DbEnum" for d in e.derives or [])
+    is_db_enum = any(d.split("::")[-1] == "DbEnum" for d in [*(e.derives or []), *e.cfg_derives])
     variants = []
     from semgraph.rust.model_parser import _STYLES  # the same conversion the parser applies
 
     style = "snake_case" if is_db_enum else "verbatim"
     for a in e.attributes:
-        m = re.match(r'#\[(?:DbValueStyle|serde\(rename_all)\s*=\s*"([^"]*)"\)?\]', a)
+        m = re.search(r'(?:#\[|, )(?:DbValueStyle|serde\(rename_all)\s*=\s*"([^"]*)"\)?\)?\]', a)
         if m:
             style = m.group(1)
     convert = _STYLES.get(style, _STYLES["verbatim"])

@@ -341,11 +341,12 @@ def _enum(node: ts.Node, attrs: _Attrs) -> EnumSpec | None:
     if body is None:
         return None
     is_db_enum = any(d.split("::")[-1] == "DbEnum" for d in attrs.derives)
+    plain_derives = [d for d in attrs.derives if d not in attrs.cfg_derives]
     style = "snake_case" if is_db_enum else "verbatim"
     sql_type = None
     all_attrs = [*attrs.leading, *attrs.other]
     for a in all_attrs:
-        m = re.match(r'#\[(DbValueStyle|ExistingTypePath)\s*=\s*"([^"]*)"\]', a)
+        m = re.search(r'(?:#\[|, )(DbValueStyle|ExistingTypePath)\s*=\s*"([^"]*)"\)?\]', a)
         if m and m.group(1) == "DbValueStyle":
             style = m.group(2)
         elif m:
@@ -359,7 +360,8 @@ def _enum(node: ts.Node, attrs: _Attrs) -> EnumSpec | None:
             sql_type = _value(rest).split("::")[-1]
         diesel_rest.append((key, rest))
     if diesel_rest:
-        all_attrs.append(_render_diesel(diesel_rest))
+        rendered = _render_diesel(diesel_rest)
+        all_attrs.append(f"#[cfg_attr({attrs.cfg}, {rendered[2:-1]})]" if attrs.cfg else rendered)
     variants: list[Variant] = []
     convert = _STYLES.get(style, _STYLES["verbatim"])
     for v in body.named_children:
@@ -382,7 +384,9 @@ def _enum(node: ts.Node, attrs: _Attrs) -> EnumSpec | None:
     return EnumSpec(
         name=text(node.child_by_field_name("name")),
         variants=variants,
-        derives=attrs.derives,
+        derives=plain_derives,
+        cfg_attr=attrs.cfg,
+        cfg_derives=list(attrs.cfg_derives),
         attributes=all_attrs,
         doc=attrs.doc,
         module_path=module_path(node),

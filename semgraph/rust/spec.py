@@ -172,6 +172,8 @@ class EnumSpec(SpecModel):
     name: str
     variants: list[Variant]
     derives: list[str] | None = None
+    cfg_attr: str | None = None
+    cfg_derives: list[str] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)
     doc: str | None = None
     module_path: list[str] = Field(default_factory=list)

@@ -548,3 +548,40 @@ def test_diesel_derives_and_options_behind_cfg_attr() -> None:
         "attributes": ['#[cfg_attr(feature = "full", diesel(check_for_backend(diesel::pg::Pg)))]'],
         "field_attributes": {"display_name": ["#[new(default)]"]},
     }
+
+
+def test_db_enum_behind_cfg_attr() -> None:
+    (enum,) = _spec("cfg_attr_enum")["enums"]
+    assert enum == {
+        "name": "ListingType",
+        "variants": [
+            {
+                "name": "All",
+                "db_value": "All",
+                "doc": "Content from your own site, as well as all connected / federated sites.",
+            },
+            {"name": "Local", "db_value": "Local", "attributes": ["#[default]"]},
+            {"name": "ModeratorView", "db_value": "ModeratorView"},
+        ],
+        "derives": [
+            "EnumString",
+            "Display",
+            "Debug",
+            "Serialize",
+            "Deserialize",
+            "Clone",
+            "Copy",
+            "PartialEq",
+            "Eq",
+            "Hash",
+            "Default",
+        ],
+        "cfg_attr": 'feature = "full"',
+        "cfg_derives": ["DbEnum", "TS"],
+        "attributes": [
+            '#[cfg_attr(feature = "full", ExistingTypePath = "crate::schema::sql_types::ListingTypeEnum")]',
+            '#[cfg_attr(feature = "full", DbValueStyle = "verbatim")]',
+        ],
+        "doc": "A listing type for post and comment list fetches.",
+        "sql_type": "ListingTypeEnum",
+    }
