@@ -89,3 +89,22 @@ def test_demo_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert "pyshop.config.load_config" in out  # the most-called function
     assert "call graph of pyshop.services.orders.OrderService.checkout" in out
     assert "impact of changing pyshop.config.load_config" in out
+
+
+def test_index_outside_the_working_directory_makes_path_the_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = copy_fixture("pyshop", tmp_path / "code")
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    report = run_json(capsys, ["index", str(other)])
+    assert (report["root"], report["files_parsed"]) == (str(other.resolve()), 22)
+    assert (other / ".semgraph" / "index.db").is_file() and not (cwd / ".semgraph").exists()
+    hits = run_json(capsys, ["search", "UserService", "--root", str(other)])["hits"]
+    assert hits[0]["qualified_name"] == "pyshop.services.users.UserService"
+    # with --root, PATH must stay inside it (as for the server)
+    assert main(["index", str(other), "--root", str(cwd)]) == 1
+    assert "outside" in capsys.readouterr().err
+    assert main(["index", str(tmp_path / "missing")]) == 1
+    assert "is not a directory" in capsys.readouterr().err

@@ -13,8 +13,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
 from semgraph.errors import NotFoundError
 from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
@@ -72,19 +70,15 @@ def run(args: argparse.Namespace, cli: Any) -> int:
             return 0
         out.rule("[bold]semgraph demo[/bold]")
         print_report(out, report)
-        out.rule("most-called functions")
-        table = Table()
-        for col in ("function", "location", "called from"):
-            table.add_column(col)
-        for _sid, name, loc, n in top:
-            table.add_row(name, loc, str(n))
-        out.print(table)
+        out.rule("most-called functions (distinct callers)")
+        for _sid, name, loc, n in top:  # plain lines: a table cut the long names at 80 columns
+            out.print(f"{n:>4}  {name}  {loc}", markup=False, highlight=False, soft_wrap=True)
         if graph is not None:
-            out.rule(f"call graph of {graph.root.qualified_name} (callees, depth 2)")
+            out.rule("call graph (callees, depth 2)")  # the tree's first line names the function
             for line in render_tree(graph):
                 out.print(line, markup=False, highlight=False, soft_wrap=True)
         if impact is not None:
-            out.rule(f"impact of changing {impact.seeds[0].qualified_name}")
+            out.rule("impact analysis: what depends on the most-called function")
             print_impact(out, impact)
         out.rule()
         out.print(

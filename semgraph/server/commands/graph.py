@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from semgraph.config import Settings
 from semgraph.errors import InvalidInputError, NotFoundError
 from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
@@ -24,7 +25,10 @@ from semgraph.server.cli import resolve_arg_path
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("index", parents=[parent], help="index a repository into the semantic code graph")
-    p.add_argument("path", nargs="?", default=".", help="directory to index (default: .)")
+    p.add_argument(
+        "path", nargs="?", default=".",
+        help="directory to index (default: .); without --root it is the root, its index in PATH/.semgraph/",
+    )  # fmt: skip
     p.add_argument("--languages", nargs="+", metavar="LANG", help="only these languages")
     p.add_argument("--exclude", nargs="+", metavar="GLOB", help="gitignore-style globs to leave out")
     p.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES, help="skip larger files")
@@ -111,8 +115,20 @@ def print_report(out: Console, report: IndexReport) -> None:
             out.print(f"  {err}", markup=False, highlight=False, soft_wrap=True)
 
 
+def index_target(args: argparse.Namespace, cli: Any) -> tuple[Path, Path, PathGuard]:
+    """(root, db, guard) of ``semgraph index PATH``. Without ``--root`` the PATH itself is the root and its
+    index goes to ``PATH/.semgraph/index.db``, so ``semgraph index ~/code/other`` followed by
+    ``semgraph search foo --root ~/code/other`` finds it; with ``--root`` PATH must lie inside a root (as for
+    the server) and the index goes where ``--root``/``--db`` say."""
+    if getattr(args, "roots", None):
+        root = resolve_arg_path(cli, args.path, kind="dir")
+        return root, cli.settings.db_path, cli.guard
+    settings = Settings.build([str(Path(args.path).expanduser().resolve())], getattr(args, "db_path", None))
+    return settings.roots[0], settings.db_path, PathGuard(settings.roots)
+
+
 def run_index(args: argparse.Namespace, cli: Any) -> int:
-    root = resolve_arg_path(cli, args.path, kind="dir")
+    root, db_path, guard = index_target(args, cli)
     with Progress(
         TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=cli.err, transient=True, disable=args.json,
@@ -124,8 +140,8 @@ def run_index(args: argparse.Namespace, cli: Any) -> int:
 
         report = index_repository(
             root,
-            cli.settings.db_path,
-            cli.guard,
+            db_path,
+            guard,
             languages=args.languages,
             exclude=args.exclude,
             max_file_bytes=args.max_file_bytes,
