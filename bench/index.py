@@ -28,7 +28,6 @@ import sys
 import sysconfig
 import tarfile
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -154,71 +153,30 @@ def time_queries(db: Path, n: int, seed: int) -> dict[str, dict[str, float]]:
 
 
 class WorkerRss:
-    """Peak RSS of the parser workers: they are grandchildren (forked by the forkserver), which getrusage's
-    RUSAGE_CHILDREN never sees, so a thread samples /proc for VmHWM while indexing runs."""
+    """CPU seconds and peak RSS of the parser workers, from ``getrusage(RUSAGE_CHILDREN)``: in this
+    single-threaded process the pool forks its workers as direct children and waits for them when it shuts
+    down, so their usage is counted. (No sampling thread: a second thread would make the indexer start its
+    pool through the slower forkserver, as it does inside the multi-threaded MCP server.)"""
 
     def __init__(self) -> None:
         self.peak_kb = 0
-        self.cpu_ticks: dict[int, int] = {}  # last seen utime+stime per worker pid
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.cpu_seconds = 0.0
+        self._start = 0.0
 
     def __enter__(self) -> WorkerRss:
-        self._thread.start()
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._start = ru.ru_utime + ru.ru_stime
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        me = os.getpid()
-        while not self._stop.wait(0.1):
-            parents = {me}
-            for _ in range(2):  # children, then grandchildren
-                for pid in _pids_with_parent(parents):
-                    parents.add(pid)
-            for pid in parents - {me}:
-                self.peak_kb = max(self.peak_kb, _vm_hwm_kb(pid))
-                self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), _cpu_ticks(pid))
-
-    @property
-    def cpu_seconds(self) -> float:
-        return sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu_seconds = ru.ru_utime + ru.ru_stime - self._start
+        self.peak_kb = ru.ru_maxrss  # the largest child so far in this run of the bench
 
 
-def _cpu_ticks(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime, stime
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def _pids_with_parent(parents: set[int]) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if ppid in parents:
-                out.append(int(entry))
-    return out
-
-
-def _vm_hwm_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+def load() -> str:
+    """The 1-minute load average, printed next to each timing: other work on the machine moves the figures."""
+    return f"load {os.getloadavg()[0]:.2f}"
 
 
 def db_size(db: Path) -> int:
@@ -268,7 +226,7 @@ def main() -> int:
                 ratio = (base_lines / cpu) / base_rate
                 print(
                     f"{part:<10} {files:>6} {loc:>8} {secs:>7.2f} {rate:>8.0f} {base_rate:>20.0f} {ratio:>6.2f}"
-                    f" {loc / cpu:>10.0f}   {rep.phases}"
+                    f" {loc / cpu:>10.0f}   {rep.phases} ({load()})"
                 )
                 results["per_language"][part] = {  # type: ignore[index]
                     "files": files, "loc": loc, "seconds": round(secs, 2), "loc_per_s": round(rate),
@@ -277,6 +235,7 @@ def main() -> int:
                     "languages": {k: v.loc for k, v in rep.languages.items()},
                 }  # fmt: skip
         db = work / "all.db"
+        print(f"\ncombined index, cold ({load()} before)")
         with WorkerRss() as workers_rss:
             t0, c0 = time.perf_counter(), time.process_time()
             rep = index_repository(corpus, db, PathGuard([corpus]), workers=args.workers)
@@ -303,12 +262,13 @@ def main() -> int:
             f"(phases {rep.phases}); DB {db_size(db) / 1e6:.1f} MB; "
             f"peak RSS {rss_self:.0f} MB (main), {rss_children:.0f} MB (largest worker)\n"
             f"  re-index, nothing changed: {nochange:.3f} s; one file changed: {onefile:.3f} s "
-            f"({one.files_resolved} files re-linked)"
+            f"({one.files_resolved} files re-linked); {load()}"
         )
         lat = time_queries(db, args.queries, args.seed)
         print(f"\n{'query (' + str(args.queries) + ' random)':<28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, v in lat.items():
             print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['max_ms']:>8}")
+        print(load())
         results.update(
             combined={
                 "files": counts["files"], "loc": loc, "symbols": counts["symbols"], "edges": counts["edges"],
@@ -317,6 +277,7 @@ def main() -> int:
                 "loc_per_cpu_s": round(loc / cpu), "db_mb": round(db_size(db) / 1e6, 1),
                 "peak_rss_mb_main": round(rss_self), "peak_rss_mb_worker": round(rss_children),
                 "reindex_nochange_s": round(nochange, 3), "reindex_one_file_s": round(onefile, 3),
+                "load_1min_after": round(os.getloadavg()[0], 2),
             },
             queries=lat,
         )  # fmt: skip
