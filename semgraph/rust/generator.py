@@ -21,6 +21,7 @@ from semgraph.errors import InvalidInputError, UnsupportedError
 from semgraph.progress import ProgressFn, no_progress
 from semgraph.rust import rustfmt
 from semgraph.rust.actions import compile_action
+from semgraph.rust.gcpause import without_gc
 from semgraph.rust.naming import module_ident, rust_ident, snake
 from semgraph.rust.normalize import normalize
 from semgraph.rust.spec import DieselSpec, EntitySpec, EnumSpec, FieldSpec, TwinSpec
@@ -731,6 +732,7 @@ def _step_lines(code: list[str], indent: int, aw: str) -> list[str]:
 # --- entry point -------------------------------------------------------------------
 
 
+@without_gc
 def generate(
     spec: DieselSpec, options: GenerateOptions | None = None, progress: ProgressFn | None = None
 ) -> list[GeneratedFile]:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from semgraph.errors import InvalidInputError, NotFoundError, SourceParseError, UnsupportedError
 from semgraph.progress import ProgressFn, no_progress
+from semgraph.rust.gcpause import without_gc
 from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
 from semgraph.rust.naming import entity_for_table, infer_table_name, snake
 from semgraph.rust.schema_parser import Column, SchemaInfo, Table, parse_schema_tree
@@ -49,6 +50,7 @@ class SourceFile:
     data: bytes
 
 
+@without_gc
 def parse_sources(
     model_sources: Iterable[SourceFile],
     schema_sources: Iterable[SourceFile] = (),
@@ -132,6 +134,7 @@ def read_source(path: Path, display: str, max_bytes: int) -> SourceFile:
     return SourceFile(display, data)
 
 
+@without_gc
 def parse_path(
     path: Path,
     schema_path: Path | None = None,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from semgraph.errors import AlreadyExistsError, SourceParseError
+from semgraph.rust.gcpause import without_gc
 from semgraph.rust.generator import GeneratedFile
 
 BEGIN = re.compile(r"^[ \t]*// semgraph:begin\((?P<name>[^)\n]*)\)[ \t]*$")
@@ -138,6 +139,7 @@ def plan_writes(files: list[GeneratedFile], out_dir: Path, *, overwrite: bool) -
     return plans
 
 
+@without_gc
 def write_files(
     files: list[GeneratedFile], out_dir: Path, *, overwrite: bool = False, dry_run: bool = False
 ) -> WriteReport:

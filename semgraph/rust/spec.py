@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from semgraph.errors import InvalidInputError
+from semgraph.rust.gcpause import without_gc
 
 Backend = Literal["postgres", "mysql", "sqlite"]
 BACKENDS: tuple[str, ...] = ("postgres", "mysql", "sqlite")
@@ -322,6 +323,7 @@ def _yaml_lines(data: Any, indent: int) -> list[str]:
     return out
 
 
+@without_gc
 def dump_spec(spec: DieselSpec, fmt: str = "yaml") -> str:
     """Serialise a spec; defaults are left out so files stay short and diffable."""
     data = {"version": spec.version, **spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)}
@@ -332,6 +334,7 @@ def dump_spec(spec: DieselSpec, fmt: str = "yaml") -> str:
     raise InvalidInputError(f"unknown format {fmt!r}", hint="use 'yaml' or 'json'")
 
 
+@without_gc
 def load_spec(data: str | dict[str, Any] | list[Any] | DieselSpec) -> DieselSpec:
     """Read a spec from YAML/JSON text, a dict, a list of entity dicts, or a spec."""
     if isinstance(data, DieselSpec):
