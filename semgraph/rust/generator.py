@@ -9,6 +9,7 @@ is the same for every layout the helpers know.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -79,10 +80,21 @@ _ENV = jinja2.Environment(
 _ENV.filters["nest"] = _nest
 
 
+@functools.cache
+def _template(name: str) -> jinja2.Template:
+    return _ENV.get_template(name)
+
+
+_TRAILING_BLANKS = re.compile(r"[ \t]+\n")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
 def _render(name: str, **ctx: Any) -> str:
-    text = _ENV.get_template(name).render(header=HEADER, **ctx)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    text = _template(name).render(header=HEADER, **ctx)
+    if " \n" in text or "\t\n" in text:  # the regexes cost more than these scans; most files need neither
+        text = _TRAILING_BLANKS.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
     return text.strip("\n") + "\n"
 
 

@@ -166,7 +166,7 @@ def _read_attributes(node: ts.Node) -> _Attrs:
     cfg_state: dict = {}
     leading: list[str] = []  # attributes above the first derive (attribute macros such as #[skip_serializing_none])
     for attr_item in prelude.attributes:
-        attr = next((c for c in attr_item.children if c.type == "attribute"), None)
+        attr = next((c for c in attr_item.named_children if c.type == "attribute"), None)
         if attr is None:
             continue
         name = text(attr.children[0]) if attr.children else ""

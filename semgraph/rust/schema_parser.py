@@ -9,6 +9,7 @@ exactly, and a broken table is reported at its own line while the others parse.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import tree_sitter as ts
@@ -203,6 +204,7 @@ def _sql_type(r: _Reader) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _strip_path(sql: str) -> str:
     """``diesel::sql_types::Text`` → ``Text`` (paths inside generics too)."""
     from semgraph.rust.types import parse_sql_type

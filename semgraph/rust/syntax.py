@@ -26,7 +26,10 @@ def item_query(name: str = "items") -> ts.Query:
 
 
 def text(node: ts.Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+    if node is None:
+        return ""
+    raw = node.text  # one property read: each builds a new bytes object
+    return "" if raw is None else raw.decode("utf-8", "replace")
 
 
 def error_nodes(node: ts.Node, limit: int = 20) -> list[ts.Node]:
@@ -68,22 +71,28 @@ def tokens(tree: ts.Node) -> Group:
     children = tree.children
     delim = text(children[0]) if children else ""
     group = Group(delim=delim, node=tree)
+    items = group.items
     for child in children[1:-1] if len(children) >= 2 else []:
-        if child.type == "token_tree":
-            group.items.append(tokens(child))
-        elif child.type in {"line_comment", "block_comment"}:
+        kind = child.type  # read once: every read is a call into the binding
+        if kind == "token_tree":
+            items.append(tokens(child))
+        elif kind in _COMMENTS:
             doc = child.child_by_field_name("doc")
             if doc is not None and child.child_by_field_name("outer") is not None:
-                group.items.append(Tok("doc", _doc_line(text(doc)), child))
-        elif child.type in {"string_literal", "raw_string_literal"}:
+                items.append(Tok("doc", _doc_line(text(doc)), child))
+        elif kind in _STRINGS:
             content = next((c for c in child.children if c.type == "string_content"), None)
-            group.items.append(Tok("string", text(content), child))
-        elif child.type == ">>":  # generic close of two levels
-            group.items.append(Tok(">", ">", child))
-            group.items.append(Tok(">", ">", child))
+            items.append(Tok("string", text(content), child))
+        elif kind == ">>":  # generic close of two levels
+            items.append(Tok(">", ">", child))
+            items.append(Tok(">", ">", child))
         else:
-            group.items.append(Tok(child.type, text(child), child))
+            items.append(Tok(kind, text(child), child))
     return group
+
+
+_COMMENTS = frozenset({"line_comment", "block_comment"})
+_STRINGS = frozenset({"string_literal", "raw_string_literal"})
 
 
 def _doc_line(raw: str) -> str:
@@ -105,9 +114,10 @@ def attributes_before(node: ts.Node) -> ItemPrelude:
     attrs: list[ts.Node] = []
     sib = node.prev_sibling
     while sib is not None:
-        if sib.type == "attribute_item":
+        kind = sib.type
+        if kind == "attribute_item":
             attrs.append(sib)
-        elif sib.type == "line_comment":
+        elif kind == "line_comment":
             doc = sib.child_by_field_name("doc")
             if sib.child_by_field_name("outer") is None:
                 if doc is None:  # a plain // comment: not part of the prelude but keep scanning
@@ -115,7 +125,7 @@ def attributes_before(node: ts.Node) -> ItemPrelude:
                     continue
                 break
             docs.append(_doc_line(text(doc)))
-        elif sib.type == "block_comment":
+        elif kind == "block_comment":
             pass
         else:
             break
