@@ -38,7 +38,7 @@ _WRAPPERS = frozenset({"Option", "Optional", "Arc", "Rc", "Box", "Mutex", "RwLoc
 
 def _base_type(text: str) -> str:
     """``&'a mut PgConnection`` → PgConnection, ``Repository<User>`` → Repository, ``Arc<Db>`` → Db."""
-    t = re.sub(r"'\w+|&|\b(mut|dyn|impl|const)\b", " ", text).strip()
+    t = re.sub(r"'\w+|&|\*|\b(mut|dyn|impl|const)\b", " ", text).strip()
     while True:
         m = re.match(r"([\w:.]+)\s*<(.*)>\s*$", t)
         head = (m.group(1) if m else t).strip()
@@ -243,9 +243,22 @@ class Codebase:
         return abstract[0] if len(abstract) == 1 else None
 
     def receiver_type(self, caller_id: int, receiver: str) -> str | None:
-        """The declared type name of ``self.field`` / ``this.field`` in the caller's class, if declared."""
+        """The declared type name of ``self.field`` / ``this.field`` in the caller's class, if declared;
+        also Go's named receiver (``h.users`` in ``func (h *Handler) …``) and Java's implicit ``this``
+        (a bare ``users`` that is a field of the class)."""
         m = _FIELD_RECEIVER.match(receiver)
-        if not m:
+        sym = self.symbols.get(caller_id)
+        if m:
+            name = m.group(1)
+        elif sym is None:
+            return None
+        elif sym.language == "go" and (g := re.match(r"^(\w+)\.(\w+)$", receiver)):
+            if not re.match(rf"func\s*\(\s*{re.escape(g.group(1))}\s", sym.signature):
+                return None
+            name = g.group(2)
+        elif sym.language == "java" and re.fullmatch(r"\w+", receiver):
+            name = receiver
+        else:
             return None
         owner = self.owner_type(caller_id)
         if owner is None:
@@ -254,7 +267,7 @@ class Codebase:
         if types is None:
             types = self._collect_field_types(owner)
             self._field_types[owner] = types
-        return types.get(m.group(1))
+        return types.get(name)
 
     def _collect_field_types(self, owner_id: int) -> dict[str, str]:
         """Field name → base type name, from field declarations and typed constructor parameters."""
@@ -269,6 +282,12 @@ class Codebase:
                 sym = self.symbols[c]
                 if sym.kind == "field":
                     m = re.search(rf"\b{re.escape(sym.name)}\s*[?!]?\s*:\s*([^=;]+)", sym.signature)
+                    if sym.language == "go":  # users *store.UserStore
+                        m = re.match(rf"{re.escape(sym.name)}\s+([^\s`]+)", sym.signature)
+                    elif sym.language == "java":  # private final UserRepository users = …
+                        m = re.search(
+                            rf"([\w.$]+(?:<.*>)?(?:\[\])*)\s+{re.escape(sym.name)}\s*$", sym.signature.split("=")[0]
+                        )
                     if m:
                         out[sym.name] = _base_type(m.group(1))
                 elif sym.name in {"__init__", "constructor"}:
@@ -302,7 +321,24 @@ class Codebase:
         parent = self.symbols.get(sym.parent_id)
         if parent is not None and parent.kind in TYPE_KINDS:
             return parent.id
+        if sym.kind == "method" and "." in sym.qualified_name:  # Go: methods sit beside their type
+            return self._types_by_qualified().get(sym.qualified_name.rsplit(".", 1)[0])
         return None
+
+    def _types_by_qualified(self) -> dict[str, int]:
+        cached = self.__dict__.get("_type_index")
+        if cached is None:
+            cached = {s.qualified_name: s.id for s in self.symbols.values() if s.kind in TYPE_KINDS - {"impl"}}
+            self.__dict__["_type_index"] = cached
+        return cached
+
+    def type_bases(self, type_name: str) -> set[str]:
+        """Base / implemented type names of the project types called ``type_name``."""
+        out: set[str] = set()
+        for i in self.by_name.get(type_name, []):
+            if self.symbols[i].kind in TYPE_KINDS:
+                out.update(_base_type(b) for b in self.bases.get(i, []))
+        return out
 
     def owner_name(self, symbol_id: int) -> str:
         owner = self.owner_type(symbol_id)

@@ -516,6 +516,10 @@ def _mount_prefix(cb: Codebase, file_path: str, router_var: str) -> str:
     return ""
 
 
+# a ServeMux pattern: optional method, optional host, then the path ("GET example.com/x/{id}")
+_GO_PATTERN = re.compile(r"(?:(?P<verb>[A-Z]+)\s+)?(?:[\w.-]+)?(?P<path>/\S*)")
+
+
 def _go_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
     pf = cb.parsed(file_path)
     if pf is None:
@@ -526,15 +530,17 @@ def _go_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
         args = m["args"][0].named_children
         if len(args) < 2:
             continue
-        first = unquote(text(args[0]))
-        if not first.startswith("/"):
+        pattern = _GO_PATTERN.fullmatch(unquote(text(args[0])).strip())
+        if pattern is None:
             continue
         verb = {"HandleFunc": "ANY", "Handle": "ANY"}.get(method, method.upper())
+        if verb == "ANY" and pattern["verb"]:  # Go 1.22 ServeMux: "POST /users/{id}"
+            verb = pattern["verb"]
         if verb.lower() not in HTTP_VERBS and verb != "ANY":
             continue
         sym = resolve_handler(cb, file_path, text(args[-1]))
         if sym is not None:
-            out.append(_entry(cb, sym, "http", "go-http", verb, first.split(" ")[-1]))
+            out.append(_entry(cb, sym, "http", "go-http", verb, pattern["path"]))
     return out
 
 

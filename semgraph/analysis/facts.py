@@ -247,11 +247,18 @@ def _compute_file(cb: Codebase, file_id: int, cache: dict[int, FunctionFacts]) -
             facts.unsafe_lines.append(main.start_point.row + 1)
         elif key == "call":
             in_loop = any(a <= main.start_byte < b for a, b in o.loops)
+            callee = m["callee"][0]
+            # Java names only the method; the receiver (`passwordEncoder.encode`) is what the rules read
+            callee_text = (
+                (main.text or b"")[: callee.end_byte - main.start_byte].decode("utf-8", "replace")
+                if main.type == "method_invocation"
+                else text(callee)
+            )
             facts.calls.append(
                 CallFact(
                     main.start_point.row + 1,
                     main.start_point.column + 1,
-                    re.sub(r"\s+", "", text(m["callee"][0])),
+                    re.sub(r"\s+", "", callee_text),
                     text(m["call_args"][0]),
                     in_loop,
                 )

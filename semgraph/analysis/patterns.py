@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from semgraph.analysis.codebase import CALLABLE_KINDS, TYPE_KINDS, Codebase
 from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.facts import function_facts
-from semgraph.analysis.roles import function_roles
+from semgraph.analysis.roles import DATA_HANDLE_TYPES, function_roles
 from semgraph.errors import InvalidInputError
 from semgraph.graph.store import SymbolRow
 
@@ -98,6 +98,9 @@ def _units(cb: Codebase) -> list[_Unit]:
             continue
         parent = cb.symbols.get(s.parent_id)
         if parent is None or parent.kind not in TYPE_KINDS:
+            owner = cb.owner_type(s.id)  # Go: methods are declared beside their type
+            if owner is not None and (unit := units.get((s.language, cb.symbols[owner].qualified_name))):
+                unit.methods.append(s)
             continue
         if parent.kind == "impl":
             tname = cb.owner_name(s.id)
@@ -133,6 +136,17 @@ def _repositories(cb: Codebase, units: list[_Unit]) -> dict[int, PatternInstance
     out = {}
     for u in units:
         methods = [m for m in u.methods if m.name not in _CTOR and not m.is_test]
+        if u.symbol.kind == "interface" and (bases := cb.type_bases(u.symbol.name) & DATA_HANDLE_TYPES):
+            out[u.symbol.id] = PatternInstance(  # Spring Data: the interface is the repository
+                kind="repository",
+                name=f"Repository {u.symbol.name}",
+                symbols=[u.symbol.qualified_name] + [m.qualified_name for m in methods[:8]],
+                location=cb.location(u.symbol.id),
+                evidence=[f"extends {', '.join(sorted(bases))}"] + [f"{m.name}: derived query" for m in methods[:3]],
+                confidence=0.85,
+                recommendations=_RECOMMEND["repository"],
+            )
+            continue
         if len(methods) < 2 or u.symbol.kind in {"interface", "trait"}:
             continue
         if sum(1 for m in methods if _DATA_HINT.search(cb.text_of(m.id))) < 2:
@@ -278,7 +292,7 @@ def _layering(
     violations: list[LayeringViolation] = []
     if services or repos:
         for c in sorted(controllers):
-            roles = _own_data_roles(cb, c)
+            roles = _own_data_roles(cb, c) - function_roles(cb, c).via_repository
             if roles:
                 s = cb.symbols[c]
                 why = function_roles(cb, c).roles

@@ -124,7 +124,7 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     (
         "parse_input",
         re.compile(
-            r"(csv\.(reader|DictReader)|csv::Reader|json\.loads?$|\.deserialize|read_csv|read_excel|openpyxl|yaml\.safe_load|JSON\.parse|parse_csv)"
+            r"(csv\.(reader|DictReader|NewReader)|csv::Reader|CSVReader|CSVParser|json\.loads?$|\.deserialize|read_csv|read_excel|openpyxl|yaml\.safe_load|JSON\.parse|parse_csv)"
         ),
         None,
     ),
@@ -191,7 +191,7 @@ _SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b",
 _FULFIL = re.compile(r"^(shipped|fulfilled|delivered|dispatched|in_transit|out_for_delivery)$", re.I)
 _PAID = re.compile(r"^(paid|captured|charged|settled)$", re.I)
 _STATUS_SET = re.compile(
-    r"""(status\w*\s*=\s*|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*)(?:["'](\w+)["']|(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
+    r"""(status\w*\s*=\s*|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*|\bset_?[sS]tatus\(\s*)(?:["'](\w+)["']|(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
 )
 """A status set to a literal ("shipped") or an enum member (OrderStatus.SHIPPED, Status::Shipped)."""
 _STOCK = re.compile(r"\b(stock|inventory|quantity_on_hand)\s*(-=|-\s*\w|=\s*\w+\s*-)", re.I)
@@ -215,6 +215,7 @@ class RoleEvidence:
 
     roles: dict[str, str] = field(default_factory=dict)  # role -> evidence
     name_roles: dict[str, str] = field(default_factory=dict)
+    via_repository: set[str] = field(default_factory=set)  # data roles only reached through a project repository
 
     def primary(self) -> str:
         for r in ROLE_ORDER:
@@ -254,8 +255,19 @@ DATA_HANDLE_TYPES = frozenset(
         "AsyncSession",
         "Connection",
         "Database",
+        "DB",
+        "Tx",
+        "JpaRepository",
+        "CrudRepository",
+        "ListCrudRepository",
+        "PagingAndSortingRepository",
+        "ReactiveCrudRepository",
+        "JdbcTemplate",
+        "NamedParameterJdbcTemplate",
     }
 )
+MAIL_HANDLE_TYPES = frozenset({"JavaMailSender", "MailSender", "Transporter", "SmtpTransport", "AsyncSmtpTransport"})
+"""Library types whose ``send*`` methods deliver mail (Spring, nodemailer, lettre)."""
 DATA_HANDLE_TYPES_DOC = "database handle (Repository<T>, Session, Pool, …)"
 HANDLE_OPS = (
     ("delete", re.compile(r"^(delete|remove|destroy|softDelete|softRemove|deleteMany|deleteOne|truncate)")),
@@ -270,7 +282,7 @@ HANDLE_OPS = (
         re.compile(r"^(find|get|count|exist|query|select|load|fetch|aggregate|createQueryBuilder|scalar|execute)"),
     ),
 )
-_HANDLE_CALL = re.compile(r"^((?:self|this)\.\w+)\.(\w+)$")
+_HANDLE_CALL = re.compile(r"^((?:\w+\.)?\w+)\.(\w+)$")
 _JWT_CALLEES = frozenset({"encode", "sign", "jwt.encode", "jwt.sign"})
 _JWT_IMPORT = re.compile(r"jsonwebtoken|\bjwt\b")
 _PAY_ARGS = re.compile(r"charge|payment|pay\b|checkout", re.I)
@@ -278,17 +290,47 @@ _AUDIT_MODEL = re.compile(r"attempt|audit|log", re.I)
 _PARSER_MODULES = re.compile(r"(csv|xlsx|excel|papaparse|yaml|xml2js|fast-xml|ndjson)", re.I)
 
 
-def _data_handle_role(cb: Codebase, symbol_id: int, callee: str) -> str | None:
-    """``this.users.findOne(…)`` where ``users: Repository<User>``: the declared type says it is data access."""
-    if not callee.startswith(("self.", "this.")):
-        return None
-    m = _HANDLE_CALL.match(callee)
-    if not m or cb.receiver_type(symbol_id, m.group(1)) not in DATA_HANDLE_TYPES:
-        return None
+def is_data_handle(cb: Codebase, type_name: str | None) -> bool:
+    """A database handle type, or a project interface extending one (Spring Data ``extends JpaRepository``)."""
+    if not type_name:
+        return False
+    return type_name in DATA_HANDLE_TYPES or bool(cb.type_bases(type_name) & DATA_HANDLE_TYPES)
+
+
+def handle_op_role(method: str) -> str | None:
     for role, pat in HANDLE_OPS:
-        if pat.match(m.group(2)):
+        if pat.match(method):
             return role
     return None
+
+
+_QUERY_BUILDER = re.compile(r"^((?:\w+\.)?\w+)\(")
+_CHAIN_METHOD = re.compile(r"\.(\w+)(?=\(|$)")
+
+
+def _data_handle_role(cb: Codebase, symbol_id: int, callee: str) -> tuple[str, str] | None:
+    """``this.users.findOne(…)`` where ``users: Repository<User>`` (also Go ``h.db.ExecContext``, Java
+    ``users.save`` on a field, knex ``this.db("users").where(…).del()``): the declared type of the receiver
+    says it is data access or mail. Returns (role, how): how is ``mail``, ``handle`` or ``repository`` (a
+    project interface over the framework's repository: data access, but not direct)."""
+    m = _HANDLE_CALL.match(callee)
+    if m:
+        typed, op = cb.receiver_type(symbol_id, m.group(1)), m.group(2)
+    elif q := _QUERY_BUILDER.match(callee):  # a callable handle: the table call starts a query chain
+        typed = cb.receiver_type(symbol_id, q.group(1))
+        ops = _CHAIN_METHOD.findall(callee[q.end() :])
+        op = next((o for o in ops if re.match(r"^(del|delete|insert|update|upsert)$", o)), "select")
+        op = "delete" if op == "del" else op
+    else:
+        return None
+    if typed in MAIL_HANDLE_TYPES and op.lower().startswith("send"):
+        return "send_notification", "mail"
+    if not is_data_handle(cb, typed):
+        return None
+    role = handle_op_role(op)
+    if role is None:
+        return None
+    return role, ("handle" if typed in DATA_HANDLE_TYPES else "repository")
 
 
 def _apply_rules(ev: RoleEvidence, callee: str, head: str) -> None:
@@ -319,11 +361,17 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
         callee = " ".join(call.callee.split())
         if (call.line, last_segment(re.sub(r"\(.*?\)", "", callee) or callee)) in project_calls:
             continue  # a call into the project is evidence for the callee's own step, not this one
+        handle = _data_handle_role(cb, symbol_id, callee)
+        if handle is not None and handle[1] == "repository":
+            if handle[0] not in ev.roles:
+                ev.via_repository.add(handle[0])
+                ev.roles[handle[0]] = f"calls {callee} on a repository"
+            continue  # a repository interface's method: its name says it all, the generic rules would guess
         if _ANY_RULE.search(callee):
             _apply_rules(ev, callee, head)
-        handle = _data_handle_role(cb, symbol_id, callee)
         if handle is not None:
-            ev.roles.setdefault(handle, f"calls {callee} on a {DATA_HANDLE_TYPES_DOC}")
+            how = "a mail sender" if handle[1] == "mail" else f"a {DATA_HANDLE_TYPES_DOC}"
+            ev.roles.setdefault(handle[0], f"calls {callee} on {how}")
         if "." not in callee and ":" not in callee and callee in parsers:
             ev.roles.setdefault("parse_input", f"calls {callee} from {parsers[callee]}")
         if callee in _JWT_CALLEES and _JWT_IMPORT.search(head):
@@ -360,6 +408,16 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
         ev.roles.setdefault("adjust_stock", "decrements stock")
     if any(g.fails for g in facts.guards) and not ({"persist", "delete"} & set(ev.roles)):
         ev.roles.setdefault("validate_input", "rejects input in a guard")
+    owner = cb.owner_type(symbol_id)
+    if (
+        not ev.roles
+        and owner is not None
+        and cb.symbols[owner].kind in {"interface", "trait"}
+        and is_data_handle(cb, cb.symbols[owner].name)
+    ):  # a derived query declared on a repository interface (findByEmail, existsByEmail)
+        op = handle_op_role(sym.name)
+        if op is not None:
+            ev.roles[op] = f"declared on {cb.symbols[owner].name}, a {DATA_HANDLE_TYPES_DOC}"
     words = set(words_of(sym.name))
     for role, keys in _NAME_ROLES:
         if words & keys and role not in ev.roles:
