@@ -221,7 +221,8 @@ def _parse_all(tasks: list[tuple[str, str, str, str | None]], workers: int | Non
     chunks = _chunks(tasks, workers)
     delivered = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        # a forked worker inherits the paused collector (see `run`): it makes cycles (parse trees), so it collects
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=gc.enable) as pool:
             for batch in pool.map(_parse_chunk, chunks):
                 delivered += 1
                 yield from batch

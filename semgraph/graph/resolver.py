@@ -576,7 +576,9 @@ class Resolver:
             pool = others  # a bare `f()` is not a method call
         # `x.get()` inside `get` is rarely a recursion we can prove: the caller is never a candidate
         if len(pool) > MAX_NAME_MATCH + 1 and not (len(segs) > 1 and segs[-2][:1].isupper()):
-            return None, Resolution.UNRESOLVED.value, len(pool) - any(s.id == src_id for s in pool)
+            caller = unit.symbols.get(src_id)  # in the pool only if it has the same name (hot: pools are long)
+            mine = (caller is None or caller.name == name) and any(s.id == src_id for s in pool)
+            return None, Resolution.UNRESOLVED.value, len(pool) - mine
         cands = [s for s in pool if s.id != src_id]
         if len(segs) > 1 and segs[0] not in SELF_WORDS and segs[-2][:1].isupper():
             typed = [s for s in cands if norm(s.qname).endswith(f"{segs[-2]}.{name}")]
