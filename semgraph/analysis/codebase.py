@@ -208,7 +208,8 @@ class Codebase:
         receiver = site.receiver
         if receiver in _SELF:
             pool = candidates
-            if receiver and caller is not None:
+            implicit_this = not receiver and caller is not None and caller.language == "java"
+            if (receiver or implicit_this) and caller is not None:  # Java: a bare send(…) is this.send(…)
                 owner = self.owner_type(caller_id)
                 pool = [c for c in candidates if owner is not None and self.owner_type(c) == owner] or []
             else:
@@ -331,6 +332,30 @@ class Codebase:
             cached = {s.qualified_name: s.id for s in self.symbols.values() if s.kind in TYPE_KINDS - {"impl"}}
             self.__dict__["_type_index"] = cached
         return cached
+
+    def implementations(self, type_id: int) -> list[int]:
+        """Types implementing an interface / trait: declared (``implements``, ``impl T for X``, a base
+        class) or, in Go, structurally (the type has a method of every name the interface declares)."""
+        cache: dict[int, list[int]] = self.__dict__.setdefault("_impls", {})
+        if type_id in cache:
+            return cache[type_id]
+        iface = self.symbols[type_id]
+        out = [
+            child
+            for child, targets in self.bases.items()
+            if child != type_id and any(_base_type(t) == iface.name for t in targets)
+        ]
+        if iface.language == "go" and iface.kind == "interface":
+            wanted = {self.symbols[c].name for c in self.children.get(type_id, []) if self.symbols[c].kind == "method"}
+            method_sets: dict[int, set[str]] = {}
+            for sym in self.symbols.values():
+                if sym.language == "go" and sym.kind == "method" and sym.parent_id != type_id:
+                    owner = self.owner_type(sym.id)
+                    if owner is not None and self.symbols[owner].kind == "struct":
+                        method_sets.setdefault(owner, set()).add(sym.name)
+            out += [t for t, names in method_sets.items() if wanted and wanted <= names]
+        cache[type_id] = out
+        return out
 
     def type_bases(self, type_name: str) -> set[str]:
         """Base / implemented type names of the project types called ``type_name``."""

@@ -469,6 +469,13 @@ def _js_calls(cb: Codebase, file_path: str, language: str) -> list[EntryPoint]:
                 if sym is not None:
                     out.append(_entry(cb, sym, "cli", "commander", "", unquote(text(m["cmd_name"][0])).split()[0]))
             continue
+        if "worker" in m:
+            handler = m["worker_handler"][0]
+            if text(m["worker_class"][0]) == "Worker" and handler.type in {"identifier", "member_expression"}:
+                sym = resolve_handler(cb, file_path, text(handler))
+                if sym is not None:
+                    out.append(_entry(cb, sym, "message", "bullmq", "", unquote(text(m["worker_queue"][0]))))
+            continue
         if "call" not in m:
             continue
         method = text(m["method"][0])
@@ -575,7 +582,17 @@ def _entry(cb: Codebase, sym: SymbolRow, kind: str, framework: str, method: str,
 _TRIGGERS = {
     "python": (b"add_parser", b"__main__", b".register("),
     "rust": (b".route(", b".service(", b"Subcommand"),
-    "javascript": (b".get(", b".post(", b".put(", b".delete(", b".patch(", b".action(", b".process(", b".consume("),
+    "javascript": (
+        b".get(",
+        b".post(",
+        b".put(",
+        b".delete(",
+        b".patch(",
+        b".action(",
+        b".process(",
+        b".consume(",
+        b"new Worker",
+    ),
     "go": (b"Handle", b".GET(", b".POST(", b".PUT(", b".DELETE("),
 }
 

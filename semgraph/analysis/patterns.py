@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from pydantic import BaseModel, Field
 
@@ -441,6 +442,10 @@ def _builders(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
 
 
 _STATIC_INSTANCE = re.compile(r"(static\s+(?:\w+\s+)*_?instance\b|^\s*_instance\s*(?::[^=]+)?=\s*None)", re.M | re.I)
+_LAZY_GLOBAL = re.compile(
+    r"if\s*\(?\s*(?:!\s*(\w+)|(?:not\s+)?(\w+)\s*(?:is|==|===)\s*(?:None|null|undefined|nil))\s*\)?\s*[:{]?\s*"
+    r"(?:\1|\2)\s*=(?!=)"
+)
 _LAZY = re.compile(r"\.get_or_init\(|\.get_or_try_init\(|Lazy::force|\bonce\.call_once\(|sync\.Once")
 
 
@@ -471,6 +476,31 @@ def _singletons(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
                 + [f"{m.name} creates it on first use" for m in creators]
                 + (["constructor is private / __new__ is overridden"] if private_ctor else []),
                 confidence=0.9 if private_ctor else 0.8,
+                recommendations=_RECOMMEND["singleton"],
+            )
+        )
+    for s in cb.callables():  # let instance; function get() { if (!instance) instance = create(); return instance }
+        if s.kind != "function" or s.parent_id is None or cb.symbols[s.parent_id].kind != "module":
+            continue
+        text = function_facts(cb, s.id).text
+        m = _LAZY_GLOBAL.search(text)
+        var = (m.group(1) or m.group(2)) if m else ""
+        if not var or not re.search(rf"return\s+{var}\b", text):
+            continue
+        if not re.search(
+            rf"^(?:let|var|static\s+\w+)\s+{var}\b|^{var}\s*(?::[^=]+)?=",
+            cb.source(s.path).decode("utf-8", "replace"),
+            re.M,
+        ):
+            continue  # the cached value must live at module level
+        out.append(
+            PatternInstance(
+                kind="singleton",
+                name=f"Singleton accessor {s.name}",
+                symbols=[s.qualified_name],
+                location=cb.location(s.id),
+                evidence=[f"creates the module-level {var} on first call and returns the same one afterwards"],
+                confidence=0.8,
                 recommendations=_RECOMMEND["singleton"],
             )
         )
@@ -556,6 +586,7 @@ def _strategies(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
         if not abstract:
             continue
         impls = [i for i in implementers.get(s.name, []) if i.id != s.id]
+        impls += [cb.symbols[i] for i in cb.implementations(s.id) if cb.symbols[i] not in impls]
         names = {i.name.split(" for ")[-1] for i in impls}
         if len(names) < 2:
             continue
@@ -687,20 +718,47 @@ def _adapters(cb: Codebase, units: list[_Unit], repos: dict[int, PatternInstance
     return out
 
 
+def _constructor(cb: Codebase, u: _Unit) -> SymbolRow | None:
+    """``__init__`` / ``constructor`` / ``new``, a Java constructor (named as its class), or Go's ``NewT``
+    function returning the type."""
+    name = u.symbol.name
+    ctors = [m for m in u.methods if m.name in _CTOR or (m.language == "java" and m.name == name)]
+    if ctors:
+        return ctors[0]
+    if u.symbol.language == "go":
+        for i in cb.by_name.get(f"New{name}", []):
+            f = cb.symbols[i]
+            in_package = f.kind == "function" and f.file_id in _package_files(cb, u.symbol.file_id)
+            if in_package and re.search(rf"\)\s*\*?{re.escape(name)}\b", f.signature):
+                return f
+    return None
+
+
+def _package_files(cb: Codebase, file_id: int) -> set[int]:
+    folder = str(PurePosixPath(cb.files[file_id].path).parent)
+    return {f.id for f in cb.files.values() if str(PurePosixPath(f.path).parent) == folder}
+
+
+def _ctor_params(ctor: SymbolRow) -> list[str]:
+    params = ctor.signature.split("(", 1)[-1].rsplit(")", 1)[0] if ctor.language == "go" else ctor.signature
+    if ctor.language == "python":
+        found = re.findall(r"[(,]\s*(\w+)", params)
+    elif ctor.language == "java":  # (UserRepository users, @Value("${x}") String key)
+        found = re.findall(r"(\w+)\s*(?=,|\)\s*(?:\{|throws|$))", params.split("(", 1)[-1])
+    elif ctor.language == "go":  # (db *sql.DB, addr, from string)
+        found = [p.split()[0] for p in params.split(",") if p.strip()]
+    else:
+        found = re.findall(r"(\w+)\s*:", params.split("(", 1)[-1])
+    return [p for p in found if p not in {"self", "cls", "this"}]
+
+
 def _injections(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
     out = []
     for u in units:
-        ctors = [m for m in u.methods if m.name in _CTOR]
-        if not ctors:
+        ctor = _constructor(cb, u)
+        if ctor is None:
             continue
-        ctor = ctors[0]
-        sig = ctor.signature
-        params = (
-            re.findall(r"(\w+)\s*:", sig.split("(", 1)[-1])
-            if ctor.language != "python"
-            else re.findall(r"[(,]\s*(\w+)", sig)
-        )
-        params = [p for p in params if p not in {"self", "cls", "this"}]
+        params = _ctor_params(ctor)
         ctext = function_facts(cb, ctor.id).text
         stored = {
             p
@@ -711,14 +769,24 @@ def _injections(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
                 ctext,
             )
         }
+        fields = {p: p for p in stored}
+        for p in stored:  # Go / Rust struct literals store a parameter under a field name: payments: gw
+            if m := re.search(rf"(\w+)\s*:\s*{p}\s*[,}}]", ctext):
+                fields[p] = m.group(1)
         if not stored:
             continue
         others = "\n".join(function_facts(cb, m.id).text for m in u.methods if m is not ctor)
+        receiver = r"(?:(?<![\w.])|(?:self|this)\.)" if ctor.language == "java" else r"(?:self|this)\."
+        if ctor.language == "go":
+            receiver = r"\b\w+\."
         used = sorted(
             p
             for p in stored
-            if f".{p}" in others
-            and re.search(rf"(self|this)\.{p}\s*\.\s*\w+\s*\(|\(\s*&?(mut\s+)?(self|this)\.{p}\s*\)", others)
+            if fields[p] in others
+            and re.search(
+                rf"{receiver}{fields[p]}\s*(?:\.\s*\w+\s*)?(?:<[^<>()]*>)?\s*\(|\(\s*&?(mut\s+)?(self|this)\.{p}\s*\)",
+                others,
+            )
         )
         if not used:
             continue

@@ -169,9 +169,31 @@ def trace_calls(
                 continue
             out.append((dst, depth + 1))
             walk(dst, depth + 1)
+            for impl in _implementing_methods(cb, dst):  # a call through an interface runs an implementation
+                if impl not in seen and len(out) < max_steps:
+                    seen.add(impl)
+                    out.append((impl, depth + 1))
+                    walk(impl, depth + 1)
 
     walk(start, 0)
     return _Trace(out, truncated)
+
+
+def _implementing_methods(cb: Codebase, sid: int) -> list[int]:
+    """The same-named methods of the implementations, when ``sid`` is a bodiless interface / trait method."""
+    owner = cb.owner_type(sid)
+    if owner is None or cb.symbols[owner].kind not in {"interface", "trait"} or cb.calls.get(sid):
+        return []
+    name = cb.symbols[sid].name
+    out = []
+    for impl in cb.implementations(owner):
+        methods = [
+            i
+            for i in cb.by_name.get(name, [])
+            if i != sid and cb.symbols[i].kind in CALLABLE_KINDS and cb.owner_type(i) == impl
+        ]
+        out += methods[:1]
+    return out
 
 
 _DEFER = re.compile(

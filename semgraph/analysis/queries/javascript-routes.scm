@@ -12,3 +12,8 @@
       arguments: (arguments . (string) @cmd_name))
     property: (property_identifier) @action_method)
   arguments: (arguments . (_) @action_handler)) @action_call
+
+; BullMQ: new Worker("queue", processor, options)
+(new_expression
+  constructor: (identifier) @worker_class
+  arguments: (arguments . (string) @worker_queue . (_) @worker_handler)) @worker
