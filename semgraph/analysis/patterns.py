@@ -638,6 +638,10 @@ def _compute_roots(cb: Codebase, file_id: int) -> set[str]:
     elif fr.language == "rust":
         for m in re.finditer(r"(?<![:\w])([a-z_][a-z0-9_]*)::", text):
             roots.add(m.group(1) + "|" + m.group(1))
+    elif fr.language == "go":
+        return _go_roots(cb, text)
+    elif fr.language == "java":
+        return _java_roots(cb, text)
     project_modules = cb.__dict__.get("_project_modules")
     if project_modules is None:
         project_modules = {f.module.split(".")[0].split("::")[0] for f in cb.files.values()}
@@ -652,8 +656,66 @@ def _compute_roots(cb: Codebase, file_id: int) -> set[str]:
     return out
 
 
+_GO_IMPORT = re.compile(r'^\s*(?:import\s+)?(?:([\w.]+)\s+)?"([\w./-]+)"\s*$', re.M)
+_GO_NOT_ADAPTED = re.compile(
+    r"^(fmt|errors|strings|strconv|context|time|os|os/\w+|sync|sync/\w+|bytes|io|io/\w+|sort|log|log/\w+|math|"
+    r"math/\w+|unicode|regexp|path|path/\w+|encoding/\w+|database/sql|reflect|syscall|testing)$"
+)
+_JAVA_IMPORT = re.compile(r"^\s*import\s+(?!static\b)([\w.]+)\.(\w+)\s*;", re.M)
+_JAVA_NOT_ADAPTED = re.compile(
+    r"^(java\.(lang|util|time|io|math|nio|text)|jakarta\.(persistence|validation|annotation|transaction)|"
+    r"javax\.(persistence|validation|annotation)|org\.springframework\.(stereotype|beans|web|http|transaction|"
+    r"context|data|jdbc|boot|scheduling)|lombok|org\.slf4j)\b"
+)
+
+
+def _go_roots(cb: Codebase, text: str) -> set[str]:
+    """Package names a Go file imports from outside the project (standard plumbing excluded)."""
+    project = {f.module for f in cb.files.values() if f.language == "go" and f.module}
+    out = set()
+    for alias, path in _GO_IMPORT.findall(text.split(")", 1)[0] if "import (" in text else text):
+        if alias in {"_", "."} or _GO_NOT_ADAPTED.match(path):
+            continue
+        if any(path == m or path.endswith("/" + m) for m in project):
+            continue
+        parts = path.split("/")
+        name = parts[-2] if re.fullmatch(r"v\d+", parts[-1]) and len(parts) > 1 else parts[-1]
+        out.add(alias or name.replace("-", "_").removeprefix("go_").removesuffix("_go"))
+    return out
+
+
+def _java_roots(cb: Codebase, text: str) -> set[str]:
+    """Class names a Java file imports from libraries (the JDK, JPA and Spring plumbing excluded)."""
+    project = {f.module for f in cb.files.values() if f.language == "java" and f.module}
+    return {
+        name
+        for package, name in _JAVA_IMPORT.findall(text)
+        if not _JAVA_NOT_ADAPTED.match(package) and package not in project
+    }
+
+
+def _library_fields(cb: Codebase, u: _Unit, roots: set[str]) -> set[str]:
+    """Fields declared with a library type (``client *http.Client``, ``private final JavaMailSender sender``)."""
+    out = set()
+    for c in cb.children.get(u.symbol.id, []):
+        f = cb.symbols[c]
+        if f.kind != "field":
+            continue
+        words = re.findall(r"[A-Za-z_]\w*", f.signature.split("=")[0])
+        if any(w in roots for w in words if w != f.name):
+            out.add(f.name)
+    return out
+
+
 def _adapters(cb: Codebase, units: list[_Unit], repos: dict[int, PatternInstance]) -> list[PatternInstance]:
     out = []
+    # implementations of an interface the project calls are used by project code, through the interface
+    used_through_interface = {
+        impl
+        for u in units
+        if u.symbol.kind in {"interface", "trait"} and any(cb.callers.get(m.id) for m in u.methods)
+        for impl in cb.implementations(u.symbol.id)
+    }
     for u in units:
         if u.symbol.id in repos or u.symbol.kind in {"interface", "trait"}:
             continue
@@ -673,12 +735,19 @@ def _adapters(cb: Codebase, units: list[_Unit], repos: dict[int, PatternInstance
         }
         fields |= {m.group(1) for m in re.finditer(r"(\w+)\s*=\s*new\s+(\w+)", alltext) if m.group(2) in roots}
         fields |= {m.group(1) for m in re.finditer(r"(\w+):\s*(\w+)::", alltext) if m.group(2) in roots}
+        if u.symbol.language in {"go", "java"}:
+            fields |= _library_fields(cb, u, roots)
         wrapped: list[str] = []
         for m in methods:
+            go_self = re.match(r"func\s*\(\s*(\w+)\s", m.signature) if m.language == "go" else None
             for call in function_facts(cb, m.id).calls:
                 callee = call.callee.strip()
+                if go_self and callee.startswith(go_self.group(1) + "."):
+                    callee = "self." + callee[len(go_self.group(1)) + 1 :]
                 root = re.split(r"[.:(]", callee.removeprefix("self.").removeprefix("this."), maxsplit=1)[0]
-                via_field = (callee.startswith("self.") or callee.startswith("this.")) and root in fields
+                via_field = (
+                    callee.startswith("self.") or callee.startswith("this.") or m.language == "java"
+                ) and root in fields
                 if root in roots or via_field:
                     wrapped.append(f"{m.name} calls {callee.split('(')[0][:60]}")
                     break
@@ -699,8 +768,9 @@ def _adapters(cb: Codebase, units: list[_Unit], repos: dict[int, PatternInstance
             for c in cb.calls.get(m.id, [])
         ):
             continue  # it orchestrates project code too: a service using libraries, not an adapter
-        used_from_outside = any(
-            cb.symbols[c].id not in {x.id for x in u.methods} for m in methods for c in cb.callers.get(m.id, [])
+        used_from_outside = (
+            any(cb.symbols[c].id not in {x.id for x in u.methods} for m in methods for c in cb.callers.get(m.id, []))
+            or u.symbol.id in used_through_interface
         )
         if not used_from_outside:
             continue
