@@ -4,10 +4,11 @@ and an optional final ``rustfmt`` pass when the binary is on the machine."""
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 MAX_WIDTH = 100
 CHAIN_WIDTH = 60
@@ -136,7 +137,10 @@ def check_files(paths: list[str], edition: str = "2021") -> tuple[bool, str]:
     exe = rustfmt_path()
     if not exe:
         raise FileNotFoundError("rustfmt is not installed")
-    proc = subprocess.run([exe, "--check", "--edition", edition, *paths], capture_output=True, timeout=120, check=False)
+    owners = {p: Path(p).read_text(encoding="utf-8", errors="replace") for p in paths if Path(p).name in _DIR_OWNERS}
+    reached = reached_as_modules({**dict.fromkeys(paths, ""), **owners})  # rustfmt checks those through their mod.rs
+    args = [p for p in paths if p not in reached]
+    proc = subprocess.run([exe, "--check", "--edition", edition, *args], capture_output=True, timeout=120, check=False)
     return proc.returncode == 0, (proc.stdout + proc.stderr).decode()
 
 
@@ -149,11 +153,41 @@ def call_args(indent: int, head: str, args: list[str], tail: str) -> str:
     return f"{head}(\n" + "".join(f"{pad}{a},\n" for a in args) + f"{' ' * indent}){tail}"
 
 
+# an out-of-line module declaration at the top level of a file: `mod x;` / `pub mod x;` / `pub(crate) mod x;`
+_MOD_DECL = re.compile(r"^(?:pub(?:\([^)\n]*\))? +)?mod +(?:r#)?(\w+) *;", re.M)
+_DIR_OWNERS = {"mod.rs", "lib.rs", "main.rs"}
+
+
+def reached_as_modules(sources: dict[str, str]) -> set[str]:
+    """Files that rustfmt formats anyway as ``mod x;`` children of a ``mod.rs`` / ``lib.rs`` / ``main.rs`` given to it.
+
+    rustfmt follows out-of-line modules of every file on its command line, so
+    passing ``src/models/mod.rs`` *and* its 1,000 children formats each child
+    twice. Only plain top-level declarations (no attribute such as
+    ``#[path]`` or ``#[cfg]`` on the line before) count; anything unsure is
+    left on the command line, where the worst case is formatting it twice.
+    """
+    reached: set[str] = set()
+    for rel, text in sources.items():
+        path = PurePosixPath(rel)
+        if path.name not in _DIR_OWNERS or "mod " not in text:
+            continue
+        for m in _MOD_DECL.finditer(text):
+            before = text[: m.start()].rstrip().rsplit("\n", 1)[-1].lstrip()
+            if before.startswith("#"):
+                continue
+            for child in (path.parent / f"{m.group(1)}.rs", path.parent / m.group(1) / "mod.rs"):
+                if child.as_posix() in sources and child.as_posix() != rel:
+                    reached.add(child.as_posix())
+    return reached
+
+
 def format_many(sources: dict[str, str], edition: str = "2021", timeout: float = 120.0) -> dict[str, str]:
     """Format many files with one rustfmt process (paths are relative); unchanged if rustfmt is missing or fails."""
     exe = rustfmt_path()
     if not exe or not sources:
         return dict(sources)
+    reached = reached_as_modules(sources)
     with tempfile.TemporaryDirectory(prefix="semgraph-rustfmt-") as tmp:
         root = Path(tmp)
         for rel, text in sources.items():
@@ -162,7 +196,7 @@ def format_many(sources: dict[str, str], edition: str = "2021", timeout: float =
             target.write_text(text, encoding="utf-8")
         try:
             proc = subprocess.run(
-                [exe, "--edition", edition, "--quiet", *[str(root / rel) for rel in sources]],
+                [exe, "--edition", edition, "--quiet", *[str(root / rel) for rel in sources if rel not in reached]],
                 capture_output=True,
                 timeout=timeout,
                 check=False,
