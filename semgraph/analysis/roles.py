@@ -308,7 +308,9 @@ _QUERY_BUILDER = re.compile(r"^((?:\w+\.)?\w+)\(")
 _CHAIN_METHOD = re.compile(r"\.(\w+)(?=\(|$)")
 
 
-def _data_handle_role(cb: Codebase, symbol_id: int, callee: str) -> tuple[str, str] | None:
+def _data_handle_role(
+    cb: Codebase, symbol_id: int, callee: str, callees: list[str] | None = None
+) -> tuple[str, str] | None:
     """``this.users.findOne(…)`` where ``users: Repository<User>`` (also Go ``h.db.ExecContext``, Java
     ``users.save`` on a field, knex ``this.db("users").where(…).del()``): the declared type of the receiver
     says it is data access or mail. Returns (role, how): how is ``mail``, ``handle`` or ``repository`` (a
@@ -317,6 +319,8 @@ def _data_handle_role(cb: Codebase, symbol_id: int, callee: str) -> tuple[str, s
     if m:
         typed, op = cb.receiver_type(symbol_id, m.group(1)), m.group(2)
     elif q := _QUERY_BUILDER.match(callee):  # a callable handle: the table call starts a query chain
+        if callees and any(o != callee and o.startswith(callee + "(") for o in callees):
+            return None  # a prefix of a longer chain (`db("t").where` of `db("t").where(…).del()`)
         typed = cb.receiver_type(symbol_id, q.group(1))
         ops = _CHAIN_METHOD.findall(callee[q.end() :])
         op = next((o for o in ops if re.match(r"^(del|delete|insert|update|upsert)$", o)), "select")
@@ -357,11 +361,12 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
         for module, name, alias, _ in cb.import_rows.get(sym.file_id, [])
         if name and _PARSER_MODULES.search(module)
     }
+    all_callees = [" ".join(c.callee.split()) for c in facts.calls]
     for call in facts.calls:
         callee = " ".join(call.callee.split())
         if (call.line, last_segment(re.sub(r"\(.*?\)", "", callee) or callee)) in project_calls:
             continue  # a call into the project is evidence for the callee's own step, not this one
-        handle = _data_handle_role(cb, symbol_id, callee)
+        handle = _data_handle_role(cb, symbol_id, callee, all_callees)
         if handle is not None and handle[1] == "repository":
             if handle[0] not in ev.roles:
                 ev.via_repository.add(handle[0])
