@@ -152,26 +152,56 @@ def time_queries(db: Path, n: int, seed: int) -> dict[str, dict[str, float]]:
     return out
 
 
+SAMPLER = r"""
+import json, os, select, sys
+me, watched = os.getpid(), int(sys.argv[1])
+peak, ticks = 0, {}
+def stat(pid):
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().rsplit(")", 1)[1].split()
+while not select.select([sys.stdin], [], [], 0.1)[0]:
+    parents = {watched}
+    for _ in range(2):  # children (a forked pool, the forkserver), then grandchildren (the forkserver's workers)
+        for entry in os.listdir("/proc"):
+            try:
+                if entry.isdigit() and int(entry) != me and int(stat(entry)[1]) in parents:
+                    parents.add(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    for pid in parents - {watched}:
+        try:
+            fields = stat(pid)
+            ticks[pid] = max(ticks.get(pid, 0), int(fields[11]) + int(fields[12]))
+            with open(f"/proc/{pid}/status") as fh:
+                peak = max([peak] + [int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM:")])
+        except (OSError, ValueError, IndexError):
+            pass
+print(json.dumps({"peak_kb": peak, "ticks": sum(ticks.values())}))
+"""
+
+
 class WorkerRss:
-    """CPU seconds and peak RSS of the parser workers, from ``getrusage(RUSAGE_CHILDREN)``: in this
-    single-threaded process the pool forks its workers as direct children and waits for them when it shuts
-    down, so their usage is counted. (No sampling thread: a second thread would make the indexer start its
-    pool through the slower forkserver, as it does inside the multi-threaded MCP server.)"""
+    """CPU seconds and peak RSS of the parser workers, sampled from /proc every 0.1 s by a separate process
+    (the workers may be grandchildren, forked by a forkserver, which ``getrusage`` never sees; and a sampling
+    thread here would change how the indexer starts its pool: it forks only in a single-threaded process)."""
 
     def __init__(self) -> None:
         self.peak_kb = 0
         self.cpu_seconds = 0.0
-        self._start = 0.0
+        self._proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> WorkerRss:
-        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self._start = ru.ru_utime + ru.ru_stime
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", SAMPLER, str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
-        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu_seconds = ru.ru_utime + ru.ru_stime - self._start
-        self.peak_kb = ru.ru_maxrss  # the largest child so far in this run of the bench
+        assert self._proc is not None
+        out, _ = self._proc.communicate("")
+        got = json.loads(out)
+        self.peak_kb = got["peak_kb"]
+        self.cpu_seconds = got["ticks"] / os.sysconf("SC_CLK_TCK")
 
 
 def load() -> str:
