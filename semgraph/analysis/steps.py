@@ -56,6 +56,8 @@ _MODEL_ARG = re.compile(r"\b([A-Z]\w+)\b")
 _TX = re.compile(
     r"(transaction\.atomic|\.transaction\(|\bBEGIN\b|begin_nested|\.begin\(\)|with_transaction|build_transaction)", re.I
 )
+_TX_DECORATOR = re.compile(r"Transactional|transaction\.atomic|^@?atomic\b")
+"""Spring / Jakarta ``@Transactional`` and Django ``@transaction.atomic`` on the method or its class."""
 _LOG_CALL = re.compile(r"(^logger\.|^logging\.|^log\.|^console\.|^print$|println!|tracing::|^info!|^debug!)")
 _SECRET_WORD = re.compile(r"\b(password|passwd|secret|token|api_key|card_token|cvv)\b", re.I)
 
@@ -163,7 +165,10 @@ def _risks(cb: Codebase, wf: Workflow, step: Step) -> list[Risk]:
         subtree.append(s)
     writes = [s for s in subtree if {"persist", "delete"} & set(s.roles)]
     texts = [function_facts(cb, s.symbol_id).text for s in subtree] + [function_facts(cb, wf.steps[0].symbol_id).text]
-    if len(writes) >= 2 and not any(_TX.search(t) for t in texts):
+    declared = [s.symbol_id for s in subtree] + [wf.steps[0].symbol_id]
+    declared += [o for o in (cb.owner_type(i) for i in list(declared)) if o is not None]
+    in_tx = any(_TX_DECORATOR.search(d) for i in declared for d in cb.symbols[i].decorators)
+    if len(writes) >= 2 and not in_tx and not any(_TX.search(t) for t in texts):
         out.append(
             Risk(
                 kind="no_transaction_around_writes",

@@ -325,3 +325,87 @@ def test_knex_chains_bullmq_workers_and_lazy_module_singletons(tmp_path: Path) -
         ("repository", "src/sessions.SessionRepository"),
         ("dependency_injection", "src/sessions.SessionRepository"),
     }
+
+
+TX_SERVICE = """package com.acme.orders;
+
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+@Service
+public class OrderService {
+    private final OrderRepository orders;
+    private final AuditRepository audits;
+
+    public OrderService(OrderRepository orders, AuditRepository audits) {
+        this.orders = orders;
+        this.audits = audits;
+    }
+
+    @Transactional
+    public void archive(Long id) {
+        remove(id);
+        audit("archived " + id);
+    }
+
+    public void purge(Long id) {
+        remove(id);
+        audit("purged " + id);
+    }
+
+    private void remove(Long id) {
+        orders.deleteById(id);
+    }
+
+    private void audit(String what) {
+        audits.save(new Audit(what));
+    }
+}
+"""
+
+TX_CONTROLLER = """package com.acme.orders;
+
+import org.springframework.web.bind.annotation.*;
+
+@RestController
+@RequestMapping("/orders")
+public class OrderController {
+    private final OrderService service;
+
+    public OrderController(OrderService service) {
+        this.service = service;
+    }
+
+    @PostMapping("/{id}/archive")
+    public void archive(@PathVariable Long id) {
+        service.archive(id);
+    }
+
+    @PostMapping("/{id}/purge")
+    public void purge(@PathVariable Long id) {
+        service.purge(id);
+    }
+}
+"""
+
+
+def test_spring_transactional_counts_as_a_transaction(tmp_path: Path) -> None:
+    from semgraph.analysis.steps import analyze_workflow_step
+
+    repos = "package com.acme.orders;\nimport org.springframework.data.jpa.repository.JpaRepository;\n"
+    cb = index_tree(
+        tmp_path / "tx",
+        {
+            "src/OrderService.java": TX_SERVICE,
+            "src/OrderController.java": TX_CONTROLLER,
+            "src/OrderRepository.java": repos
+            + "public interface OrderRepository extends JpaRepository<Order, Long> {}\n",
+            "src/AuditRepository.java": repos
+            + "public interface AuditRepository extends JpaRepository<Audit, Long> {}\n",
+        },
+    )
+    risks = {}
+    for wf in detect_business_workflows(cb, min_confidence=0.0):
+        handler = wf.entry_points[0].handler.split(".")[-1]
+        risks[handler] = [r.kind for r in analyze_workflow_step(cb, wf.id, 2).risks if "transaction" in r.kind]
+    assert risks == {"archive": [], "purge": ["no_transaction_around_writes"]}
