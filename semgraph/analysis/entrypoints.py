@@ -502,25 +502,49 @@ def _js_calls(cb: Codebase, file_path: str, language: str) -> list[EntryPoint]:
     return out
 
 
-_USE = re.compile(r"\.use\(\s*[\"'`]([^\"'`]+)[\"'`]\s*,\s*(\w+)\s*\)")
+_USE = re.compile(r"\b(\w+)\.use\(\s*(?:[\"'`]([^\"'`]+)[\"'`]\s*,\s*)?(\w+)(?:\.routes\(\))?\s*[,)]")
+"""``app.use("/api", router)``, Koa ``api.use("/accounts", accounts.routes())``, ``api.use(billing.routes())``."""
+_OWN_PREFIX = r"\b{var}\s*=\s*new\s+Router\s*\(\s*\{{[^}}]*\bprefix\s*:\s*[\"'`]([^\"'`]+)[\"'`]"
+"""``const api = new Router({ prefix: "/api" })`` (koa-router / @koa/router)."""
+
+
+def _own_prefix(src: str, var: str) -> str:
+    m = re.search(_OWN_PREFIX.format(var=re.escape(var)), src)
+    return m.group(1).rstrip("/") if m else ""
 
 
 def _mount_prefix(cb: Codebase, file_path: str, router_var: str) -> str:
-    """``app.use("/api", router)`` anywhere in the project puts routes of ``router`` under /api."""
+    """Where a router's routes end up: its own ``prefix`` plus the path it is mounted at with ``.use``
+    anywhere in the project (``app.use("/api", router)``), plus the prefix of the router it is mounted on.
+    A router built inside a factory function of its file is mounted under the name the factory's result
+    is bound to (``const accounts = accountRoutes(…); api.use("/accounts", accounts.routes())``)."""
+    own = _own_prefix(cb.source(file_path).decode("utf-8", "replace"), router_var)
+    factories = {
+        cb.symbols[i].name
+        for i in cb.by_file.get(cb.by_path.get(file_path, -1), [])
+        if cb.symbols[i].kind == "function"
+    }
     for f in cb.files.values():
         if f.language not in {"javascript", "typescript", "tsx"}:
             continue
-        src = cb.source(f.path)
-        if b".use(" not in src:
+        raw = cb.source(f.path)
+        if b".use(" not in raw:
             continue
-        for prefix, var in _USE.findall(src.decode("utf-8", "replace")):
-            if var == router_var and (
-                f.path == file_path
-                or PurePosixPath(file_path).stem in src.decode("utf-8", "replace")
-                or PurePosixPath(file_path).parent.name in src.decode("utf-8", "replace")
-            ):
-                return prefix.rstrip("/")
-    return ""
+        src = raw.decode("utf-8", "replace")
+        names = {router_var} if f.path == file_path else set()
+        if f.path != file_path and (
+            PurePosixPath(file_path).stem in src or PurePosixPath(file_path).parent.name in src
+        ):
+            names.add(router_var)
+            names |= {
+                m.group(1)
+                for m in re.finditer(r"\b(?:const|let|var)\s+(\w+)\s*=\s*(?:await\s+)?(\w+)\s*\(", src)
+                if m.group(2) in factories
+            }
+        for parent, prefix, var in _USE.findall(src):
+            if var in names and (prefix or _own_prefix(src, parent)):
+                return _own_prefix(src, parent) + (prefix or "").rstrip("/") + own
+    return own
 
 
 # a ServeMux pattern: optional method, optional host, then the path ("GET example.com/x/{id}")

@@ -409,3 +409,49 @@ def test_spring_transactional_counts_as_a_transaction(tmp_path: Path) -> None:
         handler = wf.entry_points[0].handler.split(".")[-1]
         risks[handler] = [r.kind for r in analyze_workflow_step(cb, wf.id, 2).risks if "transaction" in r.kind]
     assert risks == {"archive": [], "purge": ["no_transaction_around_writes"]}
+
+
+def test_koa_router_prefixes_and_factory_mounts(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "koamount",
+        {
+            "src/routes/users.ts": """import Router from "@koa/router";
+
+export function userRoutes(): Router {
+  const router = new Router();
+  async function show(ctx: any) {
+    ctx.body = {};
+  }
+  router.get("/:id", show);
+  return router;
+}
+""",
+            "src/routes/health.ts": """import Router from "@koa/router";
+
+const health = new Router({ prefix: "/health" });
+
+async function ping(ctx: any) {
+  ctx.body = "ok";
+}
+
+health.get("/ping", ping);
+export default health;
+""",
+            "src/app.ts": """import Koa from "koa";
+import Router from "@koa/router";
+import { userRoutes } from "./routes/users";
+import health from "./routes/health";
+
+const api = new Router({ prefix: "/api/v1" });
+const users = userRoutes();
+api.use("/users", users.routes());
+const app = new Koa();
+app.use(api.routes());
+app.use(health.routes());
+""",
+        },
+    )
+    assert sorted((e.method, e.path, e.handler) for e in find_entry_points(cb)) == [
+        ("GET", "/api/v1/users/:id", "src/routes/users.userRoutes.show"),
+        ("GET", "/health/ping", "src/routes/health.ping"),
+    ]
