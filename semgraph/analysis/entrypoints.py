@@ -584,6 +584,10 @@ def _mains(cb: Codebase) -> list[EntryPoint]:
             out.append(_entry(cb, s, "main", "rust", "", ""))
         elif s.language == "go" and re.search(rb"^package main\b", cb.source(s.path)[:4000], re.M):
             out.append(_entry(cb, s, "main", "go", "", ""))
+        elif s.language in {"javascript", "typescript"} and re.search(
+            rb"^(?:void\s+|await\s+)?main\(\)", cb.source(s.path), re.M
+        ):  # a script that calls its main() at the top level
+            out.append(_entry(cb, s, "main", "node", "", ""))
     for s in cb.symbols.values():
         if s.language == "java" and s.name == "main" and s.kind == "method" and "static" in s.signature:
             out.append(_entry(cb, s, "main", "java", "", ""))

@@ -184,6 +184,10 @@ _CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     ),
 ]
 
+_TEARDOWN = re.compile(
+    r"(?i)(?:^|[._])(?:get)?(db|pool|conn|connection|client|knex|sequelize|server|socket|stream|worker|queue)"
+    r"(?:\(\))?\.(destroy|remove|close)$"
+)
 _ANY_RULE = re.compile("|".join(f"(?:{pat.pattern})" for _, pat, _ in _CALL_RULES), re.I)
 """One pass first: most callees (len, append, str) match no rule at all."""
 
@@ -343,6 +347,8 @@ def _apply_rules(ev: RoleEvidence, callee: str, head: str) -> None:
             continue
         if role == "issue_token" and callee == "login" and "auth" not in head:
             continue
+        if role == "delete" and _TEARDOWN.search(callee):
+            continue  # closing a pool / server / stream deletes no record
         ev.roles[role] = f"calls {callee}"
 
 

@@ -455,3 +455,35 @@ app.use(health.routes());
         ("GET", "/api/v1/users/:id", "src/routes/users.userRoutes.show"),
         ("GET", "/health/ping", "src/routes/health.ping"),
     ]
+
+
+def test_node_main_and_teardown_is_no_delete(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "nodemain",
+        {
+            "src/server.ts": """import knex from "knex";
+
+const db = knex({ client: "pg" });
+
+async function cleanup(id: number): Promise<void> {
+  await db("sessions").where({ id }).del();
+}
+
+async function main(): Promise<void> {
+  await cleanup(1);
+  await db.destroy();
+}
+
+async function stop(user: { destroy(): Promise<void> }): Promise<void> {
+  await user.destroy();
+}
+
+main();
+""",
+        },
+    )
+    assert [(e.kind, e.framework, e.handler) for e in find_entry_points(cb)] == [("main", "node", "src/server.main")]
+    (main,) = cb.find("src/server.main")
+    assert function_roles(cb, main.id).roles == {}
+    (stop,) = cb.find("src/server.stop")
+    assert function_roles(cb, stop.id).roles == {"delete": "calls user.destroy"}
