@@ -15,7 +15,10 @@ positive when a label with the same entry has the same type. Decoys are
 labelled entries (type crud/custom) and ``not_workflows`` (must never be an
 entry). Step order: for true positives, the share of labelled steps found in
 the trace (step recall) and the share of consecutive labelled-step pairs that
-appear in the labelled order (order accuracy).
+appear in the labelled order (order accuracy). Route accuracy: for labelled
+entries that were found (HTTP routes, CLI command names, queue names), the share
+whose method and path are the labelled ones (prefixes from mounts and
+class-level mappings included).
 """
 
 from __future__ import annotations
@@ -76,7 +79,9 @@ class Tally:
         return tp, fp, fn, p, r
 
 
-def eval_workflows(cb, labels: dict, tally: Tally, orders: list[tuple[float, float]], verbose: bool) -> None:
+def eval_workflows(
+    cb, labels: dict, tally: Tally, orders: list[tuple[float, float]], paths: list[bool], verbose: bool
+) -> None:
     wfs = detect_business_workflows(cb, min_confidence=0.5)
     detections = [(e.handler, wf) for wf in wfs for e in wf.entry_points if wf.type != "custom"]
     labelled = labels.get("workflows", [])
@@ -90,6 +95,12 @@ def eval_workflows(cb, labels: dict, tally: Tally, orders: list[tuple[float, flo
         want = lab["type"]
         hits = [(h, wf) for h, wf in detections if matches(h, lab["entry"])]
         typed = [wf for _, wf in hits if wf.type == want]
+        if lab.get("path") and hits:
+            routes = {(e.method, e.path) for _, wf in hits for e in wf.entry_points if matches(e.handler, lab["entry"])}
+            ok = (lab.get("method") or ("ANY" if lab.get("kind") == "http" else ""), lab["path"]) in routes
+            paths.append(ok)
+            if verbose and not ok:
+                print(f"  route {lab['entry']}: want {lab.get('method')} {lab['path']} got {sorted(routes)}")
         if want not in {"custom"}:
             if typed:
                 tally.tp[want] += 1
@@ -195,12 +206,14 @@ def print_table(title: str, tally: Tally, keys: list[str]) -> None:
     print(f"  {'OVERALL':<24} {tp:>4} {fp:>4} {fn:>4} {p:>10.2f} {r:>8.2f}")
 
 
-def report(title: str, apps: list[Path], results: dict[str, tuple[Tally, Tally, list, int]]) -> None:
+def report(title: str, apps: list[Path], results: dict[str, tuple[Tally, Tally, list, int, list]]) -> None:
     wf_tally, pat_tally = Tally(), Tally()
     orders: list[tuple[float, float]] = []
+    paths: list[bool] = []
     labelled = 0
     for app in apps:
-        w, p, o, n = results[app.name]
+        w, p, o, n, routes = results[app.name]
+        paths += routes
         for src, dst in ((w, wf_tally), (p, pat_tally)):
             for field in ("tp", "fp", "fn"):
                 for k, v in getattr(src, field).items():
@@ -213,6 +226,10 @@ def report(title: str, apps: list[Path], results: dict[str, tuple[Tally, Tally, 
         rec = sum(o[0] for o in orders) / len(orders)
         acc = sum(o[1] for o in orders) / len(orders)
         print(f"  step recall {rec:.2f}, step-order accuracy {acc:.2f} over {len(orders)} true-positive workflows")
+    if paths:
+        print(
+            f"  route accuracy {sum(paths) / len(paths):.2f} (method and path / name as labelled, {len(paths)} found entries)"
+        )
     print_table("Patterns (per kind)", pat_tally, sorted(set(pat_tally.tp) | set(pat_tally.fp) | set(pat_tally.fn)))
 
 
@@ -224,7 +241,7 @@ def main() -> int:
     apps = sorted(p for p in EVAL.iterdir() if (p / "workflows.yaml").exists())
     if args.apps:
         apps = [a for a in apps if a.name in args.apps.split(",")]
-    results: dict[str, tuple[Tally, Tally, list, int]] = {}
+    results: dict[str, tuple[Tally, Tally, list, int, list]] = {}
     holdout: list[Path] = []
     round2: list[Path] = []
     timings: dict[str, float] = {}
@@ -241,10 +258,11 @@ def main() -> int:
             cb = open_codebase(db)
             if args.verbose:
                 print(f"{app.name}:")
-            wt, pt, orders = Tally(), Tally(), []
-            eval_workflows(cb, labels, wt, orders, args.verbose)
+            wt, pt, orders, paths = Tally(), Tally(), [], []
+            eval_workflows(cb, labels, wt, orders, paths, args.verbose)
             eval_patterns(cb, plabels, pt, args.verbose)
-            results[app.name] = (wt, pt, orders, sum(1 for w in labels["workflows"] if w["type"] != "custom"))
+            labelled = sum(1 for w in labels["workflows"] if w["type"] != "custom")
+            results[app.name] = (wt, pt, orders, labelled, paths)
             time_tools(db, timings)
     tuning = [a for a in apps if a not in holdout]
     if tuning:
