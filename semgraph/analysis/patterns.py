@@ -669,9 +669,16 @@ _JAVA_NOT_ADAPTED = re.compile(
 )
 
 
+def _modules_of(cb: Codebase, language: str) -> set[str]:
+    cache: dict[str, set[str]] = cb.__dict__.setdefault("_modules_by_language", {})
+    if language not in cache:
+        cache[language] = {f.module for f in cb.files.values() if f.language == language and f.module}
+    return cache[language]
+
+
 def _go_roots(cb: Codebase, text: str) -> set[str]:
     """Package names a Go file imports from outside the project (standard plumbing excluded)."""
-    project = {f.module for f in cb.files.values() if f.language == "go" and f.module}
+    project = _modules_of(cb, "go")
     out = set()
     for alias, path in _GO_IMPORT.findall(text.split(")", 1)[0] if "import (" in text else text):
         if alias in {"_", "."} or _GO_NOT_ADAPTED.match(path):
@@ -686,7 +693,7 @@ def _go_roots(cb: Codebase, text: str) -> set[str]:
 
 def _java_roots(cb: Codebase, text: str) -> set[str]:
     """Class names a Java file imports from libraries (the JDK, JPA and Spring plumbing excluded)."""
-    project = {f.module for f in cb.files.values() if f.language == "java" and f.module}
+    project = _modules_of(cb, "java")
     return {
         name
         for package, name in _JAVA_IMPORT.findall(text)
