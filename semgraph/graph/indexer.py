@@ -246,14 +246,24 @@ class Indexer:
         self.root = Path(os.path.realpath(root))
         self.guard = guard
 
-    def run(self, **options: object) -> IndexReport:
+    def run(
+        self,
+        *,
+        languages: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        workers: int | None = None,
+        progress: ProgressFn | None = None,
+    ) -> IndexReport:
         """Index the root (options as ``_run``) with the cyclic garbage collector paused: it would otherwise
         rescan the growing heap of rows again and again (measured: ~15% of the main process on a cold run), and
         a run makes almost no reference cycles. The pause is process-wide, so it is counted across threads and
         the collector comes back (if it was on) when the last run ends."""
         _gc_pause(+1)
         try:
-            return self._run(**options)  # type: ignore[arg-type]
+            return self._run(
+                languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
+            )
         finally:
             _gc_pause(-1)
 
