@@ -284,6 +284,7 @@ class Resolver:
         self.stats: dict[str, int] = {}
         self.reexports: dict[tuple[int, str], int] = {}
         self.resolving: set[int] = set()
+        self._same: dict[int, list[int]] = {}
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -509,7 +510,7 @@ class Resolver:
         base: bool = False,
     ) -> tuple[int | None, str, int]:
         # `UserService(session).register` is written `UserService().register`: treat as `UserService.register`
-        segs = [s.removesuffix("()") for s in _SEP.split(_GENERIC.sub("", target.strip())) if s]
+        segs = _segments(target)
         if not segs:
             return None, Resolution.UNRESOLVED.value, 0
         name = segs[-1]
@@ -553,7 +554,7 @@ class Resolver:
             if sym is not None:
                 return sym.id, Resolution.QUALIFIED.value, 1
         # 5. same module in other files / Type.name with Type here / glob imports
-        same = [f for f in self.ix.module_files(unit.file.module) if f != unit.file.id]
+        same = self._same_module_files(unit)
         if len(segs) == 1:
             for files, how in ((same, Resolution.SAME_MODULE), *((g, Resolution.IMPORT) for g in globs)):
                 if files:
@@ -593,6 +594,13 @@ class Resolver:
             best = _nearest_symbol(self.ix, unit.file.path, cands, segs[-2] if len(segs) > 1 else "")
             return best.id, Resolution.NAME_MATCH.value, len(cands)
         return None, Resolution.UNRESOLVED.value, len(cands)
+
+    def _same_module_files(self, unit: Unit) -> list[int]:
+        """The other files of the unit's module (Go/Java packages), once per file: asked for every call site."""
+        got = self._same.get(unit.file.id)
+        if got is None:
+            got = self._same[unit.file.id] = [f for f in self.ix.module_files(unit.file.module) if f != unit.file.id]
+        return got
 
     def _local(self, unit: Unit, src_id: int, name: str, kinds: frozenset[str]) -> Sym | None:
         """A definition of ``name`` in the caller's enclosing scopes (innermost first) or at top level."""
@@ -712,6 +720,17 @@ def is_test_path(path: str) -> bool:
         or base.startswith("test_")
         or stem.endswith(("_test", ".test", ".spec", "Test", "Tests"))
     )
+
+
+@functools.lru_cache(maxsize=65536)
+def _segments_cached(target: str) -> tuple[str, ...]:
+    return tuple(s.removesuffix("()") for s in _SEP.split(_GENERIC.sub("", target.strip())) if s)
+
+
+def _segments(target: str) -> list[str]:
+    """Path segments of a call target (``UserService(session).register`` → UserService, register); targets
+    repeat across a repository (``self.assertEqual``), so the parse is cached."""
+    return list(_segments_cached(target))
 
 
 def _join(lang: str, module: str, name: str) -> str:
