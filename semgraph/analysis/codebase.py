@@ -340,19 +340,25 @@ class Codebase:
         if type_id in cache:
             return cache[type_id]
         iface = self.symbols[type_id]
-        out = [
-            child
-            for child, targets in self.bases.items()
-            if child != type_id and any(_base_type(t) == iface.name for t in targets)
-        ]
+        by_base: dict[str, list[int]] | None = self.__dict__.get("_by_base")
+        if by_base is None:
+            by_base = {}
+            for child, targets in self.bases.items():
+                for t in {_base_type(t) for t in targets}:
+                    by_base.setdefault(t, []).append(child)
+            self.__dict__["_by_base"] = by_base
+        out = [c for c in by_base.get(iface.name, []) if c != type_id]
         if iface.language == "go" and iface.kind == "interface":
             wanted = {self.symbols[c].name for c in self.children.get(type_id, []) if self.symbols[c].kind == "method"}
-            method_sets: dict[int, set[str]] = {}
-            for sym in self.symbols.values():
-                if sym.language == "go" and sym.kind == "method" and sym.parent_id != type_id:
-                    owner = self.owner_type(sym.id)
-                    if owner is not None and self.symbols[owner].kind == "struct":
-                        method_sets.setdefault(owner, set()).add(sym.name)
+            method_sets: dict[int, set[str]] | None = self.__dict__.get("_go_method_sets")
+            if method_sets is None:
+                method_sets = {}
+                for sym in self.symbols.values():
+                    if sym.language == "go" and sym.kind == "method":
+                        owner = self.owner_type(sym.id)
+                        if owner is not None and self.symbols[owner].kind == "struct":
+                            method_sets.setdefault(owner, set()).add(sym.name)
+                self.__dict__["_go_method_sets"] = method_sets
             out += [t for t, names in method_sets.items() if wanted and wanted <= names]
         cache[type_id] = out
         return out

@@ -479,8 +479,13 @@ def _singletons(cb: Codebase, units: list[_Unit]) -> list[PatternInstance]:
                 recommendations=_RECOMMEND["singleton"],
             )
         )
+    lazy_global_files = {
+        f.id for f in cb.files.values() if _LAZY_GLOBAL.search(cb.source(f.path).decode("utf-8", "replace"))
+    }
     for s in cb.callables():  # let instance; function get() { if (!instance) instance = create(); return instance }
-        if s.kind != "function" or s.parent_id is None or cb.symbols[s.parent_id].kind != "module":
+        if s.file_id not in lazy_global_files or s.kind != "function":
+            continue
+        if s.parent_id is None or cb.symbols[s.parent_id].kind != "module":
             continue
         text = function_facts(cb, s.id).text
         m = _LAZY_GLOBAL.search(text)

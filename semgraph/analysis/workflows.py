@@ -184,16 +184,21 @@ def _implementing_methods(cb: Codebase, sid: int) -> list[int]:
     owner = cb.owner_type(sid)
     if owner is None or cb.symbols[owner].kind not in {"interface", "trait"} or cb.calls.get(sid):
         return []
+    impls = cb.implementations(owner)
+    if not impls or len(impls) > _MAX_DISPATCH:
+        return []  # a trait every type implements (Display, Default) says nothing about this workflow
     name = cb.symbols[sid].name
-    out = []
-    for impl in cb.implementations(owner):
-        methods = [
-            i
-            for i in cb.by_name.get(name, [])
-            if i != sid and cb.symbols[i].kind in CALLABLE_KINDS and cb.owner_type(i) == impl
-        ]
-        out += methods[:1]
-    return out
+    by_owner: dict[int, int] = {}
+    for i in cb.by_name.get(name, []):
+        if i != sid and cb.symbols[i].kind in CALLABLE_KINDS:
+            o = cb.owner_type(i)
+            if o is not None:
+                by_owner.setdefault(o, i)
+    return [by_owner[t] for t in impls if t in by_owner]
+
+
+_MAX_DISPATCH = 4
+"""Implementations followed through an interface call; more means a general-purpose trait."""
 
 
 _DEFER = re.compile(
