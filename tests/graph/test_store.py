@@ -6,9 +6,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from semgraph.errors import DatabaseError, NotFoundError, PathAccessError
 from semgraph.graph import schema
+from semgraph.graph import store as store_mod
 from semgraph.graph.store import GraphStore, NewEdge, words
 from semgraph.graph.views import call_graph, import_graph
 from tests.graph.graphhelp import db_for, index, write_tree
@@ -33,6 +36,14 @@ def store(tmp_path: Path):
     index(root)
     with GraphStore.open(db_for(root), readonly=True) as s:
         yield s
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aB_9.:/ <>()-", max_size=24))
+def test_words_cut_at_the_last_separator_equals_the_whole_split(text: str) -> None:
+    """``words`` caches the two halves of a qualified name: it must give what splitting the whole text gives."""
+    whole = " ".join(filter(None, map(store_mod._segment_words, store_mod._SEGMENTS.split(text))))
+    assert words(text) == whole
 
 
 def test_words_split_snake_and_camel_case() -> None:
