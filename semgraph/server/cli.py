@@ -52,7 +52,11 @@ def common_parent() -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> argparse.ArgumentParser:
+LIGHT_COMMANDS = frozenset({"demo"})
+"""Commands whose module (same name) is loaded alone: the others import the MCP SDK (~1.5 s of start-up)."""
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="semgraph", description="Semantic code graph and backend analyses (MCP server)."
     )
@@ -60,13 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parser.set_defaults(_commands=sub.choices)
     parent = common_parent()
-    for module_name in COMMAND_MODULES:
+    for module_name in modules:
         importlib.import_module(module_name).add_commands(sub, parent)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    light = argv[0] if argv and argv[0] in LIGHT_COMMANDS else None
+    parser = build_parser([f"semgraph.server.commands.{light}"] if light else COMMAND_MODULES)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         group = args._commands.get(args.command) if args.command else None
