@@ -293,6 +293,7 @@ class Indexer:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            _normal_pragmas(conn)
             raise DatabaseError(
                 f"the index is busy ({exc})", hint="another indexing run holds it; retry when it finishes"
             ) from None
@@ -376,8 +377,7 @@ class Indexer:
             conn.execute("ROLLBACK")
             raise
         finally:
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute(f"PRAGMA cache_size = -{WARM_CACHE_KIB}")
+            _normal_pragmas(conn)
         report.generation = self.store.generation()
         report.skipped = dict(sorted(skipped.items()))
         report.skipped_examples = examples
@@ -561,6 +561,12 @@ class Indexer:
             chunk = redo[i : i + 500]
             c.execute(f"DELETE FROM edges WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return unit
+
+
+def _normal_pragmas(conn: sqlite3.Connection) -> None:
+    """Back to the settings of every other write (after a cold build's no-fsync, big-cache run)."""
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA cache_size = -{WARM_CACHE_KIB}")
 
 
 _gc_lock = threading.Lock()

@@ -182,3 +182,34 @@ def test_concurrent_runs_on_one_index_do_not_corrupt_it(tmp_path: Path) -> None:
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.counts() == {"files": 4, "symbols": 9, "edges": len(store.edges())}
         assert store.generation() == 1
+
+
+def test_cold_build_restores_settings_and_links_like_a_warm_run(tmp_path: Path) -> None:
+    """A cold build (over 150 files) runs without fsync, with a big cache and with the resolver fed from the rows
+    it just stored; afterwards the connection is back to normal settings, the GC is back on, and the edges are
+    the ones a re-resolution from the database gives."""
+    import gc
+
+    from semgraph.graph.indexer import IN_PROCESS_FILES, Indexer
+    from semgraph.paths import PathGuard
+
+    files = {f"pkg/m{i:03d}.py": f"from pkg.m{(i + 1) % 160:03d} import f{(i + 1) % 160}\n\n\ndef f{i}():\n"
+             f"    return f{(i + 1) % 160}()\n" for i in range(160)}  # fmt: skip
+    files["pkg/__init__.py"] = ""
+    root = write_tree(tmp_path / "p", files)
+    assert len(files) > IN_PROCESS_FILES
+    db = db_for(root)
+    with GraphStore.open(db) as store:
+        report = Indexer(store, root, PathGuard([root])).run(workers=1)
+        assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -32000
+    assert gc.isenabled()
+    assert (report.files_parsed, report.resolution) == (161, {"import": 160})
+    cold = call_edges(db)
+    assert ("pkg.m007.f7", "f8", "import", 1, "pkg.m008.f8") in cold and len(cold) == 160
+    # the same project indexed warm: one file first, then the rest resolved against symbols read from the db
+    warm_root = write_tree(tmp_path / "w", {"pkg/__init__.py": ""})
+    index(warm_root)
+    write_tree(warm_root, files)
+    index(warm_root)
+    assert call_edges(db_for(warm_root)) == cold
