@@ -51,6 +51,14 @@ def richest_entry(store: GraphStore) -> int | None:
     return row[0] if row else None
 
 
+def business_workflows(db: Path) -> list[Any]:
+    """The workflows the analysis toolset finds in the demo index (imported here: the demo loads alone)."""
+    from semgraph.analysis.codebase import open_codebase
+    from semgraph.analysis.workflows import detect_business_workflows
+
+    return detect_business_workflows(open_codebase(db))
+
+
 def run(args: argparse.Namespace, cli: Any) -> int:
     project = Path(args.project).expanduser().resolve() if args.project else BUNDLED
     if not project.is_dir():
@@ -65,8 +73,18 @@ def run(args: argparse.Namespace, cli: Any) -> int:
             graph = q.call_graph(store, entry, direction="callees", depth=2, max_nodes=25) if entry else None
             target = top[0][0] if top else entry
             impact = impact_mod.impact(store, symbol=str(target), max_depth=3, limit=20) if target else None
+        workflows = business_workflows(db)
         if args.json:
-            print_json(cli, {"report": report, "most_called": top, "call_graph": graph, "impact": impact})
+            print_json(
+                cli,
+                {
+                    "report": report,
+                    "most_called": top,
+                    "call_graph": graph,
+                    "impact": impact,
+                    "workflows": [w.model_dump() for w in workflows],
+                },
+            )
             return 0
         out.rule("[bold]semgraph demo[/bold]")
         print_report(out, report)
@@ -80,6 +98,21 @@ def run(args: argparse.Namespace, cli: Any) -> int:
         if impact is not None:
             out.rule("impact analysis: what depends on the most-called function")
             print_impact(out, impact)
+        if workflows:
+            out.rule(f"business workflows ({len(workflows)} found from the entry points)")
+            for wf in workflows:
+                entry = wf.entry_points[0] if wf.entry_points else None
+                where = f"{entry.method} {entry.path}".strip() if entry else ""
+                out.print(
+                    f"{wf.type:<22} {wf.confidence:.2f}  {where}  ({wf.name})",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                steps = " → ".join(f"{st.symbol.rsplit('.', 1)[-1]}[{st.role}]" for st in wf.steps[:8])
+                out.print(f"    {steps}", markup=False, highlight=False, soft_wrap=True)
+                for rule in wf.business_rules[:2]:
+                    out.print(f"    rule: {rule.rule}", markup=False, highlight=False, soft_wrap=True)
         out.rule()
         out.print(
             "Next: `semgraph serve --root <your project>` and add it to your assistant (docs/clients.md); "

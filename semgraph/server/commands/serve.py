@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from semgraph.errors import InvalidInputError
-from semgraph.server.app import build_server
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -20,6 +19,8 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace, cli) -> int:
+    from semgraph.server.app import build_server  # the MCP SDK costs ~1 s to import: only when serving
+
     app, _env = build_server(cli.settings)
     if args.http:
         host, _, port = args.http.rpartition(":")
