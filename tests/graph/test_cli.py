@@ -90,6 +90,9 @@ def test_demo_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert "   4  pyshop.config.load_config  pyshop/config.py:15" in lines  # the most-called function
     assert "pyshop.services.orders.OrderService.checkout  pyshop/services/orders.py:20" in lines  # call graph root
     assert "seeds: pyshop.config.load_config" in lines  # impact of the most-called function
+    flows = sorted(line.split()[0] for line in lines if line.endswith(")") and " POST /" in line)
+    assert flows == ["authentication", "payment_processing", "user_registration"]  # workflows from the routes
+    assert "    rule: product.stock ≥ quantity" in lines
     assert "…" not in out  # nothing cut to fit the terminal
 
 
