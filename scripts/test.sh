@@ -4,5 +4,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 cd "$REPO"
 echo "==> ruff check" >&2
 ruff check semgraph tests bench
+ruff format --check --quiet semgraph tests bench
 echo "==> pytest" >&2
 exec python -m pytest -q "$@"

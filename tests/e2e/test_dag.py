@@ -85,7 +85,9 @@ async def test_dag_tools_over_stdio(mode: str) -> None:
 
         # bad input: clear errors, and the server keeps answering
         bad_yaml = await client.call_tool("analyze_step_dag", {"template": "name: x\nsteps:\n  - name: [a\n"})
-        assert "Error executing tool analyze_step_dag: template:4:1: while parsing a flow sequence" in error_text(bad_yaml)
+        assert "Error executing tool analyze_step_dag: template:4:1: while parsing a flow sequence" in error_text(
+            bad_yaml
+        )
         both = await client.call_tool("analyze_step_dag", {"template": "steps: []", "template_path": "dag/x.yaml"})
         assert "give exactly one of template (text or object) and template_path" in error_text(both)
         outside = await client.call_tool("analyze_step_dag", {"template_path": "../../etc/passwd"})

@@ -105,7 +105,10 @@ async def test_rust_tools_over_stdio(tmp_path: Path, mode: str) -> None:
 
         # bad input: each is a clear error and the server keeps going
         bad = {
-            "missing": ({"path": "nope/models"}, "Error executing tool parse_diesel_model: path 'nope/models' does not exist"),
+            "missing": (
+                {"path": "nope/models"},
+                "Error executing tool parse_diesel_model: path 'nope/models' does not exist",
+            ),
             "not rust": ({"path": "notes.txt"}, "notes.txt is not a Rust source file (.rs)"),
             "5 MB": ({"path": "huge.rs"}, "huge.rs is 5,000,000 bytes, over the 2,000,000-byte limit"),
             "escape": ({"path": "../outside"}, "resolves outside the allowed roots"),
