@@ -89,6 +89,67 @@ def _loc(path: str, line: int) -> str:
     return f"{path}:{line}"
 
 
+# One row per metric threshold: (metric, limit, kind, category, message, hint).
+# The message template gets ``value`` and ``limit``; a value above twice the
+# limit is "medium" only for complexity, every other metric stays "low".
+_METRIC_RULES: tuple[tuple[str, int, str, str, str, str], ...] = (
+    (
+        "complexity",
+        COMPLEXITY_LIMIT,
+        "high_complexity",
+        "complexity",
+        "cyclomatic complexity {value} (limit {limit})",
+        "extract the branches into well-named helpers or a lookup table",
+    ),
+    (
+        "loc",
+        LENGTH_LIMIT,
+        "long_function",
+        "complexity",
+        "{value} lines (limit {limit})",
+        "split it into steps with one job each",
+    ),
+    (
+        "max_nesting",
+        NESTING_LIMIT,
+        "deep_nesting",
+        "complexity",
+        "nesting depth {value} (limit {limit})",
+        "return early from guard clauses to flatten the body",
+    ),
+    (
+        "fan_out",
+        FAN_OUT_LIMIT,
+        "high_fan_out",
+        "design",
+        "calls {value} different functions (limit {limit})",
+        "group related calls behind a helper or service",
+    ),
+)
+
+
+def _metric_findings(fm: FunctionMetrics) -> list[Finding]:
+    """Findings for every metric of ``fm`` above its limit, in table order."""
+    out: list[Finding] = []
+    for metric, limit, kind, category, message, hint in _METRIC_RULES:
+        value = getattr(fm, metric)
+        if value <= limit:
+            continue
+        severity = "medium" if metric == "complexity" and value > 2 * limit else "low"
+        out.append(
+            Finding(
+                kind=kind,
+                category=category,
+                severity=severity,
+                location=fm.location,
+                symbol=fm.symbol,
+                message=message.format(value=value, limit=limit),
+                hint=hint,
+            )
+        )
+    return out
+
+
 def _security(cb: Codebase, sid: int, handler_ids: set[int], request_path: set[int]) -> list[Finding]:
     s = cb.symbols[sid]
     facts = function_facts(cb, sid)
@@ -368,54 +429,7 @@ def assess_code_quality(cb: Codebase, path: str = "") -> QualityReport:
             fan_out=fan_out,
         )
         metrics.append(fm)
-        if fm.complexity > COMPLEXITY_LIMIT:
-            findings.append(
-                Finding(
-                    kind="high_complexity",
-                    category="complexity",
-                    severity="medium" if fm.complexity > 2 * COMPLEXITY_LIMIT else "low",
-                    location=fm.location,
-                    symbol=fm.symbol,
-                    message=f"cyclomatic complexity {fm.complexity} (limit {COMPLEXITY_LIMIT})",
-                    hint="extract the branches into well-named helpers or a lookup table",
-                )
-            )
-        if fm.loc > LENGTH_LIMIT:
-            findings.append(
-                Finding(
-                    kind="long_function",
-                    category="complexity",
-                    severity="low",
-                    location=fm.location,
-                    symbol=fm.symbol,
-                    message=f"{fm.loc} lines (limit {LENGTH_LIMIT})",
-                    hint="split it into steps with one job each",
-                )
-            )
-        if fm.max_nesting > NESTING_LIMIT:
-            findings.append(
-                Finding(
-                    kind="deep_nesting",
-                    category="complexity",
-                    severity="low",
-                    location=fm.location,
-                    symbol=fm.symbol,
-                    message=f"nesting depth {fm.max_nesting} (limit {NESTING_LIMIT})",
-                    hint="return early from guard clauses to flatten the body",
-                )
-            )
-        if fm.fan_out > FAN_OUT_LIMIT:
-            findings.append(
-                Finding(
-                    kind="high_fan_out",
-                    category="design",
-                    severity="low",
-                    location=fm.location,
-                    symbol=fm.symbol,
-                    message=f"calls {fm.fan_out} different functions (limit {FAN_OUT_LIMIT})",
-                    hint="group related calls behind a helper or service",
-                )
-            )
+        findings.extend(_metric_findings(fm))
         findings.extend(_security(cb, s.id, handler_ids, request_path))
         findings.extend(_n_plus_one(cb, s.id))
         dead = _unreferenced(cb, s.id, entry_ids, targets)
