@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from semgraph.dag.gcpause import gc_paused
 from semgraph.dag.mermaid import dag_flowchart
 from semgraph.dag.readiness import StepReadiness, TaskContext, step_readiness, task_context
 from semgraph.dag.structure import Structure, analyse_structure
 from semgraph.dag.template import StepStatus, TaskTemplate, parse_now, parse_states, parse_template
 from semgraph.dag.validate import Cycle, Issue, StepGraph, build_graph, validate
+from semgraph.gcpause import gc_paused
 
 
 @dataclass

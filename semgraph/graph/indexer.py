@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from semgraph.errors import DatabaseError
+from semgraph.gcpause import gc_paused
 from semgraph.graph.model import FileExtraction, SyntaxProblem
 from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Resolver, Sym, SymbolIndex, Unit
 from semgraph.graph.store import GraphStore, words
@@ -259,13 +260,10 @@ class Indexer:
         rescan the growing heap of rows again and again (measured: ~15% of the main process on a cold run), and
         a run makes almost no reference cycles. The pause is process-wide, so it is counted across threads and
         the collector comes back (if it was on) when the last run ends."""
-        _gc_pause(+1)
-        try:
+        with gc_paused():
             return self._run(
                 languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
             )
-        finally:
-            _gc_pause(-1)
 
     def _run(
         self,
@@ -567,20 +565,6 @@ def _normal_pragmas(conn: sqlite3.Connection) -> None:
     """Back to the settings of every other write (after a cold build's no-fsync, big-cache run)."""
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"PRAGMA cache_size = -{WARM_CACHE_KIB}")
-
-
-_gc_lock = threading.Lock()
-_gc_state = {"runs": 0, "was_enabled": False}
-
-
-def _gc_pause(delta: int) -> None:
-    with _gc_lock:
-        if delta > 0 and _gc_state["runs"] == 0:
-            _gc_state["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _gc_state["runs"] += delta
-        if _gc_state["runs"] == 0 and _gc_state["was_enabled"]:
-            gc.enable()
 
 
 def _insert_edges(conn: sqlite3.Connection, rows: list[tuple]) -> None:

@@ -19,10 +19,10 @@ import jinja2
 from pydantic import BaseModel, Field
 
 from semgraph.errors import InvalidInputError, UnsupportedError
+from semgraph.gcpause import without_gc
 from semgraph.progress import ProgressFn, no_progress
 from semgraph.rust import rustfmt
 from semgraph.rust.actions import compile_action
-from semgraph.rust.gcpause import without_gc
 from semgraph.rust.naming import module_ident, rust_ident, snake
 from semgraph.rust.normalize import normalize
 from semgraph.rust.spec import DieselSpec, EntitySpec, EnumSpec, FieldSpec, TwinSpec

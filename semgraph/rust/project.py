@@ -17,8 +17,8 @@ import tree_sitter as ts
 from pydantic import ValidationError
 
 from semgraph.errors import InvalidInputError, NotFoundError, SourceParseError, UnsupportedError
+from semgraph.gcpause import without_gc
 from semgraph.progress import ProgressFn, no_progress
-from semgraph.rust.gcpause import without_gc
 from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
 from semgraph.rust.naming import entity_for_table, infer_table_name, snake
 from semgraph.rust.schema_parser import Column, SchemaInfo, Table, parse_schema_tree

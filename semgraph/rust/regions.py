@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from semgraph.errors import AlreadyExistsError, SourceParseError
-from semgraph.rust.gcpause import without_gc
+from semgraph.gcpause import without_gc
 from semgraph.rust.generator import GeneratedFile
 
 BEGIN = re.compile(r"^[ \t]*// semgraph:begin\((?P<name>[^)\n]*)\)[ \t]*$")

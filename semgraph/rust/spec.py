@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from semgraph.errors import InvalidInputError
-from semgraph.rust.gcpause import without_gc
+from semgraph.gcpause import without_gc
 
 Backend = Literal["postgres", "mysql", "sqlite"]
 BACKENDS: tuple[str, ...] = ("postgres", "mysql", "sqlite")

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from semgraph.rust.gcpause import gc_paused, without_gc
+from semgraph.gcpause import gc_paused, without_gc
 
 
 @pytest.fixture(autouse=True)

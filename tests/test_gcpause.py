@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from semgraph.dag.gcpause import gc_paused
+from semgraph.gcpause import gc_paused
 
 
 def test_nested_and_threaded_pauses_restore_the_collector() -> None:
