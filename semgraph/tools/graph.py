@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from typing import Annotated, Any, Literal
 
 import anyio
 from mcp.server.mcpserver import MCPServer
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 
 from semgraph.errors import InvalidInputError, NotFoundError
 from semgraph.graph import impact as impact_mod
@@ -23,6 +24,21 @@ DEFAULT_WAIT_SECONDS = 200
 
 
 # -- models ------------------------------------------------------------------------------------------------------
+def _fields_of(dc: type) -> type[BaseModel]:
+    """A pydantic base with exactly the fields of the domain dataclass ``dc`` (names, types, defaults, order).
+
+    The output models below that publish a domain value unchanged derive from it, so they cannot drift from
+    the dataclass; the subclass keeps the published model name (and so the JSON schema) as it was.
+    """
+    hints = typing.get_type_hints(dc)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(dc):
+        if f.default_factory is not dataclasses.MISSING:
+            raise TypeError(f"{dc.__name__}.{f.name}: default factories are not mapped")
+        fields[f.name] = (hints[f.name], ... if f.default is dataclasses.MISSING else f.default)
+    return create_model(f"{dc.__name__}Fields", **fields)
+
+
 class IndexIn(ToolInput):
     path: Annotated[str, Field(description="Directory to index, relative to the server root (e.g. '.').")] = "."
     languages: Annotated[
@@ -82,15 +98,8 @@ class IndexOut(BaseModel):
     generation: int = 0
 
 
-class SymbolOut(BaseModel):
-    id: int
-    kind: str
-    name: str
-    qualified_name: str
-    path: str
-    line: int
-    language: str = ""
-    signature: str = ""
+class SymbolOut(_fields_of(q.SymbolBrief)):
+    pass
 
 
 class SearchIn(PageInput):
@@ -153,24 +162,12 @@ class CallGraphIn(ToolInput):
     max_nodes: Annotated[int, Field(ge=1, le=300, description="Stop adding nodes after this many (1-300).")] = 50
 
 
-class NodeOut(BaseModel):
-    id: int
-    kind: str
-    name: str
-    qualified_name: str
-    path: str
-    line: int
-    depth: int
+class NodeOut(_fields_of(q.GraphNode)):
+    pass
 
 
-class EdgeOut(BaseModel):
-    src: int
-    dst: int
-    kind: str
-    resolution: str
-    candidates: int
-    line: int
-    target: str
+class EdgeOut(_fields_of(q.GraphEdge)):
+    pass
 
 
 class CallGraphOut(BaseModel):
@@ -199,14 +196,8 @@ class ImpactIn(ToolInput):
     limit: Annotated[int, Field(ge=1, le=500, description="Maximum dependent symbols listed.")] = 100
 
 
-class ImpactedSymbolOut(BaseModel):
-    id: int
-    kind: str
-    qualified_name: str
-    line: int
-    distance: int
-    via: str
-    certain: bool
+class ImpactedSymbolOut(_fields_of(impact_mod.ImpactedSymbol)):
+    pass
 
 
 class ImpactedFileOut(BaseModel):
