@@ -12,7 +12,8 @@ from importlib import resources
 
 import tree_sitter as ts
 
-from semgraph.graph.languages import grammar, parse
+from semgraph.graph import languages
+from semgraph.graph.languages import parse
 
 FUNCTION_NODES = frozenset(
     {
@@ -44,24 +45,35 @@ FUNCTION_NODES = frozenset(
 )
 
 
-def query_language(language: str) -> str:
-    """Queries are shared between a language and its dialects (tsx uses the typescript file)."""
-    return "typescript" if language == "tsx" else language
+_QUERIES = "semgraph.analysis.queries"
+_DIALECTS = {"tsx": "typescript"}
+"""A dialect uses its base language's query files."""
+_FALLBACK = {"typescript": "javascript"}
+"""Where ``<language>-<name>.scm`` is missing, the file of this language serves (TypeScript is a superset of the
+JavaScript syntax the routes and facts queries match, so both read ``javascript-*.scm``)."""
+
+
+def query_language(language: str, name: str) -> str | None:
+    """The language whose ``<language>-<name>.scm`` serves ``language``, or None if no file does."""
+    lang: str | None = _DIALECTS.get(language, language)
+    while lang is not None:
+        if resources.files(_QUERIES).joinpath(f"{lang}-{name}.scm").is_file():
+            return lang
+        lang = _FALLBACK.get(lang)
+    return None
 
 
 @functools.cache
 def query(language: str, name: str) -> ts.Query:
-    """Compiled ``semgraph/analysis/queries/<language>-<name>.scm``."""
-    text = (
-        resources.files("semgraph.analysis.queries")
-        .joinpath(f"{query_language(language)}-{name}.scm")
-        .read_text(encoding="utf-8")
-    )
-    return ts.Query(grammar(language), text)
+    """Compiled ``semgraph/analysis/queries/<language>-<name>.scm`` (see ``query_language``) for ``language``."""
+    lang = query_language(language, name)
+    if lang is None:
+        raise FileNotFoundError(f"no {name} query for {language} in {_QUERIES}")
+    return languages.query(language, f"{lang}-{name}", _QUERIES)
 
 
 def has_query(language: str, name: str) -> bool:
-    return resources.files("semgraph.analysis.queries").joinpath(f"{query_language(language)}-{name}.scm").is_file()
+    return query_language(language, name) is not None
 
 
 def matches(language: str, name: str, node: ts.Node) -> list[dict[str, list[ts.Node]]]:
