@@ -22,36 +22,15 @@ from semgraph.analysis.patterns import PATTERN_KINDS, LayeringViolation, Pattern
 from semgraph.analysis.quality import SEVERITY_RANK, Finding, FunctionMetrics, assess_code_quality
 from semgraph.analysis.steps import StepAnalysis, analyze_workflow_step
 from semgraph.analysis.tracing import SINKS, TraceResult, trace_workflow
-from semgraph.analysis.workflows import Workflow, detect_business_workflows
+from semgraph.analysis.workflows import WORKFLOW_TYPES, Workflow, detect_business_workflows
 from semgraph.errors import InvalidInputError
 from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
 
 MAX_STEPS_SHOWN = 25
-WorkflowType = Literal[
-    "user_registration",
-    "authentication",
-    "password_reset",
-    "payment_processing",
-    "order_fulfilment",
-    "data_import",
-    "report_generation",
-    "notification_delivery",
-    "crud",
-    "custom",
-]
-PatternKind = Literal[
-    "repository",
-    "layering",
-    "service_layer",
-    "factory",
-    "builder",
-    "singleton",
-    "observer",
-    "strategy",
-    "adapter",
-    "dependency_injection",
-]
-LinkKind = Literal["pyo3", "wasm_bindgen", "napi", "ffi", "http", "sql_table"]
+# Accepted values are the domain's own keys, in the domain's order (the order the JSON schema lists them).
+WorkflowType = Literal[tuple(WORKFLOW_TYPES)]  # type: ignore[valid-type]
+PatternKind = Literal[tuple(PATTERN_KINDS)]  # type: ignore[valid-type]
+LinkKind = Literal[LINK_KINDS]  # type: ignore[valid-type]
 
 
 def _codebase(call: ToolCall) -> Codebase:
