@@ -22,10 +22,10 @@ from typing import Any
 import networkx as nx
 
 from semgraph.dag.analyze import analyze_step_dag
-from semgraph.dag.gcpause import gc_paused
 from semgraph.dag.readiness import step_readiness, task_context
 from semgraph.dag.template import parse_states, parse_template
 from semgraph.dag.validate import build_graph
+from semgraph.gcpause import gc_paused
 
 NOW = datetime(2025, 7, 1, 12, 0, 0)
 
