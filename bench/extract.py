@@ -13,8 +13,8 @@ parse and parse + extract, and the ratio (parse + extract) / parse.
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
 import sysconfig
 import time
 from pathlib import Path
@@ -87,7 +87,9 @@ def languages_ext(lang: str) -> str:
 
 
 def main() -> None:
-    dirs = [Path(a) for a in sys.argv[1:]] or default_dirs()
+    parser = argparse.ArgumentParser(description="Extractor throughput per language (LOC/s, CPU time, vs raw parse).")
+    parser.add_argument("dirs", nargs="*", type=Path, help="source directories (default: the bundled corpus)")
+    dirs = parser.parse_args().dirs or default_dirs()
     only = os.environ.get("LANGS", "").split(",") if os.environ.get("LANGS") else None
     for lang, files in sorted(collect(dirs).items()):
         if only is None or lang in only:
