@@ -93,7 +93,7 @@ class Compact:
     symbols: list[tuple]
     fts: list[tuple[str, str, str, str]]
     imports: list[tuple]  # (module, name, alias, line, is_relative, scope)
-    calls: list[tuple]  # (caller, target, name, receiver, line, col, order)
+    calls: list[tuple]  # (caller, target, name, receiver, line, col, order, receiver_type)
     bases: list[tuple]  # (child, target, kind, line)
     errors: list[tuple]  # (line, col, message)
 
@@ -126,7 +126,7 @@ def compact(ex: FileExtraction) -> Compact:
         syms,
         fts,
         [(i.module, i.name, i.alias, i.line, i.is_relative, i.scope or 0) for i in ex.imports],
-        [(k.caller, k.target, k.name, k.receiver, k.line, k.col, k.order) for k in ex.calls],
+        [(k.caller, k.target, k.name, k.receiver, k.line, k.col, k.order, k.receiver_type) for k in ex.calls],
         [(b.child, b.target, str(b.kind), b.line) for b in ex.bases],
         [(e.line, e.col, e.message) for e in ex.errors],
     )
@@ -476,7 +476,7 @@ class Indexer:
         info = FileInfo(file_id, parsed.rel, cx.language, cx.module)
         unit = Unit(info, base, syms)
         unit.imports = [ImportSite(m, n, a, ln, rel, base + sc) for m, n, a, ln, rel, sc in cx.imports]
-        unit.calls = [CallSite(base + k, t, n, r, ln, col, o) for k, t, n, r, ln, col, o in cx.calls]
+        unit.calls = [CallSite(base + k, t, n, r, ln, col, o, rt) for k, t, n, r, ln, col, o, rt in cx.calls]
         unit.bases = [BaseSite(base + ch, t, k, ln) for ch, t, k, ln in cx.bases]
         return unit, base + len(cx.symbols)
 
@@ -552,7 +552,8 @@ class Indexer:
                 continue
             elif kind == "calls":
                 receiver = target[: len(target) - len(name)].rstrip(".:") if target.endswith(name) else ""
-                unit.calls.append(CallSite(src, target, name, receiver, line, col, ord_))
+                rtype = json.loads(meta).get("type", "") if meta and meta != "{}" else ""
+                unit.calls.append(CallSite(src, target, name, receiver, line, col, ord_, rtype))
             else:
                 unit.bases.append(BaseSite(src, target, kind, line))
         for i in range(0, len(redo), 500):

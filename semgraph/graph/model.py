@@ -45,6 +45,7 @@ class Resolution(StrEnum):
     SAME_MODULE = "same_module"  # a name defined in the same file/module
     SELF = "self"  # self.x() / this.x() / Self::x() in the enclosing class/impl
     QUALIFIED = "qualified"  # a fully qualified path (crate::a::b(), pkg.mod.f())
+    TYPED = "typed"  # obj.m() / self.obj.m() where the source states obj's type (annotation or constructor)
     NAME_MATCH = "name_match"  # matched by name among N candidates (see candidates)
     UNRESOLVED = "unresolved"  # kept with its text only
 
@@ -103,6 +104,19 @@ class Call:
     line: int
     col: int
     order: int = 0  # 0-based position among the caller's calls in source order
+    receiver_type: str = ""  # the receiver's type as the source states it ("UserRepository"), "" if unknown
+
+
+@dataclass(slots=True)
+class AttrType:
+    """A type the source states for a name: ``self.users = UserRepository(s)`` / ``self.users: T`` (``scope``
+    is the class, ``on_self``), or an annotated parameter / local ``repo: T`` (``scope`` is the function)."""
+
+    scope: int
+    name: str
+    type: str  # dotted type text as written, Optional/quotes removed
+    line: int
+    on_self: bool = False
 
 
 @dataclass(slots=True)
@@ -134,4 +148,5 @@ class FileExtraction:
     calls: list[Call] = field(default_factory=list)
     bases: list[BaseRef] = field(default_factory=list)
     errors: list[SyntaxProblem] = field(default_factory=list)
-    loc: int = 0  # non-blank lines
+    loc: int = 0
+    attribute_types: list[AttrType] = field(default_factory=list)  # stated receiver types (Python)  # non-blank lines

@@ -4,6 +4,8 @@ Runs after each indexing pass over the files that changed plus the files whose
 edges pointed into them (see ``indexer``). Order of attempts for a call target
 (first hit wins; ``resolution`` records which):
 
+0. a call whose receiver has a type stated in the source (``CallSite.rtype``, from the Python extractor's
+   ``attribute_types``) → that type's method or its bases' — ``typed``;
 1. ``self``/``this``/``cls``/``Self`` + one name → a method of the enclosing
    class/impl (then its resolved bases, 3 levels deep) — ``self``;
 2. a bare name defined in the caller's scope chain or at the file's top level —
@@ -16,7 +18,8 @@ edges pointed into them (see ``indexer``). Order of attempts for a call target
    (Go package, Java package) or a ``Type.name`` whose type is in this file —
    ``same_module``;
 6. a name matched among the project's callables of the same language family
-   (never from production code into test files): with 1 to ``MAX_NAME_MATCH``
+   (never from production code into test files, never through a receiver rooted at a library object
+   name in ``LIBRARY_ROOTS``): with 1 to ``MAX_NAME_MATCH``
    candidates the one whose owner shares a word with the receiver, else the
    closest by path, is linked and ``candidates`` says how many there were —
    ``name_match``;
@@ -40,6 +43,15 @@ from typing import NamedTuple
 from semgraph.graph.model import Resolution
 
 MAX_NAME_MATCH = 8
+# how a stated type must resolve for `typed`: a guessed (name-matched) class would make a guessed method sure
+_SURE = frozenset({"import", "same_module", "qualified", "self"})
+# receiver roots that name library objects in real code (`db.session.add`, `session.commit`, `os.path.join`):
+# a project method of the same name is a guess too far, so such calls are never name-matched
+LIBRARY_ROOTS = frozenset(
+    {"db", "session", "requests", "os", "sys", "json", "re", "logging", "logger", "log", "subprocess", "shutil",
+     "np", "pd", "math", "time", "datetime", "random", "asyncio", "io", "pathlib", "typing", "collections",
+     "itertools", "functools", "http", "urllib", "socket", "threading", "sqlite3", "cursor", "conn", "engine"}
+)  # fmt: skip
 SELF_WORDS = frozenset({"self", "this", "cls", "Self"})
 TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl", "type_alias"})
 CALLABLE_KINDS = frozenset({"function", "method", "class", "struct", "macro"})
@@ -90,6 +102,7 @@ class CallSite:
     line: int
     col: int
     order: int
+    rtype: str = ""  # the receiver's stated type (``self.users`` → "UserRepository"), kept in the edge's meta
 
 
 @dataclass(slots=True)
@@ -346,19 +359,35 @@ class Resolver:
         # way wherever it sits in the file (scope chains only matter for bare names), so it is resolved once
         memo: dict[str, tuple[int | None, str, int]] = {}
         for c in unit.calls:
-            key = c.target if c.receiver and c.receiver.split(".")[0] not in SELF_WORDS else None
+            typed = bool(c.rtype)  # the same text may have another stated type elsewhere: not memoised
+            key = c.target if c.receiver and c.receiver.split(".")[0] not in SELF_WORDS and not typed else None
             caller = unit.symbols.get(c.src_id)
             if key is not None and caller is not None and caller.name != c.name and key in memo:
                 dst, res, cands = memo[key]
+            elif c.rtype:
+                dst, res, cands = self._typed(unit, c, bindings, globs)
             else:
                 dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
                     memo[key] = (dst, res, cands)
             self.stats[res] = self.stats.get(res, 0) + 1
+            meta = json.dumps({"type": c.rtype}) if c.rtype else "{}"
             rows.append(
-                ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", "{}")
+                ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", meta)
             )
         return rows
+
+    def _typed(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> tuple[int | None, str, int]:
+        """``self.users.create()`` / ``repo.create()`` with the receiver's type stated in the source: the type's
+        method (or its bases'), else the usual attempts."""
+        tid, how, _n = self._resolve_target(unit, c.src_id, c.rtype, bindings, globs, BASE_KINDS, base=True)
+        if tid is not None and how in _SURE:
+            owner = self.ix.symbol(tid)
+            if owner is not None and owner.kind in TYPE_KINDS:
+                sym = self._method_of(unit, owner, c.name)
+                if sym is not None:
+                    return sym.id, Resolution.TYPED.value, 1
+        return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
 
     def _reexport(self, files: list[int], name: str) -> int | None:
         """The symbol a module's own import binds to ``name`` (a re-export), if resolved."""
@@ -565,7 +594,11 @@ class Resolver:
             sym = self._member([unit.file.id, *same], segs, kinds)
             if sym is not None:
                 return sym.id, Resolution.SAME_MODULE.value, 1
-        # 6. name match
+        # 6. name match (never through a library object: `db.session.add` is not UserRepository.add)
+        if len(segs) > 1:
+            root = segs[1] if segs[0] in SELF_WORDS and len(segs) > 2 else segs[0]
+            if root in LIBRARY_ROOTS:
+                return None, Resolution.UNRESOLVED.value, 0
         fam = family(lang)
         method_only = len(segs) > 1 and not base
         methods, others = self.ix.callables(name, fam, kinds)
@@ -641,6 +674,10 @@ class Resolver:
         owner = self._enclosing_type(unit, src_id)
         if owner is None:
             return None
+        return self._method_of(unit, owner, name)
+
+    def _method_of(self, unit: Unit, owner: Sym, name: str) -> Sym | None:
+        """The method ``name`` of the type ``owner`` or of its resolved bases (3 levels)."""
         seen: set[int] = set()
         frontier = [owner.id]
         if owner.kind == "impl" or unit.file.language == "rust":

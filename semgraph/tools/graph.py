@@ -458,7 +458,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         name="get_call_graph",
         description=(
             "Callers and/or callees of a symbol up to `depth` levels, as nodes and edges (each edge says how it was "
-            "resolved: import, same_module, self, qualified, name_match with candidate count), capped at max_nodes, "
+            "resolved: import, same_module, self, qualified, typed, name_match with candidate count), capped at max_nodes, "
             "plus a Mermaid flowchart (dashed arrows = name-matched) and the unresolved callee texts."
         ),
         input_model=CallGraphIn,

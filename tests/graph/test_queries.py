@@ -149,7 +149,7 @@ def test_impact_of_a_symbol_and_a_file(store: GraphStore) -> None:
             "pyshop/services/orders.py",
             [
                 ("pyshop.services.orders", "imports:import", True),
-                ("pyshop.services.orders.OrderService.checkout", "calls:name_match", False),
+                ("pyshop.services.orders.OrderService.checkout", "calls:typed", True),  # self.x = Type(...)
             ],
         ),
     ]

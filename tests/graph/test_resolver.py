@@ -189,7 +189,7 @@ def test_production_code_is_not_name_matched_into_tests(tmp_path: Path) -> None:
     root = write_tree(
         tmp_path / "t",
         {
-            "app/repo.py": "def save(session, x):\n    session.add(x)\n    session.flush()\n",
+            "app/repo.py": "def save(store, x):\n    store.add(x)\n    store.flush()\n",
             "app/store.py": "class Store:\n    def flush(self):\n        pass\n",
             "tests/test_repo.py": (
                 "class FakeSession:\n    def add(self, x):\n        pass\n\n    def flush(self):\n        pass\n\n\n"
@@ -199,8 +199,8 @@ def test_production_code_is_not_name_matched_into_tests(tmp_path: Path) -> None:
     )
     index(root)
     assert call_edges(db_for(root)) == {
-        ("app.repo.save", "session.add", "unresolved", 1, None),  # the only `add` is test code
-        ("app.repo.save", "session.flush", "name_match", 1, "app.store.Store.flush"),  # the test one is dropped
+        ("app.repo.save", "store.add", "unresolved", 1, None),  # the only `add` is test code
+        ("app.repo.save", "store.flush", "name_match", 1, "app.store.Store.flush"),  # the test one is dropped
         ("tests.test_repo.test_save", "FakeSession", "same_module", 1, "tests.test_repo.FakeSession"),
         ("tests.test_repo.test_save", "FakeSession().add", "same_module", 1, "tests.test_repo.FakeSession.add"),
         ("tests.test_repo.test_save", "FakeSession().flush", "same_module", 1, "tests.test_repo.FakeSession.flush"),
@@ -226,3 +226,65 @@ def test_ambiguous_method_prefers_the_owner_named_like_the_receiver(tmp_path: Pa
         # no word in common: the nearest by path, then the first by path
         ("service.Service.run", "self.thing.create", "name_match", 2, "repos.orders.OrderRepository.create"),
     }
+
+
+TYPED = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": "class Repository:\n    def get(self, key):\n        return key\n",
+    "pkg/repos.py": (
+        "from pkg.base import Repository\n\n\n"
+        "class UserRepository(Repository):\n    def create(self, email):\n        return email\n\n"
+        "    def add(self, user):\n        return user\n\n\n"
+        "class OrderRepository:\n    def create(self, item):\n        return item\n"
+    ),
+    "pkg/app.py": "db = None\n",
+    "pkg/services.py": (
+        "from typing import Optional\n\n"
+        "import requests\n\n"
+        "from pkg.app import db\n"
+        "from pkg.repos import OrderRepository, UserRepository\n\n\n"
+        "class UserService:\n"
+        "    def __init__(self, users: UserRepository, session):\n"
+        "        self.users = users\n"
+        "        self.orders = OrderRepository(session)\n"
+        "        self.cache: Optional['UserRepository'] = None\n\n"
+        "    def register(self, email, x):\n"
+        "        self.users.create(email)\n"
+        "        self.orders.create(email)\n"
+        "        self.users.get(email)\n"
+        "        self.cache.add(x)\n"
+        "        db.session.add(x)\n"
+        "        requests.post(email)\n\n\n"
+        "def helper(repo: 'UserRepository', other: list[UserRepository], x):\n"
+        "    repo.create(x)\n"
+        "    other.create(x)\n"
+    ),
+}
+
+
+def test_typed_receivers_and_library_receivers(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "typed", TYPED)
+    index(root)
+    edges = {e for e in call_edges(db_for(root)) if e[0].startswith("pkg.services.")}
+    assert edges == {
+        ("pkg.services.UserService.__init__", "OrderRepository", "import", 1, "pkg.repos.OrderRepository"),
+        # `self.users = users` with `users: UserRepository`: the type's method, not a name match among 2
+        ("pkg.services.UserService.register", "self.users.create", "typed", 1, "pkg.repos.UserRepository.create"),
+        ("pkg.services.UserService.register", "self.orders.create", "typed", 1, "pkg.repos.OrderRepository.create"),
+        ("pkg.services.UserService.register", "self.users.get", "typed", 1, "pkg.base.Repository.get"),  # a base's
+        ("pkg.services.UserService.register", "self.cache.add", "typed", 1, "pkg.repos.UserRepository.add"),
+        # a library object: no name match to UserRepository.add, even with one candidate
+        ("pkg.services.UserService.register", "db.session.add", "unresolved", 0, None),
+        ("pkg.services.UserService.register", "requests.post", "unresolved", 0, None),
+        ("pkg.services.helper", "repo.create", "typed", 1, "pkg.repos.UserRepository.create"),
+        # a generic annotation names no single class: the usual name match
+        ("pkg.services.helper", "other.create", "name_match", 2, "pkg.repos.UserRepository.create"),
+    }
+    # an incremental re-resolution of the unchanged file keeps the stated types (stored in the edge's meta)
+    repos = root / "pkg" / "repos.py"
+    repos.unlink()
+    index(root)
+    assert ("pkg.services.helper", "repo.create", "unresolved", 0, None) in call_edges(db_for(root))
+    repos.write_text(TYPED["pkg/repos.py"])
+    index(root)
+    assert {e for e in call_edges(db_for(root)) if e[0].startswith("pkg.services.")} == edges

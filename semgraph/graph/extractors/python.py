@@ -13,11 +13,12 @@ a ``*TestCase``); such classes are tests themselves.
 from __future__ import annotations
 
 import inspect
+import re
 
 import tree_sitter as ts
 
 from semgraph.graph.extractors._engine import Built, Extractor, Pending, clean_target, normalize
-from semgraph.graph.model import EdgeKind, Import, SymbolKind
+from semgraph.graph.model import AttrType, EdgeKind, FileExtraction, Import, SymbolKind
 
 K = SymbolKind
 _PARAM_TYPES = frozenset(
@@ -32,12 +33,27 @@ _PARAM_TYPES = frozenset(
     }
 )
 _STRING_PREFIX = "rRbBuUfF"
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_OPTIONAL = re.compile(r"(?:typing\.)?Optional\[(.*)\]")
 
 
 def visibility(name: str) -> str:
     if name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
         return "private"
     return "public"
+
+
+def type_name(text: str) -> str:
+    """The class a type annotation names (``"Repo"``, ``Optional[Repo]``, ``Repo | None`` → Repo); "" for
+    anything else (generics, unions of several types): only a plain class tells which method is called."""
+    t = text.strip().strip("\"'").strip()
+    m = _OPTIONAL.fullmatch(t)
+    if m:
+        t = m.group(1).strip().strip("\"'")
+    if "|" in t:
+        parts = [x.strip() for x in t.split("|") if x.strip() != "None"]
+        t = parts[0] if len(parts) == 1 else ""
+    return t if _DOTTED.fullmatch(t) else ""
 
 
 def string_value(text: str) -> str:
@@ -53,7 +69,7 @@ class PythonExtractor(Extractor):
     language = "python"
     sep = "."
     call_separators = (".",)
-    queries = ("python-tags", "python-calls", "python-control", "python-imports")
+    queries = ("python-tags", "python-calls", "python-control", "python-imports", "python-types")
     if_types = frozenset()  # elif is a clause of the same if_statement
     arm_types = frozenset({"case_clause"})
 
@@ -73,7 +89,98 @@ class PythonExtractor(Extractor):
     def module_symbol(self, root: ts.Node) -> Built:
         return Built(doc=self.docstring(root))
 
+    def run(self) -> FileExtraction:
+        self._type_caps: dict[str, list[ts.Node]] = {}
+        self._functions: dict[int, tuple[int, int | None]] = {}  # def start byte -> (symbol, its class or None)
+        result = super().run()
+        result.attribute_types = self.stated_types()
+        self.type_calls(result)
+        return result
+
+    def stated_types(self) -> list[AttrType]:
+        """Types the source states: ``self.x = Cls(...)`` / ``self.x: Cls`` / ``self.x = param`` with
+        ``param: Cls`` (on the class), annotated parameters and locals (on the function)."""
+        out: list[AttrType] = []
+        params: dict[tuple[int, str], str] = {}
+        for node in self._type_caps.get("type.param", ()):
+            fn = self._function_of(node)
+            if fn is None:
+                continue
+            name_node = node.child_by_field_name("name") or (node.named_child(0) if node.named_child_count else None)
+            if name_node is None or name_node.type != "identifier" or name_node.text in (b"self", b"cls"):
+                continue
+            typ = type_name(self.text(node.child_by_field_name("type")))
+            if typ:
+                params[(fn[0], self.text(name_node))] = typ
+                out.append(AttrType(fn[0], self.text(name_node), typ, node.start_point.row + 1))
+        for node in self._type_caps.get("type.assign", ()):
+            fn = self._function_of(node)
+            if fn is None:
+                continue
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            ann = node.child_by_field_name("type")
+            line = node.start_point.row + 1
+            if left is None:
+                continue
+            if left.type == "identifier":
+                typ = type_name(self.text(ann)) if ann is not None else ""
+                if typ:
+                    out.append(AttrType(fn[0], self.text(left), typ, line))
+                continue
+            obj = left.child_by_field_name("object")
+            attr = left.child_by_field_name("attribute")
+            if fn[1] is None or obj is None or attr is None or obj.type != "identifier" or obj.text != b"self":
+                continue
+            typ = ""
+            if ann is not None:
+                typ = type_name(self.text(ann))
+            elif right is not None and right.type == "call":
+                callee = type_name(self.text(right.child_by_field_name("function")))
+                typ = callee if callee.rsplit(".", 1)[-1][:1].isupper() else ""  # a class, by convention
+            elif right is not None and right.type == "identifier":
+                typ = params.get((fn[0], self.text(right)), "")
+            if typ:
+                out.append(AttrType(fn[1], self.text(attr), typ, line, on_self=True))
+        return out
+
+    def _function_of(self, node: ts.Node) -> tuple[int, int | None] | None:
+        cur = node.parent
+        while cur is not None and cur.type not in ("function_definition", "class_definition", "lambda"):
+            cur = cur.parent
+        if cur is None or cur.type != "function_definition":
+            return None
+        return self._functions.get(cur.start_byte)
+
+    def type_calls(self, result: FileExtraction) -> None:
+        """Give ``self.x.m()`` / ``x.m()`` calls the receiver type stated for ``x`` (when it is one type)."""
+        on_self: dict[tuple[int, str], str] = {}
+        local: dict[tuple[int, str], str] = {}
+        for t in result.attribute_types:
+            table = on_self if t.on_self else local
+            key = (t.scope, t.name)
+            table[key] = t.type if table.get(key, t.type) == t.type else ""  # two stated types: unknown
+        if not on_self and not local:
+            return
+        syms = result.symbols
+        for c in result.calls:
+            segs = c.receiver.split(".")
+            typ = ""
+            if len(segs) == 2 and segs[0] == "self":
+                cur = c.caller
+                while cur is not None and syms[cur].kind is not K.CLASS:
+                    cur = syms[cur].parent
+                if cur is not None:
+                    typ = on_self.get((cur, segs[1]), "")
+            elif len(segs) == 1 and segs[0]:
+                cur = c.caller
+                while cur is not None and syms[cur].kind in (K.FUNCTION, K.METHOD) and not typ:
+                    typ = local.get((cur, segs[0]), "")
+                    cur = syms[cur].parent
+            c.receiver_type = typ
+
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
+        self._type_caps = {k: v for k, v in caps.items() if k.startswith("type.")}
         out: list[Pending] = []
         seen: set[int] = set()
         for cap in ("def.function", "def.class", "def.type_alias", "def.lambda", "def.field", "def.variable"):
@@ -126,6 +233,7 @@ class PythonExtractor(Extractor):
             built.is_test = name.startswith("Test") or any(b[0].endswith("TestCase") for b in built.bases)
             return built
         if node.type == "function_definition":
+            self._functions[node.start_byte] = (len(self.symbols), parent if parent_sym.kind is K.CLASS else None)
             body = node.child_by_field_name("body")
             params = self.count_params(node.child_by_field_name("parameters"), kind is K.METHOD)
             is_test = name.startswith("test") and (
