@@ -89,9 +89,12 @@ class PythonExtractor(Extractor):
     def module_symbol(self, root: ts.Node) -> Built:
         return Built(doc=self.docstring(root))
 
-    def run(self) -> FileExtraction:
+    def __init__(self, source: bytes, path: str, module: str) -> None:
+        super().__init__(source, path, module)
         self._type_caps: dict[str, list[ts.Node]] = {}
         self._functions: dict[int, tuple[int, int | None]] = {}  # def start byte -> (symbol, its class or None)
+
+    def run(self) -> FileExtraction:
         result = super().run()
         result.attribute_types = self.stated_types()
         self.type_calls(result)
