@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from semgraph.errors import DatabaseError
-from semgraph.gcpause import gc_paused
+from semgraph.gcpause import without_gc
 from semgraph.graph.model import FileExtraction, SyntaxProblem
 from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Resolver, Sym, SymbolIndex, Unit
 from semgraph.graph.store import GraphStore, words
@@ -247,6 +247,7 @@ class Indexer:
         self.root = Path(os.path.realpath(root))
         self.guard = guard
 
+    @without_gc
     def run(
         self,
         *,
@@ -256,24 +257,9 @@ class Indexer:
         workers: int | None = None,
         progress: ProgressFn | None = None,
     ) -> IndexReport:
-        """Index the root (options as ``_run``) with the cyclic garbage collector paused: it would otherwise
+        """Index the root, with the cyclic garbage collector paused (``semgraph.gcpause``): it would otherwise
         rescan the growing heap of rows again and again (measured: ~15% of the main process on a cold run), and
-        a run makes almost no reference cycles. The pause is process-wide, so it is counted across threads and
-        the collector comes back (if it was on) when the last run ends."""
-        with gc_paused():
-            return self._run(
-                languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
-            )
-
-    def _run(
-        self,
-        *,
-        languages: Iterable[str] | None = None,
-        exclude: Iterable[str] | None = None,
-        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-        workers: int | None = None,
-        progress: ProgressFn | None = None,
-    ) -> IndexReport:
+        a run makes almost no reference cycles. The pause is process-wide and counted across threads."""
         started = time.perf_counter()
         progress = progress or no_progress
         walked = walk(self.root, self.guard, languages=languages, exclude=exclude, max_file_bytes=max_file_bytes)
