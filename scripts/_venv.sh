@@ -4,6 +4,10 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${SEMGRAPH_VENV:-$REPO/.venv}"
 PY="${PYTHON:-python3}"
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "semgraph needs Python 3.11 or newer as '$PY' (set PYTHON=/path/to/python3.11)" >&2
+  exit 1
+fi
 if [ ! -x "$VENV/bin/python" ]; then
   echo "==> creating virtual environment $VENV" >&2
   "$PY" -m venv "$VENV"
