@@ -205,6 +205,18 @@ class DirLoader:
         raise NotFoundError(f"template {name!r} not found in template_dirs", hint=f"searched {dirs}")
 
 
+def template_location(path: Path, dirs: list[Path]) -> tuple[list[Path], str | None]:
+    """Lookup dirs for ``path`` (default: the ``templates`` directory above it) and its template name there.
+
+    Why: include/extends names resolve against these dirs, and warnings read best by the same name Django uses;
+    the name is None when ``path`` lies outside the first dir (the caller picks its own display name).
+    """
+    if not dirs:
+        dirs = next(([p] for p in path.parents if p.name == "templates"), [path.parent])
+    name = path.relative_to(dirs[0]).as_posix() if path.is_relative_to(dirs[0]) else None
+    return dirs, name
+
+
 _TREE_CACHE: dict[tuple[str, int, str], list[Node]] = {}
 _TREE_CACHE_MAX = 256
 

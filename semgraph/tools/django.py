@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from semgraph.django.model_graph import load_graph
 from semgraph.django.optimizer import OptimizationReport, optimize_project
 from semgraph.django.serializer_gen import SerializerCache, SerializerResult, generate_serializer
-from semgraph.django.template_vars import AliasUse, DirLoader, extract_template_variables
+from semgraph.django.template_vars import AliasUse, DirLoader, extract_template_variables, template_location
 from semgraph.errors import InvalidInputError
 from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, clamp_text, register_tool
 
@@ -107,13 +107,6 @@ class SerializerIn(ToolInput):
     variable: Annotated[str | None, Field(description="Context variable the serializer is for (cache key).")] = None
 
 
-def _default_template_dirs(path: Path) -> list[Path]:
-    for parent in path.parents:
-        if parent.name == "templates":
-            return [parent]
-    return [path.parent]
-
-
 def register(app: MCPServer, env: ToolEnv) -> None:
     """Register extract_template_variables, optimize_django_queries and generate_serializer."""
 
@@ -141,9 +134,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
                     hint="pass a Django template file",
                 )
             source = path.read_text(encoding="utf-8", errors="replace")
-            if not params.template_dirs:
-                dirs = _default_template_dirs(path)
-            name = path.relative_to(dirs[0]).as_posix() if path.is_relative_to(dirs[0]) else env.guard.relative(path)
+            dirs, name = template_location(path, dirs)
+            name = name or env.guard.relative(path)
         else:
             source = params.template_source or ""
             name = "<template_source>"

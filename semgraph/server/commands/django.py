@@ -11,7 +11,7 @@ from rich.table import Table
 from semgraph.django.model_graph import load_graph
 from semgraph.django.optimizer import optimize_project
 from semgraph.django.serializer_gen import SerializerCache, generate_serializer
-from semgraph.django.template_vars import DirLoader, extract_template_variables
+from semgraph.django.template_vars import DirLoader, extract_template_variables, template_location
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -51,11 +51,9 @@ def _resolve(cli, value: str, kind: str) -> Path:  # type: ignore[no-untyped-def
 def run_vars(args: argparse.Namespace, cli) -> int:  # type: ignore[no-untyped-def]
     path = _resolve(cli, args.template, "file")
     dirs = [_resolve(cli, d, "dir") for d in args.template_dirs or []]
-    if not dirs:
-        dirs = next(([p] for p in path.parents if p.name == "templates"), [path.parent])
-    name = path.relative_to(dirs[0]).as_posix() if path.is_relative_to(dirs[0]) else str(path)
+    dirs, name = template_location(path, dirs)
     result = extract_template_variables(
-        path.read_text(encoding="utf-8"), name=name, loader=DirLoader(dirs, cli.guard.contains)
+        path.read_text(encoding="utf-8"), name=name or str(path), loader=DirLoader(dirs, cli.guard.contains)
     )
     if args.json:
         cli.out.print_json(result.model_dump_json())
