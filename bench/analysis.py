@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.index import NPM_DIR, build_corpus  # noqa: E402
 from semgraph.analysis import workflows as wf_mod  # noqa: E402
-from semgraph.analysis.codebase import invalidate, open_codebase  # noqa: E402
+from semgraph.analysis.codebase import open_codebase  # noqa: E402
 from semgraph.analysis.crosslang import find_cross_language_links  # noqa: E402
 from semgraph.analysis.entrypoints import EntryPoint, find_entry_points  # noqa: E402
 from semgraph.analysis.patterns import detect_architectural_patterns  # noqa: E402
@@ -111,7 +111,6 @@ def main() -> int:
         _, t_pat = timed("detect_architectural_patterns (all kinds)", lambda: detect_architectural_patterns(cb))
         _, t_q = timed("assess_code_quality (whole index)", lambda: assess_code_quality(cb))
         _, t_links = timed("find_cross_language_links (stored)", lambda: find_cross_language_links(cb, db))
-        invalidate(db)
         print(
             f"summary: load {t_load:.2f} s, entry points {t_ep:.2f} s, workflows {t_wf:.2f} s, stress "
             f"{t_stress:.2f} s vs BFS {t_bfs:.2f} s (+graph {t_graph:.2f} s), patterns {t_pat:.2f} s, "

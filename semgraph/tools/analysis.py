@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
-from semgraph.analysis.codebase import Codebase, invalidate, open_codebase
+from semgraph.analysis.codebase import Codebase, open_codebase
 from semgraph.analysis.crosslang import LINK_KINDS, CrossLink, find_cross_language_links
 from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.patterns import PATTERN_KINDS, LayeringViolation, PatternInstance, detect_architectural_patterns
@@ -355,10 +355,9 @@ def register(app: MCPServer, env: ToolEnv) -> None:
     )
     async def links(params: LinksIn, call: ToolCall) -> LinksOut:
         def work() -> LinksOut:
-            db = call.env.settings.db_path
-            found, stored = find_cross_language_links(_codebase(call), db, store_edges=params.store_edges)
-            if params.store_edges:
-                invalidate(db)
+            found, stored = find_cross_language_links(
+                _codebase(call), call.env.settings.db_path, store_edges=params.store_edges
+            )
             chosen = [link for link in found if not params.kinds or link.kind in params.kinds]
             page = chosen[params.offset : params.offset + params.limit]
             return LinksOut(

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from rich.table import Table
 
-from semgraph.analysis.codebase import Codebase, invalidate, open_codebase
+from semgraph.analysis.codebase import Codebase, open_codebase
 from semgraph.analysis.crosslang import LINK_KINDS, find_cross_language_links
 from semgraph.analysis.patterns import PATTERN_KINDS, detect_architectural_patterns
 from semgraph.analysis.quality import SEVERITY_RANK, assess_code_quality
@@ -152,10 +152,7 @@ def run_quality(args: argparse.Namespace, cli: Any) -> int:
 
 
 def run_links(args: argparse.Namespace, cli: Any) -> int:
-    db = cli.settings.db_path
-    links, stored = find_cross_language_links(_cb(cli), db, store_edges=not args.no_store)
-    if not args.no_store:
-        invalidate(db)
+    links, stored = find_cross_language_links(_cb(cli), cli.settings.db_path, store_edges=not args.no_store)
     chosen = [link for link in links if not args.kinds or link.kind in args.kinds][: _limit(args.limit)]
     if args.json:
         _json(cli, {"links": [x.model_dump() for x in chosen], "edges_stored": stored})
