@@ -9,6 +9,8 @@ own models below.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -138,18 +140,29 @@ class _RawClass:
     abstract: bool
 
 
+def project_python_files(project: Path, keep: Callable[[Path], bool], guard: PathGuard | None = None) -> list[Path]:
+    """Sorted ``.py`` files under ``project`` that ``keep`` accepts.
+
+    Why a pruning walk: SKIP_DIRS (virtualenvs, node_modules, migrations) are never entered, where a
+    ``rglob`` would list all of their files only to drop them.
+    """
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(project):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+        for fname in filenames:
+            path = Path(dirpath) / fname
+            if fname.endswith(".py") and keep(path) and (guard is None or guard.is_safe_member(path)):
+                found.append(path)
+    return sorted(found)
+
+
 def find_model_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
     """``models.py`` and ``models/*.py`` under ``project``, skipping virtualenvs and migrations."""
-    found: list[Path] = []
-    for path in sorted(project.rglob("*.py")):
-        rel = path.relative_to(project)
-        if any(part in SKIP_DIRS for part in rel.parts[:-1]):
-            continue
-        if guard is not None and not guard.is_safe_member(path):
-            continue
-        if path.name == "models.py" or (path.parent.name == "models" and path.name != "__init__.py"):
-            found.append(path)
-    return found
+    return project_python_files(
+        project,
+        lambda p: p.name == "models.py" or (p.parent.name == "models" and p.name != "__init__.py"),
+        guard,
+    )
 
 
 def _app_of(path: Path) -> str:

@@ -18,7 +18,7 @@ from typing import Literal
 
 import tree_sitter as ts
 
-from semgraph.django.model_graph import SKIP_DIRS, ModelGraph, ModelInfo
+from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
 from semgraph.paths import PathGuard
 
@@ -336,14 +336,7 @@ class _Cbv:
 
 
 def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
-    out = []
-    for path in sorted(project.rglob("*.py")):
-        rel = path.relative_to(project)
-        if any(part in SKIP_DIRS for part in rel.parts[:-1]) or (guard is not None and not guard.is_safe_member(path)):
-            continue
-        if path.name == "views.py" or path.parent.name == "views":
-            out.append(path)
-    return out
+    return project_python_files(project, lambda p: p.name == "views.py" or p.parent.name == "views", guard)
 
 
 def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None) -> tuple[list[ViewInfo], list[str]]:
