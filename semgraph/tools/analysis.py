@@ -360,12 +360,11 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             )
             chosen = [link for link in found if not params.kinds or link.kind in params.kinds]
             page = chosen[params.offset : params.offset + params.limit]
+            counts = Counter(link.kind for link in chosen)
             return LinksOut(
                 links=page,
                 page=PageInfo.of(len(chosen), params.offset, params.limit, len(page)),
-                by_kind={
-                    k: sum(1 for x in chosen if x.kind == k) for k in LINK_KINDS if any(x.kind == k for x in chosen)
-                },
+                by_kind={k: counts[k] for k in LINK_KINDS if counts[k]},
                 edges_stored=stored,
             )
 
