@@ -32,6 +32,7 @@ from semgraph.workload.dsn import parse_dsn  # noqa: E402
 from semgraph.workload.runner import RunSpec, run_workload  # noqa: E402
 from semgraph.workload.seed_config import SeedConfig  # noqa: E402
 from semgraph.workload.seeder import seed_database  # noqa: E402
+from semgraph.workload.service import shop_sqlite_schema  # noqa: E402
 from semgraph.workload.workload_config import WorkloadConfig  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -66,7 +67,7 @@ async def part_rate(duration: float, root: Path) -> list[str]:
     guard = PathGuard([root])
     lite = root / "rate.db"
     with sqlite3.connect(lite) as conn:
-        conn.executescript((SHOP / "schema.sqlite.sql").read_text())
+        conn.executescript(shop_sqlite_schema())
     ensure_pg_bench_db()
     pg_exec("DROP SCHEMA IF EXISTS rate CASCADE; CREATE SCHEMA rate", "semgraph_bench")
     subprocess.run(
@@ -153,7 +154,7 @@ async def part_seed(nrows: int, root: Path) -> list[str]:
     guard = PathGuard([root])
     lite = root / "seed.db"
     with sqlite3.connect(lite) as conn:
-        conn.executescript((SHOP / "schema.sqlite.sql").read_text())
+        conn.executescript(shop_sqlite_schema())
     ensure_pg_bench_db()
     pg_exec("DROP SCHEMA IF EXISTS seed CASCADE; CREATE SCHEMA seed", "semgraph_bench")
     subprocess.run(

@@ -27,6 +27,11 @@ from semgraph.workload.workload_config import WorkloadConfig
 DEFAULT_DB_NAME = "workload.db"
 
 
+def shop_sqlite_schema() -> str:
+    """The demo shop schema for SQLite, as shipped in the package (one copy for the default DSN, tests and bench)."""
+    return resources.files("semgraph.workload").joinpath("data/shop.sqlite.sql").read_text()
+
+
 def run_async(coro: Any) -> Any:
     """Run a coroutine on uvloop when it is installed (faster drivers: the CLI and benchmarks), else asyncio."""
     try:
@@ -43,7 +48,7 @@ def default_dsn(settings: Settings) -> DSN:
     with sqlite3.connect(path) as conn:
         has_tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         if not has_tables:
-            conn.executescript(resources.files("semgraph.workload").joinpath("data/shop.sqlite.sql").read_text())
+            conn.executescript(shop_sqlite_schema())
     return DSN(dialect="sqlite", database=path.name, path=path)
 
 

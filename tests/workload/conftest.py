@@ -19,6 +19,7 @@ import pytest
 
 from semgraph.paths import PathGuard
 from semgraph.workload.dsn import DSN, parse_dsn
+from semgraph.workload.service import shop_sqlite_schema
 from tests.support import FIXTURES
 
 PG_URL = os.environ.get("SEMGRAPH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -93,7 +94,7 @@ async def _my_exec(sqls: list[str], database: str | None = None) -> None:
 def make_sqlite(root: Path, name: str = "shop.db") -> ShopDB:
     guard = PathGuard([root])
     with sqlite3.connect(root / name) as conn:
-        conn.executescript((SCHEMAS / "schema.sqlite.sql").read_text())
+        conn.executescript(shop_sqlite_schema())
     return ShopDB("sqlite", parse_dsn(f"sqlite:///{name}", guard), guard, root)
 
 
