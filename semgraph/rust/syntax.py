@@ -7,22 +7,18 @@ that the schema parser reads like a tiny recursive-descent grammar.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
-from importlib import resources
 
 import tree_sitter as ts
 
-from semgraph.graph.languages import grammar, parse
+from semgraph.graph.languages import parse, query
 
 __all__ = ["Group", "Tok", "attributes_before", "error_nodes", "item_query", "parse", "text", "tokens"]
 
 
-@functools.cache
 def item_query(name: str = "items") -> ts.Query:
-    """Compiled ``semgraph/rust/queries/<name>.scm``."""
-    src = resources.files("semgraph.rust.queries").joinpath(f"{name}.scm").read_text(encoding="utf-8")
-    return ts.Query(grammar("rust"), src)
+    """Compiled ``semgraph/rust/queries/<name>.scm`` (cached by ``graph.languages.query``)."""
+    return query("rust", name, "semgraph.rust.queries")
 
 
 def text(node: ts.Node | None) -> str:
