@@ -13,12 +13,13 @@ subtracted, and the rest is written as a unified diff of the view source.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from semgraph.django.model_graph import TO_MANY, TO_ONE, ModelGraph, ModelInfo, load_graph
+from semgraph.django.model_graph import SKIP_DIRS, TO_MANY, TO_ONE, ModelGraph, ModelInfo, load_graph
 from semgraph.django.template_vars import DirLoader, TemplateVariables, extract_template_variables
 from semgraph.django.view_finder import QuerysetSite, ViewInfo, find_views
 from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
@@ -406,14 +407,15 @@ def _plan_site(
 
 
 def template_dirs(project: Path) -> list[Path]:
-    """Directories named ``templates`` under ``project`` (app templates and project templates)."""
-    from semgraph.django.model_graph import SKIP_DIRS
+    """Directories named ``templates`` under ``project`` (app templates and project templates).
 
-    return sorted(
-        p
-        for p in project.rglob("templates")
-        if p.is_dir() and not any(part in SKIP_DIRS for part in p.relative_to(project).parts)
-    )
+    The walk never enters SKIP_DIRS, so a virtualenv's installed packages are not scanned.
+    """
+    found: list[Path] = []
+    for dirpath, dirnames, _files in os.walk(project):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+        found.extend(Path(dirpath) / d for d in dirnames if d == "templates")
+    return sorted(found)
 
 
 def optimize_project(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from semgraph.django.optimizer import OptimizationReport, QuerysetPlan, optimize_project
+from semgraph.django.optimizer import OptimizationReport, QuerysetPlan, optimize_project, template_dirs
 from semgraph.errors import InvalidInputError, NotFoundError
 from tests.support import FIXTURES
 
@@ -283,3 +283,17 @@ def test_values_querysets_are_left_alone(tmp_path: Path) -> None:
     assert pending.not_optimizable[0].path == "(queryset)"
     assert "MaintenanceRequest.objects.select_related" not in result.diff
     assert 'Lease.objects.select_related("property", "tenant__user")' in result.diff
+
+
+def test_template_dirs_skip_virtualenvs_and_files(tmp_path: Path) -> None:
+    for rel in [
+        "app/templates/x",
+        "templates",
+        ".venv/lib/templates",
+        "node_modules/a/templates",
+        "b/migrations/templates",
+    ]:
+        (tmp_path / rel).mkdir(parents=True)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "templates").write_text("a file, not a directory")
+    assert [p.relative_to(tmp_path).as_posix() for p in template_dirs(tmp_path)] == ["app/templates", "templates"]
