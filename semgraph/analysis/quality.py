@@ -22,6 +22,7 @@ from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.facts import function_facts
 from semgraph.analysis.roles import function_roles
 from semgraph.analysis.workflows import trace_calls
+from semgraph.errors import InvalidInputError
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
 COMPLEXITY_LIMIT = 10
@@ -391,9 +392,17 @@ def _unreferenced(cb: Codebase, sid: int, entry_ids: set[int], targets: set[str]
 
 
 def assess_code_quality(cb: Codebase, path: str = "") -> QualityReport:
-    """The full report for ``path`` (a file or directory relative to the indexed root; '' = everything)."""
+    """The full report for ``path`` (a file or directory relative to the indexed root; '' = everything).
+
+    Raises InvalidInputError when no indexed file lies under ``path`` (a typo would otherwise look clean).
+    """
     scope = path.strip().strip("/") if path not in {".", "./"} else ""
     files = [f for f in cb.files.values() if _in_scope(f.path, scope)]
+    if scope and not files:
+        raise InvalidInputError(
+            f"no indexed file under {path!r}",
+            hint="pass a file or directory relative to the indexed root, or '' for everything",
+        )
     file_ids = {f.id for f in files}
     entries = find_entry_points(cb)
     handler_ids = {e.handler_id for e in entries if e.kind in {"http", "message"}}

@@ -306,15 +306,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
     async def quality(params: QualityIn, call: ToolCall) -> QualityOut:
         def work() -> QualityOut:
             cb = _codebase(call)
-            scope = _scope(call, cb, params.path)
-            if scope and not any(
-                f.path == scope.rstrip("/") or f.path.startswith(scope.rstrip("/") + "/") for f in cb.files.values()
-            ):
-                raise InvalidInputError(
-                    f"no indexed file under {params.path!r}",
-                    hint="pass a file or directory relative to the indexed root, or '' for everything",
-                )
-            report = assess_code_quality(cb, scope)
+            report = assess_code_quality(cb, _scope(call, cb, params.path))
             cutoff = SEVERITY_RANK[params.min_severity]
             findings = [
                 f

@@ -48,3 +48,8 @@ def test_workflows_patterns_quality_links(project: Path, capsys: pytest.CaptureF
 def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["workflows", "--root", str(tmp_path)]) == 1
     assert "no index yet" in capsys.readouterr().err
+
+
+def test_quality_of_a_path_with_no_indexed_file_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["quality", "shop/nope", "--root", str(project)]) == 1
+    assert "no indexed file under 'shop/nope'" in capsys.readouterr().err
