@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from semgraph.rust.spec import Diagnostic, SqlTypeSpec
-from semgraph.rust.syntax import Group, Tok, error_nodes, item_query, parse, point, text, tokens
+from semgraph.rust.syntax import Group, Tok, attributes_before, error_nodes, item_query, parse, point, text, tokens
 
 TABLE_MACROS = {"table", "diesel::table"}
 JOINABLE_MACROS = {"joinable", "diesel::joinable"}
@@ -391,8 +391,6 @@ def _path_last(r: _Reader, what: str) -> str:
 
 def _sql_type_struct(node: ts.Node) -> SqlTypeSpec | None:
     """``#[derive(SqlType)] #[diesel(postgres_type(name = "mood"))] pub struct Mood;``"""
-    from semgraph.rust.syntax import attributes_before
-
     prelude = attributes_before(node)
     is_sql_type = False
     db_name = schema = None
