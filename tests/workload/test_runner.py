@@ -33,6 +33,7 @@ async def test_every_pattern_runs_clean_and_never_touches_existing_rows(shop: Sh
     upto = dict.fromkeys(before, ROWS)
     for name, pattern in PATTERNS.items():
         spec = RunSpec(pattern=name, connections=2, target_tps=150, duration_s=1.0, allow_writes=True, seed=5)
+        counts = {t: await scalar(shop.dsn, f"SELECT COUNT(*) FROM {t}") for t in before}
         result = await run_workload(shop.dsn, spec)
         assert result.errors == [], (name, result.errors)
         assert (result.completed, result.failed) == (150, 0), name
@@ -43,6 +44,11 @@ async def test_every_pattern_runs_clean_and_never_touches_existing_rows(shop: Sh
         else:
             inserted = sum(t["inserted"] for t in result.rows_changed.values())
             assert inserted > 0, name
+        # the reported row changes are what happened in the database, table by table
+        for t, n in counts.items():
+            changed = result.rows_changed.get(t, {"inserted": 0, "deleted": 0})
+            expected = n + changed["inserted"] - changed["deleted"]
+            assert await scalar(shop.dsn, f"SELECT COUNT(*) FROM {t}") == expected, (name, t, changed)
     # updates and deletes only ever hit rows a run inserted: the seeded rows are byte-identical
     assert await checksums(shop.dsn, upto=upto) == before
     for fk, sql in ORPHANS.items():
