@@ -71,9 +71,9 @@ class RetrySettings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _older_spellings(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "limit" in data and "max_attempts" not in data:
+        if isinstance(data, dict) and "limit" in data:
             data = dict(data)
-            data["max_attempts"] = data.pop("limit")
+            take_older_spelling(data, "max_attempts", "limit")
         return data
 
     @property

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from semgraph.dag.template import StepState, parse_now, parse_states, parse_template
+from semgraph.dag.template import RetrySettings, StepState, parse_now, parse_states, parse_template
 from semgraph.errors import InvalidInputError, SourceParseError
 
 
@@ -116,3 +116,9 @@ def test_alias_bomb_is_refused_quickly() -> None:
 def test_deep_nesting_is_a_clear_error() -> None:
     with pytest.raises(InvalidInputError, match="nested too deeply"):
         parse_template("[" * 100_000)
+
+
+def test_retry_limit_is_the_older_spelling_of_max_attempts() -> None:
+    assert RetrySettings.model_validate({"limit": 5}).max_attempts == 5
+    with pytest.raises(ValueError, match="limit"):  # both spellings: the older one is not silently dropped
+        RetrySettings.model_validate({"limit": 5, "max_attempts": 2})
