@@ -10,6 +10,7 @@ is what makes service → repository steps traceable in dynamically typed code.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import defaultdict
@@ -323,15 +324,12 @@ class Codebase:
         if parent is not None and parent.kind in TYPE_KINDS:
             return parent.id
         if sym.kind == "method" and "." in sym.qualified_name:  # Go: methods sit beside their type
-            return self._types_by_qualified().get(sym.qualified_name.rsplit(".", 1)[0])
+            return self._types_by_qualified.get(sym.qualified_name.rsplit(".", 1)[0])
         return None
 
+    @functools.cached_property
     def _types_by_qualified(self) -> dict[str, int]:
-        cached = self.__dict__.get("_type_index")
-        if cached is None:
-            cached = {s.qualified_name: s.id for s in self.symbols.values() if s.kind in TYPE_KINDS - {"impl"}}
-            self.__dict__["_type_index"] = cached
-        return cached
+        return {s.qualified_name: s.id for s in self.symbols.values() if s.kind in TYPE_KINDS - {"impl"}}
 
     def implementations(self, type_id: int) -> list[int]:
         """Types implementing an interface / trait: declared (``implements``, ``impl T for X``, a base
@@ -430,7 +428,7 @@ class Codebase:
         if path not in self._sources:
             data = b""
             try:  # through the path guard of the indexed root: never read outside it
-                data = self._guard().resolve(path, kind="file").read_bytes()
+                data = self._guard.resolve(path, kind="file").read_bytes()
             except (SemgraphError, OSError):
                 data = b""
             self._sources[path] = data
@@ -461,12 +459,9 @@ class Codebase:
         node = pf.node_at(s.start_line, s.end_line, max(0, s.start_col - 1))
         return (pf, node) if node is not None else None
 
+    @functools.cached_property
     def _guard(self) -> PathGuard:
-        guard = self.__dict__.get("_path_guard")
-        if guard is None:
-            guard = PathGuard([self.root])
-            self.__dict__["_path_guard"] = guard
-        return guard
+        return PathGuard([self.root])
 
     def lines_of(self, path: str) -> list[str]:
         """Decoded lines of a file (cached with the source)."""
