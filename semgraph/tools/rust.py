@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from semgraph.rust.api import generate_project, parse_input
 from semgraph.rust.export import json_schema, openapi
-from semgraph.rust.generator import GenerateOptions
+from semgraph.rust.generator import TARGETS, GenerateOptions, Target
 from semgraph.rust.spec import Diagnostic, DieselSpec, EntitySpec, EnumSpec, dump_spec, load_spec
 from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, clamp_text, register_tool
 
@@ -89,12 +89,7 @@ class GenerateRustInput(PageInput):
             "or a list of entity objects (as parse_diesel_model returns)."
         ),
     ]
-    targets: Annotated[list[Literal["models", "schema", "handlers", "mod"]], Field(description="What to generate.")] = [  # noqa: RUF012
-        "models",
-        "schema",
-        "handlers",
-        "mod",
-    ]
+    targets: Annotated[list[Target], Field(description="What to generate.")] = list(TARGETS)  # noqa: RUF012
     framework: Annotated[Literal["actix"], Field(description="Web framework of the handlers (Actix-web 4).")] = "actix"
     backend: Annotated[
         Literal["postgres", "mysql", "sqlite"] | None, Field(description="Database backend (default: the spec's).")
