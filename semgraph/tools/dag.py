@@ -412,7 +412,10 @@ def _read_text(env: ToolEnv, path: str) -> tuple[str, str]:
     real = env.guard.resolve(path, kind="file")
     size = real.stat().st_size
     if size > 50_000_000:
-        raise InvalidInputError(f"{path} is {size} bytes; templates over 50 MB are not read")
+        raise InvalidInputError(
+            f"{path} is {size} bytes; templates over 50 MB are not read",
+            hint="pass the task template (or states) file, not a data dump",
+        )
     return real.read_text(encoding="utf-8", errors="replace"), env.guard.relative(real)
 
 
