@@ -217,12 +217,12 @@ def template_location(path: Path, dirs: list[Path]) -> tuple[list[Path], str | N
     return dirs, name
 
 
-_TREE_CACHE: dict[tuple[str, int, str], list[Node]] = {}
+_TREE_CACHE: dict[tuple[str, str], list[Node]] = {}
 _TREE_CACHE_MAX = 256
 
 
 def _parse_cached(source: str, name: str) -> list[Node]:
-    key = (name, len(source), source)
+    key = (name, source)
     tree = _TREE_CACHE.get(key)
     if tree is None:
         tree = parse_template(source, name)
