@@ -10,7 +10,7 @@ import anyio
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field, create_model, field_validator
 
-from semgraph.errors import InvalidInputError, NotFoundError
+from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
 from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
 from semgraph.graph.indexer import IndexReport, index_repository
@@ -324,7 +324,7 @@ def _finish(env: ToolEnv, job: IndexJob, started_here: bool) -> IndexOut:
     jobs(env).collect(job)
     if job.error is not None:
         err = job.error
-        if isinstance(err, Exception) and hasattr(err, "hint"):
+        if isinstance(err, SemgraphError):
             raise err
         raise InvalidInputError(f"indexing failed: {type(err).__name__}: {err}", hint="see the server log") from None
     report = job.report
