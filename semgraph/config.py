@@ -26,6 +26,8 @@ class Settings:
     db_path: Path
     toolsets: tuple[str, ...] = ALL_TOOLSETS
     max_file_bytes: int = 2_000_000
+    """Per-file size cap for the dag and rust tools/commands. The graph index keeps
+    its own documented 1 MB default (``index_repository`` ``max_file_bytes``)."""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
