@@ -25,7 +25,7 @@ from semgraph.rust import rustfmt
 from semgraph.rust.actions import compile_action
 from semgraph.rust.naming import module_ident, rust_ident, snake
 from semgraph.rust.normalize import normalize
-from semgraph.rust.spec import DieselSpec, EntitySpec, EnumSpec, FieldSpec, TwinSpec
+from semgraph.rust.spec import Backend, DieselSpec, EntitySpec, EnumSpec, FieldSpec, TwinSpec
 from semgraph.rust.types import unsupported_types, unwrap_option
 
 Target = Literal["models", "schema", "handlers", "mod"]
@@ -46,7 +46,7 @@ CONNECTIONS = {
 class GenerateOptions(BaseModel):
     targets: list[Target] = Field(default_factory=lambda: list(TARGETS))
     framework: Literal["actix"] = "actix"
-    backend: Literal["postgres", "mysql", "sqlite"] | None = Field(None, description="default: the spec's backend")
+    backend: Backend | None = Field(None, description="default: the spec's backend")
     pool: Literal["r2d2", "diesel-async"] | None = Field(
         None, description="default: diesel-async when the spec's project used it, else r2d2"
     )

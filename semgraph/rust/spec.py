@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
@@ -20,7 +20,7 @@ from semgraph.errors import InvalidInputError
 from semgraph.gcpause import without_gc
 
 Backend = Literal["postgres", "mysql", "sqlite"]
-BACKENDS: tuple[str, ...] = ("postgres", "mysql", "sqlite")
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
 
 
 class SpecModel(BaseModel):

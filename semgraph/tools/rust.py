@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 from semgraph.rust.api import generate_project, parse_input
 from semgraph.rust.export import json_schema, openapi
 from semgraph.rust.generator import TARGETS, GenerateOptions, Target
-from semgraph.rust.spec import Diagnostic, DieselSpec, EntitySpec, EnumSpec, dump_spec, load_spec
+from semgraph.rust.spec import Backend, Diagnostic, DieselSpec, EntitySpec, EnumSpec, dump_spec, load_spec
 from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, clamp_text, register_tool
 
 DIAGNOSTICS_CAP = 100
@@ -32,9 +32,7 @@ class _SourceArgs(PageInput):
     )
     schema_path: Annotated[str | None, Field(description="schema.rs when it is not under path.")] = None
     schema_source: Annotated[str | None, Field(description="schema.rs text instead of schema_path.")] = None
-    backend: Annotated[
-        Literal["postgres", "mysql", "sqlite"], Field(description="Backend for inferring SQL types with no schema.rs.")
-    ] = "postgres"
+    backend: Annotated[Backend, Field(description="Backend for inferring SQL types with no schema.rs.")] = "postgres"
 
     @model_validator(mode="after")
     def _one_source(self) -> _SourceArgs:
@@ -91,9 +89,7 @@ class GenerateRustInput(PageInput):
     ]
     targets: Annotated[list[Target], Field(description="What to generate.")] = list(TARGETS)  # noqa: RUF012
     framework: Annotated[Literal["actix"], Field(description="Web framework of the handlers (Actix-web 4).")] = "actix"
-    backend: Annotated[
-        Literal["postgres", "mysql", "sqlite"] | None, Field(description="Database backend (default: the spec's).")
-    ] = None
+    backend: Annotated[Backend | None, Field(description="Database backend (default: the spec's).")] = None
     pool: Annotated[
         Literal["r2d2", "diesel-async"] | None,
         Field(

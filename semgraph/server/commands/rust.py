@@ -19,7 +19,7 @@ from semgraph.errors import InvalidInputError
 from semgraph.rust.api import generate_project, parse_input
 from semgraph.rust.export import json_schema, openapi
 from semgraph.rust.generator import TARGETS, GenerateOptions
-from semgraph.rust.spec import ParseResult, dump_spec, load_spec
+from semgraph.rust.spec import BACKENDS, ParseResult, dump_spec, load_spec
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     p.add_argument("path", help="a .rs file, a crate directory or a Cargo workspace")
     p.add_argument("--schema", metavar="FILE", help="schema.rs when it is not under PATH")
     p.add_argument("-o", "--output", metavar="FILE", help="write the spec here (.yaml/.yml or .json)")
-    p.add_argument("--backend", choices=("postgres", "mysql", "sqlite"), default="postgres")
+    p.add_argument("--backend", choices=BACKENDS, default="postgres")
     p.set_defaults(run=run_parse)
     o = dsub.add_parser("openapi", parents=[parent], help="export OpenAPI 3.1 (or JSON Schema) from a Diesel project")
     o.add_argument("path", help="a .rs file (schema.rs), a crate directory or a Cargo workspace")
@@ -46,7 +46,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     g.add_argument("-o", "--output", metavar="DIR", required=True, help="crate directory to write into")
     g.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
     g.add_argument("--overwrite", action="store_true", help="update existing files (edits outside regions kept)")
-    g.add_argument("--backend", choices=("postgres", "mysql", "sqlite"))
+    g.add_argument("--backend", choices=BACKENDS)
     g.add_argument(
         "--pool", choices=("r2d2", "diesel-async"), help="default: diesel-async if the spec's project used it"
     )
