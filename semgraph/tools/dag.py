@@ -21,7 +21,7 @@ from semgraph.dag.state_machines import Transition, TransitionProblem, check_tra
 from semgraph.dag.structure import HotSpot
 from semgraph.dag.template import parse_template
 from semgraph.errors import InvalidInputError
-from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, clamp_text, register_tool
 
 LIST_CAP = 50
 NAMES_CAP = 20
@@ -217,7 +217,7 @@ def shape_dag_report(a: DagAnalysis, params: AnalyzeDagInput) -> DagReport:
             IssueOut(
                 severity=i.severity,
                 code=i.code,
-                message=i.message if len(i.message) <= 500 else i.message[:500] + "…",
+                message=clamp_text(i.message, 500)[0],
                 steps=i.steps[:NAMES_CAP],
                 steps_total=len(i.steps),
             )
