@@ -123,7 +123,7 @@ def index_target(args: argparse.Namespace, cli: Any) -> tuple[Path, Path, PathGu
     if getattr(args, "roots", None):
         root = resolve_arg_path(cli, args.path, kind="dir")
         return root, cli.settings.db_path, cli.guard
-    settings = Settings.build([str(Path(args.path).expanduser().resolve())], getattr(args, "db_path", None))
+    settings = Settings.build([args.path], getattr(args, "db_path", None))  # expands ~, resolves from cwd
     return settings.roots[0], settings.db_path, PathGuard(settings.roots)
 
 
