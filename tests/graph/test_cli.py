@@ -112,4 +112,5 @@ def test_index_outside_the_working_directory_makes_path_the_root(
     assert main(["index", str(other), "--root", str(cwd)]) == 1
     assert "outside" in capsys.readouterr().err
     assert main(["index", str(tmp_path / "missing")]) == 1
-    assert "is not a directory" in capsys.readouterr().err
+    missing = str(tmp_path / "missing")
+    assert capsys.readouterr().err == f"error: root {missing!r} is not a directory (pass an existing directory)\n"
