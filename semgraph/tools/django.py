@@ -107,6 +107,17 @@ class SerializerIn(ToolInput):
     variable: Annotated[str | None, Field(description="Context variable the serializer is for (cache key).")] = None
 
 
+def _read_template(env: ToolEnv, template_path: str) -> tuple[Path, str]:
+    """A template file through the guard, bounded by ``max_file_bytes`` (both tools that take a path use it)."""
+    path = env.guard.resolve(template_path, kind="file")
+    if path.stat().st_size > env.settings.max_file_bytes:
+        raise InvalidInputError(
+            f"template {template_path!r} is larger than {env.settings.max_file_bytes} bytes",
+            hint="pass a Django template file",
+        )
+    return path, path.read_text(encoding="utf-8", errors="replace")
+
+
 def register(app: MCPServer, env: ToolEnv) -> None:
     """Register extract_template_variables, optimize_django_queries and generate_serializer."""
 
@@ -127,13 +138,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
     async def extract(params: ExtractIn, call: ToolCall) -> ExtractOut:
         dirs = [env.guard.resolve(d, kind="dir") for d in params.template_dirs or []]
         if params.template_path is not None:
-            path = env.guard.resolve(params.template_path, kind="file")
-            if path.stat().st_size > env.settings.max_file_bytes:
-                raise InvalidInputError(
-                    f"template {params.template_path!r} is larger than {env.settings.max_file_bytes} bytes",
-                    hint="pass a Django template file",
-                )
-            source = path.read_text(encoding="utf-8", errors="replace")
+            path, source = _read_template(env, params.template_path)
             dirs, name = template_location(path, dirs)
             name = name or env.guard.relative(path)
         else:
@@ -216,7 +221,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             graph = await call.run_sync(load_graph, project, env.guard)
         template_source = None
         if params.template_path is not None:
-            template_source = env.guard.resolve(params.template_path, kind="file").read_text(encoding="utf-8")
+            _path, template_source = _read_template(env, params.template_path)
         cache = env.service("django.serializers", lambda: SerializerCache(env.settings.index_dir / "serializers"))
         result, _fn = await call.run_sync(
             lambda: generate_serializer(
