@@ -184,17 +184,12 @@ def _parse_chunk(tasks: list[tuple[str, str, str, str | None]]) -> list[Parsed]:
     return [parse_file(*t) for t in tasks]
 
 
-def _chunks(tasks: list[tuple[str, str, str, str | None]], workers: int) -> list[list[tuple]]:
-    """Chunks of similar byte size, biggest files first, so no worker is left alone with the giant files at the
-    end (one vendored 1 MB file is a whole chunk's work). Deterministic, so symbol ids are too."""
-    sizes = {}
-    for t in tasks:
-        try:
-            sizes[t[1]] = os.path.getsize(t[0])
-        except OSError:
-            sizes[t[1]] = 0
+def _chunks(tasks: list[tuple[str, str, str, str | None]], sizes: dict[str, int], workers: int) -> list[list[tuple]]:
+    """Chunks of similar byte size (``sizes``: the walk's size per relative path), biggest files first, so no
+    worker is left alone with the giant files at the end (one vendored 1 MB file is a whole chunk's work).
+    Deterministic, so symbol ids are too."""
     ordered = sorted(tasks, key=lambda t: (-sizes[t[1]], t[1]))
-    budget = max(64_000, sum(sizes.values()) // (workers * 16))
+    budget = max(64_000, sum(sizes[t[1]] for t in tasks) // (workers * 16))
     chunks: list[list[tuple]] = [[]]
     used = 0
     for t in ordered:
@@ -206,7 +201,9 @@ def _chunks(tasks: list[tuple[str, str, str, str | None]], workers: int) -> list
     return chunks
 
 
-def _parse_all(tasks: list[tuple[str, str, str, str | None]], workers: int | None) -> Iterator[Parsed]:
+def _parse_all(
+    tasks: list[tuple[str, str, str, str | None]], sizes: dict[str, int], workers: int | None
+) -> Iterator[Parsed]:
     """Parse in-process for small jobs, else in a process pool, yielding as chunks finish."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(tasks) < IN_PROCESS_FILES or workers <= 1:
@@ -223,7 +220,7 @@ def _parse_all(tasks: list[tuple[str, str, str, str | None]], workers: int | Non
     else:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["semgraph.graph.extractors"])
-    chunks = _chunks(tasks, workers)
+    chunks = _chunks(tasks, sizes, workers)
     delivered = 0
     try:
         # a forked worker inherits the paused collector (see `run`): it makes cycles (parse trees), so it collects
@@ -316,7 +313,8 @@ class Indexer:
                 affected |= self._delete_file(existing[path][0], keep_row=False)
                 changed_ids.add(existing[path][0])
             report.files_removed = len(removed)
-            for done, parsed in enumerate(_parse_all(tasks, workers), start=1):
+            sizes = {rel: wf.size for rel, wf in by_rel.items()}  # from the walk: no second stat per file
+            for done, parsed in enumerate(_parse_all(tasks, sizes, workers), start=1):
                 if parsed.status == "unchanged":
                     report.files_unchanged += 1
                     conn.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (parsed.mtime_ns, parsed.rel))
