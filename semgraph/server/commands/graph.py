@@ -304,7 +304,3 @@ def run_impact(args: argparse.Namespace, cli: Any) -> int:
     else:
         print_impact(cli.out, res)
     return 0
-
-
-def demo_guard(project: Path) -> PathGuard:
-    return PathGuard([project])
