@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import threading
 
-from semgraph.gcpause import gc_paused
+import pytest
+
+from semgraph.gcpause import gc_paused, without_gc
 
 
 def test_nested_and_threaded_pauses_restore_the_collector() -> None:
@@ -39,3 +41,19 @@ def test_a_disabled_collector_stays_disabled() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_decorator_restores_after_an_exception() -> None:
+    assert gc.isenabled()
+    seen: list[bool] = []
+
+    @without_gc
+    def boom(x: int) -> int:
+        seen.append(gc.isenabled())
+        raise ValueError(x)
+
+    with pytest.raises(ValueError, match="7"):
+        boom(7)
+    assert seen == [False]
+    assert gc.isenabled()
+    assert boom.__name__ == "boom"
