@@ -1,0 +1,84 @@
+"""Real open-source repositories for the real-world benches: a pinned checkout from a local mirror.
+
+The benches never vendor other projects' sources. A repository is named ``owner/name`` at a pinned
+commit (recorded next to its labels under ``bench/labels/``); its git directory must already be on
+this machine under ``$SEMGRAPH_MIRRORS`` (default ``/work/.mirror``, laid out ``owner+name/repo``),
+brought there by whatever fetches public repositories (a plain ``git clone --mirror`` works too).
+``checkout`` extracts that commit once into a cache directory and returns the tree's path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MIRRORS = Path(os.environ.get("SEMGRAPH_MIRRORS", "/work/.mirror"))
+CACHE = Path(os.environ.get("SEMGRAPH_BENCH_CACHE", Path.home() / ".cache" / "semgraph-bench"))
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """One real repository at one commit."""
+
+    repo: str  # owner/name
+    commit: str  # full 40-hex commit
+
+    @property
+    def slug(self) -> str:
+        return f"{self.repo.replace('/', '+')}@{self.commit[:12]}"
+
+
+class MissingMirror(RuntimeError):
+    """The repository's git directory is not on this machine."""
+
+
+def git_dir(repo: str) -> Path:
+    """The local git directory of ``owner/name`` (bare mirror or a clone's ``.git``)."""
+    base = MIRRORS / repo.replace("/", "+")
+    for candidate in (base / "repo", base, base / ".git"):
+        if (candidate / "objects").is_dir():
+            return candidate
+    raise MissingMirror(f"no local mirror of {repo} under {MIRRORS}: fetch it first (git dir expected at {base}/repo)")
+
+
+def checkout(pin: Pinned, cache: Path = CACHE) -> Path:
+    """Extract ``pin`` once (``git archive``) and return the directory holding its tree."""
+    dest = cache / pin.slug
+    if (dest / ".semgraph-bench-complete").exists():
+        return dest
+    gd = git_dir(pin.repo)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=pin.slug + ".", dir=cache))
+    try:
+        archive = subprocess.run(
+            ["git", "--git-dir", str(gd), "-c", "core.fsmonitor=false", "archive", "--format=tar", pin.commit],
+            check=True,
+            capture_output=True,
+        ).stdout
+        tar_path = tmp / ".archive.tar"
+        tar_path.write_bytes(archive)
+        with tarfile.open(tar_path) as tar:
+            tar.extractall(tmp, filter="data")
+        tar_path.unlink()
+        (tmp / ".semgraph-bench-complete").write_text(pin.commit + "\n")
+        if dest.exists():
+            shutil.rmtree(dest)
+        tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def available(pin: Pinned) -> bool:
+    """True when the mirror is present (benches skip a repository with a message otherwise)."""
+    try:
+        git_dir(pin.repo)
+    except MissingMirror:
+        return False
+    return True
