@@ -52,8 +52,23 @@ def common_parent() -> argparse.ArgumentParser:
     return parent
 
 
-LIGHT_COMMANDS = frozenset({"demo"})
-"""Commands whose module (same name) is loaded alone: the others import the MCP SDK (~1.5 s of start-up)."""
+COMMAND_OWNERS: dict[str, str] = {
+    "serve": "serve",
+    "demo": "demo",
+    **dict.fromkeys(("index", "search", "symbol", "callers", "callees", "impact"), "graph"),
+    **dict.fromkeys(("workflows", "patterns", "quality", "links"), "analysis"),
+    "diesel": "rust",
+    "rust": "rust",
+    "seed": "workload",
+    "workload": "workload",
+    "django": "django",
+    "dag": "dag",
+}
+"""Which command module registers each top-level command, so a command loads its own toolset only.
+
+Importing every toolset costs about a second of start-up; ``semgraph search`` needs the graph alone.
+A command missing here still works (every module is loaded); a test keeps this table exact.
+"""
 
 
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
@@ -71,8 +86,8 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    light = argv[0] if argv and argv[0] in LIGHT_COMMANDS else None
-    parser = build_parser([f"semgraph.server.commands.{light}"] if light else COMMAND_MODULES)
+    owner = COMMAND_OWNERS.get(argv[0]) if argv else None
+    parser = build_parser([f"semgraph.server.commands.{owner}"] if owner else COMMAND_MODULES)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         group = args._commands.get(args.command) if args.command else None
