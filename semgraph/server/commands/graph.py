@@ -6,21 +6,22 @@ import argparse
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from semgraph.config import Settings
 from semgraph.errors import InvalidInputError, NotFoundError
-from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
-from semgraph.graph.indexer import IndexReport, index_repository
 from semgraph.graph.store import GraphStore
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES
 from semgraph.paths import PathGuard
 from semgraph.server.cli import resolve_arg_path
+
+if TYPE_CHECKING:  # the indexer and impact load only for the commands that run them (CLI start-up)
+    from semgraph.graph import impact as impact_mod
+    from semgraph.graph.indexer import IndexReport
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -128,6 +129,10 @@ def index_target(args: argparse.Namespace, cli: Any) -> tuple[Path, Path, PathGu
 
 
 def run_index(args: argparse.Namespace, cli: Any) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from semgraph.graph.indexer import index_repository
+
     root, db_path, guard = index_target(args, cli)
     with Progress(
         TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -282,6 +287,8 @@ def print_impact(out: Console, res: impact_mod.Impact) -> None:
 
 
 def run_impact(args: argparse.Namespace, cli: Any) -> int:
+    from semgraph.graph import impact as impact_mod
+
     given = [x for x in (args.name, args.file, args.diff, args.git) if x]
     if len(given) != 1:
         raise InvalidInputError("give exactly one of NAME, --file, --diff or --git")
