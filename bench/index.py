@@ -7,8 +7,13 @@ Corpus (each part skipped with a message when absent):
 
 Prints LOC/s per language (cold, each language in its own index) against raw tree-sitter parsing of the same
 files in the same run (the baseline ratio), then for one combined index: cold time, DB size, peak RSS,
-no-change and one-file-changed re-index times, and p50/p95 latency of search_symbols / get_call_graph /
-impact_analysis over N random queries (through the per-thread read connection a tool call uses).
+no-change and one-file-changed re-index times (a leaf file and the three most-imported files), p50/p95 latency
+of search_symbols / get_call_graph / impact_analysis over N random queries (through the per-thread read
+connection a tool call uses), and the same tools' p50/p95 measured at a real MCP client over stdio.
+
+The reference for the cold index is raw tree-sitter over the same files with the same worker count: parse
+alone, and parse plus the extractors' own combined query (captures only), both in CPU-seconds summed over the
+workers, printed next to semgraph's CPU-seconds (main process + workers) with the ratio.
 
     python bench/index.py                       # full corpus (~1M lines; a few minutes)
     python bench/index.py --max-lines 100000    # at most 100k raw lines per language
@@ -17,6 +22,8 @@ impact_analysis over N random queries (through the per-thread read connection a 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import concurrent.futures
 import json
 import os
 import random
@@ -31,8 +38,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import tree_sitter as ts
+
 from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
+from semgraph.graph.extractors import _engine, _extractor_class
 from semgraph.graph.indexer import index_repository
 from semgraph.graph.languages import language_for_path, parse
 from semgraph.graph.store import GraphStore, reader
@@ -113,6 +123,123 @@ def raw_parse_seconds(root: Path) -> tuple[float, int]:
     for data, lang in datas:
         parse(data, lang)
     return time.process_time() - t0, sum(d.count(b"\n") for d, _ in datas)
+
+
+def _raw_chunk(paths: list[str]) -> tuple[float, float]:
+    """CPU-seconds of one worker: parse alone, then parse + the extractor's combined query (captures)."""
+    datas = []
+    for path in paths:
+        lang = language_for_path(path)
+        if lang:
+            datas.append((Path(path).read_bytes(), lang))
+    t0 = time.process_time()
+    for data, lang in datas:
+        parse(data, lang)
+    parse_cpu = time.process_time() - t0
+    t0 = time.process_time()
+    for data, lang in datas:
+        cls = _extractor_class(lang)
+        grammar = cls.grammar or cls.language
+        tree = parse(data, grammar)
+        ts.QueryCursor(_engine.combined_query(grammar, cls.queries)).captures(tree.root_node)
+    return parse_cpu, time.process_time() - t0
+
+
+def raw_baseline(root: Path, workers: int) -> tuple[float, float]:
+    """Raw tree-sitter over every file under ``root`` with ``workers`` processes: (parse, parse+query) CPU-s.
+
+    The files are dealt round-robin by size so each worker gets a similar share, as the indexer's pool does.
+    """
+    paths = sorted(
+        (p for p in root.rglob("*") if p.is_file() and language_for_path(p)), key=lambda p: -p.stat().st_size
+    )
+    chunks: list[list[str]] = [[] for _ in range(max(1, workers) * 4)]
+    for i, p in enumerate(paths):
+        chunks[i % len(chunks)].append(str(p))
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(_raw_chunk, chunks))
+    return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def most_imported_files(db: Path, n: int = 3) -> list[str]:
+    """Paths of the ``n`` files imported by the most other files (the hub modules a re-index touches most)."""
+    with GraphStore.open(db, readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT f.path, COUNT(DISTINCT e.file_id) AS importers FROM edges e "
+            "JOIN symbols s ON s.id = e.dst_id JOIN files f ON f.id = s.file_id "
+            "WHERE e.kind = 'imports' AND e.file_id != f.id GROUP BY f.id ORDER BY importers DESC, f.path LIMIT ?",
+            (n,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def reindex_after_edit(corpus: Path, db: Path, rel: str, workers: int | None) -> tuple[float, int]:
+    """Append one function to ``rel``, re-index, restore the file (and re-index again): (seconds, files re-linked)."""
+    path = corpus / rel
+    original = path.read_bytes()
+    addition = {
+        ".py": "\n\ndef bench_added_function():\n    return 1\n",
+        ".rs": "\n\npub fn bench_added_function() -> i32 {\n    1\n}\n",
+        ".go": "\n\nfunc benchAddedFunction() int {\n\treturn 1\n}\n",
+        ".java": "\n",
+    }.get(path.suffix, "\n\nexport function benchAddedFunction() {\n  return 1;\n}\n")
+    path.write_bytes(original + addition.encode())
+    try:
+        t0 = time.perf_counter()
+        rep = index_repository(corpus, db, PathGuard([corpus]), workers=workers)
+        secs = time.perf_counter() - t0
+        assert rep.files_parsed == 1, rep
+    finally:
+        path.write_bytes(original)
+        index_repository(corpus, db, PathGuard([corpus]), workers=workers)
+    return secs, rep.files_resolved
+
+
+MCP_CALLS = ("search_symbols", "get_symbol", "get_call_graph", "impact_analysis")
+
+
+async def _mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, dict[str, float]]:
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    rng = random.Random(seed)
+    with GraphStore.open(db, readonly=True) as store:
+        names = [r[0] for r in store.conn.execute("SELECT name FROM symbols WHERE kind IN ('function', 'method')")]
+        ids = [str(r[0]) for r in store.conn.execute("SELECT id FROM symbols WHERE kind IN ('function', 'method')")]
+    exe = shutil.which("semgraph", path=str(Path(sys.executable).parent))
+    cmd = [exe] if exe else [sys.executable, "-m", "semgraph.server.cli"]
+    params = StdioServerParameters(
+        command=cmd[0], args=[*cmd[1:], "serve", "--root", str(corpus), "--db", str(db)], cwd=str(corpus)
+    )
+    out: dict[str, dict[str, float]] = {}
+    async with Client(params, mode="auto", read_timeout_seconds=120) as client:
+        await client.call_tool("search_symbols", {"query": "warmup"})
+        for tool in MCP_CALLS:
+            times, sizes = [], []
+            for _ in range(n):
+                if tool == "search_symbols":
+                    args: dict[str, object] = {"query": rng.choice(names), "limit": 20}
+                elif tool == "get_call_graph":
+                    args = {"symbol": rng.choice(ids), "depth": 2}
+                else:  # get_symbol, impact_analysis
+                    args = {"symbol": rng.choice(ids)}
+                t0 = time.perf_counter()
+                res = await client.call_tool(tool, args)
+                times.append((time.perf_counter() - t0) * 1000)
+                if res.is_error:
+                    raise RuntimeError(f"{tool} {args}: {res.content}")
+                sizes.append(len(json.dumps(res.structured_content or {})))
+            out[tool] = {
+                "p50_ms": round(statistics.median(times), 2),
+                "p95_ms": round(percentile(times, 95), 2),
+                "mean_kb": round(statistics.mean(sizes) / 1024, 1),
+            }
+    return out
+
+
+def mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, dict[str, float]]:
+    """p50/p95 of the graph tools measured at the SDK client, over stdio, against ``semgraph serve``."""
+    return asyncio.run(_mcp_latency(corpus, db, n, seed))
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -222,6 +349,7 @@ def main() -> int:
     ap.add_argument("--fetch", action="store_true", help="npm pack the JS/TS packages into --npm-dir first")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--skip-per-language", action="store_true", help="only the combined index")
+    ap.add_argument("--mcp-calls", type=int, default=100, help="calls per tool at a real MCP client (0: skip)")
     args = ap.parse_args()
     if args.fetch:
         fetch_npm(args.npm_dir)
@@ -272,15 +400,26 @@ def main() -> int:
             cold, main_cpu = time.perf_counter() - t0, time.process_time() - c0
         cpu = main_cpu + workers_rss.cpu_seconds
         loc = sum(s.loc for s in rep.languages.values())
+        nworkers = args.workers or os.cpu_count() or 1
+        parse_cpu, parse_query_cpu = raw_baseline(corpus, nworkers)
         t0 = time.perf_counter()
         same = index_repository(corpus, db, PathGuard([corpus]), workers=args.workers)
         nochange = time.perf_counter() - t0
-        victim = next(p for p in sorted(corpus.rglob("*.py")))
-        victim.write_text(victim.read_text(encoding="utf-8") + "\n\ndef bench_added_function():\n    return 1\n")
-        t0 = time.perf_counter()
-        one = index_repository(corpus, db, PathGuard([corpus]), workers=args.workers)
-        onefile = time.perf_counter() - t0
-        assert one.files_parsed == 1 and same.files_parsed == 0
+        assert same.files_parsed == 0
+        hubs = most_imported_files(db)
+        with GraphStore.open(db, readonly=True) as store:
+            imported = {r[0] for r in store.conn.execute(
+                "SELECT DISTINCT s.file_id FROM edges e JOIN symbols s ON s.id = e.dst_id "
+                "WHERE e.kind = 'imports' AND e.file_id != s.file_id"
+            )}  # fmt: skip
+            leaf = next(
+                r[1]
+                for r in store.conn.execute("SELECT id, path FROM files WHERE language = 'python' ORDER BY path")
+                if r[0] not in imported
+            )
+        reindex = {f"leaf {leaf}": reindex_after_edit(corpus, db, leaf, args.workers)}
+        for hub in hubs:
+            reindex[f"hub {hub}"] = reindex_after_edit(corpus, db, hub, args.workers)
         rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rss_children = workers_rss.peak_kb / 1024
         with GraphStore.open(db, readonly=True) as store:
@@ -288,17 +427,29 @@ def main() -> int:
         print(
             f"\ncombined index: {counts['files']} files, {loc} LOC, {counts['symbols']} symbols, {counts['edges']} "
             f"edges\n  cold {cold:.2f} s = {loc / cold:,.0f} LOC/s wall; CPU {main_cpu:.1f} s main + "
-            f"{workers_rss.cpu_seconds:.1f} s workers = {loc / cpu:,.0f} LOC per CPU-second "
+            f"{workers_rss.cpu_seconds:.1f} s workers = {cpu:.1f} CPU-s = {loc / cpu:,.0f} LOC per CPU-second "
             f"(phases {rep.phases}); DB {db_size(db) / 1e6:.1f} MB; "
             f"peak RSS {rss_self:.0f} MB (main), {rss_children:.0f} MB (largest worker)\n"
-            f"  re-index, nothing changed: {nochange:.3f} s; one file changed: {onefile:.3f} s "
-            f"({one.files_resolved} files re-linked); {load()}"
+            f"  raw tree-sitter, same files, {nworkers} workers: parse {parse_cpu:.1f} CPU-s, parse + combined query "
+            f"{parse_query_cpu:.1f} CPU-s; semgraph / (parse + query) = {cpu / parse_query_cpu:.2f}x "
+            f"(= {parse_query_cpu / cpu:.2f} of the limit)\n"
+            f"  re-index, nothing changed: {nochange:.3f} s; {load()}"
         )
+        for label, (secs, relinked) in reindex.items():
+            print(f"  re-index after one edit, {label}: {secs:.3f} s ({relinked} files re-linked)")
         lat = time_queries(db, args.queries, args.seed)
         print(f"\n{'query (' + str(args.queries) + ' random)':<28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, v in lat.items():
             print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['max_ms']:>8}")
         print(load())
+        mcp = mcp_latency(corpus, db, args.mcp_calls, args.seed) if args.mcp_calls else {}
+        if mcp:
+            print(
+                f"\n{'MCP over stdio (' + str(args.mcp_calls) + ' calls)':<28} {'p50 ms':>8} {'p95 ms':>8} {'mean KB':>8}"
+            )
+            for name, v in mcp.items():
+                print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['mean_kb']:>8}")
+            print(load())
         results.update(
             combined={
                 "files": counts["files"], "loc": loc, "symbols": counts["symbols"], "edges": counts["edges"],
@@ -306,10 +457,14 @@ def main() -> int:
                 "cpu_seconds_main": round(main_cpu, 2), "cpu_seconds_workers": round(workers_rss.cpu_seconds, 2),
                 "loc_per_cpu_s": round(loc / cpu), "db_mb": round(db_size(db) / 1e6, 1),
                 "peak_rss_mb_main": round(rss_self), "peak_rss_mb_worker": round(rss_children),
-                "reindex_nochange_s": round(nochange, 3), "reindex_one_file_s": round(onefile, 3),
+                "raw_parse_cpu_s": round(parse_cpu, 2), "raw_parse_query_cpu_s": round(parse_query_cpu, 2),
+                "ratio_vs_parse_query": round(cpu / parse_query_cpu, 2),
+                "reindex_nochange_s": round(nochange, 3),
+                "reindex_one_edit_s": {k: round(v[0], 3) for k, v in reindex.items()},
                 "load_1min_after": round(os.getloadavg()[0], 2),
             },
             queries=lat,
+            mcp=mcp,
         )  # fmt: skip
         print("\nJSON " + json.dumps(results))
     finally:
