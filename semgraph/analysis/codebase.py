@@ -21,6 +21,7 @@ import tree_sitter as ts
 
 from semgraph.analysis.syntax import ParsedFile
 from semgraph.errors import NotFoundError, SemgraphError
+from semgraph.graph.confine import confined_root
 from semgraph.graph.languages import LANGUAGES
 from semgraph.graph.store import FileRow, GraphStore, SymbolRow
 from semgraph.paths import PathGuard
@@ -480,9 +481,10 @@ _CACHE: dict[str, Codebase] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def open_codebase(db_path: Path) -> Codebase:
+def open_codebase(db_path: Path, guard: PathGuard | None = None) -> Codebase:
     """The codebase of the index at ``db_path``, cached per generation.
 
+    With ``guard`` (the server's roots), an index whose recorded root lies outside them is refused.
     Raises NotFoundError when no index exists yet.
     """
     if not Path(db_path).exists():
@@ -490,6 +492,12 @@ def open_codebase(db_path: Path) -> Codebase:
             "no index yet", hint="call index_repository on the project first (the analyses read its index)"
         )
     store = GraphStore.open(Path(db_path), readonly=True)
+    if guard is not None:
+        try:
+            confined_root(store.root, guard, Path(db_path))
+        except BaseException:
+            store.close()
+            raise
     key = str(Path(db_path).resolve())
     gen = store.generation()
     with _CACHE_LOCK:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, create_model, field_validator
 from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
 from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
+from semgraph.graph.confine import confined_root
 from semgraph.graph.indexer import IndexReport, index_repository
 from semgraph.graph.jobs import IndexJob, IndexJobs
 from semgraph.graph.store import GraphStore, reader
@@ -232,6 +233,8 @@ def read_store(env: ToolEnv) -> GraphStore:
     store = reader(env.settings.db_path)
     if store.root is None or not store.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone():
         raise NotFoundError("no index yet: call index_repository first", hint="index_repository(path='.')")
+    confined_root(store.root, env.guard, env.settings.db_path)  # an index built for another root is refused
+    store.guard = env.guard
     return store
 
 

@@ -16,6 +16,7 @@ from semgraph.config import Settings
 from semgraph.errors import InvalidInputError, NotFoundError
 from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
+from semgraph.graph.confine import confined_root
 from semgraph.graph.indexer import IndexReport, index_repository
 from semgraph.graph.store import GraphStore
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES
@@ -80,6 +81,12 @@ def open_read(cli: Any) -> GraphStore:
     if store.root is None:
         store.close()
         raise NotFoundError("no index yet: run `semgraph index PATH` first")
+    try:
+        confined_root(store.root, cli.guard, cli.settings.db_path)
+    except BaseException:
+        store.close()
+        raise
+    store.guard = cli.guard
     return store
 
 
