@@ -11,7 +11,6 @@ whose edges pointed into changed ones (``resolver``).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -34,6 +33,7 @@ from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Re
 from semgraph.graph.store import GraphStore, words
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, WalkedFile, walk
 from semgraph.paths import PathGuard
+from semgraph.procguard import mark_pool_parent, worker_init
 from semgraph.progress import ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
@@ -219,12 +219,14 @@ def _parse_all(
         ctx = multiprocessing.get_context("fork")
     else:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["semgraph.graph.extractors"])
+        ctx.set_forkserver_preload(["semgraph._forkserver_guard", "semgraph.graph.extractors"])
     chunks = _chunks(tasks, sizes, workers)
     delivered = 0
+    mark_pool_parent()
     try:
-        # a forked worker inherits the paused collector (see `run`): it makes cycles (parse trees), so it collects
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=gc.enable) as pool:
+        # a forked worker inherits the paused collector (see `run`): it makes cycles (parse trees), so it collects;
+        # and it dies with its parent (procguard), so a killed server leaves no orphans
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init) as pool:
             for batch in pool.map(_parse_chunk, chunks):
                 delivered += 1
                 yield from batch

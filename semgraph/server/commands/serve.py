@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from semgraph.errors import InvalidInputError
+from semgraph.procguard import exit_now, install_signal_handlers, kill_pool_processes
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -21,12 +22,17 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
 def run(args: argparse.Namespace, cli) -> int:
     from semgraph.server.app import build_server  # the MCP SDK costs ~1 s to import: only when serving
 
+    install_signal_handlers()  # SIGTERM/SIGINT: the server and its parser workers stop at once
     app, _env = build_server(cli.settings)
-    if args.http:
-        host, _, port = args.http.rpartition(":")
-        if not host or not port.isdigit():
-            raise InvalidInputError(f"--http expects HOST:PORT, got {args.http!r}")
-        app.run("streamable-http", host=host, port=int(port))
-    else:
-        app.run("stdio")
+    try:
+        if args.http:
+            host, _, port = args.http.rpartition(":")
+            if not host or not port.isdigit():
+                raise InvalidInputError(f"--http expects HOST:PORT, got {args.http!r}")
+            app.run("streamable-http", host=host, port=int(port))
+        else:
+            app.run("stdio")
+    finally:
+        kill_pool_processes()  # the client went away: no parser worker outlives the server
+    exit_now(0)  # do not wait for a running index thread: the index keeps its last committed state
     return 0
