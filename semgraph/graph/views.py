@@ -14,7 +14,7 @@ from semgraph.graph.store import GraphStore
 
 CALL_KINDS = ("calls", "cross_language")
 NODE_BYTES, EDGE_BYTES = 700, 600
-"""Estimated bytes per networkx node / edge with our attributes (measured with tracemalloc, rounded up)."""
+"""Rough bytes per networkx node / edge with our attributes (an estimate for the cache budget, not exact)."""
 
 
 def _graph_bytes(graph: nx.Graph) -> int:

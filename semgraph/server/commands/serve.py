@@ -31,7 +31,11 @@ def run(args: argparse.Namespace, cli) -> int:
                 raise InvalidInputError(f"--http expects HOST:PORT, got {args.http!r}")
             app.run("streamable-http", host=host, port=int(port))
         else:
-            app.run("stdio")
+            import anyio
+
+            from semgraph.server.transport import run_stdio
+
+            anyio.run(run_stdio, app)  # answers even requests the SDK's reader drops (deep JSON, \ud800)
     finally:
         kill_pool_processes()  # the client went away: no parser worker outlives the server
     exit_now(0)  # do not wait for a running index thread: the index keeps its last committed state
