@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from semgraph.errors import InvalidInputError
 from semgraph.procguard import exit_now, install_signal_handlers, kill_pool_processes
+from semgraph.server.http import add_http_arguments, check_options, options_from_args, serve_http
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -16,20 +16,20 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
         metavar="LIST",
         help="comma-separated toolsets to expose: graph,analysis,rust,workload,django,dag (default: all)",
     )
+    add_http_arguments(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, cli) -> int:
     from semgraph.server.app import build_server  # the MCP SDK costs ~1 s to import: only when serving
 
+    if args.http:
+        check_options(options_from_args(args))  # refuse an unsafe bind before building anything
     install_signal_handlers()  # SIGTERM/SIGINT: the server and its parser workers stop at once
     app, _env = build_server(cli.settings)
     try:
         if args.http:
-            host, _, port = args.http.rpartition(":")
-            if not host or not port.isdigit():
-                raise InvalidInputError(f"--http expects HOST:PORT, got {args.http!r}")
-            app.run("streamable-http", host=host, port=int(port))
+            serve_http(app, cli.settings, options_from_args(args))  # host checks, token, session caps, workers
         else:
             import anyio
 
