@@ -28,6 +28,7 @@ from pathlib import Path
 
 from semgraph.errors import DatabaseError
 from semgraph.gcpause import without_gc
+from semgraph.graph.integrity import begin_run, end_run, explain, remove_index
 from semgraph.graph.model import FileExtraction, SyntaxProblem
 from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Resolver, Sym, SymbolIndex, Unit
 from semgraph.graph.store import GraphStore, words
@@ -358,10 +359,12 @@ class Indexer:
                 self.store.bump_generation()
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLITE_FULL already rolled back: do not hide the cause behind our ROLLBACK
+                conn.execute("ROLLBACK")
             raise
         finally:
             _normal_pragmas(conn)
+        end_run(conn)
         report.generation = self.store.generation()
         report.skipped = dict(sorted(skipped.items()))
         report.skipped_examples = examples
@@ -572,9 +575,25 @@ def index_repository(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    rebuild: bool = False,
+    check: bool = False,
 ) -> IndexReport:
-    """Index ``root`` into the store at ``db_path`` (created if needed) and report what changed."""
-    with GraphStore.open(db_path) as store:
-        return Indexer(store, root, guard).run(
-            languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
-        )
+    """Index ``root`` into the store at ``db_path`` (created if needed) and report what changed.
+
+    ``rebuild`` deletes the index first (the repair for a damaged file); ``check`` runs ``PRAGMA quick_check``
+    first (also done by itself after a run that never finished). A full disk or a damaged file is reported
+    as such, with the path.
+    """
+    if rebuild:
+        remove_index(Path(db_path))
+    try:
+        with GraphStore.open(db_path) as store:
+            begin_run(store.conn, Path(db_path), check=check)
+            return Indexer(store, root, guard).run(
+                languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
+            )
+    except (sqlite3.Error, OSError) as exc:
+        clear = explain(exc, Path(db_path))
+        if clear is None:
+            raise
+        raise clear from exc

@@ -194,7 +194,8 @@ class GraphStore:
                 conn = _open_writer(db_path)
         except sqlite3.Error as exc:
             raise DatabaseError(
-                f"cannot open the index {db_path}: {exc}", hint="delete the file to rebuild the index"
+                f"cannot open the index {db_path}: {exc}",
+                hint="call index_repository(path='.', rebuild=true) to replace it (or delete the file)",
             ) from None
         conn.execute("PRAGMA cache_size = -32000")
         conn.execute("PRAGMA temp_store = MEMORY")

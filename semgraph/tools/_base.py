@@ -28,6 +28,7 @@ from pydantic_core import PydanticUndefined
 
 from semgraph.config import Settings
 from semgraph.errors import SemgraphError
+from semgraph.graph.integrity import explain
 from semgraph.paths import PathGuard
 from semgraph.progress import ProgressFn
 
@@ -229,6 +230,9 @@ def register_tool(
             except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
                 raise
             except Exception as exc:  # the server must survive anything
+                clear = explain(exc, env.settings.db_path)  # a full disk or a damaged index, said as such
+                if clear is not None:
+                    raise ToolError(str(clear)) from None
                 log.exception("tool %s crashed", name)
                 raise ToolError(f"internal error ({type(exc).__name__}: {exc}); the server is still running") from None
 

@@ -58,6 +58,10 @@ class IndexIn(ToolInput):
         int, Field(ge=0, le=230, description="How long this call waits before returning status 'running'.")
     ] = DEFAULT_WAIT_SECONDS
     status: Annotated[bool, Field(description="Only report the state of the current or last run.")] = False
+    rebuild: Annotated[bool, Field(description="Delete the index and build it anew (repairs a damaged index).")] = False
+    check: Annotated[
+        bool, Field(description="Run PRAGMA quick_check on the index first (automatic after an unclean stop).")
+    ] = False
 
     @field_validator("languages")
     @classmethod
@@ -373,6 +377,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         languages = params.languages
         exclude = params.exclude
         max_bytes = params.max_file_bytes
+        rebuild, check = params.rebuild, params.check
 
         def work(job: IndexJob):
             return index_repository(
@@ -383,6 +388,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
                 exclude=exclude,
                 max_file_bytes=max_bytes,
                 progress=job.progress,
+                rebuild=rebuild,
+                check=check,
             )
 
         job, started = registry.start(db, root, work)
