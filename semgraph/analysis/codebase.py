@@ -473,10 +473,17 @@ class Codebase:
         return lines
 
     def text_of(self, symbol_id: int) -> str:
+        """The symbol's source text, bounded: its own columns on a shared line, at most ``MAX_TEXT`` chars."""
         s = self.symbols[symbol_id]
-        return "\n".join(self.lines_of(s.path)[s.start_line - 1 : s.end_line])
+        lines = self.lines_of(s.path)[s.start_line - 1 : s.end_line]
+        if len(lines) == 1 and s.end_col > s.start_col > 0:
+            lines = [lines[0][s.start_col - 1 : s.end_col]]
+        text = "\n".join(lines)
+        return text if len(text) <= MAX_TEXT else text[:MAX_TEXT]
 
 
+MAX_TEXT = 200_000
+"""Longest symbol text the analyses' regexes see (bounded work on hostile input)."""
 SYMBOL_BYTES, FILE_BYTES = 2500, 1500
 """Estimated bytes per loaded symbol / file row with its indexes (sources and trees come on top, bounded)."""
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from semgraph.errors import DatabaseError
 from semgraph.gcpause import without_gc
 from semgraph.graph.integrity import begin_run, end_run, explain, remove_index
+from semgraph.graph.minified import minified_reason
 from semgraph.graph.model import FileExtraction, SyntaxProblem
 from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Resolver, Sym, SymbolIndex, Unit
 from semgraph.graph.store import GraphStore, words
@@ -136,7 +137,7 @@ def compact(ex: FileExtraction) -> Compact:
 @dataclass(slots=True)
 class Parsed:
     rel: str
-    status: str  # parsed | unchanged | binary | unreadable | failed
+    status: str  # parsed | unchanged | binary | minified | unreadable | failed
     hash: str = ""
     size: int = 0
     mtime_ns: int = 0
@@ -171,6 +172,9 @@ def parse_file(path: str, rel: str, language: str, old_hash: str | None) -> Pars
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == old_hash:
         return Parsed(rel, "unchanged", digest, len(data), st.st_mtime_ns)
+    packed = minified_reason(data)
+    if packed is not None:  # build output: analyses over its one huge line would be quadratic
+        return Parsed(rel, "minified", size=len(data), mtime_ns=st.st_mtime_ns, message=packed)
     try:
         ex = extract(data, rel, language, module_name_for(rel, language))
     except Exception as exc:  # an extractor bug must not stop the run

@@ -17,7 +17,7 @@ from semgraph.graph.confine import confined_root
 from semgraph.graph.indexer import IndexReport, index_repository
 from semgraph.graph.jobs import IndexJob, IndexJobs
 from semgraph.graph.store import GraphStore, reader
-from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, normalize_languages
+from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, MAX_EXCLUDES, MAX_GLOB_CHARS, normalize_languages
 from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
 
 DEFAULT_WAIT_SECONDS = 200
@@ -46,7 +46,10 @@ class IndexIn(ToolInput):
         list[str] | None, Field(description="Only these languages: python, rust, javascript, typescript, go, java.")
     ] = None
     exclude: Annotated[
-        list[str] | None, Field(description="Gitignore-style globs to leave out, e.g. ['tests/**', '*.min.js'].")
+        list[Annotated[str, Field(max_length=MAX_GLOB_CHARS)]] | None,
+        Field(
+            max_length=MAX_EXCLUDES, description="Gitignore-style globs to leave out, e.g. ['tests/**', '*.min.js']."
+        ),
     ] = None
     max_file_bytes: Annotated[int, Field(ge=1_000, le=50_000_000, description="Skip files larger than this.")] = (
         DEFAULT_MAX_FILE_BYTES
