@@ -98,6 +98,8 @@ async def _http(port: int, method: str, body: dict | None, headers: dict[str, st
     writer.close()
     header_blob, _, payload = raw.partition(b"\r\n\r\n")
     lines = header_blob.decode("latin-1").split("\r\n")
+    if not raw:
+        return 0, {}, None  # the server closed the connection without an answer
     status = int(lines[0].split()[1])
     hdrs = {k.lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
     if hdrs.get("transfer-encoding") == "chunked":

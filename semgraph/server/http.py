@@ -224,7 +224,9 @@ def serve_http(app: Any, settings: Settings, opts: HttpOptions) -> None:
             "opts": asdict(opts),
         }
     )
-    uvicorn.run("semgraph.server.http:worker_app", factory=True, workers=opts.workers, **common)
+    # a worker busy indexing (parsers hold the GIL) answers the supervisor's ping late: do not kill it for that
+    uvicorn.run("semgraph.server.http:worker_app", factory=True, workers=opts.workers, timeout_worker_healthcheck=120,
+                **common)  # fmt: skip
 
 
 def worker_app() -> Any:
