@@ -146,7 +146,7 @@ async def one(port: int, i: int, stateless: bool) -> tuple[float, str | None]:
         return time.perf_counter() - t0, f"{name}: {type(exc).__name__}: {exc}"
 
 
-async def run(port: int, n: int, stateless: bool, server_pid: int) -> None:
+async def run(port: int, n: int, stateless: bool, server_pid: int, reindex_too: bool = True) -> None:
     peak = [0.0]
     stop = asyncio.Event()
 
@@ -164,7 +164,7 @@ async def run(port: int, n: int, stateless: bool, server_pid: int) -> None:
     if not stateless:
         _, hdrs, _ = await _http(port, "POST", INIT, {})
         extra = {"mcp-session-id": hdrs.get("mcp-session-id", ""), "mcp-protocol-version": "2025-06-18"}
-    reidx = asyncio.create_task(_http(port, "POST", reindex, extra))
+    reidx = asyncio.create_task(_http(port, "POST", reindex, extra) if reindex_too else asyncio.sleep(0, (0, {}, None)))
     tasks += [asyncio.create_task(one(port, i, stateless)) for i in range(n // 2, n)]
     results = await asyncio.gather(*tasks)
     wall = time.perf_counter() - t0
@@ -188,6 +188,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--stateless", action="store_true")
+    ap.add_argument("--no-reindex", action="store_true", help="leave out the re-index in the middle")
     args = ap.parse_args()
     root = checkout(PIN)
     db = root.parent / f"{PIN.slug}.i18-load.db"
@@ -216,7 +217,7 @@ def main() -> None:
             f"{PIN.repo}@{PIN.commit} | workers {args.workers} | stateless {args.stateless} | load {os.getloadavg()[0]:.2f}"
         )
         random.seed(0)
-        asyncio.run(run(port, args.requests, args.stateless, server.pid))
+        asyncio.run(run(port, args.requests, args.stateless, server.pid, not args.no_reindex))
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 import anyio.from_thread
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import ToolAnnotations
@@ -120,8 +121,26 @@ class ToolCall:
         return report
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run blocking domain code in a worker thread so the server keeps answering."""
-        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+        """Run blocking domain code in a worker thread so the server keeps answering.
+
+        The pool is wider than anyio's default 40: callers waiting on a single-flight cache build sleep in
+        their thread, and must not hold every thread while cheap calls (search, get_symbol) queue behind them.
+        """
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_tool_limiter())
+
+
+TOOL_THREADS = 128
+_limiter: RunVar[anyio.CapacityLimiter] = RunVar("semgraph_tool_limiter")
+
+
+def _tool_limiter() -> anyio.CapacityLimiter:
+    """One limiter per event loop (tests run several loops in one process)."""
+    try:
+        return _limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(TOOL_THREADS)
+        _limiter.set(limiter)
+        return limiter
 
 
 class ToolServer(MCPServer):
