@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,9 @@ from pathlib import Path
 import tree_sitter as ts
 
 from semgraph.analysis.syntax import ParsedFile
+from semgraph.cache import CACHE
 from semgraph.errors import NotFoundError, SemgraphError
+from semgraph.graph.confine import confined_root
 from semgraph.graph.languages import LANGUAGES
 from semgraph.graph.store import FileRow, GraphStore, SymbolRow
 from semgraph.paths import PathGuard
@@ -472,17 +473,29 @@ class Codebase:
         return lines
 
     def text_of(self, symbol_id: int) -> str:
+        """The symbol's source text, bounded: its own columns on a shared line, at most ``MAX_TEXT`` chars."""
         s = self.symbols[symbol_id]
-        return "\n".join(self.lines_of(s.path)[s.start_line - 1 : s.end_line])
+        lines = self.lines_of(s.path)[s.start_line - 1 : s.end_line]
+        if len(lines) == 1 and s.end_col > s.start_col > 0:
+            lines = [lines[0][s.start_col - 1 : s.end_col]]
+        text = "\n".join(lines)
+        return text if len(text) <= MAX_TEXT else text[:MAX_TEXT]
 
 
-_CACHE: dict[str, Codebase] = {}
-_CACHE_LOCK = threading.Lock()
+MAX_TEXT = 200_000
+"""Longest symbol text the analyses' regexes see (bounded work on hostile input)."""
+SYMBOL_BYTES, FILE_BYTES = 2500, 1500
+"""Estimated bytes per loaded symbol / file row with its indexes (sources and trees come on top, bounded)."""
 
 
-def open_codebase(db_path: Path) -> Codebase:
-    """The codebase of the index at ``db_path``, cached per generation.
+def _codebase_bytes(cb: Codebase) -> int:
+    return len(cb.symbols) * SYMBOL_BYTES + len(cb.files) * FILE_BYTES
 
+
+def open_codebase(db_path: Path, guard: PathGuard | None = None) -> Codebase:
+    """The codebase of the index at ``db_path``, cached per generation (one build, others wait).
+
+    With ``guard`` (the server's roots), an index whose recorded root lies outside them is refused.
     Raises NotFoundError when no index exists yet.
     """
     if not Path(db_path).exists():
@@ -490,23 +503,20 @@ def open_codebase(db_path: Path) -> Codebase:
             "no index yet", hint="call index_repository on the project first (the analyses read its index)"
         )
     store = GraphStore.open(Path(db_path), readonly=True)
-    key = str(Path(db_path).resolve())
-    gen = store.generation()
-    with _CACHE_LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None and cached.generation == gen:
-            store.close()
-            return cached
     try:
-        cb = Codebase.load(store)
+        if guard is not None:
+            confined_root(store.root, guard, Path(db_path))
+        key = ("codebase", str(Path(db_path).resolve()))
+
+        def build() -> Codebase:
+            cb = Codebase.load(store)
+            cb.store_path = Path(db_path)
+            return cb
+
+        return CACHE.get(key, store.generation(), build, _codebase_bytes)
     finally:
         store.close()
-    cb.store_path = Path(db_path)
-    with _CACHE_LOCK:
-        _CACHE[key] = cb
-    return cb
 
 
 def invalidate(db_path: Path) -> None:
-    with _CACHE_LOCK:
-        _CACHE.pop(str(Path(db_path).resolve()), None)
+    CACHE.drop(("codebase", str(Path(db_path).resolve())))

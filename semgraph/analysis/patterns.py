@@ -22,6 +22,7 @@ from semgraph.analysis.codebase import CALLABLE_KINDS, TYPE_KINDS, Codebase
 from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.facts import function_facts
 from semgraph.analysis.roles import DATA_HANDLE_TYPES, function_roles
+from semgraph.cache import once
 from semgraph.errors import InvalidInputError
 from semgraph.graph.store import SymbolRow
 
@@ -909,8 +910,8 @@ def detect_architectural_patterns(cb: Codebase, kinds: list[str] | None = None) 
             raise InvalidInputError(
                 f"unknown pattern kind(s): {', '.join(unknown)}", hint=f"choose from {', '.join(PATTERN_KINDS)}"
             )
-    cached = cb.__dict__.get("_patterns")
-    if cached is None:
+
+    def build() -> PatternReport:
         units = _units(cb)
         repos = _repositories(cb, units)
         layering, violations, layers = _layering(cb, repos, units)
@@ -930,8 +931,9 @@ def detect_architectural_patterns(cb: Codebase, kinds: list[str] | None = None) 
             + _injections(cb, units)
         )
         found.sort(key=lambda p: (-p.confidence, p.kind, p.symbols[0]))
-        cached = PatternReport(patterns=found, layering_violations=violations, layers=layers)
-        cb.__dict__["_patterns"] = cached
+        return PatternReport(patterns=found, layering_violations=violations, layers=layers)
+
+    cached = once(cb, "_patterns", build)  # one build per codebase; concurrent callers wait for it
     if not kinds:
         return cached
     return PatternReport(

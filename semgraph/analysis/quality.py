@@ -22,6 +22,7 @@ from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.facts import function_facts
 from semgraph.analysis.roles import function_roles
 from semgraph.analysis.workflows import trace_calls
+from semgraph.cache import once
 from semgraph.errors import InvalidInputError
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
@@ -397,6 +398,12 @@ def assess_code_quality(cb: Codebase, path: str = "") -> QualityReport:
     Raises InvalidInputError when no indexed file lies under ``path`` (a typo would otherwise look clean).
     """
     scope = path.strip().strip("/") if path not in {".", "./"} else ""
+    if not scope:  # the whole index: one build per codebase, concurrent callers wait for it
+        return once(cb, "_quality", lambda: _assess(cb, scope, path))
+    return _assess(cb, scope, path)
+
+
+def _assess(cb: Codebase, scope: str, path: str) -> QualityReport:
     files = [f for f in cb.files.values() if _in_scope(f.path, scope)]
     if scope and not files:
         raise InvalidInputError(

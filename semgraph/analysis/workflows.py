@@ -12,7 +12,6 @@ Business rules come from failing guards, error scenarios from raises /
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
@@ -22,6 +21,7 @@ from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_point
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
 from semgraph.analysis.roles import ROLES, function_roles
 from semgraph.analysis.schemas import model_rules
+from semgraph.cache import once
 from semgraph.errors import InvalidInputError, NotFoundError
 
 WORKFLOW_TYPES: dict[str, str] = {
@@ -519,21 +519,15 @@ def _merge(workflows: list[Workflow]) -> list[Workflow]:
     return list(merged.values())
 
 
-_CACHE_LOCK = threading.Lock()
-
-
 def all_workflows(cb: Codebase) -> list[Workflow]:
-    """Every workflow of the index (all entry points, every confidence), cached per generation."""
-    with _CACHE_LOCK:
-        cached = cb.__dict__.get("_workflows")
-        if cached is not None:
-            return cached
-    entries = find_entry_points(cb)
-    handlers = frozenset(e.handler_id for e in entries)
-    wfs = _merge([build_workflow(cb, e, handlers) for e in entries])
-    with _CACHE_LOCK:
-        cb.__dict__["_workflows"] = wfs
-    return wfs
+    """Every workflow of the index (all entry points, every confidence), cached per generation (one build)."""
+
+    def build() -> list[Workflow]:
+        entries = find_entry_points(cb)
+        handlers = frozenset(e.handler_id for e in entries)
+        return _merge([build_workflow(cb, e, handlers) for e in entries])
+
+    return once(cb, "_workflows", build)
 
 
 def detect_business_workflows(

@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from semgraph.errors import InvalidInputError, NotFoundError
+from semgraph.gitsafe import run_git
 from semgraph.graph.queries_api import SymbolBrief, resolve_symbol
 from semgraph.graph.store import GraphStore, SymbolRow
 
@@ -123,9 +124,9 @@ def git_diff(store: GraphStore, spec: str) -> str:
         raise InvalidInputError(
             f"bad git range {spec!r}", hint="use 'git: working-tree', 'git: main..HEAD' or 'git: HEAD~3'"
         )
-    cmd = ["git", "-C", str(root), "diff", "--no-color", "--no-ext-diff", "--unified=0", "--relative", *args, "--"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False)
+    cmd = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--unified=0", "--relative", *args, "--"]
+    try:  # never a program the repository configures (fsmonitor, filters, textconv, pager, hooks)
+        proc = run_git(root, cmd, timeout=GIT_TIMEOUT)
     except FileNotFoundError:
         raise InvalidInputError("git is not installed", hint="pass the diff text instead") from None
     except subprocess.TimeoutExpired:
@@ -134,7 +135,7 @@ def git_diff(store: GraphStore, spec: str) -> str:
         lines = [ln.strip() for ln in proc.stderr.strip().splitlines() if ln.strip()]
         msg = next((ln for ln in lines if ln.startswith(("fatal", "error"))), lines[0] if lines else "failed")
         if args == ["HEAD"] and "HEAD" in msg:  # no commit yet: everything is new
-            proc = subprocess.run([*cmd[:-2], "--"], capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False)
+            proc = run_git(root, [*cmd[:-2], "--"], timeout=GIT_TIMEOUT)
             if proc.returncode == 0:
                 return proc.stdout
         raise InvalidInputError(f"git diff failed in {root}: {msg}", hint="is the indexed root a git work tree?")

@@ -11,7 +11,6 @@ whose edges pointed into changed ones (``resolver``).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -29,11 +28,14 @@ from pathlib import Path
 
 from semgraph.errors import DatabaseError
 from semgraph.gcpause import without_gc
+from semgraph.graph.integrity import begin_run, end_run, explain, remove_index
+from semgraph.graph.minified import minified_reason
 from semgraph.graph.model import FileExtraction, SyntaxProblem
 from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Resolver, Sym, SymbolIndex, Unit
 from semgraph.graph.store import GraphStore, words
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, WalkedFile, walk
 from semgraph.paths import PathGuard
+from semgraph.procguard import mark_pool_parent, worker_init
 from semgraph.progress import ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
@@ -135,7 +137,7 @@ def compact(ex: FileExtraction) -> Compact:
 @dataclass(slots=True)
 class Parsed:
     rel: str
-    status: str  # parsed | unchanged | binary | unreadable | failed
+    status: str  # parsed | unchanged | binary | minified | unreadable | failed
     hash: str = ""
     size: int = 0
     mtime_ns: int = 0
@@ -170,6 +172,9 @@ def parse_file(path: str, rel: str, language: str, old_hash: str | None) -> Pars
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == old_hash:
         return Parsed(rel, "unchanged", digest, len(data), st.st_mtime_ns)
+    packed = minified_reason(data)
+    if packed is not None:  # build output: analyses over its one huge line would be quadratic
+        return Parsed(rel, "minified", size=len(data), mtime_ns=st.st_mtime_ns, message=packed)
     try:
         ex = extract(data, rel, language, module_name_for(rel, language))
     except Exception as exc:  # an extractor bug must not stop the run
@@ -219,12 +224,14 @@ def _parse_all(
         ctx = multiprocessing.get_context("fork")
     else:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["semgraph.graph.extractors"])
+        ctx.set_forkserver_preload(["semgraph._forkserver_guard", "semgraph.graph.extractors"])
     chunks = _chunks(tasks, sizes, workers)
     delivered = 0
+    mark_pool_parent()
     try:
-        # a forked worker inherits the paused collector (see `run`): it makes cycles (parse trees), so it collects
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=gc.enable) as pool:
+        # a forked worker inherits the paused collector (see `run`): it makes cycles (parse trees), so it collects;
+        # and it dies with its parent (procguard), so a killed server leaves no orphans
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init) as pool:
             for batch in pool.map(_parse_chunk, chunks):
                 delivered += 1
                 yield from batch
@@ -356,10 +363,12 @@ class Indexer:
                 self.store.bump_generation()
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLITE_FULL already rolled back: do not hide the cause behind our ROLLBACK
+                conn.execute("ROLLBACK")
             raise
         finally:
             _normal_pragmas(conn)
+        end_run(conn)
         report.generation = self.store.generation()
         report.skipped = dict(sorted(skipped.items()))
         report.skipped_examples = examples
@@ -570,9 +579,25 @@ def index_repository(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    rebuild: bool = False,
+    check: bool = False,
 ) -> IndexReport:
-    """Index ``root`` into the store at ``db_path`` (created if needed) and report what changed."""
-    with GraphStore.open(db_path) as store:
-        return Indexer(store, root, guard).run(
-            languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
-        )
+    """Index ``root`` into the store at ``db_path`` (created if needed) and report what changed.
+
+    ``rebuild`` deletes the index first (the repair for a damaged file); ``check`` runs ``PRAGMA quick_check``
+    first (also done by itself after a run that never finished). A full disk or a damaged file is reported
+    as such, with the path.
+    """
+    if rebuild:
+        remove_index(Path(db_path))
+    try:
+        with GraphStore.open(db_path) as store:
+            begin_run(store.conn, Path(db_path), check=check)
+            return Indexer(store, root, guard).run(
+                languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
+            )
+    except (sqlite3.Error, OSError) as exc:
+        clear = explain(exc, Path(db_path))
+        if clear is None:
+            raise
+        raise clear from exc

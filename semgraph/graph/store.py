@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from semgraph.errors import DatabaseError, NotFoundError
+from semgraph.errors import DatabaseError, NotFoundError, SemgraphError
 from semgraph.graph import schema
+from semgraph.graph.confine import confined_root, read_confined
 from semgraph.paths import PathGuard
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
@@ -165,6 +166,8 @@ class GraphStore:
         self.db_path = db_path
         self.readonly = readonly
         self._shared = False  # a per-thread reader from ``reader()``: close() leaves it open
+        self.guard: PathGuard | None = None
+        """The server's guard (set by the caller); reads confined by it, refused when the root escapes it."""
 
     # -- lifecycle -------------------------------------------------------
     @classmethod
@@ -191,7 +194,8 @@ class GraphStore:
                 conn = _open_writer(db_path)
         except sqlite3.Error as exc:
             raise DatabaseError(
-                f"cannot open the index {db_path}: {exc}", hint="delete the file to rebuild the index"
+                f"cannot open the index {db_path}: {exc}",
+                hint="call index_repository(path='.', rebuild=true) to replace it (or delete the file)",
             ) from None
         conn.execute("PRAGMA cache_size = -32000")
         conn.execute("PRAGMA temp_store = MEMORY")
@@ -223,13 +227,16 @@ class GraphStore:
         return Path(value) if value else None
 
     def read_source(self, path: str) -> bytes:
-        """Bytes of an indexed file, read through the root recorded at index time."""
+        """Bytes of an indexed file: relative to the recorded root, confined by the server's guard."""
         root = self.root
         if root is None:
             raise NotFoundError("no index yet: call index_repository first")
-        full = PathGuard([root]).resolve(path, kind="file")  # the one path-safety helper: no escape by .. or links
+        guard = self.guard or PathGuard([root])
+        root = confined_root(root, guard, self.db_path) or root  # the server's roots, not the index's, decide
         try:
-            return full.read_bytes()
+            return read_confined(root, path, guard)
+        except SemgraphError:
+            raise
         except OSError as exc:
             raise NotFoundError(f"cannot read {path}: {exc.strerror}", hint="re-index the repository") from None
 

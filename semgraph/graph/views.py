@@ -1,33 +1,30 @@
 """networkx views of the index, cached per (database, generation).
 
 Building a graph costs a full table scan, so a view is kept until the index
-generation changes (any re-index or derived-edge write bumps it).
+generation changes (any re-index or derived-edge write bumps it). Concurrent
+callers share one build (single flight) within the process-wide byte budget.
 """
 
 from __future__ import annotations
 
-import threading
-
 import networkx as nx
 
+from semgraph.cache import CACHE
 from semgraph.graph.store import GraphStore
 
 CALL_KINDS = ("calls", "cross_language")
-_cache: dict[tuple[str, str], tuple[int, nx.Graph]] = {}
-_lock = threading.Lock()
+NODE_BYTES, EDGE_BYTES = 700, 600
+"""Rough bytes per networkx node / edge with our attributes (an estimate for the cache budget, not exact)."""
+
+
+def _graph_bytes(graph: nx.Graph) -> int:
+    return graph.number_of_nodes() * NODE_BYTES + graph.number_of_edges() * EDGE_BYTES
 
 
 def _cached(store: GraphStore, name: str, build) -> nx.Graph:
-    key = (str(store.db_path), name)
-    gen = store.generation()
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == gen:
-            return hit[1]
-    graph = build(store)
-    with _lock:
-        _cache[key] = (gen, graph)
-    return graph
+    """One build per (database, view, generation): concurrent callers wait for it (``semgraph.cache``)."""
+    key = ("view", str(store.db_path), name)
+    return CACHE.get(key, store.generation(), lambda: build(store), _graph_bytes)
 
 
 def _build_call_graph(store: GraphStore) -> nx.MultiDiGraph:

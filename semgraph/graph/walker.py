@@ -121,6 +121,21 @@ def _ignored(specs: list[tuple[str, GitIgnoreSpec]], rel: str) -> bool:
     return verdict
 
 
+MAX_EXCLUDES = 1_000
+MAX_GLOB_CHARS = 500
+
+
+def check_excludes(exclude: Iterable[str]) -> list[str]:
+    """The exclude globs, refused when too many or too long (each is matched against every path)."""
+    globs = list(exclude)
+    if len(globs) > MAX_EXCLUDES or any(len(g) > MAX_GLOB_CHARS for g in globs):
+        raise InvalidInputError(
+            f"exclude takes at most {MAX_EXCLUDES} globs of at most {MAX_GLOB_CHARS} characters",
+            hint="use directory globs ('tests/**') or a .semgraphignore file instead of one entry per file",
+        )
+    return globs
+
+
 def walk(
     root: Path,
     guard: PathGuard,
@@ -131,7 +146,7 @@ def walk(
 ) -> WalkResult:
     """List the files under ``root`` that semgraph should index, sorted by path."""
     wanted = normalize_languages(languages)
-    excluded = GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    excluded = GitIgnoreSpec.from_lines(check_excludes(exclude)) if exclude else None
     result = WalkResult()
     stack: list[tuple[str, str, list[tuple[str, GitIgnoreSpec]]]] = [(os.path.realpath(root), "", [])]
     while stack:

@@ -23,6 +23,12 @@ Backend = Literal["postgres", "mysql", "sqlite"]
 BACKENDS: tuple[Backend, ...] = get_args(Backend)
 
 
+MAX_ENTITIES = 2_000
+"""Most entities (and enums, SQL types) one spec may hold."""
+MAX_FIELDS = 1_000
+"""Most fields one entity may have."""
+
+
 class SpecModel(BaseModel):
     """Base: unknown keys are errors so a typo in a YAML spec is reported, not ignored."""
 
@@ -125,8 +131,10 @@ class EntitySpec(SpecModel):
     module_path: list[str] = Field(default_factory=list, description="inline `mod` blocks around the struct")
     has_model: bool = Field(True, description="False for a schema.rs table with no model struct")
     primary_key: list[str] = Field(default_factory=lambda: ["id"])
-    fields: list[FieldSpec] = Field(default_factory=list)
-    extra_columns: list[FieldSpec] = Field(default_factory=list, description="columns no struct field reads")
+    fields: list[FieldSpec] = Field(default_factory=list, max_length=MAX_FIELDS)
+    extra_columns: list[FieldSpec] = Field(
+        default_factory=list, max_length=MAX_FIELDS, description="columns no struct field reads"
+    )
     derives: list[str] | None = None
     cfg_attr: str | None = Field(
         None, description='cfg predicate the Diesel derives and options sit under: #[cfg_attr(feature = "full", …)]'
@@ -202,9 +210,10 @@ class DieselSpec(SpecModel):
 
     version: int = 1
     backend: Backend = "postgres"
-    entities: list[EntitySpec] = Field(default_factory=list)
-    enums: list[EnumSpec] = Field(default_factory=list)
-    sql_types: list[SqlTypeSpec] = Field(default_factory=list)
+    # size caps: generation is linear in them, but an unbounded spec (20k entities) took minutes and a GB
+    entities: list[EntitySpec] = Field(default_factory=list, max_length=MAX_ENTITIES)
+    enums: list[EnumSpec] = Field(default_factory=list, max_length=MAX_ENTITIES)
+    sql_types: list[SqlTypeSpec] = Field(default_factory=list, max_length=MAX_ENTITIES)
     uses_diesel_async: bool = Field(
         False, description="the project imports diesel_async; generate_rust then defaults to async handlers"
     )

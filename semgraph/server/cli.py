@@ -21,6 +21,7 @@ from semgraph import __version__
 from semgraph.config import ALL_TOOLSETS, Settings
 from semgraph.errors import SemgraphError
 from semgraph.paths import PathGuard
+from semgraph.workload.dsn import RedactingFilter
 
 COMMAND_MODULES = [f"semgraph.server.commands.{name}" for name in ("serve", *ALL_TOOLSETS, "demo")]
 
@@ -98,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:  # no log line shows a DSN password, whoever logs it
+        handler.addFilter(RedactingFilter())
     err = Console(stderr=True)
     try:
         settings = Settings.build(

@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 import anyio.from_thread
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import ToolAnnotations
@@ -28,6 +29,7 @@ from pydantic_core import PydanticUndefined
 
 from semgraph.config import Settings
 from semgraph.errors import SemgraphError
+from semgraph.graph.integrity import explain
 from semgraph.paths import PathGuard
 from semgraph.progress import ProgressFn
 
@@ -119,8 +121,26 @@ class ToolCall:
         return report
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run blocking domain code in a worker thread so the server keeps answering."""
-        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+        """Run blocking domain code in a worker thread so the server keeps answering.
+
+        The pool is wider than anyio's default 40: callers waiting on a single-flight cache build sleep in
+        their thread, and must not hold every thread while cheap calls (search, get_symbol) queue behind them.
+        """
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_tool_limiter())
+
+
+TOOL_THREADS = 128
+_limiter: RunVar[anyio.CapacityLimiter] = RunVar("semgraph_tool_limiter")
+
+
+def _tool_limiter() -> anyio.CapacityLimiter:
+    """One limiter per event loop (tests run several loops in one process)."""
+    try:
+        return _limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(TOOL_THREADS)
+        _limiter.set(limiter)
+        return limiter
 
 
 class ToolServer(MCPServer):
@@ -229,6 +249,9 @@ def register_tool(
             except (anyio.get_cancelled_exc_class(), KeyboardInterrupt):
                 raise
             except Exception as exc:  # the server must survive anything
+                clear = explain(exc, env.settings.db_path)  # a full disk or a damaged index, said as such
+                if clear is not None:
+                    raise ToolError(str(clear)) from None
                 log.exception("tool %s crashed", name)
                 raise ToolError(f"internal error ({type(exc).__name__}: {exc}); the server is still running") from None
 

@@ -34,7 +34,7 @@ LinkKind = Literal[LINK_KINDS]  # type: ignore[valid-type]
 
 
 def _codebase(call: ToolCall) -> Codebase:
-    return open_codebase(call.env.settings.db_path)
+    return open_codebase(call.env.settings.db_path, call.env.guard)
 
 
 def _scope(call: ToolCall, cb: Codebase, path: str) -> str:

@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field, create_model, field_validator
 from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
 from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
+from semgraph.graph.confine import confined_root
 from semgraph.graph.indexer import IndexReport, index_repository
 from semgraph.graph.jobs import IndexJob, IndexJobs
 from semgraph.graph.store import GraphStore, reader
-from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, normalize_languages
+from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, MAX_EXCLUDES, MAX_GLOB_CHARS, normalize_languages
 from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
 
 DEFAULT_WAIT_SECONDS = 200
@@ -45,7 +46,10 @@ class IndexIn(ToolInput):
         list[str] | None, Field(description="Only these languages: python, rust, javascript, typescript, go, java.")
     ] = None
     exclude: Annotated[
-        list[str] | None, Field(description="Gitignore-style globs to leave out, e.g. ['tests/**', '*.min.js'].")
+        list[Annotated[str, Field(max_length=MAX_GLOB_CHARS)]] | None,
+        Field(
+            max_length=MAX_EXCLUDES, description="Gitignore-style globs to leave out, e.g. ['tests/**', '*.min.js']."
+        ),
     ] = None
     max_file_bytes: Annotated[int, Field(ge=1_000, le=50_000_000, description="Skip files larger than this.")] = (
         DEFAULT_MAX_FILE_BYTES
@@ -57,6 +61,10 @@ class IndexIn(ToolInput):
         int, Field(ge=0, le=230, description="How long this call waits before returning status 'running'.")
     ] = DEFAULT_WAIT_SECONDS
     status: Annotated[bool, Field(description="Only report the state of the current or last run.")] = False
+    rebuild: Annotated[bool, Field(description="Delete the index and build it anew (repairs a damaged index).")] = False
+    check: Annotated[
+        bool, Field(description="Run PRAGMA quick_check on the index first (automatic after an unclean stop).")
+    ] = False
 
     @field_validator("languages")
     @classmethod
@@ -232,6 +240,8 @@ def read_store(env: ToolEnv) -> GraphStore:
     store = reader(env.settings.db_path)
     if store.root is None or not store.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone():
         raise NotFoundError("no index yet: call index_repository first", hint="index_repository(path='.')")
+    confined_root(store.root, env.guard, env.settings.db_path)  # an index built for another root is refused
+    store.guard = env.guard
     return store
 
 
@@ -370,6 +380,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         languages = params.languages
         exclude = params.exclude
         max_bytes = params.max_file_bytes
+        rebuild, check = params.rebuild, params.check
 
         def work(job: IndexJob):
             return index_repository(
@@ -380,6 +391,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
                 exclude=exclude,
                 max_file_bytes=max_bytes,
                 progress=job.progress,
+                rebuild=rebuild,
+                check=check,
             )
 
         job, started = registry.start(db, root, work)

@@ -6,10 +6,12 @@ logs) goes through ``DSN.redacted`` or ``redact`` so a password can never leak.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
 from semgraph.errors import InvalidInputError
 from semgraph.paths import PathGuard
@@ -25,7 +27,32 @@ SCHEMES: dict[str, str] = {
 
 DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@", re.IGNORECASE)
+_URL_HEAD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)", re.IGNORECASE)
+
+
+def split_userinfo(raw: str) -> tuple[str, str | None, str | None, str]:
+    """``scheme://user:password@rest`` -> (scheme, user, password, rest), taken apart before any URL parser.
+
+    Why: an unencoded ``@``, ``/``, ``?``, ``#``, space or newline in a password breaks every URL parser
+    (the password then shows up as host, path or an error message). The userinfo ends at the LAST ``@``
+    of the URL, and the password starts at the first ``:`` in it; percent-escapes are decoded.
+    """
+    scheme, _, remainder = raw.partition("://")
+    if "@" not in remainder:
+        return scheme, None, None, remainder
+    userinfo, _, rest = remainder.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    return scheme, _decode(user) or None, (_decode(password) if colon else None), rest
+
+
+def _decode(part: str) -> str:
+    """Percent-decode a URL part; a part with a bare ``%`` (not ``%XX``) or bytes that are not UTF-8 is literal."""
+    if re.search(r"%(?![0-9A-Fa-f]{2})", part):
+        return part
+    try:
+        return unquote(part, errors="strict")
+    except UnicodeDecodeError:
+        return part
 
 
 @dataclass(frozen=True)
@@ -56,12 +83,34 @@ class DSN:
         return redact(text, self.password)
 
 
+def secret_forms(password: str) -> set[str]:
+    """The ways a password can appear in a message: as is, percent-encoded, escaped by repr or JSON."""
+    forms = {password, quote(password, safe=""), quote_plus(password), repr(password)[1:-1]}
+    forms.add(json.dumps(password)[1:-1])
+    forms.update(line for line in password.splitlines() if len(line) >= 4)  # a message may cut at a newline
+    return {f for f in forms if f}
+
+
 def redact(text: str, password: str | None = None) -> str:
-    """Replace ``user:password@`` in URLs and any occurrence of ``password`` with ``***``."""
-    text = _URL_PASSWORD.sub(lambda m: m.group("head") + "***@", text)
+    """Replace ``user:password@`` of every URL in ``text`` and each form of ``password`` with ``***``.
+
+    A URL's userinfo runs to the last ``@`` of the text's URL: a password holding ``@``, ``/`` or spaces
+    is hidden whole (hiding too much is the safe side).
+    """
     if password:
-        text = text.replace(password, "***")
-    return text
+        for form in sorted(secret_forms(password), key=len, reverse=True):
+            text = text.replace(form, "***")
+    out, pos = [], 0
+    for m in _URL_HEAD.finditer(text):
+        if m.start() < pos:
+            continue
+        at = text.rfind("@", m.end())
+        if at < 0:
+            continue
+        out.append(text[pos : m.end()] + "***")
+        pos = at
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def parse_dsn(text: str, guard: PathGuard, *, default_sqlite: Path | None = None) -> DSN:
@@ -86,23 +135,26 @@ def parse_dsn(text: str, guard: PathGuard, *, default_sqlite: Path | None = None
         )
     if dialect == "sqlite":
         return _parse_sqlite(raw, guard)
+    # the secret is taken out first; only the host/path/query part goes through the URL parser
+    _scheme, user, password, rest = split_userinfo(raw)
+    shown = f"{scheme}://{(user or '') + (':***' if password is not None else '') + '@' if user or password else ''}"
+    shown = redact(shown + rest, password)
     try:
-        parts = urlsplit(raw)
+        parts = urlsplit(f"{scheme}://{rest}")
         port = parts.port
     except ValueError as exc:
-        raise InvalidInputError(f"malformed DSN {redact(raw)!r}: {redact(str(exc))}") from None
+        raise InvalidInputError(f"malformed DSN {shown!r}: {redact(str(exc), password)}") from None
     database = unquote(parts.path.lstrip("/"))
     if not database or "/" in database:
         raise InvalidInputError(
-            f"DSN {redact(raw)!r} names no database", hint=f"append the database name: {scheme}://host/dbname"
+            f"DSN {shown!r} names no database", hint=f"append the database name: {scheme}://host/dbname"
         )
-    password = unquote(parts.password) if parts.password is not None else None
     return DSN(
         dialect=dialect,
         database=database,
         host=parts.hostname or "127.0.0.1",
         port=port or DEFAULT_PORTS[dialect],
-        user=unquote(parts.username) if parts.username else None,
+        user=user,
         password=password,
         options=dict(parse_qsl(parts.query)),
     )
@@ -125,3 +177,15 @@ def _parse_sqlite(raw: str, guard: PathGuard) -> DSN:
         raise InvalidInputError(f"SQLite path {path_text!r} is a directory", hint="name a .db file")
     real.parent.mkdir(parents=True, exist_ok=True)
     return DSN(dialect="sqlite", database=real.name, path=real)
+
+
+class RedactingFilter(logging.Filter):
+    """A log filter that hides URL passwords in every record (``-v`` logs the SDK's request arguments)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "://" in message:
+            record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True

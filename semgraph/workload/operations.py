@@ -20,6 +20,7 @@ from semgraph.workload import generators as gen
 from semgraph.workload.dialects import Connection, Dialect
 from semgraph.workload.metadata import Column, Schema, Table
 from semgraph.workload.patterns import WRITE_KINDS
+from semgraph.workload.readonly import check_statement
 from semgraph.workload.workload_config import CustomOperation
 
 SAMPLE_KEYS = 100_000
@@ -190,7 +191,8 @@ class Custom(Operation):
 
     def __init__(self, dialect: Dialect, op: CustomOperation, seed: int, fk_values: dict[tuple[str, str], list[Any]]) -> None:  # fmt: skip
         self.name = op.name
-        self.writes = op.writes
+        # parsed, not word-matched: refused statements (SET, ATTACH, INTO OUTFILE, …) never reach the database
+        self.writes = any([check_statement(stmt, dialect.name, operation=op.name).writes for stmt in op.statements])
         self.statements: list[tuple[str, list[str]]] = []
         for stmt in op.statements:
             sql, names = dialect.convert_named(stmt)

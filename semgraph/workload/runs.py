@@ -7,12 +7,14 @@ nothing from other toolsets.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from semgraph.errors import NotFoundError
+from semgraph.errors import DatabaseError, NotFoundError
 from semgraph.workload.metrics import decode_histogram
 from semgraph.workload.runner import RunResult
 
@@ -47,11 +49,26 @@ class RunStore:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
 
-    def _connect(self) -> sqlite3.Connection:
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.db_path, timeout=30)
-        conn.execute(SCHEMA)
-        return conn
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction; a damaged store is named, with how to reset it."""
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.db_path, timeout=30)
+            try:
+                with conn:
+                    conn.execute(SCHEMA)
+                    yield conn
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc):
+                raise
+            raise DatabaseError(
+                f"the workload run store {self.db_path} cannot be read ({exc})",
+                hint=f"move it aside to start a new, empty store: mv '{self.db_path}' '{self.db_path}.broken' "
+                "(the runs recorded in it are then no longer listed)",
+            ) from None
 
     def save(self, result: RunResult) -> int:
         with self._connect() as conn:

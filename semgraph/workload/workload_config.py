@@ -16,7 +16,8 @@ Example (YAML)::
           total: {kind: decimal, min: 5, max: 500}
           ts: {kind: timestamp}
 
-Parameters are always bound (never pasted into the SQL), so values cannot inject SQL.
+Parameters are always bound (never pasted into the SQL), so values cannot inject SQL. Whether a statement
+reads, writes or is refused is decided by ``readonly.classify`` (a SQL parser) once the dialect is known.
 """
 
 from __future__ import annotations
@@ -30,20 +31,11 @@ from semgraph.workload.generators import GeneratorSpec
 from semgraph.workload.patterns import OPERATION_KINDS
 
 _STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?\*/", re.DOTALL)
-_WRITE_WORDS = re.compile(
-    r"\b(insert|update|delete|merge|replace|upsert|create|drop|alter|truncate|grant|revoke|rename|call|lock|copy)\b",
-    re.IGNORECASE,
-)
 
 
 def strip_literals(sql: str) -> str:
     """SQL without string literals, quoted identifiers and comments."""
     return _STRINGS.sub(" ", sql)
-
-
-def is_write(sql: str) -> bool:
-    """True if the statement may change data or schema (conservative: any write keyword)."""
-    return bool(_WRITE_WORDS.search(strip_literals(sql)))
 
 
 class CustomOperation(BaseModel):
@@ -74,10 +66,6 @@ class CustomOperation(BaseModel):
     @property
     def statements(self) -> list[str]:
         return [s.strip().rstrip(";").strip() for s in (self.transaction or [self.sql or ""])]
-
-    @property
-    def writes(self) -> bool:
-        return any(is_write(s) for s in self.statements)
 
 
 class WorkloadConfig(BaseModel):

@@ -51,7 +51,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
 
 
 def _cb(cli: Any) -> Codebase:
-    return open_codebase(cli.settings.db_path)
+    return open_codebase(cli.settings.db_path, cli.guard)
 
 
 def _limit(value: int) -> int:

@@ -14,6 +14,7 @@ from rich.table import Table
 from semgraph.config import Settings
 from semgraph.errors import InvalidInputError, NotFoundError
 from semgraph.graph import queries_api as q
+from semgraph.graph.confine import confined_root
 from semgraph.graph.store import GraphStore
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES
 from semgraph.paths import PathGuard
@@ -81,6 +82,12 @@ def open_read(cli: Any) -> GraphStore:
     if store.root is None:
         store.close()
         raise NotFoundError("no index yet: run `semgraph index PATH` first")
+    try:
+        confined_root(store.root, cli.guard, cli.settings.db_path)
+    except BaseException:
+        store.close()
+        raise
+    store.guard = cli.guard
     return store
 
 

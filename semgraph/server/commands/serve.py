@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from semgraph.errors import InvalidInputError
+from semgraph.procguard import exit_now, install_signal_handlers, kill_pool_processes
+from semgraph.server.http import add_http_arguments, check_options, options_from_args, serve_http
 
 
 def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -15,18 +16,27 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
         metavar="LIST",
         help="comma-separated toolsets to expose: graph,analysis,rust,workload,django,dag (default: all)",
     )
+    add_http_arguments(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, cli) -> int:
     from semgraph.server.app import build_server  # the MCP SDK costs ~1 s to import: only when serving
 
-    app, _env = build_server(cli.settings)
     if args.http:
-        host, _, port = args.http.rpartition(":")
-        if not host or not port.isdigit():
-            raise InvalidInputError(f"--http expects HOST:PORT, got {args.http!r}")
-        app.run("streamable-http", host=host, port=int(port))
-    else:
-        app.run("stdio")
+        check_options(options_from_args(args))  # refuse an unsafe bind before building anything
+    install_signal_handlers()  # SIGTERM/SIGINT: the server and its parser workers stop at once
+    app, _env = build_server(cli.settings)
+    try:
+        if args.http:
+            serve_http(app, cli.settings, options_from_args(args))  # host checks, token, session caps, workers
+        else:
+            import anyio
+
+            from semgraph.server.transport import run_stdio
+
+            anyio.run(run_stdio, app)  # answers even requests the SDK's reader drops (deep JSON, \ud800)
+    finally:
+        kill_pool_processes()  # the client went away: no parser worker outlives the server
+    exit_now(0)  # do not wait for a running index thread: the index keeps its last committed state
     return 0

@@ -30,6 +30,7 @@ class MySQLConnection(Connection):
     def __init__(self, dialect: MySQLDialect, conn: Any) -> None:
         self.dialect = dialect
         self._conn = conn
+        self.read_only = False
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._conn.cursor() as cur:
@@ -46,7 +47,10 @@ class MySQLConnection(Connection):
             return cur.lastrowid
 
     async def begin(self) -> None:
-        await self._conn.begin()
+        if self.read_only:  # explicit, not only the session characteristic that SQL could change
+            await self.execute("START TRANSACTION READ ONLY")
+        else:
+            await self._conn.begin()
 
     async def commit(self) -> None:
         await self._conn.commit()
@@ -139,6 +143,7 @@ class MySQLDialect(Dialect):
             await wrapped.execute(f"SET SESSION max_execution_time = {int(statement_timeout_s * 1000)}")
         if read_only:
             await wrapped.execute("SET SESSION TRANSACTION READ ONLY")
+            wrapped.read_only = True
         return wrapped
 
     def is_driver_error(self, exc: BaseException) -> bool:

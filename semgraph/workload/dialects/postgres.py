@@ -14,10 +14,11 @@ from semgraph.workload.dsn import DSN
 
 
 class PostgresConnection(Connection):
-    def __init__(self, dialect: PostgresDialect, conn: asyncpg.Connection) -> None:
+    def __init__(self, dialect: PostgresDialect, conn: asyncpg.Connection, *, read_only: bool = False) -> None:
         self.dialect = dialect
         self._conn = conn
         self._tx: Any = None
+        self.read_only = read_only
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         status = await self._conn.execute(sql, *params)
@@ -31,7 +32,8 @@ class PostgresConnection(Connection):
         return await self._conn.fetchval(f"{sql} RETURNING {self.dialect.quote(key)}", *params)
 
     async def begin(self) -> None:
-        self._tx = self._conn.transaction()
+        # read-only: BEGIN READ ONLY explicitly, not only the session default that SQL could change
+        self._tx = self._conn.transaction(readonly=self.read_only)
         await self._tx.start()
 
     async def commit(self) -> None:
@@ -116,7 +118,7 @@ class PostgresDialect(Dialect):
                 f"cannot connect to {dsn.redacted}: {dsn.scrub(str(exc))}",
                 hint="check host, port, user, password and database name",
             ) from None
-        return PostgresConnection(self, conn)
+        return PostgresConnection(self, conn, read_only=read_only)
 
     def is_driver_error(self, exc: BaseException) -> bool:
         return isinstance(

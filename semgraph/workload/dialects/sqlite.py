@@ -18,6 +18,7 @@ import aiosqlite
 
 from semgraph.workload.dialects.base import Connection, Dialect, ErrorClass
 from semgraph.workload.dsn import DSN
+from semgraph.workload.readonly import sqlite_authorizer
 
 BULK_CACHE_KIB = 131_072
 """Page cache of a connection that bulk-loads (seeding), in KiB."""
@@ -135,19 +136,24 @@ class SQLiteDialect(Dialect):
 
     async def connect(self, dsn: DSN, *, statement_timeout_s: float, read_only: bool = False) -> Connection:
         assert dsn.path is not None
+        # read-only: the file is opened mode=ro (the OS-level handle cannot write), and an authorizer
+        # denies writes, ATTACH/VACUUM and PRAGMA changes, so SQL cannot switch query_only back off
+        target = f"{dsn.path.as_uri()}?mode=ro" if read_only else str(dsn.path)
         try:
-            conn = await aiosqlite.connect(str(dsn.path), isolation_level=None, timeout=statement_timeout_s)
+            conn = await aiosqlite.connect(target, isolation_level=None, timeout=statement_timeout_s, uri=read_only)
         except sqlite3.Error as exc:
             from semgraph.errors import DatabaseError
 
             raise DatabaseError(f"cannot open SQLite database {dsn.redacted}: {exc}") from None
         wrapped = SQLiteConnection(self, conn, statement_timeout_s)
         await conn.execute(f"PRAGMA busy_timeout = {int(statement_timeout_s * 1000)}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
         if read_only:
             await conn.execute("PRAGMA query_only = ON")
+        else:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.set_authorizer(sqlite_authorizer(read_only=read_only))
         await conn.set_progress_handler(wrapped._expired, 2000)
         return wrapped
 

@@ -1,0 +1,108 @@
+"""Finding 5: HTTP is safe by default: host/origin checks, a token off loopback, per-client session caps."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from semgraph.errors import InvalidInputError
+from semgraph.server.http import HttpOptions, check_options
+from tests.support import semgraph_command
+
+TOKEN = "i18-test-token-0123456789"
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+
+
+def test_non_loopback_bind_needs_a_token() -> None:
+    with pytest.raises(InvalidInputError, match="without a token"):
+        check_options(HttpOptions(host="0.0.0.0", port=1))
+    with pytest.raises(InvalidInputError, match="without a token"):
+        check_options(HttpOptions(host="192.168.1.5", port=1))
+    check_options(HttpOptions(host="0.0.0.0", port=1, auth_token=TOKEN))
+    check_options(HttpOptions(host="::1", port=1))
+    with pytest.raises(InvalidInputError, match="needs --stateless"):
+        check_options(HttpOptions(host="127.0.0.1", port=1, workers=2))
+
+
+def test_cli_refuses_the_bind_before_listening(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [*semgraph_command(), "serve", "--root", str(tmp_path), "--http", "0.0.0.0:0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"SEMGRAPH_AUTH_TOKEN": "", "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode != 0
+    assert "without a token" in proc.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def http_server(tmp_path: Path) -> Iterator[int]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*semgraph_command(), "serve", "--root", str(tmp_path), "--http", f"127.0.0.1:{port}",
+         "--auth-token", TOKEN, "--max-sessions-per-client", "3"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _post(port: int, body: dict, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    base = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    conn.request("POST", "/mcp", body=json.dumps(body), headers={**base, **headers})
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}
+
+
+def test_token_host_origin_and_session_cap(http_server: int) -> None:
+    port = http_server
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert _post(port, INIT, {})[0] == 401
+    assert _post(port, INIT, {"Authorization": "Bearer wrong-token-wrong-token"})[0] == 401
+    assert _post(port, INIT, {**auth, "Host": "evil.example:80"})[0] == 421  # DNS rebinding
+    assert _post(port, INIT, {**auth, "Origin": "http://evil.example"})[0] == 403
+    sessions = []
+    for _ in range(3):
+        status, headers = _post(port, INIT, auth)
+        assert status == 200 and headers.get("mcp-session-id")
+        sessions.append(headers["mcp-session-id"])
+    status, _ = _post(port, INIT, auth)
+    assert status == 429  # the per-client cap holds
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("DELETE", "/mcp", headers={**auth, "mcp-session-id": sessions[0]})
+    assert conn.getresponse().status in (200, 204)
+    conn.close()
+    assert _post(port, INIT, auth)[0] == 200  # a closed session frees a slot
