@@ -376,8 +376,12 @@ def bench_guards(labels: dict[str, Any]) -> dict[str, Any]:
     step_ok = sorted(step.terminal) == sorted(exp["terminal"]) and all(
         (e, tgt) in err_exits for e, tgt in exp["error_exits"].items()
     )
-    return {"tests": len(labels["guard_tests"]), "agree": len(labels["guard_tests"]) - len(wrong), "wrong": wrong,
-            "step_terminal_states_match": step_ok}
+    return {
+        "tests": len(labels["guard_tests"]),
+        "agree": len(labels["guard_tests"]) - len(wrong),
+        "wrong": wrong,
+        "step_terminal_states_match": step_ok,
+    }
 
 
 def bench_extract(root: Path, labels: dict[str, Any]) -> dict[str, Any]:
