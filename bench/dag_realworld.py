@@ -84,7 +84,7 @@ def bench_templates(root: Path, labels: dict[str, Any]) -> dict[str, Any]:
     for rel in labels["templates"]["files"]:
         text = (root / rel).read_text()
         try:
-            a = analyze_step_dag(text)
+            analyze_step_dag(text)
         except SemgraphError as exc:
             refused.append({"file": rel, "error": str(exc)[:300]})
             continue
@@ -214,7 +214,7 @@ async def build_case(conn, case: dict[str, Any], now: datetime) -> tuple[Any, di
     for i, pstate in enumerate(case["parents"]):
         parents.append(await step(f"p{i}", {"state": pstate, "attempts": 1 if pstate != "pending" else 0}))
     target = await step("s", case["step"])
-    for i, p in enumerate(parents):
+    for p in parents:
         await conn.execute(
             "INSERT INTO tasker.workflow_step_edges (from_step_uuid, to_step_uuid, name, created_at, updated_at) "
             "VALUES ($1, $2, 'provides', now(), now())",

@@ -76,9 +76,12 @@ def plan(sg: StepGraph, states: dict[str, StepStatus]) -> Dynamic:
     created = set(initial) | {n for n in states if n in sg.index and types[n] != "batch_worker"}
     created_or_batched = created | set(dyn.instances)
     for n in sg.names:
-        if types[n] == "deferred_convergence" and n not in created:
-            if any(d in created_or_batched and d not in initial for d in sg.parents[n]):
-                created.add(n)
+        if (
+            types[n] == "deferred_convergence"
+            and n not in created
+            and any(d in created_or_batched and d not in initial for d in sg.parents[n])
+        ):
+            created.add(n)
     dyn.exists = created | set(dyn.instance_of)
     for n in sg.names:
         if n in created:
