@@ -8,7 +8,8 @@ Read from the orchestrator's ``TaskTemplate::initial_step_set`` and its batch / 
 - a ``batch_worker`` step is a template: a batchable step's result makes the orchestrator create
   instances named ``{template}_{batch_id}`` (``_000`` is the placeholder of a batch with no work),
   each depending on the template's dependencies; the template itself never runs;
-- a decision step's result names the branches to create; the others never exist;
+- a decision step's result names the branches to create, and the orchestrator creates them with every
+  step they lead to up to the next decision step; the others never exist;
 - a ``deferred_convergence`` step is created with the workers or branches when one of its declared
   dependencies is created; it then depends on the created ones (a batch template stands for all of
   its instances).
@@ -74,6 +75,14 @@ def plan(sg: StepGraph, states: dict[str, StepStatus]) -> Dynamic:
                     dyn.instance_of[name] = t
                     break
     created = set(initial) | {n for n in states if n in sg.index and types[n] != "batch_worker"}
+    # a decision creates the chosen steps and everything they lead to up to the next decision
+    frontier = [n for n in created if n in below and types[n] != "decision"]
+    while frontier:
+        for child in sg.graph.successors(frontier.pop()):
+            if child in below and child not in created and types[child] not in ("batch_worker", "deferred_convergence"):
+                created.add(child)
+                if types[child] != "decision":
+                    frontier.append(child)
     created_or_batched = created | set(dyn.instances)
     for n in sg.names:
         if (
