@@ -71,7 +71,7 @@ def test_unchosen_decision_branches_are_never_recommended() -> None:
         # converges over the branch that exists: finance_signoff only
         "record_approval": ("waiting_for_dependencies", False, 0, 1),
     }
-    assert [r for r in a.readiness if r.ready_for_execution][0].name == "finance_signoff"
+    assert [r.name for r in a.readiness if r.ready_for_execution] == ["finance_signoff"]
 
 
 def test_before_the_decision_runs_its_branches_do_not_exist() -> None:
