@@ -112,7 +112,15 @@ async def test_dag_tools_over_stdio(mode: str) -> None:
         t = tr.structured_content
         assert (t["valid"], t["final_state"], t["problem_counts"]) == (False, "in_progress", {"illegal_transition": 1})
         assert t["problems"][0]["index"] == 4
-        assert t["definition"]["terminal"] == ["complete", "error", "cancelled", "resolved_manually"]
+        assert t["definition"]["terminal"] == ["complete", "cancelled", "resolved_manually"]  # a step in error retries
+        assert [(o["source"], o["event"]) for o in t["definition"]["overrides"]][:2] == [
+            ("complete", "complete_manually"),
+            ("cancelled", "complete_manually"),
+        ]
+        done = await client.call_tool("check_transitions", {"machine": "step", "history": ["pending", "cancelled"]})
+        d = done.structured_content
+        assert (d["final_is_terminal"], d["legal_next"]) == (True, [])
+        assert [o["target"] for o in d["operator_overrides"]] == ["complete", "resolved_manually"]
         bad_machine = await client.call_tool("check_transitions", {"machine": "workflow", "history": []})
         assert "Input should be 'task' or 'step'" in error_text(bad_machine)
 

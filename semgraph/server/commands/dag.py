@@ -15,8 +15,9 @@ from rich.table import Table
 
 from semgraph.dag.analytics import analyse_runs, parse_runs
 from semgraph.dag.analyze import analyze_step_dag
+from semgraph.dag.backoff import load_backoff_config
 from semgraph.dag.extract import extract_state_machines
-from semgraph.dag.state_machines import check_transitions
+from semgraph.dag.state_machines import check_transitions, legal_next, machine, operator_overrides
 from semgraph.dag.template import load_document, parse_template
 from semgraph.errors import InvalidInputError
 
@@ -37,6 +38,12 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     check.add_argument("--states", metavar="FILE", help="YAML/JSON file with the current step states")
     check.add_argument("--now", metavar="TIME", help="ISO-8601 time to judge backoff against (default: now, UTC)")
     check.add_argument("--mermaid", action="store_true", help="also print the Mermaid flowchart coloured by state")
+    check.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the orchestrator's config/tasker directory or a TOML file with [common.backoff] (default: its shipped values)",
+    )
+    check.add_argument("--environment", metavar="ENV", help="with --config DIR: overlay environments/ENV/common.toml")
     check.set_defaults(run=run_check)
 
     states = dag_sub.add_parser("states", parents=[parent], help="extract state machines from source code")
@@ -64,9 +71,12 @@ def run_check(args: argparse.Namespace, cli: Cli) -> int:
     states = None
     if args.states:
         states = resolve_arg_path(cli, args.states, kind="file").read_text(encoding="utf-8")
-    a = analyze_step_dag(template, states, args.now, readiness_without_states=states is not None)
+    cfg = None
+    if args.config:
+        cfg = load_backoff_config(resolve_arg_path(cli, args.config), args.environment)
+    a = analyze_step_dag(template, states, args.now, readiness_without_states=states is not None, backoff=cfg)
     if args.json:
-        cli.out.print_json(json.dumps(_as_json(a)))
+        emit_json(cli, _as_json(a))
         return 0 if a.valid else 1
     st = a.structure
     name = f"{a.template.namespace_name}/{a.template.name}" if a.template.namespace_name else a.template.name
@@ -115,6 +125,19 @@ def run_check(args: argparse.Namespace, cli: Cli) -> int:
     return 0 if a.valid else 1
 
 
+def emit_json(cli: Cli, obj: Any) -> None:
+    """Plain JSON streamed to stdout: a pretty printer over a 100,000-step document takes minutes and gigabytes."""
+    out = cli.out.file
+    for chunk in json.JSONEncoder(ensure_ascii=False, default=str).iterencode(obj):
+        out.write(chunk)
+    out.write("\n")
+    out.flush()
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def _as_json(a: DagAnalysis) -> dict[str, Any]:
     st = a.structure
     out = {
@@ -129,6 +152,7 @@ def _as_json(a: DagAnalysis) -> dict[str, Any]:
         "fan_in_hot_spots": [h.model_dump() for h in st.fan_in],
         "fan_out_hot_spots": [h.model_dump() for h in st.fan_out],
         "mermaid": a.mermaid,
+        "backoff_config": a.backoff.model_dump(),
     }
     if a.readiness is not None:
         out["readiness"] = [
@@ -143,6 +167,12 @@ def _as_json(a: DagAnalysis) -> dict[str, Any]:
                 "attempts": r.attempts,
                 "max_attempts": r.max_attempts,
                 "next_retry_at": r.next_retry_at.isoformat() if r.next_retry_at else None,
+                "next_retry_source": r.next_retry_source,
+                "projected_retry_earliest": _iso(r.projected_retry_earliest),
+                "projected_retry_latest": _iso(r.projected_retry_latest),
+                "category": r.category,
+                "step_type": r.step_type,
+                "instance_of": r.instance_of,
                 "reason": r.reason,
             }
             for r in a.readiness
@@ -165,7 +195,7 @@ def run_states(args: argparse.Namespace, cli: Cli) -> int:
 
         result = extract_state_machines(root, cli.guard, max_file_bytes=cli.settings.max_file_bytes, progress=progress)
     if args.json:
-        cli.out.print_json(result.model_dump_json())
+        emit_json(cli, result.model_dump(mode="json"))
         return 0
     if not result.machines:
         cli.out.print(f"no state machines found in {result.files_scanned} files")
@@ -201,17 +231,22 @@ def _load_list(cli: Cli, path_arg: str) -> list[Any]:
 def run_transitions(args: argparse.Namespace, cli: Cli) -> int:
     result = check_transitions(args.machine, _load_list(cli, args.history))
     if args.json:
-        cli.out.print_json(
-            json.dumps(
-                {
-                    "machine": result.machine,
-                    "valid": result.valid,
-                    "transitions_checked": result.transitions_checked,
-                    "final_state": result.final_state,
-                    "final_is_terminal": result.final_is_terminal,
-                    "problems": [p.model_dump() for p in result.problems],
-                }
-            )
+        m = machine(args.machine)
+        emit_json(
+            cli,
+            {
+                "machine": result.machine,
+                "valid": result.valid,
+                "transitions_checked": result.transitions_checked,
+                "final_state": result.final_state,
+                "final_is_terminal": result.final_is_terminal,
+                "legal_next": [{"target": t, "events": e} for t, e in legal_next(m, result.final_state)],
+                "operator_overrides": [
+                    {"target": t, "events": e} for t, e in operator_overrides(m, result.final_state)
+                ],
+                "overrides_used": result.overrides_used,
+                "problems": [p.model_dump() for p in result.problems],
+            },
         )
         return 0 if result.valid else 1
     for p in result.problems:
@@ -228,7 +263,7 @@ def run_transitions(args: argparse.Namespace, cli: Cli) -> int:
 def run_runs(args: argparse.Namespace, cli: Cli) -> int:
     result = analyse_runs(parse_runs(_load_list(cli, args.log)), top=max(1, min(args.top, 100)))
     if args.json:
-        cli.out.print_json(result.model_dump_json())
+        emit_json(cli, result.model_dump(mode="json"))
         return 0
     cli.out.print(f"{result.runs} runs, {result.tasks} tasks, {result.steps} steps")
     table = Table("step", "runs", "mean s", "p95 s", "max s", title="Slowest steps")
