@@ -34,7 +34,7 @@ class Dynamic:
     instance_of: dict[str, str] = field(default_factory=dict)
     exists: set[str] = field(default_factory=set)
     not_created: dict[str, tuple[str, str]] = field(default_factory=dict)  # step -> (category, reason)
-    parents: dict[str, list[str]] = field(default_factory=dict)  # effective parents of created steps
+    parents: dict[str, list[str]] = field(default_factory=dict)  # where they differ from the template's
 
     @property
     def has_dynamic_steps(self) -> bool:
@@ -56,6 +56,9 @@ def plan(sg: StepGraph, states: dict[str, StepStatus]) -> Dynamic:
     """What exists for this snapshot, what does not (and why), and the parents of what exists."""
     steps = {s.name: s for s in reversed(sg.template.steps)}
     types = {n: steps[n].step_type for n in sg.names}
+    if all(t == "standard" or t == "batchable" for t in types.values()):
+        # the common case, kept cheap for 100,000-step templates: everything exists from the start
+        return Dynamic(initial=set(sg.names), types=types, exists=set(sg.names))
     decisions = {n for n, t in types.items() if t == "decision"}
     templates = [n for n, t in types.items() if t == "batch_worker"]
     below = _decision_ancestors(sg, decisions) if decisions else {}
@@ -125,7 +128,7 @@ def plan(sg: StepGraph, states: dict[str, StepStatus]) -> Dynamic:
                 "not_created",
                 f"deferred convergence: created when one of {deps} is created (batch workers or a decision's branch)",
             )
-    for n in dyn.exists:
+    for n in dyn.exists:  # parents differ from the template's only for instances and convergence steps
         if n in dyn.instance_of:
             dyn.parents[n] = list(sg.parents[dyn.instance_of[n]])
         elif types.get(n) == "deferred_convergence":
@@ -136,8 +139,6 @@ def plan(sg: StepGraph, states: dict[str, StepStatus]) -> Dynamic:
                 elif d in created:
                     ps.append(d)
             dyn.parents[n] = ps
-        else:
-            dyn.parents[n] = list(sg.parents[n])
     return dyn
 
 

@@ -94,7 +94,7 @@ def schema_findings(doc: dict[str, Any], max_steps: int = 20) -> list[Finding]:
             )
         )
     if ignored:
-        names = sorted({n for ns in ignored.values() for n in ns})
+        names = list(dict.fromkeys(n for ns in ignored.values() for n in ns))
         out.append(
             (
                 "ignored_by_orchestrator",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -126,10 +127,27 @@ def run_check(args: argparse.Namespace, cli: Cli) -> int:
 
 
 def emit_json(cli: Cli, obj: Any) -> None:
-    """Plain JSON streamed to stdout: a pretty printer over a 100,000-step document takes minutes and gigabytes."""
+    """Plain JSON streamed to stdout, one top-level value or list item at a time.
+
+    A pretty printer over a 100,000-step document takes minutes and gigabytes; ``json.dumps`` per
+    item keeps the C encoder (``iterencode`` falls back to pure Python) and never holds the whole text.
+    """
     out = cli.out.file
-    for chunk in json.JSONEncoder(ensure_ascii=False, default=str).iterencode(obj):
-        out.write(chunk)
+    dumps = functools.partial(json.dumps, ensure_ascii=False, default=str)
+    if not isinstance(obj, dict):
+        out.write(dumps(obj))
+    else:
+        out.write("{")
+        for i, (key, value) in enumerate(obj.items()):
+            out.write(("," if i else "") + dumps(key) + ":")
+            if isinstance(value, list) and len(value) > 100:
+                out.write("[")
+                for j, item in enumerate(value):
+                    out.write(("," if j else "") + dumps(item))
+                out.write("]")
+            else:
+                out.write(dumps(value))
+        out.write("}")
     out.write("\n")
     out.flush()
 
