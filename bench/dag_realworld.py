@@ -402,6 +402,7 @@ def bench_extract(root: Path, labels: dict[str, Any]) -> dict[str, Any]:
             for t in m.transitions:
                 found.setdefault((snake(t.source), snake(t.target)), []).extend(t.locations)
         bypasses = [b for b in getattr(ex, "bypasses", []) if getattr(b, "machine", None) == enum]
+        prod = [b for b in bypasses if not getattr(b, "in_test", False)]
         false = {k: v[:3] for k, v in found.items() if k not in want}
         out[kind] = {
             "truth": len(want),
@@ -410,6 +411,8 @@ def bench_extract(root: Path, labels: dict[str, Any]) -> dict[str, Any]:
             "false_examples": [f"{a}->{b} at {', '.join(v)}" for (a, b), v in list(false.items())[:20]],
             "missing": sorted(f"{a}->{b}" for a, b in want - set(found)),
             "bypasses": len(bypasses),
+            "bypasses_outside_tests": len(prod),
+            "bypass_examples": sorted({f"{b.location} {b.function} via {b.via}" for b in prod})[:12],
         }
     return out
 

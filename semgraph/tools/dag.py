@@ -17,6 +17,7 @@ from semgraph.dag.analytics import RunAnalytics, analyse_runs, parse_runs
 from semgraph.dag.analyze import DagAnalysis, analyze_step_dag
 from semgraph.dag.backoff import backoff_config, load_backoff_config
 from semgraph.dag.extract import ExtractedMachine, StateTransition, extract_state_machines
+from semgraph.dag.machines.bypass import Bypass
 from semgraph.dag.readiness import TaskContext
 from semgraph.dag.state_machines import (
     Transition,
@@ -422,6 +423,12 @@ class MachineReport(BaseModel):
 class ExtractReport(BaseModel):
     machines: list[MachineReport]
     page: PageInfo
+    bypasses: list[Bypass] = Field(
+        description="Direct state writes outside the machine (a transition record built by hand), with file:line; "
+        "outside tests first. Not counted as the machine's transitions."
+    )
+    bypass_counts: dict[str, int] = Field(description="outside_tests and in_tests")
+    bypasses_truncated: bool
     enums_without_transitions: list[str]
     files_scanned: int
     parse_errors: list[str]
@@ -599,9 +606,14 @@ def register(app: MCPServer, env: ToolEnv) -> None:
                 f"no state machine named {params.name!r} under {params.path}", hint=f"found: {known}"
             )
         page = machines[params.offset : params.offset + params.limit]
+        names = {m.name for m in machines}
+        by = sorted((b for b in result.bypasses if params.name is None or b.machine in names), key=lambda b: b.in_test)
         return ExtractReport(
             machines=[_machine_report(m, params.include_mermaid) for m in page],
             page=PageInfo.of(len(machines), params.offset, params.limit, len(page)),
+            bypasses=by[:LIST_CAP],
+            bypass_counts={"outside_tests": sum(not b.in_test for b in by), "in_tests": sum(b.in_test for b in by)},
+            bypasses_truncated=len(by) > LIST_CAP,
             enums_without_transitions=result.enums_without_transitions[:LIST_CAP],
             files_scanned=result.files_scanned,
             parse_errors=result.parse_errors[:NAMES_CAP],

@@ -163,6 +163,14 @@ def _guarded_body(body: ts.Node, ctx: FileContext) -> None:
                 excluded.setdefault(enum, set()).update(members)
             guard_seen = guard_seen or bool(positive or negated)
             continue
+        if guard_seen and _branches_on_state(stmt, ctx):
+            # a match / if on the state: its arms say where each state goes (branch rules); a catch-all
+            # arm in it covers only the states the guards above let through
+            for enum, members in excluded.items():
+                ctx.facts.ruled_out.append(
+                    (ctx.rel, stmt.start_point.row + 1, stmt.end_point.row + 1, enum, frozenset(members))
+                )
+            continue
         dsts = _state_refs(ctx.value_refs(stmt), ctx.facts)
         if not guard_seen:
             if dsts:
@@ -177,6 +185,28 @@ def _guarded_body(body: ts.Node, ctx: FileContext) -> None:
             for dst in targets:
                 for src in sorted(sources, key=e.members.index):
                     ctx.facts.add_transition(enum, src, dst, None, where)
+
+
+_BRANCHES = {"match_expression", "if_expression", "if_statement", "match_statement", "switch_statement"}
+
+
+def _branches_on_state(stmt: ts.Node, ctx: FileContext) -> bool:
+    """Whether ``stmt`` is a branch (match / if / switch) whose condition names a state."""
+    node = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else stmt
+    if node.type not in _BRANCHES:
+        return False
+    cond = (
+        node.child_by_field_name("value")
+        or node.child_by_field_name("condition")
+        or node.child_by_field_name("subject")
+    )
+    if cond is None:
+        return False
+    if _state_refs(ctx.refs(cond), ctx.facts):
+        return True
+    # ``match current_state { TaskState::A => … }``: the scrutinee is a variable, the arms name states
+    body = node.child_by_field_name("body")
+    return body is not None and bool(_state_refs(ctx.refs(body), ctx.facts)) and node.type != "if_expression"
 
 
 def _rust_wildcard(
@@ -208,6 +238,18 @@ def _rust_wildcard(
     block = arm.parent
     guard = node_text(pattern.child_by_field_name("condition"))
     exclude_terminal = bool(re.search(r"!\s*\w+\.is_(terminal|final)\(\)", guard))
+    if len(slots) == 1 and block is not None:
+        # ``_ => …`` on a state: from every state no other arm names, whatever those arms do
+        handled: dict[str, set[str]] = {}
+        for other in block.named_children:
+            if other.type == "match_arm" and other.id != arm.id:
+                for enum, members in _state_refs(ctx.refs(other.child_by_field_name("pattern")), ctx.facts).items():
+                    handled.setdefault(enum, set()).update(members)
+        for enum, targets in dsts.items():
+            if enum in handled:
+                for dst in targets:
+                    ctx.facts.wildcards.append((enum, dst, event, exclude_terminal, where, frozenset(handled[enum])))
+        return
     for enum, targets in dsts.items():
         named = any(
             ctx.refs(other.child_by_field_name("pattern"))
@@ -297,6 +339,10 @@ def expand_wildcards(facts: Facts) -> None:
             explicit = set(handled)
         else:
             explicit = {src for (en, src, _dst, ev) in facts.transitions if en == enum and ev == event and event}
+        rel, _, line = where.rpartition(":")
+        for f, first, last, en, states in facts.ruled_out:
+            if en == enum and f == rel and line.isdigit() and first <= int(line) <= last:
+                explicit |= states
         for src in e.members:
             if src == dst or src in explicit or (exclude_terminal and src in terminal):
                 continue

@@ -229,6 +229,14 @@ def run_states(args: argparse.Namespace, cli: Cli) -> int:
             cli.out.print(f"  [yellow]unreachable:[/yellow] {', '.join(m.unreachable)}")
         if m.dead_ends:
             cli.out.print(f"  [yellow]dead ends (non-terminal, no way out):[/yellow] {', '.join(m.dead_ends)}")
+    prod = [b for b in result.bypasses if not b.in_test]
+    if prod:
+        table = Table("machine", "from", "to", "where", "function", "via", title="Direct writes bypassing the machine")
+        for b in prod[:100]:
+            table.add_row(b.machine or "?", b.source or "?", b.target or "?", b.location, b.function, b.via)
+        cli.out.print(table)
+    if len(result.bypasses) > len(prod):
+        cli.out.print(f"  ({len(result.bypasses) - len(prod)} more direct writes in tests)")
     for e in result.parse_errors[:20]:
         cli.err.print(f"[red]parse error:[/red] {e}", highlight=False)
     return 0
