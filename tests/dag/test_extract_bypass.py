@@ -62,3 +62,25 @@ def test_direct_writes_are_reported_as_bypasses_with_file_and_line() -> None:
 
 def test_the_machines_own_persistence_is_not_a_bypass() -> None:
     assert not [b for b in _run().bypasses if "persistence.rs" in b.location]
+
+
+def test_three_part_arms_that_return_true_are_moves_on_an_event(tmp_path: Path) -> None:
+    """``(Pending, StepsInProcess, Start) => true`` in a guard's match, as the orchestrator's can_transition writes it."""
+    (tmp_path / "guard.rs").write_text(
+        "pub enum RunState { Pending, Running, Done }\n"
+        "pub enum RunEvent { Start, Finish }\n"
+        "use RunEvent::*;\nuse RunState::*;\n"
+        "pub fn can_transition(from: RunState, to: RunState, event: &RunEvent) -> bool {\n"
+        "    match (from, to, event) {\n"
+        "        (Pending, Running, Start) => true,\n"
+        "        (Running, Done, Finish) => true,\n"
+        "        _ => false,\n"
+        "    }\n"
+        "}\n"
+    )
+    guard = PathGuard([tmp_path])
+    (m,) = extract_state_machines(guard.resolve("."), guard).machines
+    assert [(t.source, t.target, t.event, t.locations) for t in m.transitions] == [
+        ("Pending", "Running", "Start", ["guard.rs:7"]),
+        ("Running", "Done", "Finish", ["guard.rs:8"]),
+    ]

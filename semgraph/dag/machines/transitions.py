@@ -315,17 +315,23 @@ def _pair_patterns(node: ts.Node, ctx: FileContext, where: str) -> None:
     """``(A, B)`` pairs (a tuple pattern or a tuple/array literal) of the same state enum: A -> B."""
     pair_types = {"tuple_pattern", "tuple", "array", "list", "tuple_expression"}
     for n in walk_nodes(node):
-        if n.type not in pair_types or len(n.named_children) != 2 or (n.parent and n.parent.type == "pair"):
+        if n.type not in pair_types or len(n.named_children) not in (2, 3) or (n.parent and n.parent.type == "pair"):
             continue  # ``{A: [B, C]}`` is a table entry, not the pair (B, C)
         refs = [ctx.refs(c) for c in n.named_children]
         if not all(len(r) >= 1 for r in refs):
             continue
+        event = None
+        if len(refs) == 3:  # ``(A, B, Event) => true``: a move on an event
+            event = _event(refs[2])
+            if event is None:
+                continue
+            refs = refs[:2]
         a = _state_refs(refs[0], ctx.facts)
         b = _state_refs(refs[1], ctx.facts)
         for enum, sources in a.items():
             for dst in b.get(enum, []):
                 for src in sources:
-                    ctx.facts.add_transition(enum, src, dst, None, where)
+                    ctx.facts.add_transition(enum, src, dst, event, where)
 
 
 def expand_wildcards(facts: Facts) -> None:
