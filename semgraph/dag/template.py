@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from semgraph.errors import InvalidInputError, SourceParseError
+from semgraph.gcpause import gc_paused
 
 BackoffKind = Literal["none", "linear", "exponential", "fibonacci"]
 StepType = Literal["standard", "decision", "deferred_convergence", "batchable", "batch_worker"]
@@ -349,7 +350,14 @@ def parse_template(data: str | dict[str, Any] | list[Any], *, source: str = "tem
 
     A bare list is taken as the step list. Schema problems become one
     InvalidInputError naming each bad field by step (``steps[3] 'fetch'.retry.max_attempts``).
+    The cyclic collector is paused meanwhile: on 100,000 steps its passes over the new objects
+    cost more than the parse itself.
     """
+    with gc_paused():
+        return _parse_template(data, source)
+
+
+def _parse_template(data: str | dict[str, Any] | list[Any], source: str) -> TaskTemplate:
     doc = load_document(data, source=source) if isinstance(data, str) else data
     if isinstance(doc, list):
         doc = {"steps": doc}
@@ -397,6 +405,11 @@ def parse_states(data: str | dict[str, Any] | list[Any] | None, *, source: str =
     Accepts ``{name: {state: ..., attempts: ...}}``, ``{name: "complete"}`` or a
     list of ``{name: ..., state: ...}`` objects, as text (YAML/JSON) or objects.
     """
+    with gc_paused():
+        return _parse_states(data, source)
+
+
+def _parse_states(data: str | dict[str, Any] | list[Any] | None, source: str) -> dict[str, StepStatus]:
     if data is None:
         return {}
     doc = load_document(data, source=source) if isinstance(data, str) else data
