@@ -31,15 +31,20 @@ import asyncio
 import json
 import random
 import resource
+import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.realworld import Pinned, checkout
-from semgraph.dag.analyze import analyze_step_dag
-from semgraph.dag.state_machines import check_transitions, machine
-from semgraph.errors import SemgraphError
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a file (python bench/x.py), not only as a module
+    sys.path.insert(0, str(REPO))
+
+from bench.realworld import Pinned, checkout  # noqa: E402
+from semgraph.dag.analyze import analyze_step_dag  # noqa: E402
+from semgraph.dag.state_machines import check_transitions, machine  # noqa: E402
+from semgraph.errors import SemgraphError  # noqa: E402
 
 LABELS = Path(__file__).parent / "labels" / "dag" / "tasker-core.json"
 MIGRATIONS = [

@@ -24,7 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.dag import NOW, make_states, make_template
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a file (python bench/x.py), not only as a module
+    sys.path.insert(0, str(REPO))
+
+from bench.dag import NOW, make_states, make_template  # noqa: E402
 
 
 def semgraph_cmd() -> list[str]:
