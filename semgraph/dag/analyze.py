@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from semgraph.dag.backoff import BackoffConfig
+from semgraph.dag.dynamic import plan
 from semgraph.dag.mermaid import dag_flowchart
 from semgraph.dag.readiness import StepReadiness, TaskContext, step_readiness, task_context
 from semgraph.dag.structure import Structure, analyse_structure
@@ -30,6 +32,7 @@ class DagAnalysis:
     now: datetime
     readiness: list[StepReadiness] | None  # None when no states were given
     context: TaskContext | None
+    backoff: BackoffConfig
     mermaid: str
     mermaid_truncated: bool
 
@@ -46,6 +49,7 @@ def analyze_step_dag(
     max_extra_cycles: int = 20,
     mermaid_max_nodes: int = 200,
     readiness_without_states: bool = True,
+    backoff: BackoffConfig | None = None,
 ) -> DagAnalysis:
     """Validate a template, describe its structure and, for a state snapshot, which steps are ready.
 
@@ -55,7 +59,7 @@ def analyze_step_dag(
     (``unknown_state_step``) and otherwise ignored.
     """
     with gc_paused():
-        return _analyze(template, states, now, max_extra_cycles, mermaid_max_nodes, readiness_without_states)
+        return _analyze(template, states, now, max_extra_cycles, mermaid_max_nodes, readiness_without_states, backoff)
 
 
 def _analyze(
@@ -65,6 +69,7 @@ def _analyze(
     max_extra_cycles: int,
     mermaid_max_nodes: int,
     readiness_without_states: bool,
+    backoff: BackoffConfig | None = None,
 ) -> DagAnalysis:
     tpl = template if isinstance(template, TaskTemplate) else parse_template(template)
     snapshot = parse_states(states) if not _is_parsed_states(states) else dict(states or {})
@@ -72,7 +77,9 @@ def _analyze(
     sg, structural = build_graph(tpl)
     val = validate(sg, structural, max_extra_cycles=max_extra_cycles)
     issues = val.issues
-    unknown_states = [n for n in snapshot if n not in sg.index]
+    issues.extend(Issue.of("warning", code, message, *steps[:20]) for code, message, steps in tpl._schema_findings)
+    dyn = plan(sg, snapshot)
+    unknown_states = [n for n in snapshot if n not in sg.index and n not in dyn.instance_of]
     for n in unknown_states:
         issues.append(
             Issue.of(
@@ -86,7 +93,7 @@ def _analyze(
     rows: list[StepReadiness] | None = None
     ctx: TaskContext | None = None
     if states is not None or readiness_without_states:
-        rows = step_readiness(sg, snapshot, when, val.blocked_reason)
+        rows = step_readiness(sg, snapshot, when, val.blocked_reason, backoff=backoff, dynamic=dyn)
         ctx = task_context(rows)
     classes: dict[str, str] = {}
     for n in sg.names:
@@ -94,7 +101,7 @@ def _analyze(
         classes[n] = status.state.value if status else "pending"
     if rows is not None:
         for r in rows:
-            if r.ready_for_execution:
+            if r.ready_for_execution and r.name in classes:
                 classes[r.name] = "ready"
     for n in val.blocked:
         if classes[n] == "pending":
@@ -113,6 +120,7 @@ def _analyze(
         context=ctx,
         mermaid=diagram,
         mermaid_truncated=cut,
+        backoff=backoff or BackoffConfig(),
     )
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import tree_sitter as ts
 
+from semgraph.dag.machines.bypass import Bypass, FileWriters, collect_bypasses, split_bypassed
 from semgraph.dag.machines.definitions import collect_definitions
 from semgraph.dag.machines.model import (
     FINAL_WORD_RE,
@@ -145,9 +146,14 @@ def extract_state_machines(
         if progress and i % 200 == 0:
             progress(i, len(files), "reading definitions")
     ruby_machines = [ruby.extract(text, rel) for rel, text in ruby_sources]
+    bypasses: list[Bypass] = []
+    writers: dict[str, FileWriters] = {}
     for tree, language, rel, globs in parsed:
-        collect_transitions(tree, FileContext(language, rel, facts, globs))
+        ctx = FileContext(language, rel, facts, globs)
+        collect_transitions(tree, ctx)
+        collect_bypasses(tree, ctx, bypasses, writers)
     expand_wildcards(facts)
+    bypasses.extend(split_bypassed(facts.transitions, writers))
     machines: list[ExtractedMachine] = []
     quiet: list[str] = []
     by_enum: dict[str, list[StateTransition]] = {}
@@ -174,6 +180,7 @@ def extract_state_machines(
         files_scanned=len(files),
         parse_errors=errors,
         truncated=truncated,
+        bypasses=sorted(bypasses, key=lambda b: (b.location, b.machine or "", b.source or "", b.target or "")),
     )
 
 

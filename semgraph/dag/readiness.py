@@ -10,6 +10,11 @@ Mirrors ``get_step_readiness_status`` / ``evaluate_step_state_readiness`` /
   attempts < max_attempts,
 - its next retry time (see ``backoff``) is absent or has passed.
 
+Steps the orchestrator creates at run time (``dynamic``) are judged only once
+they exist: batch worker templates never run (their instances do, and are
+listed after them), decision branches not created are never ready, and a
+deferred convergence step waits for the instances or branches actually created.
+
 Each step also gets the reason in words, so an assistant can say why a step
 is not running.
 """
@@ -18,9 +23,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from semgraph.dag.backoff import BackoffPolicy, RetryTime, next_retry_time
+from semgraph.dag.backoff import NO_RETRY, BackoffConfig, RetryTime, next_retry_time, primary_delay_range
+from semgraph.dag.dynamic import Dynamic, plan
+from semgraph.dag.orchestrator import facts
 from semgraph.dag.template import COMPLETED_STATES, StepState, StepStatus
 from semgraph.dag.validate import StepGraph
 
@@ -34,7 +41,9 @@ IN_FLIGHT_STATES = frozenset(
     }
 )
 _DEFAULT_STATUS = StepStatus()
-_NO_RETRY = RetryTime(None, "none", None)
+_NO_RETRY = NO_RETRY
+NOT_RUN_CATEGORIES = frozenset({"batch_template", "not_created", "not_chosen"})
+"""Rows of steps that do not exist in the task (yet): they are not counted as the task's steps."""
 
 
 def _state(states: dict[str, StepStatus], name: str) -> StepState:
@@ -50,7 +59,9 @@ class StepReadiness:
     retry_eligible: bool
     ready_for_execution: bool
     next_retry_at: datetime | None
-    next_retry_source: str  # "requested" (handler asked), "backoff" (from the last failure) or "none"
+    next_retry_source: (
+        str  # "requested" (stored backoff_request_seconds), "fallback" (SQL, from the last failure) or "none"
+    )
     total_parents: int
     completed_parents: int
     attempts: int
@@ -59,8 +70,13 @@ class StepReadiness:
     last_attempted_at: datetime | None
     last_failure_at: datetime | None
     backoff_request_seconds: int | None
-    category: str  # ready | in_backoff | waiting_for_dependencies | blocked | retries_exhausted | not_retryable | in_flight | done | failed | cancelled
+    category: str  # ready | in_backoff | waiting_for_dependencies | blocked | retries_exhausted | not_retryable | in_flight | done | failed | cancelled | batch_template | not_created | not_chosen
     reason: str
+    step_type: str = "standard"
+    instance_of: str | None = None  # the batch worker template this instance was created from
+    # the primary path's window: once the orchestrator handles the failure it writes base*mult^attempts +-jitter
+    projected_retry_earliest: datetime | None = None
+    projected_retry_latest: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -90,24 +106,42 @@ class TaskContext:
 
 
 def step_readiness(
-    sg: StepGraph, states: dict[str, StepStatus], now: datetime, blocked: dict[str, str] | None = None
+    sg: StepGraph,
+    states: dict[str, StepStatus],
+    now: datetime,
+    blocked: dict[str, str] | None = None,
+    *,
+    backoff: BackoffConfig | None = None,
+    dynamic: Dynamic | None = None,
 ) -> list[StepReadiness]:
-    """Readiness of every step (template order) for the given state snapshot at ``now``.
+    """Readiness of every step (template order, batch instances after their template) at ``now``.
 
     ``blocked`` (from validation) names the steps that can never run and why;
     those waiting on parents are reported as blocked with that reason.
+    ``backoff`` is the orchestrator's configuration, used for the projected
+    retry window of failures whose delay is not stored yet.
     """
     blocked = blocked or {}
+    cfg = backoff or BackoffConfig()
+    dyn = dynamic or plan(sg, states)
     steps = {s.name: s for s in reversed(sg.template.steps)}  # first definition wins
-    policies: dict[tuple, BackoffPolicy] = {}
+    default_max = facts()["default_max_attempts"]
     out: list[StepReadiness] = []
+    order: list[str] = []
     for name in sg.names:
+        order.append(name)
+        order.extend(dyn.instances.get(name, []))
+    for name in order:
+        template_name = dyn.instance_of.get(name, name)
+        step = steps[template_name]
         status = states.get(name, _DEFAULT_STATUS)
-        retry = steps[name].retry
-        key = (retry.backoff, retry.backoff_base_ms, retry.max_backoff_ms)
-        policy = policies.get(key) or policies.setdefault(key, BackoffPolicy.from_retry(retry))
-        parents = sg.parents[name]
-        missing = sg.unknown_deps.get(name, [])
+        retry = step.retry
+        if name in dyn.not_created:
+            category, reason = dyn.not_created[name]
+            out.append(_not_run_row(name, step.step_type, category, reason, len(sg.parents[name]), retry))
+            continue
+        parents = dyn.parents.get(name, sg.parents.get(name, []))
+        missing = sg.unknown_deps.get(template_name, [])
         self_dep = [name] if name in sg.self_deps else []
         if self_dep or missing:
             incomplete = [p for p in (*parents, *self_dep) if _state(states, p) not in COMPLETED_STATES] + missing
@@ -117,21 +151,31 @@ def step_readiness(
         completed = total - len(incomplete)
         deps_ok = not incomplete
         attempts = status.attempts
-        max_attempts = status.max_attempts if status.max_attempts is not None else retry.effective_max_attempts
+        used = attempts or 0
+        if status.max_attempts is not None:
+            max_attempts = status.max_attempts
+        elif retry.retry_limit is not None:
+            max_attempts = retry.retry_limit
+        else:
+            max_attempts = retry.max_attempts if retry.max_attempts is not None else default_max
         retryable = status.retryable if status.retryable is not None else retry.retryable
-        eligible = attempts == 0 or (retryable and attempts < max_attempts)
+        eligible = used == 0 or (retryable and used < max_attempts)
         if status.last_failure_at is None and (
             status.backoff_request_seconds is None or status.last_attempted_at is None
         ):
             nrt = _NO_RETRY  # the common case: nothing to wait for
         else:
             nrt = next_retry_time(
-                policy,
                 attempts=attempts,
                 last_attempted_at=status.last_attempted_at,
                 last_failure_at=status.last_failure_at,
                 backoff_request_seconds=status.backoff_request_seconds,
             )
+        earliest = latest = None
+        if nrt.source == "fallback" and status.last_failure_at is not None:
+            lo, hi = primary_delay_range(attempts, cfg)
+            earliest = status.last_failure_at + timedelta(seconds=lo)
+            latest = status.last_failure_at + timedelta(seconds=hi)
         state = status.state
         timing_ok = nrt.at is None or nrt.at <= now
         ready = (
@@ -143,13 +187,13 @@ def step_readiness(
             and timing_ok
         )
         category, reason = _explain(
-            state, status, ready, deps_ok, incomplete, total, eligible, retryable, attempts, max_attempts, nrt
+            state, status, ready, deps_ok, incomplete, total, eligible, retryable, used, max_attempts, nrt
         )
         if category == "waiting_for_dependencies" and (missing or self_dep):
             broken = ", ".join([*(repr(m) for m in missing), *(["itself"] if self_dep else [])])
             category, reason = "blocked", f"can never run: it depends on {broken}, which is not a runnable step"
-        elif category == "waiting_for_dependencies" and name in blocked:
-            category, reason = "blocked", f"can never run: {blocked[name]}"
+        elif category == "waiting_for_dependencies" and template_name in blocked:
+            category, reason = "blocked", f"can never run: {blocked[template_name]}"
         out.append(
             StepReadiness(
                 name=name,
@@ -161,7 +205,7 @@ def step_readiness(
                 next_retry_source=nrt.source,
                 total_parents=total,
                 completed_parents=completed,
-                attempts=attempts,
+                attempts=used,
                 max_attempts=max_attempts,
                 retryable=retryable,
                 last_attempted_at=status.last_attempted_at,
@@ -169,9 +213,37 @@ def step_readiness(
                 backoff_request_seconds=status.backoff_request_seconds,
                 category=category,
                 reason=reason,
+                step_type=step.step_type,
+                instance_of=dyn.instance_of.get(name),
+                projected_retry_earliest=earliest,
+                projected_retry_latest=latest,
             )
         )
     return out
+
+
+def _not_run_row(name: str, step_type: str, category: str, reason: str, parents: int, retry) -> StepReadiness:
+    """A step that does not exist in the task: never ready, nothing to count."""
+    return StepReadiness(
+        name=name,
+        current_state="pending",
+        dependencies_satisfied=False,
+        retry_eligible=False,
+        ready_for_execution=False,
+        next_retry_at=None,
+        next_retry_source="none",
+        total_parents=parents,
+        completed_parents=0,
+        attempts=0,
+        max_attempts=retry.retry_limit if retry.retry_limit is not None else retry.max_attempts,
+        retryable=retry.retryable,
+        last_attempted_at=None,
+        last_failure_at=None,
+        backoff_request_seconds=None,
+        category=category,
+        reason=reason,
+        step_type=step_type,
+    )
 
 
 def _explain(
@@ -219,13 +291,18 @@ def _explain(
     when = nrt.at.isoformat(sep="T") if nrt.at is not None else "?"
     if nrt.source == "requested":
         return "in_backoff", (
-            f"in backoff until {when}: the handler requested {status.backoff_request_seconds} s after the last attempt"
+            f"in backoff until {when}: {status.backoff_request_seconds} s after the last attempt "
+            "(backoff_request_seconds, written by the orchestrator's backoff calculator or a handler's request)"
         )
-    return "in_backoff", f"in backoff until {when}: {nrt.delay_seconds:g} s after the last failure"
+    return "in_backoff", (
+        f"in backoff until {when}: the SQL fallback, {nrt.delay_seconds:g} s after the last failure "
+        "(min(2^attempts, 60)); no backoff_request_seconds stored yet"
+    )
 
 
 def task_context(rows: list[StepReadiness]) -> TaskContext:
-    """Aggregate the readiness rows the way ``get_task_execution_context`` does."""
+    """Aggregate the readiness rows the way ``get_task_execution_context`` does (steps that exist only)."""
+    rows = [r for r in rows if r.category not in NOT_RUN_CATEGORIES]
     counts = Counter(r.current_state for r in rows)
     total = len(rows)
     completed = counts["complete"] + counts["resolved_manually"]

@@ -1,15 +1,24 @@
 """The orchestrator's task and step state machines, as data, and an audit-trail checker.
 
-The transition tables follow the orchestrator's ``determine_target_state``
-(task: the 12-state lifecycle; step: worker/orchestration hand-offs with retry
-and manual resolution). Guards are described in words: they depend on data
-the checker does not see (dependencies, attempts), so they are documented,
-not evaluated.
+The task table is what the orchestrator's ``TransitionGuard::can_transition``
+accepts (it runs before every task transition): the 12-state lifecycle, cancel
+from every non-terminal state, the legacy moves, and nothing out of a terminal
+state (``complete``, ``error``, ``cancelled``, ``resolved_manually``) — so the
+``(Error, Reset)`` and ``(_, ResolveManually)`` arms of ``determine_target_state``
+never fire from a terminal state. The step table is the step machine's
+``determine_target_state``: its terminal states are ``complete``, ``cancelled``
+and ``resolved_manually``; ``error`` is not terminal (retry, reset_for_retry,
+cancel and the operator moves leave it). The step machine has no terminal
+check, so the operator events ``complete_manually`` / ``resolve_manually`` are
+accepted from a terminal step too: those are kept apart as ``overrides``, not
+listed as the state's next moves.
+
+Guards are data too: checked when an audit record carries the facts they need.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -34,6 +43,15 @@ class StateMachine(BaseModel):
     terminal: list[str]
     events: list[str]
     transitions: list[Transition]
+    # operator moves the orchestrator accepts out of a terminal state (the step machine only)
+    overrides: list[Transition] = []
+
+    def override(self, source: str, target: str, event: str | None) -> Transition | None:
+        """The operator override that moves ``source`` to ``target`` (on ``event`` when given), if any."""
+        for t in self.overrides:
+            if t.source == source and t.target == target and (event is None or t.event == event):
+                return t
+        return None
 
     def targets(self, source: str) -> dict[str, list[str]]:
         """Legal targets from ``source`` with the events that lead there."""
@@ -72,7 +90,7 @@ STEP_STATES = [
     "cancelled",
     "resolved_manually",
 ]
-STEP_TERMINAL = ["complete", "error", "cancelled", "resolved_manually"]
+STEP_TERMINAL = ["complete", "cancelled", "resolved_manually"]  # WorkflowStepState::is_terminal
 
 
 _GUARD_TEXT = {
@@ -120,12 +138,16 @@ def _task_machine() -> StateMachine:
     ]
     ts += [_t(s, "cancel", "cancelled") for s in TASK_STATES if s not in TASK_TERMINAL]
     ts += [
+        _t("pending", "start", "steps_in_process", note="legacy (the old in_progress)"),
         _t("steps_in_process", "complete", "complete", note="legacy"),
         _t("steps_in_process", "fail", "error", note="legacy"),
-        _t("error", "reset", "pending", "operator reset", note="legacy"),
     ]
-    ts += [_t(s, "resolve_manually", "resolved_manually", note="legacy") for s in TASK_STATES]
-    return _machine("task", TASK_STATES, TASK_TERMINAL, ts)
+    # (_, ResolveManually) and (Error, Reset) exist in determine_target_state, but can_transition rejects
+    # every move out of a terminal state first
+    ts += [_t(s, "resolve_manually", "resolved_manually", note="legacy") for s in TASK_STATES if s not in TASK_TERMINAL]
+    m = _machine("task", TASK_STATES, TASK_TERMINAL, ts)
+    m.events.append("reset")  # a TaskEvent whose only arm, (Error, Reset), leaves a terminal state
+    return m
 
 
 def _step_machine() -> StateMachine:
@@ -157,18 +179,48 @@ def _step_machine() -> StateMachine:
         _t("waiting_for_retry", "retry", "pending", "backoff_elapsed"),
         _t("waiting_for_retry", "cancel", "cancelled"),
     ]
-    ts += [_t(s, "complete_manually", "complete", "an operator supplied the results") for s in STEP_STATES]
-    ts += [_t(s, "resolve_manually", "resolved_manually", "an operator resolved the step") for s in STEP_STATES]
+    live = [s for s in STEP_STATES if s not in STEP_TERMINAL]
+    ts += [_t(s, "complete_manually", "complete", "an operator supplied the results") for s in live]
+    ts += [_t(s, "resolve_manually", "resolved_manually", "an operator resolved the step") for s in live]
     ts.append(_t("error", "reset_for_retry", "pending", "operator reset; attempts start again"))
-    return _machine("step", STEP_STATES, STEP_TERMINAL, ts)
+    note = "operator override out of a terminal state: the step machine's (_, CompleteManually/ResolveManually) arms have no terminal check"
+    overrides = [_t(s, "complete_manually", "complete", note=note) for s in STEP_TERMINAL]
+    overrides += [_t(s, "resolve_manually", "resolved_manually", note=note) for s in STEP_TERMINAL]
+    return _machine("step", STEP_STATES, STEP_TERMINAL, ts, overrides)
 
 
-def _machine(name: str, states: list[str], terminal: list[str], ts: list[Transition]) -> StateMachine:
-    events = list(dict.fromkeys(t.event for t in ts))
-    return StateMachine(name=name, states=states, initial="pending", terminal=terminal, events=events, transitions=ts)
+def _machine(
+    name: str, states: list[str], terminal: list[str], ts: list[Transition], overrides: list[Transition] | None = None
+) -> StateMachine:
+    events = list(dict.fromkeys(t.event for t in [*ts, *(overrides or [])]))
+    return StateMachine(
+        name=name,
+        states=states,
+        initial="pending",
+        terminal=terminal,
+        events=events,
+        transitions=ts,
+        overrides=overrides or [],
+    )
 
 
 MACHINES: dict[str, StateMachine] = {"task": _task_machine(), "step": _step_machine()}
+
+
+def legal_next(m: StateMachine, state: str | None) -> list[tuple[str, list[str]]]:
+    """(target, events) the machine allows from ``state``: none from a terminal state."""
+    if state is None or state not in m.states:
+        return []
+    return sorted(m.targets(state).items())
+
+
+def operator_overrides(m: StateMachine, state: str | None) -> list[tuple[str, list[str]]]:
+    """(target, events) of the operator overrides the orchestrator still accepts out of ``state``."""
+    out: dict[str, list[str]] = {}
+    for t in m.overrides:
+        if t.source == state:
+            out.setdefault(t.target, []).append(t.event)
+    return sorted(out.items())
 
 
 def machine(name: str) -> StateMachine:
@@ -203,6 +255,7 @@ class TransitionCheck:
     final_state: str | None
     final_is_terminal: bool
     path_states: int  # distinct states visited
+    overrides_used: list[int] = field(default_factory=list)  # indexes of operator overrides out of a terminal state
 
     @property
     def valid(self) -> bool:
@@ -240,6 +293,7 @@ def check_transitions(machine_name: str, history: list[Any]) -> TransitionCheck:
     problems: list[TransitionProblem] = []
     current: str | None = None
     visited: set[str] = set()
+    overrides_used: list[int] = []
     checked = 0
     for i, raw in enumerate(history):
         src, dst, event = _entry(raw)
@@ -307,7 +361,9 @@ def check_transitions(machine_name: str, history: list[Any]) -> TransitionCheck:
             )
         elif unknown is None:
             allowed_events = options.get(dst, [])
-            if not allowed_events or (event is not None and event not in allowed_events):
+            if not allowed_events and m.override(current or m.initial, dst, event) is not None:
+                overrides_used.append(i)
+            elif not allowed_events or (event is not None and event not in allowed_events):
                 how = f" on {event!r}" if event else ""
                 extra = (
                     f" ({dst!r} is reached from {current!r} only by {', '.join(allowed_events)})"
@@ -350,6 +406,7 @@ def check_transitions(machine_name: str, history: list[Any]) -> TransitionCheck:
         final_state=current,
         final_is_terminal=current in terminal,
         path_states=len(visited),
+        overrides_used=overrides_used,
     )
 
 

@@ -17,11 +17,13 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from semgraph.errors import InvalidInputError, SourceParseError
+from semgraph.gcpause import gc_paused
 
 BackoffKind = Literal["none", "linear", "exponential", "fibonacci"]
+StepType = Literal["standard", "decision", "deferred_convergence", "batchable", "batch_worker"]
 
 
 def take_older_spelling(data: dict[str, Any], name: str, *older: str) -> None:
@@ -59,19 +61,23 @@ COMPLETED_STATES = frozenset({StepState.COMPLETE, StepState.RESOLVED_MANUALLY})
 class RetrySettings(BaseModel):
     """A step's retry policy. ``max_attempts`` counts every execution, the first included."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # unknown keys are kept (the orchestrator's serde ignores them) and reported by validation
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     retryable: bool = True
-    max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    # the orchestrator's validator says 1..100 but is not run on load; its SQL runs attempt 1 even with 0
+    max_attempts: Annotated[int, Field(ge=0, le=4_294_967_295)] = 3
     retry_limit: Annotated[int | None, Field(ge=0, le=100, description="older spelling; 0 means never retried")] = None
     backoff: BackoffKind | None = None
-    backoff_base_ms: Annotated[int | None, Field(ge=0, le=86_400_000)] = None
-    max_backoff_ms: Annotated[int | None, Field(ge=0, le=86_400_000)] = None
+    backoff_base_ms: Annotated[int | None, Field(ge=0)] = None
+    max_backoff_ms: Annotated[int | None, Field(ge=0)] = None
 
     @model_validator(mode="before")
     @classmethod
     def _older_spellings(cls, data: Any) -> Any:
         if isinstance(data, dict) and "limit" in data:
+            if "max_attempts" in data:
+                raise ValueError("give max_attempts or its older spelling limit, not both")
             data = dict(data)
             take_older_spelling(data, "max_attempts", "limit")
         return data
@@ -85,6 +91,8 @@ class RetrySettings(BaseModel):
 
 _LEGACY_STEP_KEYS = frozenset(
     {
+        "depends_on",
+        "step_type",
         "depends_on_step",
         "depends_on_steps",
         "handler_class",
@@ -99,15 +107,29 @@ _LEGACY_STEP_KEYS = frozenset(
 )
 
 
+class BatchConfig(BaseModel):
+    """A batch worker template's ``batch_config`` (the orchestrator reads ``worker_template`` and sizes)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    worker_template: str | None = None
+    batch_size: int | None = None
+    parallelism: int | None = None
+    cursor_field: str | None = None
+    failure_strategy: str = "continue_on_failure"
+
+
 class StepTemplate(BaseModel):
     """One step of a task template."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     handler: str | dict[str, Any] | None = None
     description: str | None = None
+    step_type: StepType = Field(default="standard", alias="type")
     dependencies: list[str] = Field(default_factory=list)
+    batch_config: BatchConfig | None = None
     retry: RetrySettings = Field(default_factory=RetrySettings)
     timeout_seconds: Annotated[float | None, Field(gt=0)] = None
     expected_duration_seconds: Annotated[float | None, Field(ge=0)] = None
@@ -123,6 +145,9 @@ class StepTemplate(BaseModel):
                 return data
         data = dict(data)
         deps: list[Any] = list(data.pop("dependencies", None) or [])
+        also = data.pop("depends_on", None)  # the orchestrator's serde alias
+        deps.extend([also] if isinstance(also, str) else also or [])
+        take_older_spelling(data, "type", "step_type")
         one = data.pop("depends_on_step", None)
         if one:
             deps.append(one)
@@ -172,6 +197,8 @@ class TaskTemplate(BaseModel):
     version: str = ""
     description: str | None = None
     steps: list[StepTemplate]
+    # (code, message, steps) where the document departs from what the orchestrator reads (schema_check)
+    _schema_findings: list[tuple[str, str, list[str]]] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -192,7 +219,8 @@ class StepStatus(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     state: StepState = StepState.PENDING
-    attempts: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    # None is SQL NULL: eligible as a first attempt, but the SQL fallback backoff counts it as 1
+    attempts: Annotated[int | None, Field(ge=0, le=1_000_000)] = 0
     last_attempted_at: datetime | None = None
     last_failure_at: datetime | None = None
     backoff_request_seconds: Annotated[int | None, Field(ge=0, le=31_536_000)] = None
@@ -322,7 +350,14 @@ def parse_template(data: str | dict[str, Any] | list[Any], *, source: str = "tem
 
     A bare list is taken as the step list. Schema problems become one
     InvalidInputError naming each bad field by step (``steps[3] 'fetch'.retry.max_attempts``).
+    The cyclic collector is paused meanwhile: on 100,000 steps its passes over the new objects
+    cost more than the parse itself.
     """
+    with gc_paused():
+        return _parse_template(data, source)
+
+
+def _parse_template(data: str | dict[str, Any] | list[Any], source: str) -> TaskTemplate:
     doc = load_document(data, source=source) if isinstance(data, str) else data
     if isinstance(doc, list):
         doc = {"steps": doc}
@@ -332,11 +367,15 @@ def parse_template(data: str | dict[str, Any] | list[Any], *, source: str = "tem
             hint="write the template as YAML or JSON: {name: ..., steps: [{name: a, dependencies: []}, ...]}",
         )
     try:
-        return TaskTemplate.model_validate(doc)
+        tpl = TaskTemplate.model_validate(doc)
     except ValidationError as exc:
         raise InvalidInputError(
             f"{source}: " + describe_validation(exc, doc), hint="fix the fields named above"
         ) from None
+    from semgraph.dag.schema_check import schema_findings
+
+    tpl._schema_findings = schema_findings(doc)
+    return tpl
 
 
 def describe_validation(exc: ValidationError, doc: dict[str, Any], max_errors: int = 10) -> str:
@@ -366,6 +405,11 @@ def parse_states(data: str | dict[str, Any] | list[Any] | None, *, source: str =
     Accepts ``{name: {state: ..., attempts: ...}}``, ``{name: "complete"}`` or a
     list of ``{name: ..., state: ...}`` objects, as text (YAML/JSON) or objects.
     """
+    with gc_paused():
+        return _parse_states(data, source)
+
+
+def _parse_states(data: str | dict[str, Any] | list[Any] | None, source: str) -> dict[str, StepStatus]:
     if data is None:
         return {}
     doc = load_document(data, source=source) if isinstance(data, str) else data

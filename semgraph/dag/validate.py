@@ -255,24 +255,6 @@ def _retry_faults(step: StepTemplate) -> Iterator[tuple[Severity, str, str]]:
             f"step {name!r} is retryable but max_attempts is 1, so it is never retried",
         )
     if (
-        r.backoff_base_ms is not None
-        and r.max_backoff_ms is not None
-        and r.backoff_base_ms > r.max_backoff_ms
-        and r.backoff != "none"
-    ):
-        yield (
-            "warning",
-            "backoff_base_above_cap",
-            f"step {name!r}: backoff_base_ms {r.backoff_base_ms} exceeds max_backoff_ms "
-            f"{r.max_backoff_ms}, so every retry waits the cap",
-        )
-    if not r.retryable and (r.backoff is not None or r.backoff_base_ms is not None):
-        yield (
-            "warning",
-            "backoff_without_retry",
-            f"step {name!r} sets a backoff but is not retryable; the backoff is never used",
-        )
-    if (
         step.timeout_seconds is not None
         and step.expected_duration_seconds is not None
         and step.expected_duration_seconds > step.timeout_seconds

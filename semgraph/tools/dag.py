@@ -15,9 +15,18 @@ from pydantic import BaseModel, Field, model_validator
 
 from semgraph.dag.analytics import RunAnalytics, analyse_runs, parse_runs
 from semgraph.dag.analyze import DagAnalysis, analyze_step_dag
+from semgraph.dag.backoff import backoff_config, load_backoff_config
 from semgraph.dag.extract import ExtractedMachine, StateTransition, extract_state_machines
+from semgraph.dag.machines.bypass import Bypass
 from semgraph.dag.readiness import TaskContext
-from semgraph.dag.state_machines import Transition, TransitionProblem, check_transitions, machine
+from semgraph.dag.state_machines import (
+    Transition,
+    TransitionProblem,
+    check_transitions,
+    legal_next,
+    machine,
+    operator_overrides,
+)
 from semgraph.dag.structure import HotSpot
 from semgraph.dag.template import parse_template
 from semgraph.errors import InvalidInputError
@@ -39,6 +48,9 @@ StepCategory = Literal[
     "done",
     "failed",
     "cancelled",
+    "batch_template",
+    "not_created",
+    "not_chosen",
 ]
 
 
@@ -72,6 +84,20 @@ class AnalyzeDagInput(PageInput):
         StepCategory | None, Field(description="Only list steps in this readiness category in `steps`.")
     ] = None
     include_mermaid: Annotated[bool, Field(description="Include a Mermaid flowchart coloured by state.")] = True
+    backoff_config: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The orchestrator's [common.backoff] settings (default_backoff_seconds, max_backoff_seconds, "
+            "backoff_multiplier, jitter_enabled, jitter_max_percentage); default: its shipped base/common.toml."
+        ),
+    ] = None
+    config_path: Annotated[
+        str | None,
+        Field(description="The orchestrator's config/tasker directory or a TOML file with [common.backoff]."),
+    ] = None
+    environment: Annotated[
+        str | None, Field(description="With a config directory: overlay environments/<environment>/common.toml.")
+    ] = None
 
     @model_validator(mode="after")
     def _one_template(self) -> AnalyzeDagInput:
@@ -79,6 +105,8 @@ class AnalyzeDagInput(PageInput):
             raise ValueError("give exactly one of template (text or object) and template_path")
         if self.states is not None and self.states_path is not None:
             raise ValueError("give at most one of states and states_path")
+        if self.backoff_config is not None and self.config_path is not None:
+            raise ValueError("give at most one of backoff_config and config_path")
         return self
 
 
@@ -122,7 +150,7 @@ class CriticalPathOut(BaseModel):
 class BackoffOut(BaseModel):
     step: str
     next_retry_at: str
-    source: str
+    source: str = Field(description="requested (stored backoff_request_seconds) or fallback (the SQL's min(2^n, 60))")
 
 
 class StepRow(BaseModel):
@@ -141,6 +169,22 @@ class StepRow(BaseModel):
     next_retry_at: str | None
     category: str
     reason: str
+    step_type: str
+    instance_of: str | None = Field(description="The batch worker template this instance was created from.")
+    projected_retry_earliest: str | None = Field(
+        description="Once the orchestrator handles the failure it stores base*multiplier^attempts +-jitter: "
+        "the earliest retry time that gives (no delay stored yet)."
+    )
+    projected_retry_latest: str | None
+
+
+class BackoffConfigOut(BaseModel):
+    base_delay_seconds: int
+    max_backoff_seconds: int
+    backoff_multiplier: float
+    jitter_enabled: bool
+    jitter_max_percentage: float
+    source: str
 
 
 class DagReport(BaseModel):
@@ -166,6 +210,7 @@ class DagReport(BaseModel):
     exhausted_steps: list[str] = Field(description="Failed for good: retries exhausted or not retryable.")
     steps: list[StepRow] = Field(description="One page of per-step readiness rows (template order).")
     page: PageInfo
+    backoff_config: BackoffConfigOut
     mermaid: str | None
     mermaid_truncated: bool
 
@@ -278,10 +323,22 @@ def shape_dag_report(a: DagAnalysis, params: AnalyzeDagInput) -> DagReport:
                 next_retry_at=_iso(r.next_retry_at),
                 category=r.category,
                 reason=r.reason,
+                step_type=r.step_type,
+                instance_of=r.instance_of,
+                projected_retry_earliest=_iso(r.projected_retry_earliest),
+                projected_retry_latest=_iso(r.projected_retry_latest),
             )
             for r in page_rows
         ],
         page=PageInfo.of(len(rows), params.offset, params.limit, len(page_rows)),
+        backoff_config=BackoffConfigOut(
+            base_delay_seconds=a.backoff.base_delay_seconds,
+            max_backoff_seconds=a.backoff.max_backoff_seconds,
+            backoff_multiplier=a.backoff.backoff_multiplier,
+            jitter_enabled=a.backoff.jitter_enabled,
+            jitter_max_percentage=a.backoff.jitter_max_percentage,
+            source=a.backoff.source,
+        ),
         mermaid=a.mermaid if params.include_mermaid else None,
         mermaid_truncated=a.mermaid_truncated,
     )
@@ -316,6 +373,7 @@ class MachineOut(BaseModel):
     terminal: list[str]
     events: list[str]
     transitions: list[Transition]
+    overrides: list[Transition] = Field(description="Operator moves accepted out of a terminal state.")
 
 
 class TransitionsReport(BaseModel):
@@ -325,6 +383,11 @@ class TransitionsReport(BaseModel):
     final_state: str | None
     final_is_terminal: bool
     legal_next: list[NextMove] = Field(description="Moves the machine allows from the final state.")
+    operator_overrides: list[NextMove] = Field(
+        description="Operator events the step machine still accepts out of a terminal final state "
+        "(complete_manually, resolve_manually: its determine_target_state has no terminal check)."
+    )
+    overrides_used: list[int] = Field(description="Indexes of moves out of a terminal state made by such overrides.")
     problem_counts: dict[str, int]
     problems: list[TransitionProblem]
     page: PageInfo
@@ -360,6 +423,12 @@ class MachineReport(BaseModel):
 class ExtractReport(BaseModel):
     machines: list[MachineReport]
     page: PageInfo
+    bypasses: list[Bypass] = Field(
+        description="Direct state writes outside the machine (a transition record built by hand), with file:line; "
+        "outside tests first. Not counted as the machine's transitions."
+    )
+    bypass_counts: dict[str, int] = Field(description="outside_tests and in_tests")
+    bypasses_truncated: bool
     enums_without_transitions: list[str]
     files_scanned: int
     parse_errors: list[str]
@@ -451,7 +520,11 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             if params.states_path is not None:
                 states, _rel = _read_text(call.env, params.states_path)
             tpl = parse_template(template, source=rel)
-            return shape_dag_report(analyze_step_dag(tpl, states, params.now), params)
+            if params.config_path is not None:
+                cfg = load_backoff_config(call.env.guard.resolve(params.config_path), params.environment)
+            else:
+                cfg = backoff_config(params.backoff_config)
+            return shape_dag_report(analyze_step_dag(tpl, states, params.now, backoff=cfg), params)
 
         return await call.run_sync(work)
 
@@ -483,12 +556,19 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             transitions_checked=result.transitions_checked,
             final_state=result.final_state,
             final_is_terminal=result.final_is_terminal,
-            legal_next=[NextMove(target=t, events=e) for t, e in sorted(m.targets(final).items())] if final else [],
+            legal_next=[NextMove(target=t, events=e) for t, e in legal_next(m, final)],
+            operator_overrides=[NextMove(target=t, events=e) for t, e in operator_overrides(m, final)],
+            overrides_used=result.overrides_used,
             problem_counts=counts,
             problems=page,
             page=PageInfo.of(len(result.problems), params.offset, params.limit, len(page)),
             definition=MachineOut(
-                states=m.states, initial=m.initial, terminal=m.terminal, events=m.events, transitions=m.transitions
+                states=m.states,
+                initial=m.initial,
+                terminal=m.terminal,
+                events=m.events,
+                transitions=m.transitions,
+                overrides=m.overrides,
             )
             if params.describe
             else None,
@@ -526,9 +606,14 @@ def register(app: MCPServer, env: ToolEnv) -> None:
                 f"no state machine named {params.name!r} under {params.path}", hint=f"found: {known}"
             )
         page = machines[params.offset : params.offset + params.limit]
+        names = {m.name for m in machines}
+        by = sorted((b for b in result.bypasses if params.name is None or b.machine in names), key=lambda b: b.in_test)
         return ExtractReport(
             machines=[_machine_report(m, params.include_mermaid) for m in page],
             page=PageInfo.of(len(machines), params.offset, params.limit, len(page)),
+            bypasses=by[:LIST_CAP],
+            bypass_counts={"outside_tests": sum(not b.in_test for b in by), "in_tests": sum(b.in_test for b in by)},
+            bypasses_truncated=len(by) > LIST_CAP,
             enums_without_transitions=result.enums_without_transitions[:LIST_CAP],
             files_scanned=result.files_scanned,
             parse_errors=result.parse_errors[:NAMES_CAP],

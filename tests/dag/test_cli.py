@@ -62,7 +62,8 @@ def test_transitions_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
         (5, "waiting_for_retry", "in_progress", "start"),
         (8, "complete", "error", "fail"),
     ]
-    assert (out["final_state"], out["final_is_terminal"], out["transitions_checked"]) == ("error", True, 8)
+    assert (out["final_state"], out["final_is_terminal"], out["transitions_checked"]) == ("error", False, 8)
+    assert [n["target"] for n in out["legal_next"]] == ["cancelled", "complete", "pending", "resolved_manually"]
 
 
 def test_runs_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

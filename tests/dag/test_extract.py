@@ -194,7 +194,14 @@ def test_orchestrator_style_task_machine_matches_the_data_machine(found: Extract
 
     from_code = {(snake(t.source), snake(t.target)) for t in m.transitions}
     as_data = {(t.source, t.target) for t in MACHINES["task"].transitions if t.source != t.target}
-    assert from_code == as_data
+    # determine_target_state's arms out of terminal states, which can_transition rejects before they fire
+    assert from_code - as_data == {
+        ("error", "pending"),
+        ("error", "resolved_manually"),
+        ("complete", "resolved_manually"),
+        ("cancelled", "resolved_manually"),
+    }
+    assert as_data - from_code == {("pending", "steps_in_process")}  # legacy: accepted by can_transition only
     f = "rust_tasker/src/machine.rs"
     cancel = [(t.source, t.locations) for t in m.transitions if t.target == "Cancelled"]
     assert cancel == [

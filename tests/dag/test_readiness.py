@@ -68,10 +68,11 @@ def test_readiness_of_every_step() -> None:
             t(2025, 7, 1, 12, 0, 2),
             "in_backoff",
         ),
-        # retries exhausted: 3 of 3 attempts (fibonacci 2 s * F(3) = 6 s after the failure)
-        "enrich_geo": ("error", False, True, False, 1, 1, 3, 3, t(2025, 7, 1, 11, 55, 7), "retries_exhausted"),
-        # linear backoff 5 s * 1 elapsed: ready to retry
-        "archive_raw": ("waiting_for_retry", True, True, True, 2, 2, 1, 3, t(2025, 7, 1, 11, 58, 5), "ready"),
+        # retries exhausted: 3 of 3 attempts; the template's fibonacci backoff is ignored by the orchestrator,
+        # its SQL fallback waits 2 ** 3 = 8 s after the failure
+        "enrich_geo": ("error", False, True, False, 1, 1, 3, 3, t(2025, 7, 1, 11, 55, 9), "retries_exhausted"),
+        # the template's linear backoff is ignored: fallback 2 ** 1 = 2 s, elapsed: ready to retry
+        "archive_raw": ("waiting_for_retry", True, True, True, 2, 2, 1, 3, t(2025, 7, 1, 11, 58, 2), "ready"),
         "load_warehouse": ("pending", False, False, True, 0, 3, 0, 3, None, "waiting_for_dependencies"),
         "publish_report": ("pending", False, False, True, 0, 3, 0, 3, None, "waiting_for_dependencies"),
     }
@@ -82,10 +83,12 @@ def test_reasons_in_words() -> None:
     assert reasons == {
         "extract_orders": "already complete",
         "extract_customers": "already complete",
-        "fetch_fx_rates": "in backoff until 2025-07-01T12:01:30: the handler requested 120 s after the last attempt",
+        "fetch_fx_rates": "in backoff until 2025-07-01T12:01:30: 120 s after the last attempt "
+        "(backoff_request_seconds, written by the orchestrator's backoff calculator or a handler's request)",
         "validate_schema": "failed after 1 attempt(s) and the step is not retryable",
         "transform_orders": "ready: pending, all 1 parents complete",
-        "transform_customers": "in backoff until 2025-07-01T12:00:02: 4 s after the last failure",
+        "transform_customers": "in backoff until 2025-07-01T12:00:02: the SQL fallback, 4 s after the last failure "
+        "(min(2^attempts, 60)); no backoff_request_seconds stored yet",
         "enrich_geo": "retries exhausted: 3 of 3 attempts used",
         "archive_raw": "ready to retry: attempt 2 of 3, all 2 parents complete",
         "load_warehouse": "waiting for 3 of 3 parents: transform_orders, transform_customers, enrich_geo",

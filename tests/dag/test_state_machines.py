@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from semgraph.dag.state_machines import MACHINES, check_transitions
+from semgraph.dag.state_machines import MACHINES, check_transitions, legal_next, machine, operator_overrides
 from semgraph.errors import InvalidInputError
 
 
@@ -36,7 +36,8 @@ def test_machines_have_the_orchestrator_states() -> None:
         "cancelled",
         "resolved_manually",
     ]
-    assert task.terminal == step.terminal == ["complete", "error", "cancelled", "resolved_manually"]
+    assert task.terminal == ["complete", "error", "cancelled", "resolved_manually"]
+    assert step.terminal == ["complete", "cancelled", "resolved_manually"]  # a step in error can still be retried
     assert task.targets("evaluating_results") == {
         "complete": ["all_steps_successful"],
         "enqueuing_steps": ["ready_steps_found"],
@@ -190,3 +191,60 @@ def test_guards_are_checked_when_the_record_carries_the_facts() -> None:
             "complete' does not hold: 4 of 5 steps complete",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "event", "target", "accepted"),
+    [
+        # can_transition rejects every move out of a terminal task state, before its match arms
+        ("error", "reset", "pending", False),
+        ("error", "resolve_manually", "resolved_manually", False),
+        ("complete", "resolve_manually", "resolved_manually", False),
+        ("complete", "start", "pending", False),
+        ("cancelled", "start", "pending", False),
+        # legacy moves it still accepts
+        ("pending", "start", "steps_in_process", True),
+        ("steps_in_process", "complete", "complete", True),
+        ("steps_in_process", "fail", "error", True),
+        ("steps_in_process", "resolve_manually", "resolved_manually", True),
+        ("blocked_by_failures", "cancel", "cancelled", True),
+        # the event must match the move
+        ("pending", "retry_ready", "initializing", False),
+        ("pending", "start", "complete", False),
+    ],
+)
+def test_task_moves_as_the_orchestrators_guard_decides(source: str, event: str, target: str, accepted: bool) -> None:
+    res = check_transitions("task", [{"from_state": source, "to_state": target, "event": event}])
+    assert res.valid is accepted
+    if not accepted and source in ("complete", "error", "cancelled"):
+        assert "(a terminal state)" in res.problems[0].message
+        assert res.problems[0].legal_targets == []
+
+
+def test_a_step_in_error_is_not_terminal_and_its_exits_are_listed() -> None:
+    step = machine("step")
+    res = check_transitions("step", ["pending", "enqueued", "in_progress", "error"])
+    assert (res.final_state, res.final_is_terminal) == ("error", False)
+    assert legal_next(step, "error") == [
+        ("cancelled", ["cancel"]),
+        ("complete", ["complete_manually"]),
+        ("pending", ["retry", "reset_for_retry"]),
+        ("resolved_manually", ["resolve_manually"]),
+    ]
+
+
+def test_terminal_step_states_list_no_next_moves_only_operator_overrides() -> None:
+    step = machine("step")
+    assert legal_next(step, "complete") == []
+    assert operator_overrides(step, "complete") == [
+        ("complete", ["complete_manually"]),
+        ("resolved_manually", ["resolve_manually"]),
+    ]
+    # the orchestrator's step machine accepts an operator resolving a completed step: legal, and said so
+    res = check_transitions(
+        "step", [{"from_state": "complete", "to_state": "resolved_manually", "event": "resolve_manually"}]
+    )
+    assert (res.valid, res.overrides_used, res.final_is_terminal) == (True, [0], True)
+    # any other move out of a terminal step state is illegal
+    bad = check_transitions("step", [{"from_state": "complete", "to_state": "pending", "event": "retry"}])
+    assert [p.code for p in bad.problems] == ["illegal_transition"]

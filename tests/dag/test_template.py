@@ -68,7 +68,7 @@ def test_schema_errors_name_the_step_and_field() -> None:
             source="tpl",
         )
     text = str(err.value)
-    assert "steps[1] 'fetch'.retry.max_attempts: Input should be greater than or equal to 1" in text
+    assert "fetch" not in text  # max_attempts 0 is accepted, as the orchestrator accepts it (a warning)
     assert "steps[2] 'push'.retry.backoff: Input should be 'none', 'linear', 'exponential' or 'fibonacci'" in text
 
 
@@ -120,5 +120,5 @@ def test_deep_nesting_is_a_clear_error() -> None:
 
 def test_retry_limit_is_the_older_spelling_of_max_attempts() -> None:
     assert RetrySettings.model_validate({"limit": 5}).max_attempts == 5
-    with pytest.raises(ValueError, match="limit"):  # both spellings: the older one is not silently dropped
+    with pytest.raises(ValueError, match="not both"):  # both spellings: the older one is not silently dropped
         RetrySettings.model_validate({"limit": 5, "max_attempts": 2})

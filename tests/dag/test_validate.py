@@ -80,9 +80,8 @@ def test_duplicates_self_dependency_orphans_and_retry_warnings() -> None:
         ("error", "unreachable_step", ["c"]),
         ("warning", "orphan_step", ["lonely"]),
         ("warning", "retryable_single_attempt", ["lonely"]),
-        ("warning", "backoff_base_above_cap", ["slow"]),
-        ("warning", "backoff_without_retry", ["slow"]),
         ("warning", "timeout_below_expected_duration", ["slow"]),
+        ("warning", "ignored_by_orchestrator", ["slow"]),
     ]
     assert a.issues[2].message == "step 'c' can never run: an ancestor is broken ('b' depends on itself)"
     assert a.cycles == []  # a self dependency is its own issue, not a cycle

@@ -31,7 +31,7 @@ async def test_dag_tools_over_stdio(mode: str) -> None:
         assert out["ready_steps"] == ["transform_orders", "archive_raw"]
         assert out["steps_in_backoff"] == [
             {"step": "fetch_fx_rates", "next_retry_at": "2025-07-01T12:01:30", "source": "requested"},
-            {"step": "transform_customers", "next_retry_at": "2025-07-01T12:00:02", "source": "backoff"},
+            {"step": "transform_customers", "next_retry_at": "2025-07-01T12:00:02", "source": "fallback"},
         ]
         assert out["exhausted_steps"] == ["validate_schema", "enrich_geo"]
         assert out["context"]["execution_status"] == "blocked_by_failures"
@@ -97,9 +97,9 @@ async def test_dag_tools_over_stdio(mode: str) -> None:
         )
         assert "states for step 'a': state: Input should be 'pending'" in error_text(bad_state)
         bad_schema = await client.call_tool(
-            "analyze_step_dag", {"template": {"steps": [{"name": "a", "retry": {"max_attempts": 500}}]}}
+            "analyze_step_dag", {"template": {"steps": [{"name": "a", "retry": {"backoff": "sometimes"}}]}}
         )
-        assert "steps[0] 'a'.retry.max_attempts: Input should be less than or equal to 100" in error_text(bad_schema)
+        assert "steps[0] 'a'.retry.backoff: Input should be 'none', 'linear'" in error_text(bad_schema)
 
         tr = await client.call_tool(
             "check_transitions",
@@ -112,7 +112,15 @@ async def test_dag_tools_over_stdio(mode: str) -> None:
         t = tr.structured_content
         assert (t["valid"], t["final_state"], t["problem_counts"]) == (False, "in_progress", {"illegal_transition": 1})
         assert t["problems"][0]["index"] == 4
-        assert t["definition"]["terminal"] == ["complete", "error", "cancelled", "resolved_manually"]
+        assert t["definition"]["terminal"] == ["complete", "cancelled", "resolved_manually"]  # a step in error retries
+        assert [(o["source"], o["event"]) for o in t["definition"]["overrides"]][:2] == [
+            ("complete", "complete_manually"),
+            ("cancelled", "complete_manually"),
+        ]
+        done = await client.call_tool("check_transitions", {"machine": "step", "history": ["pending", "cancelled"]})
+        d = done.structured_content
+        assert (d["final_is_terminal"], d["legal_next"]) == (True, [])
+        assert [o["target"] for o in d["operator_overrides"]] == ["complete", "resolved_manually"]
         bad_machine = await client.call_tool("check_transitions", {"machine": "workflow", "history": []})
         assert "Input should be 'task' or 'step'" in error_text(bad_machine)
 

@@ -48,8 +48,20 @@ class ExtractedMachine(BaseModel):
     mermaid: str
 
 
+class Bypass(BaseModel):
+    machine: str | None  # the state enum written, when it can be told
+    source: str | None  # None: the state held before the write is not known statically
+    target: str | None  # None: the written state is a variable
+    location: str  # file:line
+    function: str  # the function making the write
+    via: str  # how: the record type built by hand, or the writer function called
+    in_test: bool = False  # in a test function, a #[cfg(test)] module or a tests/ directory
+
+
 class Extraction(BaseModel):
     machines: list[ExtractedMachine]
+    # direct state writes outside the machine (a hand-built transition record), with file:line
+    bypasses: list[Bypass] = []
     enums_without_transitions: list[str]  # "Name (file:line)"
     files_scanned: int
     parse_errors: list[str]  # file:line:column: message
@@ -80,6 +92,8 @@ class Facts:
     # handled: the states sibling arms name (a ``case _:`` / ``default:`` covers the others); None for Rust,
     # where what earlier arms handle depends on the event
     wildcards: list[tuple[str, str, str | None, bool, str, frozenset[str] | None]] = field(default_factory=list)
+    # (file, first line, last line, enum, states): guard clauses before a branch ruled these states out there
+    ruled_out: list[tuple[str, int, int, str, frozenset[str]]] = field(default_factory=list)
     value_index: dict[str, dict[str, list[Ref]]] = field(default_factory=dict)
     by_name: dict[str, list[str]] = field(default_factory=dict)  # enum name -> keys ("file::Name")
 

@@ -163,6 +163,14 @@ def _guarded_body(body: ts.Node, ctx: FileContext) -> None:
                 excluded.setdefault(enum, set()).update(members)
             guard_seen = guard_seen or bool(positive or negated)
             continue
+        if guard_seen and _branches_on_state(stmt, ctx):
+            # a match / if on the state: its arms say where each state goes (branch rules); a catch-all
+            # arm in it covers only the states the guards above let through
+            for enum, members in excluded.items():
+                ctx.facts.ruled_out.append(
+                    (ctx.rel, stmt.start_point.row + 1, stmt.end_point.row + 1, enum, frozenset(members))
+                )
+            continue
         dsts = _state_refs(ctx.value_refs(stmt), ctx.facts)
         if not guard_seen:
             if dsts:
@@ -177,6 +185,28 @@ def _guarded_body(body: ts.Node, ctx: FileContext) -> None:
             for dst in targets:
                 for src in sorted(sources, key=e.members.index):
                     ctx.facts.add_transition(enum, src, dst, None, where)
+
+
+_BRANCHES = {"match_expression", "if_expression", "if_statement", "match_statement", "switch_statement"}
+
+
+def _branches_on_state(stmt: ts.Node, ctx: FileContext) -> bool:
+    """Whether ``stmt`` is a branch (match / if / switch) whose condition names a state."""
+    node = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else stmt
+    if node.type not in _BRANCHES:
+        return False
+    cond = (
+        node.child_by_field_name("value")
+        or node.child_by_field_name("condition")
+        or node.child_by_field_name("subject")
+    )
+    if cond is None:
+        return False
+    if _state_refs(ctx.refs(cond), ctx.facts):
+        return True
+    # ``match current_state { TaskState::A => … }``: the scrutinee is a variable, the arms name states
+    body = node.child_by_field_name("body")
+    return body is not None and bool(_state_refs(ctx.refs(body), ctx.facts)) and node.type != "if_expression"
 
 
 def _rust_wildcard(
@@ -208,6 +238,18 @@ def _rust_wildcard(
     block = arm.parent
     guard = node_text(pattern.child_by_field_name("condition"))
     exclude_terminal = bool(re.search(r"!\s*\w+\.is_(terminal|final)\(\)", guard))
+    if len(slots) == 1 and block is not None:
+        # ``_ => …`` on a state: from every state no other arm names, whatever those arms do
+        handled: dict[str, set[str]] = {}
+        for other in block.named_children:
+            if other.type == "match_arm" and other.id != arm.id:
+                for enum, members in _state_refs(ctx.refs(other.child_by_field_name("pattern")), ctx.facts).items():
+                    handled.setdefault(enum, set()).update(members)
+        for enum, targets in dsts.items():
+            if enum in handled:
+                for dst in targets:
+                    ctx.facts.wildcards.append((enum, dst, event, exclude_terminal, where, frozenset(handled[enum])))
+        return
     for enum, targets in dsts.items():
         named = any(
             ctx.refs(other.child_by_field_name("pattern"))
@@ -273,17 +315,23 @@ def _pair_patterns(node: ts.Node, ctx: FileContext, where: str) -> None:
     """``(A, B)`` pairs (a tuple pattern or a tuple/array literal) of the same state enum: A -> B."""
     pair_types = {"tuple_pattern", "tuple", "array", "list", "tuple_expression"}
     for n in walk_nodes(node):
-        if n.type not in pair_types or len(n.named_children) != 2 or (n.parent and n.parent.type == "pair"):
+        if n.type not in pair_types or len(n.named_children) not in (2, 3) or (n.parent and n.parent.type == "pair"):
             continue  # ``{A: [B, C]}`` is a table entry, not the pair (B, C)
         refs = [ctx.refs(c) for c in n.named_children]
         if not all(len(r) >= 1 for r in refs):
             continue
+        event = None
+        if len(refs) == 3:  # ``(A, B, Event) => true``: a move on an event
+            event = _event(refs[2])
+            if event is None:
+                continue
+            refs = refs[:2]
         a = _state_refs(refs[0], ctx.facts)
         b = _state_refs(refs[1], ctx.facts)
         for enum, sources in a.items():
             for dst in b.get(enum, []):
                 for src in sources:
-                    ctx.facts.add_transition(enum, src, dst, None, where)
+                    ctx.facts.add_transition(enum, src, dst, event, where)
 
 
 def expand_wildcards(facts: Facts) -> None:
@@ -297,6 +345,10 @@ def expand_wildcards(facts: Facts) -> None:
             explicit = set(handled)
         else:
             explicit = {src for (en, src, _dst, ev) in facts.transitions if en == enum and ev == event and event}
+        rel, _, line = where.rpartition(":")
+        for f, first, last, en, states in facts.ruled_out:
+            if en == enum and f == rel and line.isdigit() and first <= int(line) <= last:
+                explicit |= states
         for src in e.members:
             if src == dst or src in explicit or (exclude_terminal and src in terminal):
                 continue

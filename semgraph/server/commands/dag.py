@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,12 @@ from rich.table import Table
 
 from semgraph.dag.analytics import analyse_runs, parse_runs
 from semgraph.dag.analyze import analyze_step_dag
+from semgraph.dag.backoff import load_backoff_config
 from semgraph.dag.extract import extract_state_machines
-from semgraph.dag.state_machines import check_transitions
+from semgraph.dag.state_machines import check_transitions, legal_next, machine, operator_overrides
 from semgraph.dag.template import load_document, parse_template
 from semgraph.errors import InvalidInputError
+from semgraph.gcpause import gc_paused
 
 if TYPE_CHECKING:
     from semgraph.dag.analyze import DagAnalysis
@@ -37,6 +40,12 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     check.add_argument("--states", metavar="FILE", help="YAML/JSON file with the current step states")
     check.add_argument("--now", metavar="TIME", help="ISO-8601 time to judge backoff against (default: now, UTC)")
     check.add_argument("--mermaid", action="store_true", help="also print the Mermaid flowchart coloured by state")
+    check.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the orchestrator's config/tasker directory or a TOML file with [common.backoff] (default: its shipped values)",
+    )
+    check.add_argument("--environment", metavar="ENV", help="with --config DIR: overlay environments/ENV/common.toml")
     check.set_defaults(run=run_check)
 
     states = dag_sub.add_parser("states", parents=[parent], help="extract state machines from source code")
@@ -64,9 +73,13 @@ def run_check(args: argparse.Namespace, cli: Cli) -> int:
     states = None
     if args.states:
         states = resolve_arg_path(cli, args.states, kind="file").read_text(encoding="utf-8")
-    a = analyze_step_dag(template, states, args.now, readiness_without_states=states is not None)
+    cfg = None
+    if args.config:
+        cfg = load_backoff_config(resolve_arg_path(cli, args.config), args.environment)
+    a = analyze_step_dag(template, states, args.now, readiness_without_states=states is not None, backoff=cfg)
     if args.json:
-        cli.out.print_json(json.dumps(_as_json(a)))
+        with gc_paused():  # 100,000 row dicts: the collector's passes would cost more than building them
+            emit_json(cli, _as_json(a))
         return 0 if a.valid else 1
     st = a.structure
     name = f"{a.template.namespace_name}/{a.template.name}" if a.template.namespace_name else a.template.name
@@ -115,6 +128,36 @@ def run_check(args: argparse.Namespace, cli: Cli) -> int:
     return 0 if a.valid else 1
 
 
+def emit_json(cli: Cli, obj: Any) -> None:
+    """Plain JSON streamed to stdout, one top-level value or list item at a time.
+
+    A pretty printer over a 100,000-step document takes minutes and gigabytes; ``json.dumps`` per
+    item keeps the C encoder (``iterencode`` falls back to pure Python) and never holds the whole text.
+    """
+    out = cli.out.file
+    dumps = functools.partial(json.dumps, ensure_ascii=False, default=str)
+    if not isinstance(obj, dict):
+        out.write(dumps(obj))
+    else:
+        out.write("{")
+        for i, (key, value) in enumerate(obj.items()):
+            out.write(("," if i else "") + dumps(key) + ":")
+            if isinstance(value, list) and len(value) > 100:
+                out.write("[")
+                for j, item in enumerate(value):
+                    out.write(("," if j else "") + dumps(item))
+                out.write("]")
+            else:
+                out.write(dumps(value))
+        out.write("}")
+    out.write("\n")
+    out.flush()
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def _as_json(a: DagAnalysis) -> dict[str, Any]:
     st = a.structure
     out = {
@@ -129,6 +172,7 @@ def _as_json(a: DagAnalysis) -> dict[str, Any]:
         "fan_in_hot_spots": [h.model_dump() for h in st.fan_in],
         "fan_out_hot_spots": [h.model_dump() for h in st.fan_out],
         "mermaid": a.mermaid,
+        "backoff_config": a.backoff.model_dump(),
     }
     if a.readiness is not None:
         out["readiness"] = [
@@ -143,6 +187,12 @@ def _as_json(a: DagAnalysis) -> dict[str, Any]:
                 "attempts": r.attempts,
                 "max_attempts": r.max_attempts,
                 "next_retry_at": r.next_retry_at.isoformat() if r.next_retry_at else None,
+                "next_retry_source": r.next_retry_source,
+                "projected_retry_earliest": _iso(r.projected_retry_earliest),
+                "projected_retry_latest": _iso(r.projected_retry_latest),
+                "category": r.category,
+                "step_type": r.step_type,
+                "instance_of": r.instance_of,
                 "reason": r.reason,
             }
             for r in a.readiness
@@ -165,7 +215,7 @@ def run_states(args: argparse.Namespace, cli: Cli) -> int:
 
         result = extract_state_machines(root, cli.guard, max_file_bytes=cli.settings.max_file_bytes, progress=progress)
     if args.json:
-        cli.out.print_json(result.model_dump_json())
+        emit_json(cli, result.model_dump(mode="json"))
         return 0
     if not result.machines:
         cli.out.print(f"no state machines found in {result.files_scanned} files")
@@ -181,6 +231,14 @@ def run_states(args: argparse.Namespace, cli: Cli) -> int:
             cli.out.print(f"  [yellow]unreachable:[/yellow] {', '.join(m.unreachable)}")
         if m.dead_ends:
             cli.out.print(f"  [yellow]dead ends (non-terminal, no way out):[/yellow] {', '.join(m.dead_ends)}")
+    prod = [b for b in result.bypasses if not b.in_test]
+    if prod:
+        table = Table("machine", "from", "to", "where", "function", "via", title="Direct writes bypassing the machine")
+        for b in prod[:100]:
+            table.add_row(b.machine or "?", b.source or "?", b.target or "?", b.location, b.function, b.via)
+        cli.out.print(table)
+    if len(result.bypasses) > len(prod):
+        cli.out.print(f"  ({len(result.bypasses) - len(prod)} more direct writes in tests)")
     for e in result.parse_errors[:20]:
         cli.err.print(f"[red]parse error:[/red] {e}", highlight=False)
     return 0
@@ -201,17 +259,22 @@ def _load_list(cli: Cli, path_arg: str) -> list[Any]:
 def run_transitions(args: argparse.Namespace, cli: Cli) -> int:
     result = check_transitions(args.machine, _load_list(cli, args.history))
     if args.json:
-        cli.out.print_json(
-            json.dumps(
-                {
-                    "machine": result.machine,
-                    "valid": result.valid,
-                    "transitions_checked": result.transitions_checked,
-                    "final_state": result.final_state,
-                    "final_is_terminal": result.final_is_terminal,
-                    "problems": [p.model_dump() for p in result.problems],
-                }
-            )
+        m = machine(args.machine)
+        emit_json(
+            cli,
+            {
+                "machine": result.machine,
+                "valid": result.valid,
+                "transitions_checked": result.transitions_checked,
+                "final_state": result.final_state,
+                "final_is_terminal": result.final_is_terminal,
+                "legal_next": [{"target": t, "events": e} for t, e in legal_next(m, result.final_state)],
+                "operator_overrides": [
+                    {"target": t, "events": e} for t, e in operator_overrides(m, result.final_state)
+                ],
+                "overrides_used": result.overrides_used,
+                "problems": [p.model_dump() for p in result.problems],
+            },
         )
         return 0 if result.valid else 1
     for p in result.problems:
@@ -228,7 +291,7 @@ def run_transitions(args: argparse.Namespace, cli: Cli) -> int:
 def run_runs(args: argparse.Namespace, cli: Cli) -> int:
     result = analyse_runs(parse_runs(_load_list(cli, args.log)), top=max(1, min(args.top, 100)))
     if args.json:
-        cli.out.print_json(result.model_dump_json())
+        emit_json(cli, result.model_dump(mode="json"))
         return 0
     cli.out.print(f"{result.runs} runs, {result.tasks} tasks, {result.steps} steps")
     table = Table("step", "runs", "mean s", "p95 s", "max s", title="Slowest steps")
