@@ -42,7 +42,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.realworld import CACHE, MissingMirror, Pinned, git_dir  # noqa: E402
 from semgraph.analysis.codebase import norm_qualified, open_codebase  # noqa: E402
-from semgraph.analysis.entrypoints import EntryPoint, find_entry_points  # noqa: E402
+from semgraph.analysis.entrypoints import EntryPoint  # noqa: E402
+from semgraph.analysis.routes import Route, route_inventory  # noqa: E402
 from semgraph.analysis.workflows import detect_business_workflows  # noqa: E402
 from semgraph.graph.indexer import index_repository  # noqa: E402
 from semgraph.paths import PathGuard  # noqa: E402
@@ -92,8 +93,8 @@ def handler_matches(qualified: str, label: str) -> bool:
     return q == lab or q.endswith("." + lab)
 
 
-def entry_matches(e: EntryPoint, method: str, path: str, handler: str) -> bool:
-    if e.kind != "http" or norm_path(e.path) != norm_path(path):
+def entry_matches(e: Route | EntryPoint, method: str, path: str, handler: str) -> bool:
+    if getattr(e, "kind", "http") != "http" or norm_path(e.path) != norm_path(path):
         return False
     methods = {m.strip() for m in e.method.split(",")}
     if not ("ANY" in methods or method == "ANY" or method in methods):
@@ -116,6 +117,7 @@ class AppResult:
     critical_wrong: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
     frameworks: list[str] = field(default_factory=list)
+    unmapped: int = 0
 
 
 def evaluate(label_file: Path, work: Path) -> AppResult | None:
@@ -131,10 +133,12 @@ def evaluate(label_file: Path, work: Path) -> AppResult | None:
     t0 = time.perf_counter()
     index_repository(tree, db, PathGuard([tree]), workers=1)
     cb = open_codebase(db)
-    entries = [e for e in find_entry_points(cb) if e.kind == "http"]
+    inventory = route_inventory(cb)
+    entries = inventory.routes
     workflows = detect_business_workflows(cb)
     res.seconds = time.perf_counter() - t0
-    res.frameworks = sorted({e.framework for e in entries})
+    res.frameworks = inventory.frameworks
+    res.unmapped = len(inventory.unmapped)
 
     for route in label["routes"]:
         method, path, handler = route.split()
@@ -195,14 +199,15 @@ def main() -> int:
             r = evaluate(f, Path(tmp))
             if r is not None:
                 results.append(r)
-    print(f"{'app':28} {'routes':>9} {'recall':>7} {'wf R':>7} {'wf P':>9} {'crit.wrong':>10} {'sec':>6}  frameworks")
+    print(
+        f"{'app':28} {'routes':>9} {'recall':>7} {'wf R':>7} {'wf P':>9} {'crit.wrong':>10} {'unmapped':>8} {'sec':>6}  frameworks"
+    )
     for r in results:
-        prec = r.pred_right / (r.pred_right + r.pred_wrong) if r.pred_right + r.pred_wrong else 1.0
         crit = sum(len(v) for v in r.critical_wrong.values())
         print(
             f"{r.name:28} {r.routes_found:>4}/{r.routes_total:<4} {r.routes_found / r.routes_total:>7.2f} "
             f"{r.wf_found:>3}/{r.wf_total:<3} {r.pred_right:>4}/{r.pred_right + r.pred_wrong:<4} {crit:>10} "
-            f"{r.seconds:>6.1f}  {','.join(r.frameworks)}"
+            f"{r.unmapped:>8} {r.seconds:>6.1f}  {','.join(r.frameworks)}"
         )
         if args.verbose:
             for m in r.missed_routes:
@@ -211,7 +216,6 @@ def main() -> int:
                 print(f"    missed workflow: {m}")
             for m in r.wrong:
                 print(f"    wrong type: {m}")
-            del prec
     rt = sum(r.routes_total for r in results)
     rf = sum(r.routes_found for r in results)
     wt = sum(r.wf_total for r in results)

@@ -14,7 +14,7 @@ import hashlib
 import re
 from pathlib import PurePosixPath
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from semgraph.analysis import mounts
 from semgraph.analysis.codebase import CALLABLE_KINDS, TYPE_KINDS, Codebase, last_segment, norm_qualified, words_of
@@ -35,6 +35,8 @@ class EntryPoint(BaseModel):
     handler: str  # qualified name of the handler symbol
     file: str
     line: int
+    declared_file: str = Field("", exclude=True)  # where a call-registered route is declared (coverage)
+    declared_line: int = Field(0, exclude=True)
 
     @property
     def key(self) -> str:
@@ -329,6 +331,9 @@ def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None
     same = [c for c in cands if c.path == file_path]
     if len(same) == 1:
         return same[0]
+    imported = _through_imports(cb, file_path, expr, cands)
+    if imported is not None:
+        return imported
     source = cb.source(file_path).decode("utf-8", "replace")
     receiver_words = set(words_of(expr[: -len(name)])) if len(expr) > len(name) else set()
 
@@ -343,6 +348,54 @@ def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None
     ranked = sorted(cands, key=score, reverse=True)
     if score(ranked[0]) > score(ranked[1]):
         return ranked[0]
+    return None
+
+
+def _through_imports(cb: Codebase, file_path: str, expr: str, cands: list[SymbolRow]) -> SymbolRow | None:
+    """The candidate the file's own imports name: ``use crate::routes::change_password``,
+    ``from . import views`` + ``views.index``, ``from shop.views import index``."""
+    head = re.split(r"\.|::", expr)[0]
+    rows = cb.import_rows.get(cb.by_path.get(file_path, -1), [])
+    if cb.files[cb.by_path[file_path]].language in {"javascript", "typescript", "tsx"} and "." in expr:
+        # `const ctrl = authController(app.authService)`: the handler lives in the factory's file
+        src = cb.source(file_path).decode("utf-8", "replace")
+        bound = re.search(rf"\b{re.escape(head)}\s*=\s*(?:await\s+)?(?:new\s+)?([\w$]+)\s*\(", src)
+        origin = mounts.js_imports(cb, file_path).get(bound.group(1) if bound else head)
+        if origin is not None:
+            inside = [c for c in cands if c.path == origin[0]]
+            if len(inside) == 1:
+                return inside[0]
+    here = PurePosixPath(file_path).parent
+    for module, name, alias, _ in rows:
+        if (alias or name or re.split(r"\.|::", module)[-1]) != head:
+            continue
+        full = f"{module}.{name}" if name else module
+        if full.startswith("."):  # Python relative import: a directory above this file
+            level = len(full) - len(full.lstrip("."))
+            base = here
+            for _ in range(level - 1):
+                base = base.parent
+            segs = [x for x in full.lstrip(".").split(".") if x]
+            prefix = (base / "/".join(segs)).as_posix() if segs else base.as_posix()
+            within = [
+                c for c in cands if c.path.startswith(prefix.lstrip("./") + "/") or c.path.startswith(prefix + ".")
+            ]
+            if len(within) == 1:
+                return within[0]
+            continue
+        segs = [x for x in re.split(r"[.:/]+", full) if x and x not in {"crate", "self", "super"}]
+        segs = [x for x in segs if x != last_segment(expr)]
+        if not segs:
+            continue
+
+        def hits(c: SymbolRow, segs: list[str] = segs) -> int:
+            parts = set(PurePosixPath(c.path).with_suffix("").parts)
+            return sum(1 for x in segs if x in parts)
+
+        best = max(hits(c) for c in cands)
+        top = [c for c in cands if hits(c) == best]
+        if best and len(top) == 1:
+            return top[0]
     return None
 
 
@@ -379,7 +432,7 @@ def _django_urls(cb: Codebase, file_path: str, prefix: str, seen: set[str]) -> l
         handler = resolve_handler(cb, file_path, text(target))
         if handler is None:
             continue
-        out.extend(_django_view_entries(cb, handler, full))
+        out.extend(_declared(_django_view_entries(cb, handler, full), file_path, m["fn"][0].start_point.row + 1))
     return out
 
 
@@ -564,7 +617,13 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
             for verb, h in pairs:
                 sym = resolve_handler(cb, file_path, h)
                 if sym is not None:
-                    out.append(_entry(cb, sym, "http", framework, verb.upper(), path))
+                    out.extend(
+                        _declared(
+                            [_entry(cb, sym, "http", framework, verb.upper(), path)],
+                            file_path,
+                            m["route"][0].start_point.row + 1,
+                        )
+                    )
                 else:
                     line = m["route"][0].start_point.row + 1
                     _unmapped(cb, file_path, line, framework, f"{verb.upper()} {path}", f"handler {h} not resolved")
@@ -581,7 +640,8 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
                 for verb, h in _ACTIX_TO.findall(svc):
                     sym = resolve_handler(cb, file_path, h)
                     if sym is not None:
-                        out.append(_entry(cb, sym, "http", "actix-web", verb.upper(), full))
+                        e = _entry(cb, sym, "http", "actix-web", verb.upper(), full)
+                        out.extend(_declared([e], file_path, m["service_call"][0].start_point.row + 1))
         elif "arm" in m:
             pat = text(m["arm_pattern"][0])
             variant = re.match(r"(?:\w+::)*(\w+)", pat)
@@ -687,8 +747,7 @@ def _js_full_prefix(cb: Codebase, file_path: str, obj: str, offset: int) -> str:
 def _js_route(cb: Codebase, file_path: str, verb: str, path: str, handler_node, at, out: list[EntryPoint]) -> None:
     framework = _js_framework(cb, file_path)
     line = at.start_point.row + 1
-    if handler_node is None:
-        _unmapped(cb, file_path, line, framework, f"{verb} {path}", "no handler argument")
+    if handler_node is None:  # `api.post("/x", { body })`: an HTTP client call, not a route
         return
     if handler_node.type in {"arrow_function", "function_expression", "function", "method_definition"}:
         _unmapped(cb, file_path, line, framework, f"{verb} {path}", "inline handler (no symbol to trace)", mapped=True)
@@ -699,7 +758,7 @@ def _js_route(cb: Codebase, file_path: str, verb: str, path: str, handler_node, 
     if sym is None:
         _unmapped(cb, file_path, line, framework, f"{verb} {path}", f"handler {text(handler_node)[:80]} not resolved")
         return
-    out.append(_entry(cb, sym, "http", framework, verb, path))
+    out.extend(_declared([_entry(cb, sym, "http", framework, verb, path)], file_path, line))
 
 
 def _js_chained_route(cb: Codebase, file_path: str, call, out: list[EntryPoint]) -> None:
@@ -826,10 +885,10 @@ def _go_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
         path = mounts.join(mounts.go_prefix(cb, file_path, obj), pattern["path"])
         sym = resolve_handler(cb, file_path, text(args[-1]))
         framework = _go_framework(pf.source, method)
+        line = m["method"][0].start_point.row + 1
         if sym is not None:
-            out.append(_entry(cb, sym, "http", framework, verb, path))
+            out.extend(_declared([_entry(cb, sym, "http", framework, verb, path)], file_path, line))
         else:
-            line = m["method"][0].start_point.row + 1
             reason = f"handler {text(args[-1])[:80]} not resolved"
             inline = args[-1].type == "func_literal"
             _unmapped(
@@ -875,6 +934,12 @@ def _mains(cb: Codebase) -> list[EntryPoint]:
         if s.language == "java" and s.name == "main" and s.kind == "method" and "static" in s.signature:
             out.append(_entry(cb, s, "main", "java", "", ""))
     return out
+
+
+def _declared(entries: list[EntryPoint], file_path: str, line: int) -> list[EntryPoint]:
+    for e in entries:
+        e.declared_file, e.declared_line = file_path, line
+    return entries
 
 
 def _entry(cb: Codebase, sym: SymbolRow, kind: str, framework: str, method: str, path: str) -> EntryPoint:

@@ -97,7 +97,11 @@ class JavaScriptExtractor(Extractor):
                 elif cap == "exported":
                     name_node = node.child_by_field_name("left").child_by_field_name("property")
                 else:
-                    name_node = node.child_by_field_name("name") or node.child_by_field_name("property")
+                    name_node = (
+                        node.child_by_field_name("name")
+                        or node.child_by_field_name("property")
+                        or node.child_by_field_name("key")  # a handler in a returned object literal
+                    )
                 name = self.text(name_node)
                 if not name:
                     continue

@@ -23,3 +23,8 @@
   right: [(function_expression) (arrow_function) (generator_function)]) @def.exported)
   (#eq? @_module "module")
   (#eq? @_exports "exports"))
+; handlers in an object a factory returns: `export const authController = (svc) => ({ signin: async (req, reply) => … })`
+(arrow_function body: (parenthesized_expression (object
+  (pair key: (property_identifier) value: [(arrow_function) (function_expression)]) @def.closure)))
+(return_statement (object
+  (pair key: (property_identifier) value: [(arrow_function) (function_expression)]) @def.closure))
