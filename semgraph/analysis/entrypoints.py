@@ -621,17 +621,18 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
                         _declared(
                             [_entry(cb, sym, "http", framework, verb.upper(), path)],
                             file_path,
-                            m["route"][0].start_point.row + 1,
+                            m["method"][0].start_point.row + 1,
                         )
                     )
                 else:
-                    line = m["route"][0].start_point.row + 1
+                    line = m["method"][0].start_point.row + 1
                     _unmapped(cb, file_path, line, framework, f"{verb.upper()} {path}", f"handler {h} not resolved")
             if not pairs and ("|" in handler_text or "async" in handler_text):
-                line = m["route"][0].start_point.row + 1
-                _unmapped(
-                    cb, file_path, line, "axum", f"ANY {path}", "inline handler (no symbol to trace)", mapped=True
-                )
+                line = m["method"][0].start_point.row + 1
+                verbs = re.findall(r"\b(get|post|put|patch|delete|head)\(", handler_text) or ["any"]
+                for verb in verbs:
+                    route = f"{verb.upper()} {path}"
+                    _unmapped(cb, file_path, line, "axum", route, "inline handler (no symbol to trace)", mapped=True)
         elif "service_call" in m and text(m["svc_method"][0]) == "service":
             svc = text(m["service"][0])
             res = _RESOURCE.search(svc)
@@ -641,7 +642,7 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
                     sym = resolve_handler(cb, file_path, h)
                     if sym is not None:
                         e = _entry(cb, sym, "http", "actix-web", verb.upper(), full)
-                        out.extend(_declared([e], file_path, m["service_call"][0].start_point.row + 1))
+                        out.extend(_declared([e], file_path, m["svc_method"][0].start_point.row + 1))
         elif "arm" in m:
             pat = text(m["arm_pattern"][0])
             variant = re.match(r"(?:\w+::)*(\w+)", pat)

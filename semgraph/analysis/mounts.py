@@ -119,6 +119,14 @@ def _py_module_names(path: str) -> set[str]:
     return names
 
 
+def _py_imported_as(cb: Codebase, importer: str, alias: str, names: frozenset[str], modules: set[str]) -> bool:
+    """``from clinic.routers.appointments import router as appointments_router``."""
+    for module, name, local, _ in cb.import_rows.get(cb.by_path.get(importer, -1), []):
+        if local == alias and name in names and module.split(".")[-1] in modules:
+            return True
+    return False
+
+
 def python_prefix(cb: Codebase, path: str, var: str, depth: int = 0) -> str:
     """Full prefix of the routes declared on router ``var`` of ``path``."""
     routers = _py_routers(cb, path)
@@ -128,7 +136,7 @@ def python_prefix(cb: Codebase, path: str, var: str, depth: int = 0) -> str:
     modules = _py_module_names(path)
     for g, parent, child, prefix in _py_mounts(cb):
         child_last = child.split(".")[-1]
-        if child_last not in names:
+        if child_last not in names and not _py_imported_as(cb, g, child_last, names, modules):
             continue
         if g != path:
             head = child.split(".")[0] if "." in child else ""
