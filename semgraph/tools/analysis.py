@@ -20,7 +20,7 @@ from semgraph.analysis.crosslang import LINK_KINDS, CrossLink, find_cross_langua
 from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.patterns import PATTERN_KINDS, LayeringViolation, PatternInstance, detect_architectural_patterns
 from semgraph.analysis.quality import SEVERITY_RANK, Finding, FunctionMetrics, assess_code_quality
-from semgraph.analysis.routes import Route, UnmappedRoute, list_routes
+from semgraph.analysis.routes import Route, UnmappedRoute, list_routes, route_inventory
 from semgraph.analysis.steps import StepAnalysis, analyze_workflow_step
 from semgraph.analysis.tracing import SINKS, TraceResult, trace_workflow
 from semgraph.analysis.workflows import WORKFLOW_TYPES, Workflow, detect_business_workflows
@@ -81,6 +81,15 @@ class DetectWorkflowsOut(BaseModel):
     by_type: dict[str, int]
     average_confidence: float
     entry_points_found: int = Field(description="entry points found in the index (workflows are traced from them)")
+    frameworks: list[str] = Field(default_factory=list, description="web frameworks whose routes were seen")
+    routes_not_traced: int = Field(
+        0,
+        description="HTTP routes seen without a traceable handler (inline closures) or not understood at all; "
+        "their workflows are missing from this answer",
+    )
+    not_traced_examples: list[str] = Field(
+        default_factory=list, description="a few of them as 'file:line declaration (reason)'"
+    )
     note: str = ""
 
 
@@ -228,13 +237,31 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             by_type = dict(Counter(w.type for w in wfs))
             avg = round(sum(w.confidence for w in wfs) / len(wfs), 2) if wfs else 0.0
             n_entries = len(find_entry_points(cb))
-            note = "" if wfs else f"no workflow at min_confidence {params.min_confidence}; lower it to see custom ones"
+            inv = route_inventory(cb)
+            missing = [
+                f"{r.file}:{r.line} {r.method} {r.path} (inline handler)" for r in inv.routes if r.handler_id is None
+            ]
+            missing += [f"{u.file}:{u.line} {u.code} ({u.reason})" for u in inv.unmapped]
+            notes = (
+                [] if wfs else [f"no workflow at min_confidence {params.min_confidence}; lower it to see custom ones"]
+            )
+            if missing:
+                notes.append(
+                    f"{len(missing)} route declaration(s) could not be traced (see not_traced_examples, "
+                    "list_routes for all): the workflows cover part of the app"
+                )
+            if not inv.frameworks:
+                notes.append("no web framework's routes recognised")
+            note = "; ".join(notes)
             return DetectWorkflowsOut(
                 workflows=shown,
                 page=PageInfo.of(len(wfs), params.offset, params.limit, len(shown)),
                 by_type=by_type,
                 average_confidence=avg,
                 entry_points_found=n_entries,
+                frameworks=inv.frameworks,
+                routes_not_traced=len(missing),
+                not_traced_examples=missing[:5],
                 note=note,
             )
 

@@ -50,6 +50,7 @@ async def test_analysis_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         got = {wf["entry_points"][0]["handler"]: wf["type"] for wf in out["workflows"]}
         assert got == EXPECTED_TYPES
         assert out["entry_points_found"] == 15
+        assert (out["frameworks"], out["routes_not_traced"]) == (["flask"], 0)
         assert out["page"]["total"] == 14
         reg = next(wf for wf in out["workflows"] if wf["type"] == "user_registration")
         assert [(s["symbol"].split(".", 2)[2], s["role"]) for s in reg["steps"]] == [
@@ -201,3 +202,13 @@ async def test_list_routes_end_to_end(tmp_path: Path, mode: str) -> None:
         assert [r["path"] for r in posts["routes"]] == ["/v1/members/signup"]
         assert "must start with '/'" in error_text(await client.call_tool("list_routes", {"path_prefix": "v1"}))
         assert not (await client.call_tool("list_routes", {"limit": 1})).is_error  # still serving
+
+        # workflows say what they could not trace: the inline /status closure and the unreadable /old
+        wf = (await client.call_tool("detect_business_workflows", {"detail": "summary"})).structured_content
+        assert wf["frameworks"] == ["express"]
+        assert wf["routes_not_traced"] == 2
+        assert wf["not_traced_examples"] == [
+            "src/app.js:8 GET /status (inline handler)",
+            "src/legacy.js:2 GET /old (handler pick('old') not resolved)",
+        ]
+        assert "2 route declaration(s) could not be traced" in wf["note"]

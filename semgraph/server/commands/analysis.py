@@ -17,7 +17,7 @@ from semgraph.analysis.codebase import Codebase, open_codebase
 from semgraph.analysis.crosslang import LINK_KINDS, find_cross_language_links
 from semgraph.analysis.patterns import PATTERN_KINDS, detect_architectural_patterns
 from semgraph.analysis.quality import SEVERITY_RANK, assess_code_quality
-from semgraph.analysis.routes import list_routes
+from semgraph.analysis.routes import list_routes, route_inventory
 from semgraph.analysis.steps import analyze_workflow_step
 from semgraph.analysis.workflows import WORKFLOW_TYPES, detect_business_workflows
 from semgraph.errors import InvalidInputError
@@ -103,6 +103,14 @@ def run_workflows(args: argparse.Namespace, cli: Any) -> int:
     if args.json:
         _json(cli, wfs)
         return 0
+    inv = route_inventory(cb)
+    untraced = sum(1 for r in inv.routes if r.handler_id is None) + len(inv.unmapped)
+    if untraced:
+        cli.err.print(
+            f"note: {untraced} route declaration(s) could not be traced (see `semgraph routes`); "
+            "the workflows cover part of the app",
+            markup=False,
+        )
     table = Table(title=f"{len(wfs)} workflows")
     for col in ("id", "type", "conf", "entry", "steps", "handler"):
         table.add_column(col)
