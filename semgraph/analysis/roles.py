@@ -120,7 +120,7 @@ _SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b",
 _FULFIL = re.compile(r"^(shipped|fulfilled|delivered|dispatched|in_transit|out_for_delivery)$", re.I)
 _PAID = re.compile(r"^(paid|captured|charged|settled)$", re.I)
 _STATUS_SET = re.compile(
-    r"""(status\w*\s*=\s*|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*|\bset_?[sS]tatus\(\s*)(?:["'](\w+)["']|(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
+    r"""(status\w*\s*=\s*|status\w*\s*:\s*(?:\w+::)*(?:Set\(\s*)?|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*|\bset_?[sS]tatus\(\s*)(?:["'](\w+)["']|(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
 )
 """A status set to a literal ("shipped") or an enum member (OrderStatus.SHIPPED, Status::Shipped)."""
 _STOCK = re.compile(r"\b(stock|inventory|quantity_on_hand)\s*(-=|-\s*\w|=\s*\w+\s*-)", re.I)

@@ -322,10 +322,8 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     reset_words = named("reset", "forgot", "recover", "recovery")
     # a random token mailed out, or stored / a new hash set under reset wording; an API token stored
     # without any reset wording is no password reset
-    if (
-        (has("generate_token") and has("send_notification") and not has("verify_secret"))
-        or (has("generate_token") and creates and reset_words and not has("verify_secret"))
-        or (has("hash_secret") and reset_words and not has("verify_secret"))
+    if reset_words and not has("verify_secret") and (
+        has("generate_token") or has("issue_token") or has("hash_secret") or has("send_notification")
     ):
         score = 0.6 + 0.15 * has("send_notification") + 0.1 * has("lookup") + 0.15 * reset_words
         candidates.append(("password_reset", score, ev("generate_token", "hash_secret", "send_notification", "lookup")))

@@ -191,6 +191,8 @@ class JavaScriptExtractor(Extractor):
         )
         if p.extra == "closure":
             fn = node.child_by_field_name("value")
+            if fn.type == "call_expression":  # const h = catchAsync(async (req, res) => …): the wrapped function
+                fn = fn.child_by_field_name("arguments").named_children[0]
             body = fn.child_by_field_name("body")
             decl = stmt if stmt.type != "export_statement" else stmt.child_by_field_name("declaration")
             keyword = self.text(decl.child_by_field_name("kind")) if decl is not None else ""

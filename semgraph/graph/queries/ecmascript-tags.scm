@@ -28,3 +28,7 @@
   (pair key: (property_identifier) value: [(arrow_function) (function_expression)]) @def.closure)))
 (return_statement (object
   (pair key: (property_identifier) value: [(arrow_function) (function_expression)]) @def.closure))
+; a handler wrapped by a helper: `const register = catchAsync(async (req, res) => { … })`
+(variable_declarator
+  name: (identifier)
+  value: (call_expression arguments: (arguments . [(arrow_function) (function_expression)]))) @def.closure
