@@ -100,6 +100,7 @@ def _load_rules() -> list[RoleRule]:
 
 _RULES = _load_rules()
 _DATA_ROLES = frozenset({"persist", "delete", "lookup"})
+_BUILTIN_RECEIVER = re.compile(r"^(Object|Array|Map|Set|Math|JSON|Reflect|Promise|String|Number|dict|list|set|os\.environ)\.")
 _ITERATION = re.compile(r"\.(iter|into_iter|iter_mut|chars|lines|bytes|keys|values|entries|items|split\w*)\(")
 _COLLECTION_TYPE = re.compile(
     r"^(?:&\s*)?(?:mut\s+)?(Vec|VecDeque|HashMap|BTreeMap|HashSet|BTreeSet|IndexMap|Option|list|dict|set|tuple|"
@@ -268,7 +269,7 @@ def _data_handle_role(
 
 def _is_collection_call(cb: Codebase, symbol_id: int, callee: str) -> bool:
     """``.first()`` / ``.find()`` / ``.insert()`` / ``.get()`` on a list, vector or map: no data access."""
-    if _ITERATION.search(callee):
+    if _ITERATION.search(callee) or _BUILTIN_RECEIVER.match(callee):
         return True
     receiver = re.sub(r"\(.*", "", callee).rsplit(".", 1)[0] if "." in callee else ""
     if not receiver or receiver == callee:

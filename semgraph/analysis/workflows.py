@@ -182,7 +182,11 @@ def trace_calls(
 def _implementing_methods(cb: Codebase, sid: int) -> list[int]:
     """The same-named methods of the implementations, when ``sid`` is a bodiless interface / trait method."""
     owner = cb.owner_type(sid)
-    if owner is None or cb.symbols[owner].kind not in {"interface", "trait"} or cb.calls.get(sid):
+    if owner is None or cb.calls.get(sid):
+        return []
+    kind = cb.symbols[owner].kind
+    abstract = kind == "class" and re.match(r"\s*(?:public\s+|protected\s+)?abstract\b", cb.symbols[sid].signature)
+    if kind not in {"interface", "trait"} and not abstract:
         return []
     impls = cb.implementations(owner)
     if not impls or len(impls) > _MAX_DISPATCH:
@@ -281,6 +285,10 @@ def _split_top(args: str) -> list[str]:
 
 
 # -------------------------------------------------------------- classification
+_OAUTH = re.compile(r"verifyIdToken|verify_oauth2_token|verify_id_token|id_token|authorize_access_token|OAuth|getToken")
+"""An identity proof from an OAuth / SSO provider: sign-in, even when the flow also updates the user."""
+
+
 def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> tuple[str, float, list[str]]:
     roles: dict[str, list[str]] = {}
     for sid, _ in steps:
@@ -307,7 +315,8 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     elif has("record_payment") and pay_words:
         # no gateway call in the code, but the flow records the payment (status → paid)
         candidates.append(("payment_processing", 0.65, ev("record_payment", "persist", "validate_input")))
-    changes_secret = has("verify_secret") and has("hash_secret") and creates
+    oauth = any(_OAUTH.search(why) for why in roles.get("verify_secret", []))
+    changes_secret = has("verify_secret") and has("hash_secret") and creates and not oauth
     if changes_secret:
         # the current secret is checked and a new hash stored: a credential change, not a sign-in or sign-up
         candidates.append(("crud", 0.7, [*ev("verify_secret", "hash_secret", "persist"), "changes a stored password"]))
@@ -319,11 +328,23 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
             + 0.1 * named("login", "signin", "auth", "authenticate")
         )
         candidates.append(("authentication", score, ev("verify_secret", "issue_token", "lookup")))
+    login_words = named("login", "signin", "auth", "authenticate", "token", "session")
     reset_words = named("reset", "forgot", "recover", "recovery")
-    # a random token mailed out, or stored / a new hash set under reset wording; an API token stored
-    # without any reset wording is no password reset
+    if (
+        has("issue_token")
+        and has("lookup")
+        and login_words
+        and not (has("verify_secret") or creates or has("delete") or reset_words or named("logout", "signout"))
+    ):
+        # credentials checked by the query itself (WHERE username = ? AND password = ?), then a token issued
+        candidates.append(("authentication", 0.6, ev("issue_token", "lookup")))
+    # a reset needs reset wording: a mailed confirmation token or a stored API token is no password reset
     if reset_words and not has("verify_secret") and (
-        has("generate_token") or has("issue_token") or has("hash_secret") or has("send_notification")
+        has("generate_token")
+        or has("issue_token")
+        or has("hash_secret")
+        or has("send_notification")
+        or (creates and named("password"))
     ):
         score = 0.6 + 0.15 * has("send_notification") + 0.1 * has("lookup") + 0.15 * reset_words
         candidates.append(("password_reset", score, ev("generate_token", "hash_secret", "send_notification", "lookup")))
