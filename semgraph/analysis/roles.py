@@ -89,9 +89,7 @@ def _load_rules() -> list[RoleRule]:
             RoleRule(
                 role=data["role"],
                 callee=re.compile("|".join(f"(?:{c})" for c in data.get("callees", [])) or r"(?!)", flags),
-                imported=tuple(
-                    (re.compile(i["modules"]), re.compile(i["names"])) for i in data.get("imported", [])
-                ),
+                imported=tuple((re.compile(i["modules"]), re.compile(i["names"])) for i in data.get("imported", [])),
                 with_args=tuple((re.compile(w["callee"]), re.compile(w["args"])) for w in data.get("with_args", [])),
             )
         )
@@ -100,7 +98,9 @@ def _load_rules() -> list[RoleRule]:
 
 _RULES = _load_rules()
 _DATA_ROLES = frozenset({"persist", "delete", "lookup"})
-_BUILTIN_RECEIVER = re.compile(r"^(Object|Array|Map|Set|Math|JSON|Reflect|Promise|String|Number|dict|list|set|os\.environ)\.")
+_BUILTIN_RECEIVER = re.compile(
+    r"^(Object|Array|Map|Set|Math|JSON|Reflect|Promise|String|Number|dict|list|set|os\.environ)\."
+)
 _ITERATION = re.compile(r"\.(iter|into_iter|iter_mut|chars|lines|bytes|keys|values|entries|items|split\w*)\(")
 _COLLECTION_TYPE = re.compile(
     r"^(?:&\s*)?(?:mut\s+)?(Vec|VecDeque|HashMap|BTreeMap|HashSet|BTreeSet|IndexMap|Option|list|dict|set|tuple|"
@@ -121,7 +121,7 @@ _SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b",
 _FULFIL = re.compile(r"^(shipped|fulfilled|delivered|dispatched|in_transit|out_for_delivery)$", re.I)
 _PAID = re.compile(r"^(paid|captured|charged|settled)$", re.I)
 _STATUS_SET = re.compile(
-    r"""(status\w*\s*=\s*|status\w*\s*:\s*(?:\w+::)*(?:Set\(\s*)?|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*|\bset_?[sS]tatus\(\s*)(?:["'](\w+)["']|(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
+    r"""(status\w*\s*=\s*|status\w*\s*:\s*(?:\w+::)*(?:Set\(\s*)?|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*|\bset_?[sS]tatus\(\s*)(?:["'](\w+)["']|(?:[a-z_]\w*::)*(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
 )
 """A status set to a literal ("shipped") or an enum member (OrderStatus.SHIPPED, Status::Shipped)."""
 _STOCK = re.compile(r"\b(stock|inventory|quantity_on_hand)\s*(-=|-\s*\w|=\s*\w+\s*-)", re.I)
@@ -131,7 +131,7 @@ _NAME_ROLES: list[tuple[str, set[str]]] = [
     ("hash_secret", {"hash"}),
     ("issue_token", {"token", "jwt", "session"}),
     ("charge_payment", {"charge", "payment", "pay", "capture"}),
-    ("send_notification", {"email", "mail", "notify", "notification", "sms", "welcome", "send"}),
+    ("send_notification", {"mail", "notify", "notification", "sms", "welcome", "send"}),
     ("persist", {"save", "insert", "store", "persist", "add", "create"}),
     ("delete", {"delete", "remove", "destroy"}),
     ("lookup", {"find", "get", "fetch", "load", "lookup", "query", "list", "exists"}),
@@ -275,7 +275,18 @@ def _is_collection_call(cb: Codebase, symbol_id: int, callee: str) -> bool:
     if not receiver or receiver == callee:
         return False
     typed = cb.receiver_type(symbol_id, receiver)
-    return bool(typed and _COLLECTION_TYPE.match(typed))
+    if typed and _COLLECTION_TYPE.match(typed):
+        return True
+    if re.fullmatch(r"\w+", receiver):  # a local bound to a collection literal / constructor in this function
+        init = re.search(
+            rf"\b{re.escape(receiver)}\s*(?::\s*([^=]+?))?\s*:?=\s*(?:\[|\{{|vec!|new\s+(?:Map|Set|Array)\b|"
+            rf"(?:dict|list|set|defaultdict|OrderedDict|Counter|deque)\(|(?:Vec|HashMap|BTreeMap|HashSet|BTreeSet|"
+            rf"VecDeque|IndexMap)::|make\((?:\[\]|map\[)|\[\]\w+\{{|map\[)",
+            function_facts(cb, symbol_id).text,
+        )
+        if init is not None and (init.group(1) is None or _COLLECTION_TYPE.match(init.group(1).strip())):
+            return True
+    return False
 
 
 def _apply_rules(ev: RoleEvidence, callee: str, head: str, args: str = "", collection: bool = False) -> None:

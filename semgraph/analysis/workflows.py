@@ -339,12 +339,16 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
         # credentials checked by the query itself (WHERE username = ? AND password = ?), then a token issued
         candidates.append(("authentication", 0.6, ev("issue_token", "lookup")))
     # a reset needs reset wording: a mailed confirmation token or a stored API token is no password reset
-    if reset_words and not has("verify_secret") and (
-        has("generate_token")
-        or has("issue_token")
-        or has("hash_secret")
-        or has("send_notification")
-        or (creates and named("password"))
+    if (
+        reset_words
+        and not has("verify_secret")
+        and (
+            has("generate_token")
+            or has("issue_token")
+            or has("hash_secret")
+            or has("send_notification")
+            or (creates and named("password"))
+        )
     ):
         score = 0.6 + 0.15 * has("send_notification") + 0.1 * has("lookup") + 0.15 * reset_words
         candidates.append(("password_reset", score, ev("generate_token", "hash_secret", "send_notification", "lookup")))
