@@ -445,6 +445,8 @@ def _django_view_entries(cb: Codebase, handler: SymbolRow, path: str) -> list[En
         ]
         if verbs:
             return [_entry(cb, v, "http", "django", v.name.upper(), path) for v in verbs]
+        if any(_DJ_EDIT_VIEWS.search(b) for b in cb.bases.get(handler.id, [])):  # the form is shown and posted
+            return [_entry(cb, handler, "http", "django", m, path) for m in ("GET", "POST")]
         return [_entry(cb, handler, "http", "django", "GET", path)]
     method = "ANY"
     for deco in handler.decorators:
@@ -455,6 +457,10 @@ def _django_view_entries(cb: Codebase, handler: SymbolRow, path: str) -> list[En
     return [_entry(cb, handler, "http", "django", method, path)]
 
 
+_DJ_EDIT_VIEWS = re.compile(
+    r"\b(CreateView|UpdateView|DeleteView|FormView|ProcessFormView|LoginView|PasswordChangeView)\b"
+)
+"""Django generic editing views: GET shows the form, POST submits it."""
 _DRF_API_VIEW = re.compile(r"^@?api_view\(\s*\[([^\]]*)\]")
 _DRF_ACTIONS = {
     "list": ("GET", False),
@@ -812,6 +818,28 @@ def _handler_variable(cb: Codebase, file_path: str, expr: str) -> SymbolRow | No
         inside = [c for c in cands if c.path == imported[0]]
         if len(inside) == 1:
             return inside[0]
+        fid = cb.by_path.get(imported[0])
+        inside = [
+            cb.symbols[i]
+            for i in cb.by_file.get(fid, [])
+            if cb.symbols[i].name == name and cb.symbols[i].kind in CALLABLE_KINDS
+        ]
+        exported = [c for c in inside if re.search(rf"\bexports\.{re.escape(name)}\b", c.signature)]
+        if len(exported) == 1:  # `exports.login = function …` beside a local `function login`
+            return exported[0]
+        # `exports.session = login`: the export is another name for a function of that module
+        src = cb.source(imported[0]).decode("utf-8", "replace")
+        alias = re.search(rf"\b(?:module\.)?exports\.{re.escape(name)}\s*=\s*([\w$]+)\s*;?\s*$", src, re.M)
+        if alias is not None and alias.group(1) != name:
+            same = [
+                cb.symbols[i]
+                for i in cb.by_file.get(fid, [])
+                if cb.symbols[i].name == alias.group(1)
+                and cb.symbols[i].kind in CALLABLE_KINDS
+                and "exports." not in cb.symbols[i].signature
+            ]
+            if len(same) == 1:
+                return same[0]
     return None
 
 

@@ -127,8 +127,42 @@ def _py_imported_as(cb: Codebase, importer: str, alias: str, names: frozenset[st
     return False
 
 
+def py_resolve_module(cb: Codebase, importer: str, module: str) -> str | None:
+    """``from . import auth`` / ``from .auth import bp`` / ``from app.auth import bp`` as an indexed file."""
+    level = len(module) - len(module.lstrip("."))
+    parts = [p for p in module.lstrip(".").split(".") if p]
+    if level:
+        base = PurePosixPath(importer).parent
+        for _ in range(level - 1):
+            base = base.parent
+        stem = "/".join([*base.parts, *parts]) if base.parts != (".",) else "/".join(parts)
+        cands = [stem + ".py", stem + "/__init__.py"]
+    else:
+        stem = "/".join(parts)
+        cands = [p for p in cb.by_path if p.endswith(stem + ".py") or p.endswith(stem + "/__init__.py")]
+    return next((c.lstrip("./") for c in cands if c.lstrip("./") in cb.by_path), None)
+
+
+def _py_defining_file(cb: Codebase, path: str, var: str) -> tuple[str, str]:
+    """Where router ``var`` used in ``path`` is created: this file, or the module it is imported from
+    (``from . import auth`` in a blueprint package's views.py)."""
+    if var in _py_routers(cb, path):
+        return path, var
+    for module, name, alias, _ in cb.import_rows.get(cb.by_path.get(path, -1), []):
+        if (alias or name) != var:
+            continue
+        target = py_resolve_module(cb, path, module + ("." + name if not module.endswith(".") else name))
+        if target is not None and var in _py_routers(cb, target):  # `from . import auth` named a module
+            return target, var
+        target = py_resolve_module(cb, path, module)
+        if target is not None and (name or var) in _py_routers(cb, target):
+            return target, name or var
+    return path, var
+
+
 def python_prefix(cb: Codebase, path: str, var: str, depth: int = 0) -> str:
     """Full prefix of the routes declared on router ``var`` of ``path``."""
+    path, var = _py_defining_file(cb, path, var)
     routers = _py_routers(cb, path)
     names, own, ctor = routers.get(var, (frozenset({var}), "", ""))
     if depth > _MAX_DEPTH:

@@ -315,11 +315,15 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     elif has("record_payment") and pay_words:
         # no gateway call in the code, but the flow records the payment (status → paid)
         candidates.append(("payment_processing", 0.65, ev("record_payment", "persist", "validate_input")))
+    change_words = named("change", "update", "edit", "profile", "patch")
     oauth = any(_OAUTH.search(why) for why in roles.get("verify_secret", []))
     changes_secret = has("verify_secret") and has("hash_secret") and creates and not oauth
     if changes_secret:
         # the current secret is checked and a new hash stored: a credential change, not a sign-in or sign-up
         candidates.append(("crud", 0.7, [*ev("verify_secret", "hash_secret", "persist"), "changes a stored password"]))
+    elif has("verify_secret") and change_words and not has("issue_token") and not oauth:
+        # the password confirms an account change (new e-mail address): no sign-in
+        candidates.append(("crud", 0.6, [*ev("verify_secret", "persist", "lookup"), "confirms an account change"]))
     elif has("verify_secret"):
         score = (
             0.65
@@ -352,7 +356,6 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     ):
         score = 0.6 + 0.15 * has("send_notification") + 0.1 * has("lookup") + 0.15 * reset_words
         candidates.append(("password_reset", score, ev("generate_token", "hash_secret", "send_notification", "lookup")))
-    change_words = named("change", "update", "edit", "profile", "patch")
     if has("hash_secret") and creates and not has("verify_secret") and not reset_words and not change_words:
         score = 0.6 + 0.1 * has("validate_input") + 0.1 * has("duplicate_check") + 0.1 * has("send_notification")
         score += 0.1 * named("register", "signup", "sign", "join", "account")

@@ -70,7 +70,7 @@ def test_nest_abstract_repository_oauth_and_password_change(apps: dict[str, Code
     assert [(_short(s.symbol), s.role) for s in login.steps[:4]] == [
         ("googleLogin", "entry"),
         ("getProfileByToken", "verify_secret"),
-        ("socialLogin", "step"),
+        ("socialLogin", "issue_token"),  # this.jwtService.sign
         ("findByEmail", "lookup"),  # named …Email, but it sends nothing
     ]
 

@@ -170,6 +170,8 @@ class JavaScriptExtractor(Extractor):
         parent_sym = self.symbols[parent]
         if p.extra == "exported":  # exports.f = function …
             fn = node.child_by_field_name("right")
+            if fn.type == "call_expression":  # exports.f = wrap(function* (req, res) { … })
+                fn = fn.child_by_field_name("arguments").named_children[0]
             return Built(
                 signature=self.head(node, fn.child_by_field_name("body")).rstrip("{").rstrip(),
                 doc=self.jsdoc(node.parent),

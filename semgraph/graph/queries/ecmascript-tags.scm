@@ -32,3 +32,8 @@
 (variable_declarator
   name: (identifier)
   value: (call_expression arguments: (arguments . [(arrow_function) (function_expression)]))) @def.closure
+; CommonJS export of a wrapped handler: exports.create = async(function* (req, res) { … })
+(program (expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @_exports property: (property_identifier))
+  right: (call_expression arguments: (arguments . [(function_expression) (arrow_function) (generator_function)]))) @def.exported)
+  (#eq? @_exports "exports"))
