@@ -39,6 +39,7 @@ from semgraph.analysis.crosslang import find_cross_language_links  # noqa: E402
 from semgraph.analysis.entrypoints import EntryPoint, find_entry_points  # noqa: E402
 from semgraph.analysis.patterns import detect_architectural_patterns  # noqa: E402
 from semgraph.analysis.quality import assess_code_quality  # noqa: E402
+from semgraph.analysis.routes import route_inventory  # noqa: E402
 from semgraph.graph import views  # noqa: E402
 from semgraph.graph.indexer import index_repository  # noqa: E402
 from semgraph.graph.store import GraphStore  # noqa: E402
@@ -78,6 +79,8 @@ def main() -> int:
         wfs, t_wf = timed("detect_business_workflows (all entry points)", lambda: wf_mod.all_workflows(cb))
         total = t_load + t_ep + t_wf
         print(f"  workflows: {len(wfs)}; load + entry points + workflows = {total:.2f} s (target < 20 s)")
+        inv, _ = timed("route inventory incl. unmapped scan (list_routes)", lambda: route_inventory(cb))
+        print(f"  routes: {len(inv.routes)}, unmapped declarations: {len(inv.unmapped)}")
 
         rng = random.Random(args.seed)
         pool = [s for s in cb.callables() if not s.is_test]

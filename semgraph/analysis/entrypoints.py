@@ -14,8 +14,9 @@ import hashlib
 import re
 from pathlib import PurePosixPath
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from semgraph.analysis import mounts
 from semgraph.analysis.codebase import CALLABLE_KINDS, TYPE_KINDS, Codebase, last_segment, norm_qualified, words_of
 from semgraph.analysis.syntax import has_query, matches, text, unquote
 from semgraph.graph.store import SymbolRow
@@ -34,10 +35,38 @@ class EntryPoint(BaseModel):
     handler: str  # qualified name of the handler symbol
     file: str
     line: int
+    declared_file: str = Field("", exclude=True)  # where a call-registered route is declared (coverage)
+    declared_line: int = Field(0, exclude=True)
 
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.method}:{self.path}:{self.handler}"
+
+
+class RouteDecl(BaseModel):
+    """A route declaration that gave no traceable entry point: an inline handler (method and path known,
+    no symbol to trace) or a handler the analysis could not resolve to a symbol."""
+
+    route: str  # "METHOD /path"
+    file: str
+    line: int
+    framework: str
+    reason: str
+    inline: bool = False
+
+
+def _unmapped(
+    cb: Codebase, file_path: str, line: int, framework: str, route: str, reason: str, *, mapped: bool = False
+) -> None:
+    cb.__dict__.setdefault("_route_decls", []).append(
+        RouteDecl(route=route, file=file_path, line=line, framework=framework, reason=reason, inline=mapped)
+    )
+
+
+def route_declarations(cb: Codebase) -> list[RouteDecl]:
+    """Route declarations seen while finding entry points that gave no entry point (see ``RouteDecl``)."""
+    find_entry_points(cb)
+    return list(cb.__dict__.get("_route_decls", []))
 
 
 # ----------------------------------------------------------------- decorators
@@ -75,9 +104,9 @@ def _py_decorator_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
                 methods = ["GET"]
             if "fastapi" in _imports_text(cb, sym):
                 framework = "fastapi"
-            prefix = _router_prefix(cb, sym.path, d.lstrip("@").split(".")[0])
+            prefix = mounts.python_prefix(cb, sym.path, d.lstrip("@").split(".")[0])
             for method in methods:
-                out.append(_entry(cb, sym, "http", framework, method, prefix + path))
+                out.append(_entry(cb, sym, "http", framework, method, mounts.join(prefix, path) if prefix else path))
         elif (m := _CLICK.match(d)) or _CLICK_BARE.match(d):
             args = m.group(2) if m else ""
             names = _STRING.findall(args.split("=")[0]) if args and "=" not in args.split(",")[0] else []
@@ -92,25 +121,77 @@ def _py_decorator_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
     return out
 
 
-def _router_prefix(cb: Codebase, path: str, var: str) -> str:
-    """``router = APIRouter(prefix="/accounts")`` / ``bp = Blueprint(..., url_prefix="/x")`` in the same file."""
-    text = cb.source(path).decode("utf-8", "replace")
-    m = re.search(rf"^{re.escape(var)}\s*=\s*[\w.]*(?:APIRouter|Blueprint)\((.*)\)\s*$", text, re.M)
-    if not m:
-        return ""
-    p = re.search(r"\b(?:url_)?prefix\s*=\s*[\"']([^\"']*)[\"']", m.group(1))
-    return p.group(1).rstrip("/") if p else ""
-
-
 def _rust_attribute_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
+    """``#[post("/x")]`` handlers, under the scope prefix of the ``.service(h)`` call that mounts them."""
     out = []
+    prefix = _actix_service_prefixes(cb).get(sym.id, "")
     for deco in sym.decorators:
         d = deco.strip()
         if m := _RUST_ROUTE.match(d):
-            out.append(_entry(cb, sym, "http", "actix-web", m.group(1).upper(), m.group(2)))
+            out.append(_entry(cb, sym, "http", "actix-web", m.group(1).upper(), mounts.join(prefix, m.group(2))))
         elif m := _RUST_ROUTE_ANY.match(d):
             methods = re.findall(r"method\s*=\s*\"(\w+)\"", m.group(2)) or ["ANY"]
-            out.extend(_entry(cb, sym, "http", "actix-web", x.upper(), m.group(1)) for x in methods)
+            out.extend(
+                _entry(cb, sym, "http", "actix-web", x.upper(), mounts.join(prefix, m.group(1))) for x in methods
+            )
+    return out
+
+
+def _enclosing_callable(cb: Codebase, file_path: str, line: int) -> int | None:
+    best = None
+    for sid in cb.by_file.get(cb.by_path.get(file_path, -1), []):
+        s = cb.symbols[sid]
+        if s.kind in CALLABLE_KINDS and s.start_line <= line <= s.end_line:
+            best = sid
+    return best
+
+
+def _actix_service_prefixes(cb: Codebase) -> dict[int, str]:
+    """Handler symbol → scope prefix of its ``.service(h)`` call, through ``.configure(f)`` inside a scope."""
+    cached = cb.__dict__.get("_actix_prefixes")
+    if cached is not None:
+        return cached
+    services: list[tuple[str, int, int, str]] = []
+    configured: dict[int, str] = {}
+    for f in cb.files.values():
+        if f.language != "rust" or b"scope(" not in cb.source(f.path):
+            continue
+        pf = cb.parsed(f.path)
+        if pf is None:
+            continue
+        for m in matches("rust", "routes", pf.root):
+            if "service_call" not in m or text(m["svc_method"][0]) not in {"service", "configure"}:
+                continue
+            target = m["service"][0]
+            if target.type not in {"identifier", "scoped_identifier"}:
+                continue
+            sym = resolve_handler(cb, f.path, text(target))
+            prefix = mounts.rust_prefix(m["service_call"][0])
+            if sym is None or not prefix:
+                continue
+            if text(m["svc_method"][0]) == "configure":
+                configured[sym.id] = prefix
+            else:
+                services.append((f.path, m["service_call"][0].start_point.row + 1, sym.id, prefix))
+    out: dict[int, str] = {}
+    for _path, _line, sid, prefix in services:
+        out[sid] = prefix
+    for f in cb.files.values():  # cfg.service(h) inside a function mounted with .configure(f) in a scope
+        if f.language != "rust" or not configured:
+            continue
+        pf = cb.parsed(f.path)
+        if pf is None or b".service(" not in pf.source:
+            continue
+        for m in matches("rust", "routes", pf.root):
+            if "service_call" not in m or text(m["svc_method"][0]) != "service":
+                continue
+            owner = _enclosing_callable(cb, f.path, m["service_call"][0].start_point.row + 1)
+            target = m["service"][0]
+            if owner in configured and target.type in {"identifier", "scoped_identifier"}:
+                sym = resolve_handler(cb, f.path, text(target))
+                if sym is not None:
+                    out[sym.id] = mounts.join(configured[owner], out.get(sym.id, ""))
+    cb.__dict__["_actix_prefixes"] = out
     return out
 
 
@@ -123,20 +204,74 @@ def _ts_decorator_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
     out = []
     parent = cb.symbols.get(sym.parent_id) if sym.parent_id else None
     prefix = ""
+    version = ""
     if parent is not None:
         for deco in parent.decorators:
             m = re.match(r"^@Controller\((.*)\)\s*$", deco.strip(), re.S)
             if m:
-                prefix = _first_string(m.group(1))
+                args = m.group(1)
+                named = re.search(r"\bpath\s*:\s*[\"'`]([^\"'`]*)[\"'`]", args)
+                prefix = named.group(1) if named else ("" if re.match(r"\s*\{", args) else _first_string(args))
+                v = re.search(r"\bversion\s*:\s*[\"'`]([^\"'`]+)[\"'`]", args)
+                version = v.group(1) if v else ""
+    global_prefix, excluded, uri_versions, default_version = _nest_global(cb)
     for deco in sym.decorators:
         d = deco.strip()
         if m := _NEST_ROUTE.match(d):
-            parts = [p.strip("/") for p in (prefix, _first_string(m.group(2))) if p.strip("/")]
+            local = mounts.join(prefix, _first_string(m.group(2))) or "/"
+            ver = version or default_version
+            head = [global_prefix] if local not in excluded else []
+            if uri_versions and ver:
+                head.append("v" + ver)
             method = "ANY" if m.group(1) == "All" else m.group(1).upper()
-            out.append(_entry(cb, sym, "http", "nestjs", method, "/" + "/".join(parts)))
+            out.append(_entry(cb, sym, "http", "nestjs", method, mounts.join(*head, local) or "/"))
         elif m := _NEST_MESSAGE.match(d):
             out.append(_entry(cb, sym, "message", "nestjs", "", _first_string(m.group(2))))
     return out
+
+
+def _nest_global(cb: Codebase) -> tuple[str, set[str], bool, str]:
+    """``app.setGlobalPrefix("api", { exclude: ["/"] })`` and URI versioning from the bootstrap file.
+    A prefix read from configuration (``config.get("app.apiPrefix")``) is looked up as the literal
+    default of that key where the project defines it (``apiPrefix: process.env.API_PREFIX || "api"``)."""
+    cached = cb.__dict__.get("_nest_global")
+    if cached is not None:
+        return cached
+    prefix, excluded, uri, default_version = "", set(), False, ""
+    for f in cb.files.values():
+        if f.language not in {"typescript", "javascript"}:
+            continue
+        raw = cb.source(f.path)
+        if b"setGlobalPrefix" not in raw and b"enableVersioning" not in raw:
+            continue
+        src = raw.decode("utf-8", "replace")
+        if m := re.search(r"setGlobalPrefix\(", src):
+            args = mounts.split_args(mounts.call_text(src, m.end() - 1))
+            if args and args[0][:1] in "\"'`":
+                prefix = unquote(args[0])
+            elif args:
+                key = (re.findall(r"[\"'`]([\w.]+)[\"'`]", args[0]) or re.findall(r"\w+", args[0]) or [""])[0]
+                prefix = _config_default(cb, key.split(".")[-1]) if key else ""
+            if len(args) > 1:
+                excluded = {"/" + unquote(x).strip("/") for x in re.findall(r"[\"'`][^\"'`]*[\"'`]", args[1])}
+        if m := re.search(r"enableVersioning\(", src):
+            opts = mounts.call_text(src, m.end() - 1)
+            uri = "VersioningType.URI" in opts or not re.search(r"VersioningType\.\w+", opts)
+            dv = re.search(r"defaultVersion\s*:\s*[\"'`]([^\"'`]+)[\"'`]", opts)
+            default_version = dv.group(1) if dv else ""
+    cb.__dict__["_nest_global"] = (prefix, excluded, uri, default_version)
+    return prefix, excluded, uri, default_version
+
+
+def _config_default(cb: Codebase, key: str) -> str:
+    pattern = re.compile(rf"\b{re.escape(key)}\s*[:=]\s*(?:[\w.\[\]'\"]+\s*(?:\|\||\?\?)\s*)?[\"'`]([^\"'`]*)[\"'`]")
+    for f in cb.files.values():
+        raw = cb.source(f.path)
+        if key.encode() not in raw or f.language not in {"typescript", "javascript"}:
+            continue
+        if m := pattern.search(raw.decode("utf-8", "replace")):
+            return m.group(1)
+    return ""
 
 
 def _java_annotation_entries(cb: Codebase, sym: SymbolRow) -> list[EntryPoint]:
@@ -196,6 +331,9 @@ def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None
     same = [c for c in cands if c.path == file_path]
     if len(same) == 1:
         return same[0]
+    imported = _through_imports(cb, file_path, expr, cands)
+    if imported is not None:
+        return imported
     source = cb.source(file_path).decode("utf-8", "replace")
     receiver_words = set(words_of(expr[: -len(name)])) if len(expr) > len(name) else set()
 
@@ -210,6 +348,54 @@ def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None
     ranked = sorted(cands, key=score, reverse=True)
     if score(ranked[0]) > score(ranked[1]):
         return ranked[0]
+    return None
+
+
+def _through_imports(cb: Codebase, file_path: str, expr: str, cands: list[SymbolRow]) -> SymbolRow | None:
+    """The candidate the file's own imports name: ``use crate::routes::change_password``,
+    ``from . import views`` + ``views.index``, ``from shop.views import index``."""
+    head = re.split(r"\.|::", expr)[0]
+    rows = cb.import_rows.get(cb.by_path.get(file_path, -1), [])
+    if cb.files[cb.by_path[file_path]].language in {"javascript", "typescript", "tsx"} and "." in expr:
+        # `const ctrl = authController(app.authService)`: the handler lives in the factory's file
+        src = cb.source(file_path).decode("utf-8", "replace")
+        bound = re.search(rf"\b{re.escape(head)}\s*=\s*(?:await\s+)?(?:new\s+)?([\w$]+)\s*\(", src)
+        origin = mounts.js_imports(cb, file_path).get(bound.group(1) if bound else head)
+        if origin is not None:
+            inside = [c for c in cands if c.path == origin[0]]
+            if len(inside) == 1:
+                return inside[0]
+    here = PurePosixPath(file_path).parent
+    for module, name, alias, _ in rows:
+        if (alias or name or re.split(r"\.|::", module)[-1]) != head:
+            continue
+        full = f"{module}.{name}" if name else module
+        if full.startswith("."):  # Python relative import: a directory above this file
+            level = len(full) - len(full.lstrip("."))
+            base = here
+            for _ in range(level - 1):
+                base = base.parent
+            segs = [x for x in full.lstrip(".").split(".") if x]
+            prefix = (base / "/".join(segs)).as_posix() if segs else base.as_posix()
+            within = [
+                c for c in cands if c.path.startswith(prefix.lstrip("./") + "/") or c.path.startswith(prefix + ".")
+            ]
+            if len(within) == 1:
+                return within[0]
+            continue
+        segs = [x for x in re.split(r"[.:/]+", full) if x and x not in {"crate", "self", "super"}]
+        segs = [x for x in segs if x != last_segment(expr)]
+        if not segs:
+            continue
+
+        def hits(c: SymbolRow, segs: list[str] = segs) -> int:
+            parts = set(PurePosixPath(c.path).with_suffix("").parts)
+            return sum(1 for x in segs if x in parts)
+
+        best = max(hits(c) for c in cands)
+        top = [c for c in cands if hits(c) == best]
+        if best and len(top) == 1:
+            return top[0]
     return None
 
 
@@ -246,7 +432,7 @@ def _django_urls(cb: Codebase, file_path: str, prefix: str, seen: set[str]) -> l
         handler = resolve_handler(cb, file_path, text(target))
         if handler is None:
             continue
-        out.extend(_django_view_entries(cb, handler, full))
+        out.extend(_declared(_django_view_entries(cb, handler, full), file_path, m["fn"][0].start_point.row + 1))
     return out
 
 
@@ -259,6 +445,8 @@ def _django_view_entries(cb: Codebase, handler: SymbolRow, path: str) -> list[En
         ]
         if verbs:
             return [_entry(cb, v, "http", "django", v.name.upper(), path) for v in verbs]
+        if any(_DJ_EDIT_VIEWS.search(b) for b in cb.bases.get(handler.id, [])):  # the form is shown and posted
+            return [_entry(cb, handler, "http", "django", m, path) for m in ("GET", "POST")]
         return [_entry(cb, handler, "http", "django", "GET", path)]
     method = "ANY"
     for deco in handler.decorators:
@@ -269,6 +457,10 @@ def _django_view_entries(cb: Codebase, handler: SymbolRow, path: str) -> list[En
     return [_entry(cb, handler, "http", "django", method, path)]
 
 
+_DJ_EDIT_VIEWS = re.compile(
+    r"\b(CreateView|UpdateView|DeleteView|FormView|ProcessFormView|LoginView|PasswordChangeView)\b"
+)
+"""Django generic editing views: GET shows the form, POST submits it."""
 _DRF_API_VIEW = re.compile(r"^@?api_view\(\s*\[([^\]]*)\]")
 _DRF_ACTIONS = {
     "list": ("GET", False),
@@ -379,9 +571,9 @@ def _calls_in(node, kind: str):
     return found
 
 
-_ACTIX_TO = re.compile(r"web::(get|post|put|patch|delete|head)\(\)\s*\.to\(\s*([\w:]+)\s*\)")
+_ACTIX_TO = re.compile(r"(?:web::)?\b(get|post|put|patch|delete|head)\(\)\s*\.to\(\s*([\w:]+)\s*\)")
 _AXUM = re.compile(r"\b(get|post|put|patch|delete|head)\(\s*([\w:]+)\s*\)")
-_RESOURCE = re.compile(r"web::resource\(\s*\"([^\"]*)\"\s*\)")
+_RESOURCE = re.compile(r"(?:web::)?\bresource\(\s*\"([^\"]*)\"\s*\)")
 
 
 def _rust_subcommands(cb: Codebase) -> set[str]:
@@ -421,7 +613,7 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
     subcommands = _rust_subcommands(cb) if b"=>" in pf.source else set()
     for m in matches("rust", "routes", pf.root):
         if "route" in m and text(m["method"][0]) == "route":
-            path = unquote(text(m["path"][0]))
+            path = mounts.join(mounts.rust_prefix(m["route"][0]), unquote(text(m["path"][0])))
             handler_text = text(m["handler"][0])
             pairs = _ACTIX_TO.findall(handler_text)
             framework = "actix-web"
@@ -431,15 +623,32 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
             for verb, h in pairs:
                 sym = resolve_handler(cb, file_path, h)
                 if sym is not None:
-                    out.append(_entry(cb, sym, "http", framework, verb.upper(), path))
+                    out.extend(
+                        _declared(
+                            [_entry(cb, sym, "http", framework, verb.upper(), path)],
+                            file_path,
+                            m["method"][0].start_point.row + 1,
+                        )
+                    )
+                else:
+                    line = m["method"][0].start_point.row + 1
+                    _unmapped(cb, file_path, line, framework, f"{verb.upper()} {path}", f"handler {h} not resolved")
+            if not pairs and ("|" in handler_text or "async" in handler_text):
+                line = m["method"][0].start_point.row + 1
+                verbs = re.findall(r"\b(get|post|put|patch|delete|head)\(", handler_text) or ["any"]
+                for verb in verbs:
+                    route = f"{verb.upper()} {path}"
+                    _unmapped(cb, file_path, line, "axum", route, "inline handler (no symbol to trace)", mapped=True)
         elif "service_call" in m and text(m["svc_method"][0]) == "service":
             svc = text(m["service"][0])
             res = _RESOURCE.search(svc)
             if res:
+                full = mounts.join(mounts.rust_prefix(m["service_call"][0]), res.group(1))
                 for verb, h in _ACTIX_TO.findall(svc):
                     sym = resolve_handler(cb, file_path, h)
                     if sym is not None:
-                        out.append(_entry(cb, sym, "http", "actix-web", verb.upper(), res.group(1)))
+                        e = _entry(cb, sym, "http", "actix-web", verb.upper(), full)
+                        out.extend(_declared([e], file_path, m["svc_method"][0].start_point.row + 1))
         elif "arm" in m:
             pat = text(m["arm_pattern"][0])
             variant = re.match(r"(?:\w+::)*(\w+)", pat)
@@ -476,6 +685,9 @@ def _js_calls(cb: Codebase, file_path: str, language: str) -> list[EntryPoint]:
                 if sym is not None:
                     out.append(_entry(cb, sym, "message", "bullmq", "", unquote(text(m["worker_queue"][0]))))
             continue
+        if "chain" in m:
+            _js_chained_route(cb, file_path, m["chain"][0], out)
+            continue
         if "call" not in m:
             continue
         method = text(m["method"][0])
@@ -484,15 +696,14 @@ def _js_calls(cb: Codebase, file_path: str, language: str) -> list[EntryPoint]:
         if len(args) < 2:
             continue
         first = unquote(text(args[0]))
-        handler_node = args[-1]
-        if handler_node.type not in {"identifier", "member_expression"}:
-            continue
+        handler_node = _js_handler_node(args)
         is_route = method in HTTP_VERBS or method == "all"
         if is_route and first.startswith("/"):
-            sym = resolve_handler(cb, file_path, text(handler_node))
-            if sym is not None:
-                verb = "ANY" if method == "all" else method.upper()
-                out.append(_entry(cb, sym, "http", "express", verb, _mount_prefix(cb, file_path, obj) + first))
+            verb = "ANY" if method == "all" else method.upper()
+            prefix = _js_full_prefix(cb, file_path, obj, m["call"][0].start_byte)
+            _js_route(cb, file_path, verb, mounts.join(prefix, first), handler_node, m["method"][0], out)
+        elif handler_node is None or handler_node.type not in {"identifier", "member_expression"}:
+            continue
         elif method in _JS_QUEUE and obj.lower() not in {"process", "app", "server", "window", "document"}:
             if method == "on" and first in {"error", "close", "end", "listening", "connection"}:
                 continue
@@ -500,6 +711,136 @@ def _js_calls(cb: Codebase, file_path: str, language: str) -> list[EntryPoint]:
             if sym is not None and ("queue" in (obj + method).lower() or method in {"consume", "process"}):
                 out.append(_entry(cb, sym, "message", "queue", "", first))
     return out
+
+
+def _js_framework(cb: Codebase, file_path: str) -> str:
+    """The web framework a JS/TS route file belongs to, from its own imports, else the project's."""
+    for probe in (cb.source(file_path)[:6000], b""):
+        if not probe:
+            probe = b" ".join(
+                cb.source(f.path)[:3000]
+                for f in list(cb.files.values())[:400]
+                if f.language in {"javascript", "typescript", "tsx"}
+            )
+        for needle, name in _JS_FRAMEWORKS:
+            if needle in probe:
+                return name
+    return "express"
+
+
+_JS_FRAMEWORKS = ((b"fastify", "fastify"), (b"koa", "koa"), (b"hono", "hono"), (b"express", "express"))
+
+
+def _js_handler_node(args: list) -> object | None:
+    """The handler of ``router.post(path, mw…, handler)``; Fastify's ``{ handler }`` option object too."""
+    last = args[-1]
+    if last.type == "object":
+        for pair in last.named_children:
+            if pair.type == "pair" and text(pair.child_by_field_name("key")) == "handler":
+                return pair.child_by_field_name("value")
+            if pair.type == "shorthand_property_identifier" and text(pair) == "handler":
+                return pair
+            if pair.type == "method_definition" and text(pair.child_by_field_name("name")) == "handler":
+                return pair
+        return None
+    return last
+
+
+def _js_full_prefix(cb: Codebase, file_path: str, obj: str, offset: int) -> str:
+    prefix = mounts.js_prefix(cb, file_path, obj, offset)
+    return prefix or _mount_prefix(cb, file_path, obj)
+
+
+def _js_route(cb: Codebase, file_path: str, verb: str, path: str, handler_node, at, out: list[EntryPoint]) -> None:
+    framework = _js_framework(cb, file_path)
+    line = at.start_point.row + 1
+    if handler_node is None:  # `api.post("/x", { body })`: an HTTP client call, not a route
+        return
+    if handler_node.type in {"arrow_function", "function_expression", "function", "method_definition"}:
+        _unmapped(cb, file_path, line, framework, f"{verb} {path}", "inline handler (no symbol to trace)", mapped=True)
+        return
+    sym = resolve_handler(cb, file_path, text(handler_node))
+    if sym is None:
+        sym = _handler_variable(cb, file_path, text(handler_node))
+    if sym is None:
+        _unmapped(cb, file_path, line, framework, f"{verb} {path}", f"handler {text(handler_node)[:80]} not resolved")
+        return
+    out.extend(_declared([_entry(cb, sym, "http", framework, verb, path)], file_path, line))
+
+
+def _js_chained_route(cb: Codebase, file_path: str, call, out: list[EntryPoint]) -> None:
+    """``router.route("/x").get(h).post(h2)``: each verb call takes the path of the ``route()`` call below it."""
+    fn = call.child_by_field_name("function")
+    verb = text(fn.child_by_field_name("property"))
+    if verb not in HTTP_VERBS and verb != "all":
+        return
+    n = fn.child_by_field_name("object")
+    while n is not None and n.type == "call_expression":
+        f2 = n.child_by_field_name("function")
+        if f2 is None or f2.type != "member_expression":
+            return
+        prop = text(f2.child_by_field_name("property"))
+        if prop == "route":
+            args = n.child_by_field_name("arguments")
+            first = args.named_children[0] if args is not None and args.named_children else None
+            if first is None or first.type not in {"string", "template_string"}:
+                return
+            obj = f2.child_by_field_name("object")
+            prefix = _js_full_prefix(cb, file_path, text(obj), n.start_byte)
+            own_args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
+            if not own_args:
+                return
+            path = mounts.join(prefix, unquote(text(first)))
+            _js_route(
+                cb,
+                file_path,
+                "ANY" if verb == "all" else verb.upper(),
+                path,
+                _js_handler_node(own_args),
+                fn.child_by_field_name("property"),
+                out,
+            )
+            return
+        if prop not in HTTP_VERBS and prop != "all":
+            return
+        n = f2.child_by_field_name("object")
+
+
+def _handler_variable(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None:
+    """A handler bound to a module variable (``const register = catchAsync(async (req, res) => …)``)."""
+    name = last_segment(expr.strip())
+    cands = [cb.symbols[i] for i in cb.by_name.get(name, []) if cb.symbols[i].kind == "variable"]
+    if len(cands) == 1:
+        return cands[0]
+    receiver = expr.strip()[: -len(name)].rstrip(".")
+    imported = mounts.js_imports(cb, file_path).get(receiver.split(".")[-1]) if receiver else None
+    if imported is not None:
+        inside = [c for c in cands if c.path == imported[0]]
+        if len(inside) == 1:
+            return inside[0]
+        fid = cb.by_path.get(imported[0])
+        inside = [
+            cb.symbols[i]
+            for i in cb.by_file.get(fid, [])
+            if cb.symbols[i].name == name and cb.symbols[i].kind in CALLABLE_KINDS
+        ]
+        exported = [c for c in inside if re.search(rf"\bexports\.{re.escape(name)}\b", c.signature)]
+        if len(exported) == 1:  # `exports.login = function …` beside a local `function login`
+            return exported[0]
+        # `exports.session = login`: the export is another name for a function of that module
+        src = cb.source(imported[0]).decode("utf-8", "replace")
+        alias = re.search(rf"\b(?:module\.)?exports\.{re.escape(name)}\s*=\s*([\w$]+)\s*;?\s*$", src, re.M)
+        if alias is not None and alias.group(1) != name:
+            same = [
+                cb.symbols[i]
+                for i in cb.by_file.get(fid, [])
+                if cb.symbols[i].name == alias.group(1)
+                and cb.symbols[i].kind in CALLABLE_KINDS
+                and "exports." not in cb.symbols[i].signature
+            ]
+            if len(same) == 1:
+                return same[0]
+    return None
 
 
 _USE = re.compile(r"\b(\w+)\.use\(\s*(?:[\"'`]([^\"'`]+)[\"'`]\s*,\s*)?(\w+)(?:\.routes\(\))?\s*[,)]")
@@ -569,10 +910,40 @@ def _go_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
             verb = pattern["verb"]
         if verb.lower() not in HTTP_VERBS and verb != "ANY":
             continue
+        obj = text(m["obj"][0])
+        path = mounts.join(mounts.go_prefix(cb, file_path, obj), pattern["path"])
         sym = resolve_handler(cb, file_path, text(args[-1]))
+        framework = _go_framework(pf.source, method)
+        line = m["method"][0].start_point.row + 1
         if sym is not None:
-            out.append(_entry(cb, sym, "http", "go-http", verb, pattern["path"]))
+            out.extend(_declared([_entry(cb, sym, "http", framework, verb, path)], file_path, line))
+        else:
+            reason = f"handler {text(args[-1])[:80]} not resolved"
+            inline = args[-1].type == "func_literal"
+            _unmapped(
+                cb,
+                file_path,
+                line,
+                framework,
+                f"{verb} {path}",
+                reason if not inline else "inline handler (no symbol to trace)",
+                mapped=inline,
+            )
     return out
+
+
+_GO_FRAMEWORKS = (
+    (b"gin-gonic/gin", "gin"),
+    (b"labstack/echo", "echo"),
+    (b"go-chi/chi", "chi"),
+    (b"gofiber/fiber", "fiber"),
+)
+
+
+def _go_framework(source: bytes, method: str) -> str:
+    if method in {"HandleFunc", "Handle"} and b"gorilla/mux" not in source:
+        return "go-http"
+    return next((name for needle, name in _GO_FRAMEWORKS if needle in source[:6000]), "go-http")
 
 
 def _mains(cb: Codebase) -> list[EntryPoint]:
@@ -592,6 +963,12 @@ def _mains(cb: Codebase) -> list[EntryPoint]:
         if s.language == "java" and s.name == "main" and s.kind == "method" and "static" in s.signature:
             out.append(_entry(cb, s, "main", "java", "", ""))
     return out
+
+
+def _declared(entries: list[EntryPoint], file_path: str, line: int) -> list[EntryPoint]:
+    for e in entries:
+        e.declared_file, e.declared_line = file_path, line
+    return entries
 
 
 def _entry(cb: Codebase, sym: SymbolRow, kind: str, framework: str, method: str, path: str) -> EntryPoint:
@@ -616,13 +993,17 @@ _TRIGGERS = {
         b".put(",
         b".delete(",
         b".patch(",
+        b".all(",
         b".action(",
         b".process(",
         b".consume(",
         b"new Worker",
     ),
-    "go": (b"Handle", b".GET(", b".POST(", b".PUT(", b".DELETE("),
+    "go": (b"Handle", b".GET(", b".POST(", b".PUT(", b".DELETE(", b".PATCH(", b".Any("),
 }
+
+
+_TEST_PATH = re.compile(r"(^|/)(tests?|__tests__|spec)/|(^|/)test_[^/]*\.py$|_test\.(py|go)$|\.(spec|test)\.[jt]sx?$")
 
 
 def find_entry_points(cb: Codebase) -> list[EntryPoint]:
@@ -636,8 +1017,9 @@ def find_entry_points(cb: Codebase) -> list[EntryPoint]:
 
 def _find_entry_points(cb: Codebase) -> list[EntryPoint]:
     found: list[EntryPoint] = []
+    cb.__dict__["_route_decls"] = []
     for s in cb.symbols.values():
-        if not s.decorators or s.is_test:
+        if not s.decorators or (s.is_test and _TEST_PATH.search(s.path)):  # a `test_*` view is a real route
             continue
         if s.language == "python" and s.kind in CALLABLE_KINDS:
             found.extend(_py_decorator_entries(cb, s))

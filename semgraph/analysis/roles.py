@@ -9,7 +9,9 @@ and literals it writes (``"shipped"``); its name only adds weaker evidence.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 
 from semgraph.analysis.codebase import Codebase, last_segment, words_of
 from semgraph.analysis.facts import function_facts
@@ -61,141 +63,65 @@ ROLE_ORDER = [
 ]
 """Primary-role precedence: the most business-specific thing a step does names it."""
 
-# (role, regex on the callee text, regex on the call arguments or None)
-_CALL_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
-    (
-        "hash_secret",
-        re.compile(
-            r"(generate_password_hash|make_password|set_password|hashpw|bcrypt[.:]+hash|\bhashSync\b|"
-            r"pbkdf2|scrypt|hashlib\.|\.hash_password$|(argon2|passlib|pwd|passw|crypt|hasher).*\.hash(_encoded)?$|"
-            r"GenerateFromPassword|passwordEncoder\.encode$)",
-            re.I,
-        ),
-        None,
-    ),
-    (
-        "verify_secret",
-        re.compile(
-            r"(check_password_hash|check_password|bcrypt[.:]+(compare|checkpw|verify|compareSync)|"
-            r"argon2\w*[.:]+verify|^authenticate$|passport\.authenticate|verify_password_hash|"
-            r"\.verify_password$|(argon2|passlib|pwd|passw|crypt|hasher).*\.verify(_encoded)?$|"
-            r"CompareHashAndPassword|passwordEncoder\.matches$)",
-            re.I,
-        ),
-        None,
-    ),
-    (
-        "issue_token",
-        re.compile(
-            r"(jwt[.:]+(encode|sign)|^login_user$|create_access_token|^login$|session\.regenerate|"
-            r"jwt\.NewWithClaims|SignedString$|Jwts\.builder)"
-        ),
-        None,
-    ),
-    (
-        "generate_token",
-        re.compile(
-            r"(token_urlsafe|token_hex|randomBytes|make_token|uuid4|new_v4|randomUUID|secrets\.choice|thread_rng)"
-        ),
-        None,
-    ),
-    (
-        "charge_payment",
-        re.compile(r"(stripe|braintree|paypal|adyen|\.charges?[.:]+create|PaymentIntent|Charge[.:]+create)", re.I),
-        None,
-    ),
-    (
-        "send_notification",
-        re.compile(
-            r"(smtplib|send_message|^send_mail$|sendMail|send_mass_mail|EmailMessage\.send|mail\.send|mailer\.send|"
-            r"SmtpTransport|transport\.send|twilio|\.messages\.create|sns[.:]+publish|send_push|fcm|webpush|"
-            r"\bmail\(|mailgun|sendgrid|mailSender\.send$|smtp\.SendMail$)",
-            re.I,
-        ),
-        None,
-    ),
-    (
-        "enqueue_job",
-        re.compile(
-            r"(\.delay$|apply_async|send_task|enqueue|\.add_job|queue\.add|producer\.send|basic_publish|\.publish$)"
-        ),
-        None,
-    ),
-    (
-        "parse_input",
-        re.compile(
-            r"(csv\.(reader|DictReader|NewReader)|csv::Reader|CSVReader|CSVParser|json\.loads?$|\.deserialize|read_csv|read_excel|openpyxl|yaml\.safe_load|JSON\.parse|parse_csv)"
-        ),
-        None,
-    ),
-    (
-        "aggregate",
-        re.compile(
-            r"(group_by|groupBy|annotate|aggregate|\bSum$|\bCount$|\bAvg$|func\.(sum|count|avg)|dsl::(sum|count|avg))"
-        ),
-        None,
-    ),
-    (
-        "render_output",
-        re.compile(
-            r"(csv\.writer|writerow|csv::Writer|write_record|render_template|^render$|to_csv|render_to_string|pdf)",
-            re.I,
-        ),
-        None,
-    ),
-    (
-        "delete",
-        re.compile(
-            r"((session|objects|db|diesel|repo\w*|\w+Repository)[.:]+delete$|^diesel::delete$|\.delete\(\)$|\.remove$|\.destroy$)"
-        ),
-        None,
-    ),
-    (
-        "persist",
-        re.compile(
-            r"((session|db)\.(add|add_all|merge|commit)$|\.save$|objects\.(create|bulk_create|update_or_create|get_or_create)$|"
-            r"bulk_create$|insert_into|diesel::update|\.insert(One|Many|_one|_many)?$|\.upsert$|\.executemany$|"
-            r"(objects|query|session|db|table|filter\(.*\))\S*\.update$)"
-        ),
-        None,
-    ),
-    (
-        "external_call",
-        re.compile(
-            r"(^requests\.|^httpx\.|reqwest|^fetch$|axios|urlopen|\.client\.(get|post|put|delete)$|http\.(Get|Post))"
-        ),
-        None,
-    ),
-    (
-        "audit_log",
-        re.compile(
-            r"(^logger\.|^logging\.|^log\.(info|warn|warning|error)|audit|^console\.(log|info)$|^tracing::|^info!$)"
-        ),
-        None,
-    ),
-    (
-        "lookup",
-        re.compile(
-            r"(\.(filter|filter_by|first|get_or_404|exists|find|findOne|findById|findBy\w+|findUnique|find_by\w*|load|fetch_one|"
-            r"fetch_all|fetchone|fetchall|scalar|scalars|values)$|objects\.(get|filter|all)$|session\.get$|session\.query$|"
-            r"\w+::table\.\w+|^\w+::table$)"
-        ),
-        None,
-    ),
-]
+_ROLE_TABLES = "semgraph.analysis.tables.roles"
+"""One TOML file per role: the library calls that give it (callee patterns, bare functions imported from a
+library, calls whose arguments name a database connection). Knowledge about libraries is data."""
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    role: str
+    callee: re.Pattern[str]
+    imported: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+    with_args: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+
+
+def _load_rules() -> list[RoleRule]:
+    folder = resources.files(_ROLE_TABLES)
+    out = []
+    for role in ROLE_ORDER:
+        entry = folder.joinpath(f"{role}.toml")
+        if not entry.is_file():
+            continue
+        data = tomllib.loads(entry.read_text())
+        flags = re.I if data.get("ignore_case") else 0
+        out.append(
+            RoleRule(
+                role=data["role"],
+                callee=re.compile("|".join(f"(?:{c})" for c in data.get("callees", [])) or r"(?!)", flags),
+                imported=tuple((re.compile(i["modules"]), re.compile(i["names"])) for i in data.get("imported", [])),
+                with_args=tuple((re.compile(w["callee"]), re.compile(w["args"])) for w in data.get("with_args", [])),
+            )
+        )
+    return out
+
+
+_RULES = _load_rules()
+_DATA_ROLES = frozenset({"persist", "delete", "lookup"})
+_BUILTIN_RECEIVER = re.compile(
+    r"^(Object|Array|Map|Set|Math|JSON|Reflect|Promise|String|Number|dict|list|set|os\.environ)\."
+)
+_ITERATION = re.compile(r"\.(iter|into_iter|iter_mut|chars|lines|bytes|keys|values|entries|items|split\w*)\(")
+_COLLECTION_TYPE = re.compile(
+    r"^(?:&\s*)?(?:mut\s+)?(Vec|VecDeque|HashMap|BTreeMap|HashSet|BTreeSet|IndexMap|Option|list|dict|set|tuple|"
+    r"List|Dict|Set|Map|WeakMap|Array|ArrayList|LinkedList|Deque|Iterable|Sequence|Mapping|\[\]|map\[)"
+)
+
+
+_DATA_CALLEE = re.compile(r"\.(first|find|filter|get|insert|remove|delete|update|save|push|add|values|exists|load)\b")
 
 _TEARDOWN = re.compile(
     r"(?i)(?:^|[._])(?:get)?(db|pool|conn|connection|client|knex|sequelize|server|socket|stream|worker|queue)"
     r"(?:\(\))?\.(destroy|remove|close)$"
 )
-_ANY_RULE = re.compile("|".join(f"(?:{pat.pattern})" for _, pat, _ in _CALL_RULES), re.I)
+_ANY_RULE = re.compile("|".join(f"(?:{r.callee.pattern})" for r in _RULES), re.I)
 """One pass first: most callees (len, append, str) match no rule at all."""
 
 _SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b", re.I)
 _FULFIL = re.compile(r"^(shipped|fulfilled|delivered|dispatched|in_transit|out_for_delivery)$", re.I)
 _PAID = re.compile(r"^(paid|captured|charged|settled)$", re.I)
 _STATUS_SET = re.compile(
-    r"""(status\w*\s*=\s*|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*|\bset_?[sS]tatus\(\s*)(?:["'](\w+)["']|(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
+    r"""(status\w*\s*=\s*|status\w*\s*:\s*(?:\w+::)*(?:Set\(\s*)?|\.eq\(\s*|[sS]tatus\w*\(\s*[^,()]*,\s*|\bset_?[sS]tatus\(\s*)(?:["'](\w+)["']|(?:[a-z_]\w*::)*(?:[A-Z]\w*(?:\.|::))+(\w+)\b(?!\())"""
 )
 """A status set to a literal ("shipped") or an enum member (OrderStatus.SHIPPED, Status::Shipped)."""
 _STOCK = re.compile(r"\b(stock|inventory|quantity_on_hand)\s*(-=|-\s*\w|=\s*\w+\s*-)", re.I)
@@ -205,7 +131,7 @@ _NAME_ROLES: list[tuple[str, set[str]]] = [
     ("hash_secret", {"hash"}),
     ("issue_token", {"token", "jwt", "session"}),
     ("charge_payment", {"charge", "payment", "pay", "capture"}),
-    ("send_notification", {"email", "mail", "notify", "notification", "sms", "welcome", "send"}),
+    ("send_notification", {"mail", "notify", "notification", "sms", "welcome", "send"}),
     ("persist", {"save", "insert", "store", "persist", "add", "create"}),
     ("delete", {"delete", "remove", "destroy"}),
     ("lookup", {"find", "get", "fetch", "load", "lookup", "query", "list", "exists"}),
@@ -341,9 +267,42 @@ def _data_handle_role(
     return role, ("handle" if typed in DATA_HANDLE_TYPES else "repository")
 
 
-def _apply_rules(ev: RoleEvidence, callee: str, head: str) -> None:
-    for role, pat, _ in _CALL_RULES:
-        if role in ev.roles or not pat.search(callee):
+def _is_collection_call(cb: Codebase, symbol_id: int, callee: str) -> bool:
+    """``.first()`` / ``.find()`` / ``.insert()`` / ``.get()`` on a list, vector or map: no data access."""
+    if _ITERATION.search(callee) or _BUILTIN_RECEIVER.match(callee):
+        return True
+    receiver = re.sub(r"\(.*", "", callee).rsplit(".", 1)[0] if "." in callee else ""
+    if not receiver or receiver == callee:
+        return False
+    typed = cb.receiver_type(symbol_id, receiver)
+    if typed and _COLLECTION_TYPE.match(typed):
+        return True
+    if re.fullmatch(r"\w+", receiver):  # a local bound to a collection literal / constructor in this function
+        init = re.search(
+            rf"\b{re.escape(receiver)}\s*(?::\s*([^=]+?))?\s*:?=\s*(?:\[|\{{|vec!|new\s+(?:Map|Set|Array)\b|"
+            rf"(?:dict|list|set|defaultdict|OrderedDict|Counter|deque)\(|(?:Vec|HashMap|BTreeMap|HashSet|BTreeSet|"
+            rf"VecDeque|IndexMap)::|make\((?:\[\]|map\[)|\[\]\w+\{{|map\[)",
+            function_facts(cb, symbol_id).text,
+        )
+        if init is not None and (init.group(1) is None or _COLLECTION_TYPE.match(init.group(1).strip())):
+            return True
+    return False
+
+
+def _apply_rules(ev: RoleEvidence, callee: str, head: str, args: str = "", collection: bool = False) -> None:
+    for rule in _RULES:
+        role = rule.role
+        if role in ev.roles:
+            continue
+        if collection and role in _DATA_ROLES:
+            continue
+        hit = rule.callee.search(callee)
+        if not hit:
+            for c_pat, a_pat in rule.with_args:
+                if c_pat.search(callee) and a_pat.search(args):
+                    hit = True
+                    break
+        if not hit:
             continue
         if role == "issue_token" and callee == "login" and "auth" not in head:
             continue
@@ -368,6 +327,11 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
         if name and _PARSER_MODULES.search(module)
     }
     all_callees = [" ".join(c.callee.split()) for c in facts.calls]
+    bare = {
+        (alias or name): (module.replace("::", "."), name or alias)
+        for module, name, alias, _ in cb.import_rows.get(sym.file_id, [])
+        if name or alias
+    }
     for call in facts.calls:
         callee = " ".join(call.callee.split())
         if (call.line, last_segment(re.sub(r"\(.*?\)", "", callee) or callee)) in project_calls:
@@ -378,8 +342,14 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
                 ev.via_repository.add(handle[0])
                 ev.roles[handle[0]] = f"calls {callee} on a repository"
             continue  # a repository interface's method: its name says it all, the generic rules would guess
-        if _ANY_RULE.search(callee):
-            _apply_rules(ev, callee, head)
+        if _ANY_RULE.search(callee) or any(w[0].search(callee) for r in _RULES for w in r.with_args):
+            collection = bool(_DATA_CALLEE.search(callee)) and _is_collection_call(cb, symbol_id, callee)
+            _apply_rules(ev, callee, head, call.args, collection)
+        if "." not in callee and ":" not in callee and callee in bare:
+            module, name = bare[callee]
+            for rule in _RULES:
+                if rule.role not in ev.roles and any(m.search(module) and n.search(name) for m, n in rule.imported):
+                    ev.roles[rule.role] = f"calls {callee} from {module}"
         if handle is not None:
             how = "a mail sender" if handle[1] == "mail" else f"a {DATA_HANDLE_TYPES_DOC}"
             ev.roles.setdefault(handle[0], f"calls {callee} on {how}")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from semgraph.analysis.codebase import Codebase
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
 from semgraph.analysis.roles import DATA_HANDLE_TYPES, HANDLE_OPS, function_roles
+from semgraph.analysis.validation import framework_validation
 from semgraph.analysis.workflows import Step, Workflow, find_workflow
 from semgraph.errors import InvalidInputError
 
@@ -149,6 +150,7 @@ def _risks(cb: Codebase, wf: Workflow, step: Step) -> list[Risk]:
     out: list[Risk] = []
     earlier = wf.steps[: step.number - 1]
     validated = any(s.role in {"validate_input", "duplicate_check"} or "validate_input" in s.roles for s in earlier)
+    validated = validated or framework_validation(cb, [s.symbol_id for s in wf.steps[: step.number]]) is not None
     if "persist" in roles and not validated and not any(g.fails for g in facts.guards):
         out.append(
             Risk(

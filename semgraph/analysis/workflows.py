@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase, words_of
-from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points
+from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points, resolve_handler
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
 from semgraph.analysis.roles import ROLES, function_roles
 from semgraph.analysis.schemas import model_rules
@@ -182,7 +182,11 @@ def trace_calls(
 def _implementing_methods(cb: Codebase, sid: int) -> list[int]:
     """The same-named methods of the implementations, when ``sid`` is a bodiless interface / trait method."""
     owner = cb.owner_type(sid)
-    if owner is None or cb.symbols[owner].kind not in {"interface", "trait"} or cb.calls.get(sid):
+    if owner is None or cb.calls.get(sid):
+        return []
+    kind = cb.symbols[owner].kind
+    abstract = kind == "class" and re.match(r"\s*(?:public\s+|protected\s+)?abstract\b", cb.symbols[sid].signature)
+    if kind not in {"interface", "trait"} and not abstract:
         return []
     impls = cb.implementations(owner)
     if not impls or len(impls) > _MAX_DISPATCH:
@@ -214,6 +218,7 @@ def deferred_calls(cb: Codebase, sid: int) -> list[tuple[int, int, int | None]]:
     sym = cb.symbols[sid]
     for call in function_facts(cb, sid).calls:
         if not _DEFER.match(re.split(r"[.:]", call.callee)[-1]):
+            out.extend(_function_arguments(cb, sym, call.line, call.col, call.args))
             continue
         args = call.args.strip()
         args = args[1:-1] if args.startswith("(") else args
@@ -235,7 +240,55 @@ def deferred_calls(cb: Codebase, sid: int) -> list[tuple[int, int, int | None]]:
     return out
 
 
+_ARG_NAME = re.compile(r"^\s*&?\s*([A-Za-z_][\w]*(?:(?:\.|::)[A-Za-z_]\w*)*)\s*$")
+
+
+def _function_arguments(cb: Codebase, sym, line: int, col: int, args: str) -> list[tuple[int, int, int | None]]:
+    """A project function handed over as a value (``process_request(&state, input, register_user_service)``,
+    ``handlers.run(on_paid)``): the callee runs it, so the workflow does. Only names the file imports or
+    defines as functions count, never local variables."""
+    inner = args.strip()
+    inner = inner[1:-1] if inner.startswith("(") and inner.endswith(")") else inner
+    if not inner or ("(" in inner and inner.count(",") == 0):
+        return []
+    imported = {alias or name for _, name, alias, _ in cb.import_rows.get(sym.file_id, [])}
+    local_fns = {cb.symbols[i].name for i in cb.by_file.get(sym.file_id, []) if cb.symbols[i].kind == "function"}
+    out: list[tuple[int, int, int | None]] = []
+    for arg in _split_top(inner):
+        m = _ARG_NAME.match(arg)
+        if not m:
+            continue
+        head = re.split(r"\.|::", m.group(1))[0]
+        name = re.split(r"\.|::", m.group(1))[-1]
+        if head not in imported and name not in local_fns:
+            continue
+        target = resolve_handler(cb, sym.path, m.group(1))
+        if target is not None and target.kind in CALLABLE_KINDS and target.id != sym.id:
+            out.append((line, col + 1, target.id))
+    return out
+
+
+def _split_top(args: str) -> list[str]:
+    out, depth, cur = [], 0, []
+    for c in args:
+        if c in "([{<":
+            depth += 1
+        elif c in ")]}>":
+            depth -= 1
+        if c == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+    out.append("".join(cur))
+    return out
+
+
 # -------------------------------------------------------------- classification
+_OAUTH = re.compile(r"verifyIdToken|verify_oauth2_token|verify_id_token|id_token|authorize_access_token|OAuth|getToken")
+"""An identity proof from an OAuth / SSO provider: sign-in, even when the flow also updates the user."""
+
+
 def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> tuple[str, float, list[str]]:
     roles: dict[str, list[str]] = {}
     for sid, _ in steps:
@@ -262,7 +315,16 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     elif has("record_payment") and pay_words:
         # no gateway call in the code, but the flow records the payment (status → paid)
         candidates.append(("payment_processing", 0.65, ev("record_payment", "persist", "validate_input")))
-    if has("verify_secret"):
+    change_words = named("change", "update", "edit", "profile", "patch")
+    oauth = any(_OAUTH.search(why) for why in roles.get("verify_secret", []))
+    changes_secret = has("verify_secret") and has("hash_secret") and creates and not oauth
+    if changes_secret:
+        # the current secret is checked and a new hash stored: a credential change, not a sign-in or sign-up
+        candidates.append(("crud", 0.7, [*ev("verify_secret", "hash_secret", "persist"), "changes a stored password"]))
+    elif has("verify_secret") and change_words and not has("issue_token") and not oauth:
+        # the password confirms an account change (new e-mail address): no sign-in
+        candidates.append(("crud", 0.6, [*ev("verify_secret", "persist", "lookup"), "confirms an account change"]))
+    elif has("verify_secret"):
         score = (
             0.65
             + 0.15 * (has("issue_token"))
@@ -270,13 +332,31 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
             + 0.1 * named("login", "signin", "auth", "authenticate")
         )
         candidates.append(("authentication", score, ev("verify_secret", "issue_token", "lookup")))
+    login_words = named("login", "signin", "auth", "authenticate", "token", "session")
     reset_words = named("reset", "forgot", "recover", "recovery")
-    if (has("generate_token") and (has("send_notification") or creates) and not has("verify_secret")) or (
-        has("hash_secret") and reset_words and not has("verify_secret")
+    if (
+        has("issue_token")
+        and has("lookup")
+        and login_words
+        and not (has("verify_secret") or creates or has("delete") or reset_words or named("logout", "signout"))
+    ):
+        # credentials checked by the query itself (WHERE username = ? AND password = ?), then a token issued
+        candidates.append(("authentication", 0.6, ev("issue_token", "lookup")))
+    # a reset needs reset wording: a mailed confirmation token or a stored API token is no password reset
+    if (
+        reset_words
+        and not has("verify_secret")
+        and (
+            has("generate_token")
+            or has("issue_token")
+            or has("hash_secret")
+            or has("send_notification")
+            or (creates and named("password"))
+        )
     ):
         score = 0.6 + 0.15 * has("send_notification") + 0.1 * has("lookup") + 0.15 * reset_words
         candidates.append(("password_reset", score, ev("generate_token", "hash_secret", "send_notification", "lookup")))
-    if has("hash_secret") and creates and not has("verify_secret") and not has("generate_token"):
+    if has("hash_secret") and creates and not has("verify_secret") and not reset_words and not change_words:
         score = 0.6 + 0.1 * has("validate_input") + 0.1 * has("duplicate_check") + 0.1 * has("send_notification")
         score += 0.1 * named("register", "signup", "sign", "join", "account")
         candidates.append(
@@ -295,7 +375,7 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     if has("parse_input") and creates:
         score = 0.7 + 0.1 * has("validate_input") + 0.1 * named("import", "upload", "ingest", "load")
         candidates.append(("data_import", score, ev("parse_input", "validate_input", "persist")))
-    if (has("aggregate") or has("render_output")) and not creates:
+    if (has("aggregate") or has("render_output")) and not creates and not has("send_notification"):
         score = (
             0.6
             + 0.15 * has("aggregate")

@@ -20,6 +20,7 @@ from semgraph.analysis.crosslang import LINK_KINDS, CrossLink, find_cross_langua
 from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.patterns import PATTERN_KINDS, LayeringViolation, PatternInstance, detect_architectural_patterns
 from semgraph.analysis.quality import SEVERITY_RANK, Finding, FunctionMetrics, assess_code_quality
+from semgraph.analysis.routes import Route, UnmappedRoute, list_routes, route_inventory
 from semgraph.analysis.steps import StepAnalysis, analyze_workflow_step
 from semgraph.analysis.tracing import SINKS, TraceResult, trace_workflow
 from semgraph.analysis.workflows import WORKFLOW_TYPES, Workflow, detect_business_workflows
@@ -80,6 +81,43 @@ class DetectWorkflowsOut(BaseModel):
     by_type: dict[str, int]
     average_confidence: float
     entry_points_found: int = Field(description="entry points found in the index (workflows are traced from them)")
+    frameworks: list[str] = Field(default_factory=list, description="web frameworks whose routes were seen")
+    routes_not_traced: int = Field(
+        0,
+        description="HTTP routes seen without a traceable handler (inline closures) or not understood at all; "
+        "their workflows are missing from this answer",
+    )
+    not_traced_examples: list[str] = Field(
+        default_factory=list, description="a few of them as 'file:line declaration (reason)'"
+    )
+    note: str = ""
+
+
+# -------------------------------------------------------------------- routes
+MAX_UNMAPPED_SHOWN = 50
+
+
+class ListRoutesIn(PageInput):
+    method: Annotated[
+        str | None, Field(max_length=10, description="only this HTTP method (GET, POST, …); ANY routes match every one")
+    ] = None
+    path_prefix: Annotated[
+        str | None, Field(max_length=500, description="only routes at or under this path, e.g. /api/v1")
+    ] = None
+    framework: Annotated[
+        str | None, Field(max_length=40, description="only this framework (flask, fastapi, django, express, …)")
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=500, description="Routes per page (1-500).")] = 100
+
+
+class ListRoutesOut(BaseModel):
+    routes: list[Route]
+    page: PageInfo
+    frameworks: list[str] = Field(description="web frameworks whose routes were seen")
+    unmapped: list[UnmappedRoute] = Field(
+        description="route-like declarations seen but not mapped to a route with a handler (first 50)"
+    )
+    unmapped_total: int
     note: str = ""
 
 
@@ -163,7 +201,7 @@ class LinksOut(BaseModel):
 
 
 def register(app: MCPServer, env: ToolEnv) -> None:
-    """Register the six analysis tools."""
+    """Register the seven analysis tools."""
 
     @register_tool(
         app,
@@ -199,13 +237,72 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             by_type = dict(Counter(w.type for w in wfs))
             avg = round(sum(w.confidence for w in wfs) / len(wfs), 2) if wfs else 0.0
             n_entries = len(find_entry_points(cb))
-            note = "" if wfs else f"no workflow at min_confidence {params.min_confidence}; lower it to see custom ones"
+            inv = route_inventory(cb)
+            missing = [
+                f"{r.file}:{r.line} {r.method} {r.path} (inline handler)" for r in inv.routes if r.handler_id is None
+            ]
+            missing += [f"{u.file}:{u.line} {u.code} ({u.reason})" for u in inv.unmapped]
+            notes = (
+                [] if wfs else [f"no workflow at min_confidence {params.min_confidence}; lower it to see custom ones"]
+            )
+            if missing:
+                notes.append(
+                    f"{len(missing)} route declaration(s) could not be traced (see not_traced_examples, "
+                    "list_routes for all): the workflows cover part of the app"
+                )
+            if not inv.frameworks:
+                notes.append("no web framework's routes recognised")
+            note = "; ".join(notes)
             return DetectWorkflowsOut(
                 workflows=shown,
                 page=PageInfo.of(len(wfs), params.offset, params.limit, len(shown)),
                 by_type=by_type,
                 average_confidence=avg,
                 entry_points_found=n_entries,
+                frameworks=inv.frameworks,
+                routes_not_traced=len(missing),
+                not_traced_examples=missing[:5],
+                note=note,
+            )
+
+        return await call.run_sync(work)
+
+    @register_tool(
+        app,
+        env,
+        name="list_routes",
+        title="List HTTP routes",
+        description=(
+            "Every HTTP route of the indexed backend: method, full path (prefixes of routers, blueprints, "
+            "scopes, groups and controllers composed across files), handler symbol, file:line and framework "
+            "(Flask, FastAPI, Django/DRF, Express, Koa, Fastify, NestJS, Actix-web, Axum, gin/net-http, Spring), "
+            "plus the route declarations it saw but could not map, with file:line. Paged. "
+            "Requires index_repository first."
+        ),
+        input_model=ListRoutesIn,
+        output_model=ListRoutesOut,
+        read_only=True,
+    )
+    async def routes(params: ListRoutesIn, call: ToolCall) -> ListRoutesOut:
+        def work() -> ListRoutesOut:
+            inv = list_routes(
+                _codebase(call), method=params.method, path_prefix=params.path_prefix, framework=params.framework
+            )
+            page = inv.routes[params.offset : params.offset + params.limit]
+            note = ""
+            if not inv.routes and not inv.unmapped:
+                note = "no HTTP route found: no supported web framework's routes in this index"
+            elif inv.unmapped:
+                note = (
+                    f"{len(inv.unmapped)} route-like declaration(s) could not be mapped; "
+                    "the routes listed may be incomplete (see unmapped)"
+                )
+            return ListRoutesOut(
+                routes=page,
+                page=PageInfo.of(len(inv.routes), params.offset, params.limit, len(page)),
+                frameworks=inv.frameworks,
+                unmapped=inv.unmapped[:MAX_UNMAPPED_SHOWN],
+                unmapped_total=len(inv.unmapped),
                 note=note,
             )
 

@@ -53,3 +53,15 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_quality_of_a_path_with_no_indexed_file_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["quality", "shop/nope", "--root", str(project)]) == 1
     assert "no indexed file under 'shop/nope'" in capsys.readouterr().err
+
+
+def test_routes_command(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, inv = _run(capsys, project, "routes", "--method", "POST", "--prefix", "/products")
+    assert code == 0
+    assert [(r["method"], r["path"], r["handler"]) for r in inv["routes"]] == [
+        ("POST", "/products/import", "shop.routes.import_catalog")
+    ]
+    assert inv["frameworks"] == ["flask"] and inv["unmapped"] == []
+    assert main(["routes", "--root", str(project)]) == 0
+    table = capsys.readouterr().out
+    assert "13 routes (flask)" in table and "shop/routes.py:57" in table

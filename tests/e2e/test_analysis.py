@@ -50,6 +50,7 @@ async def test_analysis_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         got = {wf["entry_points"][0]["handler"]: wf["type"] for wf in out["workflows"]}
         assert got == EXPECTED_TYPES
         assert out["entry_points_found"] == 15
+        assert (out["frameworks"], out["routes_not_traced"]) == (["flask"], 0)
         assert out["page"]["total"] == 14
         reg = next(wf for wf in out["workflows"] if wf["type"] == "user_registration")
         assert [(s["symbol"].split(".", 2)[2], s["role"]) for s in reg["steps"]] == [
@@ -166,3 +167,48 @@ async def test_analysis_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         assert "limit" in error_text(await client.call_tool("find_cross_language_links", {"limit": 0}))
         ok = await client.call_tool("detect_business_workflows", {"types": ["crud"], "limit": 1})
         assert ok.structured_content["page"]["total"] == 4
+
+
+async def test_list_routes_end_to_end(tmp_path: Path, mode: str) -> None:
+    root = tmp_path / "work"
+    shutil.copytree(FIXTURES / "routes" / "express_mounts", root)
+    (root / "src" / "legacy.js").write_text("const app = require('./app');\napp.get('/old', pick('old'));\n")
+    async with serve(root, mode=mode, extra_args=["--toolsets", "graph,analysis"]) as client:
+        assert "no index yet" in error_text(await client.call_tool("list_routes", {}))
+        indexed = await client.call_tool("index_repository", {"path": "."})
+        assert indexed.structured_content["status"] == "completed", indexed.content
+
+        result = await client.call_tool("list_routes", {})
+        assert not result.is_error, result.content
+        out = result.structured_content
+        assert [(r["method"], r["path"], r["handler"].split(".")[-1], r["file"], r["line"]) for r in out["routes"]] == [
+            ("GET", "/status", "<inline>", "src/app.js", 8),
+            ("POST", "/v1/loans/", "borrowBook", "src/controllers/loan.controller.js", 1),
+            ("DELETE", "/v1/members/:memberId", "removeMember", "src/controllers/member.controller.js", 11),
+            ("GET", "/v1/members/:memberId", "getMember", "src/controllers/member.controller.js", 7),
+            ("POST", "/v1/members/signup", "signup", "src/controllers/member.controller.js", 3),
+        ]
+        assert out["frameworks"] == ["express"]
+        assert [(u["file"], u["line"], u["code"]) for u in out["unmapped"]] == [("src/legacy.js", 2, "GET /old")]
+        assert out["unmapped_total"] == 1 and "could not be mapped" in out["note"]
+
+        page = (await client.call_tool("list_routes", {"limit": 2, "offset": 2})).structured_content
+        assert [r["path"] for r in page["routes"]] == ["/v1/members/:memberId", "/v1/members/:memberId"]
+        assert page["page"] == {"total": 5, "offset": 2, "limit": 2, "returned": 2, "next_offset": 4}
+
+        posts = (
+            await client.call_tool("list_routes", {"method": "POST", "path_prefix": "/v1/members"})
+        ).structured_content
+        assert [r["path"] for r in posts["routes"]] == ["/v1/members/signup"]
+        assert "must start with '/'" in error_text(await client.call_tool("list_routes", {"path_prefix": "v1"}))
+        assert not (await client.call_tool("list_routes", {"limit": 1})).is_error  # still serving
+
+        # workflows say what they could not trace: the inline /status closure and the unreadable /old
+        wf = (await client.call_tool("detect_business_workflows", {"detail": "summary"})).structured_content
+        assert wf["frameworks"] == ["express"]
+        assert wf["routes_not_traced"] == 2
+        assert wf["not_traced_examples"] == [
+            "src/app.js:8 GET /status (inline handler)",
+            "src/legacy.js:2 GET /old (handler pick('old') not resolved)",
+        ]
+        assert "2 route declaration(s) could not be traced" in wf["note"]

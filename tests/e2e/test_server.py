@@ -14,6 +14,7 @@ TOOLSETS: dict[str, set[str]] = {
     "graph": {"index_repository", "search_symbols", "get_symbol", "get_call_graph", "impact_analysis"},
     "analysis": {
         "detect_business_workflows",
+        "list_routes",
         "analyze_workflow_step",
         "trace_workflow",
         "detect_architectural_patterns",

@@ -17,3 +17,10 @@
 (new_expression
   constructor: (identifier) @worker_class
   arguments: (arguments . (string) @worker_queue . (_) @worker_handler)) @worker
+
+; router.route("/x").get(h).post(h2) (Express): verb calls on a route() chain
+(call_expression
+  function: (member_expression
+    object: (call_expression)
+    property: (property_identifier) @chain_verb)
+  arguments: (arguments)) @chain

@@ -97,7 +97,11 @@ class JavaScriptExtractor(Extractor):
                 elif cap == "exported":
                     name_node = node.child_by_field_name("left").child_by_field_name("property")
                 else:
-                    name_node = node.child_by_field_name("name") or node.child_by_field_name("property")
+                    name_node = (
+                        node.child_by_field_name("name")
+                        or node.child_by_field_name("property")
+                        or node.child_by_field_name("key")  # a handler in a returned object literal
+                    )
                 name = self.text(name_node)
                 if not name:
                     continue
@@ -166,6 +170,8 @@ class JavaScriptExtractor(Extractor):
         parent_sym = self.symbols[parent]
         if p.extra == "exported":  # exports.f = function …
             fn = node.child_by_field_name("right")
+            if fn.type == "call_expression":  # exports.f = wrap(function* (req, res) { … })
+                fn = fn.child_by_field_name("arguments").named_children[0]
             return Built(
                 signature=self.head(node, fn.child_by_field_name("body")).rstrip("{").rstrip(),
                 doc=self.jsdoc(node.parent),
@@ -187,6 +193,8 @@ class JavaScriptExtractor(Extractor):
         )
         if p.extra == "closure":
             fn = node.child_by_field_name("value")
+            if fn.type == "call_expression":  # const h = catchAsync(async (req, res) => …): the wrapped function
+                fn = fn.child_by_field_name("arguments").named_children[0]
             body = fn.child_by_field_name("body")
             decl = stmt if stmt.type != "export_statement" else stmt.child_by_field_name("declaration")
             keyword = self.text(decl.child_by_field_name("kind")) if decl is not None else ""

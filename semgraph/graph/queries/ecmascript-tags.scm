@@ -23,3 +23,17 @@
   right: [(function_expression) (arrow_function) (generator_function)]) @def.exported)
   (#eq? @_module "module")
   (#eq? @_exports "exports"))
+; handlers in an object a factory returns: `export const authController = (svc) => ({ signin: async (req, reply) => … })`
+(arrow_function body: (parenthesized_expression (object
+  (pair key: (property_identifier) value: [(arrow_function) (function_expression)]) @def.closure)))
+(return_statement (object
+  (pair key: (property_identifier) value: [(arrow_function) (function_expression)]) @def.closure))
+; a handler wrapped by a helper: `const register = catchAsync(async (req, res) => { … })`
+(variable_declarator
+  name: (identifier)
+  value: (call_expression arguments: (arguments . [(arrow_function) (function_expression)]))) @def.closure
+; CommonJS export of a wrapped handler: exports.create = async(function* (req, res) { … })
+(program (expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @_exports property: (property_identifier))
+  right: (call_expression arguments: (arguments . [(function_expression) (arrow_function) (generator_function)]))) @def.exported)
+  (#eq? @_exports "exports"))

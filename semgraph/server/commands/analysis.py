@@ -17,6 +17,7 @@ from semgraph.analysis.codebase import Codebase, open_codebase
 from semgraph.analysis.crosslang import LINK_KINDS, find_cross_language_links
 from semgraph.analysis.patterns import PATTERN_KINDS, detect_architectural_patterns
 from semgraph.analysis.quality import SEVERITY_RANK, assess_code_quality
+from semgraph.analysis.routes import list_routes, route_inventory
 from semgraph.analysis.steps import analyze_workflow_step
 from semgraph.analysis.workflows import WORKFLOW_TYPES, detect_business_workflows
 from semgraph.errors import InvalidInputError
@@ -31,6 +32,13 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     p.add_argument("--steps", action="store_true", help="print each workflow's steps, rules and errors")
     p.add_argument("--step", nargs=2, metavar=("WORKFLOW_ID", "N"), help="analyse one step of one workflow")
     p.set_defaults(run=run_workflows)
+
+    p = sub.add_parser("routes", parents=[parent], help="HTTP routes with full paths, handlers and what was not mapped")
+    p.add_argument("--method", help="only this HTTP method")
+    p.add_argument("--prefix", dest="path_prefix", metavar="PATH", help="only routes at or under this path")
+    p.add_argument("--framework", help="only this framework")
+    p.add_argument("--limit", type=int, default=500)
+    p.set_defaults(run=run_routes)
 
     p = sub.add_parser("patterns", parents=[parent], help="architecture and design patterns")
     p.add_argument("--kind", action="append", dest="kinds", choices=list(PATTERN_KINDS))
@@ -95,6 +103,14 @@ def run_workflows(args: argparse.Namespace, cli: Any) -> int:
     if args.json:
         _json(cli, wfs)
         return 0
+    inv = route_inventory(cb)
+    untraced = sum(1 for r in inv.routes if r.handler_id is None) + len(inv.unmapped)
+    if untraced:
+        cli.err.print(
+            f"note: {untraced} route declaration(s) could not be traced (see `semgraph routes`); "
+            "the workflows cover part of the app",
+            markup=False,
+        )
     table = Table(title=f"{len(wfs)} workflows")
     for col in ("id", "type", "conf", "entry", "steps", "handler"):
         table.add_column(col)
@@ -112,6 +128,23 @@ def run_workflows(args: argparse.Namespace, cli: Any) -> int:
                 cli.out.print(f"      rule: {r.rule} ({r.location})", markup=False)
             for err in wf.error_scenarios:
                 cli.out.print(f"      error: {err.error} {err.message} ({err.location})", markup=False)
+    return 0
+
+
+def run_routes(args: argparse.Namespace, cli: Any) -> int:
+    inv = list_routes(_cb(cli), method=args.method, path_prefix=args.path_prefix, framework=args.framework)
+    shown = inv.routes[: _limit(args.limit)]
+    if args.json:
+        _json(cli, inv.model_copy(update={"routes": shown}))
+        return 0
+    table = Table(title=f"{len(inv.routes)} routes ({', '.join(inv.frameworks) or 'no framework seen'})")
+    for col in ("method", "path", "handler", "location", "framework"):
+        table.add_column(col)
+    for r in shown:
+        table.add_row(r.method, r.path, r.handler, f"{r.file}:{r.line}", r.framework)
+    cli.out.print(table)
+    for u in inv.unmapped:
+        cli.out.print(f"not mapped: {u.file}:{u.line} {u.code} ({u.reason})", markup=False, highlight=False)
     return 0
 
 

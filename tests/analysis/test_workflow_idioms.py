@@ -1,0 +1,118 @@
+"""Workflow types from evidence on fixtures that reproduce idioms of real apps (fixtures/workflows/):
+service functions handed over as values, bcrypt functions imported bare, SeaORM writes given a
+connection, a random id that is no reset token, a status set to Paid in a struct literal, abstract
+repositories, OAuth sign-in, a password change, GORM, a digest that is no aggregation, collections that
+are no database, a rendered template that is no report, and framework validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from semgraph.analysis.codebase import Codebase
+from semgraph.analysis.steps import analyze_workflow_step
+from semgraph.analysis.validation import framework_validation
+from semgraph.analysis.workflows import Workflow, all_workflows
+from tests.analysis.helpers import index_fixture
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Codebase]:
+    base = tmp_path_factory.mktemp("idioms")
+    return {
+        n: index_fixture(f"workflows/{n}", base) for n in ("rust_hotel", "nest_accounts", "go_auth", "flask_journal")
+    }
+
+
+def _by_route(cb: Codebase) -> dict[str, Workflow]:
+    return {f"{e.method} {e.path}": wf for wf in all_workflows(cb) for e in wf.entry_points if e.kind == "http"}
+
+
+def _short(name: str) -> str:
+    return name.replace("::", ".").split(".")[-1]
+
+
+def test_rust_services_passed_as_values_bare_bcrypt_seaorm_and_a_paid_status(apps: dict[str, Codebase]) -> None:
+    wfs = _by_route(apps["rust_hotel"])
+    assert {k: (w.type, w.confidence) for k, w in wfs.items()} == {
+        # hash(…) from `use bcrypt::{hash}` + account.insert(db); Uuid::new_v4() is an id, not a reset token
+        "POST /auth/register": ("user_registration", 0.7),
+        # status: Set(BookingStatus::Paid) + .update(db) under pay wording
+        "PUT /booking/pay/{booking_id}": ("payment_processing", 0.65),
+        # verify(…) of the old password and a new hash stored: neither sign-in nor sign-up
+        "PUT /auth/change-password": ("crud", 0.7),
+    }
+    change = wfs["PUT /auth/change-password"]
+    assert [(_short(s.symbol), s.role) for s in change.steps] == [
+        ("change_password", "entry"),
+        ("process_request", "step"),
+        ("change_password_service", "persist"),  # reached although only passed as a value
+        ("passwords_match", "verify_secret"),
+        ("hash_password", "hash_secret"),
+        ("remember", "step"),  # HashMap::insert is no database write
+    ]
+
+
+def test_nest_abstract_repository_oauth_and_password_change(apps: dict[str, Codebase]) -> None:
+    wfs = _by_route(apps["nest_accounts"])
+    assert {k: w.type for k, w in wfs.items()} == {
+        "POST /auth/email/register": "user_registration",
+        "POST /auth/google/login": "authentication",  # verifyIdToken, even though the user may be created
+        "PATCH /auth/me": "crud",  # bcrypt.compare of the old password + bcrypt.hash of the new one
+    }
+    register = wfs["POST /auth/email/register"]
+    # UserRepository.create is abstract: the trace steps into UsersRelationalRepository.create (Repository.save)
+    assert [s.symbol for s in register.steps[-2:]] == [
+        "src/users/persistence/user.repository.UserRepository.create",
+        "src/users/persistence/relational.repository.UsersRelationalRepository.create",
+    ]
+    assert "persist" in register.steps[-1].roles
+    login = wfs["POST /auth/google/login"]
+    assert [(_short(s.symbol), s.role) for s in login.steps[:4]] == [
+        ("googleLogin", "entry"),
+        ("getProfileByToken", "verify_secret"),
+        ("socialLogin", "issue_token"),  # this.jwtService.sign
+        ("findByEmail", "lookup"),  # named …Email, but it sends nothing
+    ]
+
+
+def test_go_gorm_query_checks_credentials_and_a_digest_is_no_aggregate(apps: dict[str, Codebase]) -> None:
+    wfs = _by_route(apps["go_auth"])
+    assert {k: w.type for k, w in wfs.items()} == {"POST /auth": "authentication", "POST /api/v1/tags": "crud"}
+    assert [(_short(s.symbol), s.role) for s in wfs["POST /auth"].steps] == [
+        ("GetAuth", "entry"),
+        ("CheckAuth", "lookup"),  # db.Select(…).Where(…).First(&auth)
+        ("GenerateToken", "issue_token"),
+        ("EncodeMD5", "step"),  # m.Sum(nil) is a digest
+    ]
+    assert wfs["POST /api/v1/tags"].evidence == ["persist: AddTag calls db.Create"]
+
+
+def test_flask_template_is_no_report_and_a_list_is_no_database(apps: dict[str, Codebase]) -> None:
+    cb = apps["flask_journal"]
+    wfs = _by_route(cb)
+    assert {k: (w.type, w.confidence) for k, w in wfs.items()} == {
+        "GET /": ("crud", 0.65),  # Entry.query….all() rendered into a template
+        "POST /entry/new": ("crud", 0.65),
+        "GET /recent": ("custom", 0.3),  # titles.insert(0, …) on a list
+    }
+
+
+def test_framework_validation_suppresses_the_missing_validation_risk(apps: dict[str, Codebase]) -> None:
+    flask = apps["flask_journal"]
+    new_entry = _by_route(flask)["POST /entry/new"]
+    assert framework_validation(flask, [new_entry.steps[0].symbol_id]) == "new_entry calls form.validate_on_submit"
+    assert analyze_workflow_step(flask, new_entry.id, 1).risks == []
+
+    nest = apps["nest_accounts"]
+    register = _by_route(nest)["POST /auth/email/register"]
+    assert (
+        framework_validation(nest, [register.steps[0].symbol_id])
+        == "register takes RegisterDto, whose declaration validates its fields"
+    )
+    assert [r.kind for r in analyze_workflow_step(nest, register.id, len(register.steps)).risks] == []
+
+    # no validation anywhere: the risk stands
+    go = apps["go_auth"]
+    add_tag = _by_route(go)["POST /api/v1/tags"]
+    assert framework_validation(go, [add_tag.steps[0].symbol_id]) is None
+    assert [r.kind for r in analyze_workflow_step(go, add_tag.id, 1).risks] == ["no_validation_before_persist"]
