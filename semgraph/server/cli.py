@@ -57,7 +57,7 @@ COMMAND_OWNERS: dict[str, str] = {
     "serve": "serve",
     "demo": "demo",
     **dict.fromkeys(("index", "search", "symbol", "callers", "callees", "impact"), "graph"),
-    **dict.fromkeys(("workflows", "patterns", "quality", "links"), "analysis"),
+    **dict.fromkeys(("workflows", "routes", "patterns", "quality", "links"), "analysis"),
     "diesel": "rust",
     "rust": "rust",
     "seed": "workload",
