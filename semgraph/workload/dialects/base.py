@@ -92,6 +92,14 @@ class Dialect(ABC):
     columns_sql: ClassVar[str] = ""
     constraints_sql: ClassVar[str] = ""
     fk_targets_sql: ClassVar[str] = ""
+    enums_sql: ClassVar[str] = ""
+    """Rows ``(type name, label)`` of user-defined enum types, in their order (PostgreSQL)."""
+    unique_indexes_sql: ClassVar[str] = ""
+    """Rows ``(table, index, CREATE INDEX text)`` of unique indexes that are not constraints."""
+    checks_sql: ClassVar[str] = ""
+    """Rows ``(table, constraint, kind 'c' or 'x' (exclusion), definition)``."""
+    triggers_sql: ClassVar[str] = ""
+    """Rows ``(table, trigger, event)`` of the application's own triggers."""
 
     def quote(self, ident: str) -> str:
         """Quote an identifier; a name that cannot be quoted safely is refused."""

@@ -68,7 +68,8 @@ class PostgresDialect(Dialect):
     columns_sql = (
         "SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length, "
         "numeric_precision, numeric_scale, (is_identity = 'YES' OR column_default LIKE 'nextval(%%') AS auto, "
-        "udt_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "udt_name, (is_generated = 'ALWAYS' OR identity_generation = 'ALWAYS') AS generated "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
         "ORDER BY table_name, ordinal_position"
     ).replace("%%", "%")
     constraints_sql = (
@@ -88,6 +89,32 @@ class PostgresDialect(Dialect):
         "AND ref.constraint_name = rc.unique_constraint_name "
         "AND ref.ordinal_position = kcu.position_in_unique_constraint "
         "WHERE rc.constraint_schema = current_schema() ORDER BY kcu.table_name, kcu.constraint_name, kcu.ordinal_position"
+    )
+
+    enums_sql = (
+        "SELECT t.typname, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
+        "ORDER BY t.typname, e.enumsortorder"
+    )
+    unique_indexes_sql = (
+        "SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+        "JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indisunique AND NOT x.indisprimary AND c.relkind IN ('r', 'p') "
+        "AND c.relnamespace = current_schema()::regnamespace "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('u', 'p')) "
+        "ORDER BY 1, 2"
+    )
+    checks_sql = (
+        "SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+        "JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype IN ('c', 'x') "
+        "AND c.relnamespace = current_schema()::regnamespace "
+        "UNION ALL SELECT col.table_name, k.conname, 'c', replace(pg_get_constraintdef(k.oid), 'VALUE', "
+        "quote_ident(col.column_name)) FROM information_schema.columns col "
+        "JOIN pg_type t ON t.typname = col.domain_name JOIN pg_constraint k ON k.contypid = t.oid "
+        "WHERE col.table_schema = current_schema() AND k.contype = 'c' ORDER BY 1, 2"
+    )
+    triggers_sql = (
+        "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2"
     )
 
     def placeholder(self, index: int) -> str:
