@@ -51,7 +51,9 @@ def build(label: dict[str, Any]) -> str:
     db = PREFIX + label["name"]
     # only the DDL files (git show: some mirrors lack large data files, so no whole-tree archive)
     sql = b"\n".join(
-        subprocess.run(["git", "--git-dir", str(gd), "show", f"{label['commit']}:{f}"], check=True, capture_output=True).stdout
+        subprocess.run(
+            ["git", "--git-dir", str(gd), "show", f"{label['commit']}:{f}"], check=True, capture_output=True
+        ).stdout
         for f in label["build"]["files"]
     )
     if label["dialect"] == "postgres":
@@ -100,7 +102,14 @@ async def seed_one(dsn: str, rows: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         result = await seed_database(parse_dsn(dsn, GUARD), rows=rows, seed=1, incremental=True)
-        outcome: dict[str, Any] = {"ok": True, "result": result.model_dump()}
+        outcome: dict[str, Any] = {
+            "ok": True,
+            "problems": [p.model_dump(exclude_none=True) for p in result.problems],
+            "notes": {t.table: t.notes for t in result.tables if t.notes},
+            "cycles": result.cycles_broken,
+            "trigger_rows": {t.table: t.rows_added_by_triggers for t in result.tables if t.rows_added_by_triggers},
+            "rows_per_second": result.rows_per_second,
+        }
     except SemgraphError as exc:
         outcome = {"ok": False, "error": str(exc)[:400]}
     except Exception as exc:  # an internal error is a finding too: record it, go on with the next schema
@@ -122,7 +131,7 @@ async def bench_schema(label: dict[str, Any], rows: int) -> dict[str, Any]:
         "tables_seeded": len(grew),
         "rows": sum(after["rows"].values()),
         "orphans": after["orphans"],
-        "seed": {k: v for k, v in seeded.items() if k != "result"},
+        "seed": seeded,
     }
 
 
@@ -131,6 +140,7 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="schema name (repeatable)")
     ap.add_argument("--rows", type=int, default=1000)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     out = []
     for path in sorted(LABELS.glob("*.json")):
@@ -146,6 +156,14 @@ def main() -> None:
             f"{res['name']:<10} {res['tables_seeded']}/{res['tables']} tables seeded, {res['rows']} rows, "
             f"orphans {sum(res['orphans'].values())}, seed ok={res['seed']['ok']} {res['seed'].get('error', '')}"
         )
+        for p in res["seed"].get("problems", []):
+            print(
+                f"    {p['status']} {p['table']}: {p['reason'][:200]} column={p.get('column')} constraint={p.get('constraint')} value={p.get('value')}"
+            )
+        if args.verbose:
+            print(
+                json.dumps({k: res["seed"].get(k) for k in ("notes", "cycles", "trigger_rows")}, indent=1, default=str)
+            )
     if args.json:
         print(json.dumps(out, indent=1, default=str))
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_CAST = re.compile(r"::\s*(?:\"?[\w.]+\"?)(?:\s+(?:varying|precision|without time zone|with time zone))?(?:\[\])*", re.I)
+_CAST = re.compile(
+    r"::\s*(?:\"?[\w.]+\"?)(?:\s+(?:varying|precision|without time zone|with time zone))?(?:\[\])*", re.I
+)
 _QUOTED_IDENT = re.compile(r'"((?:[^"]|"")+)"|`([^`]+)`')
 _BETWEEN = re.compile(r"(\w+)\s+BETWEEN\s+(\S+)\s+AND\s+(\S+)", re.I)
 _NUM = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"

@@ -17,7 +17,20 @@ from semgraph.workload import typewidths
 from semgraph.workload.checks import parse_checks
 from semgraph.workload.dialects.base import Connection
 
-CATEGORIES = ("integer", "decimal", "float", "boolean", "text", "date", "timestamp", "time", "uuid", "json", "bytes", "array")
+CATEGORIES = (
+    "integer",
+    "decimal",
+    "float",
+    "boolean",
+    "text",
+    "date",
+    "timestamp",
+    "time",
+    "uuid",
+    "json",
+    "bytes",
+    "array",
+)
 
 
 class Column(BaseModel):
@@ -75,7 +88,9 @@ class Table(BaseModel):
     comparisons: list[tuple[str, str, str]] = Field(
         default_factory=list, description="CHECKs comparing two columns: (a, op, b)."
     )
-    skipped_checks: list[str] = Field(default_factory=list, description="CHECK parts not understood (not generated for).")
+    skipped_checks: list[str] = Field(
+        default_factory=list, description="CHECK parts not understood (not generated for)."
+    )
     triggers: list[Trigger] = Field(default_factory=list)
     exclusions: list[str] = Field(default_factory=list, description="Exclusion constraints (not generated for).")
 
@@ -294,7 +309,9 @@ def _column(dialect: str, name: str, dtype: str, nullable: Any, default: Any, ma
     )
 
 
-_INDEX = re.compile(r"\bUSING\s+\w+\s*\((.*?)\)(?:\s+INCLUDE\s*\(.*?\))?(?:\s+WHERE\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+_INDEX = re.compile(
+    r"\bUSING\s+\w+\s*\((.*?)\)(?:\s+INCLUDE\s*\(.*?\))?(?:\s+WHERE\s+(.*))?$", re.IGNORECASE | re.DOTALL
+)
 
 
 def _unique_index(name: str, definition: str, columns: set[str]) -> UniqueConstraint | None:
@@ -315,7 +332,9 @@ def _unique_index(name: str, definition: str, columns: set[str]) -> UniqueConstr
         cols.extend(c for c in re.findall(r'"?([A-Za-z_]\w*)"?', part) if c in columns and c not in cols)
     if not cols:
         return None
-    return UniqueConstraint(name=name, columns=cols, partial=predicate.strip() if predicate else None, expression=expression)
+    return UniqueConstraint(
+        name=name, columns=cols, partial=predicate.strip() if predicate else None, expression=expression
+    )
 
 
 def _split_commas(text: str) -> list[str]:
@@ -399,7 +418,9 @@ async def _from_sqlite(conn: Connection) -> Schema:
                     sql = (await conn.fetch("SELECT sql FROM sqlite_master WHERE name = ?", (iname,)))[0][0] or ""
                     where = re.search(r"\bWHERE\b(.*)$", sql, re.IGNORECASE | re.DOTALL)
                     names = {c[1] for c in info}
-                    icols = [c for c in re.findall(r"\w+", sql.split("(", 1)[-1]) if c in names] if expression else icols
+                    icols = (
+                        [c for c in re.findall(r"\w+", sql.split("(", 1)[-1]) if c in names] if expression else icols
+                    )
                     unique.append(UniqueConstraint(name=iname, columns=list(dict.fromkeys(icols)), partial=where.group(1).strip() if where else None, expression=expression))  # fmt: skip
                 else:
                     unique.append(UniqueConstraint(name=iname, columns=[c for c in icols if c]))
@@ -420,10 +441,7 @@ async def _from_sqlite(conn: Connection) -> Schema:
                 unique=sorted(unique, key=lambda u: u.columns),
                 foreign_keys=sorted(grouped.values(), key=lambda f: f.columns),
                 checks=_sqlite_checks(await conn.fetch("SELECT sql FROM sqlite_master WHERE name = ?", (name,))),
-                triggers=[
-                    Trigger(name=r[0], event=r[1][:120])
-                    for r in await conn.fetch("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (name,))  # fmt: skip
-                ],
+                triggers=[Trigger(name=r[0], event=r[1][:120]) for r in await conn.fetch(_SQLITE_TRIGGERS, (name,))],
             )
         )
         apply_checks(tables[-1])
@@ -448,6 +466,9 @@ def _precision(ctype: str) -> tuple[int | None, int | None]:
     if not m:
         return None, None
     return int(m.group(1)), int(m.group(2) or 0)
+
+
+_SQLITE_TRIGGERS = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
 
 
 def _sqlite_bounds(ctype: str) -> dict[str, Any]:

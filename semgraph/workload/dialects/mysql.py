@@ -78,6 +78,7 @@ class MySQLConnection(Connection):
 class MySQLDialect(Dialect):
     name = "mysql"
     quote_char = "`"
+    fk_checks_off = ("SET SESSION foreign_key_checks = 0", "SET SESSION foreign_key_checks = 1")
     supports_returning = False
     tables_sql = (
         "SELECT table_name FROM information_schema.tables "
@@ -109,7 +110,7 @@ class MySQLDialect(Dialect):
         "WHERE cc.constraint_schema = DATABASE() ORDER BY 1, 2"
     )
     triggers_sql = (
-        "SELECT event_object_table, trigger_name, CONCAT(action_timing, ' ', event_manipulation) "
+        "SELECT event_object_table, trigger_name, CONCAT(action_timing, ' ', event_manipulation, ': ', action_statement) "
         "FROM information_schema.triggers WHERE trigger_schema = DATABASE() ORDER BY 1, 2"
     )
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import io
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,6 +51,11 @@ class PostgresConnection(Connection):
         # COPY is one statement: atomic, so a failed batch leaves nothing behind
         await self._conn.copy_records_to_table(table, records=rows, columns=list(columns), timeout=300)
 
+    async def bulk_load_text(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        # COPY … CSV: types binary COPY cannot carry (ltree, tsvector, citext, ranges) go as their text syntax
+        data = io.BytesIO("".join(_csv_line(row) for row in rows).encode())
+        await self._conn.copy_to_table(table, source=data, columns=list(columns), format="csv", timeout=300)
+
     async def interrupt(self) -> None:
         self._conn.terminate()
 
@@ -58,9 +66,36 @@ class PostgresConnection(Connection):
             self._conn.terminate()
 
 
+def _csv_field(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "t" if value else "f"
+    elif isinstance(value, list | tuple):
+        text = "{" + ",".join("NULL" if v is None else '"' + _pg_text(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value) + "}"  # fmt: skip
+    else:
+        text = _pg_text(value)
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _pg_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, bytes | bytearray):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_line(row: tuple[Any, ...]) -> str:
+    return ",".join(_csv_field(v) for v in row) + "\n"
+
+
 class PostgresDialect(Dialect):
     name = "postgres"
     quote_char = '"'
+    fk_checks_off = ("SET session_replication_role = replica", "SET session_replication_role = DEFAULT")
     tables_sql = (
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
@@ -113,8 +148,8 @@ class PostgresDialect(Dialect):
         "WHERE col.table_schema = current_schema() AND k.contype = 'c' ORDER BY 1, 2"
     )
     triggers_sql = (
-        "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2"
+        "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) || ': ' || p.prosrc FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2"
     )
 
     def placeholder(self, index: int) -> str:
@@ -144,6 +179,14 @@ class PostgresDialect(Dialect):
                 hint="check host, port, user, password and database name",
             ) from None
         return PostgresConnection(self, conn)
+
+    def error_details(self, exc: BaseException) -> dict[str, str]:
+        out = super().error_details(exc)
+        out.update(super().error_details(Exception(getattr(exc, "detail", None) or "")))
+        for key, attr in (("column", "column_name"), ("constraint", "constraint_name")):
+            if getattr(exc, attr, None):
+                out[key] = str(getattr(exc, attr))
+        return out
 
     def is_driver_error(self, exc: BaseException) -> bool:
         return isinstance(
