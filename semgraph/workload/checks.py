@@ -77,7 +77,7 @@ def _strip_parens(text: str) -> str:
     while text.startswith("(") and text.endswith(")") and _balanced_inside(text):
         text = text[1:-1].strip()
     # parentheses around a single identifier or number: (price) -> price
-    return re.sub(rf"\((\w+|{_NUM})\)", r"\1", text)
+    return re.sub(rf"(?<![\w)])\((\w+|{_NUM})\)", r"\1", text)
 
 
 def _balanced_inside(text: str) -> bool:
@@ -92,10 +92,11 @@ def _balanced_inside(text: str) -> bool:
     return depth == 0
 
 
-def split_and(text: str) -> list[str]:
-    """Top-level ``AND`` parts (not inside parentheses or strings)."""
+def split_and(text: str, word: str = "AND") -> list[str]:
+    """Top-level ``AND`` (or ``word``) parts (not inside parentheses or strings)."""
     parts, depth, start, i, in_str = [], 0, 0, 0, False
     upper = text.upper()
+    sep = f" {word} "
     while i < len(text):
         ch = text[i]
         if ch == "'":
@@ -104,10 +105,10 @@ def split_and(text: str) -> list[str]:
             depth += 1
         elif not in_str and ch == ")":
             depth -= 1
-        elif not in_str and depth == 0 and upper.startswith(" AND ", i):
+        elif not in_str and depth == 0 and upper.startswith(sep, i):
             parts.append(text[start:i])
-            start = i + 5
-            i += 4
+            start = i + len(sep)
+            i += len(sep) - 1
         i += 1
     parts.append(text[start:])
     return [_strip_parens(p.strip()) for p in parts if p.strip()]
@@ -118,9 +119,24 @@ def parse_checks(checks: list[tuple[str, str]], columns: set[str]) -> CheckFacts
     facts = CheckFacts()
     for name, definition in checks:
         for part in split_and(normalise(definition)):
-            if not _apply(part, facts, columns):
+            if not _apply(part, facts, columns) and not _apply_any(part, facts, columns):
                 facts.skipped.append(f"{name}: {part}")
     return facts
+
+
+def _apply_any(part: str, facts: CheckFacts, columns: set[str]) -> bool:
+    """``a OR b``: satisfying one understood alternative satisfies the whole (``x IS NULL OR x > y``)."""
+    alternatives = split_and(part, "OR")
+    if len(alternatives) < 2:
+        return False
+    for alternative in alternatives:
+        if all(p.strip() for p in split_and(alternative)) and all(
+            _apply(p, CheckFacts(), columns) for p in split_and(alternative)
+        ):
+            for p in split_and(alternative):
+                _apply(p, facts, columns)
+            return True
+    return False
 
 
 def _apply(part: str, facts: CheckFacts, columns: set[str]) -> bool:

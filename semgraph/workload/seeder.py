@@ -144,12 +144,17 @@ def _pick_break(schema: Schema, cycle: list[tuple[str, str]], edge_cols: dict[tu
         cols = edge_cols.get((parent, child), [])
         if cols and all(nullable for _, nullable in cols):
             return parent, child
-    for parent, child in cycle:
-        p = schema.table(parent)
-        cols = edge_cols.get((parent, child), [])
-        unique = any(schema.table(child).is_unique(c) for c, _ in cols)
-        if len(p.primary_key) == 1 and p.column(p.primary_key[0]).category == "integer" and not unique:
-            return parent, child
+    # a parent whose integer keys the seeder writes itself (not identity ALWAYS) has exactly predictable keys
+    for generated_ok in (False, True):
+        for parent, child in cycle:
+            p = schema.table(parent)
+            cols = edge_cols.get((parent, child), [])
+            unique = any(schema.table(child).is_unique(c) for c, _ in cols)
+            if len(p.primary_key) != 1 or unique:
+                continue
+            key = p.column(p.primary_key[0])
+            if key.category == "integer" and (generated_ok or not key.generated):
+                return parent, child
     return None
 
 
