@@ -14,7 +14,7 @@ def test_postgres_definitions() -> None:
             (
                 "status_in",
                 "CHECK (((status)::text = ANY ((ARRAY['new'::character varying, 'done'::character varying])::text[])))",
-            ),  # fmt: skip
+            ),
             ("nick_len", "CHECK ((length((nick)::text) <= 20))"),
             ("dates", "CHECK ((starts_on <= ends_on))"),
             ("rating_between", "CHECK (rating BETWEEN 1 AND 5)"),

@@ -8,6 +8,7 @@ NOT NULL foreign-key cycles, SET/YEAR/unsigned widths, triggers writing into oth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -31,10 +32,8 @@ async def _pg_setup(schema: str) -> None:
     conn = await asyncpg.connect(PG_URL, timeout=5)
     try:
         for ext in ("ltree", "citext"):
-            try:
+            with contextlib.suppress(asyncpg.UniqueViolationError):  # created concurrently by another run
                 await conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
-            except asyncpg.UniqueViolationError:  # created concurrently by another test run
-                pass
         await conn.execute(f'CREATE SCHEMA "{schema}"')
         await conn.execute(f'SET search_path = "{schema}", public')
         await conn.execute((REAL / "forum.postgres.sql").read_text())
@@ -107,7 +106,7 @@ async def test_postgres_idioms_all_seeded(forum: DSN) -> None:
         "left before joined": "SELECT COUNT(*) FROM members WHERE left_at <= joined_at",
         "rating": "SELECT COUNT(*) FROM topics WHERE rating < 0 OR rating > 10",
         "featured": "SELECT COUNT(*) FROM badges WHERE is_featured",
-        "orphan home team": "SELECT COUNT(*) FROM members m WHERE NOT EXISTS (SELECT 1 FROM teams t WHERE t.id = m.home_team_id)",  # fmt: skip
+        "orphan home team": "SELECT COUNT(*) FROM members m WHERE NOT EXISTS (SELECT 1 FROM teams t WHERE t.id = m.home_team_id)",
         "empty tags": "SELECT COUNT(*) FROM topics WHERE cardinality(tags) = 0",
     }
     for name, sql in checks.items():
@@ -128,8 +127,8 @@ async def test_mysql_idioms_all_seeded(branches: DSN) -> None:
     for name, sql in {
         "hired": "SELECT COUNT(*) FROM clerks WHERE hired < 1901 OR hired > 2155",
         "bonus": "SELECT COUNT(*) FROM clerks WHERE bonus < 0 OR bonus > 50",
-        "skills": "SELECT COUNT(*) FROM clerks WHERE skills IS NOT NULL AND skills NOT REGEXP '^((till|stock|returns),?)*$'",  # fmt: skip
-        "orphan branch": "SELECT COUNT(*) FROM clerks c WHERE NOT EXISTS (SELECT 1 FROM branches b WHERE b.id = c.branch_id)",  # fmt: skip
+        "skills": "SELECT COUNT(*) FROM clerks WHERE skills IS NOT NULL AND skills NOT REGEXP '^((till|stock|returns),?)*$'",
+        "orphan branch": "SELECT COUNT(*) FROM clerks c WHERE NOT EXISTS (SELECT 1 FROM branches b WHERE b.id = c.branch_id)",
         "generated": "SELECT COUNT(*) FROM clerks WHERE double_level <> level * 2",
     }.items():
         assert await scalar(branches, sql) == 0, name
