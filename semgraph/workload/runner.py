@@ -124,6 +124,11 @@ class RunResult(BaseModel):
         description="Actual send minus intended start (open loop only; empty otherwise)."
     )
     operations: list[OperationStats]
+    operations_total: int | None = Field(
+        None,
+        description="Operations the run measured; when more than listed here, page them with "
+        "get_workload_run(run_id, offset, limit).",
+    )
     errors: list[ErrorGroup]
     timeseries: list[SecondPoint]
     rows_changed: dict[str, dict[str, int]] = Field(default_factory=dict)
