@@ -118,7 +118,47 @@ async def seed_one(dsn: str, rows: int) -> dict[str, Any]:
     return outcome
 
 
-async def bench_schema(label: dict[str, Any], rows: int) -> dict[str, Any]:
+READ_PATTERNS = ("olap", "reporting")  # the read-only built-in patterns
+WRITE_PATTERNS = ("oltp", "ecommerce", "write_heavy")
+
+
+async def run_one(dsn: str, pattern: str, writes: bool, seconds: float, tps: float, seed: int = 7) -> dict[str, Any]:
+    """One pattern at a fixed rate; failed operations grouped by cause (with one sample message each)."""
+    from semgraph.workload.runner import RunSpec, run_workload
+
+    spec = RunSpec(pattern=pattern, allow_writes=writes, duration_s=seconds, target_tps=tps, connections=4, seed=seed)
+    try:
+        r = await run_workload(parse_dsn(dsn, GUARD), spec)
+    except SemgraphError as exc:
+        return {"pattern": pattern, "writes": writes, "error": str(exc)[:300]}
+    total = r.completed + r.failed
+    return {
+        "pattern": pattern,
+        "writes": writes,
+        "completed": r.completed,
+        "failed": r.failed,
+        "failed_pct": round(100 * r.failed / total, 3) if total else 0.0,
+        "operations": len(r.operations),
+        "errors": {
+            e.error_class: {"count": e.count, "ops": e.operations[:4], "sample": e.sample[:160]} for e in r.errors
+        },
+    }
+
+
+async def workloads(dsn: str, seconds: float, tps: float) -> list[dict[str, Any]]:
+    out = []
+    for pattern in READ_PATTERNS:
+        out.append(await run_one(dsn, pattern, False, seconds, tps))
+    for pattern in WRITE_PATTERNS:
+        out.append(await run_one(dsn, pattern, True, seconds, tps))
+    # the same write workload again with the same seed: it must succeed as well (keys unique per run)
+    again = await run_one(dsn, WRITE_PATTERNS[-1], True, seconds, tps)
+    again["pattern"] += " (same seed, second run)"
+    out.append(again)
+    return out
+
+
+async def bench_schema(label: dict[str, Any], rows: int, seconds: float = 0, tps: float = 200) -> dict[str, Any]:
     dsn = build(label)
     before = await integrity(dsn)
     seeded = await seed_one(dsn, rows)
@@ -132,6 +172,7 @@ async def bench_schema(label: dict[str, Any], rows: int) -> dict[str, Any]:
         "rows": sum(after["rows"].values()),
         "orphans": after["orphans"],
         "seed": seeded,
+        "workloads": await workloads(dsn, seconds, tps) if seconds else [],
     }
 
 
@@ -141,6 +182,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1000)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per workload run (0: seeding only)")
+    ap.add_argument("--tps", type=float, default=200.0)
     args = ap.parse_args()
     out = []
     for path in sorted(LABELS.glob("*.json")):
@@ -150,7 +193,7 @@ def main() -> None:
         if not available(Pinned(label["repo"], label["commit"])):
             print(f"skip {label['name']}: no mirror of {label['repo']}")
             continue
-        res = asyncio.run(bench_schema(label, args.rows))
+        res = asyncio.run(bench_schema(label, args.rows, args.duration, args.tps))
         out.append(res)
         print(
             f"{res['name']:<10} {res['tables_seeded']}/{res['tables']} tables seeded, {res['rows']} rows, "
@@ -160,6 +203,14 @@ def main() -> None:
             print(
                 f"    {p['status']} {p['table']}: {p['reason'][:200]} column={p.get('column')} constraint={p.get('constraint')} value={p.get('value')}"
             )
+        for w in res["workloads"]:
+            if "error" in w:
+                print(f"    {w['pattern']:<36} refused: {w['error']}")
+                continue
+            causes = ", ".join(f"{k}={v['count']}" for k, v in w["errors"].items()) or "-"
+            print(f"    {w['pattern']:<36} writes={w['writes']!s:<5} ok={w['completed']:<6} failed={w['failed']:<4} ({w['failed_pct']}%) ops={w['operations']} errors: {causes}")  # fmt: skip
+            for k, v in w["errors"].items():
+                print(f"        {k}: {v['ops']} {v['sample']}")
         if args.verbose:
             print(
                 json.dumps({k: res["seed"].get(k) for k in ("notes", "cycles", "trigger_rows")}, indent=1, default=str)

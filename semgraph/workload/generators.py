@@ -129,7 +129,7 @@ def build(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, *, sa
     rng = column_rng(ctx.seed, table.name, column.name, salt)
     element = _element_column(column) if column.category == "array" else column
     fn = _value_fn(spec, table, element, ctx, rng)
-    if spec.unique and not _unique_by_construction(spec):
+    if spec.unique and not unique_by_construction(spec):
         fn = _uniquify(fn, element)
     fn = _fit(fn, element)
     if column.category == "array" and spec.kind not in {"constant", "null"}:
@@ -148,7 +148,7 @@ def _array_fn(fn: Callable[[int], Any], rng: random.Random) -> Callable[[int], A
     return lambda i: [fn(i * 4 + k) for k in range(1 + int(rng.random() * 3))]
 
 
-def _unique_by_construction(spec: GeneratorSpec) -> bool:
+def unique_by_construction(spec: GeneratorSpec) -> bool:
     """Emails embed the row index, templates with {i}/{seq} too; sequential, code and uuid never repeat."""
     if spec.kind in {"sequential", "uuid", "email", "code"}:
         return True

@@ -305,7 +305,20 @@ def _value_maker(table: Table, col: Column, keys: TableKeys, ctx: gen.Context, s
     if spec.kind == "sequential":
         spec = gen.GeneratorSpec(kind="int", min=0, max=2_000_000_000, unique=True)
     unique = spec.unique or spec.kind in {"uuid", "code", "email"} or table.is_unique(col.name)
-    return gen.build(spec, table, col, ctx, salt=run_salt if unique else "#run").one
+    make = gen.build(spec, table, col, ctx, salt=run_salt if unique else "#run").one
+    if unique and col.category == "text" and not gen.unique_by_construction(spec):
+        return _suffixed(make, col.max_length)  # a seeded value may be drawn again: the run's index sets it apart
+    return make
+
+
+def _suffixed(make: Any, limit: int | None) -> Any:
+    def value(i: int) -> Any:
+        base, suffix = make(i), f"-{i}"
+        if not isinstance(base, str):
+            return base
+        return (base[: max(0, limit - len(suffix))] + suffix)[-limit:] if limit else base + suffix
+
+    return value
 
 
 async def sample_keys(conn: Connection, table: Table) -> TableKeys | None:

@@ -132,6 +132,17 @@ def load_order(schema: Schema, names: Sequence[str], config: SeedConfig) -> tupl
     return order, broken, nulled, ahead
 
 
+def _trigger_targets(schema: Schema, names: Sequence[str]) -> dict[str, str]:
+    """Tables that an application trigger on another seeded table inserts into: target -> 'trigger on table'."""
+    out: dict[str, str] = {}
+    for name in names:
+        for trigger in schema.table(name).triggers:
+            for target in _TRIGGER_INSERT.findall(trigger.event):
+                if target in names and target != name:
+                    out.setdefault(target, f"{trigger.name} on {name}")
+    return out
+
+
 _TRIGGER_INSERT = re.compile(r"\bINSERT\s+INTO\s+(?:\w+\.)?[`\"]?(\w+)", re.IGNORECASE)
 
 
@@ -195,6 +206,10 @@ async def seed_database(
             else base_rows
             for name in order
         }
+        filled_by = _trigger_targets(schema, order)
+        for target in filled_by:  # the application's trigger writes these rows: extra rows would collide
+            if not (target in config.tables and config.tables[target].rows is not None):
+                plan[target] = 0
         d = conn.dialect
         counts = {name: await _count(conn, name) for name in order}
         if truncate:
@@ -224,6 +239,8 @@ async def seed_database(
         after = {name: await _count(conn, name) for name in order}
         for res in loader.results:
             res.rows_added_by_triggers = max(0, after[res.table] - counts[res.table] - res.rows_written)
+            if res.table in filled_by and plan[res.table] == 0:
+                res.notes.append(f"not seeded: filled by trigger {filled_by[res.table]} (set rows in the config to add more)")  # fmt: skip
         written = sum(r.rows_written for r in loader.results)
         elapsed = time.perf_counter() - started
         return SeedResult(
