@@ -35,9 +35,10 @@ from semgraph.workload.seeder import seed_database  # noqa: E402
 from semgraph.workload.service import shop_sqlite_schema  # noqa: E402
 from semgraph.workload.workload_config import WorkloadConfig  # noqa: E402
 
+BENCH_DB = os.environ.get("SEMGRAPH_BENCH_DB", "semgraph_bench")  # own name when several people bench at once
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_BENCH = "postgresql://postgres@127.0.0.1:5432/semgraph_bench"
-MY_BENCH = "mysql://root@127.0.0.1:3306/semgraph_bench"
+PG_BENCH = f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}"
+MY_BENCH = f"mysql://root@127.0.0.1:3306/{BENCH_DB}"
 SHOP = REPO / "fixtures" / "workload"
 
 
@@ -49,11 +50,11 @@ def pg_exec(sql: str, db: str = "test") -> None:
 
 def ensure_pg_bench_db() -> None:
     out = subprocess.run(
-        ["psql", "-tA", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "SELECT 1 FROM pg_database WHERE datname = 'semgraph_bench'"],
+        ["psql", "-tA", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{BENCH_DB}'"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     if out != "1":
-        pg_exec("CREATE DATABASE semgraph_bench")
+        pg_exec(f"CREATE DATABASE {BENCH_DB}")
 
 
 def point_select_config(table: str) -> WorkloadConfig:
@@ -71,7 +72,7 @@ async def part_rate(duration: float, root: Path) -> list[str]:
     ensure_pg_bench_db()
     pg_exec("DROP SCHEMA IF EXISTS rate CASCADE; CREATE SCHEMA rate", "semgraph_bench")
     subprocess.run(
-        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "semgraph_bench", "-f", str(SHOP / "schema.postgres.sql")],
+        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", BENCH_DB, "-f", str(SHOP / "schema.postgres.sql")],
         check=True, capture_output=True, env={**os.environ, "PGOPTIONS": "-c search_path=rate"},
     )  # fmt: skip
     targets = {"sqlite": f"sqlite:///{lite.name}", "postgres": f"{PG_BENCH}?search_path=rate"}
@@ -109,7 +110,7 @@ def pgbench(args: list[str]) -> str:
     if not exe:
         raise SystemExit("pgbench not found (apt-get install postgresql-contrib)")
     return subprocess.run(
-        [exe, "-h", "127.0.0.1", "-U", "postgres", *args, "semgraph_bench"], check=True, capture_output=True, text=True
+        [exe, "-h", "127.0.0.1", "-U", "postgres", *args, BENCH_DB], check=True, capture_output=True, text=True
     ).stdout
 
 
@@ -156,9 +157,9 @@ async def part_seed(nrows: int, root: Path) -> list[str]:
     with sqlite3.connect(lite) as conn:
         conn.executescript(shop_sqlite_schema())
     ensure_pg_bench_db()
-    pg_exec("DROP SCHEMA IF EXISTS seed CASCADE; CREATE SCHEMA seed", "semgraph_bench")
+    pg_exec("DROP SCHEMA IF EXISTS seed CASCADE; CREATE SCHEMA seed", BENCH_DB)
     subprocess.run(
-        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "semgraph_bench", "-f", str(SHOP / "schema.postgres.sql")],
+        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", BENCH_DB, "-f", str(SHOP / "schema.postgres.sql")],
         check=True, capture_output=True, env={**os.environ, "PGOPTIONS": "-c search_path=seed"},
     )  # fmt: skip
     subprocess.run(
@@ -167,13 +168,11 @@ async def part_seed(nrows: int, root: Path) -> list[str]:
             "-h127.0.0.1",
             "-uroot",
             "-e",
-            "DROP DATABASE IF EXISTS semgraph_bench; CREATE DATABASE semgraph_bench",
+            f"DROP DATABASE IF EXISTS {BENCH_DB}; CREATE DATABASE {BENCH_DB}",
         ],
         check=True,
     )
-    subprocess.run(
-        ["mysql", "-h127.0.0.1", "-uroot", "semgraph_bench"], stdin=(SHOP / "schema.mysql.sql").open(), check=True
-    )
+    subprocess.run(["mysql", "-h127.0.0.1", "-uroot", BENCH_DB], stdin=(SHOP / "schema.mysql.sql").open(), check=True)
     targets = {
         "sqlite": (f"sqlite:///{lite.name}", 15),
         "postgres": (f"{PG_BENCH}?search_path=seed", 20),
@@ -192,9 +191,39 @@ async def part_seed(nrows: int, root: Path) -> list[str]:
     return rows
 
 
+async def part_pgbench_seed(scale: int, root: Path) -> list[str]:
+    """Row rate of ``pgbench -i`` (pgbench_accounts) against seeding the same table shape, same run."""
+    ensure_pg_bench_db()
+    t0 = time.perf_counter()
+    pgbench(["-i", "-q", "-s", str(scale)])
+    pg_secs = time.perf_counter() - t0
+    accounts = scale * 100_000
+    pg_exec("DROP SCHEMA IF EXISTS seedpg CASCADE; CREATE SCHEMA seedpg", BENCH_DB)
+    pg_exec(
+        "CREATE TABLE seedpg.pgbench_accounts (aid integer NOT NULL PRIMARY KEY, bid integer, abalance integer, "
+        "filler character(84))",
+        BENCH_DB,
+    )
+    dsn = parse_dsn(f"{PG_BENCH}?search_path=seedpg", PathGuard([root]))
+    config = SeedConfig.model_validate({"batch_size": 50_000})
+    t0 = time.perf_counter()
+    result = await seed_database(dsn, config, rows=accounts, seed=1, truncate=True)
+    secs = time.perf_counter() - t0
+    pg_rate, our_rate = accounts / pg_secs, result.total_rows / secs
+    rows = [
+        "| client | rows | seconds | rows/s | ratio to pgbench -i |",
+        "|---|---|---|---|---|",
+        f"| pgbench -i -s {scale} (all four tables, vacuum, keys) | {accounts:,} | {pg_secs:.1f} | {pg_rate:,.0f} | 1.00 |",
+        f"| seed_database pgbench_accounts shape | {result.total_rows:,} | {secs:.1f} | {our_rate:,.0f} | {our_rate / pg_rate:.2f} |",
+    ]
+    for line in rows:
+        print(line, flush=True)
+    return rows
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["rate", "pgbench", "seed", "all"], default="all")
+    parser.add_argument("--part", choices=["rate", "pgbench", "seed", "pgbench_seed", "all"], default="all")
     parser.add_argument(
         "--duration", type=float, default=5.0, help="seconds per rate step (rate) / per client (pgbench)"
     )
@@ -215,6 +244,9 @@ async def main() -> None:
                 f"\n(c) seeding {args.rows:,} rows into customers (6 columns: id, email, name, phone, city, created_at)\n"
             )
             await part_seed(args.rows, root)
+        if args.part in ("pgbench_seed", "all"):
+            print(f"\n(d) seeding pgbench_accounts ({args.scale * 100_000:,} rows) vs pgbench -i -s {args.scale}\n")
+            await part_pgbench_seed(args.scale, root)
 
 
 if __name__ == "__main__":

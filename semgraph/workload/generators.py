@@ -131,7 +131,7 @@ def build(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, *, sa
     fn = _value_fn(spec, table, element, ctx, rng)
     if spec.unique and not unique_by_construction(spec):
         fn = _uniquify(fn, element)
-    fn = _fit(fn, element)
+    fn = _fit(fn, element, spec)
     if column.category == "array" and spec.kind not in {"constant", "null"}:
         fn = _array_fn(fn, column_rng(ctx.seed, table.name, column.name, salt + "#len"))
     null_ratio = spec.null_ratio if column.nullable else 0.0
@@ -159,9 +159,11 @@ def unique_by_construction(spec: GeneratorSpec) -> bool:
     )
 
 
-def _fit(fn: Callable[[int], Any], column: Column) -> Callable[[int], Any]:
+def _fit(fn: Callable[[int], Any], column: Column, spec: GeneratorSpec | None = None) -> Callable[[int], Any]:
     """Cut text to the column's length and clamp numbers to its range (type width, CHECK bounds)."""
     limit = column.max_length
+    if spec is not None and _within(spec, column):
+        return fn  # the generator's own range is inside the column's: no per-value check
     if column.category in {"integer", "decimal", "float"} and (column.min_value is not None or column.max_value is not None):  # fmt: skip
         lo = column.min_value if column.min_value is not None else float("-inf")
         hi = column.max_value if column.max_value is not None else float("inf")
@@ -173,6 +175,19 @@ def _fit(fn: Callable[[int], Any], column: Column) -> Callable[[int], Any]:
     if column.category != "text" or not limit:
         return fn
     return lambda i: v[:limit] if isinstance(v := fn(i), str) else v
+
+
+def _within(spec: GeneratorSpec, column: Column) -> bool:
+    """True when every value of ``spec`` already fits the column's numeric bounds (hot path: skip the clamp)."""
+    if column.category not in {"integer", "decimal", "float"}:
+        return False
+    if spec.kind in {"sequential", "enum", "weighted", "constant", "null", "fk", "boolean"}:
+        return True  # keys, listed values and parent keys are what they are; clamping would only hide a clash
+    if spec.kind in {"int", "decimal", "float"} and spec.min is not None and spec.max is not None:
+        lo = column.min_value if column.min_value is not None else float("-inf")
+        hi = column.max_value if column.max_value is not None else float("inf")
+        return lo <= spec.min and spec.max <= hi
+    return False
 
 
 def _clamp_int(v: Any, lo: int | None, hi: int | None) -> Any:
@@ -291,8 +306,16 @@ def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, r
         if column.max_length:
             hi = min(hi, column.max_length)
             lo = min(lo, hi)
-        words = vocab.WORDS
-        return lambda i: _text(rng, words, rng.randint(lo, hi))
+        corpus, starts = _corpus()
+        n_starts, span = len(starts), hi - lo + 1
+        r = rng.random
+
+        def text(i: int) -> str:
+            # a slice of a fixed word stream at a random word start: same look as joined words, ~10x faster
+            start = starts[int(r() * n_starts)]
+            return corpus[start : start + lo + int(r() * span)].rstrip() or "x"
+
+        return text
     if kind == "set":
         members = list(spec.values or [])
         m = len(members)
@@ -329,16 +352,6 @@ def _pick_fn(values: Sequence[Any], r: Callable[[], float]) -> Callable[[int], A
 
 def _identity(x: Any) -> Any:
     return x
-
-
-def _text(rng: random.Random, words: Sequence[str], length: int) -> str:
-    out: list[str] = []
-    size = 0
-    while size < length:
-        w = rng.choice(words)
-        out.append(w)
-        size += len(w) + 1
-    return " ".join(out)[:length].rstrip() or "x"
 
 
 def _time_fn(spec: GeneratorSpec, column: Column, ctx: Context, rng: random.Random, *, as_date: bool) -> Callable[[int], Any]:  # fmt: skip
@@ -391,6 +404,19 @@ def _iso_seconds_fn(lo: dt.datetime, span: int, r: Callable[[], float]) -> Calla
         return days[d] + clock[rest]
 
     return value
+
+
+@functools.cache
+def _corpus() -> tuple[str, list[int]]:
+    """A deterministic stream of vocabulary words and the offsets where words start (built once)."""
+    rng = random.Random(0x7E47)
+    words = [rng.choice(vocab.WORDS) for _ in range(50_000)]
+    text = " ".join(words) + " " + " ".join(words[:200])
+    starts, pos = [], 0
+    for w in words:
+        starts.append(pos)
+        pos += len(w) + 1
+    return text, starts
 
 
 @functools.cache
