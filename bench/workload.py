@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -105,6 +106,12 @@ async def part_rate(duration: float, root: Path) -> list[str]:
 # --- (b) full-speed point selects vs pgbench -S -----------------------------------------------------
 
 
+def _cpu(who: int) -> float:
+    """User + system CPU seconds of this process (RUSAGE_SELF) or its finished children."""
+    u = resource.getrusage(who)
+    return u.ru_utime + u.ru_stime
+
+
 def pgbench(args: list[str]) -> str:
     exe = shutil.which("pgbench")
     if not exe:
@@ -118,15 +125,19 @@ async def part_pgbench(duration: float, scale: int, root: Path) -> list[str]:
     ensure_pg_bench_db()
     print(f"pgbench -i -s {scale} (creating {scale * 100_000:,} accounts)…", flush=True)
     pgbench(["-i", "-q", "-s", str(scale)])
+    cpu0 = _cpu(resource.RUSAGE_CHILDREN)
     out = pgbench(["-S", "-c", "8", "-j", "2", "-T", str(int(duration)), "-n"])
+    pg_cpu = _cpu(resource.RUSAGE_CHILDREN) - cpu0
     m = re.search(r"tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)", out)
     pg_tps = float(m.group(1)) if m else float("nan")
     lat = re.search(r"latency average = ([\d.]+) ms", out)
     dsn = parse_dsn(PG_BENCH, PathGuard([root]))
+    pg_tx = re.search(r"number of transactions actually processed: (\d+)", out)
+    pg_us = 1e6 * pg_cpu / int(pg_tx.group(1)) if pg_tx else float("nan")
     rows = [
-        "| client | connections | duration s | TPS | mean latency ms | p99 ms | ratio to pgbench |",
-        "|---|---|---|---|---|---|---|",
-        f"| pgbench -S -c 8 -j 2 | 8 | {duration:g} | {pg_tps:,.0f} | {lat.group(1) if lat else '?'} | - | 1.00 |",
+        "| client | connections | duration s | TPS | mean latency ms | p99 ms | ratio to pgbench | client CPU µs/tx |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| pgbench -S -c 8 -j 2 | 8 | {duration:g} | {pg_tps:,.0f} | {lat.group(1) if lat else '?'} | - | 1.00 | {pg_us:.0f} |",
     ]
     for processes in (1, 2):
         spec = RunSpec(
@@ -136,10 +147,12 @@ async def part_pgbench(duration: float, scale: int, root: Path) -> list[str]:
             seed=1,
             processes=processes,
         )
+        cpu0 = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
         r = await run_workload(dsn, spec)
+        us = 1e6 * (_cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0) / max(1, r.completed)
         rows.append(
             f"| semgraph run_workload point_select, {processes} process{'es' if processes > 1 else ''} | 8 | {duration:g} | "
-            f"{r.achieved_tps:,.0f} | {r.latency.mean_ms:.3f} | {r.latency.p99_ms:.3f} | {r.achieved_tps / pg_tps:.2f} |"
+            f"{r.achieved_tps:,.0f} | {r.latency.mean_ms:.3f} | {r.latency.p99_ms:.3f} | {r.achieved_tps / pg_tps:.2f} | {us:.0f} |"
         )
         if r.failed:
             rows.append(f"(errors in the {processes}-process run: {r.failed})")

@@ -410,7 +410,7 @@ def _iso_seconds_fn(lo: dt.datetime, span: int, r: Callable[[], float]) -> Calla
 def _corpus() -> tuple[str, list[int]]:
     """A deterministic stream of vocabulary words and the offsets where words start (built once)."""
     rng = random.Random(0x7E47)
-    words = [rng.choice(vocab.WORDS) for _ in range(50_000)]
+    words = rng.choices(vocab.WORDS, k=50_000)
     text = " ".join(words) + " " + " ".join(words[:200])
     starts, pos = [], 0
     for w in words:

@@ -100,14 +100,14 @@ class Query(Operation):
 
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
         if self.nparams == 0:
-            await conn.fetch(self.sql, ())
+            await conn.query(self.sql, ())
             return self.name
         key = self.keys.pick_existing(rng)
         if self.keys.composite:
             params = key[: self.nparams]
         else:
             params = (key, key + self.width - 1) if self.nparams == 2 else (key,)
-        await conn.fetch(self.sql, params)
+        await conn.query(self.sql, params)
         return self.name
 
 
@@ -405,7 +405,8 @@ def build_operations(
                     f"ON c.{q(fk.columns[0])} = p.{q(fk.ref_columns[0])} WHERE {cond}"
                 )
                 by_kind.setdefault("join", []).append((Query("join", name, sql, tk, span, nparams), weight))
-        planned = _insert_plan(table, state)
+        writes_wanted = any(mix.get(k, 0) > 0 for k in ("insert", "update", "delete"))
+        planned = _insert_plan(table, state) if writes_wanted else None
         if planned is not None:
             ins = Insert(dialect, table, tk, seed, state, planned)
             by_kind.setdefault("insert", []).append((ins, weight))

@@ -45,6 +45,10 @@ class Connection(ABC):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a query and return all rows as tuples."""
 
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run a read and discard its rows (the workload's hot path: no row conversion)."""
+        await self.fetch(sql, params)
+
     @abstractmethod
     async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
         """Run an INSERT and return the generated value of column ``key``."""

@@ -30,6 +30,9 @@ class PostgresConnection(Connection):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in await self._conn.fetch(sql, *params)]
 
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> None:
+        await self._conn.fetch(sql, *params)  # prepared once per connection (asyncpg's statement cache)
+
     async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
         return await self._conn.fetchval(f"{sql} RETURNING {self.dialect.quote(key)}", *params)
 
