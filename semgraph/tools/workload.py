@@ -44,6 +44,10 @@ class RunIn(ToolInput):
     pattern: Annotated[str | None, Field(description="Built-in pattern (see list_workload_patterns).")] = None
     config: Annotated[str | None, Field(description="Workload config file (TOML/YAML) under the root.")] = None
     config_data: Annotated[dict[str, Any] | None, Field(description="Inline workload config.")] = None
+    seed_config: Annotated[
+        str | None, Field(description="Seed config (TOML/YAML) under the root: inserts use its column generators.")
+    ] = None
+    seed_config_data: Annotated[dict[str, Any] | None, Field(description="Inline seed config.")] = None
     connections: Annotated[int | None, Field(ge=1, le=64, description="Connections (default 4).")] = None
     target_tps: Annotated[float | None, Field(gt=0, le=100_000, description="Open-loop rate; omit for full speed.")] = (
         None

@@ -20,6 +20,7 @@ from semgraph.workload import generators as gen
 from semgraph.workload.dialects import Connection, Dialect
 from semgraph.workload.metadata import Column, Schema, Table
 from semgraph.workload.patterns import WRITE_KINDS
+from semgraph.workload.seed_config import SeedConfig
 from semgraph.workload.texttypes import is_text_input
 from semgraph.workload.uniqueness import RowFixer, plan_table
 from semgraph.workload.workload_config import CustomOperation
@@ -123,6 +124,7 @@ class Insert(Operation):
         self.makers: list[Any] = []
         ctx = gen.Context(seed)
         planned = specs if specs is not None else {}
+        self.planned = planned
         for col in table.writable:
             if col.name == keys.column and self.auto:
                 continue
@@ -178,7 +180,8 @@ class Update(Operation):
         self.table, self.name, self.keys, self.insert = table.name, f"update:{table.name}", keys, insert
         ctx = gen.Context(seed ^ 0x5EED)
         self.targets = [c for c in table.writable if _updatable(table, c)]
-        self.makers = {c.name: _value_maker(table, c, keys, ctx, state, None) for c in self.targets}
+        planned = insert.planned
+        self.makers = {c.name: _value_maker(table, c, keys, ctx, state, planned.get(c.name)) for c in self.targets}
         self.dialect = dialect
 
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
@@ -355,6 +358,7 @@ def build_operations(
     prefer: Sequence[str],
     seed: int,
     state: RunState,
+    seed_config: SeedConfig | None = None,
 ) -> list[tuple[Operation, float]]:
     """Weighted operations for ``mix`` over ``tables``; kinds with no usable table are dropped."""
     q = dialect.quote
@@ -406,7 +410,8 @@ def build_operations(
                 )
                 by_kind.setdefault("join", []).append((Query("join", name, sql, tk, span, nparams), weight))
         writes_wanted = any(mix.get(k, 0) > 0 for k in ("insert", "update", "delete"))
-        planned = _insert_plan(table, state) if writes_wanted else None
+        configured = seed_config.tables.get(name).columns if seed_config and name in seed_config.tables else {}  # type: ignore[union-attr]
+        planned = _insert_plan(table, state, configured) if writes_wanted else None
         if planned is not None:
             ins = Insert(dialect, table, tk, seed, state, planned)
             by_kind.setdefault("insert", []).append((ins, weight))
@@ -422,7 +427,7 @@ def build_operations(
     return ops
 
 
-def _insert_plan(table: Table, state: RunState) -> dict[str, gen.GeneratorSpec] | None:
+def _insert_plan(table: Table, state: RunState, configured: dict[str, gen.GeneratorSpec] | None = None) -> dict[str, gen.GeneratorSpec] | None:  # fmt: skip
     """Generator specs for inserts (unique keys planned as for seeding), or None when inserts cannot succeed.
 
     No inserts: a composite foreign key, a NOT NULL foreign key to an empty parent, or a unique foreign key
@@ -433,7 +438,8 @@ def _insert_plan(table: Table, state: RunState) -> dict[str, gen.GeneratorSpec] 
             return None
         if not state.fk_values.get((fk.ref_table, fk.ref_columns[0])) and not table.column(fk.columns[0]).nullable:
             return None
-    specs = {c.name: gen.infer(table, c) for c in table.writable}
+    configured = configured or {}
+    specs = {c.name: configured.get(c.name) or gen.infer(table, c) for c in table.writable}
 
     def domain(column: Column, spec: gen.GeneratorSpec) -> list[Any] | None:
         fk = table.fk_for(column.name)
@@ -445,7 +451,7 @@ def _insert_plan(table: Table, state: RunState) -> dict[str, gen.GeneratorSpec] 
             return [False, True] if spec.kind == "boolean" else [spec.value]
         return None
 
-    plan = plan_table(table, specs, set(), domain)
+    plan = plan_table(table, specs, set(configured), domain)
     if any(len(cols) == 1 and table.fk_for(cols[0]) for cols, _ in plan.joint):
         return None
     return plan.specs

@@ -170,3 +170,22 @@ async def test_workloads_on_the_forum_rerun_with_the_same_seed(forum: DSN) -> No
     assert [(o.name, o.count) for o in runs[0].operations] == [(o.name, o.count) for o in runs[1].operations]
     assert "insert:topic_followers" in {o.name for o in runs[0].operations}
     assert "insert:team_profiles" not in {o.name for o in runs[0].operations}  # one child per parent: all taken
+
+
+async def test_workload_inserts_follow_the_seed_config(tmp_path: Path) -> None:
+    from semgraph.workload.runner import RunSpec, run_workload
+    from semgraph.workload.seed_config import load_seed_config
+    from tests.workload.conftest import make_sqlite
+
+    shop = make_sqlite(tmp_path)
+    config = load_seed_config(FIXTURES / "workload" / "seed.toml")
+    await seed_database(shop.dsn, config, truncate=True)
+    spec = RunSpec(pattern="write_heavy", transactions=300, connections=1, allow_writes=True, seed_config=config)
+    result = await run_workload(shop.dsn, spec)
+    assert result.failed == 0
+    assert result.rows_changed["customers"]["inserted"] > 0 and result.rows_changed["products"]["inserted"] > 0
+    # the run's rows use the configured generators: the domain, the SKU template and the category list
+    assert await scalar(shop.dsn, "SELECT COUNT(*) FROM customers WHERE email NOT LIKE '%@shop.test'") == 0
+    assert await scalar(shop.dsn, "SELECT COUNT(*) FROM products WHERE sku NOT LIKE 'SKU-%'") == 0
+    assert await scalar(shop.dsn, "SELECT COUNT(*) FROM products WHERE category NOT IN ('books', 'games', 'garden')") == 0  # fmt: skip
+    assert await scalar(shop.dsn, "SELECT COUNT(*) FROM orders WHERE status NOT IN ('new', 'paid', 'shipped')") == 0  # fmt: skip
