@@ -142,7 +142,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         description=(
             "Fill a database's tables with realistic, deterministic data (same seed -> same data), parents before "
             "children so every foreign key is valid. Needs allow_writes=true. Generators come from the config or "
-            "are inferred from column types and names."
+            "are inferred from column types, names and constraints (enums, CHECKs, unique keys, widths). A table that "
+            "fails is listed in problems (column, constraint, value) and the rest is still seeded."
         ),
         input_model=SeedIn,
         output_model=SeedResult,
