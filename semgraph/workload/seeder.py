@@ -232,6 +232,7 @@ async def seed_database(
                 )
         total = sum(plan.values())
         loader = _Loader(conn, dsn, schema, config, gen.Context(seed_value, config.anchor, plain=d.plain_values), nulled, ahead, plan, report, total)  # fmt: skip
+        loader.rows_at_start = dict(counts)
         report(0, total, f"seeding {len(order)} tables in order: {', '.join(order)}")
         for name in order:
             await loader.table(name)
@@ -275,6 +276,7 @@ class _Loader:
         self.cycle_notes: list[str] = []
         self.done = 0
         self.unavailable: dict[str, str] = {}
+        self.rows_at_start: dict[str, int] = {}
 
     async def table(self, name: str) -> None:
         conn, d = self.conn, self.conn.dialect
@@ -477,6 +479,8 @@ class _Loader:
                     continue
                 fixed = await conn.execute(sql, (first,))
                 self.cycle_notes.append(f"{child}.{column}: verified against {parent}; {max(fixed, 0)} rows pointed at keys it did not get and now reference {first}")  # fmt: skip
+            elif self.rows_at_start.get(child, 0):
+                self.cycle_notes.append(f"{child}.{column}: left NULL (the table had rows before: they are not touched)")  # fmt: skip
             elif first is not None and not table.is_unique(column):
                 filled = await conn.execute(f"UPDATE {q(child)} SET {q(column)} = {conn.dialect.placeholder(1)} WHERE {q(column)} IS NULL", (first,))  # fmt: skip
                 self.cycle_notes.append(f"{child}.{column}: {max(filled, 0)} NULLs filled with {parent} key {first} after the cycle")  # fmt: skip
