@@ -71,7 +71,7 @@ async def part_rate(duration: float, root: Path) -> list[str]:
     with sqlite3.connect(lite) as conn:
         conn.executescript(shop_sqlite_schema())
     ensure_pg_bench_db()
-    pg_exec("DROP SCHEMA IF EXISTS rate CASCADE; CREATE SCHEMA rate", "semgraph_bench")
+    pg_exec("DROP SCHEMA IF EXISTS rate CASCADE; CREATE SCHEMA rate", BENCH_DB)
     subprocess.run(
         ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", BENCH_DB, "-f", str(SHOP / "schema.postgres.sql")],
         check=True, capture_output=True, env={**os.environ, "PGOPTIONS": "-c search_path=rate"},
@@ -84,7 +84,7 @@ async def part_rate(duration: float, root: Path) -> list[str]:
     for dialect, url in targets.items():
         dsn = parse_dsn(url, guard)
         await seed_database(dsn, rows=10_000, seed=1, truncate=True, tables=["customers"])
-        for tps in (100, 500, 1000, 2000):
+        for tps in (100, 500, 1000, 2000, 5000):
             spec = RunSpec(
                 config=point_select_config("customers"),
                 connections=4,
