@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -35,9 +36,10 @@ from semgraph.workload.seeder import seed_database  # noqa: E402
 from semgraph.workload.service import shop_sqlite_schema  # noqa: E402
 from semgraph.workload.workload_config import WorkloadConfig  # noqa: E402
 
+BENCH_DB = os.environ.get("SEMGRAPH_BENCH_DB", "semgraph_bench")  # own name when several people bench at once
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_BENCH = "postgresql://postgres@127.0.0.1:5432/semgraph_bench"
-MY_BENCH = "mysql://root@127.0.0.1:3306/semgraph_bench"
+PG_BENCH = f"postgresql://postgres@127.0.0.1:5432/{BENCH_DB}"
+MY_BENCH = f"mysql://root@127.0.0.1:3306/{BENCH_DB}"
 SHOP = REPO / "fixtures" / "workload"
 
 
@@ -49,11 +51,11 @@ def pg_exec(sql: str, db: str = "test") -> None:
 
 def ensure_pg_bench_db() -> None:
     out = subprocess.run(
-        ["psql", "-tA", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "SELECT 1 FROM pg_database WHERE datname = 'semgraph_bench'"],
+        ["psql", "-tA", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{BENCH_DB}'"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     if out != "1":
-        pg_exec("CREATE DATABASE semgraph_bench")
+        pg_exec(f"CREATE DATABASE {BENCH_DB}")
 
 
 def point_select_config(table: str) -> WorkloadConfig:
@@ -69,9 +71,9 @@ async def part_rate(duration: float, root: Path) -> list[str]:
     with sqlite3.connect(lite) as conn:
         conn.executescript(shop_sqlite_schema())
     ensure_pg_bench_db()
-    pg_exec("DROP SCHEMA IF EXISTS rate CASCADE; CREATE SCHEMA rate", "semgraph_bench")
+    pg_exec("DROP SCHEMA IF EXISTS rate CASCADE; CREATE SCHEMA rate", BENCH_DB)
     subprocess.run(
-        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "semgraph_bench", "-f", str(SHOP / "schema.postgres.sql")],
+        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", BENCH_DB, "-f", str(SHOP / "schema.postgres.sql")],
         check=True, capture_output=True, env={**os.environ, "PGOPTIONS": "-c search_path=rate"},
     )  # fmt: skip
     targets = {"sqlite": f"sqlite:///{lite.name}", "postgres": f"{PG_BENCH}?search_path=rate"}
@@ -82,7 +84,7 @@ async def part_rate(duration: float, root: Path) -> list[str]:
     for dialect, url in targets.items():
         dsn = parse_dsn(url, guard)
         await seed_database(dsn, rows=10_000, seed=1, truncate=True, tables=["customers"])
-        for tps in (100, 500, 1000, 2000):
+        for tps in (100, 500, 1000, 2000, 5000):
             spec = RunSpec(
                 config=point_select_config("customers"),
                 connections=4,
@@ -104,12 +106,18 @@ async def part_rate(duration: float, root: Path) -> list[str]:
 # --- (b) full-speed point selects vs pgbench -S -----------------------------------------------------
 
 
+def _cpu(who: int) -> float:
+    """User + system CPU seconds of this process (RUSAGE_SELF) or its finished children."""
+    u = resource.getrusage(who)
+    return u.ru_utime + u.ru_stime
+
+
 def pgbench(args: list[str]) -> str:
     exe = shutil.which("pgbench")
     if not exe:
         raise SystemExit("pgbench not found (apt-get install postgresql-contrib)")
     return subprocess.run(
-        [exe, "-h", "127.0.0.1", "-U", "postgres", *args, "semgraph_bench"], check=True, capture_output=True, text=True
+        [exe, "-h", "127.0.0.1", "-U", "postgres", *args, BENCH_DB], check=True, capture_output=True, text=True
     ).stdout
 
 
@@ -117,15 +125,19 @@ async def part_pgbench(duration: float, scale: int, root: Path) -> list[str]:
     ensure_pg_bench_db()
     print(f"pgbench -i -s {scale} (creating {scale * 100_000:,} accounts)…", flush=True)
     pgbench(["-i", "-q", "-s", str(scale)])
+    cpu0 = _cpu(resource.RUSAGE_CHILDREN)
     out = pgbench(["-S", "-c", "8", "-j", "2", "-T", str(int(duration)), "-n"])
+    pg_cpu = _cpu(resource.RUSAGE_CHILDREN) - cpu0
     m = re.search(r"tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)", out)
     pg_tps = float(m.group(1)) if m else float("nan")
     lat = re.search(r"latency average = ([\d.]+) ms", out)
     dsn = parse_dsn(PG_BENCH, PathGuard([root]))
+    pg_tx = re.search(r"number of transactions actually processed: (\d+)", out)
+    pg_us = 1e6 * pg_cpu / int(pg_tx.group(1)) if pg_tx else float("nan")
     rows = [
-        "| client | connections | duration s | TPS | mean latency ms | p99 ms | ratio to pgbench |",
-        "|---|---|---|---|---|---|---|",
-        f"| pgbench -S -c 8 -j 2 | 8 | {duration:g} | {pg_tps:,.0f} | {lat.group(1) if lat else '?'} | - | 1.00 |",
+        "| client | connections | duration s | TPS | mean latency ms | p99 ms | ratio to pgbench | client CPU µs/tx |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| pgbench -S -c 8 -j 2 | 8 | {duration:g} | {pg_tps:,.0f} | {lat.group(1) if lat else '?'} | - | 1.00 | {pg_us:.0f} |",
     ]
     for processes in (1, 2):
         spec = RunSpec(
@@ -135,10 +147,12 @@ async def part_pgbench(duration: float, scale: int, root: Path) -> list[str]:
             seed=1,
             processes=processes,
         )
+        cpu0 = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
         r = await run_workload(dsn, spec)
+        us = 1e6 * (_cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0) / max(1, r.completed)
         rows.append(
             f"| semgraph run_workload point_select, {processes} process{'es' if processes > 1 else ''} | 8 | {duration:g} | "
-            f"{r.achieved_tps:,.0f} | {r.latency.mean_ms:.3f} | {r.latency.p99_ms:.3f} | {r.achieved_tps / pg_tps:.2f} |"
+            f"{r.achieved_tps:,.0f} | {r.latency.mean_ms:.3f} | {r.latency.p99_ms:.3f} | {r.achieved_tps / pg_tps:.2f} | {us:.0f} |"
         )
         if r.failed:
             rows.append(f"(errors in the {processes}-process run: {r.failed})")
@@ -156,9 +170,9 @@ async def part_seed(nrows: int, root: Path) -> list[str]:
     with sqlite3.connect(lite) as conn:
         conn.executescript(shop_sqlite_schema())
     ensure_pg_bench_db()
-    pg_exec("DROP SCHEMA IF EXISTS seed CASCADE; CREATE SCHEMA seed", "semgraph_bench")
+    pg_exec("DROP SCHEMA IF EXISTS seed CASCADE; CREATE SCHEMA seed", BENCH_DB)
     subprocess.run(
-        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "semgraph_bench", "-f", str(SHOP / "schema.postgres.sql")],
+        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", BENCH_DB, "-f", str(SHOP / "schema.postgres.sql")],
         check=True, capture_output=True, env={**os.environ, "PGOPTIONS": "-c search_path=seed"},
     )  # fmt: skip
     subprocess.run(
@@ -167,13 +181,11 @@ async def part_seed(nrows: int, root: Path) -> list[str]:
             "-h127.0.0.1",
             "-uroot",
             "-e",
-            "DROP DATABASE IF EXISTS semgraph_bench; CREATE DATABASE semgraph_bench",
+            f"DROP DATABASE IF EXISTS {BENCH_DB}; CREATE DATABASE {BENCH_DB}",
         ],
         check=True,
     )
-    subprocess.run(
-        ["mysql", "-h127.0.0.1", "-uroot", "semgraph_bench"], stdin=(SHOP / "schema.mysql.sql").open(), check=True
-    )
+    subprocess.run(["mysql", "-h127.0.0.1", "-uroot", BENCH_DB], stdin=(SHOP / "schema.mysql.sql").open(), check=True)
     targets = {
         "sqlite": (f"sqlite:///{lite.name}", 15),
         "postgres": (f"{PG_BENCH}?search_path=seed", 20),
@@ -192,9 +204,39 @@ async def part_seed(nrows: int, root: Path) -> list[str]:
     return rows
 
 
+async def part_pgbench_seed(scale: int, root: Path) -> list[str]:
+    """Row rate of ``pgbench -i`` (pgbench_accounts) against seeding the same table shape, same run."""
+    ensure_pg_bench_db()
+    t0 = time.perf_counter()
+    pgbench(["-i", "-q", "-s", str(scale)])
+    pg_secs = time.perf_counter() - t0
+    accounts = scale * 100_000
+    pg_exec("DROP SCHEMA IF EXISTS seedpg CASCADE; CREATE SCHEMA seedpg", BENCH_DB)
+    pg_exec(
+        "CREATE TABLE seedpg.pgbench_accounts (aid integer NOT NULL PRIMARY KEY, bid integer, abalance integer, "
+        "filler character(84))",
+        BENCH_DB,
+    )
+    dsn = parse_dsn(f"{PG_BENCH}?search_path=seedpg", PathGuard([root]))
+    config = SeedConfig.model_validate({"batch_size": 50_000})
+    t0 = time.perf_counter()
+    result = await seed_database(dsn, config, rows=accounts, seed=1, truncate=True)
+    secs = time.perf_counter() - t0
+    pg_rate, our_rate = accounts / pg_secs, result.total_rows / secs
+    rows = [
+        "| client | rows | seconds | rows/s | ratio to pgbench -i |",
+        "|---|---|---|---|---|",
+        f"| pgbench -i -s {scale} (all four tables, vacuum, keys) | {accounts:,} | {pg_secs:.1f} | {pg_rate:,.0f} | 1.00 |",
+        f"| seed_database pgbench_accounts shape | {result.total_rows:,} | {secs:.1f} | {our_rate:,.0f} | {our_rate / pg_rate:.2f} |",
+    ]
+    for line in rows:
+        print(line, flush=True)
+    return rows
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["rate", "pgbench", "seed", "all"], default="all")
+    parser.add_argument("--part", choices=["rate", "pgbench", "seed", "pgbench_seed", "all"], default="all")
     parser.add_argument(
         "--duration", type=float, default=5.0, help="seconds per rate step (rate) / per client (pgbench)"
     )
@@ -215,6 +257,9 @@ async def main() -> None:
                 f"\n(c) seeding {args.rows:,} rows into customers (6 columns: id, email, name, phone, city, created_at)\n"
             )
             await part_seed(args.rows, root)
+        if args.part in ("pgbench_seed", "all"):
+            print(f"\n(d) seeding pgbench_accounts ({args.scale * 100_000:,} rows) vs pgbench -i -s {args.scale}\n")
+            await part_pgbench_seed(args.scale, root)
 
 
 if __name__ == "__main__":

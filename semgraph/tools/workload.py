@@ -44,6 +44,10 @@ class RunIn(ToolInput):
     pattern: Annotated[str | None, Field(description="Built-in pattern (see list_workload_patterns).")] = None
     config: Annotated[str | None, Field(description="Workload config file (TOML/YAML) under the root.")] = None
     config_data: Annotated[dict[str, Any] | None, Field(description="Inline workload config.")] = None
+    seed_config: Annotated[
+        str | None, Field(description="Seed config (TOML/YAML) under the root: inserts use its column generators.")
+    ] = None
+    seed_config_data: Annotated[dict[str, Any] | None, Field(description="Inline seed config.")] = None
     connections: Annotated[int | None, Field(ge=1, le=64, description="Connections (default 4).")] = None
     target_tps: Annotated[float | None, Field(gt=0, le=100_000, description="Open-loop rate; omit for full speed.")] = (
         None
@@ -96,7 +100,9 @@ class GetRunIn(PageInput):
 class GetRunOut(BaseModel):
     run: RunResult | None = None
     runs: list[RunSummary] = Field(default_factory=list)
-    page: PageInfo | None = None
+    page: PageInfo | None = Field(
+        None, description="Runs page when listing; the run's operations page (offset/limit) when showing one run."
+    )
 
 
 class CompareIn(ToolInput):
@@ -115,12 +121,14 @@ KIND_HELP = {
 }
 
 
-def _bounded(result: RunResult, include_histogram: bool) -> RunResult:
+def _bounded(result: RunResult, include_histogram: bool, offset: int = 0, limit: int = MAX_OPERATIONS) -> tuple[RunResult, PageInfo]:  # fmt: skip
+    """The run with one page of its per-operation stats (the page says how many there are: never cut silently)."""
     out = result.model_copy()
-    out.operations = result.operations[:MAX_OPERATIONS]
+    out.operations = result.operations[offset : offset + limit]
+    out.operations_total = len(result.operations)
     if not include_histogram:
         out.histogram = ""
-    return out
+    return out, PageInfo.of(len(result.operations), offset, limit, len(out.operations))
 
 
 def register(app: MCPServer, env: ToolEnv) -> None:
@@ -134,7 +142,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         description=(
             "Fill a database's tables with realistic, deterministic data (same seed -> same data), parents before "
             "children so every foreign key is valid. Needs allow_writes=true. Generators come from the config or "
-            "are inferred from column types and names."
+            "are inferred from column types, names and constraints (enums, CHECKs, unique keys, widths). A table that "
+            "fails is listed in problems (column, constraint, value) and the rest is still seeded."
         ),
         input_model=SeedIn,
         output_model=SeedResult,
@@ -200,7 +209,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
                 await task
             raise
-        return _bounded(result, params.include_histogram)
+        return _bounded(result, params.include_histogram)[0]
 
     @register_tool(
         app,
@@ -242,7 +251,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             runs, total = await call.run_sync(store.list, params.limit, params.offset)
             return GetRunOut(runs=runs, page=PageInfo.of(total, params.offset, params.limit, len(runs)))
         run = await call.run_sync(store.get, params.run_id)
-        return GetRunOut(run=_bounded(run, params.include_histogram))
+        bounded, page = _bounded(run, params.include_histogram, params.offset, params.limit)
+        return GetRunOut(run=bounded, page=page)
 
     @register_tool(
         app,

@@ -22,13 +22,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from semgraph.errors import InvalidInputError
-from semgraph.workload import vocab
+from semgraph.workload import texttypes, vocab
 from semgraph.workload.metadata import Column, Table
 
 GeneratorKind = Literal[
     "sequential", "int", "decimal", "float", "boolean", "timestamp", "date", "email", "phone", "name",
     "first_name", "last_name", "address", "city", "template", "enum", "weighted", "fk", "uuid", "text",
-    "constant", "null",
+    "constant", "null", "set", "code",
 ]  # fmt: skip
 
 DEFAULT_ANCHOR = dt.datetime(2025, 1, 1, 12, 0, 0)
@@ -127,17 +127,30 @@ class Context:
 def build(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, *, salt: str = "") -> Generator:
     """A generator for ``column`` following ``spec``; raises InvalidInputError on a bad combination."""
     rng = column_rng(ctx.seed, table.name, column.name, salt)
-    fn = _value_fn(spec, table, column, ctx, rng)
-    if spec.unique and not _unique_by_construction(spec):
-        fn = _uniquify(fn, column)
-    fn = _fit(fn, column)
+    element = _element_column(column) if column.category == "array" else column
+    fn = _value_fn(spec, table, element, ctx, rng)
+    if spec.unique and not unique_by_construction(spec):
+        fn = _uniquify(fn, element)
+    fn = _fit(fn, element, spec)
+    if column.category == "array" and spec.kind not in {"constant", "null"}:
+        fn = _array_fn(fn, column_rng(ctx.seed, table.name, column.name, salt + "#len"))
     null_ratio = spec.null_ratio if column.nullable else 0.0
     return Generator(fn, null_ratio=null_ratio, null_rng=column_rng(ctx.seed, table.name, column.name, salt + "#null"))
 
 
-def _unique_by_construction(spec: GeneratorSpec) -> bool:
-    """Emails embed the row index, templates with {i}/{seq} too; sequential and uuid never repeat."""
-    if spec.kind in {"sequential", "uuid", "email"}:
+def _element_column(column: Column) -> Column:
+    """The column an array's elements are generated for (same enum values and length limit)."""
+    return column.model_copy(update={"category": column.array_of or "text", "data_type": column.array_of or "text"})
+
+
+def _array_fn(fn: Callable[[int], Any], rng: random.Random) -> Callable[[int], Any]:
+    """1-3 elements per row; element indexes are spread so unique element generators stay unique."""
+    return lambda i: [fn(i * 4 + k) for k in range(1 + int(rng.random() * 3))]
+
+
+def unique_by_construction(spec: GeneratorSpec) -> bool:
+    """Emails embed the row index, templates with {i}/{seq} too; sequential, code and uuid never repeat."""
+    if spec.kind in {"sequential", "uuid", "email", "code"}:
         return True
     return (
         spec.kind == "template"
@@ -146,12 +159,55 @@ def _unique_by_construction(spec: GeneratorSpec) -> bool:
     )
 
 
-def _fit(fn: Callable[[int], Any], column: Column) -> Callable[[int], Any]:
-    """Cut text to the column's length so a generated value never fails a VARCHAR(n)."""
+def _fit(fn: Callable[[int], Any], column: Column, spec: GeneratorSpec | None = None) -> Callable[[int], Any]:
+    """Cut text to the column's length and clamp numbers to its range (type width, CHECK bounds)."""
     limit = column.max_length
+    if spec is not None and _within(spec, column):
+        return fn  # the generator's own range is inside the column's: no per-value check
+    if column.category in {"integer", "decimal", "float"} and (column.min_value is not None or column.max_value is not None):  # fmt: skip
+        lo = column.min_value if column.min_value is not None else float("-inf")
+        hi = column.max_value if column.max_value is not None else float("inf")
+        if column.category == "integer":
+            lo_i = int(lo) if lo != float("-inf") else None
+            hi_i = int(hi) if hi != float("inf") else None
+            return lambda i: _clamp_int(fn(i), lo_i, hi_i)
+        return lambda i: _clamp_num(fn(i), lo, hi)
     if column.category != "text" or not limit:
         return fn
     return lambda i: v[:limit] if isinstance(v := fn(i), str) else v
+
+
+def _within(spec: GeneratorSpec, column: Column) -> bool:
+    """True when every value of ``spec`` already fits the column's numeric bounds (hot path: skip the clamp)."""
+    if column.category not in {"integer", "decimal", "float"}:
+        return False
+    if spec.kind in {"sequential", "enum", "weighted", "constant", "null", "fk", "boolean"}:
+        return True  # keys, listed values and parent keys are what they are; clamping would only hide a clash
+    if spec.kind in {"int", "decimal", "float"} and spec.min is not None and spec.max is not None:
+        lo = column.min_value if column.min_value is not None else float("-inf")
+        hi = column.max_value if column.max_value is not None else float("inf")
+        return lo <= spec.min and spec.max <= hi
+    return False
+
+
+def _clamp_int(v: Any, lo: int | None, hi: int | None) -> Any:
+    if not isinstance(v, int) or isinstance(v, bool):
+        return v
+    if lo is not None and v < lo:
+        return lo
+    if hi is not None and v > hi:
+        return hi
+    return v
+
+
+def _clamp_num(v: Any, lo: float, hi: float) -> Any:
+    if v is None or isinstance(v, bool) or not isinstance(v, int | float | decimal.Decimal):
+        return v
+    if v < lo:
+        return type(v)(str(lo)) if isinstance(v, decimal.Decimal) else lo
+    if v > hi:
+        return type(v)(str(hi)) if isinstance(v, decimal.Decimal) else hi
+    return v
 
 
 def _uniquify(fn: Callable[[int], Any], column: Column) -> Callable[[int], Any]:
@@ -250,14 +306,42 @@ def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, r
         if column.max_length:
             hi = min(hi, column.max_length)
             lo = min(lo, hi)
-        words = vocab.WORDS
-        return lambda i: _text(rng, words, rng.randint(lo, hi))
+        corpus, starts = _corpus()
+        n_starts, span = len(starts), hi - lo + 1
+        r = rng.random
+
+        def text(i: int) -> str:
+            # a slice of a fixed word stream at a random word start: same look as joined words, ~10x faster
+            start = starts[int(r() * n_starts)]
+            return corpus[start : start + lo + int(r() * span)].rstrip() or "x"
+
+        return text
+    if kind == "set":
+        members = list(spec.values or [])
+        m = len(members)
+        return lambda i: ",".join(v for k, v in enumerate(members) if (int(r() * (1 << m)) >> k) & 1)
+    if kind == "code":
+        width = max(1, min(column.max_length or 12, 12))
+        start = spec.start
+        return lambda i: _base36(start + i).rjust(width, "0")[-width:]
     if kind == "constant":
         value = spec.value
         return lambda i: value
     if kind == "null":
         return lambda i: None
     raise InvalidInputError(f"unknown generator {kind!r}")  # pragma: no cover - Literal guards it
+
+
+_DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(n: int) -> str:
+    out = ""
+    while True:
+        n, d = divmod(n, 36)
+        out = _DIGITS36[d] + out
+        if not n:
+            return out
 
 
 def _pick_fn(values: Sequence[Any], r: Callable[[], float]) -> Callable[[int], Any]:
@@ -268,16 +352,6 @@ def _pick_fn(values: Sequence[Any], r: Callable[[], float]) -> Callable[[int], A
 
 def _identity(x: Any) -> Any:
     return x
-
-
-def _text(rng: random.Random, words: Sequence[str], length: int) -> str:
-    out: list[str] = []
-    size = 0
-    while size < length:
-        w = rng.choice(words)
-        out.append(w)
-        size += len(w) + 1
-    return " ".join(out)[:length].rstrip() or "x"
 
 
 def _time_fn(spec: GeneratorSpec, column: Column, ctx: Context, rng: random.Random, *, as_date: bool) -> Callable[[int], Any]:  # fmt: skip
@@ -297,16 +371,20 @@ def _time_fn(spec: GeneratorSpec, column: Column, ctx: Context, rng: random.Rand
 
     r = rng.random
     width = span + 1
+    stride = 7919 if width % 7919 else 7907
+    unique = spec.unique
 
     def value(i: int) -> Any:
-        moment = lo + dt.timedelta(seconds=int(r() * width) if span > 0 else 0)
+        # unique: a stride through the span (distinct for width rows); otherwise a uniform draw
+        offset = (i * stride) % width if unique else (int(r() * width) if span > 0 else 0)
+        moment = lo + dt.timedelta(seconds=offset)
         if as_date:
             return moment.date()
         if as_time:
             return moment.time()
         return moment.replace(tzinfo=tz) if tz else moment
 
-    if ctx.plain and not (as_date or as_time or tz) and lo.microsecond == 0 and span > 0:
+    if ctx.plain and not unique and not (as_date or as_time or tz) and lo.microsecond == 0 and span > 0:
         return _iso_seconds_fn(lo, span, r)
     if ctx.plain:
         return lambda i: _iso(value(i))
@@ -326,6 +404,19 @@ def _iso_seconds_fn(lo: dt.datetime, span: int, r: Callable[[], float]) -> Calla
         return days[d] + clock[rest]
 
     return value
+
+
+@functools.cache
+def _corpus() -> tuple[str, list[int]]:
+    """A deterministic stream of vocabulary words and the offsets where words start (built once)."""
+    rng = random.Random(0x7E47)
+    words = rng.choices(vocab.WORDS, k=50_000)
+    text = " ".join(words) + " " + " ".join(words[:200])
+    starts, pos = [], 0
+    for w in words:
+        starts.append(pos)
+        pos += len(w) + 1
+    return text, starts
 
 
 @functools.cache
@@ -354,7 +445,7 @@ _FORMATTER = string.Formatter()
 def _template_fn(template: str, spec: GeneratorSpec, rng: random.Random) -> Callable[[int], Any]:
     """``{i}`` row index, ``{seq}`` start+index, ``{first}``, ``{last}``, ``{word}``, ``{city}``, ``{int}``, ``{hex}``."""
     fields = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
-    known = {"i", "seq", "first", "last", "word", "city", "int", "hex"}
+    known = {"i", "seq", "first", "last", "word", "city", "int", "hex", "byte"}
     unknown = fields - known
     if unknown:
         raise InvalidInputError(
@@ -370,12 +461,18 @@ def _template_fn(template: str, spec: GeneratorSpec, rng: random.Random) -> Call
         "city": lambda i: rng.choice(vocab.CITIES),
         "int": lambda i: rng.randint(0, 9999),
         "hex": lambda i: f"{rng.getrandbits(32):08x}",
+        "byte": lambda i: rng.randint(0, 255),
     }
     ordered = sorted(fields)
     try:
-        template.format(**{k: 0 if k in {"i", "seq", "int"} else "x" for k in ordered})
+        template.format(**{k: 0 if k in {"i", "seq", "int", "byte"} else "x" for k in ordered})
     except (ValueError, IndexError, KeyError) as exc:
         raise InvalidInputError(f"bad template {template!r}: {exc}") from None
+    if len(ordered) == 1 and template.count("{") > 1:  # the same field repeated draws again each time
+        key = ordered[0]
+        pieces = list(_FORMATTER.parse(template))
+        make = makers[key]
+        return lambda i: "".join(lit + (format(make(i), spec_) if name else "") for lit, name, spec_, _ in pieces)
     return lambda i: template.format(**{k: makers[k](i) for k in ordered})
 
 
@@ -405,17 +502,56 @@ def _fk_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, rng:
 # --- inference -------------------------------------------------------------------------------
 
 
-def infer(table: Table, column: Column) -> GeneratorSpec:
-    """A generator chosen from the column's type and name when the config says nothing."""
+def infer(table: Table, column: Column, *, unique: bool | None = None) -> GeneratorSpec:
+    """A generator chosen from the column's type, constraints and name when the config says nothing.
+
+    ``unique``: the column must hold distinct values (default: it is a one-column key).
+    """
+    if column.category == "array":
+        return infer(table, _element_column(column), unique=False)
+    spec = _infer(table, column, table.is_unique(column.name) if unique is None else unique)
+    if spec.kind == "int" and (column.min_value is not None or column.max_value is not None):
+        lo = spec.min if column.min_value is None else max(spec.min or 0, column.min_value)
+        hi = spec.max if column.max_value is None else min(spec.max or 0, column.max_value)
+        if lo is not None and hi is not None and lo > hi:  # the name-based range misses the CHECK range
+            lo, hi = column.min_value, column.max_value
+            lo = lo if lo is not None else (hi or 0) - 1000
+            hi = hi if hi is not None else lo + 1000
+        spec = spec.model_copy(update={"min": lo, "max": hi})
+    if spec.kind == "decimal" and (column.min_value is not None or column.max_value is not None):
+        lo = column.min_value if column.min_value is not None else spec.min
+        hi = column.max_value if column.max_value is not None else max(spec.max or 0, (lo or 0) + 1000)
+        spec = spec.model_copy(update={"min": lo, "max": max(lo or 0, min(hi or 0, (lo or 0) + 1000))})
+    if spec.kind == "text" and column.min_length:
+        spec = spec.model_copy(update={"min_length": max(spec.min_length, column.min_length)})
+    return spec
+
+
+def _infer(table: Table, column: Column, unique: bool) -> GeneratorSpec:
     name = column.name.lower()
-    unique = table.is_unique(column.name)
     cat = column.category
     if column.enum_values:
-        return GeneratorSpec(kind="enum", values=column.enum_values)
+        values: list[Any] = [v for v in column.enum_values if v not in column.excluded] or column.enum_values
+        if cat == "integer":
+            values = [int(float(v)) for v in values]
+        elif cat in {"decimal", "float"}:
+            values = [decimal.Decimal(v) if cat == "decimal" else float(v) for v in values]
+        return GeneratorSpec(kind="enum", values=values)
+    if column.set_values:
+        return GeneratorSpec(kind="set", values=column.set_values)
     if table.fk_for(column.name):
         return GeneratorSpec(kind="fk")
     if column.name in table.primary_key and cat == "integer":
         return GeneratorSpec(kind="sequential")
+    udt = (column.udt or "").lower()
+    if udt in texttypes.TEMPLATES:
+        return GeneratorSpec(kind="template", template=texttypes.TEMPLATES[udt] + ("{i}" if unique else ""))
+    if unique and cat == "integer":
+        return GeneratorSpec(kind="sequential")
+    if unique and cat == "timestamp":
+        return GeneratorSpec(kind="timestamp", unique=True)
+    if unique and cat == "text" and column.max_length is not None and column.max_length < 16 and "email" not in name:
+        return GeneratorSpec(kind="code")
     if cat == "uuid" or name in {"uuid", "guid"} or name.endswith("_uuid"):
         return GeneratorSpec(kind="uuid")
     if cat == "boolean":

@@ -21,6 +21,9 @@ from semgraph.workload.dialects import Connection, Dialect
 from semgraph.workload.metadata import Column, Schema, Table
 from semgraph.workload.patterns import WRITE_KINDS
 from semgraph.workload.readonly import check_statement
+from semgraph.workload.seed_config import SeedConfig
+from semgraph.workload.texttypes import is_text_input
+from semgraph.workload.uniqueness import RowFixer, plan_table
 from semgraph.workload.workload_config import CustomOperation
 
 SAMPLE_KEYS = 100_000
@@ -38,6 +41,12 @@ class TableKeys:
     low: int = 0
     high: int = 0
     inserted: list[Any] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    """Every key column; more than one for a composite key (keys are then tuples)."""
+
+    @property
+    def composite(self) -> bool:
+        return len(self.columns) > 1
 
     def pick_existing(self, rng: random.Random) -> Any:
         if self.integer and self.high >= self.low and self.sample:
@@ -93,11 +102,14 @@ class Query(Operation):
 
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
         if self.nparams == 0:
-            await conn.fetch(self.sql, ())
+            await conn.query(self.sql, ())
             return self.name
         key = self.keys.pick_existing(rng)
-        params = (key, key + self.width - 1) if self.nparams == 2 else (key,)
-        await conn.fetch(self.sql, params)
+        if self.keys.composite:
+            params = key[: self.nparams]
+        else:
+            params = (key, key + self.width - 1) if self.nparams == 2 else (key,)
+        await conn.query(self.sql, params)
         return self.name
 
 
@@ -105,37 +117,60 @@ class Insert(Operation):
     kind = "insert"
     writes = True
 
-    def __init__(self, dialect: Dialect, table: Table, keys: TableKeys, seed: int, state: RunState) -> None:
+    def __init__(self, dialect: Dialect, table: Table, keys: TableKeys, seed: int, state: RunState, specs: dict[str, gen.GeneratorSpec] | None = None) -> None:  # fmt: skip
         self.table, self.name = table.name, f"insert:{table.name}"
         self.keys = keys
-        self.auto = table.column(keys.column).autoincrement
+        self.auto = not keys.composite and table.column(keys.column).autoincrement
         self.columns: list[str] = []
         self.makers: list[Any] = []
         ctx = gen.Context(seed)
-        for col in table.columns:
+        planned = specs if specs is not None else {}
+        self.planned = planned
+        for col in table.writable:
             if col.name == keys.column and self.auto:
                 continue
             self.columns.append(col.name)
-            self.makers.append(_value_maker(table, col, keys, ctx, state))
+            self.makers.append(_value_maker(table, col, keys, ctx, state, planned.get(col.name)))
         q = dialect.quote
-        self.sql = (
-            f"INSERT INTO {q(table.name)} ({', '.join(q(c) for c in self.columns)}) "
-            f"VALUES ({dialect.placeholders(len(self.columns))})"
+        marks = [_placeholder(dialect, table.column(c), i + 1) for i, c in enumerate(self.columns)]
+        self.sql = f"INSERT INTO {q(table.name)} ({', '.join(q(c) for c in self.columns)}) VALUES ({', '.join(marks)})"
+        self.key_pos = (
+            None if self.auto else [self.columns.index(c) for c in (keys.columns or [keys.column]) if c in self.columns]
         )
-        self.key_pos = None if self.auto else self.columns.index(keys.column)
+        self.fixer = RowFixer(self.columns, table.comparisons, [])
 
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
         index = state.next_index()
         values = [make(index) for make in self.makers]
+        if self.fixer.comparisons:
+            values = list(self.fixer([tuple(values)])[0])
         if self.auto:
             key = await conn.insert_returning(self.sql, values, self.keys.column)
         else:
             await conn.execute(self.sql, values)
-            key = values[self.key_pos] if self.key_pos is not None else None
+            pos = self.key_pos or []
+            key = tuple(values[p] for p in pos) if self.keys.composite else (values[pos[0]] if pos else None)
         if key is not None:
             self.keys.inserted.append(key)
         state.note(self.table or "", "inserted")
         return self.name
+
+
+def _placeholder(dialect: Dialect, column: Column, index: int) -> str:
+    """A parameter marker; types that go to the database as text get a cast (``$1::text::ltree``)."""
+    mark = dialect.placeholder(index)
+    if dialect.name == "postgres" and is_text_input(column.udt, column.data_type) and not column.enum_values:
+        return f"{mark}::text::{dialect.quote(column.udt or 'text')}"
+    return mark
+
+
+def _key_where(dialect: Dialect, keys: TableKeys, start: int) -> str:
+    cols = keys.columns or [keys.column]
+    return " AND ".join(f"{dialect.quote(c)} = {dialect.placeholder(start + i)}" for i, c in enumerate(cols))
+
+
+def _key_params(keys: TableKeys, key: Any) -> list[Any]:
+    return list(key) if keys.composite else [key]
 
 
 class Update(Operation):
@@ -145,8 +180,9 @@ class Update(Operation):
     def __init__(self, dialect: Dialect, table: Table, keys: TableKeys, insert: Insert, seed: int, state: RunState) -> None:  # fmt: skip
         self.table, self.name, self.keys, self.insert = table.name, f"update:{table.name}", keys, insert
         ctx = gen.Context(seed ^ 0x5EED)
-        self.targets = [c for c in table.columns if _updatable(table, c)]
-        self.makers = {c.name: _value_maker(table, c, keys, ctx, state) for c in self.targets}
+        self.targets = [c for c in table.writable if _updatable(table, c)]
+        planned = insert.planned
+        self.makers = {c.name: _value_maker(table, c, keys, ctx, state, planned.get(c.name)) for c in self.targets}
         self.dialect = dialect
 
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
@@ -155,11 +191,11 @@ class Update(Operation):
             return await self.insert.run(conn, rng, state)  # nothing of ours to update yet
         chosen = rng.sample(self.targets, k=min(len(self.targets), rng.randint(1, 2)))
         q, d = self.dialect.quote, self.dialect
-        sets = ", ".join(f"{q(c.name)} = {d.placeholder(i + 1)}" for i, c in enumerate(chosen))
+        sets = ", ".join(f"{q(c.name)} = {_placeholder(d, c, i + 1)}" for i, c in enumerate(chosen))
         index = state.next_index()
         values = [self.makers[c.name](index) for c in chosen]
-        sql = f"UPDATE {q(self.table or '')} SET {sets} WHERE {q(self.keys.column)} = {d.placeholder(len(chosen) + 1)}"
-        await conn.execute(sql, [*values, key])
+        sql = f"UPDATE {q(self.table or '')} SET {sets} WHERE {_key_where(d, self.keys, len(chosen) + 1)}"
+        await conn.execute(sql, [*values, *_key_params(self.keys, key)])
         state.note(self.table or "", "updated")
         return self.name
 
@@ -170,15 +206,14 @@ class Delete(Operation):
 
     def __init__(self, dialect: Dialect, table: Table, keys: TableKeys, insert: Insert) -> None:
         self.table, self.name, self.keys, self.insert = table.name, f"delete:{table.name}", keys, insert
-        q = dialect.quote
-        self.sql = f"DELETE FROM {q(table.name)} WHERE {q(keys.column)} = {dialect.placeholder(1)}"
+        self.sql = f"DELETE FROM {dialect.quote(table.name)} WHERE {_key_where(dialect, keys, 1)}"
 
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
         key = self.keys.take_inserted(rng, remove=True)
         if key is None:
             return await self.insert.run(conn, rng, state)  # only rows this run inserted may be deleted
         try:
-            await conn.execute(self.sql, (key,))
+            await conn.execute(self.sql, _key_params(self.keys, key))
         except BaseException:
             self.keys.inserted.append(key)
             raise
@@ -239,16 +274,19 @@ def _param_type(spec: gen.GeneratorSpec) -> str:
 
 
 def _updatable(table: Table, col: Column) -> bool:
+    """Not a key, not in a unique set or a column comparison, not a foreign key: free to change."""
     return (
         col.name not in table.primary_key
         and not col.autoincrement
+        and not col.generated
         and table.fk_for(col.name) is None
         and not any(col.name in u.columns for u in table.unique)
+        and not any(col.name in (a, b) for a, _, b in table.comparisons)
     )
 
 
-def _value_maker(table: Table, col: Column, keys: TableKeys, ctx: gen.Context, state: RunState) -> Any:
-    """A function row-index -> value for an inserted/updated column."""
+def _value_maker(table: Table, col: Column, keys: TableKeys, ctx: gen.Context, state: RunState, planned: gen.GeneratorSpec | None) -> Any:  # fmt: skip
+    """A function row-index -> value for an inserted/updated column (same constraints as seeding)."""
     fk = table.fk_for(col.name)
     if fk is not None and len(fk.columns) == 1:
         values = state.fk_values.get((fk.ref_table, fk.ref_columns[0]), [])
@@ -257,25 +295,53 @@ def _value_maker(table: Table, col: Column, keys: TableKeys, ctx: gen.Context, s
         rng = gen.column_rng(ctx.seed, table.name, col.name, "#fk")
         n = len(values)
         return lambda i: values[int(rng.random() * n)]
-    if col.name == keys.column and not col.autoincrement:
+    # keys and unique columns draw from a stream of this run (run id in the key space): a rerun with the
+    # same seed inserts new keys instead of colliding with the first run's rows
+    run_salt = f"#run{state.base}"
+    if col.name == keys.column and not col.autoincrement and not keys.composite:
         if keys.integer:
             start = keys.high + 1_000_000
-            return lambda i: start + (i - state.base)
-        spec = gen.GeneratorSpec(kind="uuid")
-    else:
-        spec = gen.infer(table, col)
-        if spec.kind == "sequential":
-            spec = gen.GeneratorSpec(kind="int", min=0, max=2_000_000_000)
-    return gen.build(spec, table, col, ctx, salt="#run").one
+            return gen.build(gen.GeneratorSpec(kind="sequential", start=start - state.base), table, col, ctx).one
+        spec = planned if planned is not None and planned.kind not in {"sequential"} else gen.GeneratorSpec(kind="uuid")
+        if col.category != "uuid" and spec.kind == "uuid" and (col.max_length or 36) < 36:
+            spec = gen.GeneratorSpec(kind="template", template="{hex}{i}")
+        return gen.build(spec, table, col, ctx, salt=run_salt).one
+    spec = planned if planned is not None else gen.infer(table, col)
+    if spec.kind == "sequential":
+        spec = gen.GeneratorSpec(kind="int", min=0, max=2_000_000_000, unique=True)
+    unique = spec.unique or spec.kind in {"uuid", "code", "email"} or table.is_unique(col.name)
+    make = gen.build(spec, table, col, ctx, salt=run_salt if unique else "#run").one
+    if unique and col.category == "text" and not gen.unique_by_construction(spec):
+        return _suffixed(make, col.max_length)  # a seeded value may be drawn again: the run's index sets it apart
+    return make
+
+
+def _suffixed(make: Any, limit: int | None) -> Any:
+    def value(i: int) -> Any:
+        base, suffix = make(i), f"-{i}"
+        if not isinstance(base, str):
+            return base
+        return (base[: max(0, limit - len(suffix))] + suffix)[-limit:] if limit else base + suffix
+
+    return value
 
 
 async def sample_keys(conn: Connection, table: Table) -> TableKeys | None:
     """Existing keys of a table with a single-column primary key (None when it has none)."""
-    if len(table.primary_key) != 1:
+    if not table.primary_key:
         return None
-    column = table.column(table.primary_key[0])
     q = conn.dialect.quote
-    keys = TableKeys(column=column.name, integer=column.category == "integer")
+    if len(table.primary_key) > 1:
+        cols = list(table.primary_key)
+        order = ", ".join(q(c) for c in cols)
+        keys = TableKeys(column=cols[0], integer=False, columns=cols)
+        keys.sample = [
+            tuple(r)
+            for r in await conn.fetch(f"SELECT {order} FROM {q(table.name)} ORDER BY {order} LIMIT {SAMPLE_KEYS}")
+        ]
+        return keys
+    column = table.column(table.primary_key[0])
+    keys = TableKeys(column=column.name, integer=column.category == "integer", columns=[column.name])
     keys.sample = [
         r[0] for r in await conn.fetch(f"SELECT {q(column.name)} FROM {q(table.name)} ORDER BY 1 LIMIT {SAMPLE_KEYS}")
     ]
@@ -294,6 +360,7 @@ def build_operations(
     prefer: Sequence[str],
     seed: int,
     state: RunState,
+    seed_config: SeedConfig | None = None,
 ) -> list[tuple[Operation, float]]:
     """Weighted operations for ``mix`` over ``tables``; kinds with no usable table are dropped."""
     q = dialect.quote
@@ -308,10 +375,16 @@ def build_operations(
         pk = q(tk.column)
         has_rows = bool(tk.sample)
         if has_rows:
+            where = _key_where(dialect, tk, 1)
+            width = len(tk.columns) if tk.composite else 1
             by_kind.setdefault("point_select", []).append(
-                (Query("point_select", name, f"SELECT * FROM {q(name)} WHERE {pk} = {p(1)}", tk, 1, 1), weight)
+                (Query("point_select", name, f"SELECT * FROM {q(name)} WHERE {where}", tk, 1, width), weight)
             )
-            if tk.integer:
+            if tk.composite:  # the rows sharing the key's first column, in key order
+                order = ", ".join(q(c) for c in tk.columns)
+                sql = f"SELECT * FROM {q(name)} WHERE {pk} = {p(1)} ORDER BY {order} LIMIT {RANGE_ROWS}"
+                by_kind.setdefault("range_scan", []).append((Query("range_scan", name, sql, tk, 1, 1), weight))
+            elif tk.integer:
                 sql = f"SELECT * FROM {q(name)} WHERE {pk} BETWEEN {p(1)} AND {p(2)} ORDER BY {pk}"
                 by_kind.setdefault("range_scan", []).append((Query("range_scan", name, sql, tk, RANGE_ROWS, 2), weight))
             else:
@@ -319,22 +392,30 @@ def build_operations(
                 by_kind.setdefault("range_scan", []).append((Query("range_scan", name, sql, tk, 1, 1), weight))
             agg = _aggregate_sql(dialect, table, tk)
             if agg:
+                nparams = 2 if tk.integer and not tk.composite else (1 if tk.composite else 0)
                 by_kind.setdefault("aggregate", []).append(
-                    (Query("aggregate", name, agg, tk, AGG_ROWS, 2 if tk.integer else 0), weight)
+                    (Query("aggregate", name, agg, tk, AGG_ROWS, nparams), weight)
                 )
             for fk in table.foreign_keys:
                 if len(fk.columns) != 1 or fk.ref_table not in schema.names:
                     continue
-                where = f"c.{pk} BETWEEN {p(1)} AND {p(2)}" if tk.integer else f"c.{pk} = {p(1)}"
+                if tk.composite:
+                    cond = " AND ".join(f"c.{q(c)} = {p(i + 1)}" for i, c in enumerate(tk.columns))
+                    nparams, span = len(tk.columns), 1
+                elif tk.integer:
+                    cond, nparams, span = f"c.{pk} BETWEEN {p(1)} AND {p(2)}", 2, 10
+                else:
+                    cond, nparams, span = f"c.{pk} = {p(1)}", 1, 1
                 sql = (
                     f"SELECT c.*, p.* FROM {q(name)} c JOIN {q(fk.ref_table)} p "
-                    f"ON c.{q(fk.columns[0])} = p.{q(fk.ref_columns[0])} WHERE {where}"
+                    f"ON c.{q(fk.columns[0])} = p.{q(fk.ref_columns[0])} WHERE {cond}"
                 )
-                by_kind.setdefault("join", []).append(
-                    (Query("join", name, sql, tk, 10 if tk.integer else 1, 2 if tk.integer else 1), weight)
-                )
-        if _insertable(table, state):
-            ins = Insert(dialect, table, tk, seed, state)
+                by_kind.setdefault("join", []).append((Query("join", name, sql, tk, span, nparams), weight))
+        writes_wanted = any(mix.get(k, 0) > 0 for k in ("insert", "update", "delete"))
+        configured = seed_config.tables.get(name).columns if seed_config and name in seed_config.tables else {}  # type: ignore[union-attr]
+        planned = _insert_plan(table, state, configured) if writes_wanted else None
+        if planned is not None:
+            ins = Insert(dialect, table, tk, seed, state, planned)
             by_kind.setdefault("insert", []).append((ins, weight))
             by_kind.setdefault("update", []).append((Update(dialect, table, tk, ins, seed, state), weight))
             by_kind.setdefault("delete", []).append((Delete(dialect, table, tk, ins), weight))
@@ -348,19 +429,46 @@ def build_operations(
     return ops
 
 
-def _insertable(table: Table, state: RunState) -> bool:
+def _insert_plan(table: Table, state: RunState, configured: dict[str, gen.GeneratorSpec] | None = None) -> dict[str, gen.GeneratorSpec] | None:  # fmt: skip
+    """Generator specs for inserts (unique keys planned as for seeding), or None when inserts cannot succeed.
+
+    No inserts: a composite foreign key, a NOT NULL foreign key to an empty parent, or a unique foreign key
+    (one child per parent: the seed already gave every parent its child).
+    """
     for fk in table.foreign_keys:
         if len(fk.columns) != 1:
-            return False
+            return None
         if not state.fk_values.get((fk.ref_table, fk.ref_columns[0])) and not table.column(fk.columns[0]).nullable:
-            return False
-    return True
+            return None
+    configured = configured or {}
+    specs = {c.name: configured.get(c.name) or gen.infer(table, c) for c in table.writable}
+
+    def domain(column: Column, spec: gen.GeneratorSpec) -> list[Any] | None:
+        fk = table.fk_for(column.name)
+        if fk is not None:
+            return list(state.fk_values.get((fk.ref_table, fk.ref_columns[0]), [])) or [None]
+        if spec.kind == "enum":
+            return list(spec.values or [])
+        if spec.kind in {"boolean", "constant", "null"}:
+            return [False, True] if spec.kind == "boolean" else [spec.value]
+        return None
+
+    plan = plan_table(table, specs, set(configured), domain)
+    if any(len(cols) == 1 and table.fk_for(cols[0]) for cols, _ in plan.joint):
+        return None
+    return plan.specs
 
 
 def _aggregate_sql(dialect: Dialect, table: Table, tk: TableKeys) -> str | None:
+    """COUNT plus SUM/AVG/MIN/MAX over a numeric column (never over text); COUNT alone when there is none."""
     q, p = dialect.quote, dialect.placeholder
-    group = next((c for c in table.columns if table.fk_for(c.name)), None) or next(
-        (c for c in table.columns if c.category in {"text", "boolean"} and not table.is_unique(c.name)), None
+    group = next((c for c in table.columns if table.fk_for(c.name) and c.name != tk.column), None) or next(
+        (
+            c
+            for c in table.columns
+            if c.category in {"text", "boolean"} and not table.is_unique(c.name) and c.name not in tk.columns
+        ),
+        None,
     )
     numeric = next(
         (
@@ -374,13 +482,18 @@ def _aggregate_sql(dialect: Dialect, table: Table, tk: TableKeys) -> str | None:
     )
     if group is None:
         return None
-    n = q(numeric.name) if numeric else q(tk.column)
-    where = f"WHERE {q(tk.column)} BETWEEN {p(1)} AND {p(2)} " if tk.integer else ""
+    if tk.composite:
+        where = f"WHERE {q(tk.column)} = {p(1)} "
+    elif tk.integer:
+        where = f"WHERE {q(tk.column)} BETWEEN {p(1)} AND {p(2)} "
+    else:
+        where = ""
     g = q(group.name)
-    return (
-        f"SELECT {g}, COUNT(*), SUM({n}), AVG({n}), MIN({n}), MAX({n}) FROM {q(table.name)} {where}"
-        f"GROUP BY {g} ORDER BY 2 DESC LIMIT 20"
-    )
+    stats = ""
+    if numeric is not None:
+        n = q(numeric.name)
+        stats = f", SUM({n}), AVG({n}), MIN({n}), MAX({n})"
+    return f"SELECT {g}, COUNT(*){stats} FROM {q(table.name)} {where}GROUP BY {g} ORDER BY 2 DESC LIMIT 20"
 
 
 def writes_in(ops: Sequence[tuple[Operation, float]]) -> list[str]:

@@ -39,6 +39,7 @@ from semgraph.workload.operations import (
 )
 from semgraph.workload.patterns import OPERATION_KINDS, get_pattern
 from semgraph.workload.scheduler import Schedule
+from semgraph.workload.seed_config import SeedConfig
 from semgraph.workload.workload_config import WorkloadConfig
 
 STOP_GRACE_S = 0.8
@@ -62,6 +63,9 @@ class RunSpec(BaseModel):
     statement_timeout_s: float = Field(5.0, gt=0, le=600)
     tables: list[str] | None = None
     processes: int = Field(1, ge=1, le=16, description="Client processes sharing the connections (full-speed runs).")
+    seed_config: SeedConfig | None = Field(
+        None, description="The seed config: inserts and updates use its column generators, as seeding did."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> RunSpec:
@@ -124,6 +128,11 @@ class RunResult(BaseModel):
         description="Actual send minus intended start (open loop only; empty otherwise)."
     )
     operations: list[OperationStats]
+    operations_total: int | None = Field(
+        None,
+        description="Operations the run measured; when more than listed here, page them with "
+        "get_workload_run(run_id, offset, limit).",
+    )
     errors: list[ErrorGroup]
     timeseries: list[SecondPoint]
     rows_changed: dict[str, dict[str, int]] = Field(default_factory=dict)
@@ -217,7 +226,7 @@ async def _plan(conn: Connection, schema: Schema, spec: RunSpec, state: RunState
         else:
             rows = await conn.fetch(f"SELECT DISTINCT {q(column)} FROM {q(table)} ORDER BY 1 LIMIT 100000")
             state.fk_values[(table, column)] = [r[0] for r in rows if r[0] is not None]
-    ops = build_operations(conn.dialect, schema, names, keys, mix, prefer, spec.seed, state)
+    ops = build_operations(conn.dialect, schema, names, keys, mix, prefer, spec.seed, state, spec.seed_config)
     ops.extend((Custom(conn.dialect, op, spec.seed, state.fk_values), op.weight) for op in custom)
     if not ops:
         raise InvalidInputError(

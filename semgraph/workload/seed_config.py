@@ -45,6 +45,14 @@ class SeedConfig(BaseModel):
     rows: int | None = Field(None, ge=0, le=100_000_000)
     batch_size: int = Field(10_000, ge=1, le=200_000)
     anchor: dt.datetime = DEFAULT_ANCHOR
+    order: list[str] = Field(
+        default_factory=list, description="Tables to load first, in this order (foreign keys permitting)."
+    )
+    cycle_breaks: list[str] = Field(
+        default_factory=list,
+        description="'table.column' foreign keys loaded before their parent to break a cycle "
+        "(nullable: NULL then filled; NOT NULL: the parent's future keys with FK checks off, then verified).",
+    )
     tables: dict[str, TableSeed] = Field(default_factory=dict)
 
 

@@ -108,10 +108,15 @@ def prepare_run(
     pattern: str | None,
     config: str | None,
     config_data: dict[str, Any] | None,
+    seed_config: str | None = None,
+    seed_config_data: dict[str, Any] | None = None,
     **options: Any,
 ) -> tuple[DSN, RunSpec]:
     target = resolve_dsn(dsn, settings, guard)
     cfg: WorkloadConfig | None = load_config(config, config_data, guard, WorkloadConfig)
+    seeding: SeedConfig | None = load_config(seed_config, seed_config_data, guard, SeedConfig)
+    if seeding is not None:
+        options["seed_config"] = seeding
     if pattern is None and cfg is None:
         pattern = "balanced" if options.get("allow_writes") else "reporting"
     spec_data = {k: v for k, v in options.items() if v is not None}

@@ -9,7 +9,7 @@ import pytest
 
 from semgraph.errors import InvalidInputError
 from semgraph.workload.seed_config import SeedConfig, load_seed_config
-from semgraph.workload.seeder import SeedFailure, seed_database
+from semgraph.workload.seeder import seed_database
 from tests.support import FIXTURES
 from tests.workload.conftest import ShopDB, make_sqlite
 from tests.workload.helpers import ORPHANS, checksums, execute, scalar
@@ -54,11 +54,12 @@ async def test_failure_reports_rows_per_table_and_leaves_no_half_batch(shop: Sho
     config = SeedConfig.model_validate(
         {"batch_size": 100, "tables": {"customers": {"columns": {"id": {"kind": "sequential", "start": 1}}}}}
     )
-    with pytest.raises(SeedFailure) as info:
-        await seed_database(shop.dsn, config, rows=250, seed=3, incremental=True, tables=["customers"])
-    assert info.value.written == {"customers": 200}
-    assert "rows 201-250" in str(info.value)
-    assert "constraint" in str(info.value)
+    result = await seed_database(shop.dsn, config, rows=250, seed=3, incremental=True, tables=["customers"])
+    [problem] = result.problems
+    assert (problem.table, problem.status, problem.rows_written) == ("customers", "failed", 200)
+    assert "rows 201-250: constraint" in problem.reason
+    # the report names what failed: PostgreSQL/SQLite the column, MariaDB the key and the value
+    assert problem.column == "id" or (problem.constraint, problem.value) == ("PRIMARY", "230")
     # batches 1-2 committed, batch 3 (which hit id 230) rolled back completely
     assert await scalar(shop.dsn, "SELECT COUNT(*) FROM customers") == 201
     assert await scalar(shop.dsn, "SELECT MAX(id) FROM customers WHERE id <> 230") == 201
@@ -116,17 +117,37 @@ async def test_cycles_broken_at_nullable_fk_or_reported(tmp_path: Path) -> None:
     dsn = parse_dsn("sqlite:///cycle.db", shop.guard)
     result = await seed_database(dsn, rows=20)
     assert result.order == ["a", "b"]
-    assert result.cycles_broken == ["a.b_id -> b (set NULL to break the cycle)"]
+    assert result.cycles_broken == [
+        "a.b_id -> b (NULL first, filled after b is loaded)",
+        "a.b_id: 20 NULLs filled with b key 1 after the cycle",
+    ]
     assert await scalar(dsn, "SELECT COUNT(*) FROM b WHERE a_id NOT IN (SELECT id FROM a)") == 0
+    assert await scalar(dsn, "SELECT COUNT(*) FROM a WHERE b_id IS NULL OR b_id NOT IN (SELECT id FROM b)") == 0
+    # NOT NULL both ways: the first table gets the parent's future integer keys, checked afterwards
     with sqlite3.connect(tmp_path / "hard.db") as conn:
         conn.executescript(
             "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER NOT NULL REFERENCES b(id));"
             "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a(id));"
         )
+    hard = parse_dsn("sqlite:///hard.db", shop.guard)
+    result = await seed_database(hard, rows=5)
+    assert result.problems == []
+    assert result.cycles_broken[0] in {
+        "a.b_id -> b (loaded first with b's future keys, FK checks off, verified after)",
+        "b.a_id -> a (loaded first with a's future keys, FK checks off, verified after)",
+    }
+    assert await scalar(hard, "SELECT COUNT(*) FROM a WHERE b_id NOT IN (SELECT id FROM b)") == 0
+    assert await scalar(hard, "SELECT COUNT(*) FROM b WHERE a_id NOT IN (SELECT id FROM a)") == 0
+    # text keys cannot be predicted: refused with the path and what to do
+    with sqlite3.connect(tmp_path / "text.db") as conn:
+        conn.executescript(
+            "CREATE TABLE a (id TEXT PRIMARY KEY, b_id TEXT NOT NULL REFERENCES b(id));"
+            "CREATE TABLE b (id TEXT PRIMARY KEY, a_id TEXT NOT NULL REFERENCES a(id));"
+        )
     with pytest.raises(
-        InvalidInputError, match=r"foreign-key cycle with no nullable column: (a -> b -> a|b -> a -> b)"
+        InvalidInputError, match=r"no nullable column and no integer parent key: (a -> b -> a|b -> a -> b)"
     ):
-        await seed_database(parse_dsn("sqlite:///hard.db", shop.guard), rows=5)
+        await seed_database(parse_dsn("sqlite:///text.db", shop.guard), rows=5)
 
 
 async def test_weird_but_real_identifiers_are_quoted(tmp_path: Path) -> None:

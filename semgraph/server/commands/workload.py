@@ -40,6 +40,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     run.add_argument("dsn", nargs="?", help="database URL (default: the embedded SQLite shop)")
     run.add_argument("--pattern", choices=sorted(PATTERNS))
     run.add_argument("--config", help="workload config (TOML/YAML)")
+    run.add_argument("--seed-config", help="seed config (TOML/YAML): inserts use its column generators")
     run.add_argument("-c", "--connections", type=int)
     run.add_argument("--tps", dest="target_tps", type=float, help="target rate (open loop); omit for full speed")
     run.add_argument("--arrival", choices=["constant", "poisson"])
@@ -113,7 +114,7 @@ def _run(args: argparse.Namespace, cli: Any) -> int:
     }  # fmt: skip
     dsn, spec = service.prepare_run(
         cli.settings, cli.guard, dsn=args.dsn, pattern=args.pattern, config=_config_path(cli, args.config), config_data=None,
-        allow_writes=args.allow_writes, **options,
+        seed_config=_config_path(cli, args.seed_config), allow_writes=args.allow_writes, **options,
     )  # fmt: skip
     status = {"line": "starting…"}
 

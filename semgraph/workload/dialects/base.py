@@ -45,6 +45,10 @@ class Connection(ABC):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a query and return all rows as tuples."""
 
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run a read and discard its rows (the workload's hot path: no row conversion)."""
+        await self.fetch(sql, params)
+
     @abstractmethod
     async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
         """Run an INSERT and return the generated value of column ``key``."""
@@ -65,6 +69,10 @@ class Connection(ABC):
     @abstractmethod
     async def bulk_load(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
         """Load ``rows`` in ONE transaction (all or nothing) with the dialect's fast path."""
+
+    async def bulk_load_text(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Like ``bulk_load``, for rows holding values in their text input syntax (ltree, ranges, …)."""
+        await self.bulk_load(table, columns, rows)
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -92,6 +100,21 @@ class Dialect(ABC):
     columns_sql: ClassVar[str] = ""
     constraints_sql: ClassVar[str] = ""
     fk_targets_sql: ClassVar[str] = ""
+    enums_sql: ClassVar[str] = ""
+    """Rows ``(type name, label)`` of user-defined enum types, in their order (PostgreSQL)."""
+    unique_indexes_sql: ClassVar[str] = ""
+    """Rows ``(table, index, CREATE INDEX text)`` of unique indexes that are not constraints."""
+    checks_sql: ClassVar[str] = ""
+    """Rows ``(table, constraint, kind 'c' or 'x' (exclusion), definition)``."""
+    triggers_sql: ClassVar[str] = ""
+    """Rows ``(table, trigger, event)`` of the application's own triggers."""
+
+    fk_checks_off: ClassVar[tuple[str, str] | None] = None
+    """Statements that turn this session's foreign-key checks off and on again (for an FK cycle's first table)."""
+
+    def error_details(self, exc: BaseException) -> dict[str, str]:
+        """``column``, ``constraint`` and ``value`` named by a driver error, when it names them."""
+        return _details_from_message(str(exc))
 
     def quote(self, ident: str) -> str:
         """Quote an identifier; a name that cannot be quoted safely is refused."""
@@ -149,3 +172,29 @@ class Dialect(ABC):
     async def after_explicit_keys(self, conn: Connection, table: str, column: str) -> None:
         """Called after rows were loaded with explicit key values (e.g. advance a sequence)."""
         return None
+
+
+_DETAIL_PATTERNS = (
+    re.compile(r"Key \((?P<column>[^)]*)\)=\((?P<value>.*?)\)"),
+    re.compile(r"Duplicate entry '(?P<value>.*?)' for key '(?P<constraint>[^']+)'"),
+    re.compile(
+        r"(?:Out of range value|Data too long|Incorrect \w+ value: '(?P<value>.*?)') for column [`']?(?P<column>[^`' ]+)"
+    ),
+    re.compile(r"CONSTRAINT [`\"]?(?P<constraint>[^`\" ]+)[`\"]? FOREIGN KEY \([`\"]?(?P<column>[^`\")]+)"),
+    re.compile(r"CONSTRAINT [`\"]?(?P<constraint>[^`\" ]+)[`\"]? failed"),
+    re.compile(r"(?:UNIQUE|NOT NULL) constraint failed: (?:\w+\.)?(?P<column>[\w, .]+)"),
+    re.compile(r"CHECK constraint failed: (?P<constraint>.+)"),
+    re.compile(r"Column '(?P<column>[^']+)' cannot be null"),
+    re.compile(r"violates (?:unique|check|foreign key|not-null|exclusion) constraint \"(?P<constraint>[^\"]+)\""),
+    re.compile(r"column \"(?P<column>[^\"]+)\""),
+)
+
+
+def _details_from_message(message: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pattern in _DETAIL_PATTERNS:
+        if m := pattern.search(message):
+            for key, value in m.groupdict().items():
+                if value and key not in out:
+                    out[key] = value[:200]
+    return out

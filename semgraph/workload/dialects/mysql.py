@@ -82,6 +82,7 @@ class MySQLConnection(Connection):
 class MySQLDialect(Dialect):
     name = "mysql"
     quote_char = "`"
+    fk_checks_off = ("SET SESSION foreign_key_checks = 0", "SET SESSION foreign_key_checks = 1")
     supports_returning = False
     tables_sql = (
         "SELECT table_name FROM information_schema.tables "
@@ -89,8 +90,8 @@ class MySQLDialect(Dialect):
     )
     columns_sql = (
         "SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length, "
-        "numeric_precision, numeric_scale, extra LIKE '%auto_increment%' AS auto, column_type "
-        "FROM information_schema.columns WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position"
+        "numeric_precision, numeric_scale, extra LIKE '%auto_increment%' AS auto, column_type, "
+        "extra LIKE '%GENERATED%' AS generated FROM information_schema.columns WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position"
     )
     constraints_sql = (
         "SELECT tc.table_name, tc.constraint_name, tc.constraint_type, kcu.column_name, kcu.ordinal_position "
@@ -104,6 +105,17 @@ class MySQLDialect(Dialect):
         "SELECT table_name, constraint_name, column_name, referenced_table_name, referenced_column_name "
         "FROM information_schema.key_column_usage WHERE table_schema = DATABASE() "
         "AND referenced_table_name IS NOT NULL ORDER BY table_name, constraint_name, ordinal_position"
+    )
+
+    checks_sql = (
+        "SELECT tc.table_name, cc.constraint_name, 'c', cc.check_clause FROM information_schema.check_constraints cc "
+        "JOIN information_schema.table_constraints tc ON tc.constraint_schema = cc.constraint_schema "
+        "AND tc.constraint_name = cc.constraint_name AND tc.constraint_type = 'CHECK' "
+        "WHERE cc.constraint_schema = DATABASE() ORDER BY 1, 2"
+    )
+    triggers_sql = (
+        "SELECT event_object_table, trigger_name, CONCAT(action_timing, ' ', event_manipulation, ': ', action_statement) "
+        "FROM information_schema.triggers WHERE trigger_schema = DATABASE() ORDER BY 1, 2"
     )
 
     def placeholder(self, index: int) -> str:

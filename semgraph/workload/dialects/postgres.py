@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import io
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +31,9 @@ class PostgresConnection(Connection):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in await self._conn.fetch(sql, *params)]
 
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> None:
+        await self._conn.fetch(sql, *params)  # prepared once per connection (asyncpg's statement cache)
+
     async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
         return await self._conn.fetchval(f"{sql} RETURNING {self.dialect.quote(key)}", *params)
 
@@ -50,6 +56,11 @@ class PostgresConnection(Connection):
         # COPY is one statement: atomic, so a failed batch leaves nothing behind
         await self._conn.copy_records_to_table(table, records=rows, columns=list(columns), timeout=300)
 
+    async def bulk_load_text(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        # COPY … CSV: types binary COPY cannot carry (ltree, tsvector, citext, ranges) go as their text syntax
+        data = io.BytesIO("".join(_csv_line(row) for row in rows).encode())
+        await self._conn.copy_to_table(table, source=data, columns=list(columns), format="csv", timeout=300)
+
     async def interrupt(self) -> None:
         self._conn.terminate()
 
@@ -60,9 +71,36 @@ class PostgresConnection(Connection):
             self._conn.terminate()
 
 
+def _csv_field(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "t" if value else "f"
+    elif isinstance(value, list | tuple):
+        text = "{" + ",".join("NULL" if v is None else '"' + _pg_text(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value) + "}"  # fmt: skip
+    else:
+        text = _pg_text(value)
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _pg_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, bytes | bytearray):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_line(row: tuple[Any, ...]) -> str:
+    return ",".join(_csv_field(v) for v in row) + "\n"
+
+
 class PostgresDialect(Dialect):
     name = "postgres"
     quote_char = '"'
+    fk_checks_off = ("SET session_replication_role = replica", "SET session_replication_role = DEFAULT")
     tables_sql = (
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
@@ -70,7 +108,8 @@ class PostgresDialect(Dialect):
     columns_sql = (
         "SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length, "
         "numeric_precision, numeric_scale, (is_identity = 'YES' OR column_default LIKE 'nextval(%%') AS auto, "
-        "udt_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "udt_name, (is_generated = 'ALWAYS' OR identity_generation = 'ALWAYS') AS generated "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
         "ORDER BY table_name, ordinal_position"
     ).replace("%%", "%")
     constraints_sql = (
@@ -90,6 +129,32 @@ class PostgresDialect(Dialect):
         "AND ref.constraint_name = rc.unique_constraint_name "
         "AND ref.ordinal_position = kcu.position_in_unique_constraint "
         "WHERE rc.constraint_schema = current_schema() ORDER BY kcu.table_name, kcu.constraint_name, kcu.ordinal_position"
+    )
+
+    enums_sql = (
+        "SELECT t.typname, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
+        "ORDER BY t.typname, e.enumsortorder"
+    )
+    unique_indexes_sql = (
+        "SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+        "JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indisunique AND NOT x.indisprimary AND c.relkind IN ('r', 'p') "
+        "AND c.relnamespace = current_schema()::regnamespace "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('u', 'p')) "
+        "ORDER BY 1, 2"
+    )
+    checks_sql = (
+        "SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+        "JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype IN ('c', 'x') "
+        "AND c.relnamespace = current_schema()::regnamespace "
+        "UNION ALL SELECT col.table_name, k.conname, 'c', replace(pg_get_constraintdef(k.oid), 'VALUE', "
+        "quote_ident(col.column_name)) FROM information_schema.columns col "
+        "JOIN pg_type t ON t.typname = col.domain_name JOIN pg_constraint k ON k.contypid = t.oid "
+        "WHERE col.table_schema = current_schema() AND k.contype = 'c' ORDER BY 1, 2"
+    )
+    triggers_sql = (
+        "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) || ': ' || p.prosrc FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2"
     )
 
     def placeholder(self, index: int) -> str:
@@ -119,6 +184,14 @@ class PostgresDialect(Dialect):
                 hint="check host, port, user, password and database name",
             ) from None
         return PostgresConnection(self, conn, read_only=read_only)
+
+    def error_details(self, exc: BaseException) -> dict[str, str]:
+        out = super().error_details(exc)
+        out.update(super().error_details(Exception(getattr(exc, "detail", None) or "")))
+        for key, attr in (("column", "column_name"), ("constraint", "constraint_name")):
+            if getattr(exc, attr, None):
+                out[key] = str(getattr(exc, attr))
+        return out
 
     def is_driver_error(self, exc: BaseException) -> bool:
         return isinstance(

@@ -127,6 +127,7 @@ class SQLiteConnection(Connection):
 class SQLiteDialect(Dialect):
     name = "sqlite"
     quote_char = '"'
+    fk_checks_off = ("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON")
     plain_values = True
     pipeline_seed = False  # executemany re-takes the GIL per row: a generator thread alongside slows it down
     metadata_source = "sqlite"
