@@ -205,7 +205,7 @@ def measure(pin: Pinned, labels: dict[str, Any]) -> dict[str, Any]:
     wrong_primary = []
     for table, primary in labels["primary_model"].items():
         readers = [e for e in spec.entities if e.table == table and e.has_model and not is_view[e.name]]
-        first = next((e for e in readers if getattr(e, "primary", True)), None)
+        first = spec.entity_for_table(table) if hasattr(spec, "entity_for_table") else (readers or [None])[0]
         target = ident(first.name) if first else None
         expect = primary if qualified else _short(primary)
         if target != expect:
@@ -272,6 +272,9 @@ def _missing_imports(files: list[Any]) -> tuple[int, list[str]]:
         text = re.sub(r"//[^\n]*", "", f.content)
         text = re.sub(r'"[^"]*"', '""', text)
         defined = set(re.findall(r"\b(?:struct|enum|type|trait)\s+(\w+)", text))
+        defined |= set(re.findall(r"^\s+([A-Z]\w*),?$", text, re.M))  # enum variants
+        for params in re.findall(r"\bstruct\s+\w+<([^>{]*)>", text):  # generic parameters
+            defined |= set(re.findall(r"(?<![\w'])([A-Z]\w*)\s*(?:[:,]|$)", params))
         imported: set[str] = set()
         for use in re.findall(r"\buse\s+([^;]+);", text):
             if use.rstrip().endswith("*"):

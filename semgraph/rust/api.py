@@ -16,7 +16,7 @@ from semgraph.rust.generator import GeneratedFile, GenerateOptions, generate, ha
 from semgraph.rust.normalize import normalize
 from semgraph.rust.project import SourceFile, parse_path, parse_sources, read_source
 from semgraph.rust.regions import WriteReport, write_files
-from semgraph.rust.spec import DieselSpec, ParseResult
+from semgraph.rust.spec import DieselSpec, EntitySpec, ParseResult
 
 
 def parse_input(
@@ -67,6 +67,14 @@ def parse_input(
     return parse_sources([SourceFile("<source>", (source or "").encode())], schemas, backend=backend, progress=progress)
 
 
+def _handler_skip(entity: EntitySpec, spec: DieselSpec) -> str | None:
+    reason = handler_ready(entity)
+    if reason is None and spec.entity_for_table(entity.table) is not entity:
+        owner = spec.entity_for_table(entity.table)
+        return f"another struct ({owner.name if owner else '?'}) is the primary model of {entity.table}"
+    return reason
+
+
 @dataclass
 class GenerateResult:
     files: list[GeneratedFile]
@@ -98,7 +106,7 @@ def generate_project(
     skipped = {
         e.name: reason
         for e in full.entities
-        if e.has_model and "handlers" in options.targets and (reason := handler_ready(e)) is not None
+        if e.has_model and "handlers" in options.targets and (reason := _handler_skip(e, full)) is not None
     }
     result = GenerateResult(files=files, handlers_skipped=skipped, output_dir=out)
     if out is not None:
