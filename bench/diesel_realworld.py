@@ -270,7 +270,8 @@ def _missing_imports(files: list[Any]) -> tuple[int, list[str]]:
         if not f.path.startswith("src/models/") or f.path.endswith("mod.rs"):
             continue
         text = re.sub(r"//[^\n]*", "", f.content)
-        text = re.sub(r'"[^"]*"', '""', text)
+        text = re.sub(r'r#*"[^"]*"#*', '""', text)  # raw strings
+        text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
         defined = set(re.findall(r"\b(?:struct|enum|type|trait)\s+(\w+)", text))
         defined |= set(re.findall(r"^\s+([A-Z]\w*),?$", text, re.M))  # enum variants
         for params in re.findall(r"\bstruct\s+\w+<([^>{]*)>", text):  # generic parameters
@@ -286,6 +287,7 @@ def _missing_imports(files: list[Any]) -> tuple[int, list[str]]:
         body = re.sub(r"\buse\s+[^;]+;", "", text)
         body = re.sub(r"#\[(?:derive|diesel|cfg_attr)\((?:[^()]|\([^()]*\))*\)\]", "", body)
         body = re.sub(r"\b\w+(?:::\w+)+", "", body)  # path-qualified names need no import
+        body = re.sub(r"#\[\s*\w+", "#[", body)  # attribute names (derive helpers) are not types
         used = {w for w in re.findall(r"(?<![\w:'])([A-Z]\w*)", body)}
         missing = sorted(used - defined - imported - KNOWN)
         if missing:

@@ -392,7 +392,7 @@ def _enums_file(spec: DieselSpec) -> GeneratedFile:
                 "enums": ev,
             }
         )
-    paths = _imports_for(_bare_words(texts), spec, "enums", {})
+    paths = _imports_for(_bare_words(texts), spec, "enums", {}, spec.enum_uses)
     paths.discard("diesel::prelude::*")
     if any(d in {"AsExpression", "FromSqlRow"} for e in spec.enums for d in e.derives or []):
         paths.add("diesel::prelude::*")
@@ -410,6 +410,7 @@ def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
     for e in entities:
         sharing.setdefault(e.table, []).append(e)
     for table_entities in sharing.values():
+        table_entities.sort(key=lambda x: spec.entity_for_table(x.table) is not x)  # the primary model first
         e = table_entities[0]
         cols = []
         uses: set[str] = set()

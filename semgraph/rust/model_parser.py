@@ -105,6 +105,7 @@ class FileModels:
     defined: list[str] = field(default_factory=list)  # struct / enum / type names defined in the file
     module: str | None = None  # from a `// semgraph:module` line (generated code says where it came from)
     definitions: dict[str, list[str]] = field(default_factory=dict)  # name -> modules defining it (project-wide)
+    imported: dict[str, set[str]] = field(default_factory=dict)  # name -> every path a `use` gives it (project-wide)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -521,7 +522,7 @@ def _use_names(node: ts.Node, prefix: str, out: dict[str, str]) -> None:
     elif kind == "use_as_clause":
         path, alias = node.child_by_field_name("path"), node.child_by_field_name("alias")
         if path is not None and alias is not None:
-            out.setdefault(text(alias), join(normalize_tokens(text(path))))
+            out.setdefault(text(alias), f"{join(normalize_tokens(text(path)))} as {text(alias)}")
     elif kind == "scoped_use_list":
         path, items = node.child_by_field_name("path"), node.child_by_field_name("list")
         inner = join(normalize_tokens(text(path))) if path is not None else prefix

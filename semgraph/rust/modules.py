@@ -57,14 +57,16 @@ class CrateModules:
 
 def absolute_path(path: str, module: str | None) -> str:
     """A ``use`` path as the crate sees it: ``self::``/``super::`` resolved against ``module``."""
+    path, alias = path.split(" as ", 1) if " as " in path else (path, None)
     segs = path.split("::")
     if module is None or segs[0] not in {"self", "super"}:
-        return path
+        return path if alias is None else f"{path} as {alias}"
     here = module.split("::")[1:]  # without the crate name: crate::<here>
     while segs and segs[0] in {"self", "super"}:
         if segs.pop(0) == "super" and here:
             here.pop()
-    return "::".join(["crate", *here, *segs])
+    out = "::".join(["crate", *here, *segs])
+    return out if alias is None else f"{out} as {alias}"
 
 
 def defined_path(name: str, module: str) -> str:

@@ -63,8 +63,8 @@ def normalize(spec: DieselSpec, backend: str | None = None) -> DieselSpec:
                 f.rust_type = f"Option<{base}>" if f.nullable else base
             else:
                 inner, is_option = unwrap_option(f.rust_type)
-                if is_option:
-                    f.nullable = True
+                if is_option and (f.sql_type is None or entity.reads_table()):
+                    f.nullable = True  # a form's Option<T> means "leave the column out", not NULL
                 if f.sql_type is None:
                     f.sql_type = sql_for_rust(inner, spec.backend, enum_sql)
             _enum_of(f, spec)

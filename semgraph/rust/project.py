@@ -88,9 +88,13 @@ def parse_sources(
         for st in fm.structs:
             st.module = module
             st.context = context
+        for en in fm.enums:
+            en._context = context
         if module is not None:
             for name in fm.defined:
                 models.definitions.setdefault(name, []).append(module)
+        for name, path in fm.uses.items():
+            models.imported.setdefault(name, set()).add(absolute_path(path, module))
         models.structs += fm.structs
         models.enums += fm.enums
         models.diagnostics += fm.diagnostics
@@ -254,7 +258,11 @@ def assemble(
     _relations(entities, schema)
     entities.sort(key=lambda e: (e.module_path, e.name))
     _share_tables(entities)
-    _uses(entities, mains, twins, {e.name for e in enums}, models.definitions)
+    known = _Known(models.definitions, models.imported)
+    _uses(entities, mains, twins, {e.name for e in enums}, known)
+    enum_uses = _enum_uses(enums, {e.rust_name for e in entities}, known)
+    for en in enums:
+        en._context = None
     enums.sort(key=lambda e: (e.module_path, e.name))
     allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
     local = {t.name for t in schema.sql_types}
@@ -277,6 +285,7 @@ def assemble(
         sql_types=sql_types,
         allow_in_same_query=allow,
         uses_diesel_async=models.uses_diesel_async,
+        enum_uses=enum_uses,
     )
     return spec, diags
 
@@ -320,7 +329,7 @@ def _uses(
     mains: list[ModelStruct],
     twins: dict[tuple[str, ...], dict[str, ModelStruct]],
     enum_names: set[str],
-    definitions: dict[str, list[str]],
+    known: _Known,
 ) -> None:
     """Each entity's ``uses``: where the project and library types its code names are defined.
 
@@ -335,24 +344,55 @@ def _uses(
             continue
         group = [s, *twins.get(_key(s), {}).values()]
         texts = [t for st in group for t in _struct_texts(st)]
-        ctx = s.context
-        paths: set[str] = set()
-        for word in _words(texts):
-            if word in IN_SCOPE or word in enum_names or word in struct_names:
-                continue
-            path = ctx.uses.get(word)
-            if path is not None:
-                path = absolute_path(path, ctx.module)
-            elif word in ctx.defined and ctx.module:
-                path = defined_path(word, ctx.module)
-            elif ctx.module and len(set(definitions.get(word, []))) == 1:
-                where = definitions[word][0]
-                same_crate = where.split("::")[0] == ctx.module.split("::")[0]
-                path = defined_path(word, where) if same_crate else f"{where}::{word}"
-            if path is None or IMPORTS.get(word) == path:
-                continue
-            paths.add(path)
-        e.uses = sorted(paths)
+        e.uses = _resolve(_words(texts), s.context, enum_names | struct_names, known)
+
+
+@dataclass
+class _Known:
+    """Project-wide: the modules defining each name, and every path a `use` line gives it."""
+
+    definitions: dict[str, list[str]]
+    imported: dict[str, set[str]]
+
+
+def _enum_uses(enums: list[EnumSpec], struct_names: set[str], known: _Known) -> list[str]:
+    """Project types named in enum attributes (``#[two_way_from(ApActorType)]``) keep their import.
+
+    One list for all enums: generated code holds them in one file, so only the union round-trips.
+    """
+    enum_names = {e.name for e in enums}
+    out: set[str] = set()
+    for e in enums:
+        if e._context is None:
+            continue
+        texts = [*e.attributes, *(a for v in e.variants for a in v.attributes), *(e.derives or []), *e.cfg_derives]
+        out.update(_resolve(_words(texts), e._context, enum_names | struct_names, known))
+    return sorted(out)
+
+
+def _resolve(words: set[str], ctx: _FileContext, own: set[str], known: _Known) -> list[str]:
+    """Use paths for ``words``: the file's own `use` lines, its items, else the one project item of that
+    name, else the one path every other file imports it by."""
+    definitions = known.definitions
+    paths: set[str] = set()
+    for word in words:
+        if word in IN_SCOPE or word in own:
+            continue
+        path = ctx.uses.get(word)
+        if path is not None:
+            path = absolute_path(path, ctx.module)
+        elif word in ctx.defined and ctx.module:
+            path = defined_path(word, ctx.module)
+        elif ctx.module and len(set(definitions.get(word, []))) == 1:
+            where = definitions[word][0]
+            same_crate = where.split("::")[0] == ctx.module.split("::")[0]
+            path = defined_path(word, where) if same_crate else f"{where}::{word}"
+        elif len(known.imported.get(word, ())) == 1:
+            path = next(iter(known.imported[word]))
+        if path is None or IMPORTS.get(word) == path:
+            continue
+        paths.add(path)
+    return sorted(paths)
 
 
 def _cfg_wrap(pred: str | None, meta: str) -> str:

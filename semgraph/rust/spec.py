@@ -222,6 +222,7 @@ class EnumSpec(SpecModel):
     doc: str | None = None
     module_path: list[str] = Field(default_factory=list)
     sql_type: str | None = Field(None, description="custom SQL type it maps to, when known")
+    _context: Any = PrivateAttr(default=None)  # the file's module and `use` names, while parsing
 
     def values(self) -> list[str]:
         return [v.db_value or v.name for v in self.variants]
@@ -248,6 +249,9 @@ class DieselSpec(SpecModel):
     entities: list[EntitySpec] = Field(default_factory=list)
     enums: list[EnumSpec] = Field(default_factory=list)
     sql_types: list[SqlTypeSpec] = Field(default_factory=list)
+    enum_uses: list[str] = Field(
+        default_factory=list, description="use paths of the project types the enums' attributes name (enums.rs)"
+    )
     uses_diesel_async: bool = Field(
         False, description="the project imports diesel_async; generate_rust then defaults to async handlers"
     )
