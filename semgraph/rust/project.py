@@ -105,7 +105,7 @@ def parse_sources(
             progress(i + 1, len(items), f"parsed {src.name}")
     spec, diags = assemble(models, schema, backend=backend)
     all_diags = models.diagnostics + schema.diagnostics + diags
-    all_diags.sort(key=lambda d: (d.file, d.line, d.column))
+    all_diags.sort(key=lambda d: (d.severity != "error", d.file, d.line, d.column))  # errors first
     return ParseResult(spec=spec, diagnostics=_dedupe(all_diags), files=sorted(set(names)))
 
 
