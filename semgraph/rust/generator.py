@@ -257,7 +257,7 @@ def _struct_view(entity: EntitySpec, spec: DieselSpec, depth: int) -> StructView
         where=_split_top(entity.where_clause or ""),
         doc=entity.doc,
         attrs=attrs,
-        fields=[_field_view(f, f.rust_type or "String") for f in entity.fields],
+        fields=[_field_view(v, v.rust_type or "String") for f in entity.fields for v in (f, *f.variants)],
     )
 
 

@@ -565,6 +565,10 @@ def _entity(
                         message=f"struct {s.name}: field {raw.name} is {'Option' if is_option else 'not Option'} but column {table.name}.{column.name} is {'Nullable' if column.nullable else 'NOT NULL'}",  # type: ignore[union-attr]
                     )
                 )
+        twin = next((f for f in entity.fields if f.name == fld.name), None)
+        if twin is not None and _cfg_gated(twin) and _cfg_gated(fld):
+            twin.variants.append(fld)  # cfg / cfg(not) versions of one field: one field, several variants
+            continue
         entity.fields.append(fld)
     if table is not None:
         entity.schema_name = table.schema
@@ -578,6 +582,10 @@ def _entity(
         fk = b.foreign_key or f"{snake(b.parent)}_id"
         entity.relations.append(Relation(kind="belongs_to", entity=b.parent, table="", foreign_key=fk))
     return entity
+
+
+def _cfg_gated(f: FieldSpec) -> bool:
+    return any(a.startswith("#[cfg(") for a in f.attributes)
 
 
 def _mark_enum(fld: FieldSpec, rust_type: str, enums: dict[str, EnumSpec]) -> None:

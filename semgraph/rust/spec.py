@@ -57,6 +57,10 @@ class FieldSpec(SpecModel):
     no_column: bool = Field(
         False, description="the field reads no column of the table (#[diesel(embed)], or a column schema.rs lacks)"
     )
+    variants: list[FieldSpec] = Field(
+        default_factory=list,
+        description="other #[cfg(...)] versions of this field (same name): `#[cfg(x)] a: A` + `#[cfg(not(x))] a: B`",
+    )
 
     @property
     def column(self) -> str:

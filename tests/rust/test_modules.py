@@ -114,3 +114,19 @@ def test_openapi_and_json_schema_are_valid(parsed: ParseResult) -> None:
     assert {"importer.batch.NewEntry", "ledger_db.insert.NewEntry", "Balance"} <= set(doc["components"]["schemas"])
     assert sorted(p for p in doc["paths"] if "{" not in p) == ["/accounts", "/audit_log", "/entries"]
     jsonschema.Draft202012Validator.check_schema(json_schema(parsed.spec))
+
+
+def test_cfg_twins_are_one_field_with_two_variants(parsed: ParseResult, files: dict[str, str]) -> None:
+    account = parsed.spec.entity("Account")
+    kind = account.field("kind")  # type: ignore[union-attr]
+    assert [f.name for f in account.fields] == ["id", "owner", "kind"]  # type: ignore[union-attr]
+    assert (kind.rust_type, kind.attributes) == ("AccountKind", ['#[cfg(feature = "full")]'])  # type: ignore[union-attr]
+    assert [(v.rust_type, v.attributes) for v in kind.variants] == [  # type: ignore[union-attr]
+        ("String", ['#[cfg(not(feature = "full"))]'])
+    ]
+    assert (
+        '    #[cfg(feature = "full")]\n    pub kind: AccountKind,\n'
+        '    #[cfg(not(feature = "full"))]\n    pub kind: String,\n'
+    ) in files["src/models/account.rs"]
+    schema = openapi(parsed.spec, paths=False)["components"]["schemas"]["Account"]
+    assert schema["required"] == ["id", "owner", "kind"]
