@@ -42,12 +42,14 @@ class CrateModules:
 
     def module_of(self, file: Path) -> str | None:
         """``crates/kitsune-db/src/model/mod.rs`` → ``kitsune_db::model``; None outside a crate."""
-        file = file.resolve()
-        crate = self._crate_of(file.parent)
+        crate = self._crate_of(file.parent)  # paths come from the walk (absolute); no resolve() per file
         if crate is None:
             return None
         root, name = crate
-        parts = list(file.relative_to(root).with_suffix("").parts)
+        try:
+            parts = list(file.relative_to(root).with_suffix("").parts)
+        except ValueError:
+            return None
         if parts and parts[0] == "src":
             parts = parts[1:]
         if parts and parts[-1] in ROOT_FILES:
