@@ -23,7 +23,7 @@ from semgraph.progress import ProgressFn, no_progress
 from semgraph.rust.imports import IMPORTS, IN_SCOPE
 from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
 from semgraph.rust.modules import CrateModules, absolute_path, defined_path
-from semgraph.rust.naming import entity_for_table, infer_table_name, snake
+from semgraph.rust.naming import entity_for_table, infer_table_name, pascal, snake
 from semgraph.rust.schema_parser import Column, SchemaInfo, Table, parse_schema_tree
 from semgraph.rust.spec import (
     ActionSpec,
@@ -252,9 +252,14 @@ def assemble(
         if all(a.name != action.name for a in target.actions):
             target.actions.append(action)
     used_tables = {e.table for e in entities if not e.is_view}
+    taken = {e.name for e in entities}
     for table in schema.tables.values():
         if table.name not in used_tables:
-            entities.append(_schema_only_entity(table, enum_by_name, backend))
+            only = _schema_only_entity(table, enum_by_name, backend)
+            if only.name in taken:  # `bso` next to a `Bso` struct of another table: keep both apart
+                only.name = f"{pascal(table.name)}Table"
+            taken.add(only.name)
+            entities.append(only)
     _relations(entities, schema)
     entities.sort(key=lambda e: (e.module_path, e.name))
     _share_tables(entities)

@@ -47,10 +47,12 @@ def test_a_query_struct_is_a_view_and_no_table_is_invented(parsed: ParseResult, 
     assert balance is not None and (balance.kind, balance.table) == ("view", "")
     generated = parse_schema_source(files["src/schema.rs"])
     original = parse_schema_source((MODULES / "crates/ledger/src/schema.rs").read_text())
-    assert sorted(generated.tables) == sorted(original.tables) == ["accounts", "audit_log", "entries"]
+    assert sorted(generated.tables) == sorted(original.tables) == ["accounts", "audit_log", "balance", "entries"]
     for name, table in original.tables.items():
         assert sorted(c.name for c in generated.tables[name].columns) == sorted(c.name for c in table.columns)
     assert "src/handlers/balance.rs" not in files
+    only = [(e.name, e.table) for e in parsed.spec.entities if not e.has_model]
+    assert only == [("BalanceTable", "balance")]  # the table's own name would collide with the Balance view
 
 
 def test_relations_and_forms_attach_to_the_primary_model(parsed: ParseResult) -> None:
