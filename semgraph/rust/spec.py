@@ -126,7 +126,6 @@ class EntityOptions(SpecModel):
 
 EntityKind = Literal["table", "view"]
 READ_DERIVES = ("Identifiable", "Selectable", "Queryable", "QueryableByName", "HasQuery")
-FORM_DERIVES = ("Insertable", "AsChangeset")
 
 
 class EntitySpec(SpecModel):
