@@ -509,28 +509,51 @@ MODULE_MARKER = "// semgraph:module "
 
 
 def _use_names(node: ts.Node, prefix: str, out: dict[str, str]) -> None:
-    """``use a::{b::C, D as E, self}`` → {"C": "a::b::C", "E": "a::D", "a": "a"} (globs bring no names)."""
-    kind = node.type
-    join = (lambda p: f"{prefix}::{p}") if prefix else (lambda p: p)
-    if kind in {"identifier", "scoped_identifier", "crate", "super", "self", "type_identifier"}:
-        path = join(normalize_tokens(text(node)))
-        leaf = path.rsplit("::", 1)[-1]
-        if leaf == "self":
-            path = path.rsplit("::", 1)[0]
-            leaf = path.rsplit("::", 1)[-1]
-        out.setdefault(leaf, path)
-    elif kind == "use_as_clause":
-        path, alias = node.child_by_field_name("path"), node.child_by_field_name("alias")
-        if path is not None and alias is not None:
-            out.setdefault(text(alias), f"{join(normalize_tokens(text(path)))} as {text(alias)}")
-    elif kind == "scoped_use_list":
-        path, items = node.child_by_field_name("path"), node.child_by_field_name("list")
-        inner = join(normalize_tokens(text(path))) if path is not None else prefix
-        if items is not None:
-            _use_names(items, inner, out)
-    elif kind == "use_list":
-        for child in node.named_children:
-            _use_names(child, prefix, out)
+    """``use a::{b::C, D as E, self}`` → {"C": "a::b::C", "E": "a::D as E", "a": "a"} (globs bring no names)."""
+    src = _AS.sub(" as ", text(node))
+    _expand_use("".join(part for part in _SPACE.split(src)), prefix, out)
+
+
+_AS = re.compile(r"\s+as\s+")
+_SPACE = re.compile(r"(?<! as)\s+(?!as )")
+
+
+def _expand_use(src: str, prefix: str, out: dict[str, str]) -> None:
+    """The names one ``use`` tree brings in, read from its text (whitespace removed but `` as ``)."""
+    brace = src.find("{")
+    if brace >= 0 and src.endswith("}"):
+        head = src[:brace].rstrip(":")
+        inner = f"{prefix}::{head}" if prefix and head else (head or prefix)
+        for part in _split_top_commas(src[brace + 1 : -1]):
+            if part:
+                _expand_use(part, inner, out)
+        return
+    if src.endswith("*"):
+        return
+    full = f"{prefix}::{src}" if prefix else src
+    path, sep, alias = full.partition(" as ")
+    if sep:
+        out.setdefault(alias, f"{path} as {alias}")
+        return
+    leaf = full.rsplit("::", 1)[-1]
+    if leaf == "self":
+        full = full.rsplit("::", 1)[0]
+        leaf = full.rsplit("::", 1)[-1]
+    out.setdefault(leaf, full)
+
+
+def _split_top_commas(src: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(src):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(src[start:i])
+            start = i + 1
+    parts.append(src[start:])
+    return parts
 
 
 def _describe(item: ts.Node) -> str:

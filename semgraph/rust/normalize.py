@@ -43,6 +43,7 @@ def normalize(spec: DieselSpec, backend: str | None = None) -> DieselSpec:
     enum_sql = {e.name: e.sql_type for e in spec.enums if e.sql_type}
     sql_enum = {e.sql_type: e.name for e in spec.enums if e.sql_type}
     for entity in spec.entities:
+        reads = entity.reads_table()
         for f in entity.fields + entity.extra_columns:
             ctx = f"entity {entity.name}, field {f.name}"
             if (entity.is_view or f.no_column) and f.rust_type is not None:
@@ -63,7 +64,7 @@ def normalize(spec: DieselSpec, backend: str | None = None) -> DieselSpec:
                 f.rust_type = f"Option<{base}>" if f.nullable else base
             else:
                 inner, is_option = unwrap_option(f.rust_type)
-                if is_option and (f.sql_type is None or entity.reads_table()):
+                if is_option and (f.sql_type is None or reads):
                     f.nullable = True  # a form's Option<T> means "leave the column out", not NULL
                 if f.sql_type is None:
                     f.sql_type = sql_for_rust(inner, spec.backend, enum_sql)

@@ -8,6 +8,7 @@ entities with ``has_model: false`` so nothing in ``schema.rs`` is lost.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -315,10 +316,22 @@ def _words(texts: list[str]) -> set[str]:
     """Type-like names written without a path (``a::B`` needs no import; strings are not code)."""
     out: set[str] = set()
     for t in texts:
-        t = _STRING.sub("", t)
-        t = re.sub(r"\b\w+(?:::\w+)+", "", t)
-        out.update(w for w in _WORD.findall(t) if w[:1].isupper())
+        out |= _text_words(t)
     return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_words(text: str) -> frozenset[str]:
+    if text.islower() or (text.isidentifier() and not text[:1].isupper()):
+        return frozenset()  # i64, bool, &'a str: nothing to import
+    if text.isidentifier():
+        return frozenset((text,))
+    text = _STRING.sub("", text)
+    text = _PATH.sub("", text)
+    return frozenset(w for w in _WORD.findall(text) if w[:1].isupper())
+
+
+_PATH = re.compile(r"\b\w+(?:::\w+)+")
 
 
 def _struct_texts(s: ModelStruct) -> list[str]:
