@@ -130,6 +130,7 @@ async def test_rust_tools_over_stdio(tmp_path: Path, mode: str) -> None:
             "item_type": None,
             "attributes": [],
             "no_column": False,
+            "variants": [],
         }
 
         # bad input: each is a clear error and the server keeps going
