@@ -16,7 +16,7 @@ from semgraph.rust.generator import GeneratedFile, GenerateOptions, generate, ha
 from semgraph.rust.normalize import normalize
 from semgraph.rust.project import SourceFile, parse_path, parse_sources, read_source
 from semgraph.rust.regions import WriteReport, write_files
-from semgraph.rust.spec import DieselSpec, ParseResult
+from semgraph.rust.spec import DieselSpec, EntitySpec, ParseResult, dump_spec, load_spec
 
 
 def parse_input(
@@ -67,6 +67,44 @@ def parse_input(
     return parse_sources([SourceFile("<source>", (source or "").encode())], schemas, backend=backend, progress=progress)
 
 
+def _handler_skip(entity: EntitySpec, spec: DieselSpec) -> str | None:
+    reason = handler_ready(entity)
+    if reason is None and spec.entity_for_table(entity.table) is not entity:
+        owner = spec.entity_for_table(entity.table)
+        return f"another struct ({owner.name if owner else '?'}) is the primary model of {entity.table}"
+    return reason
+
+
+def write_spec(guard: PathGuard, spec: DieselSpec, path: str) -> Path:
+    """Write the whole spec (every entity, enum and SQL type) to ``path`` inside the roots.
+
+    The format follows the suffix (``.json``, else YAML). A file that exists and is not a
+    spec semgraph could read is refused, so this never overwrites unrelated work.
+    """
+    target = guard.resolve_for_write(path)
+    if target.exists():
+        if not target.is_file():
+            raise InvalidInputError(f"{path!r} exists and is not a file", hint="give a file name for the spec")
+        try:
+            load_spec(target.read_text(encoding="utf-8"))
+        except (InvalidInputError, UnicodeDecodeError):
+            raise InvalidInputError(
+                f"{path!r} exists and is not an entity spec; refusing to overwrite it", hint="choose a new file name"
+            ) from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(dump_spec(spec, "json" if target.suffix == ".json" else "yaml"), encoding="utf-8")
+    return target
+
+
+def read_spec(guard: PathGuard, path: str, max_bytes: int) -> DieselSpec:
+    """Load a spec file from inside the roots (as ``write_spec`` or ``semgraph diesel parse -o`` wrote it)."""
+    source = guard.resolve(path, kind="file")
+    size = source.stat().st_size
+    if size > max_bytes:
+        raise InvalidInputError(f"spec file {path!r} is {size:,} bytes, over the {max_bytes:,}-byte limit")
+    return load_spec(source.read_text(encoding="utf-8"))
+
+
 @dataclass
 class GenerateResult:
     files: list[GeneratedFile]
@@ -98,7 +136,7 @@ def generate_project(
     skipped = {
         e.name: reason
         for e in full.entities
-        if e.has_model and "handlers" in options.targets and (reason := handler_ready(e)) is not None
+        if e.has_model and "handlers" in options.targets and (reason := _handler_skip(e, full)) is not None
     }
     result = GenerateResult(files=files, handlers_skipped=skipped, output_dir=out)
     if out is not None:

@@ -118,19 +118,35 @@ def field_schema(f: FieldSpec, spec: DieselSpec, ref: str) -> dict[str, Any]:
     return _nullable(schema) if f.nullable else schema
 
 
+def schema_key(name: str) -> str:
+    """Component / $defs key of a spec name: OpenAPI keys allow no ``::`` (``a::B`` → ``a.B``)."""
+    return name.replace("::", ".")
+
+
 def entity_schema(e: EntitySpec, spec: DieselSpec, ref: str) -> dict[str, Any]:
     fields = e.fields + e.extra_columns if not e.has_model else e.fields
     out: dict[str, Any] = {"title": e.name, "type": "object"}
     if e.doc:
         out["description"] = e.doc
     out["properties"] = {f.name: field_schema(f, spec, ref) for f in fields}
-    required = [f.name for f in fields if not f.nullable]
+    required = list(dict.fromkeys(f.name for f in fields if not f.nullable))  # cfg / cfg(not) twins: once
     if required:
         out["required"] = required
     out["additionalProperties"] = False
+    if e.is_view:
+        out["x-view"] = True
+        return out
     out["x-table"] = f"{e.schema_name}.{e.table}" if e.schema_name else e.table
     out["x-primary-key"] = list(e.primary_key)
+    if e.form_of:
+        out["x-form-of"] = schema_key(e.form_of)
     return out
+
+
+def _twin_key(e: EntitySpec, twin_name: str) -> str:
+    """A twin's key: qualified like its entity when the entity's name is (two modules' NewX stay apart)."""
+    prefix = e.name[: -len(e.rust_name)] if e.name != e.rust_name else ""
+    return schema_key(prefix + twin_name)
 
 
 def _twin_schemas(e: EntitySpec, spec: DieselSpec, ref: str) -> dict[str, dict[str, Any]]:
@@ -145,7 +161,7 @@ def _twin_schemas(e: EntitySpec, spec: DieselSpec, ref: str) -> dict[str, dict[s
                 props[name] = {"description": f"Rust type {twin.types.get(name)}"}
                 continue
             props[name] = field_schema(f, spec, ref)
-            if not optional and not f.nullable:
+            if not optional and not f.nullable and name not in required:
                 required.append(name)
         schema: dict[str, Any] = {
             "title": twin.name,
@@ -155,7 +171,7 @@ def _twin_schemas(e: EntitySpec, spec: DieselSpec, ref: str) -> dict[str, dict[s
         }
         if required:
             schema["required"] = required
-        out[twin.name] = schema
+        out[_twin_key(e, twin.name)] = schema
     return out
 
 
@@ -168,7 +184,7 @@ def schemas(spec: DieselSpec, ref: str) -> dict[str, dict[str, Any]]:
             s["description"] = en.doc
         out[en.name] = s
     for e in full.entities:
-        out[e.name] = entity_schema(e, full, ref)
+        out[schema_key(e.name)] = entity_schema(e, full, ref)
         if e.has_model:
             out.update(_twin_schemas(e, full, ref))
     return out
@@ -208,10 +224,10 @@ def _paths(spec: DieselSpec) -> dict[str, Any]:
         return {"description": desc, "content": {"application/json": {"schema": schema}}}
 
     for e in spec.entities:
-        if handler_ready(e) is not None:
-            continue
+        if handler_ready(e) is not None or spec.entity_for_table(e.table) is not e:
+            continue  # routes serve each table once, through its primary model
         route = "/" + (f"{e.schema_name}/" if e.schema_name else "") + e.table
-        ref = {"$ref": f"#/components/schemas/{e.name}"}
+        ref = {"$ref": f"#/components/schemas/{schema_key(e.name)}"}
         keys = e.primary_key if len(e.primary_key) > 1 else ["id"]
         item = route + "/" + "/".join("{" + k + "}" for k in keys)
         params = [
@@ -236,7 +252,7 @@ def _paths(spec: DieselSpec) -> dict[str, Any]:
         if e.insertable is not None and e.insertable.name and not e.insertable.lifetimes:
             coll["post"] = {
                 "operationId": f"create_{e.table}",
-                "requestBody": body(e.insertable.name),
+                "requestBody": body(_twin_key(e, e.insertable.name)),
                 "responses": {"201": ok("created", ref), "409": err, "422": err, "default": err},
             }
         out[route] = coll
@@ -251,7 +267,7 @@ def _paths(spec: DieselSpec) -> dict[str, Any]:
         if e.changeset is not None and e.changeset.name and not e.changeset.lifetimes:
             one["patch"] = {
                 "operationId": f"update_{e.table}",
-                "requestBody": body(e.changeset.name),
+                "requestBody": body(_twin_key(e, e.changeset.name)),
                 "responses": {"200": ok("updated", ref), "404": err, "409": err, "422": err, "default": err},
             }
         out[item] = one

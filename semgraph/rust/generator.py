@@ -23,6 +23,8 @@ from semgraph.gcpause import without_gc
 from semgraph.progress import ProgressFn, no_progress
 from semgraph.rust import rustfmt
 from semgraph.rust.actions import compile_action
+from semgraph.rust.imports import IMPORTS as _IMPORTS
+from semgraph.rust.imports import PRELUDE as _PRELUDE
 from semgraph.rust.naming import module_ident, rust_ident, snake
 from semgraph.rust.normalize import normalize
 from semgraph.rust.spec import Backend, DieselSpec, EntitySpec, EnumSpec, FieldSpec, TwinSpec
@@ -100,28 +102,6 @@ def _render(name: str, **ctx: Any) -> str:
 
 
 # --- views -------------------------------------------------------------------------
-
-_IMPORTS = {
-    "NaiveDateTime": "chrono::NaiveDateTime",
-    "NaiveDate": "chrono::NaiveDate",
-    "NaiveTime": "chrono::NaiveTime",
-    "DateTime": "chrono::DateTime",
-    "Utc": "chrono::Utc",
-    "Uuid": "uuid::Uuid",
-    "Value": "serde_json::Value",
-    "JsonValue": "serde_json::Value as JsonValue",
-    "BigDecimal": "bigdecimal::BigDecimal",
-    "IpNetwork": "ipnetwork::IpNetwork",
-    "Bound": "std::ops::Bound",
-    "HashMap": "std::collections::HashMap",
-    "PgInterval": "diesel::pg::data_types::PgInterval",
-    "PgMoney": "diesel::pg::data_types::PgMoney",
-    "Serialize": "serde::Serialize",
-    "Deserialize": "serde::Deserialize",
-    "DbEnum": "diesel_derive_enum::DbEnum",
-    "Debug": "std::fmt::Debug",
-}
-_PRELUDE = {"Debug", "Clone", "Copy", "PartialEq", "Eq", "Hash", "Default", "PartialOrd", "Ord"}
 
 
 def _ident_key(name: str) -> tuple[int, str]:
@@ -225,16 +205,18 @@ def _split_top(text: str) -> list[str]:
 
 
 def _diesel_attrs(entity: EntitySpec, spec: DieselSpec) -> list[str]:
-    out = [f"#[diesel(table_name = {entity.table})]"]
-    if entity.primary_key != ["id"]:
+    out = [f"#[diesel(table_name = {entity.table})]"] if not entity.is_view else []
+    if entity.primary_key != ["id"] and entity.reads_table():
         out.append(f"#[diesel(primary_key({', '.join(entity.primary_key)}))]")
     if any(d.split("::")[-1] == "Associations" for d in entity.all_derives()):
         for r in entity.relations:
             if r.kind == "belongs_to" and r.entity:
-                if r.foreign_key == f"{snake(r.entity)}_id":
-                    out.append(f"#[diesel(belongs_to({r.entity}))]")
+                parent = spec.entity(r.entity)
+                name = parent.rust_name if parent is not None else r.entity.rsplit("::", 1)[-1]
+                if r.foreign_key == f"{snake(name)}_id":
+                    out.append(f"#[diesel(belongs_to({name}))]")
                 else:
-                    out.append(f"#[diesel(belongs_to({r.entity}, foreign_key = {r.foreign_key}))]")
+                    out.append(f"#[diesel(belongs_to({name}, foreign_key = {r.foreign_key}))]")
     if entity.check_for_backend:
         out.append(f"#[diesel(check_for_backend({', '.join(entity.check_for_backend)}))]")
     if entity.treat_none_as_null is not None:
@@ -270,12 +252,12 @@ def _struct_view(entity: EntitySpec, spec: DieselSpec, depth: int) -> StructView
     )
     attrs += _under_cfg(entity.cfg_attr, _diesel_attrs(entity, spec)) + entity.attributes
     return StructView(
-        name=entity.name,
+        name=entity.rust_name,
         generics=_generics(entity.lifetimes, entity.generics),
         where=_split_top(entity.where_clause or ""),
         doc=entity.doc,
         attrs=attrs,
-        fields=[_field_view(f, f.rust_type or "String") for f in entity.fields],
+        fields=[_field_view(v, v.rust_type or "String") for f in entity.fields for v in (f, *f.variants)],
     )
 
 
@@ -309,12 +291,17 @@ def _twin_view(entity: EntitySpec, twin: TwinSpec, kind: str, depth: int) -> Str
     )
 
 
-def _imports_for(texts: list[str], spec: DieselSpec, here: str | None, entity_modules: dict[str, str]) -> set[str]:
+def _imports_for(
+    texts: list[str], spec: DieselSpec, here: str | None, entity_modules: dict[str, str], uses: list[str] = ()
+) -> set[str]:
     words: set[str] = set()
     for t in texts:
         words |= _words(t)
-    paths = {"diesel::prelude::*"}
+    paths = {"diesel::prelude::*", *uses}
+    own = {u.rsplit("::", 1)[-1] for u in uses}
     for w in words:
+        if w in own:
+            continue
         if w in _IMPORTS and w not in _PRELUDE:
             paths.add(_IMPORTS[w])
         elif spec.enum(w) is not None and here != "enums":
@@ -341,12 +328,19 @@ def _model_file(entity: EntitySpec, spec: DieselSpec, entity_modules: dict[str, 
     for s in structs:
         texts += [*s.attrs, s.generics, *s.where, *(f.type for f in s.fields), *(a for f in s.fields for a in f.attrs)]
     here = entity_modules[entity.name]
-    paths = _imports_for(_bare_words(texts), spec, here, entity_modules)
-    paths.add(_schema_use(entity))
+    paths = _imports_for(_bare_words(texts), spec, here, entity_modules, entity.uses)
+    if not entity.is_view:
+        paths.add(_schema_use(entity))
     mod_open = [("    " * i) + f"pub mod {m} {{" for i, m in enumerate(entity.module_path)]
     mod_close = [("    " * i) + "}" for i in reversed(range(depth))]
     content = _render(
-        "model.rs.j2", structs=structs, imports=use_lines(paths), mod_open=mod_open, mod_close=mod_close, depth=depth
+        "model.rs.j2",
+        structs=structs,
+        imports=use_lines(paths),
+        mod_open=mod_open,
+        mod_close=mod_close,
+        depth=depth,
+        module=entity.module,
     )
     return GeneratedFile(f"src/models/{here}.rs", content)
 
@@ -398,7 +392,7 @@ def _enums_file(spec: DieselSpec) -> GeneratedFile:
                 "enums": ev,
             }
         )
-    paths = _imports_for(_bare_words(texts), spec, "enums", {})
+    paths = _imports_for(_bare_words(texts), spec, "enums", {}, spec.enum_uses)
     paths.discard("diesel::prelude::*")
     if any(d in {"AsExpression", "FromSqlRow"} for e in spec.enums for d in e.derives or []):
         paths.add("diesel::prelude::*")
@@ -416,13 +410,15 @@ def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
     for e in entities:
         sharing.setdefault(e.table, []).append(e)
     for table_entities in sharing.values():
+        table_entities.sort(key=lambda x: spec.entity_for_table(x.table) is not x)  # the primary model first
         e = table_entities[0]
         cols = []
         uses: set[str] = set()
         seen: set[str] = set()
         every = [f for x in table_entities for f in x.fields] + [f for x in table_entities for f in x.extra_columns]
+        extra = {id(f) for x in table_entities for f in x.extra_columns}
         for f in every:
-            if f.sql_type is None or f.column in seen:
+            if f.sql_type is None or f.no_column or f.column in seen:
                 continue
             seen.add(f.column)
             sql = f"Nullable<{f.sql_type}>" if f.nullable else f.sql_type
@@ -435,7 +431,7 @@ def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
                 {
                     "name": rust_ident(f.column),
                     "type": sql,
-                    "doc": _lines(f.doc) if not e.has_model else [],
+                    "doc": _lines(f.doc) if not e.has_model or id(f) in extra else [],
                     "sql_name": f.sql_name,
                     "max_length": f.max_length,
                 }
@@ -472,7 +468,7 @@ def _schema_file(spec: DieselSpec, entities: list[EntitySpec]) -> GeneratedFile:
             if r.kind == "belongs_to" and r.table in by_table and (e.table, r.table) not in seen_pairs:
                 seen_pairs.add((e.table, r.table))
                 joinables.append({"child": qual(e.table), "parent": qual(r.table), "fk": r.foreign_key})
-    tables = [e.table for e in entities]
+    tables = list(dict.fromkeys(e.table for e in entities))
     allow = spec.allow_in_same_query if spec.allow_in_same_query is not None else ([tables] if len(tables) > 1 else [])
     allow_lines = []
     for group in allow:
@@ -497,6 +493,10 @@ def handler_ready(entity: EntitySpec) -> str | None:
     """Why no CRUD handlers can be generated for ``entity`` (None when they can)."""
     if not entity.has_model:
         return "no model struct"
+    if entity.is_view:
+        return "a view (query struct with no table)"
+    if entity.form_of is not None:
+        return f"an Insertable/AsChangeset form of {entity.form_of}"
     if entity.lifetimes or entity.generics:
         return "the model borrows or is generic (lifetimes / type parameters)"
     if not any(d.split("::")[-1] == "Queryable" for d in entity.all_derives()):
@@ -516,7 +516,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
     key_type = key_types[0] if len(key_types) == 1 else f"({', '.join(key_types)})"
     key_route = "/".join("{" + k + "}" for k in entity.primary_key) if len(keys) > 1 else "{id}"
     selectable = any(d.split("::")[-1] == "Selectable" for d in entity.all_derives())
-    select = [f".select({entity.name}::as_select())"] if selectable else []
+    select = [f".select({entity.rust_name}::as_select())"] if selectable else []
     not_deleted = [f".filter({t}::deleted_at.is_null())"] if entity.soft_delete else []
     order = [f".order({t}::{k}.asc())" for k in entity.primary_key][:1]
     if len(entity.primary_key) > 1:
@@ -530,7 +530,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
         "super::error::ApiError",
         "super::DbPool",
         "super::ListParams",
-        f"crate::models::{module}::{entity.name}",
+        f"crate::models::{module}::{entity.rust_name}",
         _schema_use(entity),
     }
     if not sync:
@@ -567,7 +567,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
                     ),
                 ]
             else:
-                ret = [f".returning({entity.name}::as_returning())"] if selectable else []
+                ret = [f".returning({entity.rust_name}::as_returning())"] if selectable else []
                 stmts = [
                     stmt(
                         base_indent,
@@ -599,7 +599,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
                 stmt(base_indent, "let row = ", f"{t}::table", [".find(id)", *select, f".first({conn_ref}){awaited}?"]),
             ]
         else:
-            ret = [f".returning({entity.name}::as_returning())"] if selectable else []
+            ret = [f".returning({entity.rust_name}::as_returning())"] if selectable else []
             stmts = [
                 target_stmt,
                 stmt(
@@ -690,7 +690,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
 
     content = _render(
         "handlers.rs.j2",
-        e={"name": entity.name, "table": t, "table_path": t, "soft_delete": entity.soft_delete},
+        e={"name": entity.rust_name, "table": t, "table_path": t, "soft_delete": entity.soft_delete},
         imports=use_lines(imports),
         sync=sync,
         route=route,
@@ -760,13 +760,13 @@ def generate(
         raise UnsupportedError(f"diesel-async handlers are not generated for {backend}", hint="use pool=r2d2")
     _check_backend(full)
     skip = set(opts.skip_tables)
-    unknown = sorted(skip - {e.table for e in full.entities})
+    unknown = sorted(skip - {e.table for e in full.entities if not e.is_view})
     if unknown:
         raise InvalidInputError(
             f"skip_tables names unknown table(s): {', '.join(unknown)}",
-            hint=f"tables: {', '.join(sorted(e.table for e in full.entities))}",
+            hint=f"tables: {', '.join(sorted({e.table for e in full.entities if not e.is_view}))}",
         )
-    entities = [e for e in full.entities if e.table not in skip and not e.options.skip]
+    entities = [e for e in full.entities if (e.is_view or e.table not in skip) and not e.options.skip]
     modules = _module_names(entities)
     files: list[GeneratedFile] = []
     models = [e for e in entities if e.has_model]
@@ -781,11 +781,11 @@ def generate(
         if full.enums:
             files.append(_enums_file(full))
     if "schema" in opts.targets:
-        files.append(_schema_file(full, entities))
+        files.append(_schema_file(full, [e for e in entities if not e.is_view]))
     handler_modules = []
     if "handlers" in opts.targets:
         for e in models:
-            if handler_ready(e) is None:
+            if handler_ready(e) is None and full.entity_for_table(e.table) is e:
                 files.append(_handlers_file(e, full, opts, modules[e.name]))
                 handler_modules.append(modules[e.name])
             done += 1
@@ -817,7 +817,7 @@ def _module_names(entities: list[EntitySpec]) -> dict[str, str]:
     names: dict[str, str] = {}
     used: set[str] = {"enums", "mod"}
     for e in entities:
-        base = module_ident(snake(e.name))
+        base = module_ident(snake(e.rust_name))
         name = base if base not in used else f"{base}_{len(used)}"
         used.add(name)
         names[e.name] = name

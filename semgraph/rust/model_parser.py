@@ -12,6 +12,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import tree_sitter as ts
 
@@ -41,6 +42,10 @@ MODEL_DERIVES = {
     "HasQuery",
 }
 KNOWN_STRUCT_OPTIONS = {"table_name", "primary_key", "belongs_to", "check_for_backend", "treat_none_as_null"}
+# Diesel 1.x wrote options as their own attributes (#[table_name = "posts"], #[belongs_to(User)],
+# #[changeset_options(treat_none_as_null = "true")]); they are read as the #[diesel(...)] option of that name
+LEGACY_OPTIONS = {"table_name", "primary_key", "belongs_to", "column_name", "sql_type"}
+LEGACY_GROUPS = {"changeset_options"}  # options nested one level deeper
 
 
 @dataclass
@@ -50,6 +55,7 @@ class RawField:
     doc: str | None = None
     column_name: str | None = None
     attributes: list[str] = field(default_factory=list)
+    embed: bool = False  # #[diesel(embed)]: the field is a composite of several columns, not one column
 
 
 @dataclass
@@ -80,6 +86,9 @@ class ModelStruct:
     cfg_attr: str | None = None
     cfg_derives: list[str] = field(default_factory=list)
     leading_attributes: list[str] = field(default_factory=list)
+    module: str | None = None  # the file's module (crate_name::a::b), set by the project reader
+    explicit_table: bool = False  # table_name written (not inferred)
+    context: Any = None  # the file's module, `use` names and items (set by the project reader)
 
     def derives_any(self, *names: str) -> bool:
         return any(d.split("::")[-1] in names for d in self.derives)
@@ -92,6 +101,11 @@ class FileModels:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     uses_diesel_async: bool = False
     actions: list[tuple[str, dict]] = field(default_factory=list)  # (entity, action) from semgraph:action lines
+    uses: dict[str, str] = field(default_factory=dict)  # name brought in by a `use` -> its path as written
+    defined: list[str] = field(default_factory=list)  # struct / enum / type names defined in the file
+    module: str | None = None  # from a `// semgraph:module` line (generated code says where it came from)
+    definitions: dict[str, list[str]] = field(default_factory=dict)  # name -> modules defining it (project-wide)
+    imported: dict[str, set[str]] = field(default_factory=dict)  # name -> every path a `use` gives it (project-wide)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -158,7 +172,7 @@ class _Attrs:
     leading: list[str] = field(default_factory=list)
 
 
-def _read_attributes(node: ts.Node) -> _Attrs:
+def _read_attributes(node: ts.Node, unwrap_cfg: bool = True) -> _Attrs:
     prelude = attributes_before(node)
     derives: list[str] = []
     diesel: list[tuple[str, list[Tok | Group]]] = []
@@ -177,11 +191,35 @@ def _read_attributes(node: ts.Node) -> _Attrs:
             for opt in _split_options(tokens(args)):
                 key = opt[0].value if isinstance(opt[0], Tok) else ""
                 diesel.append((key, opt[1:]))
-        elif name == "cfg_attr" and args is not None and _cfg_attr(tokens(args), cfg_state, derives, diesel):
+        elif (
+            name == "cfg_attr"
+            and unwrap_cfg
+            and args is not None
+            and _cfg_attr(tokens(args), cfg_state, derives, diesel)
+        ):
             pass
+        elif name in LEGACY_OPTIONS and (legacy := _legacy_option(attr, name, args)) is not None:
+            diesel.append(legacy)
+        elif name in LEGACY_GROUPS and args is not None:
+            for opt in _split_options(tokens(args)):
+                key = opt[0].value if isinstance(opt[0], Tok) else ""
+                diesel.append((key, opt[1:]))
         else:
             (other if derives else leading).append(normalize_tokens(text(attr_item)))
     return _Attrs(prelude.doc, derives, diesel, other, cfg_state.get("pred"), cfg_state.get("derives", []), leading)
+
+
+def _legacy_option(attr: ts.Node, name: str, args: ts.Node | None) -> tuple[str, list[Tok | Group]] | None:
+    """``#[table_name = "posts"]`` / ``#[belongs_to(User)]`` → the (key, rest) of the diesel option."""
+    if args is not None:
+        return name, [tokens(args)]
+    value = attr.child_by_field_name("value")
+    if value is None:
+        return None
+    if value.type in {"string_literal", "raw_string_literal"}:
+        content = next((c for c in value.children if c.type == "string_content"), None)
+        return name, [Tok("string", text(content), value)]
+    return name, [Tok(value.type, text(value), value)]
 
 
 def _cfg_attr(args: Group, state: dict, derives: list[str], diesel: list[tuple[str, list[Tok | Group]]]) -> bool:
@@ -268,6 +306,7 @@ def _struct(node: ts.Node, file: str, attrs: _Attrs) -> ModelStruct:
                 )
                 continue
             model.table_name = value.split("::")[-1]
+            model.explicit_table = True
         elif key == "primary_key" and rest and isinstance(rest[0], Group):
             model.primary_key = _idents(rest[0])
         elif key == "belongs_to" and rest and isinstance(rest[0], Group):
@@ -303,7 +342,7 @@ def _struct(node: ts.Node, file: str, attrs: _Attrs) -> ModelStruct:
         for fd in body.named_children:
             if fd.type != "field_declaration":
                 continue
-            fattrs = _read_attributes(fd)
+            fattrs = _read_attributes(fd, unwrap_cfg=False)
             raw = RawField(
                 name=text(fd.child_by_field_name("name")).removeprefix("r#"),
                 rust_type=normalize_type(text(fd.child_by_field_name("type"))),
@@ -320,9 +359,12 @@ def _struct(node: ts.Node, file: str, attrs: _Attrs) -> ModelStruct:
                 raw.attributes.append(_render_diesel(rest_opts))
             if fattrs.derives:
                 raw.attributes.append(f"#[derive({', '.join(fattrs.derives)})]")
+            raw.embed = any(_EMBED.search(a) for a in raw.attributes)
             model.fields.append(raw)
     return model
 
+
+_EMBED = re.compile(r"\bdiesel\((?:[^()]*,\s*)?embed\b")
 
 _STYLES = {
     "snake_case": lambda s: re.sub(r"(?<!^)(?=[A-Z])", "_", s).lower(),
@@ -426,11 +468,20 @@ def parse_models_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] 
         matches = ts.QueryCursor(item_query()).matches(root)
     for _, match in matches:
         if "comment" in match:
-            _action_comment(match["comment"][0], file, out)
+            node = match["comment"][0]
+            if text(node).startswith(MODULE_MARKER):
+                out.module = text(node).removeprefix(MODULE_MARKER).strip() or None
+            else:
+                _action_comment(node, file, out)
             continue
         if "use.path" in match:
-            if text(match["use.path"][0]).split("::")[0].lstrip(":") == "diesel_async":
+            use = match["use.path"][0]
+            if text(use).split("::")[0].lstrip(":") == "diesel_async":
                 out.uses_diesel_async = True
+            _use_names(use, "", out.uses)
+            continue
+        if "type" in match:
+            out.defined.append(text(match["type.name"][0]))
             continue
         if "struct" in match:
             node = match["struct"][0]
@@ -438,6 +489,7 @@ def parse_models_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] 
             node = match["enum"][0]
         else:
             continue
+        out.defined.append(text(node.child_by_field_name("name")))
         if any(b.start_byte <= node.start_byte and node.end_byte <= b.end_byte for b in broken) or node.has_error:
             continue
         attrs = _read_attributes(node)
@@ -451,6 +503,57 @@ def parse_models_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] 
             if spec is not None:
                 out.enums.append(spec)
     return out
+
+
+MODULE_MARKER = "// semgraph:module "
+
+
+def _use_names(node: ts.Node, prefix: str, out: dict[str, str]) -> None:
+    """``use a::{b::C, D as E, self}`` → {"C": "a::b::C", "E": "a::D as E", "a": "a"} (globs bring no names)."""
+    src = _AS.sub(" as ", text(node))
+    _expand_use("".join(part for part in _SPACE.split(src)), prefix, out)
+
+
+_AS = re.compile(r"\s+as\s+")
+_SPACE = re.compile(r"(?<! as)\s+(?!as )")
+
+
+def _expand_use(src: str, prefix: str, out: dict[str, str]) -> None:
+    """The names one ``use`` tree brings in, read from its text (whitespace removed but `` as ``)."""
+    brace = src.find("{")
+    if brace >= 0 and src.endswith("}"):
+        head = src[:brace].rstrip(":")
+        inner = f"{prefix}::{head}" if prefix and head else (head or prefix)
+        for part in _split_top_commas(src[brace + 1 : -1]):
+            if part:
+                _expand_use(part, inner, out)
+        return
+    if src.endswith("*"):
+        return
+    full = f"{prefix}::{src}" if prefix else src
+    path, sep, alias = full.partition(" as ")
+    if sep:
+        out.setdefault(alias, f"{path} as {alias}")
+        return
+    leaf = full.rsplit("::", 1)[-1]
+    if leaf == "self":
+        full = full.rsplit("::", 1)[0]
+        leaf = full.rsplit("::", 1)[-1]
+    out.setdefault(leaf, full)
+
+
+def _split_top_commas(src: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(src):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(src[start:i])
+            start = i + 1
+    parts.append(src[start:])
+    return parts
 
 
 def _describe(item: ts.Node) -> str:

@@ -8,7 +8,9 @@ entities with ``has_model: false`` so nothing in ``schema.rs`` is lost.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +21,10 @@ from pydantic import ValidationError
 from semgraph.errors import InvalidInputError, NotFoundError, SourceParseError, UnsupportedError
 from semgraph.gcpause import without_gc
 from semgraph.progress import ProgressFn, no_progress
+from semgraph.rust.imports import IMPORTS, IN_SCOPE
 from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
-from semgraph.rust.naming import entity_for_table, infer_table_name, snake
+from semgraph.rust.modules import CrateModules, absolute_path, defined_path
+from semgraph.rust.naming import entity_for_table, infer_table_name, pascal, snake
 from semgraph.rust.schema_parser import Column, SchemaInfo, Table, parse_schema_tree
 from semgraph.rust.spec import (
     ActionSpec,
@@ -34,6 +38,7 @@ from semgraph.rust.spec import (
     Relation,
     SqlTypeSpec,
     TwinSpec,
+    primary_models,
 )
 from semgraph.rust.syntax import item_query, parse
 from semgraph.rust.types import item_type, rust_for_sql, sql_for_rust, unwrap_option
@@ -48,6 +53,16 @@ class SourceFile:
 
     name: str
     data: bytes
+    module: str | None = None  # the file's Rust module (crate_name::a::b), when it is in a crate
+
+
+@dataclass
+class _FileContext:
+    """What a struct's file brings into scope: its module, its `use` names and its own items."""
+
+    module: str | None
+    uses: dict[str, str]
+    defined: set[str]
 
 
 @without_gc
@@ -69,6 +84,18 @@ def parse_sources(
         root = parse(src.data, "rust").root_node
         matches = ts.QueryCursor(item_query()).matches(root)  # one query run feeds both parsers
         fm = parse_models_tree(root, src.name, matches)
+        module = fm.module or src.module
+        context = _FileContext(module, fm.uses, set(fm.defined))
+        for st in fm.structs:
+            st.module = module
+            st.context = context
+        for en in fm.enums:
+            en._context = context
+        if module is not None:
+            for name in fm.defined:
+                models.definitions.setdefault(name, []).append(module)
+        for name, path in fm.uses.items():
+            models.imported.setdefault(name, set()).add(absolute_path(path, module))
         models.structs += fm.structs
         models.enums += fm.enums
         models.diagnostics += fm.diagnostics
@@ -79,7 +106,7 @@ def parse_sources(
             progress(i + 1, len(items), f"parsed {src.name}")
     spec, diags = assemble(models, schema, backend=backend)
     all_diags = models.diagnostics + schema.diagnostics + diags
-    all_diags.sort(key=lambda d: (d.file, d.line, d.column))
+    all_diags.sort(key=lambda d: (d.severity != "error", d.file, d.line, d.column))  # errors first
     return ParseResult(spec=spec, diagnostics=_dedupe(all_diags), files=sorted(set(names)))
 
 
@@ -159,12 +186,20 @@ def parse_path(
         files = [path]
     if schema_path is not None:
         files = [f for f in files if f.resolve() != schema_path.resolve()]
+    crates = CrateModules(is_safe)
     sources = [read_source(f, display(f), max_bytes) for f in files]
+    for f, src in zip(files, sources, strict=True):
+        src.module = crates.module_of(f)
     schema_sources = [read_source(schema_path, display(schema_path), max_bytes)] if schema_path else []
     return parse_sources(sources, schema_sources, backend=backend, progress=progress)
 
 
 # --- assembly ------------------------------------------------------------------------
+
+
+def _key(s: ModelStruct) -> tuple[str, ...]:
+    """A struct's identity: its file's module, its inline mods, its name."""
+    return (s.module or "", *s.module_path, s.name)
 
 
 def assemble(
@@ -174,39 +209,38 @@ def assemble(
     diags: list[Diagnostic] = []
     enums = _unique_enums(models.enums)
     enum_by_name = {e.name: e for e in enums}
-    by_name: dict[str, ModelStruct] = {}
+    structs: list[ModelStruct] = []
+    by_key: dict[tuple[str, ...], ModelStruct] = {}
     for s in models.structs:
-        by_name.setdefault(s.name, s)
-    twins: dict[str, dict[str, ModelStruct]] = {}
-    mains: list[ModelStruct] = []
-    for s in models.structs:
-        kind = _twin_kind(s, by_name)
-        if kind:
-            base = s.name[3:] if kind == "insertable" else s.name[6:]
-            twins.setdefault(base, {})[kind] = s
-        else:
-            mains.append(s)
-    entities: list[EntitySpec] = []
-    seen: set[tuple[str, ...]] = set()
-    for s in mains:
-        key = (*s.module_path, s.name)
-        if key in seen:
+        if _key(s) in by_key:
             diags.append(
                 Diagnostic(
                     file=s.file,
                     line=s.line,
                     column=1,
                     severity="warning",
-                    message=f"struct {s.name} is defined twice; the first definition is used",
+                    message=f"struct {s.name} is defined twice in one module; the first definition is used",
                 )
             )
             continue
-        seen.add(key)
+        by_key[_key(s)] = s
+        structs.append(s)
+    twins: dict[tuple[str, ...], dict[str, ModelStruct]] = {}
+    mains: list[ModelStruct] = []
+    for s in structs:
+        kind, base = _twin_kind(s, by_key, schema)
+        if kind and base is not None:
+            twins.setdefault(base, {})[kind] = s
+        else:
+            mains.append(s)
+    entities: list[EntitySpec] = []
+    for s in mains:
         entity = _entity(s, schema, enum_by_name, backend, diags)
-        pair = twins.get(s.name, {})
+        pair = twins.get(_key(s), {})
         entity.insertable = _twin(pair.get("insertable"), entity, "insertable") if "insertable" in pair else None
         entity.changeset = _twin(pair.get("changeset"), entity, "changeset") if "changeset" in pair else None
         entities.append(entity)
+    _unique_names(entities)
     by_entity = {e.name: e for e in entities}
     for name, data in models.actions:
         target = by_entity.get(name)
@@ -218,13 +252,23 @@ def assemble(
             continue
         if all(a.name != action.name for a in target.actions):
             target.actions.append(action)
-    used_tables = {e.table for e in entities}
+    used_tables = {e.table for e in entities if not e.is_view}
+    taken = {e.name for e in entities}
     for table in schema.tables.values():
         if table.name not in used_tables:
-            entities.append(_schema_only_entity(table, enum_by_name, backend))
+            only = _schema_only_entity(table, enum_by_name, backend)
+            if only.name in taken:  # `bso` next to a `Bso` struct of another table: keep both apart
+                only.name = f"{pascal(table.name)}Table"
+            taken.add(only.name)
+            entities.append(only)
     _relations(entities, schema)
     entities.sort(key=lambda e: (e.module_path, e.name))
     _share_tables(entities)
+    known = _Known(models.definitions, models.imported)
+    _uses(entities, mains, twins, {e.name for e in enums}, known)
+    enum_uses = _enum_uses(enums, {e.rust_name for e in entities}, known)
+    for en in enums:
+        en._context = None
     enums.sort(key=lambda e: (e.module_path, e.name))
     allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
     local = {t.name for t in schema.sql_types}
@@ -247,8 +291,126 @@ def assemble(
         sql_types=sql_types,
         allow_in_same_query=allow,
         uses_diesel_async=models.uses_diesel_async,
+        enum_uses=enum_uses,
     )
     return spec, diags
+
+
+def _unique_names(entities: list[EntitySpec]) -> None:
+    """Structs sharing a name in different modules keep it qualified by their module (``a::b::Name``)."""
+    counts: dict[str, int] = {}
+    for e in entities:
+        counts[e.name] = counts.get(e.name, 0) + 1
+    for e in entities:
+        if counts[e.name] > 1:
+            prefix = [p for p in [e.module, *e.module_path] if p]
+            if prefix:
+                e.name = "::".join([*prefix, e.name])
+
+
+_WORD = re.compile(r"(?<![\w:])[A-Za-z_]\w*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _words(texts: list[str]) -> set[str]:
+    """Type-like names written without a path (``a::B`` needs no import; strings are not code)."""
+    out: set[str] = set()
+    for t in texts:
+        out |= _text_words(t)
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_words(text: str) -> frozenset[str]:
+    if text.islower() or (text.isidentifier() and not text[:1].isupper()):
+        return frozenset()  # i64, bool, &'a str: nothing to import
+    if text.isidentifier():
+        return frozenset((text,))
+    text = _STRING.sub("", text)
+    text = _PATH.sub("", text)
+    return frozenset(w for w in _WORD.findall(text) if w[:1].isupper())
+
+
+_PATH = re.compile(r"\b\w+(?:::\w+)+")
+
+
+def _struct_texts(s: ModelStruct) -> list[str]:
+    texts = [*s.attributes, *s.leading_attributes, *s.generics, s.where_clause or ""]
+    texts += [d for d in s.derives]
+    for f in s.fields:
+        texts += [f.rust_type, *f.attributes]
+    return texts
+
+
+def _uses(
+    entities: list[EntitySpec],
+    mains: list[ModelStruct],
+    twins: dict[tuple[str, ...], dict[str, ModelStruct]],
+    enum_names: set[str],
+    known: _Known,
+) -> None:
+    """Each entity's ``uses``: where the project and library types its code names are defined.
+
+    Names generated code brings in by itself (std prelude, Diesel derives, spec enums and
+    entities, the generator's own library imports) are left out.
+    """
+    struct_names = {e.rust_name for e in entities}
+    by_key = {_key(s): s for s in mains}
+    for e in entities:
+        s = by_key.get((e.module or "", *e.module_path, e.rust_name))
+        if s is None or s.context is None:
+            continue
+        group = [s, *twins.get(_key(s), {}).values()]
+        texts = [t for st in group for t in _struct_texts(st)]
+        e.uses = _resolve(_words(texts), s.context, enum_names | struct_names, known)
+
+
+@dataclass
+class _Known:
+    """Project-wide: the modules defining each name, and every path a `use` line gives it."""
+
+    definitions: dict[str, list[str]]
+    imported: dict[str, set[str]]
+
+
+def _enum_uses(enums: list[EnumSpec], struct_names: set[str], known: _Known) -> list[str]:
+    """Project types named in enum attributes (``#[two_way_from(ApActorType)]``) keep their import.
+
+    One list for all enums: generated code holds them in one file, so only the union round-trips.
+    """
+    enum_names = {e.name for e in enums}
+    out: set[str] = set()
+    for e in enums:
+        if e._context is None:
+            continue
+        texts = [*e.attributes, *(a for v in e.variants for a in v.attributes), *(e.derives or []), *e.cfg_derives]
+        out.update(_resolve(_words(texts), e._context, enum_names | struct_names, known))
+    return sorted(out)
+
+
+def _resolve(words: set[str], ctx: _FileContext, own: set[str], known: _Known) -> list[str]:
+    """Use paths for ``words``: the file's own `use` lines, its items, else the one project item of that
+    name, else the one path every other file imports it by."""
+    definitions = known.definitions
+    paths: set[str] = set()
+    for word in words:
+        if word in IN_SCOPE or word in own:
+            continue
+        path = ctx.uses.get(word)
+        if path is not None:
+            path = absolute_path(path, ctx.module)
+        elif word in ctx.defined and ctx.module:
+            path = defined_path(word, ctx.module)
+        elif ctx.module and len(set(definitions.get(word, []))) == 1:
+            where = definitions[word][0]
+            same_crate = where.split("::")[0] == ctx.module.split("::")[0]
+            path = defined_path(word, where) if same_crate else f"{where}::{word}"
+        elif len(known.imported.get(word, ())) == 1:
+            path = next(iter(known.imported[word]))
+        if path is None or IMPORTS.get(word) == path:
+            continue
+        paths.add(path)
+    return sorted(paths)
 
 
 def _cfg_wrap(pred: str | None, meta: str) -> str:
@@ -256,18 +418,21 @@ def _cfg_wrap(pred: str | None, meta: str) -> str:
 
 
 def _share_tables(entities: list[EntitySpec]) -> None:
-    """Structs reading the same table: the first holds the columns none of them reads."""
+    """Structs reading the same table: its primary model holds the columns none of them reads."""
     groups: dict[str, list[EntitySpec]] = {}
     for e in entities:
-        if e.has_model:
+        if e.has_model and not e.is_view:
             groups.setdefault(e.table, []).append(e)
-    for group in groups.values():
+    primary = primary_models(entities)
+    for table, group in groups.items():
         if len(group) < 2:
             continue
-        read = {f.column for e in group for f in e.fields}
-        group[0].extra_columns = [c for c in group[0].extra_columns if c.column not in read]
-        for e in group[1:]:
-            e.extra_columns = []
+        holder = primary.get(table) or group[0]
+        read = {f.column for e in group for f in e.fields if not f.no_column}
+        holder.extra_columns = [c for c in holder.extra_columns if c.column not in read]
+        for e in group:
+            if e is not holder:
+                e.extra_columns = []
 
 
 def _type_names(sql: str) -> set[str]:
@@ -281,12 +446,37 @@ def _unique_enums(enums: list[EnumSpec]) -> list[EnumSpec]:
     return list(out.values())
 
 
-def _twin_kind(s: ModelStruct, by_name: dict[str, ModelStruct]) -> str | None:
-    if s.name.startswith("New") and s.name[3:] in by_name and s.derives_any("Insertable"):
-        return "insertable"
-    if s.name.startswith("Update") and s.name[6:] in by_name and s.derives_any("AsChangeset"):
-        return "changeset"
-    return None
+def _twin_kind(
+    s: ModelStruct, by_key: dict[tuple[str, ...], ModelStruct], schema: SchemaInfo
+) -> tuple[str | None, tuple[str, ...] | None]:
+    """``NewX`` (Insertable) / ``UpdateX`` (AsChangeset) written in X's module for X's table: X's twin."""
+    for prefix, kind, derive in (("New", "insertable", "Insertable"), ("Update", "changeset", "AsChangeset")):
+        if not (s.name.startswith(prefix) and s.derives_any(derive)) or s.derives_any(*_READS):
+            continue
+        base_key = (*_key(s)[:-1], s.name[len(prefix) :])
+        base = by_key.get(base_key)
+        if base is None or base is s:
+            continue
+        if _table_of(s, schema) == _table_of(base, schema) or s.table_name is None:
+            return kind, base_key
+    return None, None
+
+
+_READS = ("Queryable", "Selectable", "Identifiable", "QueryableByName", "HasQuery")
+
+
+def _table_of(s: ModelStruct, schema: SchemaInfo) -> str | None:
+    """The table a struct reads or writes: its table_name, else Diesel's inferred name when schema.rs has it.
+
+    None means a view (a query/DTO struct): with a schema.rs in the project, an inferred name
+    that is not one of its tables is not a table. Without any schema.rs the inferred name stands.
+    """
+    if s.table_name:
+        return s.table_name
+    inferred = infer_table_name(s.name)
+    if schema.tables and inferred not in schema.tables:
+        return None
+    return inferred
 
 
 def _enum_sql_map(enums: dict[str, EnumSpec]) -> dict[str, str]:
@@ -321,9 +511,9 @@ def _field_from_struct(
 def _entity(
     s: ModelStruct, schema: SchemaInfo, enums: dict[str, EnumSpec], backend: str, diags: list[Diagnostic]
 ) -> EntitySpec:
-    table_name = s.table_name or infer_table_name(s.name)
-    table = schema.tables.get(table_name)
-    if table is None and schema.tables:
+    table_name = _table_of(s, schema)
+    table = schema.tables.get(table_name) if table_name else None
+    if table_name and table is None and schema.tables:
         diags.append(
             Diagnostic(
                 file=s.file,
@@ -335,7 +525,9 @@ def _entity(
         )
     entity = EntitySpec(
         name=s.name,
-        table=table_name,
+        table=table_name or "",
+        kind="table" if table_name else "view",
+        module=s.module,
         module_path=s.module_path,
         derives=[d for d in s.derives if d not in s.cfg_derives],
         cfg_attr=s.cfg_attr,
@@ -349,11 +541,12 @@ def _entity(
         where_clause=s.where_clause,
         doc=s.doc,
     )
+    reads = s.derives_any(*_READS)
     used: set[str] = set()
     for raw in s.fields:
         column_name = raw.column_name or raw.name
         column = table.column(column_name) if table else None
-        if table is not None and column is None:
+        if table is not None and column is None and not raw.embed:
             diags.append(
                 Diagnostic(
                     file=s.file,
@@ -363,23 +556,37 @@ def _entity(
                     message=f"struct {s.name}: field {raw.name} has no column {column_name} in table {table.name}",
                 )
             )
-        fld = _field_from_struct(raw.name, raw.rust_type, column, enums, backend)
+        if table_name is None or raw.embed or (table is None and schema.tables):
+            fld = FieldSpec(name=raw.name, rust_type=raw.rust_type, nullable=unwrap_option(raw.rust_type)[1])
+            fld.no_column = table_name is not None
+            _mark_enum(fld, raw.rust_type, enums)
+        elif table is not None and column is None:
+            fld = FieldSpec(name=raw.name, rust_type=raw.rust_type, nullable=unwrap_option(raw.rust_type)[1])
+            fld.no_column = True
+            _mark_enum(fld, raw.rust_type, enums)
+        else:
+            fld = _field_from_struct(raw.name, raw.rust_type, column, enums, backend)
+            fld.no_column = fld.sql_type is None  # no SQL type to give the column: schema.rs will not have it
         fld.column_name = raw.column_name
         fld.doc = raw.doc
         fld.attributes = raw.attributes
         if column is not None:
             used.add(column.name)
             _, is_option = unwrap_option(raw.rust_type)
-            if is_option != column.nullable:
+            if reads and is_option != column.nullable:  # Insertable/AsChangeset: Option means "leave out"
                 diags.append(
                     Diagnostic(
                         file=s.file,
                         line=s.line,
                         column=1,
                         severity="warning",
-                        message=f"struct {s.name}: field {raw.name} is {'Option' if is_option else 'not Option'} but column {table.name}.{column.name} is {'Nullable' if column.nullable else 'NOT NULL'}",
+                        message=f"struct {s.name}: field {raw.name} is {'Option' if is_option else 'not Option'} but column {table.name}.{column.name} is {'Nullable' if column.nullable else 'NOT NULL'}",  # type: ignore[union-attr]
                     )
-                )  # type: ignore[union-attr]
+                )
+        twin = next((f for f in entity.fields if f.name == fld.name), None)
+        if twin is not None and _cfg_gated(twin) and _cfg_gated(fld):
+            twin.variants.append(fld)  # cfg / cfg(not) versions of one field: one field, several variants
+            continue
         entity.fields.append(fld)
     if table is not None:
         entity.schema_name = table.schema
@@ -393,6 +600,20 @@ def _entity(
         fk = b.foreign_key or f"{snake(b.parent)}_id"
         entity.relations.append(Relation(kind="belongs_to", entity=b.parent, table="", foreign_key=fk))
     return entity
+
+
+def _cfg_gated(f: FieldSpec) -> bool:
+    return any(a.startswith("#[cfg(") for a in f.attributes)
+
+
+def _mark_enum(fld: FieldSpec, rust_type: str, enums: dict[str, EnumSpec]) -> None:
+    base = unwrap_option(rust_type)[0]
+    while base.startswith("Vec<") and base.endswith(">"):
+        base = base[4:-1]
+    base = base.split("::")[-1]
+    if base in enums:
+        fld.enum = base
+        fld.enum_values = enums[base].values()
 
 
 def _column_field(c: Column, enums: dict[str, EnumSpec], backend: str) -> FieldSpec:
@@ -469,19 +690,28 @@ def _twin(s: ModelStruct | None, entity: EntitySpec, kind: str) -> TwinSpec | No
 
 
 def _relations(entities: list[EntitySpec], schema: SchemaInfo) -> None:
-    """Resolve belongs_to parents, merge ``joinable!``, set field references and has_many."""
-    by_name = {e.name: e for e in entities}
-    by_table = {e.table: e for e in entities if e.has_model} | {e.table: e for e in entities if not e.has_model}
+    """Resolve belongs_to parents, merge ``joinable!``, set field references and has_many.
+
+    Everything points at a table's primary model (``primary_models``): forms and views
+    neither receive references nor own the table's ``joinable!`` relations.
+    """
+    by_rust: dict[str, list[EntitySpec]] = {}
+    for e in entities:
+        by_rust.setdefault(e.rust_name, []).append(e)
+    primary = primary_models(entities)
     for e in entities:
         for r in e.relations:
-            parent = by_name.get(r.entity or "")
-            r.table = parent.table if parent else infer_table_name(r.entity or "")
+            candidates = sorted(by_rust.get(r.entity or "", []), key=lambda x: x.primary_rank())
+            parent = candidates[0] if candidates else None
+            if parent is not None:
+                r.entity = parent.name
+            r.table = parent.table if parent and parent.table else infer_table_name(r.entity or "")
     for j in schema.joinables:
-        child = by_table.get(j.child)
+        child = primary.get(j.child)
         if child is None:
             continue
         if not any(r.table == j.parent and r.foreign_key == j.foreign_key for r in child.relations):
-            parent = by_table.get(j.parent)
+            parent = primary.get(j.parent)
             child.relations.append(
                 Relation(
                     kind="belongs_to", table=j.parent, entity=parent.name if parent else None, foreign_key=j.foreign_key
@@ -490,8 +720,8 @@ def _relations(entities: list[EntitySpec], schema: SchemaInfo) -> None:
     for e in entities:
         e.relations.sort(key=lambda r: (r.table, r.foreign_key))
         for r in e.relations:
-            fld = next((f for f in e.fields + e.extra_columns if f.column == r.foreign_key), None)
-            parent = by_table.get(r.table)
+            fld = next((f for f in e.fields + e.extra_columns if f.column == r.foreign_key and not f.no_column), None)
+            parent = primary.get(r.table)
             if fld is not None:
                 pk = parent.primary_key[0] if parent and len(parent.primary_key) == 1 else "id"
                 fld.references = Reference(table=r.table, entity=parent.name if parent else None, column=pk)
@@ -502,6 +732,10 @@ def _relations(entities: list[EntitySpec], schema: SchemaInfo) -> None:
                 children.setdefault(r.table, []).append(
                     Relation(kind="has_many", table=other.table, entity=other.name, foreign_key=r.foreign_key)
                 )
+    for table, e in primary.items():
+        e.relations += [r.model_copy() for r in children.get(table, [])]
     for e in entities:
-        e.relations += [r.model_copy() for r in children.get(e.table, [])]
         e.relations.sort(key=lambda r: (r.kind, r.table, r.foreign_key))
+        if not e.is_view and e.table and not e.reads_table() and e.has_model:
+            owner = primary.get(e.table)
+            e.form_of = owner.name if owner is not None and owner is not e else None

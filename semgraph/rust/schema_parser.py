@@ -279,15 +279,18 @@ def _tables(body: Group, file: str) -> tuple[list[Table], list[Diagnostic]]:
             if r.at("."):
                 r.next()
                 schema, head = head.value, r.ident("table name after the schema")
-            pk_group = r.group("(", "primary key column list")
-            pk = [t.value for t in pk_group.items if isinstance(t, Tok) and t.kind == "identifier"]
+            nxt = r.peek()
+            pk_group = r.group("(", "primary key column list") if isinstance(nxt, Group) and nxt.delim == "(" else None
+            # `name { … }` without a key list: Diesel's default primary key is `id`
+            pk = [t.value for t in pk_group.items if isinstance(t, Tok) and t.kind == "identifier"] if pk_group else []
             cols_group = r.group("{", "column list")
             cols = _columns(cols_group)
             line, _ = point(_node(first) or head.node)
             sql_name = attrs.get("sql_name")
             missing = [k for k in pk if not any(c.name == k for c in cols)]
             if missing:
-                raise _Syntax(f"primary key column(s) {', '.join(missing)} not declared in the table", pk_group.node)
+                where = pk_group.node if pk_group else head.node
+                raise _Syntax(f"primary key column(s) {', '.join(missing)} not declared in the table", where)
             out.append(
                 Table(
                     name=head.value,

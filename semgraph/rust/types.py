@@ -125,6 +125,13 @@ _SQLITE["Double"] = "f64"
 
 SQL_TO_RUST: dict[str, dict[str, str]] = {"postgres": _POSTGRES, "mysql": _MYSQL, "sqlite": _SQLITE}
 WRAPPERS = {"Array", "Range", "Multirange", "Unsigned", "Nullable"}
+BUILTIN_SQL = {name for table in SQL_TO_RUST.values() for name in table} | WRAPPERS | {"Bytea", "Tinyint"}
+
+
+def is_builtin_sql(name: str) -> bool:
+    """A type ``diesel::sql_types`` declares (``Text``, ``Int4``, ...): never a custom ``sql_types`` struct."""
+    return name.split("::")[-1] in BUILTIN_SQL
+
 
 # Rust type (last path segment) -> SQL type per backend
 _RUST_TO_SQL: dict[str, dict[str, str]] = {

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field, model_validator
 
-from semgraph.rust.api import generate_project, parse_input
+from semgraph.rust.api import generate_project, parse_input, read_spec, write_spec
 from semgraph.rust.export import json_schema, openapi
 from semgraph.rust.generator import TARGETS, GenerateOptions, Target
 from semgraph.rust.spec import Backend, Diagnostic, DieselSpec, EntitySpec, EnumSpec, dump_spec, load_spec
@@ -21,6 +21,7 @@ from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, clamp_t
 DIAGNOSTICS_CAP = 100
 TEXT_CAP = 100_000
 DIFF_CAP = 100_000
+SPEC_FILE_CAP = 64_000_000  # a spec file generate_rust reads (a 1,000-entity spec is a few MB)
 
 
 class _SourceArgs(PageInput):
@@ -33,6 +34,9 @@ class _SourceArgs(PageInput):
     schema_path: Annotated[str | None, Field(description="schema.rs when it is not under path.")] = None
     schema_source: Annotated[str | None, Field(description="schema.rs text instead of schema_path.")] = None
     backend: Annotated[Backend, Field(description="Backend for inferring SQL types with no schema.rs.")] = "postgres"
+    diagnostics_offset: Annotated[
+        int, Field(ge=0, le=10_000_000, description="Diagnostics to skip (errors come first), for the next 100.")
+    ] = 0
 
     @model_validator(mode="after")
     def _one_source(self) -> _SourceArgs:
@@ -47,6 +51,14 @@ class ParseDieselInput(_SourceArgs):
     format: Annotated[
         Literal["json", "yaml"], Field(description="Format of spec_text, the page's spec as a document.")
     ] = "json"
+    spec_output: Annotated[
+        str | None,
+        Field(
+            description="Also write the WHOLE spec (every entity, enum, sql_type) to this file inside the roots "
+            "(.json or .yaml); pass it to generate_rust as spec_path. Use it when spec_text is truncated. "
+            "An existing file is only replaced when it is a spec."
+        ),
+    ] = None
 
 
 class ParseSummary(BaseModel):
@@ -65,9 +77,19 @@ class ParseDieselOutput(BaseModel):
     enums: list[EnumSpec]
     spec_text: str = Field(description="This page as a spec document (YAML or JSON) that generate_rust accepts.")
     spec_text_truncated: bool
-    diagnostics: list[Diagnostic] = Field(description="Errors (file:line:column) and warnings, first 100.")
+    diagnostics: list[Diagnostic] = Field(
+        description="Errors first, then warnings (file:line:column): 100 from diagnostics_offset."
+    )
     diagnostics_truncated: bool
+    diagnostics_page: PageInfo = Field(description="Where these diagnostics sit; next_offset → diagnostics_offset.")
+    spec_written_to: str | None = Field(None, description="The file holding the whole spec (with spec_output).")
     page: PageInfo
+
+
+def _diagnostics(diags: list[Diagnostic], offset: int) -> tuple[list[Diagnostic], bool, PageInfo]:
+    chosen = diags[offset : offset + DIAGNOSTICS_CAP]
+    info = PageInfo.of(len(diags), offset, DIAGNOSTICS_CAP, len(chosen))
+    return chosen, info.next_offset is not None or offset > 0, info
 
 
 def _page(spec: DieselSpec, offset: int, limit: int) -> DieselSpec:
@@ -81,12 +103,16 @@ def _page(spec: DieselSpec, offset: int, limit: int) -> DieselSpec:
 
 class GenerateRustInput(PageInput):
     specs: Annotated[
-        str | dict[str, Any] | list[dict[str, Any]],
+        str | dict[str, Any] | list[dict[str, Any]] | None,
         Field(
             description="The entity spec: YAML or JSON text, a spec object {entities: [...], enums: [...]}, "
-            "or a list of entity objects (as parse_diesel_model returns)."
+            "or a list of entity objects (as parse_diesel_model returns). Or give spec_path."
         ),
-    ]
+    ] = None
+    spec_path: Annotated[
+        str | None,
+        Field(description="A spec file inside the roots (parse_diesel_model's spec_output) instead of specs."),
+    ] = None
     targets: Annotated[list[Target], Field(description="What to generate.")] = list(TARGETS)  # noqa: RUF012
     framework: Annotated[Literal["actix"], Field(description="Web framework of the handlers (Actix-web 4).")] = "actix"
     backend: Annotated[Backend | None, Field(description="Database backend (default: the spec's).")] = None
@@ -107,6 +133,12 @@ class GenerateRustInput(PageInput):
     max_file_chars: Annotated[
         int, Field(ge=200, le=200_000, description="Per-file cap on returned content (without output_dir).")
     ] = 20_000
+
+    @model_validator(mode="after")
+    def _one_spec(self) -> GenerateRustInput:
+        if (self.specs is None) == (self.spec_path is None):
+            raise ValueError("give exactly one of specs (text or object) and spec_path (a spec file)")
+        return self
 
 
 class GeneratedFileOut(BaseModel):
@@ -140,8 +172,9 @@ class ExportSchemaInput(_SourceArgs):
 
 class ExportSchemaOutput(BaseModel):
     document: dict[str, Any] = Field(description="The document for one page of entities (all enums included).")
-    diagnostics: list[Diagnostic]
+    diagnostics: list[Diagnostic] = Field(description="Errors first, then warnings: 100 from diagnostics_offset.")
     diagnostics_truncated: bool
+    diagnostics_page: PageInfo
     page: PageInfo
 
 
@@ -171,17 +204,26 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             "allow_tables_to_appear_in_same_query!) into an entity spec: fields with Rust and SQL types, "
             "nullability, keys, relations, docs, lifetimes and generics. Give path (file, crate or workspace) "
             "or source. Syntax errors come back as diagnostics with file:line:column while the rest still parses. "
-            "The spec_text can be edited and passed to generate_rust."
+            "The spec_text can be edited and passed to generate_rust; when it is truncated, pass spec_output to "
+            "write the whole spec to a file and give that file to generate_rust as spec_path. Diagnostics come "
+            "errors first, 100 at a time (diagnostics_offset)."
         ),
         input_model=ParseDieselInput,
         output_model=ParseDieselOutput,
-        read_only=True,
+        read_only=False,  # writes a file only with spec_output
+        destructive=False,
+        idempotent=True,
     )
     async def parse_diesel_model(params: ParseDieselInput, call: ToolCall) -> ParseDieselOutput:
         result = await _parse(params, call)
         spec = result.spec
         page = _page(spec, params.offset, params.limit)
         text, cut = clamp_text(dump_spec(page, params.format), TEXT_CAP)
+        written = None
+        if params.spec_output is not None:
+            target = await call.run_sync(write_spec, env.guard, spec, params.spec_output)
+            written = env.guard.relative(target)
+        diags, diags_cut, diags_page = _diagnostics(result.diagnostics, params.diagnostics_offset)
         errors = sum(d.severity == "error" for d in result.diagnostics)
         return ParseDieselOutput(
             summary=ParseSummary(
@@ -197,8 +239,10 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             enums=spec.enums[:200],
             spec_text=text,
             spec_text_truncated=cut,
-            diagnostics=result.diagnostics[:DIAGNOSTICS_CAP],
-            diagnostics_truncated=len(result.diagnostics) > DIAGNOSTICS_CAP,
+            diagnostics=diags,
+            diagnostics_truncated=diags_cut,
+            diagnostics_page=diags_page,
+            spec_written_to=written,
             page=PageInfo.of(len(spec.entities), params.offset, params.limit, len(page.entities)),
         )
 
@@ -222,7 +266,10 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         idempotent=True,
     )
     async def generate_rust(params: GenerateRustInput, call: ToolCall) -> GenerateRustOutput:
-        spec = load_spec(params.specs)
+        if params.spec_path is not None:
+            spec = await call.run_sync(read_spec, env.guard, params.spec_path, SPEC_FILE_CAP)
+        else:
+            spec = load_spec(params.specs)  # type: ignore[arg-type]
         options = GenerateOptions(
             targets=list(dict.fromkeys(params.targets)),
             framework=params.framework,
@@ -282,9 +329,11 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         result = await _parse(params, call)
         page = _page(result.spec, params.offset, params.limit)
         doc = openapi(page, paths=params.paths) if params.kind == "openapi" else json_schema(page)
+        diags, diags_cut, diags_page = _diagnostics(result.diagnostics, params.diagnostics_offset)
         return ExportSchemaOutput(
             document=doc,
-            diagnostics=result.diagnostics[:DIAGNOSTICS_CAP],
-            diagnostics_truncated=len(result.diagnostics) > DIAGNOSTICS_CAP,
+            diagnostics=diags,
+            diagnostics_truncated=diags_cut,
+            diagnostics_page=diags_page,
             page=PageInfo.of(len(result.spec.entities), params.offset, params.limit, len(page.entities)),
         )

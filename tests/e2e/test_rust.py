@@ -28,7 +28,9 @@ async def test_rust_tools_over_stdio(tmp_path: Path, mode: str) -> None:
     async with serve(root, mode=mode) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert {"parse_diesel_model", "generate_rust", "export_diesel_schema"} <= set(tools)
-        assert tools["parse_diesel_model"].annotations.read_only_hint is True
+        # parse_diesel_model writes a file only when asked (spec_output), never over a non-spec file
+        assert tools["parse_diesel_model"].annotations.read_only_hint is False
+        assert tools["parse_diesel_model"].annotations.destructive_hint is False
         assert tools["generate_rust"].annotations.destructive_hint is True
         assert tools["generate_rust"].annotations.read_only_hint is False
 
@@ -63,6 +65,25 @@ async def test_rust_tools_over_stdio(tmp_path: Path, mode: str) -> None:
             "next_offset": None,
         }
 
+        # the whole spec to a file, and generate_rust from that file: every entity and sql_type kept
+        res = await client.call_tool(
+            "parse_diesel_model", {"path": "workspace", "limit": 1, "spec_output": "specs/workspace.yaml"}
+        )
+        assert not res.is_error, error_text(res)
+        assert res.structured_content["spec_written_to"] == "specs/workspace.yaml"
+        whole = yaml.safe_load((root / "specs" / "workspace.yaml").read_text())
+        assert [e["name"] for e in whole["entities"]] == ["Post", "User"]
+        res = await client.call_tool("generate_rust", {"spec_path": "specs/workspace.yaml", "targets": ["models"]})
+        assert not res.is_error, error_text(res)
+        assert [f["path"] for f in res.structured_content["files"]] == [
+            "src/models/post.rs",
+            "src/models/user.rs",
+        ]
+        res = await client.call_tool("parse_diesel_model", {"path": "workspace", "spec_output": "notes.txt"})
+        assert res.is_error and "not an entity spec; refusing to overwrite it" in error_text(res)
+        res = await client.call_tool("generate_rust", {"specs": spec_text, "spec_path": "specs/workspace.yaml"})
+        assert res.is_error and "exactly one of specs" in error_text(res)
+
         # malformed files: diagnostics with file:line:column, the rest parsed
         res = await client.call_tool("parse_diesel_model", {"path": "malformed/missing_comma.rs"})
         assert not res.is_error
@@ -75,6 +96,13 @@ async def test_rust_tools_over_stdio(tmp_path: Path, mode: str) -> None:
                 "severity": "error",
             }
         ]
+        assert res.structured_content["diagnostics_page"] == {
+            "total": 1,
+            "offset": 0,
+            "limit": 100,
+            "returned": 1,
+            "next_offset": None,
+        }
         assert [e["name"] for e in res.structured_content["entities"]] == ["Fine"]
 
         # inline source with an inline schema
@@ -101,6 +129,8 @@ async def test_rust_tools_over_stdio(tmp_path: Path, mode: str) -> None:
             "enum_values": [],
             "item_type": None,
             "attributes": [],
+            "no_column": False,
+            "variants": [],
         }
 
         # bad input: each is a clear error and the server keeps going

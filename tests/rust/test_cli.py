@@ -81,3 +81,24 @@ def test_bad_paths_are_one_line_errors(project: Path, capsys: pytest.CaptureFixt
     assert "does not exist" in capsys.readouterr().err
     assert main(["diesel", "parse", "/etc"]) == 1
     assert "resolves outside the allowed roots" in capsys.readouterr().err
+
+
+def test_diagnostics_come_errors_first_counted_with_the_rest_reachable(
+    project: Path, capsys: pytest.CaptureFixture
+) -> None:
+    crate = project / "noisy"
+    crate.mkdir()
+    (crate / "schema.rs").write_text("diesel::table! {\n    items (id) {\n        id -> Int4,\n    }\n}\n")
+    fields = "".join(f"    pub f{i}: i32,\n" for i in range(205))
+    (crate / "a_models.rs").write_text(
+        f"#[derive(Queryable)]\n#[diesel(table_name = items)]\npub struct Item {{\n{fields}}}\n"
+    )
+    (crate / "z_broken.rs").write_text("pub struct Broken {\n    pub a: i32\n    pub b: i32,\n}\n")
+    assert main(["diesel", "parse", "noisy", "-o", "noisy.yaml"]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert err[0] == "noisy/z_broken.rs:3:5: error: syntax error in struct Broken: unexpected 'pub b: i32'"
+    assert err[1] == "noisy/a_models.rs:3:1: warning: struct Item: field f0 has no column f0 in table items"
+    assert err[-2:] == ["… 6 more (--all-diagnostics prints every one)", "1 error(s), 205 warning(s) in 3 file(s)"]
+    assert main(["diesel", "parse", "noisy", "-o", "noisy.yaml", "--all-diagnostics"]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 207 and err[-2].endswith("field f204 has no column f204 in table items")

@@ -33,7 +33,7 @@ def test_lifetimes_keep_borrowed_types_and_the_insertable_twin() -> None:
                 "fields": [
                     {"name": "id", "rust_type": "i64", "sql_type": "Int8"},
                     {"name": "name", "rust_type": "&'a str", "sql_type": "Text"},
-                    {"name": "category", "rust_type": "&'a Category"},
+                    {"name": "category", "rust_type": "&'a Category", "no_column": True},
                 ],
                 "derives": ["Queryable"],
                 "check_for_backend": [],
@@ -60,7 +60,7 @@ def test_generics_with_bounds_and_where_clause() -> None:
                 "table": "containers",
                 "fields": [
                     {"name": "id", "rust_type": "i64", "sql_type": "Int8"},
-                    {"name": "data", "rust_type": "T"},
+                    {"name": "data", "rust_type": "T", "no_column": True},
                     {"name": "payload", "rust_type": "serde_json::Value", "sql_type": "Jsonb"},
                 ],
                 "derives": ["Debug", "Queryable", "Serialize"],
@@ -246,6 +246,7 @@ def test_nested_modules_give_the_module_path() -> None:
                         "rust_type": "Visibility",
                         "enum": "Visibility",
                         "enum_values": ["Public", "Hidden"],
+                        "no_column": True,
                     },
                 ],
                 "derives": ["Queryable"],
@@ -273,6 +274,7 @@ def test_doc_comments_custom_derives_unknown_attributes_missing_table_name_and_c
             {
                 "name": "BlogPost",
                 "table": "blog_posts",
+                "uses": ["validator::Validate"],
                 "fields": [
                     {"name": "id", "rust_type": "i64", "sql_type": "Int8", "doc": "Unique identifier"},
                     {

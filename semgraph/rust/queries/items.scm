@@ -4,4 +4,5 @@
 (enum_item name: (type_identifier) @enum.name) @enum
 (macro_invocation macro: (_) @macro.name (token_tree) @macro.body) @macro
 (use_declaration argument: (_) @use.path)
-((line_comment) @comment (#match? @comment "^// semgraph:action "))
+((line_comment) @comment (#match? @comment "^// semgraph:(action|module) "))
+(type_item name: (type_identifier) @type.name) @type

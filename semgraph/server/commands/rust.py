@@ -30,6 +30,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     p.add_argument("--schema", metavar="FILE", help="schema.rs when it is not under PATH")
     p.add_argument("-o", "--output", metavar="FILE", help="write the spec here (.yaml/.yml or .json)")
     p.add_argument("--backend", choices=BACKENDS, default="postgres")
+    p.add_argument("--all-diagnostics", action="store_true", help="print every diagnostic (default: first 200)")
     p.set_defaults(run=run_parse)
     o = dsub.add_parser("openapi", parents=[parent], help="export OpenAPI 3.1 (or JSON Schema) from a Diesel project")
     o.add_argument("path", help="a .rs file (schema.rs), a crate directory or a Cargo workspace")
@@ -37,6 +38,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     o.add_argument("--json-schema", action="store_true", help="print JSON Schema 2020-12 instead of OpenAPI")
     o.add_argument("--no-paths", action="store_true", help="components only, no CRUD routes")
     o.add_argument("-o", "--output", metavar="FILE", help="write the document here instead of stdout")
+    o.add_argument("--all-diagnostics", action="store_true", help="print every diagnostic (default: first 200)")
     o.set_defaults(run=run_openapi)
 
     rust = sub.add_parser("rust", help="generate Rust (Diesel models, schema.rs, Actix handlers) from a spec")
@@ -76,10 +78,25 @@ def _parse(args: argparse.Namespace, cli) -> ParseResult:
         )
 
 
-def _print_diagnostics(cli, result: ParseResult) -> None:
-    for d in result.diagnostics[:200]:
+DIAGNOSTICS_SHOWN = 200
+
+
+def _print_diagnostics(cli, result: ParseResult, limit: int | None = DIAGNOSTICS_SHOWN) -> None:
+    """Errors first (the parser sorts them so), counted; past ``limit`` a line says how many are left."""
+    diags = result.diagnostics
+    shown = diags if limit is None else diags[:limit]
+    for d in shown:
         colour = "red" if d.severity == "error" else "yellow"
         cli.err.print(f"[{colour}]{d}[/{colour}]", highlight=False, soft_wrap=True)
+    if len(shown) < len(diags):
+        cli.err.print(f"… {len(diags) - len(shown)} more (--all-diagnostics prints every one)", highlight=False)
+    errors = sum(d.severity == "error" for d in diags)
+    if diags:
+        colour = "red" if errors else "yellow"
+        cli.err.print(
+            f"[{colour}]{errors} error(s), {len(diags) - errors} warning(s) in {len(result.files)} file(s)[/{colour}]",
+            highlight=False,
+        )
 
 
 def run_parse(args: argparse.Namespace, cli) -> int:
@@ -104,7 +121,7 @@ def run_parse(args: argparse.Namespace, cli) -> int:
         )
     else:
         cli.out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
-    _print_diagnostics(cli, result)
+    _print_diagnostics(cli, result, None if args.all_diagnostics else DIAGNOSTICS_SHOWN)
     return 1 if errors else 0
 
 
@@ -119,7 +136,7 @@ def run_openapi(args: argparse.Namespace, cli) -> int:
         cli.out.print(f"wrote {cli.guard.relative(target)}")
     else:
         cli.out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
-    _print_diagnostics(cli, result)
+    _print_diagnostics(cli, result, None if args.all_diagnostics else DIAGNOSTICS_SHOWN)
     return 1 if any(d.severity == "error" for d in result.diagnostics) else 0
 
 
