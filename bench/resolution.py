@@ -28,6 +28,7 @@ import json
 import os
 import random
 import sys
+import sysconfig
 import tempfile
 import time
 from collections import Counter
@@ -36,11 +37,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.realworld import Pinned, available, checkout  # noqa: E402
-from semgraph.graph.indexer import index_repository  # noqa: E402
-from semgraph.graph.model import is_certain  # noqa: E402
-from semgraph.graph.store import GraphStore  # noqa: E402
-from semgraph.paths import PathGuard  # noqa: E402
+from bench.realworld import Pinned, available, checkout
+from semgraph.graph.indexer import index_repository
+from semgraph.graph.store import GraphStore
+from semgraph.paths import PathGuard
+
+try:
+    from semgraph.graph.model import is_certain
+except ImportError:  # a semgraph from before edges had a certainty (first-run figures): name matches are not sure
+
+    def is_certain(resolution: str) -> bool:
+        return resolution not in ("name_match", "unresolved")
+
 
 LABELS = Path(__file__).resolve().parent / "labels" / "resolution"
 
@@ -156,7 +164,11 @@ def jedi_truth(root: Path, sites: list[Site]) -> dict[str, tuple[str, int] | Non
     answer are left out."""
     import jedi  # a bench/test dependency (pyproject: test extra)
 
-    project = jedi.Project(root, added_sys_path=[str(root / "src")] if (root / "src").is_dir() else [])
+    # the checkout and the standard library only: an installed copy of the same project (click is a dependency
+    # of this venv) or of its dependencies must not answer for the checkout's own code
+    paths = sysconfig.get_paths()
+    std = [paths["stdlib"], str(Path(paths["stdlib"]) / "lib-dynload")]
+    project = jedi.Project(root, sys_path=[*([str(root / "src")] if (root / "src").is_dir() else []), str(root), *std])
     out: dict[str, tuple[str, int] | None] = {}
     scripts: dict[str, jedi.Script] = {}
     for s in sites:
@@ -164,14 +176,14 @@ def jedi_truth(root: Path, sites: list[Site]) -> dict[str, tuple[str, int] | Non
         script = scripts.get(s.path)
         if script is None:
             script = scripts[s.path] = jedi.Script(path=full, project=project)
-        lines = script._code_lines  # noqa: SLF001 - the same text jedi parsed
+        lines = script._code_lines  # the same text jedi parsed
         text = lines[s.line - 1] if s.line - 1 < len(lines) else ""
         col = _name_column(text, s.col - 1, s.target, s.name)
         if col is None:
             continue
         try:
             defs = script.goto(s.line, col, follow_imports=True)
-        except Exception:  # noqa: BLE001 - an oracle crash is a site it cannot judge
+        except Exception:  # an oracle crash is a site it cannot judge
             continue
         if not defs:
             continue
@@ -187,6 +199,8 @@ def jedi_truth(root: Path, sites: list[Site]) -> dict[str, tuple[str, int] | Non
         if rel.endswith(".pyi"):
             out[s.key] = None
             continue
+        if d.type not in ("function", "class"):
+            continue  # a call through a variable, parameter or attribute (`self.app(...)`): no static callee
         out[s.key] = (rel, d.line)
     return out
 
@@ -244,7 +258,10 @@ def sample(db: Path, language: str, n: int, seed: int) -> list[Site]:
 
 def workspace_imports(db: Path) -> tuple[int, int]:
     """(resolved, total) ``use`` imports whose first segment names a crate of the indexed workspace."""
-    from semgraph.graph.cargo import crate_names  # the workspace's crate names as the resolver sees them
+    try:
+        from semgraph.graph.cargo import crate_names  # the workspace's crate names as the resolver sees them
+    except ImportError:  # a semgraph from before Cargo workspaces were read (first-run figures)
+        crate_names = _manifest_crate_names
 
     with GraphStore.open(db, readonly=True) as store:
         crates = crate_names(store.root) if store.root else set()
@@ -254,6 +271,19 @@ def workspace_imports(db: Path) -> tuple[int, int]:
         ).fetchall()
     mine = [(t, d) for t, d in rows if t.split("::")[0] in crates]
     return sum(d is not None for _t, d in mine), len(mine)
+
+
+def _manifest_crate_names(root: Path) -> set[str]:
+    import tomllib
+
+    names = set()
+    for manifest in root.rglob("Cargo.toml"):
+        data = tomllib.loads(manifest.read_text(encoding="utf-8", errors="replace"))
+        pkg = data.get("package") or {}
+        lib = data.get("lib") or {}
+        if isinstance(pkg.get("name"), str):
+            names.add(str(lib.get("name") or pkg["name"]).replace("-", "_"))
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from semgraph.errors import InvalidInputError, NotFoundError
 from semgraph.graph.languages import LANGUAGES
-from semgraph.graph.model import SymbolKind
+from semgraph.graph.model import SymbolKind, certainty
 from semgraph.graph.store import GraphStore, SymbolRow, words
 
 KINDS = tuple(k.value for k in SymbolKind)
@@ -299,6 +299,7 @@ class GraphEdge:
     candidates: int
     line: int
     target: str
+    certainty: str = "certain"  # "certain" (the source proves it) or "possible" (a name match)
 
 
 @dataclass
@@ -312,6 +313,7 @@ class CallGraph:
     truncated: bool
     mermaid: str = ""
     notes: list[str] = field(default_factory=list)
+    possible_edges_left_out: int = 0  # name-matched edges not followed (include_possible=False)
 
 
 DIRECTIONS = ("callers", "callees", "both")
@@ -326,8 +328,11 @@ def call_graph(
     depth: int = 2,
     max_nodes: int = 50,
     max_unresolved: int = 30,
+    include_possible: bool = False,
 ) -> CallGraph:
-    """Breadth-first callers/callees of a symbol up to ``depth``, capped at ``max_nodes``."""
+    """Breadth-first callers/callees of a symbol up to ``depth``, capped at ``max_nodes``. Edges that are only
+    ``possible`` (name matches) are left out and counted unless ``include_possible``: what is shown by default
+    is what the source proves."""
     if direction not in DIRECTIONS:
         raise InvalidInputError(f"unknown direction {direction!r}", hint="use callers, callees or both")
     if depth < 1:
@@ -336,6 +341,7 @@ def call_graph(
     nodes: dict[int, int] = {root.id: 0}
     edges: dict[tuple[int, int, str], GraphEdge] = {}
     unresolved: list[str] = []
+    possible: set[tuple[int, int, str]] = set()
     truncated = False
     marks = ",".join("?" * len(CALL_EDGE_KINDS))
     frontier = [root.id]
@@ -372,6 +378,10 @@ def call_graph(
                         if len(unresolved) < max_unresolved and target not in unresolved:
                             unresolved.append(target)
                         continue
+                    sure = certainty(res)
+                    if sure != "certain" and not include_possible:
+                        possible.add((src, dst, kind))
+                        continue
                     other = dst if _to == "dst_id" else src
                     if other not in nodes:
                         if len(nodes) >= max_nodes:
@@ -381,7 +391,7 @@ def call_graph(
                         nxt.append(other)
                     key = (src, dst, kind)
                     if key not in edges:
-                        edges[key] = GraphEdge(src, dst, kind, res, cands, line, target)
+                        edges[key] = GraphEdge(src, dst, kind, res, cands, line, target, sure)
         frontier = nxt
     rows = store.symbols_by_ids(nodes)
     out_nodes = [
@@ -394,6 +404,11 @@ def call_graph(
         graph.notes.append(f"{root.kind} {root.name}: its {expanded} member function(s) are included at depth 0")
     if truncated:
         graph.notes.append(f"stopped at max_nodes={max_nodes}; raise it or lower depth to see everything")
+    graph.possible_edges_left_out = len(possible)
+    if possible:
+        graph.notes.append(
+            f"{len(possible)} possible (name-matched) edge(s) left out; include_possible=true shows them, marked"
+        )
     graph.mermaid = mermaid(graph)
     return graph
 
@@ -421,6 +436,6 @@ def mermaid(graph: CallGraph) -> str:
         shape = f'(["{label}"])' if n.id == graph.root.id else f'["{label}"]'
         lines.append(f"  n{n.id}{shape}")
     for e in graph.edges:
-        arrow = "---" if e.kind == "contains" else "-.->" if e.resolution in ("name_match", "unresolved") else "-->"
+        arrow = "---" if e.kind == "contains" else "-.->" if e.certainty != "certain" else "-->"
         lines.append(f"  n{e.src} {arrow} n{e.dst}")
     return "\n".join(lines)

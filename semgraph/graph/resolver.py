@@ -36,15 +36,20 @@ import json
 import posixpath
 import re
 import sqlite3
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
+from semgraph.graph.cargo import CargoMap
 from semgraph.graph.model import Resolution
 
 MAX_NAME_MATCH = 8
 # how a stated type must resolve for `typed`: a guessed (name-matched) class would make a guessed method sure
 _SURE = frozenset({"import", "same_module", "qualified", "self"})
+_SURE_CALL = _SURE | {"typed"}
 # receiver roots that name library objects in real code (`db.session.add`, `session.commit`, `os.path.join`):
 # a project method of the same name is a guess too far, so such calls are never name-matched
 LIBRARY_ROOTS = frozenset(
@@ -60,6 +65,22 @@ FAMILY = {"typescript": "js", "tsx": "js", "javascript": "js"}
 _SEP = re.compile(r"::|\.")
 _GENERIC = re.compile(r"<.*>$")
 JS_SUFFIXES = ("", "/index")
+
+
+class Builtins(NamedTuple):
+    methods: frozenset[str]
+    types: frozenset[str]
+
+
+@functools.cache
+def builtins(language: str) -> Builtins:
+    """The builtin / std receiver methods and type heads of a language (``builtin_receivers.toml``)."""
+    data = tomllib.loads(resources.files("semgraph.graph").joinpath("builtin_receivers.toml").read_text())
+    entry = data.get(language, {})
+    return Builtins(frozenset(entry.get("methods", ())), frozenset(entry.get("types", ())))
+
+
+_LITERAL_HEAD = re.compile(r"""^\s*(?:[rbfu]*["']|[\[{(]|\d)""")
 
 
 class Sym(NamedTuple):
@@ -103,6 +124,7 @@ class CallSite:
     col: int
     order: int
     rtype: str = ""  # the receiver's stated type (``self.users`` → "UserRepository"), kept in the edge's meta
+    was: str = ""  # the qualified name this call linked to before its definition went away (a re-index)
 
 
 @dataclass(slots=True)
@@ -158,8 +180,17 @@ class SymbolIndex:
         self._suffixes: dict[str, list[int]] | None = None
         self._callables: dict[tuple[str, str, frozenset[str]], tuple[list[Sym], list[Sym]]] = {}
         self._by_name_file: dict[str, dict[int, list[Sym]]] = {}
-        for fid, path, lang, module in conn.execute("SELECT id, path, language, module FROM files"):
+        rows = conn.execute("SELECT id, path, language, module FROM files").fetchall()
+        rust = [r[1] for r in rows if r[2] == "rust"]
+        self.cargo: CargoMap | None = None
+        self._rust_key: dict[int, str] = {}
+        if rust:
+            root = conn.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+            self.cargo = CargoMap(Path(root[0]) if root and root[0] else None, rust)
+        for fid, path, lang, module in rows:
             self.files[fid] = FileInfo(fid, path, lang, module)
+            if lang == "rust" and self.cargo is not None:
+                module = self._rust_key[fid] = self.cargo.module_key(path, module)
             self._modules.setdefault(module, []).append(fid)
         self._module_names = list(self._modules)
         if bulk:
@@ -259,6 +290,39 @@ class SymbolIndex:
     def module_files(self, module: str) -> list[int]:
         return self._modules.get(module, [])
 
+    def module_key(self, fid: int, module: str | None = None) -> str:
+        """The module of file ``fid`` as modules are keyed here: Rust modules carry their crate
+        (``crate::db`` in crate ``api`` → ``api::db``); ``module`` is a path inside that file (an inline
+        ``mod``), default the file's own module."""
+        info = self.files[fid]
+        if module is None or module == info.module:
+            return self._rust_key.get(fid, info.module)
+        key = self._rust_key.get(fid)
+        if key is not None and module.startswith("crate") and not key.startswith("crate"):
+            crate = key.split("::", 1)[0]
+            return crate + module[len("crate") :]
+        return module
+
+    def sibling_crate(self, fid: int, head: str) -> str | None:
+        """The workspace crate a Rust path head names from file ``fid`` (a dependency, renamed or not, or
+        the package's own library), or None."""
+        if self.cargo is None:
+            return None
+        crate = self.cargo.crate_of(self.files[fid].path)
+        if crate is not None:
+            if head in crate.deps:
+                return crate.deps[head]
+            if head == crate.name or head in crate.external:
+                return crate.name if head == crate.name else None
+        return head if head in self.cargo.crates else None
+
+    def outside_crate(self, fid: int, head: str) -> bool:
+        """``head`` names a dependency of file ``fid``'s package from outside the indexed root (``toml``)."""
+        if self.cargo is None:
+            return False
+        crate = self.cargo.crate_of(self.files[fid].path)
+        return crate is not None and head in crate.external
+
     def module_files_by_suffix(self, module: str) -> list[int]:
         """Files whose module ends with ``.module`` (a ``src/`` layout, a Go import path)."""
         if self._suffixes is None:
@@ -298,6 +362,7 @@ class Resolver:
         self.reexports: dict[tuple[int, str], int] = {}
         self.resolving: set[int] = set()
         self._same: dict[int, list[int]] = {}
+        self.globs: dict[int, list[list[int]]] = {}  # file id → files its glob imports (`use a::*`) bring in
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -311,20 +376,25 @@ class Resolver:
             for local, value in bindings.items():
                 if not local.startswith("\0") and value[2] is not None:
                     self.reexports[(unit.file.id, local)] = value[2]
+            if globs:
+                self.globs[unit.file.id] = globs
             prepared.append((unit, bindings, globs))
-        # names imported from a package that re-exports them (`from pkg import User`, pkg/__init__ imports it)
-        for _unit, bindings, _globs in prepared:
-            fixed = []
-            for imp, target in bindings["\0imports"]:
-                if target is not None and target[2] is None and len(target[1]) == 1:
-                    sid = self._reexport(target[0], target[1][0])
-                    if sid is not None:
-                        target = (target[0], target[1], sid)
-                        local = imp.alias or imp.name
-                        if bindings.get(local, (None, None, 0))[2] is None:
-                            bindings[local] = target
-                fixed.append((imp, target))
-            bindings["\0imports"] = fixed
+        # names imported from a package that re-exports them (`from pkg import User`, pkg/__init__ imports it;
+        # `use api::User` with `pub use model::User` in api's lib.rs); twice, for a re-export of a re-export
+        for _round in range(2):
+            for unit, bindings, _globs in prepared:
+                fixed = []
+                for imp, target in bindings["\0imports"]:
+                    if target is not None and target[2] is None and len(target[1]) == 1:
+                        sid = self._reexport(target[0], target[1][0])
+                        if sid is not None:
+                            target = (target[0], target[1], sid)
+                            local = imp.alias or imp.name
+                            if bindings.get(local, (None, None, 0))[2] is None:
+                                bindings[local] = target
+                                self.reexports[(unit.file.id, local)] = sid
+                    fixed.append((imp, target))
+                bindings["\0imports"] = fixed
         for unit, bindings, globs in prepared:
             rows.extend(self._imports_and_bases(unit, bindings, globs))
         for unit, bindings, globs in prepared:
@@ -370,8 +440,14 @@ class Resolver:
                 dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
                     memo[key] = (dst, res, cands)
+            info: dict[str, str] = {"type": c.rtype} if c.rtype else {}
+            if c.was and res != Resolution.UNRESOLVED.value and res not in _SURE_CALL:
+                # its definition went away: a same-named symbol elsewhere is not what the caller meant
+                dst, res, cands = None, Resolution.UNRESOLVED.value, 0
+            if c.was and dst is None:
+                info["broken"] = c.was
             self.stats[res] = self.stats.get(res, 0) + 1
-            meta = json.dumps({"type": c.rtype}) if c.rtype else "{}"
+            meta = json.dumps(info) if info else "{}"
             rows.append(
                 ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", meta)
             )
@@ -395,6 +471,10 @@ class Resolver:
             sid = self.reexports.get((fid, name))
             if sid is not None:
                 return sid
+            for files in self.globs.get(fid, ()):  # `pub use model::*`
+                sym = self._member(files, [name], None)
+                if sym is not None:
+                    return sym.id
             if fid in self.resolving:
                 continue
             row = self.ix.conn.execute(
@@ -481,26 +561,41 @@ class Resolver:
             rest = text.lstrip(".")
             return ".".join([*parts, *([rest] if rest else [])])
         if lang == "rust":
-            segs = text.split("::")
-            scope = unit.symbols.get(imp.scope_id)  # an inline `mod tests { use super::*; }` is its own module
-            current = (scope.qname if scope and scope.kind == "module" else unit.file.module).split("::")
-            if segs[0] == "self":
-                return "::".join([*current, *segs[1:]])
-            if segs[0] == "super":
-                up = 0
-                while segs and segs[0] == "super":
-                    segs = segs[1:]
-                    up += 1
-                return "::".join([*current[: max(1, len(current) - up)], *segs])
-            if segs[0] == "crate":
-                return text
-            return "crate::" + text if self.ix.module_files("crate::" + segs[0]) else text
+            return self._rust_module(unit, text, imp.scope_id)
         if family(lang) == "js":
             if text.startswith("."):
                 base = posixpath.dirname(unit.file.path)
                 joined = posixpath.normpath(posixpath.join(base, text))
                 return re.sub(r"\.(m|c)?[jt]sx?$", "", joined)
             return text
+        return text
+
+    def _rust_module(self, unit: Unit, text: str, scope_id: int) -> str:
+        """A ``use``/call path's module as keyed in the index: ``crate::``/``self::``/``super::`` from the
+        current module, a child module of the current one, a sibling crate of the workspace (renamed
+        dependencies too), a module of this crate's root; else the text (an outside crate)."""
+        segs = text.split("::")
+        fid = unit.file.id
+        scope = unit.symbols.get(scope_id)  # an inline `mod tests { use super::*; }` is its own module
+        current = self.ix.module_key(fid, scope.qname if scope and scope.kind == "module" else None).split("::")
+        head = segs[0]
+        if head == "self":
+            return "::".join([*current, *segs[1:]])
+        if head == "super":
+            up = 0
+            while segs and segs[0] == "super":
+                segs = segs[1:]
+                up += 1
+            return "::".join([*current[: max(1, len(current) - up)], *segs])
+        if head == "crate":
+            return "::".join([current[0], *segs[1:]])
+        if len(current) > 1 and self.ix.module_files("::".join([*current, head])):
+            return "::".join([*current, *segs])
+        crate = self.ix.sibling_crate(fid, head)
+        if crate is not None:
+            return "::".join([crate, *segs[1:]])
+        if self.ix.module_files(f"{current[0]}::{head}"):
+            return f"{current[0]}::{text}"
         return text
 
     def _module(self, unit: Unit, module: str) -> list[int]:
@@ -594,10 +689,22 @@ class Resolver:
             sym = self._member([unit.file.id, *same], segs, kinds)
             if sym is not None:
                 return sym.id, Resolution.SAME_MODULE.value, 1
-        # 6. name match (never through a library object: `db.session.add` is not UserRepository.add)
+        # 6. name match (never through a library object: `db.session.add` is not UserRepository.add), nor for
+        # a builtin / std method or type (`x.append()`, `opt.unwrap()`, `Default::default()`, `"".join()`)
         if len(segs) > 1:
             root = segs[1] if segs[0] in SELF_WORDS and len(segs) > 2 else segs[0]
             if root in LIBRARY_ROOTS:
+                return None, Resolution.UNRESOLVED.value, 0
+            std = builtins(lang)
+            if (
+                lang == "rust" and segs[0] not in bindings and self.ix.outside_crate(unit.file.id, segs[0])
+            ):  # `toml::from_str()`: a function of an outside crate
+                return None, Resolution.UNRESOLVED.value, 0
+            if (
+                (name in std.methods and segs[0] not in SELF_WORDS)
+                or (segs[0] in std.types and segs[0] not in bindings)
+                or _LITERAL_HEAD.match(target)
+            ):
                 return None, Resolution.UNRESOLVED.value, 0
         fam = family(lang)
         method_only = len(segs) > 1 and not base
@@ -615,7 +722,8 @@ class Resolver:
             return None, Resolution.UNRESOLVED.value, len(pool) - mine
         cands = [s for s in pool if s.id != src_id]
         if len(segs) > 1 and segs[0] not in SELF_WORDS and segs[-2][:1].isupper():
-            typed = [s for s in cands if norm(s.qname).endswith(f"{segs[-2]}.{name}")]
+            want = f"{segs[-2]}.{name}"
+            typed = [s for s in cands if (q := norm(s.qname)) == want or q.endswith("." + want)]
             cands = typed or cands
         if cands and not is_test_path(unit.file.path):
             # production code does not call into the test suite: `self.session.add()` is not FakeSession.add
@@ -632,7 +740,8 @@ class Resolver:
         """The other files of the unit's module (Go/Java packages), once per file: asked for every call site."""
         got = self._same.get(unit.file.id)
         if got is None:
-            got = self._same[unit.file.id] = [f for f in self.ix.module_files(unit.file.module) if f != unit.file.id]
+            mine = self.ix.module_key(unit.file.id)
+            got = self._same[unit.file.id] = [f for f in self.ix.module_files(mine) if f != unit.file.id]
         return got
 
     def _local(self, unit: Unit, src_id: int, name: str, kinds: frozenset[str]) -> Sym | None:
