@@ -60,6 +60,7 @@ LIBRARY_ROOTS = frozenset(
 SELF_WORDS = frozenset({"self", "this", "cls", "Self"})
 TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl", "type_alias"})
 CALLABLE_KINDS = frozenset({"function", "method", "class", "struct", "macro"})
+_MACRO = frozenset({"macro"})
 BASE_KINDS = frozenset({"class", "struct", "trait", "interface", "enum", "type_alias"})
 FAMILY = {"typescript": "js", "tsx": "js", "javascript": "js"}
 _SEP = re.compile(r"::|\.")
@@ -80,6 +81,7 @@ def builtins(language: str) -> Builtins:
     return Builtins(frozenset(entry.get("methods", ())), frozenset(entry.get("types", ())))
 
 
+_RETURNS = re.compile(r"->\s*([A-Za-z_][A-Za-z0-9_:]*)\s*(?:where\b|\{|$)")
 _LITERAL_HEAD = re.compile(r"""^\s*(?:[rbfu]*["']|[\[{(]|\d)""")
 
 
@@ -180,6 +182,7 @@ class SymbolIndex:
         self._suffixes: dict[str, list[int]] | None = None
         self._callables: dict[tuple[str, str, frozenset[str]], tuple[list[Sym], list[Sym]]] = {}
         self._by_name_file: dict[str, dict[int, list[Sym]]] = {}
+        self._returns: dict[int, str] = {}
         rows = conn.execute("SELECT id, path, language, module FROM files").fetchall()
         rust = [r[1] for r in rows if r[2] == "rust"]
         self.cargo: CargoMap | None = None
@@ -286,6 +289,15 @@ class SymbolIndex:
                 self._impl_by_type.setdefault(_impl_type(s.name), []).append(s)
         return self._impl_by_type.get(type_name, [])
 
+    def returns(self, sid: int) -> str:
+        """The type name a function's signature says it returns (``-> Self``, ``-> User``), else ""."""
+        got = self._returns.get(sid)
+        if got is None:
+            row = self.conn.execute("SELECT signature FROM symbols WHERE id = ?", (sid,)).fetchone()
+            m = _RETURNS.search(row[0]) if row else None
+            got = self._returns[sid] = m.group(1).rsplit("::", 1)[-1] if m else ""
+        return got
+
     # modules
     def module_files(self, module: str) -> list[int]:
         return self._modules.get(module, [])
@@ -302,6 +314,11 @@ class SymbolIndex:
             crate = key.split("::", 1)[0]
             return crate + module[len("crate") :]
         return module
+
+    def crate_key(self, fid: int) -> str | None:
+        """The crate of a Rust file inside a Cargo package's sources, else None."""
+        key = self._rust_key.get(fid)
+        return None if key is None or key.startswith("crate") else key.split("::", 1)[0]
 
     def sibling_crate(self, fid: int, head: str) -> str | None:
         """The workspace crate a Rust path head names from file ``fid`` (a dependency, renamed or not, or
@@ -456,7 +473,12 @@ class Resolver:
     def _typed(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> tuple[int | None, str, int]:
         """``self.users.create()`` / ``repo.create()`` with the receiver's type stated in the source: the type's
         method (or its bases'), else the usual attempts."""
-        tid, how, _n = self._resolve_target(unit, c.src_id, c.rtype, bindings, globs, BASE_KINDS, base=True)
+        rtype = c.rtype
+        if rtype.endswith("()"):  # Rust `let x = T::make(..)`: T only when `make` says it returns Self / T
+            rtype = self._returned_type(unit, c, bindings, globs)
+            if not rtype:
+                return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+        tid, how, _n = self._resolve_target(unit, c.src_id, rtype, bindings, globs, BASE_KINDS, base=True)
         if tid is not None and how in _SURE:
             owner = self.ix.symbol(tid)
             if owner is not None and owner.kind in TYPE_KINDS:
@@ -464,6 +486,44 @@ class Resolver:
                 if sym is not None:
                     return sym.id, Resolution.TYPED.value, 1
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+
+    def _macro(self, unit: Unit, src_id: int, path: str, bindings: dict) -> tuple[int | None, str, int]:
+        """A ``macro_rules!`` macro: imported (``use util::log;``), defined in this file, in this crate
+        (textual scope / ``#[macro_use]``), or ``#[macro_export]``-ed by the crate the path names
+        (``util::log!``) — one macro of that name, or nothing."""
+        segs = path.split("::")
+        name = segs[-1]
+        if len(segs) == 1:
+            bound = bindings.get(name)
+            if bound is not None and bound[2] is not None:
+                sym = self.ix.symbol(bound[2])
+                if sym is not None and sym.kind == "macro":
+                    return sym.id, Resolution.IMPORT.value, 1
+            local = self._local(unit, src_id, name, _MACRO)
+            if local is not None:
+                return local.id, Resolution.SAME_MODULE.value, 1
+            crate, how = self.ix.crate_key(unit.file.id), Resolution.SAME_MODULE
+        else:
+            head = segs[0]
+            crate = self.ix.crate_key(unit.file.id) if head in ("crate", "self", "$crate") else None
+            crate = crate or self.ix.sibling_crate(unit.file.id, head)
+            how = Resolution.QUALIFIED
+        if crate is None:
+            return None, Resolution.UNRESOLVED.value, 0
+        found = [s for s in self.ix.by_name(name) if s.kind == "macro" and self.ix.crate_key(s.file_id) == crate]
+        if len(found) == 1:
+            return found[0].id, how.value, 1
+        return None, Resolution.UNRESOLVED.value, len(found)
+
+    def _returned_type(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> str:
+        """``T::make()`` → ``T`` when the function it resolves to (surely) is declared ``-> Self`` / ``-> T``."""
+        path = c.rtype[:-2]
+        fid, how, _n = self._resolve_target(unit, c.src_id, path, bindings, globs, CALLABLE_KINDS)
+        if fid is None or how not in _SURE:
+            return ""
+        ret = self.ix.returns(fid)
+        head = path.rsplit("::", 1)[0]
+        return head if ret in ("Self", head.rsplit("::", 1)[-1]) else ""
 
     def _reexport(self, files: list[int], name: str) -> int | None:
         """The symbol a module's own import binds to ``name`` (a re-export), if resolved."""
@@ -633,6 +693,8 @@ class Resolver:
         *,
         base: bool = False,
     ) -> tuple[int | None, str, int]:
+        if target.endswith("!") and unit.file.language == "rust":
+            return self._macro(unit, src_id, target[:-1], bindings)
         # `UserService(session).register` is written `UserService().register`: treat as `UserService.register`
         segs = _segments(target)
         if not segs:
@@ -641,7 +703,20 @@ class Resolver:
         lang = unit.file.language
         if segs[0] in bindings.get("\0external", ()) and segs[0] not in bindings:
             return None, Resolution.UNRESOLVED.value, 0  # a name from an external package
-        # 1. self / this / Self
+        # 1. self / this / Self; Python `super().m()` (the bases' method) and `cls(...)` (the class itself)
+        if lang == "python" and segs[0] == "super" and len(segs) == 2 and target.startswith("super("):
+            owner = self._enclosing_type(unit, src_id)
+            if owner is not None:
+                for base in self.ix.bases(owner.id):
+                    bsym = self.ix.symbol(base)
+                    sym = self._method_of(unit, bsym, name) if bsym is not None else None
+                    if sym is not None:
+                        return sym.id, Resolution.SELF.value, 1
+            return None, Resolution.UNRESOLVED.value, 0
+        if lang == "python" and segs == ["cls"]:
+            owner = self._enclosing_type(unit, src_id)
+            if owner is not None:
+                return owner.id, Resolution.SELF.value, 1
         if len(segs) == 2 and segs[0] in SELF_WORDS:
             sym = self._self_method(unit, src_id, name)
             if sym is not None:
@@ -767,7 +842,7 @@ class Resolver:
             if parent is not None and parent.kind in TYPE_KINDS:
                 continue
             r = rank[s.parent_id]  # type: ignore[index]
-            if best is None or r < best[0]:
+            if best is None or r <= best[0]:  # the same name again: the later definition binds
                 best = (r, s)
         return best[1] if best else None
 
@@ -814,6 +889,9 @@ class Resolver:
             if s.kind in ("struct", "enum", "trait") and self.ix.files[s.file_id].language == unit.file.language:
                 out.append(s)
         out.extend(self.ix.impls(type_name))  # impl blocks named "Type" or "Trait for Type"
+        crate = self.ix.crate_key(owner.file_id)
+        if crate is not None:  # another crate's `Settings` is another type
+            out = [s for s in out if self.ix.crate_key(s.file_id) in (crate, None)]
         return out
 
     def _member(self, files: list[int], path: list[str], kinds: frozenset[str] | None) -> Sym | None:
@@ -827,6 +905,9 @@ class Resolver:
             return None
         exact = [s for s in hits if norm(s.qname) == want or norm(s.qname).endswith("." + want)]
         if exact:
+            if len(exact) > 1 and len({s.qname for s in exact}) == 1:
+                # the same name defined again (`@overload` stubs, then the implementation): the last one binds
+                return max(exact, key=lambda s: s.id)
             return _prefer_kinds(exact, kinds)
         if len(path) == 1:
             top = [s for s in hits if s.parent_id is None or self.ix.module_symbol(s.file_id) == s.parent_id]

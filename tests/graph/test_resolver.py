@@ -58,7 +58,7 @@ def test_python_resolution_kinds(tmp_path: Path) -> None:
         # the same name in two modules, neither imported: name match among 2 candidates
         ("shop.services.users.register", "process", "name_match", 2, "shop.jobs.a.process"),
         # a method call on a local variable: name-matched among methods only (shop.db.save is a function)
-        ("shop.services.users.register", "user.save", "name_match", 1, "shop.models.User.save"),
+        ("shop.services.users.register", "user.save", "typed", 1, "shop.models.User.save"),
         ("shop.services.users.audit", "inner", "same_module", 1, "shop.services.users.audit.inner"),
         ("shop.cli.main", "reg", "import", 1, "shop.services.users.register"),  # aliased import
         ("shop.cli.main", "missing", "unresolved", 0, None),
@@ -127,7 +127,7 @@ def test_rust_resolution_kinds(tmp_path: Path) -> None:
         ("crate::models::User::greet", "self.save", "self", 1, "crate::models::User::save"),
         ("crate::services::users::register", "User::new", "import", 1, "crate::models::User::new"),
         ("crate::services::users::register", "db::find_user", "import", 1, "crate::db::find_user"),
-        ("crate::services::users::register", "user.save", "name_match", 1, "crate::models::User::save"),
+        ("crate::services::users::register", "user.save", "typed", 1, "crate::models::User::save"),
         ("crate::services::users::register", "helper", "same_module", 1, "crate::services::users::helper"),
     }
     assert call_edges(db, "implements") == {

@@ -128,6 +128,9 @@ class PythonExtractor(Extractor):
                 continue
             if left.type == "identifier":
                 typ = type_name(self.text(ann)) if ann is not None else ""
+                if not typ and right is not None and right.type == "call":  # `repo = UserRepository(s)`
+                    callee = type_name(self.text(right.child_by_field_name("function")))
+                    typ = callee if callee.rsplit(".", 1)[-1][:1].isupper() else ""  # a class, by convention
                 if typ:
                     out.append(AttrType(fn[0], self.text(left), typ, line))
                 continue
