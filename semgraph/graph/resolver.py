@@ -81,7 +81,7 @@ def builtins(language: str) -> Builtins:
     return Builtins(frozenset(entry.get("methods", ())), frozenset(entry.get("types", ())))
 
 
-_RETURNS = re.compile(r"->\s*([A-Za-z_][A-Za-z0-9_:]*)\s*(?:where\b|\{|$)")
+_RETURNS = re.compile(r"->\s*[\"']?([A-Za-z_][A-Za-z0-9_:.]*)[\"']?\s*(?:where\b|\{|:|$)")
 _LITERAL_HEAD = re.compile(r"""^\s*(?:[rbfu]*["']|[\[{(]|\d)""")
 
 
@@ -295,7 +295,7 @@ class SymbolIndex:
         if got is None:
             row = self.conn.execute("SELECT signature FROM symbols WHERE id = ?", (sid,)).fetchone()
             m = _RETURNS.search(row[0]) if row else None
-            got = self._returns[sid] = m.group(1).rsplit("::", 1)[-1] if m else ""
+            got = self._returns[sid] = _SEP.split(m.group(1))[-1] if m else ""
         return got
 
     # modules
@@ -473,18 +473,16 @@ class Resolver:
     def _typed(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> tuple[int | None, str, int]:
         """``self.users.create()`` / ``repo.create()`` with the receiver's type stated in the source: the type's
         method (or its bases'), else the usual attempts."""
-        rtype = c.rtype
-        if rtype.endswith("()"):  # Rust `let x = T::make(..)`: T only when `make` says it returns Self / T
-            rtype = self._returned_type(unit, c, bindings, globs)
-            if not rtype:
-                return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
-        tid, how, _n = self._resolve_target(unit, c.src_id, rtype, bindings, globs, BASE_KINDS, base=True)
-        if tid is not None and how in _SURE:
-            owner = self.ix.symbol(tid)
-            if owner is not None and owner.kind in TYPE_KINDS:
-                sym = self._method_of(unit, owner, c.name)
-                if sym is not None:
-                    return sym.id, Resolution.TYPED.value, 1
+        owner: Sym | None = None
+        if c.rtype.endswith("()"):  # `x = make(..)` / `let x = T::make(..)`: the type `make` says it returns
+            owner = self._returned_type(unit, c, bindings, globs)
+        else:
+            tid, how, _n = self._resolve_target(unit, c.src_id, c.rtype, bindings, globs, BASE_KINDS, base=True)
+            owner = self.ix.symbol(tid) if tid is not None and how in _SURE else None
+        if owner is not None and owner.kind in TYPE_KINDS:
+            sym = self._method_of(unit, owner, c.name)
+            if sym is not None:
+                return sym.id, Resolution.TYPED.value, 1
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
 
     def _macro(self, unit: Unit, src_id: int, path: str, bindings: dict) -> tuple[int | None, str, int]:
@@ -510,20 +508,37 @@ class Resolver:
             how = Resolution.QUALIFIED
         if crate is None:
             return None, Resolution.UNRESOLVED.value, 0
-        found = [s for s in self.ix.by_name(name) if s.kind == "macro" and self.ix.crate_key(s.file_id) == crate]
-        if len(found) == 1:
-            return found[0].id, how.value, 1
-        return None, Resolution.UNRESOLVED.value, len(found)
+        sym = self._exported_macro(crate, name)
+        if sym is not None:
+            return sym.id, how.value, 1
+        return None, Resolution.UNRESOLVED.value, 0
 
-    def _returned_type(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> str:
-        """``T::make()`` → ``T`` when the function it resolves to (surely) is declared ``-> Self`` / ``-> T``."""
+    def _exported_macro(self, crate: str, name: str) -> Sym | None:
+        """The one ``macro_rules!`` macro called ``name`` in ``crate`` (``#[macro_export]`` puts it at the root)."""
+        found = [s for s in self.ix.by_name(name) if s.kind == "macro" and self.ix.crate_key(s.file_id) == crate]
+        return found[0] if len(found) == 1 else None
+
+    def _returned_type(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> Sym | None:
+        """The type a surely-resolved function is declared to return (``-> Self`` in an impl, ``-> User``,
+        ``def f() -> User:``), found from the function's own file (or the caller's imports)."""
         path = c.rtype[:-2]
         fid, how, _n = self._resolve_target(unit, c.src_id, path, bindings, globs, CALLABLE_KINDS)
         if fid is None or how not in _SURE:
-            return ""
+            return None
+        fn = self.ix.symbol(fid)
         ret = self.ix.returns(fid)
-        head = path.rsplit("::", 1)[0]
-        return head if ret in ("Self", head.rsplit("::", 1)[-1]) else ""
+        if fn is None or not ret:
+            return None
+        if ret == "Self":
+            parent = self.ix.symbol(fn.parent_id) if fn.parent_id is not None else None
+            return parent if parent is not None and parent.kind in TYPE_KINDS else None
+        if fn.kind == "class":
+            return None
+        got = self._member([fn.file_id], [ret], BASE_KINDS)
+        if got is None:
+            tid, how, _n = self._resolve_target(unit, c.src_id, ret, bindings, globs, BASE_KINDS, base=True)
+            got = self.ix.symbol(tid) if tid is not None and how in _SURE else None
+        return got if got is not None and got.kind in TYPE_KINDS and got.name == ret else None
 
     def _reexport(self, files: list[int], name: str) -> int | None:
         """The symbol a module's own import binds to ``name`` (a re-export), if resolved."""
@@ -594,6 +609,8 @@ class Resolver:
             if not files:
                 return None
             sym = self._member(files, [imp.name], None)
+            if sym is None and lang == "rust" and "::" not in module and self.ix.crate_key(files[0]) == module:
+                sym = self._exported_macro(module, imp.name)  # `use util::log;` of a #[macro_export] macro
             return files, [imp.name], sym.id if sym else None
         if not files:
             # `import a.b.C` (Java, Go-less languages): the last segment may be a member
@@ -634,7 +651,7 @@ class Resolver:
         """A ``use``/call path's module as keyed in the index: ``crate::``/``self::``/``super::`` from the
         current module, a child module of the current one, a sibling crate of the workspace (renamed
         dependencies too), a module of this crate's root; else the text (an outside crate)."""
-        segs = text.split("::")
+        segs = text.removeprefix("::").split("::")  # `::other_crate::x`: an absolute path names a crate
         fid = unit.file.id
         scope = unit.symbols.get(scope_id)  # an inline `mod tests { use super::*; }` is its own module
         current = self.ix.module_key(fid, scope.qname if scope and scope.kind == "module" else None).split("::")

@@ -130,7 +130,8 @@ class PythonExtractor(Extractor):
                 typ = type_name(self.text(ann)) if ann is not None else ""
                 if not typ and right is not None and right.type == "call":  # `repo = UserRepository(s)`
                     callee = type_name(self.text(right.child_by_field_name("function")))
-                    typ = callee if callee.rsplit(".", 1)[-1][:1].isupper() else ""  # a class, by convention
+                    # a class by convention; else what the function is declared to return (`open_repo()`)
+                    typ = callee if callee.rsplit(".", 1)[-1][:1].isupper() else (callee + "()" if callee else "")
                 if typ:
                     out.append(AttrType(fn[0], self.text(left), typ, line))
                 continue
