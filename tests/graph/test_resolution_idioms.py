@@ -144,3 +144,19 @@ def test_a_renamed_method_leaves_broken_call_sites_not_a_name_match(tmp_path: Pa
         )
     ]
     assert "1 call site(s) lost their definition: see broken_calls" in res.notes
+
+
+def test_search_ranks_definitions_before_tests(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from semgraph.graph.queries_api import search
+
+    db = next(tmp_path_factory.getbasetemp().glob("py*/resolution_py-index.db"))
+    with GraphStore.open(db, readonly=True) as store:
+        names = [h.qualified_name for h in search(store, "store save").hits]
+        # the defining methods first; the test that mentions both words last, though its name matches best
+        assert names == [
+            "billing.invoices.Store.save",
+            "billing.invoices.AuditedStore.save",
+            "tests.test_invoices.test_store_save_then_get",
+        ]
+        # a query that asks for tests gets them as any other match
+        assert search(store, "test store save").hits[0].qualified_name == "tests.test_invoices.test_store_save_then_get"
