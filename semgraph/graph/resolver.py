@@ -585,8 +585,9 @@ class Resolver:
                     globs.append(files)
                 continue
             local = imp.alias or imp.name or _SEP.split(imp.module.replace("/", "."))[-1]
-            if not imp.name and not imp.alias and unit.file.language == "python":
-                local = imp.module.split(".")[0]  # `import a.b` binds `a`
+            top_name = imp.module.split(".")[0]
+            if not imp.name and imp.alias in ("", top_name) and unit.file.language == "python":
+                local = top_name  # `import a.b` binds `a` (the package), not the submodule
                 top = self._module(unit, local)
                 if top:
                     bindings[local] = (top, [], self.ix.module_symbol(top[0]))
@@ -757,6 +758,8 @@ class Resolver:
                     if via is not None:
                         vs = self.ix.symbol(via)
                         sym = vs if len(path) == 1 else (self._member([vs.file_id], path, kinds) if vs else None)
+                if sym is None and lang == "python" and len(segs) > 2:
+                    sym = self._qualified(unit, segs, kinds)  # `import a.b` then `a.b.f()`: a submodule of a
                 if sym is not None:
                     return sym.id, Resolution.IMPORT.value, 1
             if sid is None:

@@ -180,7 +180,7 @@ def test_typescript_go_java_resolution(tmp_path: Path) -> None:
         ("db.Connect", "helper", "same_module", 1, "db.helper"),
         # Java: class import, constructor, this.x()
         ("com.shop.Service.run", "UserRepo", "import", 1, "com.shop.repo.UserRepo"),
-        ("com.shop.Service.run", "r.save", "name_match", 1, "com.shop.repo.UserRepo.save"),
+        ("com.shop.Service.run", "r.save", "typed", 1, "com.shop.repo.UserRepo.save"),  # UserRepo r = ...: typed
         ("com.shop.Service.run", "this.check", "self", 1, "com.shop.Service.check"),
     }
 
