@@ -61,6 +61,8 @@ SELF_WORDS = frozenset({"self", "this", "cls", "Self"})
 TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl", "type_alias"})
 CALLABLE_KINDS = frozenset({"function", "method", "class", "struct", "macro"})
 _MACRO = frozenset({"macro"})
+_METHOD = frozenset({"method"})
+_GO_FIELD_TYPE = re.compile(r"(?:[A-Za-z_]\w*\.)?[A-Za-z_]\w*")
 BASE_KINDS = frozenset({"class", "struct", "trait", "interface", "enum", "type_alias"})
 FAMILY = {"typescript": "js", "tsx": "js", "javascript": "js"}
 _SEP = re.compile(r"::|\.")
@@ -477,13 +479,52 @@ class Resolver:
         if c.rtype.endswith("()"):  # `x = make(..)` / `let x = T::make(..)`: the type `make` says it returns
             owner = self._returned_type(unit, c, bindings, globs)
         else:
-            tid, how, _n = self._resolve_target(unit, c.src_id, c.rtype, bindings, globs, BASE_KINDS, base=True)
-            owner = self.ix.symbol(tid) if tid is not None and how in _SURE else None
+            typ, _, fld = c.rtype.partition("#")  # Go `a.core.M()`: "App#core", the field core of a's type App
+            owner = self._stated(unit, c.src_id, typ, bindings, globs)
+            if owner is not None and fld:
+                owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
         if owner is not None and owner.kind in TYPE_KINDS:
             sym = self._method_of(unit, owner, c.name)
+            if sym is None and unit.file.language == "go":  # Go methods sit beside their type, in its package
+                files = self.ix.module_files(self.ix.files[owner.file_id].module)
+                sym = self._member(files, [owner.name, c.name], _METHOD)
             if sym is not None:
                 return sym.id, Resolution.TYPED.value, 1
+            # a project type whose methods and resolved bases lack the name: inherited from outside (a Spring
+            # JpaRepository's findById) or dynamic; another type's method of that name would be a wrong guess
+            return None, Resolution.UNRESOLVED.value, 0
+        head = _SEP.split(c.rtype.partition("#")[0])[0]
+        if owner is None and head in bindings.get("\0external", ()) and head not in bindings:
+            return None, Resolution.UNRESOLVED.value, 0  # `c echo.Context`: a type of an outside package
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+
+    def _stated(self, unit: Unit, src_id: int, typ: str, bindings: dict, globs: list[list[int]]) -> Sym | None:
+        """The type symbol a stated type text surely names in the caller's file, else None."""
+        tid, how, _n = self._resolve_target(unit, src_id, typ, bindings, globs, BASE_KINDS, base=True)
+        return self.ix.symbol(tid) if tid is not None and how in _SURE else None
+
+    def _field_type(
+        self, unit: Unit, src_id: int, owner: Sym, fld: str, bindings: dict, globs: list[list[int]]
+    ) -> Sym | None:
+        """The declared type of field ``fld`` of ``owner`` (from the field's signature ``core *core.Core``):
+        through the caller's imports, else the one package of the project named like its qualifier."""
+        field_sym = next((ch for ch in self.ix.children(owner.id) if ch.name == fld and ch.kind == "field"), None)
+        if field_sym is None:
+            return None
+        row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (field_sym.id,)).fetchone()
+        parts = (row[0] if row else "").split(None, 1)
+        text = parts[1].strip().lstrip("*") if len(parts) == 2 else ""
+        if not _GO_FIELD_TYPE.fullmatch(text):
+            return None
+        got = self._stated(unit, src_id, text, bindings, globs)
+        if got is None and "." in text:
+            pkg, name = text.split(".", 1)
+            mods = [m for m in self.ix._module_names if m == pkg or m.endswith("/" + pkg)]
+            if len(mods) == 1:
+                got = self._member(self.ix.module_files(mods[0]), [name], BASE_KINDS)
+        elif got is None:
+            got = self._member(self.ix.module_files(self.ix.files[owner.file_id].module), [text], BASE_KINDS)
+        return got if got is not None and got.kind in TYPE_KINDS else None
 
     def _macro(self, unit: Unit, src_id: int, path: str, bindings: dict) -> tuple[int | None, str, int]:
         """A ``macro_rules!`` macro: imported (``use util::log;``), defined in this file, in this crate

@@ -160,3 +160,21 @@ def test_search_ranks_definitions_before_tests(tmp_path_factory: pytest.TempPath
         ]
         # a query that asks for tests gets them as any other match
         assert search(store, "test store save").hits[0].qualified_name == "tests.test_invoices.test_store_save_then_get"
+
+
+def test_go_and_java_declared_types(tmp_path_factory: pytest.TempPathFactory) -> None:
+    base = tmp_path_factory.mktemp("gj")
+    for name in ("resolution_go", "resolution_java"):
+        shutil.copytree(FIXTURES / name, base / name)
+        index(base / name)
+    go = landed(base / "resolution_go-index.db")
+    # `a.core.Lend`: a is the receiver (*App), App.core a *core.Core: Core's method, not App.Lend by name
+    assert go[("cmd/app.go", "a.core.Lend")] == ("typed", "internal/core/core.go:7")
+    # `w http.ResponseWriter` is a type of an outside package: never App.Write by name
+    assert go[("cmd/app.go", "w.Write")] == ("unresolved", None)
+    java = landed(base / "resolution_java-index.db")
+    svc = "src/main/java/com/lib/service/LoanService.java"
+    assert java[(svc, "books.findByIsbn")] == ("typed", "src/main/java/com/lib/repo/BookRepository.java:6")
+    assert java[(svc, "book.getId")] == ("typed", "src/main/java/com/lib/repo/Book.java:6")
+    # findById is inherited from Spring's JpaRepository: not Member.findById of the project
+    assert java[(svc, "books.findById")] == ("unresolved", None)
