@@ -52,6 +52,7 @@ _KINDS = {
     "macro": K.MACRO,
     "field": K.FIELD,
     "closure": K.FUNCTION,
+    "table": K.MODULE,
 }
 _STD_MACROS = frozenset(
     [
@@ -247,6 +248,8 @@ class RustExtractor(Extractor):
                     name = self.impl_name(node)
                 elif cap == "closure":
                     name = self.text(node.child_by_field_name("pattern"))
+                elif cap == "table":
+                    name = self.table_name(node)
                 else:
                     name = self.text(node.child_by_field_name("name"))
                 if name:
@@ -258,8 +261,28 @@ class RustExtractor(Extractor):
         trait = node.child_by_field_name("trait")
         return f"{normalize(self.text(trait))} for {typ}" if trait is not None else typ
 
+    def table_name(self, node: ts.Node) -> str:
+        """The table a Diesel ``table!`` defines: the identifier before its ``(key)`` / ``{ columns }`` trees
+        (``schema.accounts`` → accounts); "" when the macro body is not one table."""
+        tree = next((c for c in node.named_children if c.type == "token_tree"), None)
+        if tree is None:
+            return ""
+        last = ""
+        for child in tree.named_children:
+            if child.type == "identifier":
+                last = self.text(child)
+            elif child.type == "token_tree" and last:
+                return last
+        return ""
+
     def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
         node = p.node
+        if p.extra == "table":
+            attrs, doc = self.preamble(node)
+            return Built(
+                doc=doc, decorators=attrs, signature=f"table! {p.name}", visibility="public",
+                is_test=self.symbols[parent].is_test,
+            )  # fmt: skip
         parent_sym = self.symbols[parent]
         in_test = parent != 0 and parent_sym.is_test  # inside #[cfg(test)] mod or a test
         if p.extra == "closure":
