@@ -837,7 +837,7 @@ class Resolver:
             ):  # `toml::from_str()`: a function of an outside crate
                 return None, Resolution.UNRESOLVED.value, 0
             if (
-                (name in std.methods and segs[0] not in SELF_WORDS)
+                (name in std.methods and not (len(segs) == 2 and segs[0] in SELF_WORDS))
                 or (segs[0] in std.types and segs[0] not in bindings)
                 or _LITERAL_HEAD.match(target)
             ):
@@ -857,6 +857,9 @@ class Resolver:
             mine = (caller is None or caller.name == name) and any(s.id == src_id for s in pool)
             return None, Resolution.UNRESOLVED.value, len(pool) - mine
         cands = [s for s in pool if s.id != src_id]
+        if len(cands) > 1:  # one name defined again (`@overload` stubs, then the implementation): the last binds
+            last = {s.qname: s for s in sorted(cands, key=lambda s: s.id)}
+            cands = [s for s in cands if last[s.qname] is s]
         if len(segs) > 1 and segs[0] not in SELF_WORDS and segs[-2][:1].isupper():
             want = f"{segs[-2]}.{name}"
             typed = [s for s in cands if (q := norm(s.qname)) == want or q.endswith("." + want)]
@@ -989,6 +992,9 @@ class Resolver:
             files = self._module(unit, module)
             if files:
                 sym = self._member(files, segs[k:], kinds)
+                if sym is None and k == len(segs) - 1:  # `super::serialise()` with `pub use self::x::serialise`
+                    via = self._reexport(files, segs[-1])
+                    sym = self.ix.symbol(via) if via is not None else None
                 if sym is not None:
                     return sym
         return None

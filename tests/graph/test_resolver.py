@@ -189,21 +189,21 @@ def test_production_code_is_not_name_matched_into_tests(tmp_path: Path) -> None:
     root = write_tree(
         tmp_path / "t",
         {
-            "app/repo.py": "def save(store, x):\n    store.put(x)\n    store.flush()\n",
-            "app/store.py": "class Store:\n    def flush(self):\n        pass\n",
+            "app/repo.py": "def save(store, x):\n    store.put(x)\n    store.persist()\n",
+            "app/store.py": "class Store:\n    def persist(self):\n        pass\n",
             "tests/test_repo.py": (
-                "class FakeSession:\n    def put(self, x):\n        pass\n\n    def flush(self):\n        pass\n\n\n"
-                "def test_save():\n    FakeSession().put(1)\n    FakeSession().flush()\n"
+                "class FakeSession:\n    def put(self, x):\n        pass\n\n    def persist(self):\n        pass\n\n\n"
+                "def test_save():\n    FakeSession().put(1)\n    FakeSession().persist()\n"
             ),
         },
     )
     index(root)
     assert call_edges(db_for(root)) == {
         ("app.repo.save", "store.put", "unresolved", 1, None),  # the only `put` is test code
-        ("app.repo.save", "store.flush", "name_match", 1, "app.store.Store.flush"),  # the test one is dropped
+        ("app.repo.save", "store.persist", "name_match", 1, "app.store.Store.persist"),  # the test one is dropped
         ("tests.test_repo.test_save", "FakeSession", "same_module", 1, "tests.test_repo.FakeSession"),
         ("tests.test_repo.test_save", "FakeSession().put", "same_module", 1, "tests.test_repo.FakeSession.put"),
-        ("tests.test_repo.test_save", "FakeSession().flush", "same_module", 1, "tests.test_repo.FakeSession.flush"),
+        ("tests.test_repo.test_save", "FakeSession().persist", "same_module", 1, "tests.test_repo.FakeSession.persist"),
     }
 
 
