@@ -576,6 +576,9 @@ class Resolver:
         if fn.kind == "class":
             return None
         got = self._member([fn.file_id], [ret], BASE_KINDS)
+        if got is None:  # a type the function's module imports (`from x import TestClient`)
+            via = self._reexport([fn.file_id], ret)
+            got = self.ix.symbol(via) if via is not None else None
         if got is None:
             tid, how, _n = self._resolve_target(unit, c.src_id, ret, bindings, globs, BASE_KINDS, base=True)
             got = self.ix.symbol(tid) if tid is not None and how in _SURE else None

@@ -146,7 +146,7 @@ def test_a_renamed_method_leaves_broken_call_sites_not_a_name_match(tmp_path: Pa
     assert "1 call site(s) lost their definition: see broken_calls" in res.notes
 
 
-def test_search_ranks_definitions_before_tests(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_search_ranks_definitions_before_tests(py_idioms: dict, tmp_path_factory: pytest.TempPathFactory) -> None:
     from semgraph.graph.queries_api import search
 
     db = next(tmp_path_factory.getbasetemp().glob("py*/resolution_py-index.db"))
@@ -178,3 +178,20 @@ def test_go_and_java_declared_types(tmp_path_factory: pytest.TempPathFactory) ->
     assert java[(svc, "book.getId")] == ("typed", "src/main/java/com/lib/repo/Book.java:6")
     # findById is inherited from Spring's JpaRepository: not Member.findById of the project
     assert java[(svc, "books.findById")] == ("unresolved", None)
+
+
+def test_python_callable_parameter_typed_by_its_call_annotation(
+    py_idioms: dict, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # `store = factory(...)` with `factory: StoreFactory` whose __call__ is declared `-> Store`
+    db = next(tmp_path_factory.getbasetemp().glob("py*/resolution_py-index.db"))
+    with GraphStore.open(db, readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT s.qualified_name, e.resolution, d.qualified_name FROM edges e JOIN symbols s ON s.id = e.src_id "
+            "LEFT JOIN symbols d ON d.id = e.dst_id WHERE e.kind = 'calls' AND e.target = 'store.get' "
+            "AND s.qualified_name LIKE 'billing.%' ORDER BY e.line"
+        ).fetchall()
+    assert rows == [
+        ("billing.invoices.lookup", "typed", "billing.invoices.Store.get"),
+        ("billing.invoices.lookup_with", "typed", "billing.invoices.Store.get"),
+    ]

@@ -132,6 +132,8 @@ class PythonExtractor(Extractor):
                     callee = type_name(self.text(right.child_by_field_name("function")))
                     # a class by convention; else what the function is declared to return (`open_repo()`)
                     typ = callee if callee.rsplit(".", 1)[-1][:1].isupper() else (callee + "()" if callee else "")
+                    if (fn[0], callee) in params:  # `client = factory(app)`, `factory: Factory`: its __call__
+                        typ = f"{params[(fn[0], callee)]}.__call__()"
                 if typ:
                     out.append(AttrType(fn[0], self.text(left), typ, line))
                 continue
