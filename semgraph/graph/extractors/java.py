@@ -112,6 +112,8 @@ class JavaExtractor(Extractor):
             return ""
         if typ.type in ("type_identifier", "scoped_type_identifier") and self.text(typ) != "var":
             return self.text(typ)
+        if typ.type == "generic_type":  # `Page<Poll> polls`: the methods called are Page's
+            return _strip_generics(self.text(typ))
         value = decl.child_by_field_name("value") if decl is not None else None
         if value is not None and value.type == "object_creation_expression":  # `var x = new T(..)`
             return _strip_generics(self.text(value.child_by_field_name("type")))
