@@ -939,9 +939,12 @@ class Resolver:
                 if tid in seen:
                     continue
                 seen.add(tid)
-                for child in self.ix.children(tid):
+                found = None
+                for child in self.ix.children(tid):  # the last of same-named ones: `@overload` stubs come first
                     if child.name == name and child.kind in ("method", "function"):
-                        return child
+                        found = child
+                if found is not None:
+                    return found
                 nxt.extend(self.ix.bases(tid))
             frontier = nxt
             if not frontier:
