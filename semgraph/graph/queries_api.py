@@ -206,6 +206,10 @@ def resolve_symbol(store: GraphStore, ref: str | int) -> SymbolRow:
         if near:
             hint = "did you mean: " + ", ".join(f"{h.qualified_name} (id {h.id})" for h in near)
         raise NotFoundError(f"unknown symbol {text!r}", hint=hint)
+    # one Python name defined again in one module (`@overload` stubs, then the implementation): the last binds
+    same = len({(s.qualified_name, s.file_id) for s in found}) == 1
+    if len(found) > 1 and same and all(s.language == "python" for s in found):
+        return max(found, key=lambda s: s.start_line)
     if len(found) > 1:
         shown = ", ".join(f"{s.qualified_name} [{s.kind}, {s.path}:{s.start_line}, id {s.id}]" for s in found[:10])
         more = " …" if len(found) > 10 else ""

@@ -195,3 +195,14 @@ def test_python_callable_parameter_typed_by_its_call_annotation(
         ("billing.invoices.lookup", "typed", "billing.invoices.Store.get"),
         ("billing.invoices.lookup_with", "typed", "billing.invoices.Store.get"),
     ]
+
+
+def test_get_symbol_of_an_overloaded_name_is_its_implementation(
+    py_idioms: dict, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from semgraph.graph.queries_api import resolve_symbol
+
+    db = next(tmp_path_factory.getbasetemp().glob("py*/resolution_py-index.db"))
+    with GraphStore.open(db, readonly=True) as store:
+        s = resolve_symbol(store, "billing.invoices.total")
+    assert (s.path, s.start_line, s.signature) == ("billing/invoices.py", 33, "def total(amounts)")
