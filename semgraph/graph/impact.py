@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from semgraph.errors import InvalidInputError, NotFoundError
 from semgraph.gitsafe import run_git
+from semgraph.graph.model import is_certain
 from semgraph.graph.queries_api import SymbolBrief, resolve_symbol
 from semgraph.graph.store import GraphStore, SymbolRow
 
@@ -51,6 +52,17 @@ class ChangedSymbol:
     lines: list[int]  # changed lines of the new file inside this symbol (first few)
 
 
+@dataclass(slots=True)
+class BrokenCall:
+    """A call whose definition a re-index removed or renamed: it resolves to nothing now."""
+
+    path: str
+    line: int
+    caller: str  # qualified name of the calling symbol
+    target: str  # the call text as written
+    was: str  # what it called: "qualified.name (path:line)"
+
+
 @dataclass
 class Impact:
     seeds: list[SymbolBrief]
@@ -61,6 +73,8 @@ class Impact:
     truncated: bool
     unindexed_files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    possible_left_out: int = 0  # dependents reached only through name matches (include_possible=False)
+    broken_calls: list[BrokenCall] = field(default_factory=list)
 
 
 # -- diffs -----------------------------------------------------------------------------
@@ -186,8 +200,11 @@ def impact(
     diff: str | None = None,
     max_depth: int = 3,
     limit: int = 100,
+    include_possible: bool = False,
 ) -> Impact:
-    """Everything that transitively depends on the given symbol, file or change."""
+    """Everything that transitively depends on the given symbol, file or change. Dependents reached only
+    through ``possible`` (name-matched) edges are counted but left out unless ``include_possible``; calls left
+    without a target because the change removed or renamed their definition are listed as broken."""
     given = [x for x in (symbol, file, diff) if x]
     if len(given) != 1:
         raise InvalidInputError("give exactly one of symbol, file or diff", hint="e.g. symbol='UserService.register'")
@@ -196,6 +213,7 @@ def impact(
     changed: list[ChangedSymbol] = []
     unknown: list[str] = []
     notes: list[str] = []
+    ranges: dict[str, list[tuple[int, int]]] = {}
     if symbol:
         seeds = [resolve_symbol(store, symbol)]
     elif file:
@@ -233,6 +251,7 @@ def impact(
     frontier = list(seed_ids)
     marks = ",".join("?" * len(DEPENDENCY_KINDS))
     truncated = False
+    possible: set[int] = set()
     cap = max(limit * 20, 2000)
     for depth in range(1, max_depth + 1):
         nxt: list[int] = []
@@ -245,7 +264,11 @@ def impact(
             ):
                 if src in seed_ids:
                     continue
-                certain = res not in ("name_match", "unresolved")
+                certain = is_certain(res)
+                if not certain and not include_possible:
+                    if src not in reached:
+                        possible.add(src)
+                    continue
                 old = reached.get(src)
                 if old is None:
                     if len(reached) >= cap:
@@ -277,7 +300,30 @@ def impact(
         notes.append(f"showing {len(ordered)} of {total_symbols} dependents; raise limit or lower max_depth")
     file_list = sorted(files.values(), key=lambda f: (f.distance, -len(f.symbols), f.path))
     top = [SymbolBrief.of(s) for s in seeds[:50]]
-    return Impact(top, changed[:100], file_list, total_symbols, total_files, truncated, unknown, notes)
+    left_out = len(possible - set(reached))
+    if left_out:
+        notes.append(f"{left_out} possible dependent(s) reached only by name match left out; include_possible=true")
+    out = Impact(top, changed[:100], file_list, total_symbols, total_files, truncated, unknown, notes, left_out)
+    gone = set(ranges) if diff else ({file.strip().removeprefix("./")} if file else set())
+    out.broken_calls = broken_calls(store, gone) if gone else []
+    if out.broken_calls:
+        notes.append(f"{len(out.broken_calls)} call site(s) lost their definition: see broken_calls")
+    return out
+
+
+def broken_calls(store: GraphStore, paths: set[str], limit: int = 200) -> list[BrokenCall]:
+    """Calls whose target, defined in one of ``paths``, was removed or renamed by the last re-index."""
+    out: list[BrokenCall] = []
+    for path, line, caller, target, was in store.conn.execute(
+        "SELECT f.path, e.line, s.qualified_name, e.target, json_extract(e.meta, '$.broken') FROM edges e "
+        "JOIN files f ON f.id = e.file_id JOIN symbols s ON s.id = e.src_id "
+        "WHERE e.kind = 'calls' AND e.dst_id IS NULL AND json_extract(e.meta, '$.broken') IS NOT NULL "
+        "ORDER BY f.path, e.line"
+    ):
+        where = was.rsplit(" (", 1)[-1].rstrip(")").rsplit(":", 1)[0]
+        if where in paths and len(out) < limit:
+            out.append(BrokenCall(path, line, caller, target, was))
+    return out
 
 
 def _children(store: GraphStore, ids: list[int]) -> list[int]:

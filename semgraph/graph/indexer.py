@@ -413,6 +413,13 @@ class Indexer:
             "OR src_id IN (SELECT id FROM symbols WHERE file_id = ?))",
             (file_id, file_id),
         )
+        c.execute(  # `was` remembers what the call meant: if it is gone, the call is broken, not re-guessed
+            "UPDATE edges SET resolution = 'stale', meta = json_set(meta, '$.was', "
+            "(SELECT s.qualified_name || ' (' || f.path || ':' || s.start_line || ')' FROM symbols s "
+            "JOIN files f ON f.id = s.file_id WHERE s.id = edges.dst_id)), dst_id = NULL "
+            "WHERE dst_id IN (SELECT id FROM symbols WHERE file_id = ?) AND kind = 'calls' AND file_id != ?",
+            (file_id, file_id),
+        )
         c.execute(
             "UPDATE edges SET dst_id = NULL, resolution = 'stale' WHERE dst_id IN "
             "(SELECT id FROM symbols WHERE file_id = ?)",
@@ -545,8 +552,10 @@ class Indexer:
                 continue
             elif kind == "calls":
                 receiver = target[: len(target) - len(name)].rstrip(".:") if target.endswith(name) else ""
-                rtype = json.loads(meta).get("type", "") if meta and meta != "{}" else ""
-                unit.calls.append(CallSite(src, target, name, receiver, line, col, ord_, rtype))
+                info = json.loads(meta) if meta and meta != "{}" else {}
+                unit.calls.append(
+                    CallSite(src, target, name, receiver, line, col, ord_, info.get("type", ""), info.get("was", ""))
+                )
             else:
                 unit.bases.append(BaseSite(src, target, kind, line))
         for i in range(0, len(redo), 500):

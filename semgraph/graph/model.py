@@ -50,6 +50,20 @@ class Resolution(StrEnum):
     UNRESOLVED = "unresolved"  # kept with its text only
 
 
+CERTAIN_RESOLUTIONS = frozenset({"import", "same_module", "self", "qualified", "typed"})
+
+
+def is_certain(resolution: str) -> bool:
+    """An edge the source itself proves (an import, a scope, a stated type); a name match, however few its
+    candidates, is only ``possible``."""
+    return resolution in CERTAIN_RESOLUTIONS
+
+
+def certainty(resolution: str) -> str:
+    """``certain`` or ``possible``: the word the tools and the CLI show for an edge."""
+    return "certain" if resolution in CERTAIN_RESOLUTIONS else "possible"
+
+
 @dataclass(slots=True)
 class Span:
     start_line: int

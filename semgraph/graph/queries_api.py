@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from semgraph.errors import InvalidInputError, NotFoundError
 from semgraph.graph.languages import LANGUAGES
-from semgraph.graph.model import SymbolKind
+from semgraph.graph.model import SymbolKind, certainty
+from semgraph.graph.resolver import is_test_path
 from semgraph.graph.store import GraphStore, SymbolRow, words
 
 KINDS = tuple(k.value for k in SymbolKind)
@@ -107,6 +108,22 @@ def search(
     return result
 
 
+_KIND_GROUP = {"type_alias": 1, "constant": 1, "variable": 1, "impl": 1, "field": 2, "module": 3}
+"""Definitions (functions, methods, types, macros: 0) come before constants/aliases/impls, fields and modules."""
+RANK_WINDOW = 100
+"""Candidates read past the page from each tier, so that tests and fields can be moved behind definitions."""
+
+
+def _name_variants(terms: list[str]) -> list[str]:
+    """Names a multi-word query may mean verbatim: ``progress bar`` → progressbar, progress_bar, ProgressBar,
+    progressBar (identifiers that the word tokenizer does not split the way the query does)."""
+    if len(terms) < 2:
+        return []
+    joined = "".join(terms)
+    camel = "".join(t.capitalize() for t in terms)
+    return [joined, "_".join(terms), camel, camel[0].lower() + camel[1:]]
+
+
 def _search(
     store: GraphStore, query: str, match: str, kind: str | None, language: str | None, limit: int, offset: int
 ) -> SearchResult:
@@ -120,12 +137,16 @@ def _search(
         fargs.extend(langs)
     conn = store.conn
     need = offset + limit
+    window = need + RANK_WINDOW
+    names = [query, *_name_variants(search_terms(query))]
+    marks = ",".join("?" * len(names))
     exact_ids = [
         r[0]
         for r in conn.execute(
-            f"SELECT s.id FROM symbols s JOIN files f ON f.id = s.file_id WHERE (s.name = ? OR s.qualified_name = ?)"
-            f"{filters} ORDER BY s.qualified_name = ? DESC, length(s.qualified_name), s.id LIMIT ?",
-            (query, query, *fargs, query, SEARCH_COUNT_CAP),
+            f"SELECT s.id FROM symbols s JOIN files f ON f.id = s.file_id WHERE (s.name IN ({marks}) OR "
+            f"s.qualified_name = ?){filters} ORDER BY s.qualified_name = ? DESC, s.name = ? DESC, "
+            f"length(s.qualified_name), s.id LIMIT ?",
+            (*names, query, *fargs, query, query, SEARCH_COUNT_CAP),
         )
     ]
     fts = "FROM symbols_fts JOIN symbols s ON s.id = symbols_fts.rowid JOIN files f ON f.id = s.file_id "
@@ -134,29 +155,33 @@ def _search(
         f"SELECT count(*) FROM (SELECT 1 {fts} LIMIT ?)", (match, *fargs, SEARCH_COUNT_CAP + 1)
     ).fetchone()[0]
     capped = counted > SEARCH_COUNT_CAP
-    ids = list(exact_ids[:need])
-    seen = set(exact_ids)
-    if len(ids) < need:
+    tiers: dict[int, int] = dict.fromkeys(exact_ids[:window], 0)
+    if len(tiers) < window:
         for (sid,) in conn.execute(
             f"SELECT s.id {fts} ORDER BY (s.name = ? COLLATE NOCASE) DESC, {_BM25}, length(s.qualified_name), s.id "
             f"LIMIT ?",
-            ("{name} : (" + match + ")", *fargs, query, need + len(seen)),
+            ("{name} : (" + match + ")", *fargs, query, window + len(tiers)),
         ):
-            if sid not in seen:
-                seen.add(sid)
-                ids.append(sid)
-    if len(ids) < need:
+            tiers.setdefault(sid, 1)
+    if len(tiers) < window:
         order = "s.id" if capped else f"{_BM25}, length(s.qualified_name), s.id"
-        for (sid,) in conn.execute(f"SELECT s.id {fts} ORDER BY {order} LIMIT ?", (match, *fargs, need + len(seen))):
-            if sid not in seen:
-                seen.add(sid)
-                ids.append(sid)
-            if len(ids) >= need:
+        for (sid,) in conn.execute(f"SELECT s.id {fts} ORDER BY {order} LIMIT ?", (match, *fargs, window + len(tiers))):
+            tiers.setdefault(sid, 2)
+            if len(tiers) >= window:
                 break
-    page = ids[offset:need]
-    found = store.symbols_by_ids(page)
+    found = store.symbols_by_ids(tiers)
+    wants_tests = any(t.startswith("test") or t == "spec" for t in search_terms(query))
+    position = {sid: i for i, sid in enumerate(tiers)}
+
+    def rank(sid: int) -> tuple[int, int, int, int]:
+        row = found[sid]
+        test = 0 if wants_tests else int(row.is_test or is_test_path(row.path))
+        return (test, tiers[sid], _KIND_GROUP.get(row.kind, 0), position[sid])
+
+    ordered = sorted((sid for sid in tiers if sid in found), key=rank)
+    page = ordered[offset:need]
     total = max(min(counted, SEARCH_COUNT_CAP), len(exact_ids))
-    hits = [SymbolBrief.of(found[i]) for i in page if i in found]
+    hits = [SymbolBrief.of(found[i]) for i in page]
     return SearchResult(hits, total, len(exact_ids), capped)
 
 
@@ -181,6 +206,10 @@ def resolve_symbol(store: GraphStore, ref: str | int) -> SymbolRow:
         if near:
             hint = "did you mean: " + ", ".join(f"{h.qualified_name} (id {h.id})" for h in near)
         raise NotFoundError(f"unknown symbol {text!r}", hint=hint)
+    # one Python name defined again in one module (`@overload` stubs, then the implementation): the last binds
+    same = len({(s.qualified_name, s.file_id) for s in found}) == 1
+    if len(found) > 1 and same and all(s.language == "python" for s in found):
+        return max(found, key=lambda s: s.start_line)
     if len(found) > 1:
         shown = ", ".join(f"{s.qualified_name} [{s.kind}, {s.path}:{s.start_line}, id {s.id}]" for s in found[:10])
         more = " …" if len(found) > 10 else ""
@@ -299,6 +328,7 @@ class GraphEdge:
     candidates: int
     line: int
     target: str
+    certainty: str = "certain"  # "certain" (the source proves it) or "possible" (a name match)
 
 
 @dataclass
@@ -312,6 +342,7 @@ class CallGraph:
     truncated: bool
     mermaid: str = ""
     notes: list[str] = field(default_factory=list)
+    possible_edges_left_out: int = 0  # name-matched edges not followed (include_possible=False)
 
 
 DIRECTIONS = ("callers", "callees", "both")
@@ -326,8 +357,11 @@ def call_graph(
     depth: int = 2,
     max_nodes: int = 50,
     max_unresolved: int = 30,
+    include_possible: bool = False,
 ) -> CallGraph:
-    """Breadth-first callers/callees of a symbol up to ``depth``, capped at ``max_nodes``."""
+    """Breadth-first callers/callees of a symbol up to ``depth``, capped at ``max_nodes``. Edges that are only
+    ``possible`` (name matches) are left out and counted unless ``include_possible``: what is shown by default
+    is what the source proves."""
     if direction not in DIRECTIONS:
         raise InvalidInputError(f"unknown direction {direction!r}", hint="use callers, callees or both")
     if depth < 1:
@@ -336,6 +370,7 @@ def call_graph(
     nodes: dict[int, int] = {root.id: 0}
     edges: dict[tuple[int, int, str], GraphEdge] = {}
     unresolved: list[str] = []
+    possible: set[tuple[int, int, str]] = set()
     truncated = False
     marks = ",".join("?" * len(CALL_EDGE_KINDS))
     frontier = [root.id]
@@ -372,6 +407,10 @@ def call_graph(
                         if len(unresolved) < max_unresolved and target not in unresolved:
                             unresolved.append(target)
                         continue
+                    sure = certainty(res)
+                    if sure != "certain" and not include_possible:
+                        possible.add((src, dst, kind))
+                        continue
                     other = dst if _to == "dst_id" else src
                     if other not in nodes:
                         if len(nodes) >= max_nodes:
@@ -381,7 +420,7 @@ def call_graph(
                         nxt.append(other)
                     key = (src, dst, kind)
                     if key not in edges:
-                        edges[key] = GraphEdge(src, dst, kind, res, cands, line, target)
+                        edges[key] = GraphEdge(src, dst, kind, res, cands, line, target, sure)
         frontier = nxt
     rows = store.symbols_by_ids(nodes)
     out_nodes = [
@@ -394,6 +433,11 @@ def call_graph(
         graph.notes.append(f"{root.kind} {root.name}: its {expanded} member function(s) are included at depth 0")
     if truncated:
         graph.notes.append(f"stopped at max_nodes={max_nodes}; raise it or lower depth to see everything")
+    graph.possible_edges_left_out = len(possible)
+    if possible:
+        graph.notes.append(
+            f"{len(possible)} possible (name-matched) edge(s) left out; include_possible=true shows them, marked"
+        )
     graph.mermaid = mermaid(graph)
     return graph
 
@@ -421,6 +465,6 @@ def mermaid(graph: CallGraph) -> str:
         shape = f'(["{label}"])' if n.id == graph.root.id else f'["{label}"]'
         lines.append(f"  n{n.id}{shape}")
     for e in graph.edges:
-        arrow = "---" if e.kind == "contains" else "-.->" if e.resolution in ("name_match", "unresolved") else "-->"
+        arrow = "---" if e.kind == "contains" else "-.->" if e.certainty != "certain" else "-->"
         lines.append(f"  n{e.src} {arrow} n{e.dst}")
     return "\n".join(lines)

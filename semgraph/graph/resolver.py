@@ -36,15 +36,20 @@ import json
 import posixpath
 import re
 import sqlite3
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
+from semgraph.graph.cargo import CargoMap
 from semgraph.graph.model import Resolution
 
 MAX_NAME_MATCH = 8
 # how a stated type must resolve for `typed`: a guessed (name-matched) class would make a guessed method sure
 _SURE = frozenset({"import", "same_module", "qualified", "self"})
+_SURE_CALL = _SURE | {"typed"}
 # receiver roots that name library objects in real code (`db.session.add`, `session.commit`, `os.path.join`):
 # a project method of the same name is a guess too far, so such calls are never name-matched
 LIBRARY_ROOTS = frozenset(
@@ -55,11 +60,31 @@ LIBRARY_ROOTS = frozenset(
 SELF_WORDS = frozenset({"self", "this", "cls", "Self"})
 TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl", "type_alias"})
 CALLABLE_KINDS = frozenset({"function", "method", "class", "struct", "macro"})
+_MACRO = frozenset({"macro"})
+_METHOD = frozenset({"method"})
+_GO_FIELD_TYPE = re.compile(r"(?:[A-Za-z_]\w*\.)?[A-Za-z_]\w*")
 BASE_KINDS = frozenset({"class", "struct", "trait", "interface", "enum", "type_alias"})
 FAMILY = {"typescript": "js", "tsx": "js", "javascript": "js"}
 _SEP = re.compile(r"::|\.")
 _GENERIC = re.compile(r"<.*>$")
 JS_SUFFIXES = ("", "/index")
+
+
+class Builtins(NamedTuple):
+    methods: frozenset[str]
+    types: frozenset[str]
+
+
+@functools.cache
+def builtins(language: str) -> Builtins:
+    """The builtin / std receiver methods and type heads of a language (``builtin_receivers.toml``)."""
+    data = tomllib.loads(resources.files("semgraph.graph").joinpath("builtin_receivers.toml").read_text())
+    entry = data.get(language, {})
+    return Builtins(frozenset(entry.get("methods", ())), frozenset(entry.get("types", ())))
+
+
+_RETURNS = re.compile(r"->\s*[\"']?([A-Za-z_][A-Za-z0-9_:.]*)[\"']?\s*(?:where\b|\{|:|$)")
+_LITERAL_HEAD = re.compile(r"""^\s*(?:[rbfu]*["']|[\[{(]|\d)""")
 
 
 class Sym(NamedTuple):
@@ -103,6 +128,7 @@ class CallSite:
     col: int
     order: int
     rtype: str = ""  # the receiver's stated type (``self.users`` → "UserRepository"), kept in the edge's meta
+    was: str = ""  # the qualified name this call linked to before its definition went away (a re-index)
 
 
 @dataclass(slots=True)
@@ -158,8 +184,18 @@ class SymbolIndex:
         self._suffixes: dict[str, list[int]] | None = None
         self._callables: dict[tuple[str, str, frozenset[str]], tuple[list[Sym], list[Sym]]] = {}
         self._by_name_file: dict[str, dict[int, list[Sym]]] = {}
-        for fid, path, lang, module in conn.execute("SELECT id, path, language, module FROM files"):
+        self._returns: dict[int, str] = {}
+        rows = conn.execute("SELECT id, path, language, module FROM files").fetchall()
+        rust = [r[1] for r in rows if r[2] == "rust"]
+        self.cargo: CargoMap | None = None
+        self._rust_key: dict[int, str] = {}
+        if rust:
+            root = conn.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+            self.cargo = CargoMap(Path(root[0]) if root and root[0] else None, rust)
+        for fid, path, lang, module in rows:
             self.files[fid] = FileInfo(fid, path, lang, module)
+            if lang == "rust" and self.cargo is not None:
+                module = self._rust_key[fid] = self.cargo.module_key(path, module)
             self._modules.setdefault(module, []).append(fid)
         self._module_names = list(self._modules)
         if bulk:
@@ -255,9 +291,56 @@ class SymbolIndex:
                 self._impl_by_type.setdefault(_impl_type(s.name), []).append(s)
         return self._impl_by_type.get(type_name, [])
 
+    def returns(self, sid: int) -> str:
+        """The type name a function's signature says it returns (``-> Self``, ``-> User``), else ""."""
+        got = self._returns.get(sid)
+        if got is None:
+            row = self.conn.execute("SELECT signature FROM symbols WHERE id = ?", (sid,)).fetchone()
+            m = _RETURNS.search(row[0]) if row else None
+            got = self._returns[sid] = _SEP.split(m.group(1))[-1] if m else ""
+        return got
+
     # modules
     def module_files(self, module: str) -> list[int]:
         return self._modules.get(module, [])
+
+    def module_key(self, fid: int, module: str | None = None) -> str:
+        """The module of file ``fid`` as modules are keyed here: Rust modules carry their crate
+        (``crate::db`` in crate ``api`` → ``api::db``); ``module`` is a path inside that file (an inline
+        ``mod``), default the file's own module."""
+        info = self.files[fid]
+        if module is None or module == info.module:
+            return self._rust_key.get(fid, info.module)
+        key = self._rust_key.get(fid)
+        if key is not None and module.startswith("crate") and not key.startswith("crate"):
+            crate = key.split("::", 1)[0]
+            return crate + module[len("crate") :]
+        return module
+
+    def crate_key(self, fid: int) -> str | None:
+        """The crate of a Rust file inside a Cargo package's sources, else None."""
+        key = self._rust_key.get(fid)
+        return None if key is None or key.startswith("crate") else key.split("::", 1)[0]
+
+    def sibling_crate(self, fid: int, head: str) -> str | None:
+        """The workspace crate a Rust path head names from file ``fid`` (a dependency, renamed or not, or
+        the package's own library), or None."""
+        if self.cargo is None:
+            return None
+        crate = self.cargo.crate_of(self.files[fid].path)
+        if crate is not None:
+            if head in crate.deps:
+                return crate.deps[head]
+            if head == crate.name or head in crate.external:
+                return crate.name if head == crate.name else None
+        return head if head in self.cargo.crates else None
+
+    def outside_crate(self, fid: int, head: str) -> bool:
+        """``head`` names a dependency of file ``fid``'s package from outside the indexed root (``toml``)."""
+        if self.cargo is None:
+            return False
+        crate = self.cargo.crate_of(self.files[fid].path)
+        return crate is not None and head in crate.external
 
     def module_files_by_suffix(self, module: str) -> list[int]:
         """Files whose module ends with ``.module`` (a ``src/`` layout, a Go import path)."""
@@ -298,6 +381,7 @@ class Resolver:
         self.reexports: dict[tuple[int, str], int] = {}
         self.resolving: set[int] = set()
         self._same: dict[int, list[int]] = {}
+        self.globs: dict[int, list[list[int]]] = {}  # file id → files its glob imports (`use a::*`) bring in
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -311,20 +395,25 @@ class Resolver:
             for local, value in bindings.items():
                 if not local.startswith("\0") and value[2] is not None:
                     self.reexports[(unit.file.id, local)] = value[2]
+            if globs:
+                self.globs[unit.file.id] = globs
             prepared.append((unit, bindings, globs))
-        # names imported from a package that re-exports them (`from pkg import User`, pkg/__init__ imports it)
-        for _unit, bindings, _globs in prepared:
-            fixed = []
-            for imp, target in bindings["\0imports"]:
-                if target is not None and target[2] is None and len(target[1]) == 1:
-                    sid = self._reexport(target[0], target[1][0])
-                    if sid is not None:
-                        target = (target[0], target[1], sid)
-                        local = imp.alias or imp.name
-                        if bindings.get(local, (None, None, 0))[2] is None:
-                            bindings[local] = target
-                fixed.append((imp, target))
-            bindings["\0imports"] = fixed
+        # names imported from a package that re-exports them (`from pkg import User`, pkg/__init__ imports it;
+        # `use api::User` with `pub use model::User` in api's lib.rs); twice, for a re-export of a re-export
+        for _round in range(2):
+            for unit, bindings, _globs in prepared:
+                fixed = []
+                for imp, target in bindings["\0imports"]:
+                    if target is not None and target[2] is None and len(target[1]) == 1:
+                        sid = self._reexport(target[0], target[1][0])
+                        if sid is not None:
+                            target = (target[0], target[1], sid)
+                            local = imp.alias or imp.name
+                            if bindings.get(local, (None, None, 0))[2] is None:
+                                bindings[local] = target
+                                self.reexports[(unit.file.id, local)] = sid
+                    fixed.append((imp, target))
+                bindings["\0imports"] = fixed
         for unit, bindings, globs in prepared:
             rows.extend(self._imports_and_bases(unit, bindings, globs))
         for unit, bindings, globs in prepared:
@@ -370,8 +459,14 @@ class Resolver:
                 dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
                     memo[key] = (dst, res, cands)
+            info: dict[str, str] = {"type": c.rtype} if c.rtype else {}
+            if c.was and res != Resolution.UNRESOLVED.value and res not in _SURE_CALL:
+                # its definition went away: a same-named symbol elsewhere is not what the caller meant
+                dst, res, cands = None, Resolution.UNRESOLVED.value, 0
+            if c.was and dst is None:
+                info["broken"] = c.was
             self.stats[res] = self.stats.get(res, 0) + 1
-            meta = json.dumps({"type": c.rtype}) if c.rtype else "{}"
+            meta = json.dumps(info) if info else "{}"
             rows.append(
                 ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", meta)
             )
@@ -380,14 +475,114 @@ class Resolver:
     def _typed(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> tuple[int | None, str, int]:
         """``self.users.create()`` / ``repo.create()`` with the receiver's type stated in the source: the type's
         method (or its bases'), else the usual attempts."""
-        tid, how, _n = self._resolve_target(unit, c.src_id, c.rtype, bindings, globs, BASE_KINDS, base=True)
-        if tid is not None and how in _SURE:
-            owner = self.ix.symbol(tid)
-            if owner is not None and owner.kind in TYPE_KINDS:
-                sym = self._method_of(unit, owner, c.name)
-                if sym is not None:
-                    return sym.id, Resolution.TYPED.value, 1
+        owner: Sym | None = None
+        if c.rtype.endswith("()"):  # `x = make(..)` / `let x = T::make(..)`: the type `make` says it returns
+            owner = self._returned_type(unit, c, bindings, globs)
+        else:
+            typ, _, fld = c.rtype.partition("#")  # Go `a.core.M()`: "App#core", the field core of a's type App
+            owner = self._stated(unit, c.src_id, typ, bindings, globs)
+            if owner is not None and fld:
+                owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
+        if owner is not None and owner.kind in TYPE_KINDS:
+            sym = self._method_of(unit, owner, c.name)
+            if sym is None and unit.file.language == "go":  # Go methods sit beside their type, in its package
+                files = self.ix.module_files(self.ix.files[owner.file_id].module)
+                sym = self._member(files, [owner.name, c.name], _METHOD)
+            if sym is not None:
+                return sym.id, Resolution.TYPED.value, 1
+            # a project type whose methods and resolved bases lack the name: inherited from outside (a Spring
+            # JpaRepository's findById) or dynamic; another type's method of that name would be a wrong guess
+            return None, Resolution.UNRESOLVED.value, 0
+        head = _SEP.split(c.rtype.partition("#")[0])[0]
+        if owner is None and head in bindings.get("\0external", ()) and head not in bindings:
+            return None, Resolution.UNRESOLVED.value, 0  # `c echo.Context`: a type of an outside package
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+
+    def _stated(self, unit: Unit, src_id: int, typ: str, bindings: dict, globs: list[list[int]]) -> Sym | None:
+        """The type symbol a stated type text surely names in the caller's file, else None."""
+        tid, how, _n = self._resolve_target(unit, src_id, typ, bindings, globs, BASE_KINDS, base=True)
+        return self.ix.symbol(tid) if tid is not None and how in _SURE else None
+
+    def _field_type(
+        self, unit: Unit, src_id: int, owner: Sym, fld: str, bindings: dict, globs: list[list[int]]
+    ) -> Sym | None:
+        """The declared type of field ``fld`` of ``owner`` (from the field's signature ``core *core.Core``):
+        through the caller's imports, else the one package of the project named like its qualifier."""
+        field_sym = next((ch for ch in self.ix.children(owner.id) if ch.name == fld and ch.kind == "field"), None)
+        if field_sym is None:
+            return None
+        row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (field_sym.id,)).fetchone()
+        parts = (row[0] if row else "").split(None, 1)
+        text = parts[1].strip().lstrip("*") if len(parts) == 2 else ""
+        if not _GO_FIELD_TYPE.fullmatch(text):
+            return None
+        got = self._stated(unit, src_id, text, bindings, globs)
+        if got is None and "." in text:
+            pkg, name = text.split(".", 1)
+            mods = [m for m in self.ix._module_names if m == pkg or m.endswith("/" + pkg)]
+            if len(mods) == 1:
+                got = self._member(self.ix.module_files(mods[0]), [name], BASE_KINDS)
+        elif got is None:
+            got = self._member(self.ix.module_files(self.ix.files[owner.file_id].module), [text], BASE_KINDS)
+        return got if got is not None and got.kind in TYPE_KINDS else None
+
+    def _macro(self, unit: Unit, src_id: int, path: str, bindings: dict) -> tuple[int | None, str, int]:
+        """A ``macro_rules!`` macro: imported (``use util::log;``), defined in this file, in this crate
+        (textual scope / ``#[macro_use]``), or ``#[macro_export]``-ed by the crate the path names
+        (``util::log!``) — one macro of that name, or nothing."""
+        segs = path.split("::")
+        name = segs[-1]
+        if len(segs) == 1:
+            bound = bindings.get(name)
+            if bound is not None and bound[2] is not None:
+                sym = self.ix.symbol(bound[2])
+                if sym is not None and sym.kind == "macro":
+                    return sym.id, Resolution.IMPORT.value, 1
+            local = self._local(unit, src_id, name, _MACRO)
+            if local is not None:
+                return local.id, Resolution.SAME_MODULE.value, 1
+            crate, how = self.ix.crate_key(unit.file.id), Resolution.SAME_MODULE
+        else:
+            head = segs[0]
+            crate = self.ix.crate_key(unit.file.id) if head in ("crate", "self", "$crate") else None
+            crate = crate or self.ix.sibling_crate(unit.file.id, head)
+            how = Resolution.QUALIFIED
+        if crate is None:
+            return None, Resolution.UNRESOLVED.value, 0
+        sym = self._exported_macro(crate, name)
+        if sym is not None:
+            return sym.id, how.value, 1
+        return None, Resolution.UNRESOLVED.value, 0
+
+    def _exported_macro(self, crate: str, name: str) -> Sym | None:
+        """The one ``macro_rules!`` macro called ``name`` in ``crate`` (``#[macro_export]`` puts it at the root)."""
+        found = [s for s in self.ix.by_name(name) if s.kind == "macro" and self.ix.crate_key(s.file_id) == crate]
+        return found[0] if len(found) == 1 else None
+
+    def _returned_type(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> Sym | None:
+        """The type a surely-resolved function is declared to return (``-> Self`` in an impl, ``-> User``,
+        ``def f() -> User:``), found from the function's own file (or the caller's imports)."""
+        path = c.rtype[:-2]
+        fid, how, _n = self._resolve_target(unit, c.src_id, path, bindings, globs, CALLABLE_KINDS)
+        if fid is None or how not in _SURE:
+            return None
+        fn = self.ix.symbol(fid)
+        ret = self.ix.returns(fid)
+        if fn is None or not ret:
+            return None
+        if ret == "Self":
+            parent = self.ix.symbol(fn.parent_id) if fn.parent_id is not None else None
+            return parent if parent is not None and parent.kind in TYPE_KINDS else None
+        if fn.kind == "class":
+            return None
+        got = self._member([fn.file_id], [ret], BASE_KINDS)
+        if got is None:  # a type the function's module imports (`from x import TestClient`)
+            via = self._reexport([fn.file_id], ret)
+            got = self.ix.symbol(via) if via is not None else None
+        if got is None:
+            tid, how, _n = self._resolve_target(unit, c.src_id, ret, bindings, globs, BASE_KINDS, base=True)
+            got = self.ix.symbol(tid) if tid is not None and how in _SURE else None
+        return got if got is not None and got.kind in TYPE_KINDS and got.name == ret else None
 
     def _reexport(self, files: list[int], name: str) -> int | None:
         """The symbol a module's own import binds to ``name`` (a re-export), if resolved."""
@@ -395,6 +590,10 @@ class Resolver:
             sid = self.reexports.get((fid, name))
             if sid is not None:
                 return sid
+            for files in self.globs.get(fid, ()):  # `pub use model::*`
+                sym = self._member(files, [name], None)
+                if sym is not None:
+                    return sym.id
             if fid in self.resolving:
                 continue
             row = self.ix.conn.execute(
@@ -430,8 +629,9 @@ class Resolver:
                     globs.append(files)
                 continue
             local = imp.alias or imp.name or _SEP.split(imp.module.replace("/", "."))[-1]
-            if not imp.name and not imp.alias and unit.file.language == "python":
-                local = imp.module.split(".")[0]  # `import a.b` binds `a`
+            top_name = imp.module.split(".")[0]
+            if not imp.name and imp.alias in ("", top_name) and unit.file.language == "python":
+                local = top_name  # `import a.b` binds `a` (the package), not the submodule
                 top = self._module(unit, local)
                 if top:
                     bindings[local] = (top, [], self.ix.module_symbol(top[0]))
@@ -454,6 +654,8 @@ class Resolver:
             if not files:
                 return None
             sym = self._member(files, [imp.name], None)
+            if sym is None and lang == "rust" and "::" not in module and self.ix.crate_key(files[0]) == module:
+                sym = self._exported_macro(module, imp.name)  # `use util::log;` of a #[macro_export] macro
             return files, [imp.name], sym.id if sym else None
         if not files:
             # `import a.b.C` (Java, Go-less languages): the last segment may be a member
@@ -481,26 +683,41 @@ class Resolver:
             rest = text.lstrip(".")
             return ".".join([*parts, *([rest] if rest else [])])
         if lang == "rust":
-            segs = text.split("::")
-            scope = unit.symbols.get(imp.scope_id)  # an inline `mod tests { use super::*; }` is its own module
-            current = (scope.qname if scope and scope.kind == "module" else unit.file.module).split("::")
-            if segs[0] == "self":
-                return "::".join([*current, *segs[1:]])
-            if segs[0] == "super":
-                up = 0
-                while segs and segs[0] == "super":
-                    segs = segs[1:]
-                    up += 1
-                return "::".join([*current[: max(1, len(current) - up)], *segs])
-            if segs[0] == "crate":
-                return text
-            return "crate::" + text if self.ix.module_files("crate::" + segs[0]) else text
+            return self._rust_module(unit, text, imp.scope_id)
         if family(lang) == "js":
             if text.startswith("."):
                 base = posixpath.dirname(unit.file.path)
                 joined = posixpath.normpath(posixpath.join(base, text))
                 return re.sub(r"\.(m|c)?[jt]sx?$", "", joined)
             return text
+        return text
+
+    def _rust_module(self, unit: Unit, text: str, scope_id: int) -> str:
+        """A ``use``/call path's module as keyed in the index: ``crate::``/``self::``/``super::`` from the
+        current module, a child module of the current one, a sibling crate of the workspace (renamed
+        dependencies too), a module of this crate's root; else the text (an outside crate)."""
+        segs = text.removeprefix("::").split("::")  # `::other_crate::x`: an absolute path names a crate
+        fid = unit.file.id
+        scope = unit.symbols.get(scope_id)  # an inline `mod tests { use super::*; }` is its own module
+        current = self.ix.module_key(fid, scope.qname if scope and scope.kind == "module" else None).split("::")
+        head = segs[0]
+        if head == "self":
+            return "::".join([*current, *segs[1:]])
+        if head == "super":
+            up = 0
+            while segs and segs[0] == "super":
+                segs = segs[1:]
+                up += 1
+            return "::".join([*current[: max(1, len(current) - up)], *segs])
+        if head == "crate":
+            return "::".join([current[0], *segs[1:]])
+        if len(current) > 1 and self.ix.module_files("::".join([*current, head])):
+            return "::".join([*current, *segs])
+        crate = self.ix.sibling_crate(fid, head)
+        if crate is not None:
+            return "::".join([crate, *segs[1:]])
+        if self.ix.module_files(f"{current[0]}::{head}"):
+            return f"{current[0]}::{text}"
         return text
 
     def _module(self, unit: Unit, module: str) -> list[int]:
@@ -538,6 +755,8 @@ class Resolver:
         *,
         base: bool = False,
     ) -> tuple[int | None, str, int]:
+        if target.endswith("!") and unit.file.language == "rust":
+            return self._macro(unit, src_id, target[:-1], bindings)
         # `UserService(session).register` is written `UserService().register`: treat as `UserService.register`
         segs = _segments(target)
         if not segs:
@@ -546,7 +765,20 @@ class Resolver:
         lang = unit.file.language
         if segs[0] in bindings.get("\0external", ()) and segs[0] not in bindings:
             return None, Resolution.UNRESOLVED.value, 0  # a name from an external package
-        # 1. self / this / Self
+        # 1. self / this / Self; Python `super().m()` (the bases' method) and `cls(...)` (the class itself)
+        if lang == "python" and segs[0] == "super" and len(segs) == 2 and target.startswith("super("):
+            owner = self._enclosing_type(unit, src_id)
+            if owner is not None:
+                for base in self.ix.bases(owner.id):
+                    bsym = self.ix.symbol(base)
+                    sym = self._method_of(unit, bsym, name) if bsym is not None else None
+                    if sym is not None:
+                        return sym.id, Resolution.SELF.value, 1
+            return None, Resolution.UNRESOLVED.value, 0
+        if lang == "python" and segs == ["cls"]:
+            owner = self._enclosing_type(unit, src_id)
+            if owner is not None:
+                return owner.id, Resolution.SELF.value, 1
         if len(segs) == 2 and segs[0] in SELF_WORDS:
             sym = self._self_method(unit, src_id, name)
             if sym is not None:
@@ -570,6 +802,8 @@ class Resolver:
                     if via is not None:
                         vs = self.ix.symbol(via)
                         sym = vs if len(path) == 1 else (self._member([vs.file_id], path, kinds) if vs else None)
+                if sym is None and lang == "python" and len(segs) > 2:
+                    sym = self._qualified(unit, segs, kinds)  # `import a.b` then `a.b.f()`: a submodule of a
                 if sym is not None:
                     return sym.id, Resolution.IMPORT.value, 1
             if sid is None:
@@ -594,10 +828,22 @@ class Resolver:
             sym = self._member([unit.file.id, *same], segs, kinds)
             if sym is not None:
                 return sym.id, Resolution.SAME_MODULE.value, 1
-        # 6. name match (never through a library object: `db.session.add` is not UserRepository.add)
+        # 6. name match (never through a library object: `db.session.add` is not UserRepository.add), nor for
+        # a builtin / std method or type (`x.append()`, `opt.unwrap()`, `Default::default()`, `"".join()`)
         if len(segs) > 1:
             root = segs[1] if segs[0] in SELF_WORDS and len(segs) > 2 else segs[0]
             if root in LIBRARY_ROOTS:
+                return None, Resolution.UNRESOLVED.value, 0
+            std = builtins(lang)
+            if (
+                lang == "rust" and segs[0] not in bindings and self.ix.outside_crate(unit.file.id, segs[0])
+            ):  # `toml::from_str()`: a function of an outside crate
+                return None, Resolution.UNRESOLVED.value, 0
+            if (
+                (name in std.methods and not (len(segs) == 2 and segs[0] in SELF_WORDS))
+                or (segs[0] in std.types and segs[0] not in bindings)
+                or _LITERAL_HEAD.match(target)
+            ):
                 return None, Resolution.UNRESOLVED.value, 0
         fam = family(lang)
         method_only = len(segs) > 1 and not base
@@ -614,8 +860,12 @@ class Resolver:
             mine = (caller is None or caller.name == name) and any(s.id == src_id for s in pool)
             return None, Resolution.UNRESOLVED.value, len(pool) - mine
         cands = [s for s in pool if s.id != src_id]
+        if len(cands) > 1:  # one name defined again (`@overload` stubs, then the implementation): the last binds
+            last = {s.qname: s for s in sorted(cands, key=lambda s: s.id)}
+            cands = [s for s in cands if last[s.qname] is s]
         if len(segs) > 1 and segs[0] not in SELF_WORDS and segs[-2][:1].isupper():
-            typed = [s for s in cands if norm(s.qname).endswith(f"{segs[-2]}.{name}")]
+            want = f"{segs[-2]}.{name}"
+            typed = [s for s in cands if (q := norm(s.qname)) == want or q.endswith("." + want)]
             cands = typed or cands
         if cands and not is_test_path(unit.file.path):
             # production code does not call into the test suite: `self.session.add()` is not FakeSession.add
@@ -632,7 +882,8 @@ class Resolver:
         """The other files of the unit's module (Go/Java packages), once per file: asked for every call site."""
         got = self._same.get(unit.file.id)
         if got is None:
-            got = self._same[unit.file.id] = [f for f in self.ix.module_files(unit.file.module) if f != unit.file.id]
+            mine = self.ix.module_key(unit.file.id)
+            got = self._same[unit.file.id] = [f for f in self.ix.module_files(mine) if f != unit.file.id]
         return got
 
     def _local(self, unit: Unit, src_id: int, name: str, kinds: frozenset[str]) -> Sym | None:
@@ -658,7 +909,7 @@ class Resolver:
             if parent is not None and parent.kind in TYPE_KINDS:
                 continue
             r = rank[s.parent_id]  # type: ignore[index]
-            if best is None or r < best[0]:
+            if best is None or r <= best[0]:  # the same name again: the later definition binds
                 best = (r, s)
         return best[1] if best else None
 
@@ -688,9 +939,12 @@ class Resolver:
                 if tid in seen:
                     continue
                 seen.add(tid)
-                for child in self.ix.children(tid):
+                found = None
+                for child in self.ix.children(tid):  # the last of same-named ones: `@overload` stubs come first
                     if child.name == name and child.kind in ("method", "function"):
-                        return child
+                        found = child
+                if found is not None:
+                    return found
                 nxt.extend(self.ix.bases(tid))
             frontier = nxt
             if not frontier:
@@ -705,6 +959,9 @@ class Resolver:
             if s.kind in ("struct", "enum", "trait") and self.ix.files[s.file_id].language == unit.file.language:
                 out.append(s)
         out.extend(self.ix.impls(type_name))  # impl blocks named "Type" or "Trait for Type"
+        crate = self.ix.crate_key(owner.file_id)
+        if crate is not None:  # another crate's `Settings` is another type
+            out = [s for s in out if self.ix.crate_key(s.file_id) in (crate, None)]
         return out
 
     def _member(self, files: list[int], path: list[str], kinds: frozenset[str] | None) -> Sym | None:
@@ -718,6 +975,9 @@ class Resolver:
             return None
         exact = [s for s in hits if norm(s.qname) == want or norm(s.qname).endswith("." + want)]
         if exact:
+            if len(exact) > 1 and len({s.qname for s in exact}) == 1:
+                # the same name defined again (`@overload` stubs, then the implementation): the last one binds
+                return max(exact, key=lambda s: s.id)
             return _prefer_kinds(exact, kinds)
         if len(path) == 1:
             top = [s for s in hits if s.parent_id is None or self.ix.module_symbol(s.file_id) == s.parent_id]
@@ -738,6 +998,9 @@ class Resolver:
             files = self._module(unit, module)
             if files:
                 sym = self._member(files, segs[k:], kinds)
+                if sym is None and k == len(segs) - 1:  # `super::serialise()` with `pub use self::x::serialise`
+                    via = self._reexport(files, segs[-1])
+                    sym = self.ix.symbol(via) if via is not None else None
                 if sym is not None:
                     return sym
         return None

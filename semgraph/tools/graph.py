@@ -168,6 +168,10 @@ class CallGraphIn(ToolInput):
     direction: Literal["callers", "callees", "both"] = "callees"
     depth: Annotated[int, Field(ge=1, le=6, description="How many call levels to follow (1-6).")] = 2
     max_nodes: Annotated[int, Field(ge=1, le=300, description="Stop adding nodes after this many (1-300).")] = 50
+    include_possible: Annotated[
+        bool,
+        Field(description="Also follow 'possible' edges (name matches the source does not prove), marked as such."),
+    ] = False
 
 
 class NodeOut(_fields_of(q.GraphNode)):
@@ -188,6 +192,9 @@ class CallGraphOut(BaseModel):
     truncated: bool
     mermaid: str
     notes: list[str]
+    possible_edges_left_out: int = Field(
+        description="Name-matched edges not followed (include_possible=false); 0 when they are included."
+    )
 
 
 class ImpactIn(ToolInput):
@@ -202,9 +209,16 @@ class ImpactIn(ToolInput):
     ] = None
     max_depth: Annotated[int, Field(ge=1, le=10, description="How many dependency levels to follow.")] = 3
     limit: Annotated[int, Field(ge=1, le=500, description="Maximum dependent symbols listed.")] = 100
+    include_possible: Annotated[
+        bool, Field(description="Also list dependents reached only through name matches (certain=false).")
+    ] = False
 
 
 class ImpactedSymbolOut(_fields_of(impact_mod.ImpactedSymbol)):
+    pass
+
+
+class BrokenCallOut(_fields_of(impact_mod.BrokenCall)):
     pass
 
 
@@ -228,6 +242,10 @@ class ImpactOut(BaseModel):
     truncated: bool
     unindexed_files: list[str]
     notes: list[str]
+    possible_left_out: int = Field(description="Dependents reached only by name match, left out (include_possible).")
+    broken_calls: list[BrokenCallOut] = Field(
+        description="Calls whose definition the change removed or renamed (after re-indexing): they now call nothing."
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------
@@ -471,8 +489,9 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         name="get_call_graph",
         description=(
             "Callers and/or callees of a symbol up to `depth` levels, as nodes and edges (each edge says how it was "
-            "resolved: import, same_module, self, qualified, typed, name_match with candidate count), capped at max_nodes, "
-            "plus a Mermaid flowchart (dashed arrows = name-matched) and the unresolved callee texts."
+            "resolved: import, same_module, self, qualified, typed, name_match with candidate count, and its certainty: "
+            "certain or possible), capped at max_nodes, plus a Mermaid flowchart (dashed arrows = possible) and the "
+            "unresolved callee texts. Possible (name-matched) edges are left out and counted unless include_possible."
         ),
         input_model=CallGraphIn,
         output_model=CallGraphOut,
@@ -487,6 +506,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             direction=params.direction,
             depth=params.depth,
             max_nodes=params.max_nodes,
+            include_possible=params.include_possible,
         )
         return CallGraphOut(
             root=NodeOut(**_asdict(g.root)),
@@ -498,6 +518,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             truncated=g.truncated,
             mermaid=g.mermaid,
             notes=g.notes,
+            possible_edges_left_out=g.possible_edges_left_out,
         )
 
     @register_tool(
@@ -507,8 +528,9 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         description=(
             "What transitively depends on a symbol, a file, or a change (unified diff text, 'git: working-tree' or "
             "'git: REV..REV'): changed lines are mapped to the innermost changed symbols, then callers, subclasses "
-            "and importers are followed up to max_depth, grouped by file with their distance, nearest and surest "
-            "first."
+            "and importers are followed up to max_depth, grouped by file with their distance, nearest first. Only "
+            "certain edges are followed unless include_possible (then name-matched dependents come marked "
+            "certain=false); calls whose definition a re-index removed or renamed are listed as broken_calls."
         ),
         input_model=ImpactIn,
         output_model=ImpactOut,
@@ -524,6 +546,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             diff=params.diff,
             max_depth=params.max_depth,
             limit=params.limit,
+            include_possible=params.include_possible,
         )
         return ImpactOut(
             seeds=[SymbolOut(**_asdict(s)) for s in res.seeds],
@@ -539,4 +562,6 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             truncated=res.truncated,
             unindexed_files=res.unindexed_files,
             notes=res.notes,
+            possible_left_out=res.possible_left_out,
+            broken_calls=[BrokenCallOut(**_asdict(b)) for b in res.broken_calls],
         )

@@ -90,7 +90,7 @@ def test_http_wasm_napi_and_sql_links(tmp_path: Path) -> None:
             "api_py.catalog.models.StockLevel",
             "raw SQL uses table stock_levels (Django model)",
         ),
-        ("sql_table", "order_count", "crate::schema", "raw SQL uses table orders (diesel table!)"),
+        ("sql_table", "order_count", "crate::schema::orders", "raw SQL uses table orders (diesel table!)"),
         (
             "wasm_bindgen",
             "frontend/src/api",

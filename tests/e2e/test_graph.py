@@ -103,6 +103,26 @@ async def test_graph_tools_end_to_end(tmp_path: Path, mode: str) -> None:
             "pyshop.routes.users.register",
         ]
         assert callers.structured_content["mermaid"].startswith("flowchart LR")
+        # `item.subtotal()` on a loop variable is only a name match: left out by default, counted; marked when asked
+        sub = await client.call_tool("get_call_graph", {"symbol": "OrderItem.subtotal", "direction": "callers"})
+        assert [n["qualified_name"] for n in sub.structured_content["nodes"]] == [
+            "pyshop.models.order.OrderItem.subtotal"
+        ]
+        assert sub.structured_content["possible_edges_left_out"] == 1
+        sub = await client.call_tool(
+            "get_call_graph", {"symbol": "OrderItem.subtotal", "direction": "callers", "include_possible": True}
+        )
+        edges = [
+            (e["target"], e["resolution"], e["candidates"], e["certainty"]) for e in sub.structured_content["edges"]
+        ]
+        assert edges == [("item.subtotal", "name_match", 1, "possible"), ("order.total", "typed", 1, "certain")]
+        assert sub.structured_content["possible_edges_left_out"] == 0
+        assert "-.->" in sub.structured_content["mermaid"]
+        imp = await client.call_tool("impact_analysis", {"symbol": "OrderItem.subtotal", "include_possible": True})
+        marked = [(s["qualified_name"], s["certain"]) for f in imp.structured_content["files"] for s in f["symbols"]]
+        assert ("pyshop.models.order.Order.total", False) in marked
+        imp = await client.call_tool("impact_analysis", {"symbol": "OrderItem.subtotal"})
+        assert imp.structured_content["possible_left_out"] == 1 and imp.structured_content["files"] == []
         imp = await client.call_tool("impact_analysis", {"symbol": "hash_password"})
         assert [f["path"] for f in imp.structured_content["files"]] == [
             "pyshop/services/users.py",

@@ -31,7 +31,7 @@ def test_index_search_symbol_on_rustshop(rustshop: Path, capsys: pytest.CaptureF
     root = ["--root", str(rustshop)]
     again = run_json(capsys, ["index", str(rustshop), *root])
     assert (again["files_parsed"], again["files_unchanged"]) == (0, 11)
-    assert again["languages"] == {"rust": {"files": 11, "symbols": 81, "loc": 302}}
+    assert again["languages"] == {"rust": {"files": 11, "symbols": 83, "loc": 302}}  # 2 are diesel table! modules
     hits = run_json(capsys, ["search", "user service", "--kind", "struct", *root])["hits"]
     assert [h["qualified_name"] for h in hits] == [
         "crate::services::users::UserService",
@@ -65,7 +65,11 @@ def test_callers_callees_and_impact_text(rustshop: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("crate::models::User::find_by_email  src/models.rs:")
     assert "← crate::services::users::UserService::register  [import]" in out[1] + out[2]
-    assert any("← crate::handlers::users::register  [name_match]" in line for line in out)
+    assert not any("crate::handlers::users::register" in line for line in out)  # a name match: only possible
+    assert "2 possible (name-matched) edge(s) left out: --include-possible shows them" in out
+    assert main(["callers", "crate::models::User::find_by_email", "--depth", "2", "--include-possible", *root]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any("← crate::handlers::users::register  [name_match, possible]" in line for line in out)
     assert main(["callees", "crate::services::orders::OrderService::checkout", *root]) == 0
     text = capsys.readouterr().out
     assert "→ crate::models::User::find  [import]" in text

@@ -58,7 +58,7 @@ def test_python_resolution_kinds(tmp_path: Path) -> None:
         # the same name in two modules, neither imported: name match among 2 candidates
         ("shop.services.users.register", "process", "name_match", 2, "shop.jobs.a.process"),
         # a method call on a local variable: name-matched among methods only (shop.db.save is a function)
-        ("shop.services.users.register", "user.save", "name_match", 1, "shop.models.User.save"),
+        ("shop.services.users.register", "user.save", "typed", 1, "shop.models.User.save"),
         ("shop.services.users.audit", "inner", "same_module", 1, "shop.services.users.audit.inner"),
         ("shop.cli.main", "reg", "import", 1, "shop.services.users.register"),  # aliased import
         ("shop.cli.main", "missing", "unresolved", 0, None),
@@ -127,7 +127,7 @@ def test_rust_resolution_kinds(tmp_path: Path) -> None:
         ("crate::models::User::greet", "self.save", "self", 1, "crate::models::User::save"),
         ("crate::services::users::register", "User::new", "import", 1, "crate::models::User::new"),
         ("crate::services::users::register", "db::find_user", "import", 1, "crate::db::find_user"),
-        ("crate::services::users::register", "user.save", "name_match", 1, "crate::models::User::save"),
+        ("crate::services::users::register", "user.save", "typed", 1, "crate::models::User::save"),
         ("crate::services::users::register", "helper", "same_module", 1, "crate::services::users::helper"),
     }
     assert call_edges(db, "implements") == {
@@ -180,7 +180,7 @@ def test_typescript_go_java_resolution(tmp_path: Path) -> None:
         ("db.Connect", "helper", "same_module", 1, "db.helper"),
         # Java: class import, constructor, this.x()
         ("com.shop.Service.run", "UserRepo", "import", 1, "com.shop.repo.UserRepo"),
-        ("com.shop.Service.run", "r.save", "name_match", 1, "com.shop.repo.UserRepo.save"),
+        ("com.shop.Service.run", "r.save", "typed", 1, "com.shop.repo.UserRepo.save"),  # UserRepo r = ...: typed
         ("com.shop.Service.run", "this.check", "self", 1, "com.shop.Service.check"),
     }
 
@@ -189,21 +189,21 @@ def test_production_code_is_not_name_matched_into_tests(tmp_path: Path) -> None:
     root = write_tree(
         tmp_path / "t",
         {
-            "app/repo.py": "def save(store, x):\n    store.add(x)\n    store.flush()\n",
-            "app/store.py": "class Store:\n    def flush(self):\n        pass\n",
+            "app/repo.py": "def save(store, x):\n    store.put(x)\n    store.persist()\n",
+            "app/store.py": "class Store:\n    def persist(self):\n        pass\n",
             "tests/test_repo.py": (
-                "class FakeSession:\n    def add(self, x):\n        pass\n\n    def flush(self):\n        pass\n\n\n"
-                "def test_save():\n    FakeSession().add(1)\n    FakeSession().flush()\n"
+                "class FakeSession:\n    def put(self, x):\n        pass\n\n    def persist(self):\n        pass\n\n\n"
+                "def test_save():\n    FakeSession().put(1)\n    FakeSession().persist()\n"
             ),
         },
     )
     index(root)
     assert call_edges(db_for(root)) == {
-        ("app.repo.save", "store.add", "unresolved", 1, None),  # the only `add` is test code
-        ("app.repo.save", "store.flush", "name_match", 1, "app.store.Store.flush"),  # the test one is dropped
+        ("app.repo.save", "store.put", "unresolved", 1, None),  # the only `put` is test code
+        ("app.repo.save", "store.persist", "name_match", 1, "app.store.Store.persist"),  # the test one is dropped
         ("tests.test_repo.test_save", "FakeSession", "same_module", 1, "tests.test_repo.FakeSession"),
-        ("tests.test_repo.test_save", "FakeSession().add", "same_module", 1, "tests.test_repo.FakeSession.add"),
-        ("tests.test_repo.test_save", "FakeSession().flush", "same_module", 1, "tests.test_repo.FakeSession.flush"),
+        ("tests.test_repo.test_save", "FakeSession().put", "same_module", 1, "tests.test_repo.FakeSession.put"),
+        ("tests.test_repo.test_save", "FakeSession().persist", "same_module", 1, "tests.test_repo.FakeSession.persist"),
     }
 
 

@@ -15,6 +15,8 @@ the explicit name (``.`` and ``_`` included) or the last path segment.
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 from semgraph.graph.extractors._engine import (
@@ -24,7 +26,7 @@ from semgraph.graph.extractors._engine import (
     clean_target,
     normalize,
 )
-from semgraph.graph.model import EdgeKind, Import, SymbolKind
+from semgraph.graph.model import EdgeKind, FileExtraction, Import, SymbolKind
 
 K = SymbolKind
 _ORDER = (
@@ -46,11 +48,22 @@ def _visibility(name: str) -> str:
     return "public" if name[:1].isupper() else "private"
 
 
+_GO_TYPE = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*")
+_GO_BUILTIN = frozenset({"string", "int", "int64", "int32", "uint", "byte", "rune", "bool", "float64", "error", "any"})
+
+
+def go_type_name(text: str) -> str:
+    """The named type of a Go type (``*core.Core`` → core.Core, ``App`` → App); "" for builtins, slices, maps,
+    channels, funcs and interfaces written inline."""
+    t = text.strip().lstrip("*").strip()
+    return t if _GO_TYPE.fullmatch(t) and t not in _GO_BUILTIN else ""
+
+
 class GoExtractor(Extractor):
     language = "go"
     sep = "."
     call_separators = (".",)
-    queries = ("go-tags", "go-calls", "go-control", "go-imports")
+    queries = ("go-tags", "go-calls", "go-control", "go-imports", "go-types")
     if_types = frozenset({"if_statement"})
     arm_types = frozenset({"expression_case", "type_case", "default_case", "communication_case"})
 
@@ -64,7 +77,53 @@ class GoExtractor(Extractor):
                 return built
         return Built()
 
+    def run(self) -> FileExtraction:
+        result = super().run()
+        self.type_calls(result)
+        return result
+
+    def type_calls(self, result: FileExtraction) -> None:
+        """Give ``x.m()`` the stated type of ``x`` in the calling function (receiver, parameter, ``x := &T{}``,
+        ``var x T``), and ``a.f.m()`` the type ``T#f`` (field ``f`` of ``a``'s type T, looked up when resolving)."""
+        if not self._type_nodes:
+            return
+        syms = result.symbols
+        funcs = [
+            (i, s.span.start_line, s.span.end_line) for i, s in enumerate(syms) if s.kind in (K.FUNCTION, K.METHOD)
+        ]
+        stated: dict[tuple[int, str], str] = {}
+        for cap, node in self._type_nodes:
+            if cap == "local":
+                name = node.child_by_field_name("left").named_child(0)  # type: ignore[union-attr]
+                value = node.child_by_field_name("right").named_child(0)  # type: ignore[union-attr]
+                if value is not None and value.type == "unary_expression":
+                    value = value.child_by_field_name("operand")
+                typ = go_type_name(self.text(value.child_by_field_name("type"))) if value is not None else ""
+            else:
+                name = node.child_by_field_name("name")
+                typ = go_type_name(self.text(node.child_by_field_name("type")))
+            if name is None or name.type != "identifier" or not typ:
+                continue
+            line = node.start_point.row + 1
+            inner = [f for f in funcs if f[1] <= line <= f[2]]
+            if inner:
+                key = (max(inner, key=lambda f: f[1])[0], self.text(name))
+                stated[key] = typ if stated.get(key, typ) == typ else ""
+        if not stated:
+            return
+        for c in result.calls:
+            segs = c.receiver.split(".") if c.receiver else []
+            if not segs or len(segs) > 2 or "(" in c.receiver:
+                continue
+            cur: int | None = c.caller
+            typ = ""
+            while cur is not None and syms[cur].kind in (K.FUNCTION, K.METHOD) and not typ:
+                typ = stated.get((cur, segs[0]), "")
+                cur = syms[cur].parent
+            c.receiver_type = f"{typ}#{segs[1]}" if typ and len(segs) == 2 else typ
+
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
+        self._type_nodes = [(k[5:], n) for k in ("type.param", "type.local", "type.var") for n in caps.get(k, ())]
         out: list[Pending] = []
         seen: set[int] = set()
         for cap, kind in _ORDER:

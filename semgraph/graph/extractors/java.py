@@ -25,7 +25,7 @@ from semgraph.graph.extractors._engine import (
     clean_target,
     normalize,
 )
-from semgraph.graph.model import EdgeKind, Import, SymbolKind
+from semgraph.graph.model import EdgeKind, FileExtraction, Import, SymbolKind
 
 K = SymbolKind
 _ORDER = (
@@ -50,7 +50,7 @@ class JavaExtractor(Extractor):
     language = "java"
     sep = "."
     call_separators = (".",)
-    queries = ("java-tags", "java-calls", "java-control", "java-imports")
+    queries = ("java-tags", "java-calls", "java-control", "java-imports", "java-types")
     if_types = frozenset({"if_statement"})
     arm_types = frozenset({"switch_block_statement_group", "switch_rule"})
     comment_types = _COMMENT_TYPES
@@ -68,7 +68,59 @@ class JavaExtractor(Extractor):
                 break
         return Built()
 
+    def run(self) -> FileExtraction:
+        result = super().run()
+        self.type_calls(result)
+        return result
+
+    def type_calls(self, result: FileExtraction) -> None:
+        """Give ``x.m()`` / ``this.x.m()`` the declared type of the local, parameter (innermost method) or field
+        (innermost class) ``x``; generic and primitive declarations stay unknown."""
+        if not self._type_nodes:
+            return
+        syms = result.symbols
+        spans = [(i, s.span.start_line, s.span.end_line, s.kind) for i, s in enumerate(syms) if i]
+        stated: dict[tuple[int, str], str] = {}
+        for cap, node in self._type_nodes:
+            decl = node.child_by_field_name("declarator") if cap != "param" else node
+            name = decl.child_by_field_name("name") if decl is not None else None
+            typ = self._declared_type(node, decl)
+            if name is None or not typ:
+                continue
+            line = node.start_point.row + 1
+            want = (K.CLASS, K.INTERFACE, K.ENUM) if cap == "field" else (K.METHOD, K.FUNCTION)
+            inner = [sp for sp in spans if sp[3] in want and sp[1] <= line <= sp[2]]
+            if inner:
+                key = (max(inner, key=lambda sp: sp[1])[0], self.text(name))
+                stated[key] = typ if stated.get(key, typ) == typ else ""
+        if not stated:
+            return
+        for c in result.calls:
+            recv = c.receiver.removeprefix("this.")
+            if not recv or "." in recv or "(" in recv:
+                continue
+            cur: int | None = c.caller
+            typ = ""
+            while cur is not None and not typ:
+                typ = stated.get((cur, recv), "")
+                cur = syms[cur].parent
+            c.receiver_type = typ
+
+    def _declared_type(self, node: ts.Node, decl: ts.Node | None) -> str:
+        typ = node.child_by_field_name("type")
+        if typ is None:
+            return ""
+        if typ.type in ("type_identifier", "scoped_type_identifier") and self.text(typ) != "var":
+            return self.text(typ)
+        if typ.type == "generic_type":  # `Page<Poll> polls`: the methods called are Page's
+            return _strip_generics(self.text(typ))
+        value = decl.child_by_field_name("value") if decl is not None else None
+        if value is not None and value.type == "object_creation_expression":  # `var x = new T(..)`
+            return _strip_generics(self.text(value.child_by_field_name("type")))
+        return ""
+
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
+        self._type_nodes = [(k[5:], n) for k in ("type.local", "type.param", "type.field") for n in caps.get(k, ())]
         out: list[Pending] = []
         for cap, kind in _ORDER:
             for node in caps.get("def." + cap, ()):

@@ -128,6 +128,12 @@ class PythonExtractor(Extractor):
                 continue
             if left.type == "identifier":
                 typ = type_name(self.text(ann)) if ann is not None else ""
+                if not typ and right is not None and right.type == "call":  # `repo = UserRepository(s)`
+                    callee = type_name(self.text(right.child_by_field_name("function")))
+                    # a class by convention; else what the function is declared to return (`open_repo()`)
+                    typ = callee if callee.rsplit(".", 1)[-1][:1].isupper() else (callee + "()" if callee else "")
+                    if (fn[0], callee) in params:  # `client = factory(app)`, `factory: Factory`: its __call__
+                        typ = f"{params[(fn[0], callee)]}.__call__()"
                 if typ:
                     out.append(AttrType(fn[0], self.text(left), typ, line))
                 continue

@@ -25,6 +25,8 @@ Tests: ``#[test]`` and ``#[<path>::test]`` functions, and everything inside a
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 from semgraph.graph.extractors._engine import (
@@ -35,7 +37,7 @@ from semgraph.graph.extractors._engine import (
     doc_from_comments,
     normalize,
 )
-from semgraph.graph.model import EdgeKind, Import, SymbolKind
+from semgraph.graph.model import EdgeKind, FileExtraction, Import, SymbolKind
 
 K = SymbolKind
 _KINDS = {
@@ -50,6 +52,7 @@ _KINDS = {
     "macro": K.MACRO,
     "field": K.FIELD,
     "closure": K.FUNCTION,
+    "table": K.MODULE,
 }
 _STD_MACROS = frozenset(
     [
@@ -97,6 +100,28 @@ _STD_MACROS = frozenset(
 _CALLEE_TYPES = frozenset({"identifier", "scoped_identifier", "field_expression", "generic_function", "self"})
 
 
+_WRAPPERS = ("Box<", "Arc<", "Rc<", "&", "mut ", "dyn ", "impl ")
+_TYPE_PATH = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*::)*[A-Z][A-Za-z0-9_]*")
+
+
+def rust_type_name(text: str) -> str:
+    """The named type of a Rust type (``&mut Repo``, ``Arc<Repo>``, ``dyn Store``, ``db::Pool<'a>`` → Repo,
+    Repo, Store, db::Pool); "" for primitives, tuples, slices and generic parameters we cannot name."""
+    t = text.strip()
+    changed = True
+    while changed:
+        changed = False
+        t = re.sub(r"^&'\w+\s*", "&", t)
+        for w in _WRAPPERS:
+            if t.startswith(w):
+                t = t[len(w) :].strip()
+                if w.endswith("<") and t.endswith(">"):
+                    t = t[:-1].strip()
+                changed = True
+    t = _strip_generics(t).strip()
+    return t if _TYPE_PATH.fullmatch(t) and len(t.rsplit("::", 1)[-1]) > 1 else ""
+
+
 def _strip_generics(text: str) -> str:
     """``User<T>`` -> ``User``; ``fmt::Display`` unchanged."""
     pos = text.find("<")
@@ -107,7 +132,7 @@ class RustExtractor(Extractor):
     language = "rust"
     sep = "::"
     call_separators = ("::", ".")
-    queries = ("rust-tags", "rust-calls", "rust-control", "rust-imports")
+    queries = ("rust-tags", "rust-calls", "rust-control", "rust-imports", "rust-types")
     if_types = frozenset({"if_expression"})
     arm_types = frozenset({"match_arm"})
 
@@ -154,7 +179,68 @@ class RustExtractor(Extractor):
 
     # ----- definitions ----------------------------------------------------------
 
+    def run(self) -> FileExtraction:
+        result = super().run()
+        self.type_calls(result)
+        return result
+
+    def type_calls(self, result: FileExtraction) -> None:
+        """Give ``x.m()`` the type the source states for the local or parameter ``x`` of the calling function
+        (``let x: T``, ``let x = T { .. }``, ``let x = T::make(..)`` as ``T::make()``, ``x: &T``); two
+        different statements in one function make it unknown."""
+        nodes = self._type_nodes
+        if not nodes:
+            return
+        funcs = [
+            (i, s.span.start_line, s.span.end_line)
+            for i, s in enumerate(result.symbols)
+            if s.kind in (K.FUNCTION, K.METHOD)
+        ]
+        stated: dict[tuple[int, str], str] = {}
+        for node in nodes:
+            name = node.child_by_field_name("pattern")
+            if name is None or name.type != "identifier":
+                continue
+            typ = self._stated_type(node)
+            if not typ:
+                continue
+            line = node.start_point.row + 1
+            inner = [f for f in funcs if f[1] <= line <= f[2]]
+            if not inner:
+                continue
+            fn = max(inner, key=lambda f: f[1])[0]
+            key = (fn, self.text(name))
+            stated[key] = typ if stated.get(key, typ) == typ else ""
+        if not stated:
+            return
+        syms = result.symbols
+        for c in result.calls:
+            if not c.receiver or "." in c.receiver or "::" in c.receiver or c.receiver == "self":
+                continue
+            cur: int | None = c.caller
+            typ = ""
+            while cur is not None and syms[cur].kind in (K.FUNCTION, K.METHOD) and not typ:
+                typ = stated.get((cur, c.receiver), "")
+                cur = syms[cur].parent
+            c.receiver_type = typ
+
+    def _stated_type(self, node: ts.Node) -> str:
+        typ = node.child_by_field_name("type")
+        if typ is not None:
+            return rust_type_name(self.text(typ))
+        value = node.child_by_field_name("value")
+        if value is None:
+            return ""
+        if value.type == "struct_expression":
+            return rust_type_name(self.text(value.child_by_field_name("name")))
+        fn = value.child_by_field_name("function")
+        path = fn.child_by_field_name("path") if fn is not None else None
+        head = rust_type_name(self.text(path)) if path is not None else ""
+        name = self.text(fn.child_by_field_name("name")) if fn is not None else ""
+        return f"{head}::{name}()" if head and name else ""
+
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
+        self._type_nodes = [*caps.get("type.let", ()), *caps.get("type.param", ())]
         out: list[Pending] = []
         for cap, kind in _KINDS.items():
             for node in caps.get("def." + cap, ()):
@@ -162,6 +248,8 @@ class RustExtractor(Extractor):
                     name = self.impl_name(node)
                 elif cap == "closure":
                     name = self.text(node.child_by_field_name("pattern"))
+                elif cap == "table":
+                    name = self.table_name(node)
                 else:
                     name = self.text(node.child_by_field_name("name"))
                 if name:
@@ -173,8 +261,28 @@ class RustExtractor(Extractor):
         trait = node.child_by_field_name("trait")
         return f"{normalize(self.text(trait))} for {typ}" if trait is not None else typ
 
+    def table_name(self, node: ts.Node) -> str:
+        """The table a Diesel ``table!`` defines: the identifier before its ``(key)`` / ``{ columns }`` trees
+        (``schema.accounts`` → accounts); "" when the macro body is not one table."""
+        tree = next((c for c in node.named_children if c.type == "token_tree"), None)
+        if tree is None:
+            return ""
+        last = ""
+        for child in tree.named_children:
+            if child.type == "identifier":
+                last = self.text(child)
+            elif child.type == "token_tree" and last:
+                return last
+        return ""
+
     def build(self, p: Pending, kind: SymbolKind, parent: int) -> Built:
         node = p.node
+        if p.extra == "table":
+            attrs, doc = self.preamble(node)
+            return Built(
+                doc=doc, decorators=attrs, signature=f"table! {p.name}", visibility="public",
+                is_test=self.symbols[parent].is_test,
+            )  # fmt: skip
         parent_sym = self.symbols[parent]
         in_test = parent != 0 and parent_sym.is_test  # inside #[cfg(test)] mod or a test
         if p.extra == "closure":

@@ -4,5 +4,6 @@
 (assignment left: (attribute) right: (identifier)) @type.assign
 (assignment left: (attribute) type: (type)) @type.assign
 (assignment left: (identifier) type: (type)) @type.assign
+(assignment left: (identifier) right: (call)) @type.assign
 (typed_parameter) @type.param
 (typed_default_parameter) @type.param

@@ -15,3 +15,6 @@
 (field_declaration_list (field_declaration) @def.field)
 (enum_variant) @def.field
 (let_declaration pattern: (identifier) value: (closure_expression)) @def.closure
+; Diesel's `table!` / `diesel::table!` defines a module named after the table (its columns inside)
+((macro_invocation macro: (_) @_table) @def.table
+  (#match? @_table "^(diesel::)?table$"))

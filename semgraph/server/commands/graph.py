@@ -54,6 +54,9 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
         p.add_argument("--depth", type=int, default=2)
         p.add_argument("--max-nodes", type=int, default=50)
         p.add_argument("--mermaid", action="store_true", help="print the Mermaid flowchart too")
+        p.add_argument(
+            "--include-possible", action="store_true", help="also follow name-matched edges (marked 'possible')"
+        )
         p.set_defaults(run=run_graph, direction=direction)
 
     p = sub.add_parser("impact", parents=[parent], help="what depends on a symbol, a file or a change")
@@ -63,6 +66,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     p.add_argument("--git", metavar="RANGE", help="'working-tree' or REV..REV, run in the indexed root")
     p.add_argument("--max-depth", type=int, default=3)
     p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--include-possible", action="store_true", help="also list dependents reached by name match")
     p.set_defaults(run=run_impact)
 
 
@@ -221,7 +225,9 @@ def render_tree(graph: q.CallGraph) -> list[str]:
     children: dict[int, list[tuple[int, str]]] = {}
     for e in graph.edges:
         a, b = (e.src, e.dst) if graph.direction != "callers" or e.kind == "contains" else (e.dst, e.src)
-        children.setdefault(a, []).append((b, e.resolution))
+        children.setdefault(a, []).append(
+            (b, e.resolution if e.certainty == "certain" else f"{e.resolution}, possible")
+        )
     names = {n.id: n for n in graph.nodes}
     lines: list[str] = []
     seen: set[int] = set()
@@ -248,7 +254,14 @@ def run_graph(args: argparse.Namespace, cli: Any) -> int:
     _check_limit(args.depth, "depth", 10)
     _check_limit(args.max_nodes, "max-nodes", 1000)
     with open_read(cli) as store:
-        g = q.call_graph(store, args.name, direction=args.direction, depth=args.depth, max_nodes=args.max_nodes)
+        g = q.call_graph(
+            store,
+            args.name,
+            direction=args.direction,
+            depth=args.depth,
+            max_nodes=args.max_nodes,
+            include_possible=args.include_possible,
+        )
     if args.json:
         print_json(cli, g)
         return 0
@@ -256,6 +269,11 @@ def run_graph(args: argparse.Namespace, cli: Any) -> int:
         cli.out.print(line, markup=False, highlight=False, soft_wrap=True)
     if g.truncated:
         cli.out.print(f"… truncated at {args.max_nodes} nodes", highlight=False)
+    if g.possible_edges_left_out:
+        cli.out.print(
+            f"{g.possible_edges_left_out} possible (name-matched) edge(s) left out: --include-possible shows them",
+            highlight=False,
+        )
     if g.unresolved and args.direction == "callees":
         cli.out.print("unresolved calls: " + ", ".join(g.unresolved), markup=False, highlight=False, soft_wrap=True)
     if args.mermaid:
@@ -284,9 +302,14 @@ def print_impact(out: Console, res: impact_mod.Impact) -> None:
     for f in res.files:
         out.print(f"  {f.path}  (distance {f.distance})", markup=False, highlight=False, soft_wrap=True)
         for s in f.symbols:
-            sure = "" if s.certain else " ?"
+            sure = "" if s.certain else " (possible)"
             out.print(f"    {s.distance}  {s.qualified_name}:{s.line}  via {s.via}{sure}", markup=False, soft_wrap=True,
                       highlight=False)  # fmt: skip
+    if res.broken_calls:
+        out.print(f"broken call sites ({len(res.broken_calls)}):", highlight=False)
+        for b in res.broken_calls:
+            out.print(f"  {b.path}:{b.line}  {b.caller} calls {b.target}  (was {b.was})", markup=False,
+                      highlight=False, soft_wrap=True)  # fmt: skip
     for note in res.notes:
         out.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     if res.unindexed_files:
@@ -311,7 +334,13 @@ def run_impact(args: argparse.Namespace, cli: Any) -> int:
         diff = "git: " + args.git
     with open_read(cli) as store:
         res = impact_mod.impact(
-            store, symbol=args.name, file=args.file, diff=diff, max_depth=args.max_depth, limit=args.limit
+            store,
+            symbol=args.name,
+            file=args.file,
+            diff=diff,
+            max_depth=args.max_depth,
+            limit=args.limit,
+            include_possible=args.include_possible,
         )
     if args.json:
         print_json(cli, res)

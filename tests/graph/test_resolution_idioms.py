@@ -1,0 +1,208 @@
+"""Call resolution idioms from real code, each reproduced by a fixture (fixtures/cargo_ws, fixtures/resolution_py).
+
+Every edge is checked by the file and line it lands on, since two crates may hold the same qualified name.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from semgraph.graph.store import GraphStore
+from tests.graph.graphhelp import index
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def landed(db: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(caller file, call text) → (resolution, 'path:line' of the target or None)."""
+    with GraphStore.open(db, readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT f.path, e.target, e.resolution, df.path || ':' || d.start_line FROM edges e "
+            "JOIN files f ON f.id = e.file_id LEFT JOIN symbols d ON d.id = e.dst_id "
+            "LEFT JOIN files df ON df.id = d.file_id WHERE e.kind = 'calls'"
+        ).fetchall()
+    return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+@pytest.fixture(scope="module")
+def cargo_ws(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("ws") / "cargo_ws"
+    shutil.copytree(FIXTURES / "cargo_ws", root)
+    index(root)
+    return landed(root.parent / "cargo_ws-index.db")
+
+
+@pytest.fixture(scope="module")
+def py_idioms(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("py") / "resolution_py"
+    shutil.copytree(FIXTURES / "resolution_py", root)
+    index(root)
+    return landed(root.parent / "resolution_py-index.db")
+
+
+API = "crates/ledger-api/src/main.rs"
+ACCOUNT = "crates/ledger-core/src/model/account.rs"
+
+
+def test_workspace_crates_resolve_through_renamed_and_workspace_dependencies(cargo_ws: dict) -> None:
+    # `core_ledger = { package = "ledger-core" }` whose [lib] name is core_ledger; `pub use model::account::Account`
+    assert cargo_ws[(API, "Account::open")] == ("import", f"{ACCOUNT}:19")
+    # `pub use errors::*` (a glob re-export at the crate root)
+    assert cargo_ws[(API, "overdrawn")] == ("import", "crates/ledger-core/src/errors.rs:6")
+    # `helpers = { package = "ledger-util" }`: the util crate's utils, not ledger-core's utils of the same path
+    assert cargo_ws[(API, "check_admin")] == ("import", "crates/ledger-util/src/utils.rs:7")
+    assert cargo_ws[(API, "core_ledger::utils::check_admin")] == ("qualified", "crates/ledger-core/src/utils.rs:2")
+    assert cargo_ws[(ACCOUNT, "check_admin")] == ("import", "crates/ledger-core/src/utils.rs:2")  # crate::utils
+    # `ledger-util = { workspace = true }` in ledger-core: `use ledger_util::utils::format_amount`
+    assert cargo_ws[(ACCOUNT, "format_amount")] == ("import", "crates/ledger-util/src/utils.rs:2")
+
+
+def test_macro_export_macros_resolve_across_crates(cargo_ws: dict) -> None:
+    assert cargo_ws[(API, "ledger_log!")] == ("import", "crates/ledger-util/src/log.rs:3")
+
+
+def test_rust_typed_receivers_and_std_calls(cargo_ws: dict) -> None:
+    # `let mut account = Account::open(7)` and `open` is declared `-> Self`: the impl's method, surely
+    assert cargo_ws[(API, "account.withdraw")] == ("typed", f"{ACCOUNT}:23")
+    # `Account::default()` is the project's `impl Default for Account`
+    assert cargo_ws[(API, "Account::default")] == ("import", f"{ACCOUNT}:13")
+    # std / outside-crate calls are never linked to the project's `default` / `clone` by name
+    for call in ("Default::default", "toml::from_str"):
+        assert cargo_ws[(API, call)] == ("unresolved", None)
+    assert cargo_ws[(ACCOUNT, "Default::default")] == ("unresolved", None)
+    assert cargo_ws[(API, "account.clone")] == ("unresolved", None)
+    assert cargo_ws[(API, "Some().map")] == ("unresolved", None)
+    # a receiver of unknown type is at most a name match: possible, never certain
+    assert cargo_ws[(API, "copy.close")] == ("name_match", f"{ACCOUNT}:31")
+
+
+INV = "billing/invoices.py"
+
+
+def test_python_cheap_types(py_idioms: dict) -> None:
+    assert py_idioms[(INV, "store.save")] == ("typed", f"{INV}:17")  # store = AuditedStore(...)
+    assert py_idioms[(INV, "super().save")] == ("self", f"{INV}:12")  # the base class's save
+    assert py_idioms[(INV, "cls")] == ("self", f"{INV}:16")  # cls(...) in a classmethod is the class
+    assert py_idioms[(INV, "total")] == ("same_module", f"{INV}:33")  # @overload stubs: the implementation
+    assert py_idioms[(INV, "store.get")] == ("typed", f"{INV}:9")  # store = open_store() -> Store
+
+
+def test_python_builtin_receivers_are_not_name_matched(py_idioms: dict) -> None:
+    # `labels` is a dict literal: Store.get is a project method of the same name, not what is called
+    assert py_idioms[(INV, "labels.get")] == ("unresolved", None)
+    assert py_idioms[(INV, '",".join')] == ("unresolved", None)
+    assert py_idioms[(INV, '"ok".upper')] == ("unresolved", None)
+
+
+def test_type_method_suffix_needs_a_separator(py_idioms: dict, tmp_path_factory: pytest.TempPathFactory) -> None:
+    assert py_idioms[("billing/cleanup.py", "Comment.delete")] == ("import", "billing/comments.py:2")
+    assert py_idioms[("billing/cleanup.py", "comment.delete")] == ("typed", "billing/comments.py:2")
+    # unimported `Comment.delete`: a name match among the methods of a type called exactly Comment (one), not
+    # also ArchivedComment.delete, whose qualified name merely ends with "Comment.delete"
+    db = next(tmp_path_factory.getbasetemp().glob("py*/resolution_py-index.db"))
+    with GraphStore.open(db, readonly=True) as store:
+        row = store.conn.execute(
+            "SELECT e.resolution, e.candidates, d.qualified_name FROM edges e JOIN symbols d ON d.id = e.dst_id "
+            "WHERE e.kind = 'calls' AND e.target = 'Comment.delete' AND e.line = 4"
+        ).fetchone()
+    assert row == ("name_match", 1, "billing.comments.Comment.delete")
+
+
+def test_a_renamed_method_leaves_broken_call_sites_not_a_name_match(tmp_path: Path) -> None:
+    from semgraph.graph.impact import BrokenCall, impact
+    from tests.graph.graphhelp import db_for, write_tree
+
+    root = write_tree(
+        tmp_path / "shop",
+        {
+            "shop/orders.py": "class OrderRepo:\n    def archive(self, order_id):\n        return order_id\n",
+            "shop/users.py": "class UserRepo:\n    def archive(self, user_id):\n        return user_id\n",
+            "shop/jobs.py": (
+                "from shop.orders import OrderRepo\n\n\n"
+                "def nightly(ids):\n    repo = OrderRepo()\n    for i in ids:\n        repo.archive(i)\n"
+            ),
+        },
+    )
+    index(root)
+    db = db_for(root)
+    assert landed(db)[("shop/jobs.py", "repo.archive")] == ("typed", "shop/orders.py:2")
+    (root / "shop/orders.py").write_text("class OrderRepo:\n    def retire(self, order_id):\n        return order_id\n")
+    index(root)
+    # not re-linked to UserRepo.archive by name: the call now calls nothing, and says what it called
+    assert landed(db)[("shop/jobs.py", "repo.archive")] == ("unresolved", None)
+    with GraphStore.open(db, readonly=True) as store:
+        meta = store.conn.execute("SELECT meta FROM edges WHERE target = 'repo.archive'").fetchone()[0]
+        assert meta == '{"type": "OrderRepo", "broken": "shop.orders.OrderRepo.archive (shop/orders.py:2)"}'
+        diff = "--- a/shop/orders.py\n+++ b/shop/orders.py\n@@ -2 +2 @@\n-    def archive(self, order_id):\n+    def retire(self, order_id):\n"
+        res = impact(store, diff=diff)
+    assert res.broken_calls == [
+        BrokenCall(
+            "shop/jobs.py", 7, "shop.jobs.nightly", "repo.archive", "shop.orders.OrderRepo.archive (shop/orders.py:2)"
+        )
+    ]
+    assert "1 call site(s) lost their definition: see broken_calls" in res.notes
+
+
+def test_search_ranks_definitions_before_tests(py_idioms: dict, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from semgraph.graph.queries_api import search
+
+    db = next(tmp_path_factory.getbasetemp().glob("py*/resolution_py-index.db"))
+    with GraphStore.open(db, readonly=True) as store:
+        names = [h.qualified_name for h in search(store, "store save").hits]
+        # the defining methods first; the test that mentions both words last, though its name matches best
+        assert names == [
+            "billing.invoices.Store.save",
+            "billing.invoices.AuditedStore.save",
+            "tests.test_invoices.test_store_save_then_get",
+        ]
+        # a query that asks for tests gets them as any other match
+        assert search(store, "test store save").hits[0].qualified_name == "tests.test_invoices.test_store_save_then_get"
+
+
+def test_go_and_java_declared_types(tmp_path_factory: pytest.TempPathFactory) -> None:
+    base = tmp_path_factory.mktemp("gj")
+    for name in ("resolution_go", "resolution_java"):
+        shutil.copytree(FIXTURES / name, base / name)
+        index(base / name)
+    go = landed(base / "resolution_go-index.db")
+    # `a.core.Lend`: a is the receiver (*App), App.core a *core.Core: Core's method, not App.Lend by name
+    assert go[("cmd/app.go", "a.core.Lend")] == ("typed", "internal/core/core.go:7")
+    # `w http.ResponseWriter` is a type of an outside package: never App.Write by name
+    assert go[("cmd/app.go", "w.Write")] == ("unresolved", None)
+    java = landed(base / "resolution_java-index.db")
+    svc = "src/main/java/com/lib/service/LoanService.java"
+    assert java[(svc, "books.findByIsbn")] == ("typed", "src/main/java/com/lib/repo/BookRepository.java:6")
+    assert java[(svc, "book.getId")] == ("typed", "src/main/java/com/lib/repo/Book.java:6")
+    # findById is inherited from Spring's JpaRepository: not Member.findById of the project
+    assert java[(svc, "books.findById")] == ("unresolved", None)
+
+
+def test_python_callable_parameter_typed_by_its_call_annotation(
+    py_idioms: dict, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # `store = factory(...)` with `factory: StoreFactory` whose __call__ is declared `-> Store`
+    db = next(tmp_path_factory.getbasetemp().glob("py*/resolution_py-index.db"))
+    with GraphStore.open(db, readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT s.qualified_name, e.resolution, d.qualified_name FROM edges e JOIN symbols s ON s.id = e.src_id "
+            "LEFT JOIN symbols d ON d.id = e.dst_id WHERE e.kind = 'calls' AND e.target = 'store.get' "
+            "AND s.qualified_name LIKE 'billing.%' ORDER BY e.line"
+        ).fetchall()
+    assert rows == [
+        ("billing.invoices.lookup", "typed", "billing.invoices.Store.get"),
+        ("billing.invoices.lookup_with", "typed", "billing.invoices.Store.get"),
+    ]
+
+
+def test_get_symbol_of_an_overloaded_name_is_its_implementation(
+    py_idioms: dict, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from semgraph.graph.queries_api import resolve_symbol
+
+    db = next(tmp_path_factory.getbasetemp().glob("py*/resolution_py-index.db"))
+    with GraphStore.open(db, readonly=True) as store:
+        s = resolve_symbol(store, "billing.invoices.total")
+    assert (s.path, s.start_line, s.signature) == ("billing/invoices.py", 33, "def total(amounts)")
