@@ -18,6 +18,7 @@ from typing import Literal
 
 import tree_sitter as ts
 
+from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
 from semgraph.paths import PathGuard
@@ -27,6 +28,7 @@ WRAPPERS = {"list", "tuple", "sorted", "chain", "reversed", "set"}
 SINGLE_METHODS = {"get", "first", "last", "latest", "earliest"}
 APPLIED_METHODS = {"select_related", "prefetch_related", "only", "defer", "values", "values_list", "annotate"}
 MAX_DEPTH = 12
+PLAIN_MANAGERS = frozenset({"_default_manager", "_base_manager"})
 
 
 @dataclass
@@ -63,6 +65,9 @@ class QuerysetSite:
     applied_select: list[str] = field(default_factory=list)
     applied_prefetch: list[AppliedPrefetch] = field(default_factory=list)
     other_calls: list[str] = field(default_factory=list)  # only/defer/values/annotate already on the chain
+    blocked: str | None = None  # why no edit can be written into this chain (a custom method, ...)
+    written: str = ""  # how the view file names the model here (``models.Banner``), for object / model_attr edits
+    edit_view: bool = False  # the objects go to a form or are deleted (Create/Update/DeleteView): no only()
     indent: str = ""
 
     @property
@@ -155,12 +160,18 @@ class _FileReader:
                 current = func.child_by_field_name("object")
             elif current.type == "attribute":
                 obj = current.child_by_field_name("object")
-                model = self.model_of(obj) if obj is not None else None
                 manager = text(current.child_by_field_name("attribute"))
-                if model is not None and (manager in model.manager_names() or manager == "_default_manager"):
+                if text(obj) in ("self", "cls") and manager == "queryset" and cls is not None:
+                    return cls.default_sites(self)  # self.queryset.filter(…): the class attribute
+                if text(obj) in ("self.model", "cls.model") and cls is not None:
+                    model = cls.model(self)  # self.model.objects in get_queryset()
+                else:
+                    model = self.model_of(obj) if obj is not None else None
+                if model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS):
                     return [self.chain(node, current, model, manager, calls, single)]
                 return []
             elif current.type == "subscript":
+                calls.append((SLICE, current))
                 current = current.child_by_field_name("value")
             elif current.type == "identifier":
                 base = self.sites(current, scope, depth + 1, cls)
@@ -180,8 +191,15 @@ class _FileReader:
         calls: list[tuple[str, ts.Node]],
         single: bool,
     ) -> QuerysetSite:
-        site = self.site_at(whole, model, manager, "queryset", manager_node.end_byte, single=single)
+        inner_first = list(reversed(calls))
+        known = manager_methods(self.graph, model, manager)
+        index, why = insertion_index([m for m, _ in inner_first], known)
+        insert_at = manager_node.end_byte if index is None or index < 0 else inner_first[index][1].end_byte
+        site = self.site_at(whole, model, manager, "queryset", insert_at, single=single)
+        site.blocked = why or None
         for method, call in calls:
+            if method == SLICE:
+                continue
             args = call.child_by_field_name("arguments")
             positional, _ = call_args(args)
             if method == "select_related":
@@ -216,7 +234,9 @@ class _FileReader:
         return [found]
 
     def object_site(self, node: ts.Node, model: ModelInfo, single: bool) -> QuerysetSite:
-        return self.site_at(node, model, model.default_manager, "object", node.end_byte, single=single)
+        site = self.site_at(node, model, model.default_manager, "object", node.end_byte, single=single)
+        site.written = text(node)
+        return site
 
     def site_at(
         self,
@@ -332,7 +352,9 @@ class _Cbv:
         indent = reader.source[line_start : stmt.start_byte].decode()
         line_end = reader.source.find(b"\n", stmt.end_byte)
         end = len(reader.source) if line_end < 0 else line_end
-        return [reader.site_at(stmt, model, model.default_manager, "model_attr", end, indent=indent)]
+        site = reader.site_at(stmt, model, model.default_manager, "model_attr", end, indent=indent)
+        site.written = text(self.attrs["model"])
+        return [site]
 
 
 def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
