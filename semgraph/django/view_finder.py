@@ -17,13 +17,18 @@ from pathlib import Path
 from typing import Literal
 
 import tree_sitter as ts
+import yaml
 
 from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
 from semgraph.paths import PathGuard
 
-CBV_KINDS = {"ListView": "list", "DetailView": "detail", "TemplateView": "template"}
+GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
+    (Path(__file__).parent / "data" / "generic_views.yaml").read_text(encoding="utf-8")
+)
+"""Generic class-based view → context role, default template suffix, edit view (data/generic_views.yaml)."""
+CBV_KINDS = {name: spec["role"] for name, spec in GENERIC_VIEWS.items() if spec["role"] != "none"}
 WRAPPERS = {"list", "tuple", "sorted", "chain", "reversed", "set"}
 SINGLE_METHODS = {"get", "first", "last", "latest", "earliest"}
 APPLIED_METHODS = {"select_related", "prefetch_related", "only", "defer", "values", "values_list", "annotate"}
@@ -430,29 +435,31 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
     view = ViewInfo(cbv.name, cbv.kind, reader.display, cbv.node.start_point.row + 1, None)
     template = string_value(cbv.attrs.get("template_name"))
     sites: list[QuerysetSite] = []
-    if cbv.kind in ("ListView", "DetailView"):
+    spec = GENERIC_VIEWS[cbv.kind]
+    if spec["role"] in ("list", "detail") or spec.get("suffix"):
         if "get_queryset" in cbv.methods:
             method = cbv.methods["get_queryset"]
             for r in matches("locals", method):
                 if "return" in r:
                     sites.extend(reader.sites(r["return.value"][0], method, cls=cbv))
-        else:
+        elif spec["role"] in ("list", "detail"):
             sites = cbv.default_sites(reader)
         model = cbv.model(reader) or (reader.graph.models.get(sites[0].model) if sites else None)
         if model is None:
             view.notes.append(f"{reader.display}:{view.line}: the model of {cbv.name} could not be determined")
         else:
-            suffix = "list" if cbv.kind == "ListView" else "detail"
-            template = template or f"{model.app}/{model.name.lower()}_{suffix}.html"
-            if cbv.kind == "ListView":
-                names = [
-                    "object_list",
-                    string_value(cbv.attrs.get("context_object_name")) or f"{model.name.lower()}_list",
-                ]
-            else:
-                names = ["object", string_value(cbv.attrs.get("context_object_name")) or model.name.lower()]
+            template = template or f"{model.app}/{model.name.lower()}{spec['suffix']}.html"
+            custom = string_value(cbv.attrs.get("context_object_name"))
+            if spec["role"] == "list":
+                names = ["object_list", custom or spec.get("list_name") or f"{model.name.lower()}_list"]
+            elif spec["role"] == "detail":
+                names = ["object", custom or model.name.lower()]
                 for site in sites:
                     site.single = True
+            else:
+                names = []
+            for site in sites:
+                site.edit_view = bool(spec.get("edit"))
             for name in names:
                 view.context.setdefault(name, ContextVar(name)).sites.extend(sites)
     if "get_context_data" in cbv.methods:

@@ -102,3 +102,14 @@ def test_tuple_unpacking_and_hosts_keyword() -> None:
     (view,) = report.views
     assert view.unmapped_variables == ["pairs"]  # a list comprehension of tuples, not a queryset
     assert "host" not in view.unmapped_variables
+
+
+def test_date_based_and_edit_generic_views() -> None:
+    plans = _plans(optimize_project(SAFETY, include_only=True))
+    # YearArchiveView / ArchiveIndexView (context name `latest`): default templates release_archive_*.html
+    for view in ("ReleaseYear", "LatestReleases"):
+        (q,) = plans[view]
+        assert (q.select_related, q.added["select_related"]) == (["author"], ["author"]), view
+    (update,) = plans["DownloadUpdate"]
+    assert update.select_related == ["release"]
+    assert update.only_refused == "the objects go to a form or are deleted by the view (Create/Update/DeleteView)"
