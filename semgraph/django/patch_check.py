@@ -140,15 +140,13 @@ def add_import(source: str, statement: str) -> str:
     except SyntaxError:
         return source
     last = 0
-    if (
-        tree.body
-        and isinstance(tree.body[0], ast.Expr)
-        and isinstance(getattr(tree.body[0], "value", None), ast.Constant)
-    ):
-        last = tree.body[0].end_lineno or 0  # after the module docstring
-    for node in tree.body:
+    for index, node in enumerate(tree.body):  # the leading import block: later code may use the name
         if isinstance(node, ast.Import | ast.ImportFrom):
             last = node.end_lineno or node.lineno
+        elif index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            last = node.end_lineno or 0  # the module docstring
+        else:
+            break
     lines = source.splitlines(keepends=True)
     lines.insert(last, statement + "\n")
     return "".join(lines)

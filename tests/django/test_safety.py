@@ -113,3 +113,13 @@ def test_date_based_and_edit_generic_views() -> None:
     (update,) = plans["DownloadUpdate"]
     assert update.select_related == ["release"]
     assert update.only_refused == "the objects go to a form or are deleted by the view (Create/Update/DeleteView)"
+
+
+def test_import_goes_into_the_leading_import_block() -> None:
+    from semgraph.django.patch_check import add_import
+
+    source = '"""Views."""\nfrom a import b\n\nX = b\n\nfrom c import d\n'
+    assert (
+        add_import(source, "from e import f")
+        == '"""Views."""\nfrom a import b\nfrom e import f\n\nX = b\n\nfrom c import d\n'
+    )
