@@ -87,7 +87,10 @@ def deoptimise(project: Path, removed: list[dict]) -> list[str]:
         if call["remove"] not in text:
             missing.append(f"{call['file']}:{call['line']}")
             continue
-        path.write_text(text.replace(call["remove"], "", 1))
+        # a removed whole line becomes `pass` at its indent, so an `if` around it keeps a body
+        whole_line = call["remove"].endswith("\n")
+        indent = call["remove"][: len(call["remove"]) - len(call["remove"].lstrip())]
+        path.write_text(text.replace(call["remove"], f"{indent}pass\n" if whole_line else "", 1))
     return missing
 
 
@@ -157,20 +160,43 @@ def compare(base: dict, other: dict) -> dict:
     }
 
 
-def recall(report: OptimizationReport, removed: list[dict]) -> list[dict]:
+def _function_span(path: Path, line: int) -> tuple[int, int]:
+    """Lines of the innermost function around ``line`` (the whole file when it is at module level)."""
+    import ast
+
+    best = (1, 10**9)
+    for node in ast.walk(ast.parse(path.read_text())):
+        inside = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= (
+            node.end_lineno or 0
+        )
+        if inside and (node.end_lineno or 0) - node.lineno < best[1] - best[0]:
+            best = (node.lineno, node.end_lineno or 0)
+    return best
+
+
+def recall(report: OptimizationReport, removed: list[dict], project: Path) -> list[dict]:
+    """Per removed call: plans in the same function adding exactly its path, or a longer lookup through it."""
     out = []
     for call in removed:
-        found = [
-            f"{q.file}:{q.line} {v.view}"
-            for v in report.views
-            for q in v.querysets
-            if q.file == call["file"]
-            and q.model == call["model"]
-            and (
-                call["path"] in q.added["select_related"] or any(call["path"] in p for p in q.added["prefetch_related"])
-            )
-        ]
-        out.append({"call": f"{call['file']}:{call['line']} {call['within']}", "found": sorted(set(found))})
+        low, high = _function_span(project / call["file"], call["line"])
+        exact, longer = set(), set()
+        for v in report.views:
+            for q in v.querysets:
+                if q.file != call["file"] or q.model != call["model"] or not low <= q.line <= high:
+                    continue
+                added = [*q.added["select_related"], *(p.split('"')[1] for p in q.added["prefetch_related"])]
+                if call["path"] in added:
+                    exact.add(f"{q.file}:{q.line} {v.view}")
+                elif any(a.startswith(call["path"] + "__") for a in added):
+                    longer.add(f"{q.file}:{q.line} {v.view} ({', '.join(added)})")
+        out.append(
+            {
+                "call": f"{call['file']}:{call['line']} {call['within']}",
+                "found_exact": sorted(exact),
+                "found_longer": sorted(longer),
+                "found": bool(exact or longer),
+            }
+        )
     return out
 
 
@@ -190,7 +216,6 @@ def zeal_vs_plans(runs: dict[str, dict], report: OptimizationReport) -> list[dic
     out = []
     for key in sorted(findings):
         label, _, fieldname = key.rpartition(".")
-        app, _, model = label.partition(".")
         paths = [p for m, ps in planned.items() if m.lower() == label.lower() for p in ps]
         hit = [p for p in paths if p == fieldname or p.startswith(fieldname + "__")]
         out.append(
@@ -238,7 +263,10 @@ def run_project(name: str, skip_tests: bool) -> dict:
     result["deopt_missing_labels"] = deoptimise(deopt, label["removed_calls"])
     deopt_report = optimize_project(deopt)
     reports["deopt"] = deopt_report
-    result["recall"] = recall(deopt_report, label["removed_calls"])
+    result["recall"] = recall(deopt_report, label["removed_calls"], deopt)
+    found = sum(r["found"] for r in result["recall"])
+    exact = sum(bool(r["found_exact"]) for r in result["recall"])
+    result["recall_summary"] = f"{found}/{len(result['recall'])} found ({exact} with the exact path)"
     result["views"] = len(deopt_report.views)
     for kind in ("default", "only"):
         env = django_env(venv, projects[kind], label, base_runner=spec["base_runner"])

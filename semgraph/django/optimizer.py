@@ -138,6 +138,10 @@ def _walk(
         if part.startswith("get_") and part.endswith("_display") and part[4:-8] in model.fields:
             plan.fields.add(prefix + part[4:-8])
             return
+        key_of = model.fields.get(part[:-3]) if part.endswith("_id") else None
+        if key_of is not None and key_of.kind in ("fk", "o2o"):
+            plan.fields.add(prefix + key_of.name)  # check.project_id: the key column, no join
+            return
         if part in model.properties or part in model.methods:
             kind = "@property" if part in model.properties else "method"
             reads = model.method_reads.get(part)

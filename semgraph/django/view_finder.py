@@ -22,6 +22,7 @@ import yaml
 from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
+from semgraph.django.support_classes import RETURNS_QUERYSET
 from semgraph.paths import PathGuard
 
 GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
@@ -100,6 +101,38 @@ class ViewInfo:
 class _FileReader:
     def __init__(self, path: Path, display: str, source: bytes, graph: ModelGraph, app: str) -> None:
         self.path, self.display, self.source, self.graph, self.app = path, display, source, graph, app
+        self.functions: dict[str, ts.Node] = {}  # module-level helpers whose returns feed views
+
+    def returned_sites(self, name: str, element: int | None, depth: int) -> list[QuerysetSite]:
+        """Sites a module-level helper returns (``element``: which item of a returned tuple)."""
+        func = self.functions.get(name)
+        if func is None or depth > MAX_DEPTH:
+            return []
+        body = func.child_by_field_name("body")
+        out: list[QuerysetSite] = []
+        for r in matches("locals", func):
+            if "return" not in r or _enclosing_function(r["return"][0]) != func:
+                continue
+            value = r["return.value"][0]
+            if element is not None:
+                if value.type not in ("expression_list", "tuple") or element >= len(value.named_children):
+                    continue
+                value = value.named_children[element]
+            out.extend(self.sites(value, body, depth + 1))
+        return out
+
+    def related_manager_model(self, accessor: str) -> ModelInfo | None:
+        """``project.member_set``: the model of a to-many accessor, when one model of the graph has it."""
+        targets = {
+            info.target
+            for model in self.graph.models.values()
+            for name, info in model.fields.items()
+            if name == accessor and info.kind in ("reverse_fk", "m2m", "reverse_m2m") and info.target
+        }
+        if len(targets) != 1:
+            return None
+        model = self.graph.models.get(targets.pop())
+        return model if model is not None and not model.external else None
 
     # ---- querysets ---------------------------------------------------------
     def model_of(self, node: ts.Node) -> ModelInfo | None:
@@ -122,7 +155,15 @@ class _FileReader:
             return self.sites(node.named_children[0] if node.named_children else None, scope, depth + 1, cls)
         if kind == "identifier":
             value = self.local_value(text(node), scope, node.start_byte)
-            return self.sites(value, scope, depth + 1, cls) if value is not None else []
+            if value is None:
+                unpacked = self.unpacked_value(text(node), scope, node.start_byte)
+                if unpacked is not None:
+                    call, index = unpacked
+                    func = call.child_by_field_name("function")
+                    if call.type == "call" and func is not None and func.type == "identifier":
+                        return self.returned_sites(text(func), index, depth + 1)
+                return []
+            return self.sites(value, scope, depth + 1, cls)
         if kind == "subscript":
             return self.sites(node.child_by_field_name("value"), scope, depth + 1, cls)
         if kind == "binary_operator" and text(node.child_by_field_name("operator")) in ("|", "&"):
@@ -141,6 +182,10 @@ class _FileReader:
                 if model is not None:
                     return [self.object_site(positional[0], model, single=dotted_tail(func) == "get_object_or_404")]
                 return self.sites(positional[0], scope, depth + 1, cls)
+        if kind == "call":
+            func = node.child_by_field_name("function")
+            if func is not None and func.type == "identifier" and text(func) in self.functions:
+                return self.returned_sites(text(func), None, depth + 1)
         if kind in ("call", "attribute"):
             return self.chain_site(node, scope, depth, cls)
         return []
@@ -174,11 +219,17 @@ class _FileReader:
                     model = self.model_of(obj) if obj is not None else None
                 if model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS):
                     return [self.chain(node, current, model, manager, calls, single)]
+                is_manager = model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS)
+                related = self.related_manager_model(manager) if not is_manager and calls else None
+                if related is not None:  # project.member_set.filter(…): a related manager is a manager
+                    return [self.chain(node, current, related, related.default_manager, calls, single)]
                 return []
             elif current.type == "subscript":
                 calls.append((SLICE, current))
                 current = current.child_by_field_name("value")
             elif current.type == "identifier":
+                if any(m not in RETURNS_QUERYSET and m not in SINGLE_METHODS and m != SLICE for m, _ in calls):
+                    return []  # check.downtimes(…): a method of the object, not a queryset built from it
                 base = self.sites(current, scope, depth + 1, cls)
                 for site in base:
                     site.single = site.single or single
@@ -269,6 +320,19 @@ class _FileReader:
             single=single,
             indent=indent,
         )
+
+    def unpacked_value(self, name: str, scope: ts.Node | None, before: int) -> tuple[ts.Node, int] | None:
+        """``a, b = f(…)``: the right side and the position of ``name`` on the left (last one before ``before``)."""
+        if scope is None:
+            return None
+        best = None
+        for m in matches("locals", scope):
+            if "unpack" not in m or m["unpack"][0].end_byte > before:
+                continue
+            names = [text(n) for n in m["unpack.names"][0].named_children]
+            if name in names and (best is None or m["unpack"][0].start_byte > best[0].start_byte):
+                best = (m["unpack"][0], m["unpack.value"][0], names.index(name))
+        return (best[1], best[2]) if best is not None else None
 
     def local_value(self, name: str, scope: ts.Node | None, before: int) -> ts.Node | None:
         """The value last assigned to ``name`` in ``scope`` before byte ``before``."""
@@ -377,6 +441,11 @@ def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None)
             errors.append(str(error))
         app = path.parent.name if path.name == "views.py" else path.parent.parent.name
         reader = _FileReader(path, display, source, graph, app)
+        reader.functions = {
+            text(m["func.name"][0]): m["func"][0]
+            for m in matches("views", tree.root_node)
+            if _enclosing_function(m["func"][0].parent) is None
+        }
         views.extend(_function_views(reader, tree))
         views.extend(_class_views(reader, tree))
     views.sort(key=lambda v: (v.file, v.line))
@@ -473,3 +542,9 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
     if template is None:
         view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no template_name")
     return view
+
+
+def _enclosing_function(node: ts.Node | None) -> ts.Node | None:
+    while node is not None and node.type != "function_definition":
+        node = node.parent
+    return node
