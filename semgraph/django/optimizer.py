@@ -224,6 +224,14 @@ def _walk(
             )
 
 
+def _merge_applied(into: QuerysetSite, other: QuerysetSite) -> None:
+    into.applied_select.extend(s for s in other.applied_select if s not in into.applied_select)
+    known = {a.lookup for a in into.applied_prefetch}
+    into.applied_prefetch.extend(a for a in other.applied_prefetch if a.lookup not in known)
+    into.other_calls.extend(c for c in other.other_calls if c not in into.other_calls)
+    into.select_all = into.select_all or other.select_all
+
+
 def _only_refused(sp: _SitePlan, plan: _Plan, graph: ModelGraph, model: ModelInfo) -> str | None:
     """Why ``only()`` could add a query on this site (None when every read of the rows is proven)."""
     site = sp.site
@@ -547,6 +555,8 @@ def optimize_project(
                 continue
             for site in ctx.sites:
                 sp = site_plans.setdefault(site.key, _SitePlan(site))
+                if sp.site is not site:  # the same chain reached again, maybe through `q = q.select_related(…)`
+                    _merge_applied(sp.site, site)
                 sp.variables.add(name)
                 sp.paths.update(var_paths)
                 sp.rendered.update(tv.rendered.get(name, []) if tv else [])

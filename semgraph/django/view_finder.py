@@ -231,8 +231,9 @@ class _FileReader:
                 if any(m not in RETURNS_QUERYSET and m not in SINGLE_METHODS and m != SLICE for m, _ in calls):
                     return []  # check.downtimes(…): a method of the object, not a queryset built from it
                 base = self.sites(current, scope, depth + 1, cls)
-                for site in base:
+                for site in base:  # q = q.select_related(…): applied to the queryset built earlier
                     site.single = site.single or single
+                    self.apply_calls(site, calls)
                 return base
             else:
                 return []
@@ -253,6 +254,11 @@ class _FileReader:
         insert_at = manager_node.end_byte if index is None or index < 0 else inner_first[index][1].end_byte
         site = self.site_at(whole, model, manager, "queryset", insert_at, single=single)
         site.blocked = why or None
+        self.apply_calls(site, calls)
+        return site
+
+    def apply_calls(self, site: QuerysetSite, calls: list[tuple[str, ts.Node]]) -> None:
+        """Record the joins / prefetches / other calls of ``calls`` as already applied to ``site``."""
         for method, call in calls:
             if method == SLICE:
                 continue
@@ -267,7 +273,6 @@ class _FileReader:
                     site.applied_prefetch.extend(self.applied_prefetch(arg))
             elif method in APPLIED_METHODS:
                 site.other_calls.append(method)
-        return site
 
     def applied_prefetch(self, arg: ts.Node) -> list[AppliedPrefetch]:
         value = string_value(arg)

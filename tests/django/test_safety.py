@@ -123,3 +123,10 @@ def test_import_goes_into_the_leading_import_block() -> None:
         add_import(source, "from e import f")
         == '"""Views."""\nfrom a import b\nfrom e import f\n\nX = b\n\nfrom c import d\n'
     )
+
+
+def test_calls_applied_through_a_reassignment_count_as_applied() -> None:
+    # q = q.prefetch_related("releases") later in the view: nothing to add (healthchecks' my_checks idiom)
+    (q,) = _plans(optimize_project(SAFETY, view="authors"))["authors"]
+    assert q.already_applied["prefetch_related"] == ["releases"]
+    assert q.added["prefetch_related"] == []
