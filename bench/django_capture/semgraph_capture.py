@@ -8,6 +8,7 @@ Only stdlib, Django and django-zeal: the project's venv has nothing else of ours
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -71,15 +72,11 @@ class _Result(unittest.TextTestResult):
             self._warnings.__exit__(None, None, None)
         self._warnings = self._token = self._caught = None
         if token is not None:
-            try:
+            with contextlib.suppress(RuntimeError, ValueError):  # a test that ran zeal's context itself
                 teardown(token)
-            except (RuntimeError, ValueError):  # a test that ran zeal's context itself
-                pass
         connections["default"].force_debug_cursor = getattr(self, "_force", False)
         record = RECORD.setdefault(test.id(), {"status": "pass", "requests": [], "zeal": []})
-        record["zeal"] = sorted(
-            {str(w.message).split("\n")[0] for w in self._caught if "N+1 detected" in str(w.message)}
-        )
+        record["zeal"] = sorted({str(w.message).split("\n")[0] for w in caught if "N+1 detected" in str(w.message)})
         _current = None
         super().stopTest(test)
 
