@@ -1,5 +1,5 @@
 """A Django test runner (run inside the measured project's own venv) recording, per test, every test-client
-request's query count and an HTML digest, the test's outcome, and django-zeal's N+1 findings.
+request's query count, HTML digest and django-zeal's N+1 findings on that page, and the test's outcome.
 
 Used by bench/django_realworld.py: ``manage.py test --testrunner semgraph_capture.CaptureRunner`` with
 ``SEMGRAPH_CAPTURE_OUT`` (JSON written there) and ``SEMGRAPH_BASE_RUNNER`` (the project's own runner).
@@ -29,12 +29,23 @@ _original_request = Client.request
 
 
 def _request(self, **request):  # type: ignore[no-untyped-def]
+    """One test-client request: its queries, HTML digest, and django-zeal's N+1s within this page only."""
+    from zeal.listeners import setup, teardown
+
     conn = connections["default"]
     start = len(conn.queries_log)
-    response = _original_request(self, **request)
+    token = setup()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            response = _original_request(self, **request)
+        finally:
+            with contextlib.suppress(RuntimeError, ValueError):
+                teardown(token)
     if _current is not None:
         kind = response.get("Content-Type", "")
         body = getattr(response, "content", b"") if not getattr(response, "streaming", False) else b""
+        zeal = sorted({str(w.message).split("\n")[0] for w in caught if "N+1 detected" in str(w.message)})
         _current["requests"].append(
             {
                 "path": request.get("PATH_INFO", ""),
@@ -42,8 +53,10 @@ def _request(self, **request):  # type: ignore[no-untyped-def]
                 "status": response.status_code,
                 "queries": len(conn.queries_log) - start,
                 "html": hashlib.sha1(CSRF.sub(rb"\1", body)).hexdigest()[:16] if "html" in kind else None,
+                "zeal": zeal,
             }
         )
+        _current["zeal"] = sorted(set(_current["zeal"]) | set(zeal))
     return response
 
 
@@ -51,32 +64,16 @@ class _Result(unittest.TextTestResult):
     def startTest(self, test):  # type: ignore[no-untyped-def]
         global _current
         super().startTest(test)
-        from zeal.listeners import setup
-
         conn = connections["default"]
         self._force = conn.force_debug_cursor
         conn.force_debug_cursor = True
         conn.queries_log.clear()
-        self._token = setup()
-        self._warnings = warnings.catch_warnings(record=True)
-        self._caught = self._warnings.__enter__()
-        warnings.simplefilter("always")
         _current = RECORD[test.id()] = {"status": "pass", "requests": [], "zeal": []}
 
     def stopTest(self, test):  # type: ignore[no-untyped-def]
         global _current
-        from zeal.listeners import teardown
-
-        caught, token = getattr(self, "_caught", None) or [], getattr(self, "_token", None)
-        if getattr(self, "_warnings", None) is not None:
-            self._warnings.__exit__(None, None, None)
-        self._warnings = self._token = self._caught = None
-        if token is not None:
-            with contextlib.suppress(RuntimeError, ValueError):  # a test that ran zeal's context itself
-                teardown(token)
         connections["default"].force_debug_cursor = getattr(self, "_force", False)
-        record = RECORD.setdefault(test.id(), {"status": "pass", "requests": [], "zeal": []})
-        record["zeal"] = sorted({str(w.message).split("\n")[0] for w in caught if "N+1 detected" in str(w.message)})
+        RECORD.setdefault(test.id(), {"status": "pass", "requests": [], "zeal": []})
         _current = None
         super().stopTest(test)
 
