@@ -22,7 +22,7 @@ import yaml
 from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
-from semgraph.django.support_classes import RETURNS_QUERYSET
+from semgraph.django.support_classes import RETURNS_QUERYSET, TERMINAL
 from semgraph.paths import PathGuard
 
 GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
@@ -206,6 +206,8 @@ class _FileReader:
                 method = text(func.child_by_field_name("attribute"))
                 if method in SINGLE_METHODS and not calls:
                     single = True
+                elif method in TERMINAL and not calls:
+                    return []  # .count(), .exists(), .aggregate(): a number or a flag, not model instances
                 calls.append((method, current))
                 current = func.child_by_field_name("object")
             elif current.type == "attribute":

@@ -130,3 +130,16 @@ def test_calls_applied_through_a_reassignment_count_as_applied() -> None:
     (q,) = _plans(optimize_project(SAFETY, view="authors"))["authors"]
     assert q.already_applied["prefetch_related"] == ["releases"]
     assert q.added["prefetch_related"] == []
+
+
+def test_a_count_is_not_a_queryset_of_objects(tmp_path: Path) -> None:
+    # locallibrary's index: `{{ num_instances }}` renders an int from .count(), not BookInstance.__str__
+    project = tmp_path / "site"
+    shutil.copytree(SAFETY, project)
+    views = project / "releases" / "views.py"
+    views.write_text(
+        views.read_text().replace('{"pairs": pairs,', '{"pairs": pairs, "n": models.Release.objects.count(),')
+    )
+    (project / "releases" / "templates" / "releases" / "pairs.html").write_text("{{ n }}")
+    (view,) = optimize_project(project, view="downloads").views
+    assert view.querysets == [] and "n" not in view.unmapped_variables
