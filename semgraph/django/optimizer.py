@@ -230,6 +230,7 @@ def _merge_applied(into: QuerysetSite, other: QuerysetSite) -> None:
     into.applied_prefetch.extend(a for a in other.applied_prefetch if a.lookup not in known)
     into.other_calls.extend(c for c in other.other_calls if c not in into.other_calls)
     into.select_all = into.select_all or other.select_all
+    into.python_reads = into.python_reads or other.python_reads
 
 
 def _only_refused(sp: _SitePlan, plan: _Plan, graph: ModelGraph, model: ModelInfo) -> str | None:
@@ -243,6 +244,8 @@ def _only_refused(sp: _SitePlan, plan: _Plan, graph: ModelGraph, model: ModelInf
         return f"the queryset already calls {', '.join(sorted(set(site.other_calls)))}"
     if site.edit_view:
         return "the objects go to a form or are deleted by the view (Create/Update/DeleteView)"
+    if site.python_reads:
+        return f"the view reads the objects in Python too ({site.python_reads}): only() could defer what it reads"
     if sp.opaque:
         shown = ", ".join(p or "(the object)" for p in sorted(sp.opaque))
         return f"{shown} is handed to a custom tag or filter, which may read any field"

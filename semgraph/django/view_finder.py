@@ -74,6 +74,7 @@ class QuerysetSite:
     blocked: str | None = None  # why no edit can be written into this chain (a custom method, ...)
     written: str = ""  # how the view file names the model here (``models.Banner``), for object / model_attr edits
     edit_view: bool = False  # the objects go to a form or are deleted (Create/Update/DeleteView): no only()
+    python_reads: str | None = None  # ``credential.name`` in the view body: the objects are read in Python too
     indent: str = ""
 
     @property
@@ -163,7 +164,11 @@ class _FileReader:
                     if call.type == "call" and func is not None and func.type == "identifier":
                         return self.returned_sites(text(func), index, depth + 1)
                 return []
-            return self.sites(value, scope, depth + 1, cls)
+            found = self.sites(value, scope, depth + 1, cls)
+            reads = _attribute_reads(text(node), scope)
+            for site in found:
+                site.python_reads = site.python_reads or reads
+            return found
         if kind == "subscript":
             return self.sites(node.child_by_field_name("value"), scope, depth + 1, cls)
         if kind == "binary_operator" and text(node.child_by_field_name("operator")) in ("|", "&"):
@@ -555,3 +560,23 @@ def _enclosing_function(node: ts.Node | None) -> ts.Node | None:
     while node is not None and node.type != "function_definition":
         node = node.parent
     return node
+
+
+def _attribute_reads(name: str, scope: ts.Node | None) -> str | None:
+    """The first ``name.attr`` / ``for x in name`` in ``scope``: Python code reading the objects (None if none)."""
+    if scope is None:
+        return None
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        if node.type == "attribute":
+            obj = node.child_by_field_name("object")
+            attr = text(node.child_by_field_name("attribute"))
+            if obj is not None and obj.type == "identifier" and text(obj) == name and attr not in ("pk", "id"):
+                return f"{text(node)} (line {node.start_point.row + 1})"  # the pk is always loaded
+        if node.type == "for_statement":
+            right = node.child_by_field_name("right")
+            if right is not None and right.type == "identifier" and text(right) == name:
+                return f"for … in {name} (line {node.start_point.row + 1})"
+        stack.extend(node.named_children)
+    return None

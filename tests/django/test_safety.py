@@ -143,3 +143,19 @@ def test_a_count_is_not_a_queryset_of_objects(tmp_path: Path) -> None:
     (project / "releases" / "templates" / "releases" / "pairs.html").write_text("{{ n }}")
     (view,) = optimize_project(project, view="downloads").views
     assert view.querysets == [] and "n" not in view.unmapped_variables
+
+
+def test_objects_read_in_python_get_no_only(tmp_path: Path) -> None:
+    project = tmp_path / "site"
+    shutil.copytree(SAFETY, project)
+    views = project / "releases" / "views.py"
+    views.write_text(
+        views.read_text().replace(
+            '    return render(request, "releases/author.html", {"author": author})',
+            '    if author.bio:\n        pass\n    return render(request, "releases/author.html", {"author": author})',
+        )
+    )
+    (q,) = _plans(optimize_project(project, view="author_detail", include_only=True))["author_detail"]
+    assert q.only_refused == (
+        "the view reads the objects in Python too (author.bio (line 30)): only() could defer what it reads"
+    )
