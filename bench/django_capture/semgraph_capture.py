@@ -19,6 +19,7 @@ import warnings
 from django.conf import settings
 from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils.module_loading import import_string
 
 CSRF = re.compile(rb'(csrfmiddlewaretoken" value="|csrf_token" content=")[^"]*')
@@ -32,10 +33,9 @@ def _request(self, **request):  # type: ignore[no-untyped-def]
     """One test-client request: its queries, HTML digest, and django-zeal's N+1s within this page only."""
     from zeal.listeners import setup, teardown
 
-    conn = connections["default"]
-    start = len(conn.queries_log)
     token = setup()
-    with warnings.catch_warnings(record=True) as caught:
+    # CaptureQueriesContext, not queries_log lengths: Django clears queries_log when a request starts
+    with warnings.catch_warnings(record=True) as caught, CaptureQueriesContext(connections["default"]) as captured:
         warnings.simplefilter("always")
         try:
             response = _original_request(self, **request)
@@ -51,7 +51,7 @@ def _request(self, **request):  # type: ignore[no-untyped-def]
                 "path": request.get("PATH_INFO", ""),
                 "method": request.get("REQUEST_METHOD", ""),
                 "status": response.status_code,
-                "queries": len(conn.queries_log) - start,
+                "queries": len(captured),
                 "html": hashlib.sha1(CSRF.sub(rb"\1", body)).hexdigest()[:16] if "html" in kind else None,
                 "zeal": zeal,
             }
