@@ -369,6 +369,10 @@ def _plan_site(
         )
         applied = applied_lookups.get(lookup)
         covered = applied is not None or any(s.startswith(lookup + "__") for s in string_lookups)
+        if site.single and not sub.select and not sub.prefetch:
+            # one object: prefetching a relation read once costs the same one query as reading it lazily, and one
+            # more when a request path does not read it (healthchecks' project settings POSTs went 4 -> 5)
+            continue
         if not covered:
             add_prefetch.append(code)
             edit_code[code] = _prefetch_code(lookup, sub, for_edit=True)
