@@ -60,6 +60,9 @@ class ModelInfo:
     methods: dict[str, int] = field(default_factory=dict)
     properties: dict[str, int] = field(default_factory=dict)
     managers: dict[str, str] = field(default_factory=dict)  # attribute → manager class
+    method_reads: dict[str, list[str] | None] = field(default_factory=dict)
+    """Method/property → the ``self.a.b`` paths its body reads; None when ``self`` escapes (not followable)."""
+    ordering: list[str] = field(default_factory=list)  # Meta.ordering field names
 
     @property
     def label(self) -> str:
@@ -75,10 +78,23 @@ class ModelInfo:
 
 
 @dataclass
+class ManagerClass:
+    """A project's Manager or QuerySet subclass: which of its methods are known to return a QuerySet."""
+
+    name: str
+    is_queryset: bool
+    returns_queryset: dict[str, bool] = field(default_factory=dict)  # method → every return is a QuerySet chain
+    queryset_class: str | None = None  # Manager.from_queryset(QS) / QS.as_manager(): QS's methods exist on both
+
+
+@dataclass
 class ModelGraph:
     models: dict[str, ModelInfo] = field(default_factory=dict)  # label → model
     errors: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    manager_classes: dict[str, ManagerClass] = field(default_factory=dict)  # class name → class
+    editors: dict[str, list[str]] = field(default_factory=dict)
+    """Model name → ModelForms / serializers built on it (``file:line Class``): they read every field."""
 
     def find(self, name: str, app: str | None = None) -> ModelInfo | None:
         """Model by label (``app.Model``) or bare name (preferring ``app``); case-insensitive on the name."""
@@ -115,10 +131,16 @@ def _builtin_models() -> dict[str, ModelInfo]:
                  "is_staff", "is_active", "date_joined"):  # fmt: skip
         user.fields[name] = FieldInfo(name, "field", declared_in="auth.User")
     user.fields["groups"] = FieldInfo("groups", "m2m", target="auth.Group", declared_in="auth.User")
-    for method in ("get_full_name", "get_short_name", "get_username", "has_perm", "check_password"):
+    for method in ("get_full_name", "get_short_name", "get_username", "has_perm", "check_password", "__str__"):
         user.methods[method] = 0
+    user.method_reads.update(
+        {"__str__": ["username"], "get_username": ["username"], "get_full_name": ["first_name", "last_name"],
+         "get_short_name": ["first_name"]}
+    )  # fmt: skip
     group = ModelInfo("Group", "auth", "django.contrib.auth", 0, external=True)
     group.fields = {n: FieldInfo(n, "field", declared_in="auth.Group") for n in ("id", "name")}
+    group.methods["__str__"] = 0
+    group.method_reads["__str__"] = ["name"]
     ctype = ModelInfo("ContentType", "contenttypes", "django.contrib.contenttypes", 0, external=True)
     ctype.fields = {
         n: FieldInfo(n, "field", declared_in="contenttypes.ContentType") for n in ("id", "app_label", "model")
@@ -215,6 +237,9 @@ def build_model_graph(project: Path, guard: PathGuard | None = None) -> ModelGra
             graph.models[f"{c.app}.{c.name}"] = _read_model(c, graph)
     _inherit(graph, by_name)
     _add_reverse(graph)
+    from semgraph.django.support_classes import scan_support_classes  # it reads this module's types
+
+    scan_support_classes(project, graph, guard)
     return graph
 
 
@@ -235,13 +260,64 @@ def _read_model(c: _RawClass, graph: ModelGraph) -> ModelInfo:
             _read_field(model, m, c)
         elif "method" in m and m["method"][0].parent.id == c.node.id:
             model.methods[text(m["method.name"][0])] = m["method"][0].start_point.row + 1
+            model.method_reads[text(m["method.name"][0])] = self_reads(m["method"][0])
         elif "decorated" in m and m["decorated"][0].parent.id == c.node.id:
             node = m["decorated"][0]
             decorators = {dotted_tail(d.named_children[0]) for d in node.named_children if d.type == "decorator"}
             name = text(m["decorated.name"][0])
             target = model.properties if decorators & {"property", "cached_property"} else model.methods
             target[name] = node.start_point.row + 1
+            definition = node.child_by_field_name("definition")
+            model.method_reads[name] = self_reads(definition) if definition is not None else None
+        elif "inner" in m and m["inner"][0].parent.id == c.node.id and text(m["inner.name"][0]) == "Meta":
+            model.ordering = _meta_ordering(m["inner.body"][0])
     return model
+
+
+def _meta_ordering(meta_body: ts.Node) -> list[str]:
+    for a in matches("members", meta_body):
+        if "attr" in a and a["attr"][0].parent.id == meta_body.id and text(a["attr.name"][0]) == "ordering":
+            value = a["attr.value"][0]
+            names = [string_value(c) for c in value.named_children] if value.type in ("list", "tuple") else []
+            return [n.lstrip("-").split("__")[0] for n in names if n and n != "?"]
+    return []
+
+
+def self_reads(func: ts.Node) -> list[str] | None:
+    """The ``self.a.b`` paths a method body reads (calls included: ``self.f()`` reads ``f``).
+
+    None when the body hands ``self`` itself elsewhere (``str(self)``, ``helper(self)``, ``super()``): then
+    what it reads is not known statically.
+    """
+    params = func.child_by_field_name("parameters")
+    first = next((p for p in params.named_children), None) if params is not None else None
+    if first is None or first.type != "identifier":
+        return None
+    me = text(first)
+    body = func.child_by_field_name("body")
+    reads: set[str] = set()
+    stack = [body] if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier" and text(node) == "super":
+            return None
+        if node.type == "identifier" and text(node) == me:
+            parent = node.parent
+            if parent is None or parent.type != "attribute" or parent.child_by_field_name("object") != node:
+                return None  # self escapes: passed, returned or formatted whole
+            parts = []
+            current = parent
+            while True:
+                parts.append(text(current.child_by_field_name("attribute")))
+                outer = current.parent
+                if outer is None or outer.type != "attribute" or outer.child_by_field_name("object") != current:
+                    break
+                current = outer
+            if parts[0] not in ("_meta", "_state", "__class__"):
+                reads.add(".".join(parts))
+            continue
+        stack.extend(node.named_children)
+    return sorted(reads)
 
 
 def _read_field(model: ModelInfo, m: dict[str, list[ts.Node]], c: _RawClass) -> None:
@@ -334,6 +410,10 @@ def _inherit(graph: ModelGraph, by_name: dict[str, _RawClass]) -> None:
                     model.fields[name] = copied
             for name, line in parent.methods.items():
                 model.methods.setdefault(name, line)
+            for name, reads in parent.method_reads.items():
+                model.method_reads.setdefault(name, reads)
+            if not model.ordering:
+                model.ordering = list(parent.ordering)
             for name, line in parent.properties.items():
                 model.properties.setdefault(name, line)
             if not parent.abstract and not parent.external:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from semgraph.django.model_graph import SKIP_DIRS, TO_MANY, TO_ONE, ModelGraph, ModelInfo, load_graph
+from semgraph.django.patch_check import MODEL_REF, ModuleNames, add_import, check_patch, model_ref, undefined_names
 from semgraph.django.template_vars import DirLoader, TemplateVariables, extract_template_variables
 from semgraph.django.view_finder import QuerysetSite, ViewInfo, find_views
 from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
@@ -61,6 +63,7 @@ class QuerysetPlan(BaseModel):
     prefetch_related: list[str] = Field(description="Every prefetch lookup the template needs.")
     prefetch: list[PrefetchSpec]
     only: list[str] | None = Field(None, description="Fields for only(); null when some access is not a known field.")
+    only_refused: str | None = Field(None, description="Why only() could add a query here (null when it is safe).")
     already_applied: dict[str, list[str]]
     added: dict[str, list[str]] = Field(
         description="What the diff adds: select_related / prefetch_related arguments / only fields, and "
@@ -105,41 +108,65 @@ class _Plan:
     models: dict[str, ModelInfo] = field(default_factory=dict)  # set on the top plan: the graph's models
 
 
+MAX_FOLLOW = 4
+"""How deep method bodies are followed (a method calling a method calling …)."""
+
+
 def _walk(
-    plan: _Plan, model: ModelInfo | None, parts: list[str], prefix: str, shown: str, top: _Plan, leaf: bool = True
+    plan: _Plan,
+    model: ModelInfo | None,
+    parts: list[str],
+    prefix: str,
+    shown: str,
+    top: _Plan,
+    leaf: bool = True,
+    depth: int = 0,
 ) -> None:
     """Follow one template path over the graph, recording joins, prefetches, fields and dead ends.
 
-    ``leaf`` is False when a longer path continues from this one: the object is traversed, not rendered.
+    A method or property at the end of a path (``__str__`` when the object is rendered) is followed through
+    the ``self.a.b`` paths its body reads; what it returns is not typed, so a path continuing after it stops.
     """
-    if model is None:
-        return
-    if not parts:
-        if leaf and "__str__" in model.methods:
-            top.only_ok = False
-            where = shown or "(the object itself)"
-            top.not_opt.setdefault(
-                where, f"if rendered, str() runs {model.name}.__str__, which is not followed (it may read relations)"
-            )
+    if model is None or not parts:
         return
     part, rest = parts[0], parts[1:]
     here = f"{shown}.{part}" if shown else part
+    if part == "__str__" and "__str__" not in model.methods and not model.external:
+        return  # Django's Model.__str__: "<Model> object (<pk>)", the pk only
     info = model.fields.get(part)
     if info is None:
         if part.startswith("get_") and part.endswith("_display") and part[4:-8] in model.fields:
             plan.fields.add(prefix + part[4:-8])
             return
-        top.only_ok = False
-        if part in model.properties:
-            top.not_opt[here] = (
-                f"{model.name}.{part} is a @property: its body is not followed, relations it reads are not prefetched"
-            )
-        elif part in model.methods:
-            if rest or part not in ("__str__",):
+        key_of = model.fields.get(part[:-3]) if part.endswith("_id") else None
+        if key_of is not None and key_of.kind in ("fk", "o2o"):
+            plan.fields.add(prefix + key_of.name)  # check.project_id: the key column, no join
+            return
+        if part in model.properties or part in model.methods:
+            kind = "@property" if part in model.properties else "method"
+            reads = model.method_reads.get(part)
+            if rest == ["__str__"]:
+                rest = []  # a rendered method/property: its own reads; what str() of its result reads is not typed
+            if not rest and reads is not None and depth < MAX_FOLLOW:
+                for read in reads:
+                    _walk(plan, model, read.split("."), prefix, here, top, True, depth + 1)
+                return
+            top.only_ok = False
+            if rest:
                 top.not_opt[here] = (
-                    f"{model.name}.{part}() is a method: its body is not followed, relations it reads are not prefetched"
+                    f"{model.name}.{part} ({kind}) returns a value whose type is not known statically: "
+                    f"{'.'.join(rest)} after it is not followed"
                 )
-        elif model.external:
+            elif reads is None:
+                top.not_opt[here] = (
+                    f"{model.name}.{part} ({kind}) hands `self` elsewhere (or calls super()): what it reads is "
+                    "not known, relations it reads are not prefetched"
+                )
+            else:
+                top.not_opt[here] = f"{model.name}.{part} ({kind}): methods calling methods deeper than {MAX_FOLLOW}"
+            return
+        top.only_ok = False
+        if model.external:
             top.not_opt[here] = f"{model.label} is outside the project: its attributes are not known"
         else:
             top.not_opt[here] = f"{model.name} has no field, relation, property or method {part!r}"
@@ -158,7 +185,7 @@ def _walk(
             top.not_opt[here] = f"target {info.target} of {model.name}.{part} is not a known model"
             top.only_ok = False
             return
-        _walk(plan, target, rest, prefix + part + "__", here, top, leaf)
+        _walk(plan, target, rest, prefix + part + "__", here, top, leaf, depth)
         return
     if info.kind == "generic_fk":
         plan.prefetch.setdefault(prefix + part, _Plan(None))
@@ -182,9 +209,9 @@ def _walk(
                     f"{tail[0]}() builds a new query per row, even after prefetch_related"
                 )
             elif tail and tail[0].isdigit():  # p.leases.all.0.tenant: an element of the prefetched rows
-                _walk(sub, target, tail[1:], "", f"{here}.{op}.{tail[0]}", top, leaf)
+                _walk(sub, target, tail[1:], "", f"{here}.{op}.{tail[0]}", top, leaf, depth)
             else:
-                _walk(sub, target, tail, "", f"{here}.{op}", top, leaf)
+                _walk(sub, target, tail, "", f"{here}.{op}", top, leaf, depth)
         elif op in COUNT_OPS:
             plan.prefetch.setdefault(lookup, _Plan(target))
             top.counted.add(f"{here}.{op}")
@@ -195,6 +222,46 @@ def _walk(
                 if op in ("first", "last", "latest", "earliest")
                 else f"{op!r} on the related manager {model.name}.{part} is not a plain iteration"
             )
+
+
+def _merge_applied(into: QuerysetSite, other: QuerysetSite) -> None:
+    into.applied_select.extend(s for s in other.applied_select if s not in into.applied_select)
+    known = {a.lookup for a in into.applied_prefetch}
+    into.applied_prefetch.extend(a for a in other.applied_prefetch if a.lookup not in known)
+    into.other_calls.extend(c for c in other.other_calls if c not in into.other_calls)
+    into.select_all = into.select_all or other.select_all
+    into.python_reads = into.python_reads or other.python_reads
+
+
+def _only_refused(sp: _SitePlan, plan: _Plan, graph: ModelGraph, model: ModelInfo) -> str | None:
+    """Why ``only()`` could add a query on this site (None when every read of the rows is proven)."""
+    site = sp.site
+    if not sp.paths and not sp.rendered:
+        return "the template reads nothing of these objects: nothing proves which fields are needed"
+    if not plan.only_ok:
+        return "a path is not a plain field (see the other entries): fields it reads are not known"
+    if site.other_calls:
+        return f"the queryset already calls {', '.join(sorted(set(site.other_calls)))}"
+    if site.edit_view:
+        return "the objects go to a form or are deleted by the view (Create/Update/DeleteView)"
+    if site.python_reads:
+        return f"the view reads the objects in Python too ({site.python_reads}): only() could defer what it reads"
+    if sp.opaque:
+        shown = ", ".join(p or "(the object)" for p in sorted(sp.opaque))
+        return f"{shown} is handed to a custom tag or filter, which may read any field"
+    joined = [model, *(_model_at(model, s, graph) for s in plan.select)]
+    for m in joined:
+        if m is not None and graph.editors.get(m.name):
+            return f"{m.name} is edited by {', '.join(graph.editors[m.name])}: a form/serializer reads other fields"
+    return None
+
+
+def _model_at(model: ModelInfo, path: str, graph: ModelGraph) -> ModelInfo | None:
+    current: ModelInfo | None = model
+    for part in path.split("__"):
+        info = current.fields.get(part) if current is not None else None
+        current = graph.models.get(info.target or "") if info is not None else None
+    return current
 
 
 def _compress(paths: set[str]) -> list[str]:
@@ -216,13 +283,13 @@ def _quote(values: list[str]) -> str:
     return ", ".join(f'"{v}"' for v in values)
 
 
-def _prefetch_code(lookup: str, sub: _Plan) -> str:
+def _prefetch_code(lookup: str, sub: _Plan, for_edit: bool = False) -> str:
+    """The prefetch_related argument; ``for_edit`` names the model by a placeholder each file resolves."""
     select = _compress(sub.select)
     if not select or sub.model is None:
         return f'"{lookup}"'
-    return (
-        f'Prefetch("{lookup}", queryset={sub.model.name}.{sub.model.default_manager}.select_related({_quote(select)}))'
-    )
+    name = model_ref(sub.model.label) if for_edit else sub.model.name
+    return f'Prefetch("{lookup}", queryset={name}.{sub.model.default_manager}.select_related({_quote(select)}))'
 
 
 def _non_null_chain(model: ModelInfo, path: str, graph: ModelGraph) -> bool:
@@ -249,7 +316,8 @@ def _prefixes(path: str) -> list[str]:
 class _Edit:
     start: int
     end: int
-    text: str
+    text: str  # model names are model_ref() placeholders, written per file by patch_check
+    site: tuple[str, int] = ("", 0)
 
 
 @dataclass
@@ -257,6 +325,8 @@ class _SitePlan:
     site: QuerysetSite
     variables: set[str] = field(default_factory=set)
     paths: set[str] = field(default_factory=set)
+    rendered: set[str] = field(default_factory=set)  # paths rendered whole: str() runs on them
+    opaque: set[str] = field(default_factory=set)  # paths handed to custom tags / filters
 
 
 def _plan_site(
@@ -271,6 +341,8 @@ def _plan_site(
             _walk(plan, model, parts, "", "", plan, leaf=False)
         else:
             _walk(plan, model, parts, "", "", plan)
+    for path in sorted(sp.rendered):
+        _walk(plan, model, [*path.split("."), "__str__"] if path else ["__str__"], "", "", plan)
     select_needed = _compress(plan.select)
     flat = _flatten(plan)
     applied_lookups = {a.lookup: a for a in site.applied_prefetch}
@@ -280,6 +352,7 @@ def _plan_site(
         applied_select += [s for s in select_needed if _non_null_chain(model, s, graph)]
     add_select = [s for s in select_needed if not _select_satisfied(s, applied_select)]
     add_prefetch: list[str] = []
+    edit_code: dict[str, str] = {}  # shown prefetch argument → as written into the file
     prefetch_specs: list[PrefetchSpec] = []
     edits: list[_Edit] = []
     needs_import = False
@@ -296,8 +369,13 @@ def _plan_site(
         )
         applied = applied_lookups.get(lookup)
         covered = applied is not None or any(s.startswith(lookup + "__") for s in string_lookups)
+        if site.single and not sub.select and not sub.prefetch:
+            # one object: prefetching a relation read once costs the same one query as reading it lazily, and one
+            # more when a request path does not read it (healthchecks' project settings POSTs went 4 -> 5)
+            continue
         if not covered:
             add_prefetch.append(code)
+            edit_code[code] = _prefetch_code(lookup, sub, for_edit=True)
             needs_import = needs_import or code.startswith("Prefetch(")
             continue
         missing = [
@@ -315,36 +393,46 @@ def _plan_site(
             for m in missing:
                 add_prefetch.append(f'"{lookup}__{m}"')
     only_fields: list[str] | None = None
-    if plan.only_ok and sp.paths and not site.other_calls:
-        keep = set(plan.fields)
-        for s in plan.select:
+    only_refused = _only_refused(sp, plan, graph, model)
+    if only_refused is None:
+        keep = set(plan.fields) | set(model.ordering) & set(model.fields)
+        for s in [*plan.select, *applied_select]:
             keep.update(_prefixes(s))
-        only_fields = sorted(keep - {"pk"})
+        for lookup in [*plan.prefetch, *(a.lookup.split("__")[0] for a in site.applied_prefetch)]:
+            first = model.fields.get(lookup.split("__")[0])
+            if first is not None and first.kind in ("fk", "o2o", "generic_fk"):
+                keep.add(first.name)  # prefetching a forward relation reads its key column
+        only_fields = sorted(f for f in keep if f != "pk" and not f.endswith("__pk"))
     added_only = include_only and only_fields is not None and site.kind != "model_attr"
     if {"values", "values_list"} & set(site.other_calls):
         # rows are dicts / tuples: select_related is ignored and prefetch_related raises on them
         plan.not_opt["(queryset)"] = "values()/values_list() rows are dicts or tuples: nothing to join or prefetch"
         add_select, add_prefetch, edits, needs_import, extra_lookups, added_only = [], [], [], False, [], False
+    elif site.blocked and (add_select or add_prefetch or edits or added_only):
+        plan.not_opt["(queryset)"] = f"no edit written: {site.blocked}"
+        add_select, add_prefetch, edits, needs_import, extra_lookups, added_only = [], [], [], False, [], False
     chain = ""
     if add_select:
         chain += f".select_related({_quote(add_select)})"
     if add_prefetch:
-        chain += f".prefetch_related({', '.join(add_prefetch)})"
+        chain += f".prefetch_related({', '.join(edit_code.get(c, c) for c in add_prefetch)})"
     if added_only and only_fields:
         chain += f".only({_quote(only_fields)})"
     if chain:
         if site.kind == "queryset":
             edits.append(_Edit(site.insert_at, site.insert_at, chain))
         elif site.kind == "object":
-            edits.append(_Edit(site.start, site.end, f"{model.name}.{model.default_manager}{chain}"))
+            edits.append(_Edit(site.start, site.end, f"{site.written}.{model.default_manager}{chain}"))
         else:
             edits.append(
                 _Edit(
                     site.insert_at,
                     site.insert_at,
-                    f"\n{site.indent}queryset = {model.name}.{model.default_manager}{chain}",
+                    f"\n{site.indent}queryset = {site.written}.{model.default_manager}{chain}",
                 )
             )
+    for edit in edits:
+        edit.site = site.key
     n = 1 if site.single else rows
     applied_hops = {h for s in applied_select for h in _prefixes(s)}
     missing_hops = {h for s in plan.select for h in _prefixes(s)} - applied_hops
@@ -386,6 +474,7 @@ def _plan_site(
         prefetch_related=[lk for lk, _ in flat],
         prefetch=prefetch_specs,
         only=only_fields,
+        only_refused=only_refused,
         already_applied={
             "select_related": sorted(site.applied_select) + (["(all non-null FKs)"] if site.select_all else []),
             "prefetch_related": [a.lookup for a in site.applied_prefetch],
@@ -473,8 +562,12 @@ def optimize_project(
                 continue
             for site in ctx.sites:
                 sp = site_plans.setdefault(site.key, _SitePlan(site))
+                if sp.site is not site:  # the same chain reached again, maybe through `q = q.select_related(…)`
+                    _merge_applied(sp.site, site)
                 sp.variables.add(name)
                 sp.paths.update(var_paths)
+                sp.rendered.update(tv.rendered.get(name, []) if tv else [])
+                sp.opaque.update(tv.opaque.get(name, []) if tv else [])
                 if site.key not in keys:
                     keys.append(site.key)
                 view_of_site.setdefault(site.key, []).append(v.name)
@@ -488,7 +581,14 @@ def optimize_project(
         plans[key] = plan
         path, existing, imp = edits_by_file.get(sp.site.file, (sp.site.path, [], False))
         edits_by_file[sp.site.file] = (path, existing + edits, imp or needs_import)
-    diff, changed = _diff(edits_by_file)
+    diff, changed, refused = _diff(edits_by_file, project, graph)
+    for key, reason in refused.items():
+        plan = plans[key]
+        plan.not_optimizable.append(NotOptimizable(path="(diff)", reason=f"edit not returned: {reason}"))
+        plan.added = {k: [] for k in plan.added}
+    for reason in dict.fromkeys(refused.values()):
+        lines = sorted(plans[k].line for k, r in refused.items() if r == reason)
+        warnings.append(f"edits at line(s) {', '.join(map(str, lines))} not returned: {reason}")
     out_views = [
         ViewPlan(
             view=v.name,
@@ -550,27 +650,69 @@ def _plan_paths(
     )
 
 
-def _diff(edits_by_file: dict[str, tuple[Path, list[_Edit], bool]]) -> tuple[str, list[str]]:
+def _write(
+    original: str, edits: list[_Edit], names: ModuleNames, project: Path, graph: ModelGraph, prefetch: bool
+) -> str:
+    data = original.encode()
+    imports: list[str] = []
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+
+        def name(match: re.Match[str]) -> str:
+            written, statement = names.reference(graph.models[match.group(1)], project)
+            if statement is not None:
+                imports.append(statement)
+            return written
+
+        data = data[: edit.start] + MODEL_REF.sub(name, edit.text).encode() + data[edit.end :]
+    text_new = data.decode("utf-8")
+    if prefetch and not _imports_prefetch(text_new):
+        text_new = add_import(text_new, "from django.db.models import Prefetch")
+    for statement in dict.fromkeys(imports):
+        text_new = add_import(text_new, statement)
+    return text_new
+
+
+def _diff(
+    edits_by_file: dict[str, tuple[Path, list[_Edit], bool]], project: Path, graph: ModelGraph
+) -> tuple[str, list[str], dict[tuple[str, int], str]]:
+    """The unified diff of every file whose patch compiles and adds no undefined name; refused sites + why.
+
+    A file whose whole patch fails is retried site by site, so one bad edit does not cost the others.
+    """
     chunks: list[str] = []
     changed: list[str] = []
+    refused: dict[tuple[str, int], str] = {}
     for display in sorted(edits_by_file):
         path, edits, needs_import = edits_by_file[display]
         if not edits:
             continue
-        original = path.read_bytes()
-        data = original
-        for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-            data = data[: edit.start] + edit.text.encode() + data[edit.end :]
-        text_new = data.decode("utf-8")
-        if needs_import and not _imports_prefetch(text_new):
-            text_new = _add_import(text_new, "from django.db.models import Prefetch")
-        old_lines = original.decode("utf-8").splitlines(keepends=True)
+        original = path.read_bytes().decode("utf-8")
+        _, broken = undefined_names(original, display)
+        if broken is not None:
+            refused.update({e.site: f"the file does not compile before the edit ({broken})" for e in edits})
+            continue
+        names = ModuleNames.read(path, original)
+        text_new = _write(original, edits, names, project, graph, needs_import)
+        if check_patch(original, text_new, display) is not None:
+            kept: list[_Edit] = []
+            for key in dict.fromkeys(e.site for e in edits):
+                mine = [e for e in edits if e.site == key]
+                trial = _write(original, kept + mine, names, project, graph, needs_import)
+                reason = check_patch(original, trial, display)
+                if reason is None:
+                    kept.extend(mine)
+                else:
+                    refused[key] = reason
+            if not kept:
+                continue
+            text_new = _write(original, kept, names, project, graph, needs_import)
+        old_lines = original.splitlines(keepends=True)
         new_lines = text_new.splitlines(keepends=True)
         chunks.append(
             "".join(difflib.unified_diff(old_lines, new_lines, fromfile=f"a/{display}", tofile=f"b/{display}"))
         )
         changed.append(display)
-    return "".join(chunks), changed
+    return "".join(chunks), changed, refused
 
 
 def _imports_prefetch(source: str) -> bool:
@@ -582,13 +724,3 @@ def _imports_prefetch(source: str) -> bool:
         ):
             return True
     return False
-
-
-def _add_import(source: str, statement: str) -> str:
-    lines = source.splitlines(keepends=True)
-    last = -1
-    for i, line in enumerate(lines):
-        if line.startswith(("import ", "from ")):
-            last = i
-    lines.insert(last + 1, statement + "\n")
-    return "".join(lines)

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import yaml
 from django.template.base import FilterExpression, Parser, Variable
+from django.template.defaultfilters import register as _default_filters
 from django.template.exceptions import TemplateSyntaxError
 from django.template.smartif import IfParser
 from django.template.smartif import Literal as IfLiteral
@@ -45,6 +47,34 @@ NO_EXPRESSION_TAGS = frozenset(
 """Built-in tags without context-variable arguments (``now`` and ``trans`` take literals; ``as name`` is bound)."""
 
 
+BUILTIN_FILTERS = frozenset(_default_filters.filters)
+"""Django's built-in filters: they read only the value itself (a custom filter may read any attribute)."""
+
+_TAG_KEYWORDS: dict[str, dict[str, list]] = yaml.safe_load(
+    (Path(__file__).parent / "data" / "tag_keywords.yaml").read_text(encoding="utf-8")
+)
+"""Tag name → keywords / literal positions of known built-in and third-party tags (not variables)."""
+
+
+def _filter_name(func: object) -> str:
+    return getattr(func, "_filter_name", "") or getattr(func, "__name__", "")
+
+
+def tag_arguments(name: str, bits: list[str]) -> list[str]:
+    """The bits of tag ``name`` that are expressions: its known keywords and literal names dropped."""
+    spec = _TAG_KEYWORDS.get(name)
+    if not spec:
+        return bits[1:]
+    keywords = set(spec.get("keywords") or [])
+    prefixed = tuple(spec.get("keywords_prefixed") or [])
+    literal = {p - 1 for p in spec.get("literal_positions") or []}
+    return [
+        b
+        for i, b in enumerate(bits[1:])
+        if b not in keywords and i not in literal and not (prefixed and b.startswith(prefixed))
+    ]
+
+
 class AliasUse(BaseModel):
     """One alias (loop variable, ``with`` name, include binding) and the paths read through it."""
 
@@ -63,6 +93,14 @@ class TemplateVariables(BaseModel):
     aliases: list[AliasUse]
     templates: list[str] = Field(description="Templates read: the template itself, parents, includes.")
     warnings: list[str]
+    rendered: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Root variable → paths rendered whole by {{ }} (str() runs on the object: '' is the root).",
+    )
+    opaque: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Root variable → paths handed to a custom tag or filter, which may read any attribute.",
+    )
 
 
 class _AnyFilterParser(Parser):
@@ -75,6 +113,7 @@ class _AnyFilterParser(Parser):
         def _filter(value: object, arg: object = None) -> object:
             return value
 
+        _filter._filter_name = filter_name  # type: ignore[attr-defined]
         return _filter
 
 
@@ -236,6 +275,8 @@ class _Extractor:
     def __init__(self, loader: TemplateLoader | None) -> None:
         self.loader = loader
         self.variables: dict[str, set[str]] = {}
+        self.rendered: dict[str, set[str]] = {}
+        self.opaque: dict[str, set[str]] = {}
         self.aliases: list[tuple[tuple[str, str, str, str, int], set[str]]] = []
         self.templates: list[str] = []
         self.warnings: list[str] = []
@@ -306,11 +347,18 @@ class _Extractor:
         """Record every variable a FilterExpression reads (its value and its filter arguments)."""
         target = self.resolve(expr.var.lookups) if isinstance(expr.var, Variable) and expr.var.lookups else None
         self.target_via = self.last_via if target is not None else None
+        if target is not None and any(_filter_name(f) not in BUILTIN_FILTERS for f, _ in expr.filters):
+            self.note(self.opaque, target)
         for _func, args in expr.filters:
             for is_var, arg in args:
                 if is_var and isinstance(arg, Variable) and arg.lookups:
                     self.resolve(arg.lookups)
         return target
+
+    @staticmethod
+    def note(where: dict[str, set[str]], target: tuple[str, tuple[str, ...]]) -> None:
+        root, path = target
+        where.setdefault(root, set()).add(".".join(path))
 
     def use_bound(self, expr: FilterExpression) -> tuple[tuple[str, tuple[str, ...]] | None, object]:
         """``use_expr`` plus the alias the value was reached through, for binding a new alias to it."""
@@ -405,7 +453,9 @@ class _Extractor:
     def walk(self, nodes: list[Node], template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         for node in nodes:
             if isinstance(node, VarNode):
-                self.use_expr(self.compile(node.expr, template, node.line, node.index))
+                target = self.use_expr(self.compile(node.expr, template, node.line, node.index))
+                if target is not None:
+                    self.note(self.rendered, target)
             else:
                 self.tag(node, template, overrides)
 
@@ -426,12 +476,13 @@ class _Extractor:
             if len(bits) >= 3 and bits[-2] == "as":
                 self.bind_local(bits[-1])
         elif name in GENERIC_KNOWN_TAGS:
-            self.scan_args(bits[1:], template, line, col)
+            self.scan_args(tag_arguments(name, bits), template, line, col)
         else:
-            self.warnings.append(
-                f"{template}:{line}: unknown tag {{% {name} %}}: its arguments were scanned as expressions"
-            )
-            self.scan_args(bits[1:], template, line, col, lenient=True)
+            if name not in _TAG_KEYWORDS:
+                self.warnings.append(
+                    f"{template}:{line}: unknown tag {{% {name} %}}: its arguments were scanned as expressions"
+                )
+            self.scan_args(tag_arguments(name, bits), template, line, col, lenient=True)
         for branch in node.branches:
             self.scoped(lambda b=branch: self.walk(b.children, template, overrides))
 
@@ -457,7 +508,9 @@ class _Extractor:
                     raise self.error(str(exc), template, line, col) from None
                 self.warnings.append(f"{template}:{line}: argument {arg!r} is not an expression ({exc})")
                 continue
-            self.use_expr(expr)
+            target = self.use_expr(expr)
+            if lenient and target is not None:  # a custom tag may read any attribute of what it is given
+                self.note(self.opaque, target)
         if as_name:
             self.bind_local(as_name)
 
@@ -489,8 +542,11 @@ class _Extractor:
         sequence, via = self.use_bound(self.compile(bits[in_index + 1], template, line, node.index))
 
         def body() -> None:
-            for loop_name in names:
-                self.bind(loop_name, sequence, "for", template, line, via)  # type: ignore[arg-type]
+            for i, loop_name in enumerate(names):
+                # {% for a, b in pairs %}: each name is one element of the item (pairs.0.x, pairs.1.y), not the item
+                target = sequence if len(names) == 1 or sequence is None else (sequence[0], (*sequence[1], str(i)))
+                bound_via = via if len(names) == 1 or via is None else (via[0], (*via[1], str(i)))
+                self.bind(loop_name, target, "for", template, line, bound_via)  # type: ignore[arg-type]
             self.walk(node.branches[0].children, template, overrides)
 
         self.scoped(body)
@@ -641,6 +697,8 @@ class _Extractor:
             aliases=aliases,
             templates=self.templates,
             warnings=self.warnings,
+            rendered={root: sorted(paths) for root, paths in sorted(self.rendered.items())},
+            opaque={root: sorted(paths) for root, paths in sorted(self.opaque.items())},
         )
 
 

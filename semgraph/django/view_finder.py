@@ -17,16 +17,24 @@ from pathlib import Path
 from typing import Literal
 
 import tree_sitter as ts
+import yaml
 
+from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
+from semgraph.django.support_classes import RETURNS_QUERYSET, TERMINAL
 from semgraph.paths import PathGuard
 
-CBV_KINDS = {"ListView": "list", "DetailView": "detail", "TemplateView": "template"}
+GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
+    (Path(__file__).parent / "data" / "generic_views.yaml").read_text(encoding="utf-8")
+)
+"""Generic class-based view → context role, default template suffix, edit view (data/generic_views.yaml)."""
+CBV_KINDS = {name: spec["role"] for name, spec in GENERIC_VIEWS.items() if spec["role"] != "none"}
 WRAPPERS = {"list", "tuple", "sorted", "chain", "reversed", "set"}
 SINGLE_METHODS = {"get", "first", "last", "latest", "earliest"}
 APPLIED_METHODS = {"select_related", "prefetch_related", "only", "defer", "values", "values_list", "annotate"}
 MAX_DEPTH = 12
+PLAIN_MANAGERS = frozenset({"_default_manager", "_base_manager"})
 
 
 @dataclass
@@ -63,6 +71,10 @@ class QuerysetSite:
     applied_select: list[str] = field(default_factory=list)
     applied_prefetch: list[AppliedPrefetch] = field(default_factory=list)
     other_calls: list[str] = field(default_factory=list)  # only/defer/values/annotate already on the chain
+    blocked: str | None = None  # why no edit can be written into this chain (a custom method, ...)
+    written: str = ""  # how the view file names the model here (``models.Banner``), for object / model_attr edits
+    edit_view: bool = False  # the objects go to a form or are deleted (Create/Update/DeleteView): no only()
+    python_reads: str | None = None  # ``credential.name`` in the view body: the objects are read in Python too
     indent: str = ""
 
     @property
@@ -90,6 +102,38 @@ class ViewInfo:
 class _FileReader:
     def __init__(self, path: Path, display: str, source: bytes, graph: ModelGraph, app: str) -> None:
         self.path, self.display, self.source, self.graph, self.app = path, display, source, graph, app
+        self.functions: dict[str, ts.Node] = {}  # module-level helpers whose returns feed views
+
+    def returned_sites(self, name: str, element: int | None, depth: int) -> list[QuerysetSite]:
+        """Sites a module-level helper returns (``element``: which item of a returned tuple)."""
+        func = self.functions.get(name)
+        if func is None or depth > MAX_DEPTH:
+            return []
+        body = func.child_by_field_name("body")
+        out: list[QuerysetSite] = []
+        for r in matches("locals", func):
+            if "return" not in r or _enclosing_function(r["return"][0]) != func:
+                continue
+            value = r["return.value"][0]
+            if element is not None:
+                if value.type not in ("expression_list", "tuple") or element >= len(value.named_children):
+                    continue
+                value = value.named_children[element]
+            out.extend(self.sites(value, body, depth + 1))
+        return out
+
+    def related_manager_model(self, accessor: str) -> ModelInfo | None:
+        """``project.member_set``: the model of a to-many accessor, when one model of the graph has it."""
+        targets = {
+            info.target
+            for model in self.graph.models.values()
+            for name, info in model.fields.items()
+            if name == accessor and info.kind in ("reverse_fk", "m2m", "reverse_m2m") and info.target
+        }
+        if len(targets) != 1:
+            return None
+        model = self.graph.models.get(targets.pop())
+        return model if model is not None and not model.external else None
 
     # ---- querysets ---------------------------------------------------------
     def model_of(self, node: ts.Node) -> ModelInfo | None:
@@ -112,7 +156,19 @@ class _FileReader:
             return self.sites(node.named_children[0] if node.named_children else None, scope, depth + 1, cls)
         if kind == "identifier":
             value = self.local_value(text(node), scope, node.start_byte)
-            return self.sites(value, scope, depth + 1, cls) if value is not None else []
+            if value is None:
+                unpacked = self.unpacked_value(text(node), scope, node.start_byte)
+                if unpacked is not None:
+                    call, index = unpacked
+                    func = call.child_by_field_name("function")
+                    if call.type == "call" and func is not None and func.type == "identifier":
+                        return self.returned_sites(text(func), index, depth + 1)
+                return []
+            found = self.sites(value, scope, depth + 1, cls)
+            reads = _attribute_reads(text(node), scope)
+            for site in found:
+                site.python_reads = site.python_reads or reads
+            return found
         if kind == "subscript":
             return self.sites(node.child_by_field_name("value"), scope, depth + 1, cls)
         if kind == "binary_operator" and text(node.child_by_field_name("operator")) in ("|", "&"):
@@ -131,6 +187,10 @@ class _FileReader:
                 if model is not None:
                     return [self.object_site(positional[0], model, single=dotted_tail(func) == "get_object_or_404")]
                 return self.sites(positional[0], scope, depth + 1, cls)
+        if kind == "call":
+            func = node.child_by_field_name("function")
+            if func is not None and func.type == "identifier" and text(func) in self.functions:
+                return self.returned_sites(text(func), None, depth + 1)
         if kind in ("call", "attribute"):
             return self.chain_site(node, scope, depth, cls)
         return []
@@ -151,21 +211,36 @@ class _FileReader:
                 method = text(func.child_by_field_name("attribute"))
                 if method in SINGLE_METHODS and not calls:
                     single = True
+                elif method in TERMINAL and not calls:
+                    return []  # .count(), .exists(), .aggregate(): a number or a flag, not model instances
                 calls.append((method, current))
                 current = func.child_by_field_name("object")
             elif current.type == "attribute":
                 obj = current.child_by_field_name("object")
-                model = self.model_of(obj) if obj is not None else None
                 manager = text(current.child_by_field_name("attribute"))
-                if model is not None and (manager in model.manager_names() or manager == "_default_manager"):
+                if text(obj) in ("self", "cls") and manager == "queryset" and cls is not None:
+                    return cls.default_sites(self)  # self.queryset.filter(…): the class attribute
+                if text(obj) in ("self.model", "cls.model") and cls is not None:
+                    model = cls.model(self)  # self.model.objects in get_queryset()
+                else:
+                    model = self.model_of(obj) if obj is not None else None
+                if model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS):
                     return [self.chain(node, current, model, manager, calls, single)]
+                is_manager = model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS)
+                related = self.related_manager_model(manager) if not is_manager and calls else None
+                if related is not None:  # project.member_set.filter(…): a related manager is a manager
+                    return [self.chain(node, current, related, related.default_manager, calls, single)]
                 return []
             elif current.type == "subscript":
+                calls.append((SLICE, current))
                 current = current.child_by_field_name("value")
             elif current.type == "identifier":
+                if any(m not in RETURNS_QUERYSET and m not in SINGLE_METHODS and m != SLICE for m, _ in calls):
+                    return []  # check.downtimes(…): a method of the object, not a queryset built from it
                 base = self.sites(current, scope, depth + 1, cls)
-                for site in base:
+                for site in base:  # q = q.select_related(…): applied to the queryset built earlier
                     site.single = site.single or single
+                    self.apply_calls(site, calls)
                 return base
             else:
                 return []
@@ -180,8 +255,20 @@ class _FileReader:
         calls: list[tuple[str, ts.Node]],
         single: bool,
     ) -> QuerysetSite:
-        site = self.site_at(whole, model, manager, "queryset", manager_node.end_byte, single=single)
+        inner_first = list(reversed(calls))
+        known = manager_methods(self.graph, model, manager)
+        index, why = insertion_index([m for m, _ in inner_first], known)
+        insert_at = manager_node.end_byte if index is None or index < 0 else inner_first[index][1].end_byte
+        site = self.site_at(whole, model, manager, "queryset", insert_at, single=single)
+        site.blocked = why or None
+        self.apply_calls(site, calls)
+        return site
+
+    def apply_calls(self, site: QuerysetSite, calls: list[tuple[str, ts.Node]]) -> None:
+        """Record the joins / prefetches / other calls of ``calls`` as already applied to ``site``."""
         for method, call in calls:
+            if method == SLICE:
+                continue
             args = call.child_by_field_name("arguments")
             positional, _ = call_args(args)
             if method == "select_related":
@@ -193,7 +280,6 @@ class _FileReader:
                     site.applied_prefetch.extend(self.applied_prefetch(arg))
             elif method in APPLIED_METHODS:
                 site.other_calls.append(method)
-        return site
 
     def applied_prefetch(self, arg: ts.Node) -> list[AppliedPrefetch]:
         value = string_value(arg)
@@ -216,7 +302,9 @@ class _FileReader:
         return [found]
 
     def object_site(self, node: ts.Node, model: ModelInfo, single: bool) -> QuerysetSite:
-        return self.site_at(node, model, model.default_manager, "object", node.end_byte, single=single)
+        site = self.site_at(node, model, model.default_manager, "object", node.end_byte, single=single)
+        site.written = text(node)
+        return site
 
     def site_at(
         self,
@@ -244,6 +332,19 @@ class _FileReader:
             single=single,
             indent=indent,
         )
+
+    def unpacked_value(self, name: str, scope: ts.Node | None, before: int) -> tuple[ts.Node, int] | None:
+        """``a, b = f(…)``: the right side and the position of ``name`` on the left (last one before ``before``)."""
+        if scope is None:
+            return None
+        best = None
+        for m in matches("locals", scope):
+            if "unpack" not in m or m["unpack"][0].end_byte > before:
+                continue
+            names = [text(n) for n in m["unpack.names"][0].named_children]
+            if name in names and (best is None or m["unpack"][0].start_byte > best[0].start_byte):
+                best = (m["unpack"][0], m["unpack.value"][0], names.index(name))
+        return (best[1], best[2]) if best is not None else None
 
     def local_value(self, name: str, scope: ts.Node | None, before: int) -> ts.Node | None:
         """The value last assigned to ``name`` in ``scope`` before byte ``before``."""
@@ -332,7 +433,9 @@ class _Cbv:
         indent = reader.source[line_start : stmt.start_byte].decode()
         line_end = reader.source.find(b"\n", stmt.end_byte)
         end = len(reader.source) if line_end < 0 else line_end
-        return [reader.site_at(stmt, model, model.default_manager, "model_attr", end, indent=indent)]
+        site = reader.site_at(stmt, model, model.default_manager, "model_attr", end, indent=indent)
+        site.written = text(self.attrs["model"])
+        return [site]
 
 
 def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
@@ -350,6 +453,11 @@ def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None)
             errors.append(str(error))
         app = path.parent.name if path.name == "views.py" else path.parent.parent.name
         reader = _FileReader(path, display, source, graph, app)
+        reader.functions = {
+            text(m["func.name"][0]): m["func"][0]
+            for m in matches("views", tree.root_node)
+            if _enclosing_function(m["func"][0].parent) is None
+        }
         views.extend(_function_views(reader, tree))
         views.extend(_class_views(reader, tree))
     views.sort(key=lambda v: (v.file, v.line))
@@ -408,29 +516,31 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
     view = ViewInfo(cbv.name, cbv.kind, reader.display, cbv.node.start_point.row + 1, None)
     template = string_value(cbv.attrs.get("template_name"))
     sites: list[QuerysetSite] = []
-    if cbv.kind in ("ListView", "DetailView"):
+    spec = GENERIC_VIEWS[cbv.kind]
+    if spec["role"] in ("list", "detail") or spec.get("suffix"):
         if "get_queryset" in cbv.methods:
             method = cbv.methods["get_queryset"]
             for r in matches("locals", method):
                 if "return" in r:
                     sites.extend(reader.sites(r["return.value"][0], method, cls=cbv))
-        else:
+        elif spec["role"] in ("list", "detail"):
             sites = cbv.default_sites(reader)
         model = cbv.model(reader) or (reader.graph.models.get(sites[0].model) if sites else None)
         if model is None:
             view.notes.append(f"{reader.display}:{view.line}: the model of {cbv.name} could not be determined")
         else:
-            suffix = "list" if cbv.kind == "ListView" else "detail"
-            template = template or f"{model.app}/{model.name.lower()}_{suffix}.html"
-            if cbv.kind == "ListView":
-                names = [
-                    "object_list",
-                    string_value(cbv.attrs.get("context_object_name")) or f"{model.name.lower()}_list",
-                ]
-            else:
-                names = ["object", string_value(cbv.attrs.get("context_object_name")) or model.name.lower()]
+            template = template or f"{model.app}/{model.name.lower()}{spec['suffix']}.html"
+            custom = string_value(cbv.attrs.get("context_object_name"))
+            if spec["role"] == "list":
+                names = ["object_list", custom or spec.get("list_name") or f"{model.name.lower()}_list"]
+            elif spec["role"] == "detail":
+                names = ["object", custom or model.name.lower()]
                 for site in sites:
                     site.single = True
+            else:
+                names = []
+            for site in sites:
+                site.edit_view = bool(spec.get("edit"))
             for name in names:
                 view.context.setdefault(name, ContextVar(name)).sites.extend(sites)
     if "get_context_data" in cbv.methods:
@@ -444,3 +554,29 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
     if template is None:
         view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no template_name")
     return view
+
+
+def _enclosing_function(node: ts.Node | None) -> ts.Node | None:
+    while node is not None and node.type != "function_definition":
+        node = node.parent
+    return node
+
+
+def _attribute_reads(name: str, scope: ts.Node | None) -> str | None:
+    """The first ``name.attr`` / ``for x in name`` in ``scope``: Python code reading the objects (None if none)."""
+    if scope is None:
+        return None
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        if node.type == "attribute":
+            obj = node.child_by_field_name("object")
+            attr = text(node.child_by_field_name("attribute"))
+            if obj is not None and obj.type == "identifier" and text(obj) == name and attr not in ("pk", "id"):
+                return f"{text(node)} (line {node.start_point.row + 1})"  # the pk is always loaded
+        if node.type == "for_statement":
+            right = node.child_by_field_name("right")
+            if right is not None and right.type == "identifier" and text(right) == name:
+                return f"for … in {name} (line {node.start_point.row + 1})"
+        stack.extend(node.named_children)
+    return None

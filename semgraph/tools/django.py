@@ -51,6 +51,12 @@ class ExtractIn(ToolInput):
 class ExtractOut(BaseModel):
     variables: dict[str, list[str]] = Field(description="Root context variable → sorted unique attribute paths.")
     aliases: list[AliasUse] = Field(description="Loop / with / include aliases, each with its source and own paths.")
+    rendered: dict[str, list[str]] = Field(
+        default_factory=dict, description="Root variable → paths rendered whole by {{ }} (str() runs; '' is the root)."
+    )
+    opaque: dict[str, list[str]] = Field(
+        default_factory=dict, description="Root variable → paths handed to a custom tag or filter."
+    )
     templates: list[str]
     warnings: list[str]
     total_variables: int
@@ -150,6 +156,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         return ExtractOut(
             variables={k: result.variables[k] for k in names[: params.limit]},
             aliases=result.aliases[: params.limit],
+            rendered={k: result.rendered[k] for k in list(result.rendered)[: params.limit]},
+            opaque={k: result.opaque[k] for k in list(result.opaque)[: params.limit]},
             templates=result.templates,
             warnings=result.warnings[:MAX_WARNINGS],
             total_variables=len(names),
@@ -163,11 +171,14 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         name="optimize_django_queries",
         description=(
             "Find the N+1 queries a Django project's templates cause, statically: views (render() function views, "
-            "ListView/DetailView/TemplateView) are mapped to their templates' variable paths and the models.py "
-            "relations, giving per queryset the select_related / prefetch_related (nested Prefetch) / only() to "
-            "apply, what is already applied, paths that cannot be optimized (methods, properties) with the reason, "
-            "query estimates before/after for `rows` rows, and a unified diff of the view files. Read-only: the diff "
-            "is returned, not applied."
+            "every generic class-based view incl. date-based and edit views) are mapped to their templates' variable "
+            "paths and the models.py relations (__str__, methods and properties followed), giving per queryset the "
+            "select_related / prefetch_related (nested Prefetch) / only() to apply (only() only where it cannot add "
+            "a query, else only_refused says why), what is already applied, paths that cannot be optimized with the "
+            "reason, query estimates before/after for `rows` rows, and a unified diff of the view files: written only "
+            "where the chain is a QuerySet, naming models as each module can, every patched file compiled and "
+            "checked for undefined names (a failing edit is withheld, with the reason). Read-only: the diff is "
+            "returned, not applied."
         ),
         input_model=OptimizeIn,
         output_model=OptimizeOut,

@@ -26,34 +26,62 @@ def plans(report: OptimizationReport) -> dict[tuple[str, str, int], QuerysetPlan
 
 EXPECTED = {
     # (view, context variables, line): (select_related, prefetch_related, only)
-    ("dashboard", "expiring_soon", 14): (["property", "tenant__user"], [], None),
-    ("dashboard", "pending_maintenance", 15): (["assigned_to", "property"], [], None),
-    ("tenant_directory", "tenants", 25): (["user"], ["leases", "requests"], None),
-    ("tenant_directory", "tenants", 26): (["user"], ["leases", "requests"], None),
-    ("lease_detail", "lease", 32): (["property", "tenant__user"], [], None),
+    # only() keeps what __str__ / methods / properties read (followed through their bodies) and Meta.ordering
+    ("dashboard", "expiring_soon", 14): (
+        ["property", "tenant__user"],
+        [],
+        ["end_date", "id", "property", "property__address", "property__name", "tenant", "tenant__user",
+         "tenant__user__email", "tenant__user__first_name", "tenant__user__last_name"],
+    ),
+    ("dashboard", "pending_maintenance", 15): (
+        ["assigned_to", "property"],
+        [],
+        ["assigned_to", "assigned_to__first_name", "assigned_to__last_name", "id", "priority", "property",
+         "property__name", "title"],
+    ),
+    ("tenant_directory", "tenants", 25): (
+        ["user"],
+        ["leases", "requests"],
+        ["id", "phone", "user", "user__email", "user__first_name", "user__last_name", "user__username"],
+    ),
+    ("tenant_directory", "tenants", 26): (
+        ["user"],
+        ["leases", "requests"],
+        ["id", "phone", "user", "user__email", "user__first_name", "user__last_name", "user__username"],
+    ),
+    ("lease_detail", "lease", 32): (
+        ["property", "tenant__user"],
+        [],
+        ["end_date", "id", "property", "property__name", "start_date", "tenant", "tenant__user",
+         "tenant__user__first_name", "tenant__user__last_name"],
+    ),
     ("lease_detail", "notes", 33): ([], ["target"], None),
-    ("HomeView", "recent_leases", 42): (["property", "tenant"], [], None),
-    ("HomeView", "featured", 43): (["owner"], [], None),
-    ("PropertyListView", "properties", 50): (["owner"], ["amenities", "leases"], None),
-    ("PropertyDetailView", "property", 56): (["owner"], ["leases", "maintenancerequest_set"], None),
+    # {{ lease.tenant }} renders Tenant.__str__, which reads self.user.username: tenant__user joins
+    ("HomeView", "recent_leases", 42): (
+        ["property", "tenant__user"],
+        [],
+        ["end_date", "id", "property", "property__name", "start_date", "tenant", "tenant__user",
+         "tenant__user__username"],
+    ),
+    ("HomeView", "featured", 43): (["owner"], [], ["address", "name", "owner", "owner__username"]),
+    ("PropertyListView", "properties", 50): (
+        ["owner"],
+        ["amenities", "leases"],
+        ["name", "owner", "owner__first_name", "owner__last_name", "status"],
+    ),
+    ("PropertyDetailView", "property", 56): (
+        ["owner"],
+        ["leases", "maintenancerequest_set"],
+        ["address", "name", "owner", "owner__email", "owner__first_name", "owner__last_name"],
+    ),
     ("MaintenanceListView", "requests", 64): (
         ["assigned_to", "property__owner", "reported_by__user"],
         [],
-        [
-            "assigned_to",
-            "assigned_to__username",
-            "property",
-            "property__name",
-            "property__owner",
-            "property__owner__email",
-            "reported_by",
-            "reported_by__user",
-            "reported_by__user__email",
-            "title",
-        ],
+        ["assigned_to", "assigned_to__username", "id", "property", "property__name", "property__owner",
+         "property__owner__email", "reported_by", "reported_by__user", "reported_by__user__email", "title"],
     ),
-    ("MaintenanceListView", "owners", 68): ([], ["owned_properties"], None),
-}
+    ("MaintenanceListView", "owners", 68): ([], ["owned_properties"], ["username"]),
+}  # fmt: skip
 
 
 def test_exact_sets_per_view(report: OptimizationReport) -> None:
@@ -107,15 +135,16 @@ def test_count_exists_and_length_in_loops_are_served_by_prefetch(report: Optimiz
 
 def test_not_optimizable_paths_carry_reasons(report: OptimizationReport) -> None:
     p = plans(report)
-    reasons = {n.path: n.reason for n in p[("HomeView", "recent_leases", 42)].not_optimizable}
-    assert reasons == {
-        "duration_days": "Lease.duration_days() is a method: its body is not followed, relations it reads are not prefetched",
-        "tenant": "if rendered, str() runs Tenant.__str__, which is not followed (it may read relations)",
-    }
+    # Lease.duration_days reads end_date/start_date; Tenant.__str__ reads user.username: both followed
+    assert p[("HomeView", "recent_leases", 42)].not_optimizable == []
     notes = {n.path: n.reason for n in p[("lease_detail", "notes", 33)].not_optimizable}
-    assert notes == {"target": "GenericForeignKey: select_related cannot follow it; prefetch_related is used instead"}
-    props = {n.path for n in p[("HomeView", "featured", 43)].not_optimizable}
-    assert props == {"display_name"}
+    assert notes == {
+        "target": "GenericForeignKey: select_related cannot follow it; prefetch_related is used instead",
+        "target.__str__": "the target model of a GenericForeignKey is not known statically",
+    }
+    assert p[("lease_detail", "notes", 33)].only_refused == (
+        "a path is not a plain field (see the other entries): fields it reads are not known"
+    )
 
 
 def test_estimates(report: OptimizationReport) -> None:
@@ -154,7 +183,7 @@ def test_model_attr_only_view_gets_a_queryset_line(tmp_path: Path) -> None:
 
 def test_include_only_puts_only_into_the_diff() -> None:
     result = optimize_project(RENTALS, view="MaintenanceListView", include_only=True)
-    assert '.only("assigned_to", "assigned_to__username", "property", "property__name"' in result.diff
+    assert '.only("assigned_to", "assigned_to__username", "id", "property", "property__name"' in result.diff
 
 
 def test_model_and_paths_mode_and_errors() -> None:
@@ -162,7 +191,8 @@ def test_model_and_paths_mode_and_errors() -> None:
     (q,) = result.views[0].querysets
     assert (q.select_related, q.prefetch_related) == (["owner"], ["leases"])
     assert q.prefetch[0].code == 'Prefetch("leases", queryset=Lease.objects.select_related("tenant__user"))'
-    assert q.only == ["owner", "owner__email"]  # prefetching leases needs only the pk, which only() always keeps
+    # prefetching leases needs only the pk, which only() always keeps; name is Property's Meta.ordering
+    assert q.only == ["name", "owner", "owner__email"]
     with pytest.raises(NotFoundError, match="model 'Invoice' not found"):
         optimize_project(RENTALS, model="Invoice", paths=["x"])
     with pytest.raises(NotFoundError, match="view 'nope' not found"):
@@ -230,8 +260,12 @@ def test_broken_views_file_reports_location_and_keeps_the_rest(tmp_path: Path) -
     views.write_text(views.read_text().replace("def lease_detail(request, pk):", "def lease_detail(request, pk:"))
     result = optimize_project(project)
     assert result.warnings == [
-        "rentals/views.py:31:17: syntax error in Python source: '(' was never closed (fix the syntax error)"
+        "rentals/views.py:31:17: syntax error in Python source: '(' was never closed (fix the syntax error)",
+        # a file that does not compile gets no edit: the patched file could not be proven valid
+        "edits at line(s) 14, 15, 25, 26, 50, 56, 64, 68 not returned: the file does not compile before the edit "
+        "(rentals/views.py:31: syntax error: '(' was never closed)",
     ]
+    assert result.diff == ""
     names = [v.view for v in result.views]
     assert {"dashboard", "tenant_directory", "PropertyListView", "MaintenanceListView"} <= set(names)
     dash = next(v for v in result.views if v.view == "dashboard")

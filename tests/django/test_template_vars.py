@@ -65,15 +65,27 @@ def test_dict_items_loop_and_nested_loops_and_forloop_ignored() -> None:
     result = extract_template_variables(source)
     assert result.variables == {
         "none_msg": [],
-        "prices": ["items", "items.amount"],
+        "prices": ["items", "items.0", "items.1.amount"],  # v is the second element of each item, not the item
         "properties": ["leases.all", "leases.all.tenant.user.email"],
     }
     assert [(a.name, a.source, a.paths) for a in result.aliases] == [
-        ("k", "prices.items", []),
-        ("v", "prices.items", ["amount"]),
+        ("k", "prices.items.0", []),
+        ("v", "prices.items.1", ["amount"]),
         ("p", "properties", ["leases.all", "leases.all.tenant.user.email"]),
         ("l", "properties.leases.all", ["tenant.user.email"]),
     ]
+
+
+def test_tuple_unpacking_attributes_each_element_and_rendered_paths() -> None:
+    # the issue's case: both names' paths were merged onto the list; `{{ r }}` runs str() on each element
+    source = (
+        "{% for release, files in pairs %}{{ release }} {{ release.version }}{{ files.count }}"
+        "{{ release.notes|markdownify }}{% endfor %}{% url 'docs' slug host 'docs' %}"
+    )
+    result = extract_template_variables(source)
+    assert result.variables == {"pairs": ["0", "0.notes", "0.version", "1.count"], "slug": []}
+    assert result.rendered == {"pairs": ["0", "0.notes", "0.version", "1.count"]}
+    assert result.opaque == {"pairs": ["0.notes"]}  # a custom filter may read any attribute
 
 
 def test_with_new_and_legacy_forms() -> None:
@@ -141,7 +153,8 @@ def test_unknown_tag_arguments_scanned_with_warning() -> None:
 
 def test_unknown_block_tag_body_is_walked() -> None:
     result = extract_template_variables("{% cache 500 sidebar user.pk %}{{ user.name }}{% endcache %}")
-    assert result.variables == {"sidebar": [], "user": ["name", "pk"]}
+    # the fragment name of {% cache %} is a name, not a variable (semgraph/django/data/tag_keywords.yaml)
+    assert result.variables == {"user": ["name", "pk"]}
 
 
 def test_other_builtin_tags() -> None:

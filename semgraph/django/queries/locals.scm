@@ -22,3 +22,7 @@
   function: (identifier) @render.func
   arguments: (argument_list) @render.args
   (#any-of? @render.func "render" "TemplateResponse" "render_to_response")) @render
+
+(assignment
+  left: (pattern_list) @unpack.names
+  right: (_) @unpack.value) @unpack

@@ -1,0 +1,309 @@
+"""The Django optimizer on real projects: diffs apply, import and compile; pages never get more queries.
+
+For each project (pinned commit, labels in bench/labels/django/<name>.json, written before this ran):
+
+1. checkout + its own venv under the bench cache (its requirements.txt and django-zeal from PyPI);
+2. variants: ``base``; ``default`` (the default diff applied); ``only`` (the include_only diff);
+   ``deopt`` (the project's own select_related/prefetch_related calls of the labels removed);
+3. every diff must apply with ``patch``, compile, and ``manage.py check`` must pass (URLconf imported);
+4. the project's test suite runs in each variant with bench/django_capture/semgraph_capture.py: per test,
+   each test-client request's query count and HTML digest, the outcome, and django-zeal's N+1 findings;
+5. figures: tests passing as before, requests whose query count rose, HTML changed; de-optimisation
+   recall (removed call found again with the exact relation path in the same file); django-zeal N+1s
+   found by the optimizer or listed as out of static reach with the reason.
+
+Run: python bench/django_realworld.py [healthchecks locallibrary] [--skip-tests]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import py_compile
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(REPO))
+
+from bench.realworld import CACHE, Pinned, checkout  # noqa: E402
+from semgraph.django.optimizer import OptimizationReport, optimize_project  # noqa: E402
+
+LABELS = REPO / "bench" / "labels" / "django"
+CAPTURE = REPO / "bench" / "django_capture"
+PYTHONS = {"3.12": os.environ.get("SEMGRAPH_PY312", "/root/.pyenv/versions/3.12.1/bin/python")}
+PROJECTS = {
+    "healthchecks": {"base_runner": "hc.api.tests.CustomRunner", "collectstatic": False},
+    "locallibrary": {"base_runner": "django.test.runner.DiscoverRunner", "collectstatic": True},
+}
+
+
+def venv_for(name: str, label: dict, src: Path) -> Path:
+    venv = CACHE / "venvs" / name
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([PYTHONS[label["python"]], "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "-r", str(src / "requirements.txt"), "django-zeal"],
+            check=True,
+        )
+    return venv
+
+
+def variant(src: Path, work: Path, name: str) -> Path:
+    dest = work / name
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".semgraph-bench-complete"))
+    return dest
+
+
+def apply(project: Path, diff: str) -> str | None:
+    """None when the diff applies cleanly and every changed file compiles, else what failed."""
+    if not diff:
+        return None
+    done = subprocess.run(["patch", "-p1", "--forward"], input=diff, text=True, cwd=project, capture_output=True)
+    if done.returncode != 0:
+        return f"patch failed: {done.stdout[-500:]}{done.stderr[-500:]}"
+    for line in diff.splitlines():
+        if line.startswith("+++ b/"):
+            try:
+                py_compile.compile(str(project / line[6:]), doraise=True)
+            except py_compile.PyCompileError as exc:
+                return f"does not compile: {exc}"
+    return None
+
+
+def deoptimise(project: Path, removed: list[dict]) -> list[str]:
+    """Remove the labelled calls; returns the ones whose text was not found where the label says."""
+    missing = []
+    for call in removed:
+        path = project / call["file"]
+        text = path.read_text()
+        if call["remove"] not in text:
+            missing.append(f"{call['file']}:{call['line']}")
+            continue
+        # a removed whole line becomes `pass` at its indent, so an `if` around it keeps a body
+        whole_line = call["remove"].endswith("\n")
+        indent = call["remove"][: len(call["remove"]) - len(call["remove"].lstrip())]
+        path.write_text(text.replace(call["remove"], f"{indent}pass\n" if whole_line else "", 1))
+    return missing
+
+
+def django_env(venv: Path, project: Path, label: dict, out: Path | None = None, base_runner: str = "") -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(
+        PATH=f"{venv / 'bin'}:{env.get('PATH', '')}",
+        PYTHONPATH=str(CAPTURE),
+        DJANGO_SETTINGS_MODULE=label["settings"],
+        SEMGRAPH_BASE_RUNNER=base_runner,
+    )
+    if out is not None:
+        env["SEMGRAPH_CAPTURE_OUT"] = str(out)
+    return env
+
+
+def manage(venv: Path, project: Path, env: dict, *args: str, timeout: int = 3600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(venv / "bin" / "python"), "manage.py", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def run_tests(venv: Path, project: Path, label: dict, spec: dict, out: Path, reuse: bool = False) -> dict:
+    if reuse and out.exists():  # figures recomputed from a finished run's captures
+        return {"seconds": None, "tests": json.loads(out.read_text())}
+    env = django_env(venv, project, label, out, spec["base_runner"])
+    if spec["collectstatic"]:
+        manage(venv, project, env, "collectstatic", "--noinput", "-v0")
+    started = time.perf_counter()
+    done = manage(venv, project, env, "test", "--testrunner", "semgraph_capture.CaptureRunner", "--noinput")
+    if not out.exists():
+        raise RuntimeError(f"test run wrote nothing: {done.stderr[-2000:]}")
+    data = json.loads(out.read_text())
+    return {"seconds": round(time.perf_counter() - started, 1), "tests": data}
+
+
+def compare(base: dict, other: dict) -> dict:
+    """Tests passing as before; requests (matched by test and order) whose query count rose or HTML changed."""
+    rose, html, status_changed, compared = [], [], [], 0
+    for test, rec in base.items():
+        got = other.get(test)
+        if got is None or got["status"] != rec["status"]:
+            status_changed.append(f"{test}: {rec['status']} -> {got['status'] if got else 'missing'}")
+            continue
+        for a, b in zip(rec["requests"], got["requests"], strict=False):
+            compared += 1
+            if b["queries"] > a["queries"]:
+                rose.append(f"{test} {a['method']} {a['path']}: {a['queries']} -> {b['queries']}")
+            if a["html"] != b["html"]:
+                html.append(f"{test} {a['method']} {a['path']}")
+    fewer = sum(
+        1
+        for test, rec in base.items()
+        if test in other
+        for a, b in zip(rec["requests"], other[test]["requests"], strict=False)
+        if b["queries"] < a["queries"]
+    )
+    return {
+        "requests_compared": compared,
+        "requests_with_fewer_queries": fewer,
+        "requests_with_more_queries": rose,
+        "html_changed": html,
+        "tests_status_changed": status_changed,
+    }
+
+
+def _function_span(path: Path, line: int) -> tuple[int, int]:
+    """Lines of the innermost function around ``line`` (the whole file when it is at module level)."""
+    import ast
+
+    best = (1, 10**9)
+    for node in ast.walk(ast.parse(path.read_text())):
+        inside = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= (
+            node.end_lineno or 0
+        )
+        if inside and (node.end_lineno or 0) - node.lineno < best[1] - best[0]:
+            best = (node.lineno, node.end_lineno or 0)
+    return best
+
+
+def recall(report: OptimizationReport, removed: list[dict], project: Path) -> list[dict]:
+    """Per removed call: plans in the same function adding exactly its path, or a longer lookup through it."""
+    out = []
+    for call in removed:
+        low, high = _function_span(project / call["file"], call["line"])
+        exact, longer = set(), set()
+        for v in report.views:
+            for q in v.querysets:
+                if q.file != call["file"] or q.model != call["model"] or not low <= q.line <= high:
+                    continue
+                added = [*q.added["select_related"], *(p.split('"')[1] for p in q.added["prefetch_related"])]
+                if call["path"] in added:
+                    exact.add(f"{q.file}:{q.line} {v.view}")
+                elif any(a.startswith(call["path"] + "__") for a in added):
+                    longer.add(f"{q.file}:{q.line} {v.view} ({', '.join(added)})")
+        out.append(
+            {
+                "call": f"{call['file']}:{call['line']} {call['within']}",
+                "found_exact": sorted(exact),
+                "found_longer": sorted(longer),
+                "found": bool(exact or longer),
+            }
+        )
+    return out
+
+
+def zeal_vs_plans(runs: dict[str, dict], report: OptimizationReport) -> list[dict]:
+    """Each distinct django-zeal finding (app.Model.field), and whether a plan of the optimizer covers it."""
+    findings: dict[str, set[str]] = {}
+    for run in runs.values():
+        for test, rec in run["tests"].items():
+            for message in rec["zeal"]:
+                key = message.split("N+1 detected on ", 1)[1].split(" ", 1)[0]
+                findings.setdefault(key, set()).add(test)
+    planned: dict[str, list[str]] = {}
+    for v in report.views:
+        for q in v.querysets:
+            for path in [*q.select_related, *q.prefetch_related]:
+                planned.setdefault(q.model, []).append(path)
+    out = []
+    for key in sorted(findings):
+        label, _, fieldname = key.rpartition(".")
+        paths = [p for m, ps in planned.items() if m.lower() == label.lower() for p in ps]
+        hit = [p for p in paths if p == fieldname or p.startswith(fieldname + "__")]
+        out.append(
+            {
+                "finding": key,
+                "tests": len(findings[key]),
+                "found": hit,
+                "status": "found"
+                if hit
+                else (
+                    "queryset planned, relation not read by a template"
+                    if paths
+                    else "no template-fed queryset of this model (built in Python helpers, "
+                    "sessions/auth, or read in view code)"
+                ),
+            }
+        )
+    return out
+
+
+def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
+    label = json.loads((LABELS / f"{name}.json").read_text())
+    spec = PROJECTS[name]
+    src = checkout(Pinned(label["repo"], label["commit"]))
+    venv = venv_for(name, label, src)
+    work = CACHE / "work-django" / name
+    work.mkdir(parents=True, exist_ok=True)
+    result: dict = {"repo": f"{label['repo']}@{label['commit']}", "load": os.getloadavg()}
+    projects: dict[str, Path] = {"base": variant(src, work, "base")}
+    reports: dict[str, OptimizationReport] = {}
+    for kind, only in (("default", False), ("only", True)):
+        started = time.perf_counter()
+        report = optimize_project(src, include_only=only)
+        reports[kind] = report
+        result[f"{kind}_optimizer_seconds"] = round(time.perf_counter() - started, 2)
+        projects[kind] = variant(src, work, kind)
+        result[f"{kind}_diff"] = {
+            "files": report.files_changed,
+            "querysets_changed": sum(1 for v in report.views for q in v.querysets if any(q.added.values())),
+            "apply": apply(projects[kind], report.diff) or "ok",
+            "refused_edits": [w for w in report.warnings if "not returned" in w],
+        }
+        (work / f"{kind}.diff").write_text(report.diff)
+    deopt = variant(src, work, "deopt")
+    result["deopt_missing_labels"] = deoptimise(deopt, label["removed_calls"])
+    deopt_report = optimize_project(deopt)
+    reports["deopt"] = deopt_report
+    result["recall"] = recall(deopt_report, label["removed_calls"], deopt)
+    found = sum(r["found"] for r in result["recall"])
+    exact = sum(bool(r["found_exact"]) for r in result["recall"])
+    result["recall_summary"] = f"{found}/{len(result['recall'])} found ({exact} with the exact path)"
+    result["views"] = len(deopt_report.views)
+    for kind in ("default", "only"):
+        env = django_env(venv, projects[kind], label, base_runner=spec["base_runner"])
+        done = manage(venv, projects[kind], env, "check")
+        result[f"{kind}_diff"]["manage_check"] = "ok" if done.returncode == 0 else done.stderr[-800:]
+    if skip_tests:
+        return result
+    runs = {}
+    for kind, project in (*projects.items(), ("deopt", deopt)):
+        runs[kind] = run_tests(venv, project, label, spec, work / f"{kind}.json", reuse)
+        statuses = [t["status"] for t in runs[kind]["tests"].values()]
+        result[f"tests_{kind}"] = {s: statuses.count(s) for s in sorted(set(statuses))} | {
+            "seconds": runs[kind]["seconds"]
+        }
+    result["default_vs_base"] = compare(runs["base"]["tests"], runs["default"]["tests"])
+    result["only_vs_base"] = compare(runs["base"]["tests"], runs["only"]["tests"])
+    # per page (zeal's context wraps each test-client request); the de-optimised pages hold every N+1 of the
+    # base pages plus the ones the removed calls prevented
+    result["zeal"] = zeal_vs_plans({"deopt": runs["deopt"]}, deopt_report)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("projects", nargs="*", default=sorted(PROJECTS))
+    parser.add_argument("--skip-tests", action="store_true", help="diffs, compile, check and recall only")
+    parser.add_argument("--out", type=Path, help="write the JSON figures here too")
+    parser.add_argument("--reuse-runs", action="store_true", help="reuse the test captures of the last run")
+    args = parser.parse_args()
+    figures = {name: run_project(name, args.skip_tests, args.reuse_runs) for name in args.projects}
+    text = json.dumps(figures, indent=1, default=str)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
