@@ -22,7 +22,7 @@ from semgraph.config import ALL_TOOLSETS, Settings
 from semgraph.errors import SemgraphError
 from semgraph.paths import PathGuard
 
-COMMAND_MODULES = [f"semgraph.server.commands.{name}" for name in ("serve", *ALL_TOOLSETS, "demo")]
+COMMAND_MODULES = [f"semgraph.server.commands.{name}" for name in ("serve", "status", *ALL_TOOLSETS, "demo")]
 
 
 @dataclass
@@ -52,7 +52,7 @@ def common_parent() -> argparse.ArgumentParser:
     return parent
 
 
-LIGHT_COMMANDS = frozenset({"demo"})
+LIGHT_COMMANDS = frozenset({"demo", "status"})
 """Commands whose module (same name) is loaded alone: the others import the MCP SDK (~1.5 s of start-up)."""
 
 

@@ -24,7 +24,9 @@ from semgraph.analysis.steps import StepAnalysis, analyze_workflow_step
 from semgraph.analysis.tracing import SINKS, TraceResult, trace_workflow
 from semgraph.analysis.workflows import WORKFLOW_TYPES, Workflow, detect_business_workflows
 from semgraph.errors import InvalidInputError
-from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
+from semgraph.graph.freshness import note_generation
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput
+from semgraph.tools._fresh import fresh_tool
 
 MAX_STEPS_SHOWN = 25
 # Accepted values are the domain's own keys, in the domain's order (the order the JSON schema lists them).
@@ -34,7 +36,9 @@ LinkKind = Literal[LINK_KINDS]  # type: ignore[valid-type]
 
 
 def _codebase(call: ToolCall) -> Codebase:
-    return open_codebase(call.env.settings.db_path)
+    cb = open_codebase(call.env.settings.db_path)
+    note_generation(cb.generation)  # the generation this answer reads, for its freshness label
+    return cb
 
 
 def _scope(call: ToolCall, cb: Codebase, path: str) -> str:
@@ -165,7 +169,7 @@ class LinksOut(BaseModel):
 def register(app: MCPServer, env: ToolEnv) -> None:
     """Register the six analysis tools."""
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="detect_business_workflows",
@@ -211,7 +215,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
 
         return await call.run_sync(work)
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="analyze_workflow_step",
@@ -230,7 +234,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             lambda: analyze_workflow_step(_codebase(call), params.workflow_id, params.step_number)
         )
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="trace_workflow",
@@ -257,7 +261,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             )
         )
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="detect_architectural_patterns",
@@ -287,7 +291,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
 
         return await call.run_sync(work)
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="assess_code_quality",
@@ -327,7 +331,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
 
         return await call.run_sync(work)
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="find_cross_language_links",
