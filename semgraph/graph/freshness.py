@@ -272,8 +272,9 @@ class IndexKeeper:
             with self._cond:
                 self._pending.update(found)
             self._run_now()  # no keeper thread (an in-process server): index here
-        elif current:
-            self.wait_idle(None)
+            record.disk_changes = []
+        elif current and self.wait_idle(None):
+            record.disk_changes = []  # indexed now
         elif wait_seconds > 0 and (self.busy or found):
             self.wait_idle(wait_seconds)
 
@@ -446,8 +447,12 @@ class IndexKeeper:
         """Wait while a git operation is under way, so a checkout or pull is indexed as one batch."""
         lock = self.root / ".git" / "index.lock"
         deadline = time.monotonic() + GIT_SETTLE_SECONDS
+        waited = False
         while lock.exists() and time.monotonic() < deadline and not self._stop.is_set():
+            waited = True
             time.sleep(0.05)
+        if waited:  # the watcher hands over the last writes of the operation one step after they happen
+            time.sleep(0.2)
 
     def _run_once(self) -> None:
         root, options = self.root, self.options

@@ -11,7 +11,6 @@ whose edges pointed into changed ones (``resolver``).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -30,6 +29,7 @@ from pathlib import Path
 from semgraph.errors import DatabaseError
 from semgraph.gcpause import without_gc
 from semgraph.graph.model import FileExtraction, SyntaxProblem
+from semgraph.graph.orphans import worker_init
 from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Resolver, Sym, SymbolIndex, Unit
 from semgraph.graph.store import GraphStore, words
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, WalkedFile, walk
@@ -50,6 +50,8 @@ BULK_RESOLVE_SITES = 20_000
 """Above this many call sites to resolve, load every symbol once instead of one query per name (measured)."""
 PARTIAL_META = "partial"
 """Meta key set to '1' while a cold build has committed only part of its files (see ``Indexer.run``)."""
+DROPPED_META = "dropped_indexes"
+"""Meta key: the CREATE INDEX statements a partially committed cold build dropped (restored if it stopped)."""
 LAST_RUN_META = "last_run"
 """Meta key holding the last run's walk summary (JSON: scanned files, skipped files by reason, seconds)."""
 
@@ -228,7 +230,9 @@ def _parse_all(
     delivered = 0
     try:
         # a forked worker inherits the paused collector (see `run`): it makes cycles (parse trees), so it collects
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=gc.enable) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),)
+        ) as pool:
             try:
                 for batch in pool.map(_parse_chunk, chunks):
                     delivered += 1
@@ -295,7 +299,10 @@ class Indexer:
         try:
             old_root = self.store.root
             wiped = old_root is not None and str(old_root) != str(self.root) and bool(str(old_root))
-            wiped = wiped or self.store._meta(PARTIAL_META) == "1"  # an interrupted cold build: start over
+            if self.store._meta(PARTIAL_META) == "1":  # an interrupted cold build: start over
+                wiped = True
+                for sql in json.loads(self.store._meta(DROPPED_META) or "[]"):
+                    conn.execute(sql)  # the indexes its partial commits left dropped
             if wiped:
                 self._wipe()  # one index holds one root
             self.store.set_root(self.root)
@@ -359,7 +366,7 @@ class Indexer:
                 if done % 25 == 0 or done == total:
                     progress(done, total, f"parsed {done}/{total} files")
                 if partial_at is not None and time.monotonic() >= partial_at and done < total:
-                    self._commit_partial()
+                    self._commit_partial(dropped)
                     partial_at = time.monotonic() + (commit_every or 0)
             parsed_all.close()
             for table, sql in dropped:
@@ -376,6 +383,7 @@ class Indexer:
             if units or changed_ids or wiped or partial_at is not None:
                 self.store.bump_generation()
             self._set_meta(PARTIAL_META, "0")
+            self._set_meta(DROPPED_META, "[]")
             self._set_meta(
                 LAST_RUN_META,
                 json.dumps(
@@ -409,9 +417,12 @@ class Indexer:
     def _set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    def _commit_partial(self) -> None:
-        """Commit what a cold build stored so far as a new (partial) generation, and go on in a new transaction."""
+    def _commit_partial(self, dropped: list[tuple[str, str]]) -> None:
+        """Commit what a cold build stored so far as a new (partial) generation, and go on in a new transaction.
+
+        The secondary indexes the cold build dropped are noted, so a build stopped after this restores them."""
         self._set_meta(PARTIAL_META, "1")
+        self._set_meta(DROPPED_META, json.dumps([sql for _table, sql in dropped]))
         self.store.bump_generation()
         self.conn.execute("COMMIT")
         self.conn.execute("BEGIN IMMEDIATE")

@@ -8,6 +8,7 @@ stopped before the process exits, so nothing is left behind.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,10 +35,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _raise_exit(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 @contextmanager
 def kept_index(env: ToolEnv, args: argparse.Namespace) -> Iterator[IndexKeeper | None]:
     """Start the keeper of the server's index (when the graph toolset is served); stop it on the way out."""
@@ -60,11 +57,20 @@ def kept_index(env: ToolEnv, args: argparse.Namespace) -> Iterator[IndexKeeper |
     env.services[KEEPER] = keeper
     attach_publisher(env, keeper)
     keeper.add_listener(lambda: write_server_status(keeper))
-    previous = signal.signal(signal.SIGTERM, _raise_exit)  # SIGTERM unwinds like Ctrl-C: the finally runs
+    status_file = env.settings.db_path.parent / SERVER_STATUS_FILE
+
+    def terminate(signum: int, _frame: object) -> None:
+        # Unwinding the event loop would wait for its stdin reader thread, which never returns while the client
+        # keeps the pipe open: stop what we started (watcher, indexing and its parser processes), then leave.
+        keeper.stop()
+        status_file.unlink(missing_ok=True)
+        os._exit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     keeper.start()
     try:
         yield keeper
     finally:
         keeper.stop()
         signal.signal(signal.SIGTERM, previous)
-        (env.settings.db_path.parent / SERVER_STATUS_FILE).unlink(missing_ok=True)
+        status_file.unlink(missing_ok=True)
