@@ -1,7 +1,7 @@
 """Benchmark: how fast an edit shows in a served index's answers, and what the file watcher costs when idle.
 
 Corpus: the same as ``bench/index.py`` (``build_corpus``: installed django + networkx sources, plus Rust crates
-and npm packages where present), up to --lines lines per language. The corpus is indexed once in-process, then
+and npm packages where present; ``--fetch`` npm-packs the latter), up to --lines lines per language. The corpus is indexed once in-process, then
 ``semgraph serve --root CORPUS`` is started over stdio with the SDK client (as an assistant would), and:
 
 - edit -> answer: N times, append a new function to a random file and call ``search_symbols`` for its name
@@ -32,7 +32,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.index import NPM_DIR, build_corpus
+from bench.index import NPM_DIR, build_corpus, fetch_npm
 from semgraph.graph.indexer import index_repository
 from semgraph.paths import PathGuard
 
@@ -142,7 +142,12 @@ def main() -> int:
     ap.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU measurement")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", metavar="DIR", help="build the corpus here and keep it (reused when present)")
+    ap.add_argument(
+        "--fetch", action="store_true", help="first npm-pack the TypeScript/JavaScript part (as bench/index.py)"
+    )
     args = ap.parse_args()
+    if args.fetch:
+        fetch_npm(NPM_DIR)
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="semgraph-fresh-"))
     root = base / "corpus"
