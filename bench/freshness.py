@@ -32,7 +32,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.index import NPM_DIR, build_corpus, fetch_npm
+from bench.index import NPM_DIR, SITE, build_corpus, collect, fetch_npm
 from semgraph.graph.indexer import index_repository
 from semgraph.paths import PathGuard
 
@@ -143,6 +143,13 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", metavar="DIR", help="build the corpus here and keep it (reused when present)")
     ap.add_argument(
+        "--more-python",
+        type=int,
+        default=0,
+        metavar="LINES",
+        help="add this many lines from other installed packages (sorted by name) to reach a bigger corpus",
+    )
+    ap.add_argument(
         "--fetch", action="store_true", help="first npm-pack the TypeScript/JavaScript part (as bench/index.py)"
     )
     args = ap.parse_args()
@@ -153,6 +160,12 @@ def main() -> int:
     root = base / "corpus"
     if not root.exists():
         raw = build_corpus(root, args.lines, NPM_DIR)
+        budget = args.more_python
+        for pkg in sorted(p for p in SITE.iterdir() if p.is_dir() and p.name not in ("django", "networkx")):
+            if budget <= 0 or not any(pkg.glob("*.py")):
+                continue
+            budget -= collect(pkg, root / "python-more" / pkg.name, budget, (".py",))
+        raw["python (more packages)"] = args.more_python - budget
         print(f"corpus: {raw} raw lines")
     db = root / ".semgraph" / "index.db"
     t0 = time.perf_counter()
