@@ -85,7 +85,7 @@ async def edits(root: Path, n: int, seed: int) -> dict[str, object]:
             t0 = time.perf_counter()
             await search(client, rng.choice(["model", "graph", "query", "field"]))
             round_trips.append(time.perf_counter() - t0)
-        latencies, polls = [], []
+        latencies, polls, targets = [], [], []
         for i in range(n):
             target = rng.choice(files)
             name = f"semgraph_probe_{seed}_{i}"
@@ -101,11 +101,13 @@ async def edits(root: Path, n: int, seed: int) -> dict[str, object]:
                     break
             latencies.append(time.perf_counter() - t0)
             polls.append(asked)
+            targets.append(str(target.relative_to(root)))
         pid = server_pid(root)
         await anyio.sleep(5)
         rss_watch, cpu0 = proc_stat(pid)
         return {
             "latencies": latencies,
+            "targets": targets,
             "polls": polls,
             "round_trip": statistics.median(round_trips),
             "rss_watch": rss_watch,
@@ -189,6 +191,8 @@ def main() -> int:
         f"max {lat[-1]:.3f} s; search_symbols round trip {res['round_trip'] * 1000:.1f} ms "
         f"(ratio {med / res['round_trip']:.1f}x); vs in-process one-file re-index {med / one_file:.2f}x"
     )
+    slowest = max(range(len(lat)), key=lambda i: res["latencies"][i])  # type: ignore[index]
+    print(f"slowest edit: {res['targets'][slowest]} ({res['latencies'][slowest]:.3f} s)")  # type: ignore[index]
     cpu, rss_watch = anyio.run(idle, root, args.idle)
     rss_off = anyio.run(rss_without_watcher, root)
     print(
