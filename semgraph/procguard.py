@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-import gc
 import multiprocessing
 import os
 import signal
@@ -48,12 +47,6 @@ def die_with_parent(sig: int = signal.SIGKILL) -> bool:
 def mark_pool_parent() -> None:
     """Called by a process before it starts pool processes: they check that we are still alive."""
     os.environ[PARENT_ENV] = str(os.getpid())
-
-
-def worker_init() -> None:
-    """Pool initializer: die with our parent (the forkserver or the server), and collect cycles."""
-    die_with_parent()
-    gc.enable()
 
 
 def pool_processes() -> list[int]:

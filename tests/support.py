@@ -38,8 +38,10 @@ async def serve(
     extra_args: Sequence[str] = (),
     cwd: Path | None = None,
     timeout: float = 60.0,
+    **client_options: Any,
 ) -> AsyncIterator[Client]:
-    """Start ``semgraph serve --root ROOT`` as a subprocess and connect the SDK client."""
+    """Start ``semgraph serve --root ROOT`` as a subprocess and connect the SDK client
+    (``client_options``: more ``Client`` arguments, e.g. a ``message_handler``)."""
     cmd = semgraph_command()
     params = StdioServerParameters(
         command=cmd[0],
@@ -47,7 +49,7 @@ async def serve(
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         cwd=str(cwd or root),
     )
-    async with Client(params, mode=mode, read_timeout_seconds=timeout) as client:
+    async with Client(params, mode=mode, read_timeout_seconds=timeout, **client_options) as client:
         yield client
 
 

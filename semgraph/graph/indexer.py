@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -31,11 +31,12 @@ from semgraph.gcpause import without_gc
 from semgraph.graph.integrity import begin_run, end_run, explain, remove_index
 from semgraph.graph.minified import minified_reason
 from semgraph.graph.model import FileExtraction, SyntaxProblem
+from semgraph.graph.orphans import worker_init
 from semgraph.graph.resolver import BaseSite, CallSite, FileInfo, ImportSite, Resolver, Sym, SymbolIndex, Unit
 from semgraph.graph.store import GraphStore, words
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, WalkedFile, walk
 from semgraph.paths import PathGuard
-from semgraph.procguard import mark_pool_parent, worker_init
+from semgraph.procguard import mark_pool_parent
 from semgraph.progress import ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,12 @@ COLD_CACHE_KIB = 256_000
 WARM_CACHE_KIB = 32_000  # as GraphStore.open sets it
 BULK_RESOLVE_SITES = 20_000
 """Above this many call sites to resolve, load every symbol once instead of one query per name (measured)."""
+PARTIAL_META = "partial"
+"""Meta key set to '1' while a cold build has committed only part of its files (see ``Indexer.run``)."""
+DROPPED_META = "dropped_indexes"
+"""Meta key: the CREATE INDEX statements a partially committed cold build dropped (restored if it stopped)."""
+LAST_RUN_META = "last_run"
+"""Meta key holding the last run's walk summary (JSON: scanned files, skipped files by reason, seconds)."""
 
 
 @dataclass
@@ -230,11 +237,18 @@ def _parse_all(
     mark_pool_parent()
     try:
         # a forked worker inherits the paused collector (see `run`): it makes cycles (parse trees), so it collects;
-        # and it dies with its parent (procguard), so a killed server leaves no orphans
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init) as pool:
-            for batch in pool.map(_parse_chunk, chunks):
-                delivered += 1
-                yield from batch
+        # it dies with its parent (procguard's parent-death signal) and with this process (orphans' owner watch,
+        # which also holds when the thread that started the forkserver has ended), so no worker outlives the server
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),)
+        ) as pool:
+            try:
+                for batch in pool.map(_parse_chunk, chunks):
+                    delivered += 1
+                    yield from batch
+            except BaseException:  # cancelled or failed: drop the queued chunks so the pool stops in moments
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     except (BrokenProcessPool, OSError) as exc:  # no pool here (sandbox, odd __main__): parse in-process
         log.warning("parser pool failed (%s); parsing the remaining files in-process", exc)
         for chunk in chunks[delivered:]:
@@ -260,10 +274,15 @@ class Indexer:
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         workers: int | None = None,
         progress: ProgressFn | None = None,
+        commit_every: float | None = None,
     ) -> IndexReport:
         """Index the root, with the cyclic garbage collector paused (``semgraph.gcpause``): it would otherwise
         rescan the growing heap of rows again and again (measured: ~15% of the main process on a cold run), and
-        a run makes almost no reference cycles. The pause is process-wide and counted across threads."""
+        a run makes almost no reference cycles. The pause is process-wide and counted across threads.
+
+        ``commit_every`` (seconds): a cold build commits the files stored so far at this interval, so readers
+        can search the part indexed so far (calls are resolved at the end). Until the final commit the index
+        is marked partial; a run that finds that mark (a build that was stopped) rebuilds from scratch."""
         started = time.perf_counter()
         progress = progress or no_progress
         walked = walk(self.root, self.guard, languages=languages, exclude=exclude, max_file_bytes=max_file_bytes)
@@ -285,9 +304,14 @@ class Indexer:
             raise DatabaseError(
                 f"the index is busy ({exc})", hint="another indexing run holds it; retry when it finishes"
             ) from None
+        parsed_all: Generator[Parsed, None, None] | None = None
         try:
             old_root = self.store.root
             wiped = old_root is not None and str(old_root) != str(self.root) and bool(str(old_root))
+            if self.store._meta(PARTIAL_META) == "1":  # an interrupted cold build: start over
+                wiped = True
+                for sql in json.loads(self.store._meta(DROPPED_META) or "[]"):
+                    conn.execute(sql)  # the indexes its partial commits left dropped
             if wiped:
                 self._wipe()  # one index holds one root
             self.store.set_root(self.root)
@@ -321,7 +345,9 @@ class Indexer:
                 changed_ids.add(existing[path][0])
             report.files_removed = len(removed)
             sizes = {rel: wf.size for rel, wf in by_rel.items()}  # from the walk: no second stat per file
-            for done, parsed in enumerate(_parse_all(tasks, sizes, workers), start=1):
+            partial_at = time.monotonic() + commit_every if cold and commit_every else None
+            parsed_all = _parse_all(tasks, sizes, workers)
+            for done, parsed in enumerate(parsed_all, start=1):
                 if parsed.status == "unchanged":
                     report.files_unchanged += 1
                     conn.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (parsed.mtime_ns, parsed.rel))
@@ -348,6 +374,10 @@ class Indexer:
                         changed_ids.add(old[0])
                 if done % 25 == 0 or done == total:
                     progress(done, total, f"parsed {done}/{total} files")
+                if partial_at is not None and time.monotonic() >= partial_at and done < total:
+                    self._commit_partial(dropped)
+                    partial_at = time.monotonic() + (commit_every or 0)
+            parsed_all.close()
             for table, sql in dropped:
                 if table == "symbols":  # the resolver looks symbols up; edge indexes wait for its inserts
                     conn.execute(sql)
@@ -359,10 +389,21 @@ class Indexer:
             phases["resolve"] = time.perf_counter() - started - phases["walk"] - phases["parse_store"]
             report.files_resolved = resolved_files
             report.resolution = dict(self._last_stats)
-            if units or changed_ids or wiped:
+            if units or changed_ids or wiped or partial_at is not None:
                 self.store.bump_generation()
+            self._set_meta(PARTIAL_META, "0")
+            self._set_meta(DROPPED_META, "[]")
+            self._set_meta(
+                LAST_RUN_META,
+                json.dumps(
+                    {"files_scanned": len(walked.files), "skipped": dict(sorted(skipped.items())),
+                     "seconds": round(time.perf_counter() - started, 3), "at": time.time()}
+                ),
+            )  # fmt: skip
             conn.execute("COMMIT")
         except BaseException:
+            if parsed_all is not None:
+                parsed_all.close()  # stops the parser pool now, not when the traceback is freed
             if conn.in_transaction:  # SQLITE_FULL already rolled back: do not hide the cause behind our ROLLBACK
                 conn.execute("ROLLBACK")
             raise
@@ -383,6 +424,19 @@ class Indexer:
         return report
 
     # -- writing -------------------------------------------------------------
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def _commit_partial(self, dropped: list[tuple[str, str]]) -> None:
+        """Commit what a cold build stored so far as a new (partial) generation, and go on in a new transaction.
+
+        The secondary indexes the cold build dropped are noted, so a build stopped after this restores them."""
+        self._set_meta(PARTIAL_META, "1")
+        self._set_meta(DROPPED_META, json.dumps([sql for _table, sql in dropped]))
+        self.store.bump_generation()
+        self.conn.execute("COMMIT")
+        self.conn.execute("BEGIN IMMEDIATE")
+
     def _drop_indexes(self) -> list[tuple[str, str]]:
         """Drop the symbols/edges secondary indexes; returns (table, SQL) that recreates them."""
         rows = self.conn.execute(
@@ -590,12 +644,14 @@ def index_repository(
     progress: ProgressFn | None = None,
     rebuild: bool = False,
     check: bool = False,
+    commit_every: float | None = None,
 ) -> IndexReport:
     """Index ``root`` into the store at ``db_path`` (created if needed) and report what changed.
 
     ``rebuild`` deletes the index first (the repair for a damaged file); ``check`` runs ``PRAGMA quick_check``
     first (also done by itself after a run that never finished). A full disk or a damaged file is reported
-    as such, with the path.
+    as such, with the path. ``commit_every`` (seconds) commits a cold build in steps, so queries see the part
+    indexed so far.
     """
     if rebuild:
         remove_index(Path(db_path))
@@ -603,7 +659,12 @@ def index_repository(
         with GraphStore.open(db_path) as store:
             begin_run(store.conn, Path(db_path), check=check)
             return Indexer(store, root, guard).run(
-                languages=languages, exclude=exclude, max_file_bytes=max_file_bytes, workers=workers, progress=progress
+                languages=languages,
+                exclude=exclude,
+                max_file_bytes=max_file_bytes,
+                workers=workers,
+                progress=progress,
+                commit_every=commit_every,
             )
     except (sqlite3.Error, OSError) as exc:
         clear = explain(exc, Path(db_path))

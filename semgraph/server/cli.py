@@ -23,7 +23,7 @@ from semgraph.errors import SemgraphError
 from semgraph.paths import PathGuard
 from semgraph.workload.dsn import RedactingFilter
 
-COMMAND_MODULES = [f"semgraph.server.commands.{name}" for name in ("serve", *ALL_TOOLSETS, "demo")]
+COMMAND_MODULES = [f"semgraph.server.commands.{name}" for name in ("serve", "status", *ALL_TOOLSETS, "demo")]
 
 
 @dataclass
@@ -64,6 +64,7 @@ COMMAND_OWNERS: dict[str, str] = {
     "workload": "workload",
     "django": "django",
     "dag": "dag",
+    "status": "status",
 }
 """Which command module registers each top-level command, so a command loads its own toolset only.
 

@@ -25,7 +25,9 @@ from semgraph.analysis.steps import StepAnalysis, analyze_workflow_step
 from semgraph.analysis.tracing import SINKS, TraceResult, trace_workflow
 from semgraph.analysis.workflows import WORKFLOW_TYPES, Workflow, detect_business_workflows
 from semgraph.errors import InvalidInputError
-from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
+from semgraph.graph.freshness import note_generation
+from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput
+from semgraph.tools._fresh import fresh_tool
 
 MAX_STEPS_SHOWN = 25
 # Accepted values are the domain's own keys, in the domain's order (the order the JSON schema lists them).
@@ -35,7 +37,9 @@ LinkKind = Literal[LINK_KINDS]  # type: ignore[valid-type]
 
 
 def _codebase(call: ToolCall) -> Codebase:
-    return open_codebase(call.env.settings.db_path, call.env.guard)
+    cb = open_codebase(call.env.settings.db_path, call.env.guard)
+    note_generation(cb.generation)  # the generation this answer reads, for its freshness label
+    return cb
 
 
 def _scope(call: ToolCall, cb: Codebase, path: str) -> str:
@@ -203,7 +207,7 @@ class LinksOut(BaseModel):
 def register(app: MCPServer, env: ToolEnv) -> None:
     """Register the seven analysis tools."""
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="detect_business_workflows",
@@ -267,7 +271,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
 
         return await call.run_sync(work)
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="list_routes",
@@ -308,7 +312,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
 
         return await call.run_sync(work)
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="analyze_workflow_step",
@@ -327,7 +331,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             lambda: analyze_workflow_step(_codebase(call), params.workflow_id, params.step_number)
         )
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="trace_workflow",
@@ -354,7 +358,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             )
         )
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="detect_architectural_patterns",
@@ -384,7 +388,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
 
         return await call.run_sync(work)
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="assess_code_quality",
@@ -424,7 +428,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
 
         return await call.run_sync(work)
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="find_cross_language_links",

@@ -14,12 +14,16 @@ from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
 from semgraph.graph import impact as impact_mod
 from semgraph.graph import queries_api as q
 from semgraph.graph.confine import confined_root
+from semgraph.graph.freshness import IndexOptions, note_read
 from semgraph.graph.indexer import IndexReport, index_repository
 from semgraph.graph.jobs import IndexJob, IndexJobs
 from semgraph.graph.store import GraphStore, reader
 from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES, MAX_EXCLUDES, MAX_GLOB_CHARS, normalize_languages
 from semgraph.tools._base import PageInfo, PageInput, ToolCall, ToolEnv, ToolInput, register_tool
+from semgraph.tools._fresh import fresh_tool, keeper_of
 
+WORKING_TREE = frozenset({"git:working-tree", "git:worktree", "git:workingtree", "git:head"})
+"""impact_analysis diffs of the working tree: they must read an index that includes every change on disk."""
 DEFAULT_WAIT_SECONDS = 200
 """How long one index_repository call waits before leaving the run in the background (clients time out ~240 s)."""
 
@@ -264,8 +268,14 @@ def read_store(env: ToolEnv) -> GraphStore:
 
 
 def with_store(env: ToolEnv, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn`` on one read snapshot of the index (one committed generation, recorded for the answer)."""
     with read_store(env) as store:
-        return fn(store, *args, **kwargs)
+        store.conn.execute("BEGIN")
+        try:
+            note_read(store)
+            return fn(store, *args, **kwargs)
+        finally:
+            store.conn.execute("COMMIT")
 
 
 def report_out(job: IndexJob, report: IndexReport | None, status: str, message: str) -> IndexOut:
@@ -414,6 +424,11 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             )
 
         job, started = registry.start(db, root, work)
+        if started:  # the keeper's later re-indexes follow this root and these options
+            keeper_of(env).configure(
+                root,
+                IndexOptions(tuple(languages) if languages else None, tuple(exclude) if exclude else None, max_bytes),
+            )
         if not started and job.state == "running" and job.root != root:
             raise InvalidInputError(
                 f"an indexing run for {job.root} is in progress",
@@ -422,7 +437,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         await _follow(job, call, params.wait_seconds if params.background else None)
         return _finish(env, job, started)
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="search_symbols",
@@ -454,7 +469,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             total_capped=res.total_capped,
         )
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="get_symbol",
@@ -483,7 +498,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             impl_methods=[SymbolOut(**_asdict(m)) for m in d.impl_methods],
         )  # fmt: skip
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
         name="get_call_graph",
@@ -521,9 +536,10 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             possible_edges_left_out=g.possible_edges_left_out,
         )
 
-    @register_tool(
+    @fresh_tool(
         app,
         env,
+        needs_current=lambda p: (p.diff or "").strip().lower().replace(" ", "") in WORKING_TREE,
         name="impact_analysis",
         description=(
             "What transitively depends on a symbol, a file, or a change (unified diff text, 'git: working-tree' or "

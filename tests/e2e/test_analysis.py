@@ -35,7 +35,7 @@ def _project(tmp_path: Path) -> Path:
 
 async def test_analysis_tools_end_to_end(tmp_path: Path, mode: str) -> None:
     root = _project(tmp_path)
-    async with serve(root, mode=mode, extra_args=["--toolsets", "graph,analysis"]) as client:
+    async with serve(root, mode=mode, extra_args=["--toolsets", "graph,analysis", "--no-auto-index"]) as client:
         # before any index: a clear error naming the fix
         text = error_text(await client.call_tool("detect_business_workflows", {}))
         assert "no index yet" in text and "index_repository" in text

@@ -34,7 +34,7 @@ def build_tree(tmp_path: Path) -> Path:
 
 async def test_graph_tools_end_to_end(tmp_path: Path, mode: str) -> None:
     root = build_tree(tmp_path)
-    async with serve(root, mode=mode, extra_args=["--toolsets", "graph"]) as client:
+    async with serve(root, mode=mode, extra_args=["--toolsets", "graph", "--no-auto-index"]) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert set(tools) == GRAPH_TOOLS
         assert tools["search_symbols"].annotations.read_only_hint is True

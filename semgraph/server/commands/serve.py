@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from semgraph.procguard import exit_now, install_signal_handlers, kill_pool_processes
+from semgraph.server import keeping
 from semgraph.server.http import add_http_arguments, check_options, options_from_args, serve_http
 
 
@@ -17,6 +18,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
         help="comma-separated toolsets to expose: graph,analysis,rust,workload,django,dag (default: all)",
     )
     add_http_arguments(p)
+    keeping.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -26,16 +28,17 @@ def run(args: argparse.Namespace, cli) -> int:
     if args.http:
         check_options(options_from_args(args))  # refuse an unsafe bind before building anything
     install_signal_handlers()  # SIGTERM/SIGINT: the server and its parser workers stop at once
-    app, _env = build_server(cli.settings)
+    app, env = build_server(cli.settings)
     try:
-        if args.http:
-            serve_http(app, cli.settings, options_from_args(args))  # host checks, token, session caps, workers
-        else:
-            import anyio
+        with keeping.kept_index(env, args):  # index on start and follow edits, in the background
+            if args.http:
+                serve_http(app, cli.settings, options_from_args(args))  # host checks, token, session caps, workers
+            else:
+                import anyio
 
-            from semgraph.server.transport import run_stdio
+                from semgraph.server.transport import run_stdio
 
-            anyio.run(run_stdio, app)  # answers even requests the SDK's reader drops (deep JSON, \ud800)
+                anyio.run(run_stdio, app)  # answers even requests the SDK's reader drops (deep JSON, \ud800)
     finally:
         kill_pool_processes()  # the client went away: no parser worker outlives the server
     exit_now(0)  # do not wait for a running index thread: the index keeps its last committed state
