@@ -63,7 +63,7 @@ def kept_index(env: ToolEnv, args: argparse.Namespace) -> Iterator[IndexKeeper |
     def terminate(signum: int, _frame: object) -> None:
         # Unwinding the event loop would wait for its stdin reader thread, which never returns while the client
         # keeps the pipe open: stop what we started (watcher, indexing and its parser processes), then leave.
-        keeper.stop()
+        keeper.stop(timeout=0.2)  # a signal must stop the server within moments: the index keeps its last commit
         status_file.unlink(missing_ok=True)
         exit_now(128 + signum)  # kills and reaps the parser pool's processes too
 

@@ -173,7 +173,7 @@ async def test_list_routes_end_to_end(tmp_path: Path, mode: str) -> None:
     root = tmp_path / "work"
     shutil.copytree(FIXTURES / "routes" / "express_mounts", root)
     (root / "src" / "legacy.js").write_text("const app = require('./app');\napp.get('/old', pick('old'));\n")
-    async with serve(root, mode=mode, extra_args=["--toolsets", "graph,analysis"]) as client:
+    async with serve(root, mode=mode, extra_args=["--toolsets", "graph,analysis", "--no-auto-index"]) as client:
         assert "no index yet" in error_text(await client.call_tool("list_routes", {}))
         indexed = await client.call_tool("index_repository", {"path": "."})
         assert indexed.structured_content["status"] == "completed", indexed.content
