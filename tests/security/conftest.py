@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from semgraph.paths import PathGuard
-from semgraph.workload.dsn import parse_dsn
-from tests.workload.conftest import MY_URL, PG_URL, ShopDB, _my_exec, _pg_drop, _pg_setup, make_sqlite, unavailable
+from tests.workload.conftest import ShopDB, make_sqlite, my_shop_database, pg_shop_database
 
 
 @pytest.fixture
@@ -20,35 +16,14 @@ def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> ShopDB:
 
 @pytest.fixture(scope="module")
 def pg_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopDB]:
-    schema = f"i18_{uuid.uuid4().hex[:10]}"
-    try:
-        asyncio.run(_pg_setup(schema))
-    except Exception as exc:
-        unavailable("PostgreSQL", exc)
-    root = tmp_path_factory.mktemp("i18_pg")
-    guard = PathGuard([root])
-    try:
-        yield ShopDB("postgres", parse_dsn(f"{PG_URL}?search_path={schema}", guard), guard, root)
-    finally:
-        asyncio.run(_pg_drop(schema))
+    with pg_shop_database(tmp_path_factory, prefix="i18") as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
 def my_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopDB]:
-    database = f"i18_{uuid.uuid4().hex[:10]}"
-    try:
-        asyncio.run(_my_exec([f"CREATE DATABASE `{database}`"]))
-        from tests.workload.conftest import statements
-
-        asyncio.run(_my_exec(statements("mysql"), database))
-    except Exception as exc:
-        unavailable("MariaDB", exc)
-    root = tmp_path_factory.mktemp("i18_my")
-    guard = PathGuard([root])
-    try:
-        yield ShopDB("mysql", parse_dsn(f"{MY_URL}/{database}", guard), guard, root)
-    finally:
-        asyncio.run(_my_exec([f"DROP DATABASE IF EXISTS `{database}`"]))
+    with my_shop_database(tmp_path_factory, prefix="i18") as db:
+        yield db
 
 
 @pytest.fixture(params=("sqlite", "postgres", "mysql"))

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,14 +99,15 @@ def make_sqlite(root: Path, name: str = "shop.db") -> ShopDB:
     return ShopDB("sqlite", parse_dsn(f"sqlite:///{name}", guard), guard, root)
 
 
-@pytest.fixture(scope="module")
-def pg_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopDB]:
-    schema = f"wl_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def pg_shop_database(factory: pytest.TempPathFactory, prefix: str = "wl") -> Iterator[ShopDB]:
+    """An empty shop in its own PostgreSQL schema named ``<prefix>_<random>``, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         asyncio.run(_pg_setup(schema))
     except Exception as exc:
         unavailable("PostgreSQL", exc)
-    root = tmp_path_factory.mktemp("pg")
+    root = factory.mktemp(f"{prefix}_pg")
     guard = PathGuard([root])
     try:
         yield ShopDB("postgres", parse_dsn(f"{PG_URL}?search_path={schema}", guard), guard, root)
@@ -113,20 +115,33 @@ def pg_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopDB]:
         asyncio.run(_pg_drop(schema))
 
 
-@pytest.fixture(scope="module")
-def my_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopDB]:
-    database = f"wl_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def my_shop_database(factory: pytest.TempPathFactory, prefix: str = "wl") -> Iterator[ShopDB]:
+    """An empty shop in its own MariaDB database named ``<prefix>_<random>``, dropped afterwards."""
+    database = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         asyncio.run(_my_exec([f"CREATE DATABASE `{database}`"]))
         asyncio.run(_my_exec(statements("mysql"), database))
     except Exception as exc:
         unavailable("MariaDB", exc)
-    root = tmp_path_factory.mktemp("my")
+    root = factory.mktemp(f"{prefix}_my")
     guard = PathGuard([root])
     try:
         yield ShopDB("mysql", parse_dsn(f"{MY_URL}/{database}", guard), guard, root)
     finally:
         asyncio.run(_my_exec([f"DROP DATABASE IF EXISTS `{database}`"]))
+
+
+@pytest.fixture(scope="module")
+def pg_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopDB]:
+    with pg_shop_database(tmp_path_factory) as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+def my_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopDB]:
+    with my_shop_database(tmp_path_factory) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
