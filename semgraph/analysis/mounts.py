@@ -160,6 +160,15 @@ def _py_defining_file(cb: Codebase, path: str, var: str) -> tuple[str, str]:
     return path, var
 
 
+def _py_import_target(cb: Codebase, importer: str, local: str) -> str | None:
+    """The indexed file that the name ``local`` imports in ``importer`` (``from pkg import orders as shop``)."""
+    for module, name, alias, _ in cb.import_rows.get(cb.by_path.get(importer, -1), []):
+        if (alias or name) == local:
+            dotted = module + ("." + name if name and not module.endswith(".") else name or "")
+            return py_resolve_module(cb, importer, dotted) or py_resolve_module(cb, importer, module)
+    return None
+
+
 def python_prefix(cb: Codebase, path: str, var: str, depth: int = 0) -> str:
     """Full prefix of the routes declared on router ``var`` of ``path``."""
     path, var = _py_defining_file(cb, path, var)
@@ -174,10 +183,13 @@ def python_prefix(cb: Codebase, path: str, var: str, depth: int = 0) -> str:
             continue
         if g != path:
             head = child.split(".")[0] if "." in child else ""
-            gsrc = cb.source(g).decode("utf-8", "replace")
-            imported = any(re.search(rf"\b(?:from|import)\s+[\w.]*\b{re.escape(m)}\b", gsrc) for m in modules)
-            if not (imported or head in modules):
-                continue
+            if head:  # `users.bp`: the module named before the dot must be this file, not any module defining `bp`
+                if head not in modules and _py_import_target(cb, g, head) != path:
+                    continue
+            else:
+                gsrc = cb.source(g).decode("utf-8", "replace")
+                if not any(re.search(rf"\b(?:from|import)\s+[\w.]*\b{re.escape(m)}\b", gsrc) for m in modules):
+                    continue
         parent_var = parent.split(".")[-1]
         above = python_prefix(cb, g, parent_var, depth + 1) if parent_var != child_last else ""
         mine = own if not (ctor == "Blueprint" and prefix) else ""

@@ -132,3 +132,13 @@ def test_list_routes_filters_and_rejects_bad_input(tmp_path: Path) -> None:
         list_routes(cb, path_prefix="api")
     with pytest.raises(InvalidInputError, match="bad HTTP method"):
         list_routes(cb, method="GET /x")
+
+
+def test_blueprints_of_the_same_variable_name_keep_their_own_module_prefix(tmp_path: Path) -> None:
+    # users.bp and orders.bp are both `bp`: each takes the url_prefix of the registration naming its module
+    inv = route_inventory(index_fixture("pyshop", tmp_path))
+    assert {(r.method, r.path, r.handler) for r in inv.routes} == {
+        ("POST", "/users/register", "pyshop.routes.users.register"),
+        ("POST", "/users/login", "pyshop.routes.users.login"),
+        ("POST", "/orders/checkout", "pyshop.routes.orders.checkout"),
+    }
