@@ -128,6 +128,10 @@ def run_check(args: argparse.Namespace, cli: Cli) -> int:
     return 0 if a.valid else 1
 
 
+JSON_CHUNK = 1000
+"""List items encoded per ``json.dumps`` call when streaming: few calls, never the whole document in memory."""
+
+
 def emit_json(cli: Cli, obj: Any) -> None:
     """Plain JSON streamed to stdout, one top-level value or list item at a time.
 
@@ -142,10 +146,10 @@ def emit_json(cli: Cli, obj: Any) -> None:
         out.write("{")
         for i, (key, value) in enumerate(obj.items()):
             out.write(("," if i else "") + dumps(key) + ":")
-            if isinstance(value, list) and len(value) > 100:
+            if isinstance(value, list) and len(value) > JSON_CHUNK:
                 out.write("[")
-                for j, item in enumerate(value):
-                    out.write(("," if j else "") + dumps(item))
+                for j in range(0, len(value), JSON_CHUNK):  # one C-encoder call per chunk, not per item
+                    out.write(("," if j else "") + dumps(value[j : j + JSON_CHUNK])[1:-1])
                 out.write("]")
             else:
                 out.write(dumps(value))
