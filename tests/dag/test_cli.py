@@ -84,3 +84,17 @@ def test_runs_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
     ]
     assert out["error_rates"] == [{"step": "transform_orders", "runs": 5, "errors": 4, "error_rate": 0.8}]
     assert out["health_counts"] == {"complete": 4, "error": 1}
+
+
+def test_emit_json_streams_long_lists_in_chunks_as_one_plain_document() -> None:
+    import io
+    import json
+    from types import SimpleNamespace
+
+    from semgraph.server.commands.dag import JSON_CHUNK, emit_json
+
+    rows = [{"name": f"s{i}", "ready": i % 2 == 0} for i in range(2 * JSON_CHUNK + 7)]
+    doc = {"valid": True, "readiness": rows, "empty": [], "short": [1, 2, 3]}
+    buf = io.StringIO()
+    emit_json(SimpleNamespace(out=SimpleNamespace(file=buf)), doc)
+    assert json.loads(buf.getvalue()) == doc
