@@ -34,18 +34,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.realworld import Pinned, available, checkout  # noqa: E402
+from semgraph.rust.model_parser import MODEL_DERIVES  # noqa: E402
 
 LABELS = REPO / "bench" / "labels" / "diesel"
-DIESEL_DERIVES = {
-    "Queryable",
-    "Selectable",
-    "Insertable",
-    "AsChangeset",
-    "Identifiable",
-    "Associations",
-    "QueryableByName",
-    "HasQuery",
-}
 # names a generated model file may use without importing them (prelude, primitives, Diesel prelude, serde derive)
 KNOWN = {
     *[
@@ -111,7 +102,7 @@ def tree_sitter_count(root: Path, files: list[str]) -> int:
                     attrs.append(data[prev.start_byte : prev.end_byte].decode())
                 prev = prev.prev_named_sibling
             words = set(re.findall(r"\w+", " ".join(a for a in attrs if "derive" in a)))
-            if words & DIESEL_DERIVES:
+            if words & MODEL_DERIVES:
                 count += 1
     return count
 

@@ -37,13 +37,13 @@ def call_text(src: str, open_paren: int) -> str:
     return src[open_paren + 1 : open_paren + 400]
 
 
-def split_args(args: str) -> list[str]:
-    """Top-level comma-separated arguments."""
+def split_args(args: str, opening: str = "([{", closing: str = ")]}") -> list[str]:
+    """Top-level comma-separated arguments, stripped (pass ``<``/``>`` too where generics nest commas)."""
     out, depth, cur = [], 0, []
     for c in args:
-        if c in "([{":
+        if c in opening:
             depth += 1
-        elif c in ")]}":
+        elif c in closing:
             depth -= 1
         if c == "," and depth == 0:
             out.append("".join(cur).strip())

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase, words_of
 from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points, resolve_handler
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
+from semgraph.analysis.mounts import split_args
 from semgraph.analysis.roles import ROLES, function_roles
 from semgraph.analysis.schemas import model_rules
 from semgraph.cache import once
@@ -254,7 +255,7 @@ def _function_arguments(cb: Codebase, sym, line: int, col: int, args: str) -> li
     imported = {alias or name for _, name, alias, _ in cb.import_rows.get(sym.file_id, [])}
     local_fns = {cb.symbols[i].name for i in cb.by_file.get(sym.file_id, []) if cb.symbols[i].kind == "function"}
     out: list[tuple[int, int, int | None]] = []
-    for arg in _split_top(inner):
+    for arg in split_args(inner, "([{<", ")]}>"):
         m = _ARG_NAME.match(arg)
         if not m:
             continue
@@ -265,22 +266,6 @@ def _function_arguments(cb: Codebase, sym, line: int, col: int, args: str) -> li
         target = resolve_handler(cb, sym.path, m.group(1))
         if target is not None and target.kind in CALLABLE_KINDS and target.id != sym.id:
             out.append((line, col + 1, target.id))
-    return out
-
-
-def _split_top(args: str) -> list[str]:
-    out, depth, cur = [], 0, []
-    for c in args:
-        if c in "([{<":
-            depth += 1
-        elif c in ")]}>":
-            depth -= 1
-        if c == "," and depth == 0:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-    out.append("".join(cur))
     return out
 
 
