@@ -95,7 +95,7 @@ class Recorder:
     """Collects every measured operation; cheap enough to call from the hot loop."""
 
     def __init__(self) -> None:
-        self.latency = new_histogram()
+        self._latency: HdrHistogram | None = None
         self.service = new_histogram()
         self.lag = new_histogram()
         self.per_op: dict[str, HdrHistogram] = {}
@@ -114,7 +114,6 @@ class Recorder:
 
     def record(self, name: str, kind: str, intended: float, started: float, finished: float, *, late_limit_s: float | None = None) -> None:  # fmt: skip
         lat_us = min(max(1, int((finished - intended) * 1e6)), HIGHEST_US)
-        self.latency.record_value(lat_us)
         sums = self.sums
         sums["latency"] += lat_us
         sums[name] += lat_us
@@ -135,6 +134,19 @@ class Recorder:
             self.late += 1
         self.seconds[int(finished - self.start)].latencies.append(lat_us / 1000.0)
 
+    @property
+    def latency(self) -> HdrHistogram:
+        """All operations' latencies: the per-operation histograms added up (exact, and one record per call).
+
+        Cached until the next record; progress lines use the last second's samples instead.
+        """
+        if self._latency is None or self._latency.get_total_count() != self.completed:
+            total = new_histogram()
+            for hist in self.per_op.values():
+                total.add(hist)
+            self._latency = total
+        return self._latency
+
     def record_error(self, name: str, kind: str, error_class: str, message: str, finished: float) -> None:
         self.failed += 1
         self.op_errors[name] += 1
@@ -149,7 +161,10 @@ class Recorder:
 
     def snapshot(self) -> tuple[int, float, int]:
         """(completed, current p95 ms, errors) for progress lines."""
-        return self.completed, self.latency.get_value_at_percentile(95) / 1000.0, self.failed
+        if not self.seconds:
+            return self.completed, 0.0, self.failed
+        last = self.seconds[max(self.seconds)].latencies
+        return self.completed, _pct(sorted(last), 95), self.failed
 
     # --- results ---------------------------------------------------------------------------
 
@@ -223,7 +238,6 @@ def recorder_payload(rec: Recorder) -> dict:
         return h.encode().decode() if h.get_total_count() else ""
 
     return {
-        "latency": enc(rec.latency),
         "service": enc(rec.service),
         "lag": enc(rec.lag),
         "per_op": {name: enc(h) for name, h in rec.per_op.items()},
@@ -243,7 +257,6 @@ def merge_payload(rec: Recorder, payload: dict) -> None:
         if encoded:
             h.add(decode_histogram(encoded))
 
-    add(rec.latency, payload["latency"])
     add(rec.service, payload["service"])
     add(rec.lag, payload["lag"])
     for name, encoded in payload["per_op"].items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,10 @@ class RunState:
         return self.base + next(self.counter)
 
 
+Bound = Callable[[random.Random, "RunState"], Awaitable[str]]
+"""An operation bound to a connection (see ``Operation.bind``)."""
+
+
 class Operation:
     name: str
     kind: str
@@ -91,6 +95,18 @@ class Operation:
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
         """Execute once; return the name of the operation actually executed."""
         raise NotImplementedError
+
+    async def bind(self, conn: Connection) -> Bound:
+        """This operation tied to one connection: the worker calls ``await bound(rng, state)`` in its loop.
+
+        Why: the hot path then does no per-call lookups; reads override it with a prepared statement.
+        """
+        run = self.run
+
+        async def bound(rng: random.Random, state: RunState) -> str:
+            return await run(conn, rng, state)
+
+        return bound
 
 
 class Query(Operation):
@@ -111,6 +127,47 @@ class Query(Operation):
             params = (key, key + self.width - 1) if self.nparams == 2 else (key,)
         await conn.query(self.sql, params)
         return self.name
+
+    async def bind(self, conn: Connection) -> Bound:
+        """A prepared reader with the key drawn inline (no per-call tuple building beyond the parameters)."""
+        reader = await conn.prepare(self.sql)
+        name, keys, width = self.name, self.keys, self.width
+        if self.nparams == 0:
+
+            async def plain(rng: random.Random, state: RunState) -> str:
+                await reader()
+                return name
+
+            return plain
+        if keys.integer and keys.high >= keys.low and keys.sample and not keys.composite:
+            low, span = keys.low, keys.high - keys.low + 1
+            if self.nparams == 1:
+
+                async def point(rng: random.Random, state: RunState) -> str:
+                    await reader(low + int(rng.random() * span))
+                    return name
+
+                return point
+
+            async def ranged(rng: random.Random, state: RunState) -> str:
+                key = low + int(rng.random() * span)
+                await reader(key, key + width - 1)
+                return name
+
+            return ranged
+        nparams = self.nparams
+
+        async def sampled(rng: random.Random, state: RunState) -> str:
+            key = keys.pick_existing(rng)
+            if keys.composite:
+                await reader(*key[:nparams])
+            elif nparams == 2:
+                await reader(key, key + width - 1)
+            else:
+                await reader(key)
+            return name
+
+        return sampled
 
 
 class Insert(Operation):

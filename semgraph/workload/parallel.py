@@ -103,6 +103,7 @@ async def _child_main(index: int, dsn: DSN, spec: Any, events: Any, go: Any, sta
             "stopped": None if m.stopped_at is None else m.stopped_at - m.measure_from,
             "written": state.written,
             "connections": len(conns),
+            "cpu_s": m.cpu_s,
         }
     finally:
         await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
@@ -113,6 +114,7 @@ async def run_processes(dsn: DSN, spec: Any, report: ProgressFn, stop: asyncio.E
     from semgraph.workload import runner
 
     ctx = multiprocessing.get_context("spawn")
+    cpu0 = time.process_time()
     events = ctx.Queue()
     go, mp_stop = ctx.Event(), ctx.Event()
     start_at = ctx.Value("d", 0.0)
@@ -175,6 +177,7 @@ async def run_processes(dsn: DSN, spec: Any, report: ProgressFn, stop: asyncio.E
         last_finish=max(r["last_finish"] for r in results.values()),
         stopped_at=max(stopped) if stopped else None,
         measure_from=0.0,
+        cpu_s=sum(r["cpu_s"] for r in results.values()) + time.process_time() - cpu0,
     )
     runner.report_done(spec, rec, report)
     connections = sum(r["connections"] for r in results.values())

@@ -29,6 +29,7 @@ from semgraph.workload.generators import stable_hash
 from semgraph.workload.metadata import Schema, load_schema
 from semgraph.workload.metrics import ErrorGroup, LatencyStats, OperationStats, Recorder, SecondPoint
 from semgraph.workload.operations import (
+    Bound,
     Custom,
     Operation,
     RunState,
@@ -137,6 +138,9 @@ class RunResult(BaseModel):
     timeseries: list[SecondPoint]
     rows_changed: dict[str, dict[str, int]] = Field(default_factory=dict)
     histogram: str = Field(description="Latency HDR histogram (µs), compressed base64: merge/compare with hdrh.")
+    client_cpu_s: float | None = Field(
+        None, description="CPU seconds the client used while measuring (every process): compare with pgbench's."
+    )
 
 
 async def run_workload(
@@ -250,6 +254,8 @@ class Measured:
     last_finish: float
     stopped_at: float | None
     measure_from: float
+    cpu_s: float = 0.0
+    """Client CPU seconds (user + system) of the measuring process(es) while the workers ran."""
 
 
 async def _execute(
@@ -304,13 +310,24 @@ async def measure(
     overdue = [False] * len(conns)
     stopped_at: list[float] = []
 
+    single = len(operations) == 1
+    kinds: dict[str, str] = {}
+
     async def worker(index: int) -> None:
         rng = random.Random(spec.seed ^ stable_hash(f"worker{index}"))
-        await asyncio.sleep(max(0.0, schedule.start - time.perf_counter()))
+        perf = time.perf_counter
+        record = rec.record
+        # each operation tied to this worker's connection once (prepared reads); a failure here is retried
+        # on first use inside the measured loop, where it is counted like any other error
+        bound: list[Bound | None] = [None] * len(operations)
+        for i, op in enumerate(operations):
+            with contextlib.suppress(Exception):
+                bound[i] = await op.bind(conns[index])
+        await asyncio.sleep(max(0.0, schedule.start - perf()))
         while True:
             if stop.is_set():
                 return
-            now = time.perf_counter()
+            now = perf()
             nxt = schedule.next(now)
             if nxt is None:
                 return
@@ -320,16 +337,20 @@ async def measure(
                 await asyncio.sleep(min(delay, 0.2))
                 if stop.is_set():
                     return
-                delay = intended - time.perf_counter()
-            started = time.perf_counter()
+                delay = intended - perf()
+            started = perf()
             if measured and limit_s is not None and started - intended > limit_s:
                 rec.skipped += 1  # already too late to be useful: not sent (pgbench --latency-limit)
                 continue
-            op = operations[_pick(rng, cum)]
+            i = 0 if single else _pick(rng, cum)
+            op = operations[i]
             busy_since[index] = started
             try:
                 try:
-                    name = await op.run(conns[index], rng, state)
+                    fn = bound[i]
+                    if fn is None:
+                        fn = bound[i] = await op.bind(conns[index])
+                    name = await fn(rng, state)
                 except asyncio.CancelledError:
                     task = asyncio.current_task()
                     if not overdue[index] or task is None:
@@ -340,16 +361,20 @@ async def measure(
                 finally:
                     busy_since[index] = 0.0
             except Exception as exc:  # counted and classified; the run goes on
-                finished = time.perf_counter()
+                finished = perf()
                 cls = ErrorClass.TIMEOUT if isinstance(exc, TimeoutError) else dialect.classify(exc)
                 if measured:
                     rec.record_error(op.name, op.kind, cls.value, dsn.scrub(f"{type(exc).__name__}: {exc}"), finished)
                 if cls == ErrorClass.CONNECTION or isinstance(exc, TimeoutError):
                     await _reconnect(dsn, spec, conns, index)
+                    bound[:] = [None] * len(operations)  # statements prepared on the old connection are gone
                 continue
-            finished = time.perf_counter()
+            finished = perf()
             if measured:
-                rec.record(name, _kind_of(name), intended, started, finished, late_limit_s=limit_s)
+                kind = kinds.get(name)
+                if kind is None:
+                    kind = kinds[name] = _kind_of(name)
+                record(name, kind, intended, started, finished, late_limit_s=limit_s)
                 if finished > last_finish[0]:
                     last_finish[0] = finished
 
@@ -379,6 +404,7 @@ async def measure(
         await stop.wait()
         stopped_at.append(time.perf_counter())
 
+    cpu0 = time.process_time()
     tasks = [asyncio.create_task(worker(i)) for i in range(len(conns))]
     mon = asyncio.create_task(monitor())
     watcher = asyncio.create_task(watch_stop())
@@ -411,6 +437,7 @@ async def measure(
         last_finish=last_finish[0],
         stopped_at=stopped_at[0] if stopped_at else None,
         measure_from=schedule.measure_from,
+        cpu_s=time.process_time() - cpu0,
     )
 
 
@@ -462,6 +489,7 @@ def build_result(dsn: DSN, spec: RunSpec, started_at: str, m: Measured, connecti
         timeseries=rec.series(elapsed),
         rows_changed=written,
         histogram=rec.latency.encode().decode() if rec.latency.get_total_count() else "",
+        client_cpu_s=round(m.cpu_s, 4),
     )
 
 

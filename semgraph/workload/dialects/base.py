@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -48,6 +48,17 @@ class Connection(ABC):
     async def query(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run a read and discard its rows (the workload's hot path: no row conversion)."""
         await self.fetch(sql, params)
+
+    async def prepare(self, sql: str) -> Callable[..., Awaitable[Any]]:
+        """A reader bound to one SQL text, called as ``await reader(*params)`` (the workload's hot path).
+
+        Drivers that can prepare a statement do it here, once per connection; the default runs ``query``.
+        """
+
+        async def reader(*params: Any) -> None:
+            await self.query(sql, params)
+
+        return reader
 
     @abstractmethod
     async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:

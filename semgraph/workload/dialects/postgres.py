@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -33,6 +33,10 @@ class PostgresConnection(Connection):
 
     async def query(self, sql: str, params: Sequence[Any] = ()) -> None:
         await self._conn.fetch(sql, *params)  # prepared once per connection (asyncpg's statement cache)
+
+    async def prepare(self, sql: str) -> Callable[..., Awaitable[Any]]:
+        # a named server-side statement: each call skips asyncpg's statement-cache lookup and retry wrapper
+        return (await self._conn.prepare(sql)).fetch
 
     async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
         return await self._conn.fetchval(f"{sql} RETURNING {self.dialect.quote(key)}", *params)
