@@ -19,11 +19,13 @@ import re
 import resource
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -64,6 +66,8 @@ def point_select_config(table: str) -> WorkloadConfig:
 
 # --- (a) rate accuracy -------------------------------------------------------------------------------
 
+RATE_STEPS = (100, 1000, 2000, 5000)
+
 
 async def part_rate(duration: float, root: Path) -> list[str]:
     guard = PathGuard([root])
@@ -84,7 +88,7 @@ async def part_rate(duration: float, root: Path) -> list[str]:
     for dialect, url in targets.items():
         dsn = parse_dsn(url, guard)
         await seed_database(dsn, rows=10_000, seed=1, truncate=True, tables=["customers"])
-        for tps in (100, 500, 1000, 2000, 5000):
+        for tps in RATE_STEPS:
             spec = RunSpec(
                 config=point_select_config("customers"),
                 connections=4,
@@ -121,25 +125,42 @@ def pgbench(args: list[str]) -> str:
     ).stdout
 
 
-async def part_pgbench(duration: float, scale: int, root: Path) -> list[str]:
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def run_pgbench_s(duration: float) -> tuple[float, float]:
+    """(TPS, client CPU µs per transaction) of ``pgbench -S -c 8 -j 2``."""
+    cpu0 = _cpu(resource.RUSAGE_CHILDREN)
+    out = pgbench(["-S", "-c", "8", "-j", "2", "-T", str(int(duration)), "-n"])
+    cpu = _cpu(resource.RUSAGE_CHILDREN) - cpu0
+    m = re.search(r"tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)", out)
+    tx = re.search(r"number of transactions actually processed: (\d+)", out)
+    return (float(m.group(1)) if m else float("nan")), (1e6 * cpu / int(tx.group(1)) if tx else float("nan"))
+
+
+async def part_pgbench(duration: float, scale: int, root: Path, rounds: int = 3) -> list[str]:
+    """Point selects at 8 connections, pgbench -S and ours alternated (the order flips each round), medians.
+
+    pgbench, PostgreSQL and the client share the machine's 2 cores with whatever else runs: each round's
+    load average is printed with it, and only same-round ratios are compared.
+    """
     ensure_pg_bench_db()
     print(f"pgbench -i -s {scale} (creating {scale * 100_000:,} accounts)…", flush=True)
     pgbench(["-i", "-q", "-s", str(scale)])
-    cpu0 = _cpu(resource.RUSAGE_CHILDREN)
-    out = pgbench(["-S", "-c", "8", "-j", "2", "-T", str(int(duration)), "-n"])
-    pg_cpu = _cpu(resource.RUSAGE_CHILDREN) - cpu0
-    m = re.search(r"tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)", out)
-    pg_tps = float(m.group(1)) if m else float("nan")
-    lat = re.search(r"latency average = ([\d.]+) ms", out)
     dsn = parse_dsn(PG_BENCH, PathGuard([root]))
-    pg_tx = re.search(r"number of transactions actually processed: (\d+)", out)
-    pg_us = 1e6 * pg_cpu / int(pg_tx.group(1)) if pg_tx else float("nan")
     rows = [
-        "| client | connections | duration s | TPS | mean latency ms | p99 ms | ratio to pgbench | client CPU µs/tx |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| pgbench -S -c 8 -j 2 | 8 | {duration:g} | {pg_tps:,.0f} | {lat.group(1) if lat else '?'} | - | 1.00 | {pg_us:.0f} |",
+        "| round | load before | pgbench -S TPS | µs CPU/tx | ours 1 process TPS | ratio | µs CPU/tx | ours 2 processes TPS | ratio | µs CPU/tx |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for processes in (1, 2):
+    ratios: dict[int, list[float]] = {1: [], 2: []}
+    cpus: dict[str, list[float]] = {"pgbench": [], "1": [], "2": []}
+
+    async def ours(processes: int) -> tuple[float, float, int]:
         spec = RunSpec(
             config=point_select_config("pgbench_accounts"),
             connections=8,
@@ -147,17 +168,38 @@ async def part_pgbench(duration: float, scale: int, root: Path) -> list[str]:
             seed=1,
             processes=processes,
         )
-        cpu0 = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
         r = await run_workload(dsn, spec)
-        us = 1e6 * (_cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0) / max(1, r.completed)
-        rows.append(
-            f"| semgraph run_workload point_select, {processes} process{'es' if processes > 1 else ''} | 8 | {duration:g} | "
-            f"{r.achieved_tps:,.0f} | {r.latency.mean_ms:.3f} | {r.latency.p99_ms:.3f} | {r.achieved_tps / pg_tps:.2f} | {us:.0f} |"
+        return r.achieved_tps, 1e6 * (r.client_cpu_s or 0.0) / max(1, r.completed), r.failed
+
+    for k in range(rounds):
+        load = _load()
+        got: dict[str, tuple[float, float, int]] = {}
+        order = ["pgbench", "1", "2"] if k % 2 == 0 else ["2", "1", "pgbench"]
+        for who in order:
+            if who == "pgbench":
+                tps, us = run_pgbench_s(duration)
+                got[who] = (tps, us, 0)
+            else:
+                got[who] = await ours(int(who))
+        pg_tps = got["pgbench"][0]
+        for n in (1, 2):
+            ratios[n].append(got[str(n)][0] / pg_tps)
+        for who in cpus:
+            cpus[who].append(got[who][1])
+        line = (
+            f"| {k + 1} | {load} | {pg_tps:,.0f} | {got['pgbench'][1]:.0f} | {got['1'][0]:,.0f} | {got['1'][0] / pg_tps:.2f} | "
+            f"{got['1'][1]:.0f} | {got['2'][0]:,.0f} | {got['2'][0] / pg_tps:.2f} | {got['2'][1]:.0f} |"
         )
-        if r.failed:
-            rows.append(f"(errors in the {processes}-process run: {r.failed})")
-    for line in rows:
+        if got["1"][2] or got["2"][2]:
+            line += f" errors {got['1'][2]}/{got['2'][2]}"
         print(line, flush=True)
+        rows.append(line)
+    summary = (
+        f"| median of {rounds} | {_load()} (after) | | {_median(cpus['pgbench']):.0f} | | **{_median(ratios[1]):.2f}** | "
+        f"{_median(cpus['1']):.0f} | | **{_median(ratios[2]):.2f}** | {_median(cpus['2']):.0f} |"
+    )
+    print(summary, flush=True)
+    rows.append(summary)
     return rows
 
 
@@ -204,12 +246,9 @@ async def part_seed(nrows: int, root: Path) -> list[str]:
     return rows
 
 
-async def part_pgbench_seed(scale: int, root: Path) -> list[str]:
-    """Row rate of ``pgbench -i`` (pgbench_accounts) against seeding the same table shape, same run."""
+async def part_pgbench_seed(scale: int, root: Path, rounds: int = 3) -> list[str]:
+    """Row rate of ``pgbench -i`` (pgbench_accounts) against seeding the same table shape, alternated rounds."""
     ensure_pg_bench_db()
-    t0 = time.perf_counter()
-    pgbench(["-i", "-q", "-s", str(scale)])
-    pg_secs = time.perf_counter() - t0
     accounts = scale * 100_000
     pg_exec("DROP SCHEMA IF EXISTS seedpg CASCADE; CREATE SCHEMA seedpg", BENCH_DB)
     pg_exec(
@@ -219,18 +258,35 @@ async def part_pgbench_seed(scale: int, root: Path) -> list[str]:
     )
     dsn = parse_dsn(f"{PG_BENCH}?search_path=seedpg", PathGuard([root]))
     config = SeedConfig.model_validate({"batch_size": 50_000})
-    t0 = time.perf_counter()
-    result = await seed_database(dsn, config, rows=accounts, seed=1, truncate=True)
-    secs = time.perf_counter() - t0
-    pg_rate, our_rate = accounts / pg_secs, result.total_rows / secs
     rows = [
-        "| client | rows | seconds | rows/s | ratio to pgbench -i |",
-        "|---|---|---|---|---|",
-        f"| pgbench -i -s {scale} (all four tables, vacuum, keys) | {accounts:,} | {pg_secs:.1f} | {pg_rate:,.0f} | 1.00 |",
-        f"| seed_database pgbench_accounts shape | {result.total_rows:,} | {secs:.1f} | {our_rate:,.0f} | {our_rate / pg_rate:.2f} |",
+        "| round | load before | pgbench -i -s " + str(scale) + " s (all four tables, vacuum, keys) | rows/s | "
+        "seed_database pgbench_accounts shape s | rows/s | ratio |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for line in rows:
+    ratios = []
+
+    def ours_once() -> Any:
+        return seed_database(dsn, config, rows=accounts, seed=1, truncate=True)
+
+    for k in range(rounds):
+        load = _load()
+        got: dict[str, float] = {}
+        for who in ("pgbench", "ours") if k % 2 == 0 else ("ours", "pgbench"):
+            t0 = time.perf_counter()
+            if who == "pgbench":
+                pgbench(["-i", "-q", "-s", str(scale)])
+            else:
+                result = await ours_once()
+                assert result.total_rows == accounts, result.total_rows
+            got[who] = time.perf_counter() - t0
+        pg_rate, our_rate = accounts / got["pgbench"], accounts / got["ours"]
+        ratios.append(our_rate / pg_rate)
+        line = f"| {k + 1} | {load} | {got['pgbench']:.1f} | {pg_rate:,.0f} | {got['ours']:.1f} | {our_rate:,.0f} | {our_rate / pg_rate:.2f} |"
         print(line, flush=True)
+        rows.append(line)
+    summary = f"| median of {rounds} | {_load()} (after) | | | | | **{_median(ratios):.2f}** |"
+    print(summary, flush=True)
+    rows.append(summary)
     return rows
 
 
@@ -240,7 +296,8 @@ async def main() -> None:
     parser.add_argument(
         "--duration", type=float, default=5.0, help="seconds per rate step (rate) / per client (pgbench)"
     )
-    parser.add_argument("--pgbench-duration", type=float, default=20.0)
+    parser.add_argument("--pgbench-duration", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds (pgbench and seeding comparisons)")
     parser.add_argument("--scale", type=int, default=10, help="pgbench scale (100,000 accounts each)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the seeding benchmark")
     args = parser.parse_args()
@@ -251,7 +308,7 @@ async def main() -> None:
             await part_rate(args.duration, root)
         if args.part in ("pgbench", "all"):
             print("\n(b) full-speed point selects, PostgreSQL, 8 connections\n")
-            await part_pgbench(args.pgbench_duration, args.scale, root)
+            await part_pgbench(args.pgbench_duration, args.scale, root, args.rounds)
         if args.part in ("seed", "all"):
             print(
                 f"\n(c) seeding {args.rows:,} rows into customers (6 columns: id, email, name, phone, city, created_at)\n"
@@ -259,7 +316,7 @@ async def main() -> None:
             await part_seed(args.rows, root)
         if args.part in ("pgbench_seed", "all"):
             print(f"\n(d) seeding pgbench_accounts ({args.scale * 100_000:,} rows) vs pgbench -i -s {args.scale}\n")
-            await part_pgbench_seed(args.scale, root)
+            await part_pgbench_seed(args.scale, root, args.rounds)
 
 
 if __name__ == "__main__":

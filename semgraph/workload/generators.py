@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import random
 import string
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -96,14 +97,19 @@ def column_rng(seed: int, table: str, column: str, salt: str = "") -> random.Ran
 class Generator:
     """Produces a column's values for consecutive absolute row indexes."""
 
-    def __init__(self, fn: Callable[[int], Any], *, null_ratio: float = 0.0, null_rng: random.Random | None = None):
+    def __init__(self, fn: Callable[[int], Any], *, null_ratio: float = 0.0, null_rng: random.Random | None = None, many: Callable[[int, int], list[Any]] | None = None):  # fmt: skip
         self._fn = fn
         self._null_ratio = null_ratio
         self._null_rng = null_rng
+        self._many = many
+        """Whole batches at once (same values, same random draws as ``fn`` one by one): seeding's hot path."""
 
     def batch(self, start: int, count: int) -> list[Any]:
-        fn = self._fn
-        values = [fn(i) for i in range(start, start + count)]
+        if self._many is not None:
+            values = self._many(start, count)
+        else:
+            fn = self._fn
+            values = [fn(i) for i in range(start, start + count)]
         if self._null_ratio > 0 and self._null_rng is not None:
             r, ratio = self._null_rng.random, self._null_ratio
             values = [None if r() < ratio else v for v in values]
@@ -129,13 +135,69 @@ def build(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, *, sa
     rng = column_rng(ctx.seed, table.name, column.name, salt)
     element = _element_column(column) if column.category == "array" else column
     fn = _value_fn(spec, table, element, ctx, rng)
+    plain = fn
     if spec.unique and not unique_by_construction(spec):
         fn = _uniquify(fn, element)
     fn = _fit(fn, element, spec)
     if column.category == "array" and spec.kind not in {"constant", "null"}:
         fn = _array_fn(fn, column_rng(ctx.seed, table.name, column.name, salt + "#len"))
     null_ratio = spec.null_ratio if column.nullable else 0.0
-    return Generator(fn, null_ratio=null_ratio, null_rng=column_rng(ctx.seed, table.name, column.name, salt + "#null"))
+    many = _value_many(spec, element, rng) if fn is plain else None
+    null_rng = column_rng(ctx.seed, table.name, column.name, salt + "#null")
+    return Generator(fn, null_ratio=null_ratio, null_rng=null_rng, many=many)
+
+
+def _value_many(spec: GeneratorSpec, column: Column, rng: random.Random) -> Callable[[int, int], list[Any]] | None:
+    """Batch forms of the commonest kinds (keys, numbers, filler text): no function call per value.
+
+    Each draws from ``rng`` in exactly the order the one-value form does, so the data does not depend on
+    which form produced it.
+    """
+    kind = spec.kind
+    if kind == "sequential" and spec.step:
+        first, step = spec.start, spec.step
+        return lambda start, count: list(range(first + start * step, first + (start + count) * step, step))
+    if not _WORDS_OK:
+        return None
+    if kind == "int" and column.category == "integer":
+        lo, hi = int(spec.min if spec.min is not None else 0), int(spec.max if spec.max is not None else 1_000_000)
+        width = hi - lo + 1
+        if width > 1 << 32:
+            return None
+        return lambda start, count: [lo + (v * width >> 32) for v in _words(rng, count).cast("I")]
+    if kind == "text":
+        lo, hi = spec.min_length, spec.max_length
+        if column.max_length:
+            hi = min(hi, column.max_length)
+            lo = min(lo, hi)
+        pool = _text_pool(lo, hi)
+        # the high 16 bits of each 32-bit draw, picked out and looked up in C (no Python code per value)
+        return lambda start, count: list(map(pool.__getitem__, _words(rng, count).cast("H")[1::2]))
+    return None
+
+
+_WORDS_OK = sys.byteorder == "little"
+"""Batches read ``getrandbits`` output as native 32-bit words: the same numbers as one call per value."""
+
+
+def _words(rng: random.Random, count: int) -> memoryview:
+    """``count`` 32-bit draws, equal in order to ``count`` calls of ``rng.getrandbits(32)``."""
+    return (
+        memoryview(rng.getrandbits(32 * count).to_bytes(4 * count, "little")) if count else memoryview(b"\0\0\0\0")[:0]
+    )
+
+
+@functools.cache
+def _text_pool(lo: int, hi: int) -> tuple[str, ...]:
+    """65,536 filler texts of ``lo``..``hi`` characters (slices of the word stream), picked by a 16-bit draw."""
+    corpus, starts = _corpus()
+    rng = random.Random(0x7E48 ^ lo ^ (hi << 8))
+    r, n, span = rng.random, len(starts), hi - lo + 1
+    out = []
+    for _ in range(1 << 16):
+        at = starts[int(r() * n)]
+        out.append(corpus[at : at + lo + int(r() * span)].rstrip() or "x")
+    return tuple(out)
 
 
 def _element_column(column: Column) -> Column:
@@ -164,6 +226,8 @@ def _fit(fn: Callable[[int], Any], column: Column, spec: GeneratorSpec | None = 
     limit = column.max_length
     if spec is not None and _within(spec, column):
         return fn  # the generator's own range is inside the column's: no per-value check
+    if spec is not None and spec.kind == "text" and column.category == "text":
+        return fn  # filler text is drawn no longer than the column's length already
     if column.category in {"integer", "decimal", "float"} and (column.min_value is not None or column.max_value is not None):  # fmt: skip
         lo = column.min_value if column.min_value is not None else float("-inf")
         hi = column.max_value if column.max_value is not None else float("inf")
@@ -242,6 +306,9 @@ def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, r
     if kind == "int":
         lo, hi = int(spec.min if spec.min is not None else 0), int(spec.max if spec.max is not None else 1_000_000)
         width = hi - lo + 1
+        if _WORDS_OK and width <= 1 << 32:
+            bits = rng.getrandbits
+            return lambda i: lo + (bits(32) * width >> 32)
         return lambda i: lo + int(r() * width)
     if kind == "decimal":
         lo = spec.min if spec.min is not None else 0.0
@@ -298,6 +365,9 @@ def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, r
         return lambda i: rng.choices(values, cum_weights=cum)[0]
     if kind == "fk":
         return _fk_fn(spec, table, column, ctx, rng)
+    if kind == "uuid" and column.category == "bytes":
+        size = min(16, column.max_length or 16)
+        return lambda i: rng.getrandbits(128).to_bytes(16, "big")[:size]
     if kind == "uuid":
         as_text = column.category != "uuid"
         return lambda i: (str if as_text else _identity)(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -306,6 +376,9 @@ def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, r
         if column.max_length:
             hi = min(hi, column.max_length)
             lo = min(lo, hi)
+        if _WORDS_OK:
+            pool, bits = _text_pool(lo, hi), rng.getrandbits
+            return lambda i: pool[bits(32) >> 16]
         corpus, starts = _corpus()
         n_starts, span = len(starts), hi - lo + 1
         r = rng.random
@@ -563,7 +636,9 @@ def _infer(table: Table, column: Column, unique: bool) -> GeneratorSpec:
     if cat == "json":
         return GeneratorSpec(kind="template", template='{{"tag": "{word}", "n": {int}}}')
     if cat == "bytes":
-        return GeneratorSpec(kind="constant", value=b"\x00\x01")
+        # bytes that are (part of) a key get random 16-byte ids, as uuids do: a constant caps the table at one row
+        keyed = unique or any(column.name in cols for cols in table.unique_sets())
+        return GeneratorSpec(kind="uuid") if keyed else GeneratorSpec(kind="constant", value=b"\x00\x01")
     if cat == "text":
         if "email" in name:
             return GeneratorSpec(kind="email", unique=unique)

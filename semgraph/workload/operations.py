@@ -470,7 +470,7 @@ def build_operations(
                 by_kind.setdefault("join", []).append((Query("join", name, sql, tk, span, nparams), weight))
         writes_wanted = any(mix.get(k, 0) > 0 for k in ("insert", "update", "delete"))
         configured = seed_config.tables.get(name).columns if seed_config and name in seed_config.tables else {}  # type: ignore[union-attr]
-        planned = _insert_plan(table, state, configured) if writes_wanted else None
+        planned = _insert_plan(table, state, configured, len(tk.sample)) if writes_wanted else None
         if planned is not None:
             ins = Insert(dialect, table, tk, seed, state, planned)
             by_kind.setdefault("insert", []).append((ins, weight))
@@ -486,11 +486,12 @@ def build_operations(
     return ops
 
 
-def _insert_plan(table: Table, state: RunState, configured: dict[str, gen.GeneratorSpec] | None = None) -> dict[str, gen.GeneratorSpec] | None:  # fmt: skip
+def _insert_plan(table: Table, state: RunState, configured: dict[str, gen.GeneratorSpec] | None = None, existing: int = 0) -> dict[str, gen.GeneratorSpec] | None:  # fmt: skip
     """Generator specs for inserts (unique keys planned as for seeding), or None when inserts cannot succeed.
 
-    No inserts: a composite foreign key, a NOT NULL foreign key to an empty parent, or a unique foreign key
-    (one child per parent: the seed already gave every parent its child).
+    No inserts: a composite foreign key, a NOT NULL foreign key to an empty parent, a unique foreign key
+    (one child per parent: the seed already gave every parent its child), or a table whose unique keys range
+    over finite values it already fills (``CHECK (id = 0)`` on the key: ``existing`` rows of at most that many).
     """
     for fk in table.foreign_keys:
         if len(fk.columns) != 1:
@@ -512,6 +513,8 @@ def _insert_plan(table: Table, state: RunState, configured: dict[str, gen.Genera
 
     plan = plan_table(table, specs, set(configured), domain)
     if any(len(cols) == 1 and table.fk_for(cols[0]) for cols, _ in plan.joint):
+        return None
+    if plan.cap is not None and existing >= plan.cap:
         return None
     return plan.specs
 
