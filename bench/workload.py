@@ -81,26 +81,38 @@ async def part_rate(duration: float, root: Path) -> list[str]:
         check=True, capture_output=True, env={**os.environ, "PGOPTIONS": "-c search_path=rate"},
     )  # fmt: skip
     targets = {"sqlite": f"sqlite:///{lite.name}", "postgres": f"{PG_BENCH}?search_path=rate"}
+    pgbench(["-i", "-q", "-s", "1"])  # the reference: pgbench -S -R at the same rate, right after ours
     rows = [
-        "| dialect | target TPS | achieved TPS | ratio | p50 ms | p99 ms | schedule lag p99 ms | errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dialect | clients | target TPS | load before | achieved TPS | ratio | p50 ms | p99 ms | schedule lag p99 ms | errors | pgbench -S -R same rate, -c 8 -j 2: ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for dialect, url in targets.items():
         dsn = parse_dsn(url, guard)
         await seed_database(dsn, rows=10_000, seed=1, truncate=True, tables=["customers"])
+        # PostgreSQL: 8 connections as pgbench's reference (one process: at load 13-18 two processes lost
+        # 20-30 % of the rate to start-up and context switches); SQLite: 4
+        connections, processes = (8, 1) if dialect == "postgres" else (4, 1)
         for tps in RATE_STEPS:
             spec = RunSpec(
                 config=point_select_config("customers"),
-                connections=4,
+                connections=connections,
+                processes=processes,
                 target_tps=tps,
                 duration_s=duration,
                 warmup_s=1,
                 seed=1,
             )
+            load = _load()
             r = await run_workload(dsn, spec)
+            ref = ""
+            if dialect == "postgres":
+                out = pgbench(["-S", "-R", str(tps), "-c", "8", "-j", "2", "-T", str(int(duration)), "-n"])
+                m = re.search(r"tps = ([\d.]+)", out)
+                ref = f"{float(m.group(1)) / tps:.4f}" if m else "?"
             line = (
-                f"| {dialect} | {tps} | {r.achieved_tps:.1f} | {r.tps_ratio:.4f} | {r.latency.p50_ms:.2f} | "
-                f"{r.latency.p99_ms:.2f} | {r.schedule_lag.p99_ms:.2f} | {r.failed} |"
+                f"| {dialect} | {connections} conn, {processes} proc | {tps} | {load} | {r.achieved_tps:.1f} | "
+                f"{r.tps_ratio:.4f} | {r.latency.p50_ms:.2f} | {r.latency.p99_ms:.2f} | {r.schedule_lag.p99_ms:.2f} | "
+                f"{r.failed} | {ref} |"
             )
             print(line, flush=True)
             rows.append(line)
