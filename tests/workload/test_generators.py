@@ -129,3 +129,47 @@ def test_plain_values_equal_the_typed_path() -> None:
     plain = gen.build(spec, CUSTOMERS, price, gen.Context(3, plain=True)).batch(0, 1000)
     typed = gen.build(spec, CUSTOMERS, price, gen.Context(3)).batch(0, 1000)
     assert plain == [float(v) for v in typed]
+
+
+def test_batch_forms_draw_the_same_values_as_one_at_a_time() -> None:
+    """Keys, integers and filler text come a batch at a time; the values equal the one-value form's, in order."""
+    table = Table(
+        name="accounts",
+        columns=[
+            Column(name="aid", data_type="integer", category="integer", nullable=False),
+            Column(name="abalance", data_type="integer", category="integer", nullable=False),
+            Column(name="filler", data_type="character", category="text", nullable=False, max_length=84),
+        ],
+        primary_key=["aid"],
+    )
+    specs = {
+        "aid": gen.GeneratorSpec(kind="sequential", start=1),
+        "abalance": gen.GeneratorSpec(kind="int", min=-5, max=70_000),
+        "filler": gen.GeneratorSpec(kind="text", min_length=8, max_length=40),
+    }
+    for name, spec in specs.items():
+        col = table.column(name)
+        batched = gen.build(spec, table, col, gen.Context(3))
+        single = gen.build(spec, table, col, gen.Context(3))
+        values = batched.batch(0, 500) + batched.batch(500, 3)
+        assert batched._many is not None, name  # the batch form is the one under test
+        assert values == [single._fn(i) for i in range(503)], name
+    texts = gen.build(specs["filler"], table, table.column("filler"), gen.Context(3)).batch(0, 2_000)
+    assert all(1 <= len(t) <= 40 for t in texts) and len(set(texts)) > 1_900
+    ints = gen.build(specs["abalance"], table, table.column("abalance"), gen.Context(3)).batch(0, 2_000)
+    assert min(ints) >= -5 and max(ints) <= 70_000 and len(set(ints)) > 1_900
+
+
+def test_bytea_keys_are_distinct_and_other_bytes_constant() -> None:
+    """A constant for a bytea key capped Temporal's nexus_endpoints at one row."""
+    table = Table(
+        name="endpoints",
+        columns=[
+            Column(name="id", data_type="bytea", category="bytes", nullable=False),
+            Column(name="data", data_type="bytea", category="bytes", nullable=False),
+        ],
+        primary_key=["id"],
+    )
+    key = gen.build(gen.infer(table, table.column("id")), table, table.column("id"), gen.Context(1)).batch(0, 1_000)
+    assert len(set(key)) == 1_000 and all(isinstance(v, bytes) and len(v) == 16 for v in key)
+    assert gen.infer(table, table.column("data")).kind == "constant"
