@@ -4,7 +4,7 @@ Usage::
 
     python bench/workload.py                 # all parts
     python bench/workload.py --part rate --duration 5
-    python bench/workload.py --part pgbench --duration 20
+    python bench/workload.py --part pgbench --pgbench-duration 10 --rounds 3   # alternated with pgbench -S, medians
     python bench/workload.py --part seed --rows 1000000
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and MariaDB at 127.0.0.1:3306 (root);
