@@ -270,7 +270,10 @@ def _function_arguments(cb: Codebase, sym, line: int, col: int, args: str) -> li
 
 
 # -------------------------------------------------------------- classification
-_OAUTH = re.compile(r"verifyIdToken|verify_oauth2_token|verify_id_token|id_token|authorize_access_token|OAuth|getToken")
+_OAUTH = re.compile(
+    r"verifyIdToken|verify_oauth2_token|verify_id_token|id_token|authorize_access_token|OAuth|getToken|"
+    r"CodeExchange|\.Exchange\b|fetch_token|fetch_access_token|\boauth2?\.(?:Token|Client)\b"
+)
 """An identity proof from an OAuth / SSO provider: sign-in, even when the flow also updates the user."""
 
 
@@ -283,6 +286,8 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     names: set[str] = set(words_of(entry.path)) | set(words_of(cb.symbols[entry.handler_id].name))
     for sid, _ in steps[1:]:
         names |= set(words_of(cb.symbols[sid].name))
+    for table in _sql_tables(cb, steps):  # `INSERT INTO password_reset_tokens`: the data names the flow
+        names |= set(words_of(table))
     has = roles.__contains__
 
     def ev(*rs: str) -> list[str]:
@@ -413,6 +418,20 @@ def _written_tables(cb: Codebase, steps: list[tuple[int, int]]) -> set[str]:
             m = re.match(r"([A-Z]\w*)\.objects\.(create|bulk_create|update|update_or_create|delete)", call.callee)
             if m:
                 out.add(m.group(1).lower())
+    return out
+
+
+_SQL_TABLE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|FROM|JOIN)\s+[\"`]?(\w+)", re.I)
+_SQL_START = re.compile(r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
+
+
+def _sql_tables(cb: Codebase, steps: list[tuple[int, int]]) -> set[str]:
+    """Tables named by the SQL the trace sends (reads and writes)."""
+    out: set[str] = set()
+    for sid, _ in steps:
+        for _, text in function_facts(cb, sid).strings:
+            if _SQL_START.match(text):
+                out.update(t.lower() for t in _SQL_TABLE.findall(text))
     return out
 
 
