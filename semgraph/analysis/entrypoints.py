@@ -745,7 +745,9 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
                 for verb in verbs:
                     route = f"{verb.upper()} {path}"
                     _unmapped(cb, file_path, line, "axum", route, "inline handler (no symbol to trace)", mapped=True)
-        elif "service_call" in m and text(m["svc_method"][0]) == "routes" and m["service"][0].type == "macro_invocation":
+        elif (
+            "service_call" in m and text(m["svc_method"][0]) == "routes" and m["service"][0].type == "macro_invocation"
+        ):
             call = m["service_call"][0]
             prefix = mounts.join(outer(call), mounts.rust_prefix(call))
             out.extend(_utoipa_routes(cb, file_path, m["service"][0], prefix, m["svc_method"][0].start_point.row + 1))
@@ -803,9 +805,7 @@ def _utoipa_routes(cb: Codebase, file_path: str, macro, prefix: str, line: int) 
             _unmapped(cb, file_path, line, "utoipa-axum", f"routes!({h})", "no method or path in #[utoipa::path]")
             continue
         full = mounts.join(prefix, path_m.group(1)) or "/"
-        out.extend(
-            _declared([_entry(cb, sym, "http", "axum", v.upper(), full) for v in verbs], file_path, line)
-        )
+        out.extend(_declared([_entry(cb, sym, "http", "axum", v.upper(), full) for v in verbs], file_path, line))
     return out
 
 

@@ -11,12 +11,14 @@ Business rules come from failing guards, error scenarios from raises /
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
 from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase, words_of
+from semgraph.analysis.dispatch import dispatch_targets
 from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points, resolve_handler
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
 from semgraph.analysis.mounts import split_args
@@ -52,7 +54,7 @@ PRIORITY = [
 ]
 """When several types' behaviour is present, the most specific wins (a checkout also sends mail)."""
 
-MAX_DEPTH = 5
+MAX_DEPTH = 8
 MAX_STEPS = 40
 _CONSTRUCTORS = {"__init__", "constructor", "new", "__new__"}
 _GENERIC_VIEWS = re.compile(
@@ -138,46 +140,128 @@ def trace_calls(
     max_steps: int = MAX_STEPS,
     stop: frozenset[int] = frozenset(),
 ) -> _Trace:
-    """Depth-first, source-ordered walk over resolved calls (each symbol once).
+    """Breadth-first, relevance-ordered walk over resolved calls, handler tables and deferred calls
+    (each symbol once), shown in call order.
 
-    ``stop`` holds other entry points: a ``main`` that dispatches to CLI
-    handlers does not swallow their workflows.
+    The ``max_steps`` budget goes first to shallow calls and to calls that do business work (a write,
+    a hash, a charge, a sent message) or lead to it, so a deep chain still reaches its database write
+    where a depth-first walk spent the budget on the first helper's subtree. ``stop`` holds other entry
+    points: a ``main`` that dispatches to CLI handlers does not swallow their workflows.
     """
     seen = {start} | set(stop)
-    out: list[tuple[int, int]] = [(start, 0)]
+    kids: dict[int, list[tuple[tuple[int, int, int], int]]] = {start: []}
+    depth_of = {start: 0}
+    heap: list[tuple[float, int, int, int, int, tuple[int, int, int]]] = []
+    counter = 0
     truncated = False
 
-    def walk(sid: int, depth: int) -> None:
-        nonlocal truncated
+    def push(parent: int, depth: int) -> None:
+        nonlocal counter, truncated
         if depth >= max_depth:
-            if any(c.dst is not None and c.dst not in seen for c in cb.calls.get(sid, [])):
+            if any(t not in seen for _, _, t in _callees(cb, parent)):
                 truncated = True
             return
-        targets = [(c.line, c.col, c.dst) for c in cb.calls.get(sid, [])] + deferred_calls(cb, sid)
-        targets.sort(key=lambda t: (t[0], t[1]))
-        for _, _, dst in targets:
-            if dst is None or dst in seen or dst not in cb.symbols:
+        for line, col, dst in _callees(cb, parent):
+            if dst in seen:
                 continue
-            sym = cb.symbols[dst]
-            if sym.kind not in CALLABLE_KINDS or sym.is_test:
-                continue
-            seen.add(dst)
-            if len(out) >= max_steps:
-                truncated = True
-                return
-            if sym.name in _CONSTRUCTORS and not function_roles(cb, dst).roles:
-                walk(dst, depth + 1)
-                continue
-            out.append((dst, depth + 1))
-            walk(dst, depth + 1)
-            for impl in _implementing_methods(cb, dst):  # a call through an interface runs an implementation
-                if impl not in seen and len(out) < max_steps:
-                    seen.add(impl)
-                    out.append((impl, depth + 1))
-                    walk(impl, depth + 1)
+            counter += 1
+            prio = depth + 1 - _relevance(cb, dst)
+            heapq.heappush(heap, (prio, counter, dst, parent, depth + 1, (line, col, counter)))
 
-    walk(start, 0)
+    push(start, 0)
+    count = 1
+    while heap:
+        _, _, dst, parent, depth, pos = heapq.heappop(heap)
+        if dst in seen:
+            continue
+        if count >= max_steps:
+            truncated = True
+            break
+        seen.add(dst)
+        sym = cb.symbols[dst]
+        if sym.name in _CONSTRUCTORS and not function_roles(cb, dst).roles:
+            push(dst, depth - 1)  # a plain constructor is transparent: what it calls hangs off its caller
+            _reparent(heap, dst, parent)
+            continue
+        kids.setdefault(parent, []).append((pos, dst))
+        kids.setdefault(dst, [])
+        depth_of[dst] = depth
+        count += 1
+        push(dst, depth)
+        for impl in _implementing_methods(cb, dst):  # a call through an interface runs an implementation
+            if impl not in seen:
+                counter += 1
+                heapq.heappush(heap, (depth - _relevance(cb, impl), counter, impl, parent, depth, (*pos[:2], counter)))
+    out: list[tuple[int, int]] = []
+    stack = [start]
+    while stack:  # call order: each function's callees by call position, depth-first over the chosen set
+        sid = stack.pop()
+        out.append((sid, depth_of[sid]))
+        stack.extend(d for _, d in sorted(kids.get(sid, []), reverse=True))
     return _Trace(out, truncated)
+
+
+def _reparent(heap: list, old: int, new: int) -> None:
+    """Callees queued under a transparent constructor belong to its caller."""
+    for i, item in enumerate(heap):
+        if item[3] == old:
+            heap[i] = (*item[:3], new, *item[4:])
+
+
+def _callees(cb: Codebase, sid: int) -> list[tuple[int, int, int]]:
+    """``(line, col, target)`` of what ``sid`` runs: resolved calls, functions handed to schedulers or
+    passed as values, and handlers of a table it looks up; project callables only, tests left out."""
+    cache = cb.__dict__.setdefault("_trace_callees", {})
+    got = cache.get(sid)
+    if got is not None:
+        return got
+    targets = [(c.line, c.col, c.dst) for c in cb.calls.get(sid, []) if c.dst is not None]
+    targets += [t for t in deferred_calls(cb, sid) if t[2] is not None]
+    targets += dispatch_targets(cb, sid)
+    targets.sort(key=lambda t: (t[0], t[1]))
+    out = []
+    for line, col, dst in targets:
+        sym = cb.symbols.get(dst)
+        if sym is None or sym.kind not in CALLABLE_KINDS or sym.is_test or dst == sid:
+            continue
+        out.append((line, col, dst))
+    cache[sid] = out
+    return out
+
+
+_BUSINESS = frozenset(
+    {
+        "persist",
+        "delete",
+        "charge_payment",
+        "hash_secret",
+        "verify_secret",
+        "send_notification",
+        "issue_token",
+        "record_payment",
+        "update_status",
+        "adjust_stock",
+        "parse_input",
+    }
+)
+
+
+def _relevance(cb: Codebase, sid: int) -> float:
+    """How much a callee matters to the workflow: business work of its own (1.5), or a callee that does
+    it (0.75); a helper doing neither is walked last at its depth."""
+    cache = cb.__dict__.setdefault("_trace_relevance", {})
+    got = cache.get(sid)
+    if got is not None:
+        return got
+    roles = set(function_roles(cb, sid).roles)
+    score = 1.5 if roles & _BUSINESS else 0.5 if roles else 0.0
+    if score < 1.5:
+        for _, _, dst in _callees(cb, sid)[:24]:
+            if set(function_roles(cb, dst).roles) & _BUSINESS:
+                score = max(score, 0.75)
+                break
+    cache[sid] = score
+    return score
 
 
 def _implementing_methods(cb: Codebase, sid: int) -> list[int]:
