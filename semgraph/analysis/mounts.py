@@ -298,6 +298,32 @@ def js_imports(cb: Codebase, path: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+_JS_REEXPORT = (
+    r"\b(?:module\.)?exports\.{name}\s*=\s*require\(\s*[\"'`]([^\"'`]+)[\"'`]\s*\)",
+    r"(?:^|[{{,\s]){name}\s*:\s*require\(\s*[\"'`]([^\"'`]+)[\"'`]\s*\)",
+    r"\bexport\s+\*\s+as\s+{name}\s+from\s+[\"'`]([^\"'`]+)[\"'`]",
+    r"\bexport\s*\{{[^}}]*\bdefault\s+as\s+{name}\b[^}}]*\}}\s*from\s+[\"'`]([^\"'`]+)[\"'`]",
+)
+
+
+def js_import_origin(cb: Codebase, path: str, local: str) -> str | None:
+    """The file that defines the module bound to ``local`` in ``path``, through one barrel file:
+    ``const { userService } = require('../services')`` where ``services/index.js`` has
+    ``module.exports.userService = require('./user.service')`` → ``services/user.service.js``."""
+    hit = js_imports(cb, path).get(local)
+    if hit is None:
+        return None
+    target, name = hit
+    if not name:
+        return target
+    src = cb.source(target).decode("utf-8", "replace")
+    for pattern in _JS_REEXPORT:
+        m = re.search(pattern.format(name=re.escape(name)), src, re.M)
+        if m:
+            return js_resolve_module(cb, target, m.group(1))
+    return None
+
+
 _JS_MOUNT = re.compile(r"\b([\w$]+)\.(use|register)\(")
 _JS_PREFIX_OPT = re.compile(r"\bprefix\s*:\s*[\"'`]([^\"'`]*)[\"'`]")
 _JS_OWN_PREFIX = r"\b{var}\s*=\s*new\s+Router\s*\(\s*\{{[^}}]*\bprefix\s*:\s*[\"'`]([^\"'`]+)[\"'`]"

@@ -21,7 +21,7 @@ from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase, words_of
 from semgraph.analysis.dispatch import dispatch_targets
 from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points, resolve_handler
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
-from semgraph.analysis.mounts import split_args
+from semgraph.analysis.mounts import js_import_origin, split_args
 from semgraph.analysis.roles import ROLES, function_roles
 from semgraph.analysis.schemas import model_rules
 from semgraph.cache import once
@@ -151,9 +151,14 @@ def trace_calls(
     seen = {start} | set(stop)
     kids: dict[int, list[tuple[tuple[int, int, int], int]]] = {start: []}
     depth_of = {start: 0}
-    heap: list[tuple[float, int, int, int, int, tuple[int, int, int]]] = []
+    heap: list[tuple[int, int, int, int, int, tuple[int, int, int]]] = []
     counter = 0
     truncated = False
+    budget = [_SINK_NODES]
+
+    def _tier(dst: int, depth: int) -> int:
+        """0 for a callee that does business work or leads to it within the depth left, else 1."""
+        return 0 if _sink_distance(cb, dst, max_depth - depth, budget) <= max_depth - depth else 1
 
     def push(parent: int, depth: int) -> None:
         nonlocal counter, truncated
@@ -165,13 +170,12 @@ def trace_calls(
             if dst in seen:
                 continue
             counter += 1
-            prio = depth + 1 - _relevance(cb, dst)
-            heapq.heappush(heap, (prio, counter, dst, parent, depth + 1, (line, col, counter)))
+            heapq.heappush(heap, (_tier(dst, depth + 1), depth + 1, counter, dst, parent, (line, col, counter)))
 
     push(start, 0)
     count = 1
     while heap:
-        _, _, dst, parent, depth, pos = heapq.heappop(heap)
+        _, depth, _, dst, parent, pos = heapq.heappop(heap)
         if dst in seen:
             continue
         if count >= max_steps:
@@ -191,7 +195,7 @@ def trace_calls(
         for impl in _implementing_methods(cb, dst):  # a call through an interface runs an implementation
             if impl not in seen:
                 counter += 1
-                heapq.heappush(heap, (depth - _relevance(cb, impl), counter, impl, parent, depth, (*pos[:2], counter)))
+                heapq.heappush(heap, (_tier(impl, depth), depth, counter, impl, parent, (*pos[:2], counter)))
     out: list[tuple[int, int]] = []
     stack = [start]
     while stack:  # call order: each function's callees by call position, depth-first over the chosen set
@@ -204,8 +208,8 @@ def trace_calls(
 def _reparent(heap: list, old: int, new: int) -> None:
     """Callees queued under a transparent constructor belong to its caller."""
     for i, item in enumerate(heap):
-        if item[3] == old:
-            heap[i] = (*item[:3], new, *item[4:])
+        if item[4] == old:
+            heap[i] = (*item[:4], new, item[5])
 
 
 def _callees(cb: Codebase, sid: int) -> list[tuple[int, int, int]]:
@@ -215,7 +219,10 @@ def _callees(cb: Codebase, sid: int) -> list[tuple[int, int, int]]:
     got = cache.get(sid)
     if got is not None:
         return got
-    targets = [(c.line, c.col, c.dst) for c in cb.calls.get(sid, []) if c.dst is not None]
+    targets = [
+        (c.line, c.col, c.dst if c.dst is not None else _imported_callee(cb, sid, c)) for c in cb.calls.get(sid, [])
+    ]
+    targets = [t for t in targets if t[2] is not None]
     targets += [t for t in deferred_calls(cb, sid) if t[2] is not None]
     targets += dispatch_targets(cb, sid)
     targets.sort(key=lambda t: (t[0], t[1]))
@@ -227,6 +234,24 @@ def _callees(cb: Codebase, sid: int) -> list[tuple[int, int, int]]:
         out.append((line, col, dst))
     cache[sid] = out
     return out
+
+
+def _imported_callee(cb: Codebase, sid: int, site) -> int | None:
+    """``userService.createUser()`` left unresolved because several files define ``createUser``: the
+    receiver is a module the file imports (through a barrel ``index.js``), so its function is meant."""
+    sym = cb.symbols[sid]
+    if sym.language not in {"javascript", "typescript", "tsx"} or not re.fullmatch(r"[\w$]+", site.receiver or ""):
+        return None
+    origin = js_import_origin(cb, sym.path, site.receiver)
+    if origin is None:
+        return None
+    fid = cb.by_path.get(origin)
+    hits = [
+        i
+        for i in cb.by_name.get(site.name, [])
+        if cb.symbols[i].file_id == fid and cb.symbols[i].kind in CALLABLE_KINDS
+    ]
+    return hits[0] if len(hits) == 1 else None
 
 
 _BUSINESS = frozenset(
@@ -244,24 +269,34 @@ _BUSINESS = frozenset(
         "parse_input",
     }
 )
+_FAR = 99
+_SINK_NODES = 4000
+"""Functions a relevance look-ahead may visit per trace: beyond that a callee counts as a plain helper."""
 
 
-def _relevance(cb: Codebase, sid: int) -> float:
-    """How much a callee matters to the workflow: business work of its own (1.5), or a callee that does
-    it (0.75); a helper doing neither is walked last at its depth."""
-    cache = cb.__dict__.setdefault("_trace_relevance", {})
-    got = cache.get(sid)
-    if got is not None:
-        return got
-    roles = set(function_roles(cb, sid).roles)
-    score = 1.5 if roles & _BUSINESS else 0.5 if roles else 0.0
-    if score < 1.5:
-        for _, _, dst in _callees(cb, sid)[:24]:
-            if set(function_roles(cb, dst).roles) & _BUSINESS:
-                score = max(score, 0.75)
+def _sink_distance(cb: Codebase, sid: int, limit: int, budget: list[int]) -> int:
+    """Calls from ``sid`` to the nearest function doing business work (0 = itself), up to ``limit``;
+    ``_FAR`` when none is that close (or the look-ahead budget ran out). Memoised per index."""
+    memo: dict[int, tuple[int, int]] = cb.__dict__.setdefault("_sink_distance", {})
+    got = memo.get(sid)
+    if got is not None and (got[0] <= limit or got[1] >= limit):
+        return got[0] if got[0] <= limit else _FAR
+    if set(function_roles(cb, sid).roles) & _BUSINESS:
+        memo[sid] = (0, limit)
+        return 0
+    best = _FAR
+    if limit > 0 and budget[0] > 0:
+        memo[sid] = (_FAR, 1 << 30)  # in progress: a cycle back here leads nowhere new
+        for _, _, dst in _callees(cb, sid):
+            budget[0] -= 1
+            if budget[0] <= 0:
                 break
-    cache[sid] = score
-    return score
+            d = _sink_distance(cb, dst, limit - 1, budget)
+            best = min(best, d + 1)
+            if best == 1:
+                break
+    memo[sid] = (best, limit if budget[0] > 0 else -1)
+    return best
 
 
 def _implementing_methods(cb: Codebase, sid: int) -> list[int]:

@@ -116,3 +116,43 @@ def test_framework_validation_suppresses_the_missing_validation_risk(apps: dict[
     add_tag = _by_route(go)["POST /api/v1/tags"]
     assert framework_validation(go, [add_tag.steps[0].symbol_id]) is None
     assert [r.kind for r in analyze_workflow_step(go, add_tag.id, 1).risks] == ["no_validation_before_persist"]
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Codebase:
+    return index_fixture("workflows/py_ledger", tmp_path_factory.mktemp("ledger"))
+
+
+def test_deep_chain_reaches_its_write_past_a_wide_helper_tree(ledger: Codebase) -> None:
+    # 45 helper calls come first in source order; the write is 7 calls deep: a depth-first walk with a
+    # 40-step budget (and depth 5) never reached it, the relevance-ordered walk does
+    wf = _by_route(ledger)["POST /ledger/close"]
+    assert wf.type == "crud"
+    chain = [(_short(s.symbol), s.depth) for s in wf.steps if not _short(s.symbol).startswith("check_")]
+    assert chain == [
+        ("close_ledger", 0),
+        ("prepare", 1),
+        ("process", 1),
+        ("stage_one", 2),
+        ("stage_two", 3),
+        ("stage_three", 4),
+        ("stage_four", 5),
+        ("stage_five", 6),
+        ("write_closing_entry", 7),
+    ]
+    assert wf.truncated and len(wf.steps) == 40  # the helpers fill the rest of the budget, and it says so
+    assert [s.role for s in wf.steps if _short(s.symbol) == "write_closing_entry"] == ["persist"]
+
+
+def test_handler_table_and_getattr_dispatch_are_followed(ledger: Codebase) -> None:
+    wfs = _by_route(ledger)
+    hook = wfs["POST /webhooks/billing"]
+    assert [(_short(s.symbol), s.role) for s in hook.steps] == [
+        ("billing_webhook", "entry"),
+        ("handle_event", "step"),
+        ("record_invoice_paid", "persist"),  # EVENT_HANDLERS = {"invoice.paid": record_invoice_paid, ...}
+        ("void_invoice", "persist"),  # the commit after Query.delete()
+    ]
+    alert = wfs["POST /alerts"]
+    assert alert.type == "notification_delivery"
+    assert [_short(s.symbol) for s in alert.steps] == ["send_alert", "dispatch", "send_email", "send_pager"]
