@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase, words_of
 from semgraph.analysis.dispatch import dispatch_targets
-from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points, resolve_handler
+from semgraph.analysis.entrypoints import _TEST_PATH, EntryPoint, entry_id, find_entry_points, resolve_handler
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
 from semgraph.analysis.mounts import js_import_origin, split_args
 from semgraph.analysis.roles import ROLES, function_roles
@@ -187,15 +187,17 @@ def trace_calls(
             push(dst, depth - 1)  # a plain constructor is transparent: what it calls hangs off its caller
             _reparent(heap, dst, parent)
             continue
+        impls = [i for i in _implementing_methods(cb, dst) if i not in seen]
+        if impls:  # a bodiless interface / trait method runs an implementation: the step is that
+            for impl in impls:
+                counter += 1
+                heapq.heappush(heap, (_tier(impl, depth), depth, counter, impl, parent, (*pos[:2], counter)))
+            continue
         kids.setdefault(parent, []).append((pos, dst))
         kids.setdefault(dst, [])
         depth_of[dst] = depth
         count += 1
         push(dst, depth)
-        for impl in _implementing_methods(cb, dst):  # a call through an interface runs an implementation
-            if impl not in seen:
-                counter += 1
-                heapq.heappush(heap, (_tier(impl, depth), depth, counter, impl, parent, (*pos[:2], counter)))
     out: list[tuple[int, int]] = []
     stack = [start]
     while stack:  # call order: each function's callees by call position, depth-first over the chosen set
@@ -227,9 +229,12 @@ def _callees(cb: Codebase, sid: int) -> list[tuple[int, int, int]]:
     targets += dispatch_targets(cb, sid)
     targets.sort(key=lambda t: (t[0], t[1]))
     out = []
+    in_tests = bool(_TEST_PATH.search(cb.symbols[sid].path))
     for line, col, dst in targets:
         sym = cb.symbols.get(dst)
         if sym is None or sym.kind not in CALLABLE_KINDS or sym.is_test or dst == sid:
+            continue
+        if not in_tests and _TEST_PATH.search(sym.path):  # application code never calls into its test helpers
             continue
         out.append((line, col, dst))
     cache[sid] = out

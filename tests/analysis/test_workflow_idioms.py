@@ -60,9 +60,9 @@ def test_nest_abstract_repository_oauth_and_password_change(apps: dict[str, Code
         "PATCH /auth/me": "crud",  # bcrypt.compare of the old password + bcrypt.hash of the new one
     }
     register = wfs["POST /auth/email/register"]
-    # UserRepository.create is abstract: the trace steps into UsersRelationalRepository.create (Repository.save)
+    # UserRepository.create is abstract: the step is UsersRelationalRepository.create (Repository.save)
     assert [s.symbol for s in register.steps[-2:]] == [
-        "src/users/persistence/user.repository.UserRepository.create",
+        "src/users/users.service.UsersService.create",
         "src/users/persistence/relational.repository.UsersRelationalRepository.create",
     ]
     assert "persist" in register.steps[-1].roles
