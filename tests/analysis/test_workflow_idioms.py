@@ -156,3 +156,140 @@ def test_handler_table_and_getattr_dispatch_are_followed(ledger: Codebase) -> No
     alert = wfs["POST /alerts"]
     assert alert.type == "notification_delivery"
     assert [_short(s.symbol) for s in alert.steps] == ["send_alert", "dispatch", "send_email", "send_pager"]
+
+
+GO_OIDC = {
+    "go.mod": "module example.com/sso\n\nrequire github.com/gin-gonic/gin v1.10.0\n",
+    "api/oidc.go": """package api
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"gorm.io/gorm"
+)
+
+type OIDCAPI struct {
+	DB       *gorm.DB
+	Provider rp.RelyingParty
+}
+
+type Client struct{ Token string }
+
+func (a *OIDCAPI) CallbackHandler() gin.HandlerFunc {
+	callback := func(w http.ResponseWriter, r *http.Request, tokens *oidc.Tokens[*oidc.IDTokenClaims], state string, p rp.RelyingParty) {
+		a.createClient(state)
+	}
+	return gin.WrapF(rp.CodeExchangeHandler(callback, a.Provider))
+}
+
+func (a *OIDCAPI) createClient(name string) error {
+	return a.DB.Create(&Client{Token: name}).Error
+}
+""",
+    "router/router.go": """package router
+
+import (
+	"example.com/sso/api"
+	"github.com/gin-gonic/gin"
+)
+
+func Create(oidc *api.OIDCAPI) *gin.Engine {
+	g := gin.New()
+	g.GET("/auth/oidc/callback", oidc.CallbackHandler())
+	return g
+}
+""",
+}
+
+RUST_RESET = {
+    "Cargo.toml": '[package]\nname = "gym"\nversion = "0.1.0"\n\n[dependencies]\naxum = "0.8"\nsqlx = "0.8"\n',
+    "src/main.rs": """use axum::{routing::post, Router};
+
+mod mail;
+
+async fn request_password_change(State(state): State<AppState>, UserId(user_id): UserId) -> Result<&'static str, AppError> {
+    let code = mail::generate_code();
+    sqlx::query!("INSERT INTO password_reset_tokens (user_id, token) VALUES ($1, $2)", user_id, code)
+        .execute(&*state.db)
+        .await?;
+    mail::send_email(&state.mailgun, &code).await?;
+    Ok("sent")
+}
+
+fn main() {
+    let _app: Router = Router::new().route("/auth/request-password-change", post(request_password_change));
+}
+""",
+    "src/mail.rs": """pub fn generate_code() -> String {
+    let mut rng = rand::thread_rng();
+    (0..6).map(|_| rng.gen_range(0..10).to_string()).collect()
+}
+
+pub async fn send_email(config: &MailgunConfig, body: &str) -> anyhow::Result<()> {
+    reqwest::Client::new().post(&config.base_url).form(&[("text", body)]).send().await?;
+    Ok(())
+}
+""",
+}
+
+JS_BARREL = {
+    "package.json": '{"name": "shop", "dependencies": {"express": "^4", "mongoose": "^8", "bcryptjs": "^2"}}',
+    "src/app.js": """const express = require('express');
+const { register } = require('./controllers/auth.controller');
+
+const app = express();
+app.post('/v1/auth/register', register);
+module.exports = app;
+""",
+    "src/controllers/auth.controller.js": """const { userService } = require('../services');
+
+const register = async (req, res) => {
+  const user = await userService.createUser(req.body);
+  res.status(201).send(user);
+};
+
+module.exports = { register };
+""",
+    "src/controllers/user.controller.js": """const { userService } = require('../services');
+
+const createUser = async (req, res) => {
+  res.send(await userService.createUser(req.body));
+};
+
+module.exports = { createUser };
+""",
+    "src/services/index.js": "module.exports.userService = require('./user.service');\n",
+    "src/services/user.service.js": """const bcrypt = require('bcryptjs');
+const User = require('../models/user.model');
+
+const createUser = async (body) => {
+  const password = await bcrypt.hash(body.password, 8);
+  return User.create({ ...body, password });
+};
+
+module.exports = { createUser };
+""",
+    "src/models/user.model.js": """const mongoose = require('mongoose');
+
+const User = mongoose.model('User', new mongoose.Schema({ email: String, password: String }));
+module.exports = User;
+""",
+}
+
+
+def test_oidc_code_exchange_sql_named_reset_and_a_barrel_reexport(tmp_path) -> None:
+    from tests.analysis.helpers import index_tree
+
+    # gotify/server: rp.CodeExchangeHandler is an identity proof, so the callback that stores a client is sign-in
+    oidc = _by_route(index_tree(tmp_path / "sso", GO_OIDC))
+    assert oidc["GET /auth/oidc/callback"].type == "authentication"
+    # alexng353/uplifting-api: no reset wording in the route, but the token table it writes names it
+    reset = _by_route(index_tree(tmp_path / "gym", RUST_RESET))
+    assert reset["POST /auth/request-password-change"].type == "password_reset"
+    # hagopj13/node-express-boilerplate: `userService` comes from services/index.js, which re-exports
+    # ./user.service; two files define createUser, the barrel says which one runs
+    shop = _by_route(index_tree(tmp_path / "shop", JS_BARREL))
+    wf = shop["POST /v1/auth/register"]
+    assert [_short(s.symbol) for s in wf.steps] == ["register", "createUser"]
+    assert wf.steps[1].symbol == "src/services/user.service.createUser"
+    assert wf.type == "user_registration"
