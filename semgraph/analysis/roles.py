@@ -321,20 +321,45 @@ _JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
 def _model_module_roles(cb: Codebase, path: str, callee: str, ev: RoleEvidence) -> None:
     """``User.create(…)`` where ``User`` is imported from a module that defines an ORM model
     (``mongoose.model('User', schema)``, ``sequelize.define(…)``): a data call by the table's evidence."""
-    from semgraph.analysis.mounts import js_imports  # mounts imports the codebase layer only
+    from semgraph.analysis.mounts import js_import_origin  # mounts imports the codebase layer only
 
     recv, method = callee.split(".", 1)
-    hit = js_imports(cb, path).get(recv)
-    if hit is None:
+    origin = js_import_origin(cb, path, recv)  # through a barrel: `const { User } = require('../models')`
+    if origin is None:
         return
-    src = cb.source(hit[0])[:200_000].decode("utf-8", "replace")
+    src = cb.source(origin)[:200_000].decode("utf-8", "replace")
+    writes = False
     for rule in _RULES:
         if rule.role in ev.roles:
             continue
         for defines, methods in rule.model_module:
             if methods.search(method) and defines.search(src):
-                ev.roles[rule.role] = f"calls {callee} on a model ({hit[0]})"
+                ev.roles[rule.role] = f"calls {callee} on a model ({origin})"
+                writes = writes or rule.role == "persist"
                 break
+    if writes or method == "save":  # the model's save hooks run too (a password hashed in pre('save'))
+        for body in _save_hooks(src):
+            for m in re.finditer(r"([A-Za-z_$][\w$.]*)\s*\(", body):
+                if _ANY_RULE.search(m.group(1)):
+                    _apply_rules(ev, m.group(1), "")
+                    for role, why in list(ev.roles.items()):
+                        if why == f"calls {m.group(1)}":
+                            ev.roles[role] = f"{why} in a save hook of {origin}"
+
+
+_SAVE_HOOK = re.compile(r"\.pre\(\s*[\"'`](save|validate)[\"'`]\s*,\s*(?:async\s+)?function\b[^{]*\{")
+
+
+def _save_hooks(src: str) -> list[str]:
+    """Bodies of a Mongoose schema's ``pre('save')`` / ``pre('validate')`` hooks."""
+    out = []
+    for m in _SAVE_HOOK.finditer(src):
+        depth, i = 1, m.end()
+        while i < len(src) and depth:
+            depth += {"{": 1, "}": -1}.get(src[i], 0)
+            i += 1
+        out.append(src[m.end() : i])
+    return out
 
 
 def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:

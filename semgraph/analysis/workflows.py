@@ -401,6 +401,9 @@ _OAUTH = re.compile(
 """An identity proof from an OAuth / SSO provider: sign-in, even when the flow also updates the user."""
 
 
+_TOKEN_WORDS = frozenset({"token", "tokens", "session", "sessions", "refresh"})
+
+
 def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> tuple[str, float, list[str]]:
     roles: dict[str, list[str]] = {}
     for sid, _ in steps:
@@ -448,11 +451,13 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
         candidates.append(("authentication", score, ev("verify_secret", "issue_token", "lookup")))
     login_words = named("login", "signin", "auth", "authenticate", "token", "session")
     reset_words = named("reset", "forgot", "recover", "recovery")
+    # storing the issued (refresh) token is part of signing in, not a record the flow creates
+    creates_other = any(not (set(words_of(w.split(" ", 1)[0])) & _TOKEN_WORDS) for w in roles.get("persist", []))
     if (
         has("issue_token")
         and has("lookup")
         and login_words
-        and not (has("verify_secret") or creates or has("delete") or reset_words or named("logout", "signout"))
+        and not (has("verify_secret") or creates_other or has("delete") or reset_words or named("logout", "signout"))
     ):
         # credentials checked by the query itself (WHERE username = ? AND password = ?), then a token issued
         candidates.append(("authentication", 0.6, ev("issue_token", "lookup")))

@@ -293,3 +293,63 @@ def test_oidc_code_exchange_sql_named_reset_and_a_barrel_reexport(tmp_path) -> N
     assert [_short(s.symbol) for s in wf.steps] == ["register", "createUser"]
     assert wf.steps[1].symbol == "src/services/user.service.createUser"
     assert wf.type == "user_registration"
+
+
+JS_MONGOOSE = {
+    "package.json": '{"name": "api", "dependencies": {"express": "^4", "mongoose": "^8", "bcryptjs": "^2"}}',
+    "src/app.js": """const express = require('express');
+const auth = require('./controllers/auth.controller');
+
+const app = express();
+app.post('/auth/register', auth.register);
+app.post('/auth/login', auth.login);
+module.exports = app;
+""",
+    "src/controllers/auth.controller.js": """const jwt = require('jsonwebtoken');
+const { User, Token } = require('../models');
+
+const register = async (req, res) => {
+  res.status(201).send(await User.create(req.body));
+};
+
+const login = async (req, res) => {
+  const user = await User.findOne({ email: req.body.email });
+  const refresh = jwt.sign({ sub: user.id }, 'secret');
+  await saveRefreshToken(refresh, user.id);
+  res.send({ refresh });
+};
+
+const saveRefreshToken = async (token, userId) => Token.create({ token, user: userId });
+
+module.exports = { register, login };
+""",
+    "src/models/index.js": "module.exports.User = require('./user.model');\nmodule.exports.Token = require('./token.model');\n",
+    "src/models/user.model.js": """const mongoose = require('mongoose');
+const bcrypt = require('bcryptjs');
+
+const userSchema = mongoose.Schema({ email: String, password: String });
+
+userSchema.pre('save', async function (next) {
+  if (this.isModified('password')) {
+    this.password = await bcrypt.hash(this.password, 8);
+  }
+  next();
+});
+
+module.exports = mongoose.model('User', userSchema);
+""",
+    "src/models/token.model.js": """const mongoose = require('mongoose');
+
+module.exports = mongoose.model('Token', mongoose.Schema({ token: String, user: String }));
+""",
+}
+
+
+def test_mongoose_models_through_a_barrel_their_save_hook_and_a_stored_refresh_token(tmp_path) -> None:
+    from tests.analysis.helpers import index_tree
+
+    # hagopj13/node-express-boilerplate: User.create on a mongoose model whose pre('save') hook hashes the
+    # password is a registration; a login that stores its refresh token (Token.create) is still a login
+    wfs = _by_route(index_tree(tmp_path / "api", JS_MONGOOSE))
+    assert wfs["POST /auth/register"].type == "user_registration"
+    assert wfs["POST /auth/login"].type == "authentication"
