@@ -353,3 +353,13 @@ def test_mongoose_models_through_a_barrel_their_save_hook_and_a_stored_refresh_t
     wfs = _by_route(index_tree(tmp_path / "api", JS_MONGOOSE))
     assert wfs["POST /auth/register"].type == "user_registration"
     assert wfs["POST /auth/login"].type == "authentication"
+
+
+def test_trace_workflow_reaches_writes_through_a_handler_table(ledger: Codebase) -> None:
+    from semgraph.analysis.tracing import trace_workflow
+
+    res = trace_workflow(ledger, "billing_webhook", sink="database_write")
+    assert sorted([_short(s.symbol) for s in p.steps] for p in res.paths) == [
+        ["billing_webhook", "handle_event", "record_invoice_paid"],
+        ["billing_webhook", "handle_event", "void_invoice"],
+    ]
