@@ -184,3 +184,22 @@ def test_gin_chained_groups_relative_paths_match_factories_and_typed_handler_val
         ("POST", "/client", "api.ClientAPI.CreateClient"),
         ("GET", "/user", "api.UserAPI.GetUsers"),
     }
+
+
+def test_a_routes_macro_handler_without_its_path_attribute_is_listed_as_unmapped(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "notes",
+        {
+            "Cargo.toml": '[package]\nname = "notes"\nversion = "0.1.0"\n\n[dependencies]\nutoipa-axum = "0.2"\n',
+            "src/main.rs": (
+                "use utoipa_axum::{router::OpenApiRouter, routes};\n\n"
+                "async fn undocumented() -> &'static str {\n    \"?\"\n}\n\n"
+                "fn router() -> OpenApiRouter {\n    OpenApiRouter::new().routes(routes!(undocumented))\n}\n"
+            ),
+        },
+    )
+    inv = route_inventory(cb)
+    assert inv.routes == []
+    assert [(u.file, u.line, u.reason) for u in inv.unmapped] == [
+        ("src/main.rs", 8, "undocumented has no #[utoipa::path(...)]")
+    ]
