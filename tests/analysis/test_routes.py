@@ -193,7 +193,7 @@ def test_a_routes_macro_handler_without_its_path_attribute_is_listed_as_unmapped
             "Cargo.toml": '[package]\nname = "notes"\nversion = "0.1.0"\n\n[dependencies]\nutoipa-axum = "0.2"\n',
             "src/main.rs": (
                 "use utoipa_axum::{router::OpenApiRouter, routes};\n\n"
-                "async fn undocumented() -> &'static str {\n    \"?\"\n}\n\n"
+                'async fn undocumented() -> &\'static str {\n    "?"\n}\n\n'
                 "fn router() -> OpenApiRouter {\n    OpenApiRouter::new().routes(routes!(undocumented))\n}\n"
             ),
         },
