@@ -16,7 +16,10 @@ indexed, and compared:
   detected registration / authentication / password-reset / payment workflow at another route,
   right only when its handler is listed for that type;
 - critical labels wrong per app (the issue's "no registration/login/password-reset/payment label
-  wrong on more than one app").
+  wrong on more than one app");
+- step precision on a labelled sample (``step_samples``: an entry and every project function that
+  request can run, read from the code): shown steps of the workflow at that entry (all types, any
+  confidence, the full trace) whose symbol is in the list, over all shown steps.
 
     python bench/eval_realworld.py [--apps bluelog,actix_hotel] [--verbose]
 
@@ -42,9 +45,9 @@ sys.path.insert(0, str(REPO))
 
 from bench.realworld import CACHE, MissingMirror, Pinned, git_dir  # noqa: E402
 from semgraph.analysis.codebase import norm_qualified, open_codebase  # noqa: E402
-from semgraph.analysis.entrypoints import EntryPoint  # noqa: E402
+from semgraph.analysis.entrypoints import EntryPoint, find_entry_points  # noqa: E402
 from semgraph.analysis.routes import Route, route_inventory  # noqa: E402
-from semgraph.analysis.workflows import detect_business_workflows  # noqa: E402
+from semgraph.analysis.workflows import build_workflow, detect_business_workflows  # noqa: E402
 from semgraph.graph.indexer import index_repository  # noqa: E402
 from semgraph.paths import PathGuard  # noqa: E402
 
@@ -118,6 +121,9 @@ class AppResult:
     seconds: float = 0.0
     frameworks: list[str] = field(default_factory=list)
     unmapped: int = 0
+    steps_shown: int = 0
+    steps_right: int = 0
+    steps_wrong: list[str] = field(default_factory=list)
 
 
 def evaluate(label_file: Path, work: Path) -> AppResult | None:
@@ -135,6 +141,7 @@ def evaluate(label_file: Path, work: Path) -> AppResult | None:
     cb = open_codebase(db)
     inventory = route_inventory(cb)
     entries = inventory.routes
+    entries_all = [e for e in find_entry_points(cb) if e.kind == "http"]
     workflows = detect_business_workflows(cb)
     res.seconds = time.perf_counter() - t0
     res.frameworks = inventory.frameworks
@@ -160,6 +167,19 @@ def evaluate(label_file: Path, work: Path) -> AppResult | None:
         else:
             got = ",".join(sorted({w.type for w in at_entry})) or "none"
             res.wf_missed.append(f"{wl['entry']} {wl['handler']} want {'|'.join(wl['types'])} got {got}")
+
+    for sample in label.get("step_samples", []):
+        method, path = sample["entry"].split(" ", 1)
+        entry = next((e for e in entries_all if entry_matches(e, method, path, sample["handler"])), None)
+        if entry is None:
+            res.steps_wrong.append(f"{sample['entry']}: no entry point")
+            continue
+        for st in build_workflow(cb, entry).steps:
+            res.steps_shown += 1
+            if any(handler_matches(st.symbol, h) for h in sample["steps"]):
+                res.steps_right += 1
+            else:
+                res.steps_wrong.append(f"{sample['entry']}: {st.symbol} ({st.location})")
 
     critical = label.get("critical", {})
     for w in workflows:
@@ -200,13 +220,15 @@ def main() -> int:
             if r is not None:
                 results.append(r)
     print(
-        f"{'app':28} {'routes':>9} {'recall':>7} {'wf R':>7} {'wf P':>9} {'crit.wrong':>10} {'unmapped':>8} {'sec':>6}  frameworks"
+        f"{'app':28} {'routes':>9} {'recall':>7} {'wf R':>7} {'wf P':>9} {'steps P':>9} {'crit.wrong':>10} "
+        f"{'unmapped':>8} {'sec':>6}  frameworks"
     )
     for r in results:
         crit = sum(len(v) for v in r.critical_wrong.values())
+        steps = f"{r.steps_right}/{r.steps_shown}" if r.steps_shown or r.steps_wrong else "-"
         print(
             f"{r.name:28} {r.routes_found:>4}/{r.routes_total:<4} {r.routes_found / r.routes_total:>7.2f} "
-            f"{r.wf_found:>3}/{r.wf_total:<3} {r.pred_right:>4}/{r.pred_right + r.pred_wrong:<4} {crit:>10} "
+            f"{r.wf_found:>3}/{r.wf_total:<3} {r.pred_right:>4}/{r.pred_right + r.pred_wrong:<4} {steps:>9} {crit:>10} "
             f"{r.unmapped:>8} {r.seconds:>6.1f}  {','.join(r.frameworks)}"
         )
         if args.verbose:
@@ -216,6 +238,8 @@ def main() -> int:
                 print(f"    missed workflow: {m}")
             for m in r.wrong:
                 print(f"    wrong type: {m}")
+            for m in r.steps_wrong:
+                print(f"    wrong step: {m}")
     rt = sum(r.routes_total for r in results)
     rf = sum(r.routes_found for r in results)
     wt = sum(r.wf_total for r in results)
@@ -226,6 +250,10 @@ def main() -> int:
         f"TOTAL {len(results)} apps: route recall {rf}/{rt} = {rf / max(rt, 1):.3f}; "
         f"workflow recall {wf}/{wt} = {wf / max(wt, 1):.3f}; precision {pr}/{pr + pw} = {pr / max(pr + pw, 1):.3f}"
     )
+    ss = sum(r.steps_shown for r in results)
+    sr = sum(r.steps_right for r in results)
+    samples = sum(1 for r in results if r.steps_shown or r.steps_wrong)
+    print(f"  step precision on the labelled sample ({samples} apps): {sr}/{ss} = {sr / max(ss, 1):.3f}")
     for t in CRITICAL:
         apps = [r.name for r in results if t in r.critical_wrong]
         print(f"  wrong {t} labels on {len(apps)} app(s){': ' + ', '.join(apps) if apps else ''}")

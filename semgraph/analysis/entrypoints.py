@@ -319,7 +319,7 @@ def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None
     kinds = CALLABLE_KINDS | frozenset({"class"})
     cands = [cb.symbols[i] for i in cb.by_name.get(name, []) if cb.symbols[i].kind in kinds]
     if not cands:
-        return None
+        return _aliased_handler(cb, expr, name)
     if len(cands) == 1:
         return cands[0]
     want = norm_qualified(expr)
@@ -348,6 +348,27 @@ def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None
     ranked = sorted(cands, key=score, reverse=True)
     if score(ranked[0]) > score(ranked[1]):
         return ranked[0]
+    return None
+
+
+_ALIAS = re.compile(r"^\s*(?:const\s+|let\s+|var\s+)?(\w+)\s*=\s*([\w.]+?)(?:\.as_view\(.*\))?\s*;?\s*$")
+
+
+def _aliased_handler(cb: Codebase, expr: str, name: str) -> SymbolRow | None:
+    """A module-level name bound to a handler: ``login_view = LoginView.as_view()`` (a common Django
+    idiom in views modules), ``index = views.home``. Only a one-line binding of a dotted name counts."""
+    want = norm_qualified(expr)
+    variables = [cb.symbols[i] for i in cb.by_name.get(name, []) if cb.symbols[i].kind == "variable"]
+    exact = [v for v in variables if norm_qualified(v.qualified_name).endswith(want)]
+    for var in exact if len(exact) == 1 else variables if len(variables) == 1 else []:
+        lines = cb.source(var.path).decode("utf-8", "replace").splitlines()
+        line = lines[var.start_line - 1] if 0 < var.start_line <= len(lines) else ""
+        m = _ALIAS.match(line)
+        if not m or m.group(1) != name or last_segment(m.group(2)) == name:
+            continue
+        target = resolve_handler(cb, var.path, m.group(2))
+        if target is not None:
+            return target
     return None
 
 
@@ -423,11 +444,10 @@ def _django_urls(cb: Codebase, file_path: str, prefix: str, seen: set[str]) -> l
         full = "/" + (prefix + route).lstrip("/")
         if target.type == "call" and last_segment(text(target.child_by_field_name("function"))) == "include":
             inner = target.child_by_field_name("arguments")
-            inc = unquote(text(inner.named_children[0])) if inner and inner.named_children else ""
-            mod_path = inc.replace(".", "/") + ".py"
-            candidates = [p for p in cb.by_path if p == mod_path or p.endswith("/" + mod_path)]
-            for p in candidates[:1]:
-                out.extend(_django_urls(cb, p, prefix + route, seen))
+            first = inner.named_children[0] if inner and inner.named_children else None
+            included = _django_include_target(cb, file_path, first) if first is not None else None
+            if included is not None:
+                out.extend(_django_urls(cb, included, prefix + route, seen))
             continue
         handler = resolve_handler(cb, file_path, text(target))
         if handler is None:
@@ -436,13 +456,93 @@ def _django_urls(cb: Codebase, file_path: str, prefix: str, seen: set[str]) -> l
     return out
 
 
+def _django_include_target(cb: Codebase, file_path: str, node) -> str | None:
+    """The URL module an ``include(...)`` names: a dotted string (``"api.urls"``, a module or a package's
+    ``__init__.py``) or a module object the file imports (``from config.urls import default_urls``)."""
+    if node.type == "string":
+        dotted = unquote(text(node))
+        return mounts.py_resolve_module(cb, file_path, dotted)
+    if node.type in {"identifier", "attribute"}:
+        name = text(node)
+        head = name.split(".")[0]
+        target = mounts.py_import_target(cb, file_path, head)
+        if target is not None and "." in name:
+            target = mounts.py_resolve_module(cb, target, "." + name.split(".", 1)[1]) or target
+        if target is not None:
+            return target
+        mod_path = name.replace(".", "/") + ".py"
+        return next((p for p in cb.by_path if p == mod_path or p.endswith("/" + mod_path)), None)
+    return None
+
+
+_DJ_SETTING = re.compile(r"^(ROOT_URLCONF|ROOT_HOSTCONF)\s*=\s*[rfbu]?[\"']([\w.]+)[\"']", re.M)
+_DJ_HOST = re.compile(r"\bhost\(\s*[rfbu]?[\"'][^\"']*[\"']\s*,\s*([\w.]+|[rfbu]?[\"'][\w.]+[\"'])")
+
+
+def _django_roots(cb: Codebase) -> list[str]:
+    """URL modules Django starts from: ``ROOT_URLCONF`` of any settings module and every host conf of
+    django-hosts' ``ROOT_HOSTCONF`` (``host(r"api", "api.urls")``, a module object or
+    ``settings.ROOT_URLCONF``), then every other ``urls.py`` (an app's, reached or not)."""
+    roots: list[str] = []
+    urlconfs: list[tuple[str, str]] = []
+    for f in cb.files.values():
+        if f.language != "python":
+            continue
+        src = cb.source(f.path)
+        if b"ROOT_URLCONF" not in src and b"ROOT_HOSTCONF" not in src:
+            continue
+        for m in _DJ_SETTING.finditer(src.decode("utf-8", "replace")):
+            urlconfs.append((m.group(1), m.group(2)))
+    root_urlconf = next((mod for key, mod in urlconfs if key == "ROOT_URLCONF"), None)
+    for key, mod in urlconfs:
+        target = mounts.py_resolve_module(cb, "", mod)
+        if target is None:
+            continue
+        if key == "ROOT_URLCONF":
+            roots.append(target)
+            continue
+        hsrc = cb.source(target).decode("utf-8", "replace")
+        for h in _DJ_HOST.finditer(hsrc):
+            conf = h.group(1)
+            if conf.endswith("ROOT_URLCONF"):
+                conf_path = mounts.py_resolve_module(cb, "", root_urlconf) if root_urlconf else None
+            elif conf[0] in "\"'rfbu" and conf.strip("rfbu")[:1] in "\"'":
+                conf_path = mounts.py_resolve_module(cb, target, unquote(conf))
+            else:
+                conf_path = mounts.py_import_target(cb, target, conf.split(".")[0])
+            if conf_path is not None:
+                roots.append(conf_path)
+    for p in sorted(cb.by_path):
+        if PurePosixPath(p).name == "urls.py":
+            roots.append(p)
+    return list(dict.fromkeys(roots))
+
+
+def _django_verbs(cb: Codebase, cls: SymbolRow, depth: int = 0) -> list[SymbolRow]:
+    """HTTP verb methods of a class-based view, its own or inherited from a project base class
+    (``class RedirectBlogsGView(RedirectView)`` serves ``RedirectView.get``)."""
+    verbs = [
+        cb.symbols[c]
+        for c in cb.children.get(cls.id, [])
+        if cb.symbols[c].kind in CALLABLE_KINDS and cb.symbols[c].name in HTTP_VERBS
+    ]
+    if depth >= 4:
+        return verbs
+    have = {v.name for v in verbs}
+    for base in cb.bases.get(cls.id, []):
+        parent = resolve_handler(cb, cls.path, base.split("[")[0].strip())
+        if parent is None or parent.kind not in TYPE_KINDS or parent.id == cls.id:
+            continue
+        for v in _django_verbs(cb, parent, depth + 1):
+            if v.name not in have:
+                have.add(v.name)
+                verbs.append(v)
+    return verbs
+
+
 def _django_view_entries(cb: Codebase, handler: SymbolRow, path: str) -> list[EntryPoint]:
     if handler.kind in TYPE_KINDS:
-        verbs = [
-            cb.symbols[c]
-            for c in cb.children.get(handler.id, [])
-            if cb.symbols[c].kind in CALLABLE_KINDS and cb.symbols[c].name in HTTP_VERBS
-        ]
+        verbs = _django_verbs(cb, handler)
         if verbs:
             return [_entry(cb, v, "http", "django", v.name.upper(), path) for v in verbs]
         if any(_DJ_EDIT_VIEWS.search(b) for b in cb.bases.get(handler.id, [])):  # the form is shown and posted
@@ -611,9 +711,15 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
         return []
     out: list[EntryPoint] = []
     subcommands = _rust_subcommands(cb) if b"=>" in pf.source else set()
+    fn_prefix = _rust_function_prefixes(cb)
+
+    def outer(node) -> str:  # prefix given to the enclosing function by a `.nest("/p", f())` elsewhere
+        owner = _enclosing_callable(cb, file_path, node.start_point.row + 1)
+        return fn_prefix.get(owner, "") if owner is not None else ""
+
     for m in matches("rust", "routes", pf.root):
         if "route" in m and text(m["method"][0]) == "route":
-            path = mounts.join(mounts.rust_prefix(m["route"][0]), unquote(text(m["path"][0])))
+            path = mounts.join(outer(m["route"][0]), mounts.rust_prefix(m["route"][0]), unquote(text(m["path"][0])))
             handler_text = text(m["handler"][0])
             pairs = _ACTIX_TO.findall(handler_text)
             framework = "actix-web"
@@ -639,6 +745,12 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
                 for verb in verbs:
                     route = f"{verb.upper()} {path}"
                     _unmapped(cb, file_path, line, "axum", route, "inline handler (no symbol to trace)", mapped=True)
+        elif (
+            "service_call" in m and text(m["svc_method"][0]) == "routes" and m["service"][0].type == "macro_invocation"
+        ):
+            call = m["service_call"][0]
+            prefix = mounts.join(outer(call), mounts.rust_prefix(call))
+            out.extend(_utoipa_routes(cb, file_path, m["service"][0], prefix, m["svc_method"][0].start_point.row + 1))
         elif "service_call" in m and text(m["svc_method"][0]) == "service":
             svc = text(m["service"][0])
             res = _RESOURCE.search(svc)
@@ -660,6 +772,99 @@ def _rust_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
                     name = re.sub(r"(?<!^)(?=[A-Z])", "-", variant.group(1)).lower()
                     out.append(_entry(cb, sym, "cli", "clap", "", name))
                     break
+    return out
+
+
+_UTOIPA_PATH = re.compile(r"^#\[\s*(?:utoipa::)?path\s*\((.*)\)\s*\]$", re.S)
+_UTOIPA_METHOD = re.compile(r"^\s*(get|post|put|patch|delete|head|options|trace)\b|\bmethod\s*\(([^)]*)\)")
+_UTOIPA_PATH_ARG = re.compile(r"\bpath\s*=\s*\"([^\"]*)\"")
+
+
+def _utoipa_routes(cb: Codebase, file_path: str, macro, prefix: str, line: int) -> list[EntryPoint]:
+    """utoipa-axum ``.routes(routes!(h1, h2))``: method and path come from ``#[utoipa::path(post, path =
+    "/x")]`` on each handler; the router's nests give the prefix."""
+    if not text(macro).startswith("routes!"):
+        return []
+    body = text(macro)[len("routes!") :].strip()[1:-1]
+    out: list[EntryPoint] = []
+    for h in mounts.split_args(body, "([{<", ")]}>"):
+        h = h.strip()
+        if not h:
+            continue
+        sym = resolve_handler(cb, file_path, h)
+        attr = next((m for d in (sym.decorators if sym else []) if (m := _UTOIPA_PATH.match(d.strip()))), None)
+        if sym is None or attr is None:
+            reason = f"handler {h} not resolved" if sym is None else f"{h} has no #[utoipa::path(...)]"
+            _unmapped(cb, file_path, line, "utoipa-axum", f"routes!({h})", reason)
+            continue
+        args = attr.group(1)
+        meth = _UTOIPA_METHOD.search(args)
+        verbs = [meth.group(1)] if meth and meth.group(1) else re.findall(r"\w+", meth.group(2)) if meth else []
+        path_m = _UTOIPA_PATH_ARG.search(args)
+        if not verbs or path_m is None:
+            _unmapped(cb, file_path, line, "utoipa-axum", f"routes!({h})", "no method or path in #[utoipa::path]")
+            continue
+        full = mounts.join(prefix, path_m.group(1)) or "/"
+        out.extend(_declared([_entry(cb, sym, "http", "axum", v.upper(), full) for v in verbs], file_path, line))
+    return out
+
+
+_ROUTER_FN_MOUNTS = frozenset({"nest", "merge", "configure", "nest_service"})
+
+
+def _rust_function_prefixes(cb: Codebase) -> dict[int, str]:
+    """Function → path prefix given by the router that mounts what it returns: axum
+    ``.nest("/api/v1", v1::router(state))`` / ``.merge(other())``, actix ``.configure(f)`` inside a
+    scope. Composed through chains of such functions across files."""
+    cached = cb.__dict__.get("_rust_fn_prefixes")
+    if cached is not None:
+        return cached
+    mounted: dict[int, tuple[int | None, str]] = {}  # callee fn -> (caller fn, local prefix)
+    for f in cb.files.values():
+        if f.language != "rust":
+            continue
+        src = cb.source(f.path)
+        if b".nest(" not in src and b".merge(" not in src and b".configure(" not in src:
+            continue
+        pf = cb.parsed(f.path)
+        if pf is None:
+            continue
+        for call in _calls_in(pf.root, "call_expression"):
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "field_expression":
+                continue
+            field = text(fn.child_by_field_name("field"))
+            if field not in _ROUTER_FN_MOUNTS:
+                continue
+            args = [a for a in call.child_by_field_name("arguments").named_children if "comment" not in a.type]
+            target = args[-1] if args else None
+            if target is None or (field.startswith("nest") and len(args) < 2):
+                continue
+            if target.type == "call_expression":
+                target = target.child_by_field_name("function")
+            if target is None or target.type not in {"identifier", "scoped_identifier"}:
+                continue
+            sym = resolve_handler(cb, f.path, text(target))
+            if sym is None or sym.kind not in CALLABLE_KINDS or sym.id in mounted:
+                continue
+            own = unquote(text(args[0])) if field.startswith("nest") and args[0].type == "string_literal" else ""
+            local = mounts.join(mounts.rust_prefix(call), own)
+            mounted[sym.id] = (_enclosing_callable(cb, f.path, call.start_point.row + 1), local)
+    out: dict[int, str] = {}
+
+    def prefix_of(fid: int, depth: int = 0) -> str:
+        if fid in out:
+            return out[fid]
+        if fid not in mounted or depth > 12:
+            return ""
+        caller, local = mounted[fid]
+        above = prefix_of(caller, depth + 1) if caller is not None and caller != fid else ""
+        out[fid] = mounts.join(above, local)
+        return out[fid]
+
+    for fid in list(mounted):
+        prefix_of(fid)
+    cb.__dict__["_rust_fn_prefixes"] = out
     return out
 
 
@@ -897,39 +1102,86 @@ def _go_calls(cb: Codebase, file_path: str) -> list[EntryPoint]:
     if pf is None:
         return []
     out = []
+    receivers = _go_receiver_types(cb, file_path)
     for m in matches("go", "routes", pf.root):
         method = text(m["method"][0])
-        args = m["args"][0].named_children
+        args = [a for a in m["args"][0].named_children if a.type != "comment"]
+        if "verbs" in m:
+            if method != "Match":
+                continue
+            verbs = [unquote(v).upper() for v in re.findall(r"\"[A-Za-z]+\"", text(m["verbs"][0]))]
+            args = args[1:]
+        else:
+            verbs = []
         if len(args) < 2:
             continue
-        pattern = _GO_PATTERN.fullmatch(unquote(text(args[0])).strip())
-        if pattern is None:
-            continue
-        verb = {"HandleFunc": "ANY", "Handle": "ANY"}.get(method, method.upper())
-        if verb == "ANY" and pattern["verb"]:  # Go 1.22 ServeMux: "POST /users/{id}"
-            verb = pattern["verb"]
-        if verb.lower() not in HTTP_VERBS and verb != "ANY":
+        raw = unquote(text(args[0])).strip()
+        if method in {"HandleFunc", "Handle"}:
+            pattern = _GO_PATTERN.fullmatch(raw)
+            if pattern is None:
+                continue
+            verb, rel = ("ANY", pattern["path"])
+            if pattern["verb"]:  # Go 1.22 ServeMux: "POST /users/{id}"
+                verb = pattern["verb"]
+        elif method.lower() in HTTP_VERBS or method in {"Any", "Match"}:
+            if re.search(r"\s", raw):  # a group-relative path ("", "version") but never a sentence
+                continue
+            verb, rel = ("ANY" if method == "Any" else method.upper()), raw
+        else:
             continue
         obj = text(m["obj"][0])
-        path = mounts.join(mounts.go_prefix(cb, file_path, obj), pattern["path"])
-        sym = resolve_handler(cb, file_path, text(args[-1]))
+        path = mounts.join(mounts.go_prefix(cb, file_path, obj), rel) or "/"
+        target = args[-1]
+        if target.type == "call_expression":  # a factory: oidc.LoginHandler(), serveFile("index.html", …)
+            target = target.child_by_field_name("function")
+        expr = _go_typed_expr(text(target), receivers)
+        sym = resolve_handler(cb, file_path, expr)
         framework = _go_framework(pf.source, method)
         line = m["method"][0].start_point.row + 1
-        if sym is not None:
-            out.extend(_declared([_entry(cb, sym, "http", framework, verb, path)], file_path, line))
-        else:
-            reason = f"handler {text(args[-1])[:80]} not resolved"
-            inline = args[-1].type == "func_literal"
-            _unmapped(
-                cb,
-                file_path,
-                line,
-                framework,
-                f"{verb} {path}",
-                reason if not inline else "inline handler (no symbol to trace)",
-                mapped=inline,
-            )
+        for v in verbs or [verb]:
+            if sym is not None:
+                out.extend(_declared([_entry(cb, sym, "http", framework, v, path)], file_path, line))
+            else:
+                reason = f"handler {text(args[-1])[:80]} not resolved"
+                inline = args[-1].type == "func_literal"
+                _unmapped(
+                    cb,
+                    file_path,
+                    line,
+                    framework,
+                    f"{v} {path}",
+                    reason if not inline else "inline handler (no symbol to trace)",
+                    mapped=inline,
+                )
     return out
+
+
+_GO_VAR_TYPE = re.compile(r"\b(\w+)\s*:?=\s*&?(?:\w+\.)?([A-Z]\w*)\s*\{")
+_GO_VAR_CTOR = re.compile(r"\b(\w+)\s*:?=\s*(?:\w+\.)?(New\w*)\s*\(")
+_GO_RETURNS = re.compile(r"\)\s*\(?\s*\*?(?:\w+\.)?([A-Z]\w*)")
+
+
+def _go_receiver_types(cb: Codebase, file_path: str) -> dict[str, str]:
+    """Local handler values and their types: ``userHandler := api.UserAPI{…}`` and
+    ``oidc := api.NewOIDC(…)`` (the constructor's declared result type)."""
+    src = cb.source(file_path).decode("utf-8", "replace")
+    types = {m.group(1): m.group(2) for m in _GO_VAR_TYPE.finditer(src)}
+    for m in _GO_VAR_CTOR.finditer(src):
+        if m.group(1) in types:
+            continue
+        ctors = [cb.symbols[i] for i in cb.by_name.get(m.group(2), []) if cb.symbols[i].language == "go"]
+        if len(ctors) == 1 and (r := _GO_RETURNS.search(ctors[0].signature)):
+            types[m.group(1)] = r.group(1)
+    return types
+
+
+def _go_typed_expr(expr: str, receivers: dict[str, str]) -> str:
+    """``userHandler.CreateUser`` → ``UserAPI.CreateUser`` when the value's type is known, so the method
+    of that type is chosen among every ``CreateUser`` of the project."""
+    head, _, rest = expr.partition(".")
+    if rest and "." not in rest and head in receivers:
+        return f"{receivers[head]}.{rest}"
+    return expr
 
 
 _GO_FRAMEWORKS = (
@@ -986,7 +1238,7 @@ def _entry(cb: Codebase, sym: SymbolRow, kind: str, framework: str, method: str,
 
 _TRIGGERS = {
     "python": (b"add_parser", b"__main__", b".register("),
-    "rust": (b".route(", b".service(", b"Subcommand"),
+    "rust": (b".route(", b".service(", b"Subcommand", b"routes!("),
     "javascript": (
         b".get(",
         b".post(",
@@ -1029,7 +1281,7 @@ def _find_entry_points(cb: Codebase) -> list[EntryPoint]:
             found.extend(_java_annotation_entries(cb, s))
         elif s.language in {"typescript", "tsx", "javascript"} and s.kind == "method":
             found.extend(_ts_decorator_entries(cb, s))
-    roots = [p for p in cb.by_path if PurePosixPath(p).name == "urls.py"]
+    roots = _django_roots(cb)
     included: set[str] = set()
     for p in roots:  # included url modules are reached through their parent with its prefix
         src = cb.source(p).decode("utf-8", "replace")

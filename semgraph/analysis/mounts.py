@@ -160,7 +160,7 @@ def _py_defining_file(cb: Codebase, path: str, var: str) -> tuple[str, str]:
     return path, var
 
 
-def _py_import_target(cb: Codebase, importer: str, local: str) -> str | None:
+def py_import_target(cb: Codebase, importer: str, local: str) -> str | None:
     """The indexed file that the name ``local`` imports in ``importer`` (``from pkg import orders as shop``)."""
     for module, name, alias, _ in cb.import_rows.get(cb.by_path.get(importer, -1), []):
         if (alias or name) == local:
@@ -184,7 +184,7 @@ def python_prefix(cb: Codebase, path: str, var: str, depth: int = 0) -> str:
         if g != path:
             head = child.split(".")[0] if "." in child else ""
             if head:  # `users.bp`: the module named before the dot must be this file, not any module defining `bp`
-                if head not in modules and _py_import_target(cb, g, head) != path:
+                if head not in modules and py_import_target(cb, g, head) != path:
                     continue
             else:
                 gsrc = cb.source(g).decode("utf-8", "replace")
@@ -201,8 +201,16 @@ def python_prefix(cb: Codebase, path: str, var: str, depth: int = 0) -> str:
 _GO_GROUP = re.compile(r"\b(\w+)\s*:?=\s*(\w+)\.Group\(\s*\"([^\"]*)\"")
 
 
+_GO_CHAIN_GROUP = re.compile(r"\.Group\(\s*\"([^\"]*)\"")
+
+
 def go_prefix(cb: Codebase, path: str, var: str) -> str:
-    """gin/echo ``v1 := r.Group("/api/v1")`` (nested groups compose) in the same file."""
+    """gin/echo ``v1 := r.Group("/api/v1")`` (nested groups compose) in the same file, and groups on the
+    receiver chain itself: ``g.Group("/user").Use(mw).POST("", h)``."""
+    if "(" in var:
+        root = re.match(r"\s*(\w+)", var)
+        chained = _GO_CHAIN_GROUP.findall(var)
+        return join(go_prefix(cb, path, root.group(1)) if root else "", *chained, "")
     groups = {
         m.group(1): (m.group(2), m.group(3)) for m in _GO_GROUP.finditer(cb.source(path).decode("utf-8", "replace"))
     }
@@ -288,6 +296,32 @@ def js_imports(cb: Codebase, path: str) -> dict[str, tuple[str, str]]:
             out[alias or name] = (target, name if name != "default" else "")
     store[key] = out
     return out
+
+
+_JS_REEXPORT = (
+    r"\b(?:module\.)?exports\.{name}\s*=\s*require\(\s*[\"'`]([^\"'`]+)[\"'`]\s*\)",
+    r"(?:^|[{{,\s]){name}\s*:\s*require\(\s*[\"'`]([^\"'`]+)[\"'`]\s*\)",
+    r"\bexport\s+\*\s+as\s+{name}\s+from\s+[\"'`]([^\"'`]+)[\"'`]",
+    r"\bexport\s*\{{[^}}]*\bdefault\s+as\s+{name}\b[^}}]*\}}\s*from\s+[\"'`]([^\"'`]+)[\"'`]",
+)
+
+
+def js_import_origin(cb: Codebase, path: str, local: str) -> str | None:
+    """The file that defines the module bound to ``local`` in ``path``, through one barrel file:
+    ``const { userService } = require('../services')`` where ``services/index.js`` has
+    ``module.exports.userService = require('./user.service')`` → ``services/user.service.js``."""
+    hit = js_imports(cb, path).get(local)
+    if hit is None:
+        return None
+    target, name = hit
+    if not name:
+        return target
+    src = cb.source(target).decode("utf-8", "replace")
+    for pattern in _JS_REEXPORT:
+        m = re.search(pattern.format(name=re.escape(name)), src, re.M)
+        if m:
+            return js_resolve_module(cb, target, m.group(1))
+    return None
 
 
 _JS_MOUNT = re.compile(r"\b([\w$]+)\.(use|register)\(")

@@ -74,6 +74,7 @@ class RoleRule:
     callee: re.Pattern[str]
     imported: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
     with_args: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+    model_module: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
 
 
 def _load_rules() -> list[RoleRule]:
@@ -91,6 +92,9 @@ def _load_rules() -> list[RoleRule]:
                 callee=re.compile("|".join(f"(?:{c})" for c in data.get("callees", [])) or r"(?!)", flags),
                 imported=tuple((re.compile(i["modules"]), re.compile(i["names"])) for i in data.get("imported", [])),
                 with_args=tuple((re.compile(w["callee"]), re.compile(w["args"])) for w in data.get("with_args", [])),
+                model_module=tuple(
+                    (re.compile(m["defines"]), re.compile(m["methods"])) for m in data.get("model_module", [])
+                ),
             )
         )
     return out
@@ -311,6 +315,53 @@ def _apply_rules(ev: RoleEvidence, callee: str, head: str, args: str = "", colle
         ev.roles[role] = f"calls {callee}"
 
 
+_JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
+
+
+def _model_module_roles(cb: Codebase, path: str, callee: str, ev: RoleEvidence) -> None:
+    """``User.create(…)`` where ``User`` is imported from a module that defines an ORM model
+    (``mongoose.model('User', schema)``, ``sequelize.define(…)``): a data call by the table's evidence."""
+    from semgraph.analysis.mounts import js_import_origin  # mounts imports the codebase layer only
+
+    recv, method = callee.split(".", 1)
+    origin = js_import_origin(cb, path, recv)  # through a barrel: `const { User } = require('../models')`
+    if origin is None:
+        return
+    src = cb.source(origin)[:200_000].decode("utf-8", "replace")
+    writes = False
+    for rule in _RULES:
+        if rule.role in ev.roles:
+            continue
+        for defines, methods in rule.model_module:
+            if methods.search(method) and defines.search(src):
+                ev.roles[rule.role] = f"calls {callee} on a model ({origin})"
+                writes = writes or rule.role == "persist"
+                break
+    if writes or method == "save":  # the model's save hooks run too (a password hashed in pre('save'))
+        for body in _save_hooks(src):
+            for m in re.finditer(r"([A-Za-z_$][\w$.]*)\s*\(", body):
+                if _ANY_RULE.search(m.group(1)):
+                    _apply_rules(ev, m.group(1), "")
+                    for role, why in list(ev.roles.items()):
+                        if why == f"calls {m.group(1)}":
+                            ev.roles[role] = f"{why} in a save hook of {origin}"
+
+
+_SAVE_HOOK = re.compile(r"\.pre\(\s*[\"'`](save|validate)[\"'`]\s*,\s*(?:async\s+)?function\b[^{]*\{")
+
+
+def _save_hooks(src: str) -> list[str]:
+    """Bodies of a Mongoose schema's ``pre('save')`` / ``pre('validate')`` hooks."""
+    out = []
+    for m in _SAVE_HOOK.finditer(src):
+        depth, i = 1, m.end()
+        while i < len(src) and depth:
+            depth += {"{": 1, "}": -1}.get(src[i], 0)
+            i += 1
+        out.append(src[m.end() : i])
+    return out
+
+
 def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
     """What one function does, from its calls and literals; its name adds weak evidence."""
     cache: dict[int, RoleEvidence] = cb.__dict__.setdefault("_roles", {})
@@ -350,6 +401,8 @@ def function_roles(cb: Codebase, symbol_id: int) -> RoleEvidence:
             for rule in _RULES:
                 if rule.role not in ev.roles and any(m.search(module) and n.search(name) for m, n in rule.imported):
                     ev.roles[rule.role] = f"calls {callee} from {module}"
+        if re.fullmatch(r"[A-Za-z_$][\w$]*\.\w+", callee) and sym.language in _JS_FAMILY:
+            _model_module_roles(cb, sym.path, callee, ev)
         if handle is not None:
             how = "a mail sender" if handle[1] == "mail" else f"a {DATA_HANDLE_TYPES_DOC}"
             ev.roles.setdefault(handle[0], f"calls {callee} on {how}")

@@ -49,15 +49,24 @@ class TraceResult(BaseModel):
     mermaid: str
 
 
-def _graph(cb: Codebase) -> nx.DiGraph:
-    g = cb.__dict__.get("_callgraph")
-    if g is None:
-        g = nx.DiGraph()
-        for src, calls in cb.calls.items():
-            for c in calls:
-                if c.dst is not None and c.dst in cb.symbols and not g.has_edge(src, c.dst):
-                    g.add_edge(src, c.dst, line=c.line, kind=c.kind)
-        cb.__dict__["_callgraph"] = g
+def _reachable_graph(cb: Codebase, start: int, depth: int) -> nx.DiGraph:
+    """The calls reachable from ``start`` within ``depth``: resolved calls plus what the workflow trace
+    also follows (functions handed to schedulers or passed as values, handlers of a table looked up by
+    key), so a path through a webhook's ``HANDLERS[event.type](event)`` is found."""
+    from semgraph.analysis.workflows import _callees  # workflows imports this module's siblings only
+
+    g = nx.DiGraph()
+    g.add_node(start)
+    frontier = [start]
+    for _ in range(depth):
+        nxt = []
+        for a in frontier:
+            for line, _col, b in _callees(cb, a):
+                if not g.has_edge(a, b):
+                    if b not in g:
+                        nxt.append(b)
+                    g.add_edge(a, b, line=line)
+        frontier = nxt
     return g
 
 
@@ -113,13 +122,10 @@ def trace_workflow(
         sink = "database_write"
     if sink is not None and sink not in SINKS:
         raise InvalidInputError(f"unknown sink {sink!r}", hint=f"choose from {', '.join(SINKS)}")
-    g = _graph(cb)
     src = _resolve(cb, from_symbol)
+    g = _reachable_graph(cb, src.id, max_depth)
     paths: list[list[int]] = []
     truncated = False
-    if src.id not in g:
-        g = g.copy()
-        g.add_node(src.id)
     if to_symbol:
         dst = _resolve(cb, to_symbol)
         if dst.id in g:

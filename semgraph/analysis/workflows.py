@@ -11,15 +11,17 @@ Business rules come from failing guards, error scenarios from raises /
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
 from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase, words_of
-from semgraph.analysis.entrypoints import EntryPoint, entry_id, find_entry_points, resolve_handler
+from semgraph.analysis.dispatch import dispatch_targets
+from semgraph.analysis.entrypoints import _TEST_PATH, EntryPoint, entry_id, find_entry_points, resolve_handler
 from semgraph.analysis.facts import ErrorScenario, Rule, function_facts
-from semgraph.analysis.mounts import split_args
+from semgraph.analysis.mounts import js_import_origin, split_args
 from semgraph.analysis.roles import ROLES, function_roles
 from semgraph.analysis.schemas import model_rules
 from semgraph.cache import once
@@ -52,7 +54,7 @@ PRIORITY = [
 ]
 """When several types' behaviour is present, the most specific wins (a checkout also sends mail)."""
 
-MAX_DEPTH = 5
+MAX_DEPTH = 8
 MAX_STEPS = 40
 _CONSTRUCTORS = {"__init__", "constructor", "new", "__new__"}
 _GENERIC_VIEWS = re.compile(
@@ -138,46 +140,168 @@ def trace_calls(
     max_steps: int = MAX_STEPS,
     stop: frozenset[int] = frozenset(),
 ) -> _Trace:
-    """Depth-first, source-ordered walk over resolved calls (each symbol once).
+    """Breadth-first, relevance-ordered walk over resolved calls, handler tables and deferred calls
+    (each symbol once), shown in call order.
 
-    ``stop`` holds other entry points: a ``main`` that dispatches to CLI
-    handlers does not swallow their workflows.
+    The ``max_steps`` budget goes first to shallow calls and to calls that do business work (a write,
+    a hash, a charge, a sent message) or lead to it, so a deep chain still reaches its database write
+    where a depth-first walk spent the budget on the first helper's subtree. ``stop`` holds other entry
+    points: a ``main`` that dispatches to CLI handlers does not swallow their workflows.
     """
     seen = {start} | set(stop)
-    out: list[tuple[int, int]] = [(start, 0)]
+    kids: dict[int, list[tuple[tuple[int, int, int], int]]] = {start: []}
+    depth_of = {start: 0}
+    heap: list[tuple[int, int, int, int, int, tuple[int, int, int]]] = []
+    counter = 0
     truncated = False
+    budget = [_SINK_NODES]
 
-    def walk(sid: int, depth: int) -> None:
-        nonlocal truncated
+    def _tier(dst: int, depth: int) -> int:
+        """0 for a callee that does business work or leads to it within the depth left, else 1."""
+        return 0 if _sink_distance(cb, dst, max_depth - depth, budget) <= max_depth - depth else 1
+
+    def push(parent: int, depth: int) -> None:
+        nonlocal counter, truncated
         if depth >= max_depth:
-            if any(c.dst is not None and c.dst not in seen for c in cb.calls.get(sid, [])):
+            if any(t not in seen for _, _, t in _callees(cb, parent)):
                 truncated = True
             return
-        targets = [(c.line, c.col, c.dst) for c in cb.calls.get(sid, [])] + deferred_calls(cb, sid)
-        targets.sort(key=lambda t: (t[0], t[1]))
-        for _, _, dst in targets:
-            if dst is None or dst in seen or dst not in cb.symbols:
+        for line, col, dst in _callees(cb, parent):
+            if dst in seen:
                 continue
-            sym = cb.symbols[dst]
-            if sym.kind not in CALLABLE_KINDS or sym.is_test:
-                continue
-            seen.add(dst)
-            if len(out) >= max_steps:
-                truncated = True
-                return
-            if sym.name in _CONSTRUCTORS and not function_roles(cb, dst).roles:
-                walk(dst, depth + 1)
-                continue
-            out.append((dst, depth + 1))
-            walk(dst, depth + 1)
-            for impl in _implementing_methods(cb, dst):  # a call through an interface runs an implementation
-                if impl not in seen and len(out) < max_steps:
-                    seen.add(impl)
-                    out.append((impl, depth + 1))
-                    walk(impl, depth + 1)
+            counter += 1
+            heapq.heappush(heap, (_tier(dst, depth + 1), depth + 1, counter, dst, parent, (line, col, counter)))
 
-    walk(start, 0)
+    push(start, 0)
+    count = 1
+    while heap:
+        _, depth, _, dst, parent, pos = heapq.heappop(heap)
+        if dst in seen:
+            continue
+        if count >= max_steps:
+            truncated = True
+            break
+        seen.add(dst)
+        sym = cb.symbols[dst]
+        if sym.name in _CONSTRUCTORS and not function_roles(cb, dst).roles:
+            push(dst, depth - 1)  # a plain constructor is transparent: what it calls hangs off its caller
+            _reparent(heap, dst, parent)
+            continue
+        impls = [i for i in _implementing_methods(cb, dst) if i not in seen]
+        if impls:  # a bodiless interface / trait method runs an implementation: the step is that
+            for impl in impls:
+                counter += 1
+                heapq.heappush(heap, (_tier(impl, depth), depth, counter, impl, parent, (*pos[:2], counter)))
+            continue
+        kids.setdefault(parent, []).append((pos, dst))
+        kids.setdefault(dst, [])
+        depth_of[dst] = depth
+        count += 1
+        push(dst, depth)
+    out: list[tuple[int, int]] = []
+    stack = [start]
+    while stack:  # call order: each function's callees by call position, depth-first over the chosen set
+        sid = stack.pop()
+        out.append((sid, depth_of[sid]))
+        stack.extend(d for _, d in sorted(kids.get(sid, []), reverse=True))
     return _Trace(out, truncated)
+
+
+def _reparent(heap: list, old: int, new: int) -> None:
+    """Callees queued under a transparent constructor belong to its caller."""
+    for i, item in enumerate(heap):
+        if item[4] == old:
+            heap[i] = (*item[:4], new, item[5])
+
+
+def _callees(cb: Codebase, sid: int) -> list[tuple[int, int, int]]:
+    """``(line, col, target)`` of what ``sid`` runs: resolved calls, functions handed to schedulers or
+    passed as values, and handlers of a table it looks up; project callables only, tests left out."""
+    cache = cb.__dict__.setdefault("_trace_callees", {})
+    got = cache.get(sid)
+    if got is not None:
+        return got
+    targets = [
+        (c.line, c.col, c.dst if c.dst is not None else _imported_callee(cb, sid, c)) for c in cb.calls.get(sid, [])
+    ]
+    targets = [t for t in targets if t[2] is not None]
+    targets += [t for t in deferred_calls(cb, sid) if t[2] is not None]
+    targets += dispatch_targets(cb, sid)
+    targets.sort(key=lambda t: (t[0], t[1]))
+    out = []
+    in_tests = bool(_TEST_PATH.search(cb.symbols[sid].path))
+    for line, col, dst in targets:
+        sym = cb.symbols.get(dst)
+        if sym is None or sym.kind not in CALLABLE_KINDS or sym.is_test or dst == sid:
+            continue
+        if not in_tests and _TEST_PATH.search(sym.path):  # application code never calls into its test helpers
+            continue
+        out.append((line, col, dst))
+    cache[sid] = out
+    return out
+
+
+def _imported_callee(cb: Codebase, sid: int, site) -> int | None:
+    """``userService.createUser()`` left unresolved because several files define ``createUser``: the
+    receiver is a module the file imports (through a barrel ``index.js``), so its function is meant."""
+    sym = cb.symbols[sid]
+    if sym.language not in {"javascript", "typescript", "tsx"} or not re.fullmatch(r"[\w$]+", site.receiver or ""):
+        return None
+    origin = js_import_origin(cb, sym.path, site.receiver)
+    if origin is None:
+        return None
+    fid = cb.by_path.get(origin)
+    hits = [
+        i
+        for i in cb.by_name.get(site.name, [])
+        if cb.symbols[i].file_id == fid and cb.symbols[i].kind in CALLABLE_KINDS
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+_BUSINESS = frozenset(
+    {
+        "persist",
+        "delete",
+        "charge_payment",
+        "hash_secret",
+        "verify_secret",
+        "send_notification",
+        "issue_token",
+        "record_payment",
+        "update_status",
+        "adjust_stock",
+        "parse_input",
+    }
+)
+_FAR = 99
+_SINK_NODES = 4000
+"""Functions a relevance look-ahead may visit per trace: beyond that a callee counts as a plain helper."""
+
+
+def _sink_distance(cb: Codebase, sid: int, limit: int, budget: list[int]) -> int:
+    """Calls from ``sid`` to the nearest function doing business work (0 = itself), up to ``limit``;
+    ``_FAR`` when none is that close (or the look-ahead budget ran out). Memoised per index."""
+    memo: dict[int, tuple[int, int]] = cb.__dict__.setdefault("_sink_distance", {})
+    got = memo.get(sid)
+    if got is not None and (got[0] <= limit or got[1] >= limit):
+        return got[0] if got[0] <= limit else _FAR
+    if set(function_roles(cb, sid).roles) & _BUSINESS:
+        memo[sid] = (0, limit)
+        return 0
+    best = _FAR
+    if limit > 0 and budget[0] > 0:
+        memo[sid] = (_FAR, 1 << 30)  # in progress: a cycle back here leads nowhere new
+        for _, _, dst in _callees(cb, sid):
+            budget[0] -= 1
+            if budget[0] <= 0:
+                break
+            d = _sink_distance(cb, dst, limit - 1, budget)
+            best = min(best, d + 1)
+            if best == 1:
+                break
+    memo[sid] = (best, limit if budget[0] > 0 else -1)
+    return best
 
 
 def _implementing_methods(cb: Codebase, sid: int) -> list[int]:
@@ -270,8 +394,14 @@ def _function_arguments(cb: Codebase, sym, line: int, col: int, args: str) -> li
 
 
 # -------------------------------------------------------------- classification
-_OAUTH = re.compile(r"verifyIdToken|verify_oauth2_token|verify_id_token|id_token|authorize_access_token|OAuth|getToken")
+_OAUTH = re.compile(
+    r"verifyIdToken|verify_oauth2_token|verify_id_token|id_token|authorize_access_token|OAuth|getToken|"
+    r"CodeExchange|\.Exchange\b|fetch_token|fetch_access_token|\boauth2?\.(?:Token|Client)\b"
+)
 """An identity proof from an OAuth / SSO provider: sign-in, even when the flow also updates the user."""
+
+
+_TOKEN_WORDS = frozenset({"token", "tokens", "session", "sessions", "refresh"})
 
 
 def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> tuple[str, float, list[str]]:
@@ -283,6 +413,8 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
     names: set[str] = set(words_of(entry.path)) | set(words_of(cb.symbols[entry.handler_id].name))
     for sid, _ in steps[1:]:
         names |= set(words_of(cb.symbols[sid].name))
+    for table in _sql_tables(cb, steps):  # `INSERT INTO password_reset_tokens`: the data names the flow
+        names |= set(words_of(table))
     has = roles.__contains__
 
     def ev(*rs: str) -> list[str]:
@@ -319,11 +451,13 @@ def _classify(cb: Codebase, entry: EntryPoint, steps: list[tuple[int, int]]) -> 
         candidates.append(("authentication", score, ev("verify_secret", "issue_token", "lookup")))
     login_words = named("login", "signin", "auth", "authenticate", "token", "session")
     reset_words = named("reset", "forgot", "recover", "recovery")
+    # storing the issued (refresh) token is part of signing in, not a record the flow creates
+    creates_other = any(not (set(words_of(w.split(" ", 1)[0])) & _TOKEN_WORDS) for w in roles.get("persist", []))
     if (
         has("issue_token")
         and has("lookup")
         and login_words
-        and not (has("verify_secret") or creates or has("delete") or reset_words or named("logout", "signout"))
+        and not (has("verify_secret") or creates_other or has("delete") or reset_words or named("logout", "signout"))
     ):
         # credentials checked by the query itself (WHERE username = ? AND password = ?), then a token issued
         candidates.append(("authentication", 0.6, ev("issue_token", "lookup")))
@@ -413,6 +547,20 @@ def _written_tables(cb: Codebase, steps: list[tuple[int, int]]) -> set[str]:
             m = re.match(r"([A-Z]\w*)\.objects\.(create|bulk_create|update|update_or_create|delete)", call.callee)
             if m:
                 out.add(m.group(1).lower())
+    return out
+
+
+_SQL_TABLE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|FROM|JOIN)\s+[\"`]?(\w+)", re.I)
+_SQL_START = re.compile(r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
+
+
+def _sql_tables(cb: Codebase, steps: list[tuple[int, int]]) -> set[str]:
+    """Tables named by the SQL the trace sends (reads and writes)."""
+    out: set[str] = set()
+    for sid, _ in steps:
+        for _, text in function_facts(cb, sid).strings:
+            if _SQL_START.match(text):
+                out.update(t.lower() for t in _SQL_TABLE.findall(text))
     return out
 
 

@@ -58,6 +58,18 @@ SKIP_DIRS: frozenset[str] = frozenset(
 )
 """Directory names that hold vendored, generated or build output, never the project's own code."""
 
+_OUTPUT_NAMES = frozenset({"dist", "build", "out"})
+"""Output-directory names that a project may also use for a Python package of its own (``import dist.views``)."""
+
+
+def skipped_dir(path: str, name: str) -> bool:
+    """True when directory ``name`` at ``path`` holds vendored or build output. A ``dist``/``build``/``out``
+    directory with an ``__init__.py`` is a package the project imports, so it is kept."""
+    if name not in SKIP_DIRS:
+        return False
+    return not (name in _OUTPUT_NAMES and os.path.isfile(os.path.join(path, "__init__.py")))
+
+
 IGNORE_FILES = (".gitignore", ".semgraphignore")
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 MAX_EXAMPLES = 20
@@ -177,7 +189,7 @@ def walk(
                 result.skip(rel, "symlink_outside_root")
                 continue
             if is_dir:
-                if entry.name in SKIP_DIRS:
+                if skipped_dir(entry.path, entry.name):
                     result.skip(rel + "/", "vendored_or_build_dir")
                 elif is_link:
                     result.skip(rel + "/", "symlinked_dir")

@@ -19,7 +19,7 @@ from pathlib import Path
 from pathspec import GitIgnoreSpec
 
 from semgraph.graph.languages import EXTENSIONS
-from semgraph.graph.walker import IGNORE_FILES, SKIP_DIRS, _ignored, _load_ignore
+from semgraph.graph.walker import IGNORE_FILES, _ignored, _load_ignore, skipped_dir
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,14 @@ class PathFilter:
         if rel == ".":
             return ""
         parts = rel.split("/")
-        if any(p in SKIP_DIRS for p in parts[:-1]):
+        if any(skipped_dir(os.path.join(self.root, *parts[: i + 1]), p) for i, p in enumerate(parts[:-1])):
             return None
         name = parts[-1]
         if name in IGNORE_FILES:
             with self._lock:  # the rules changed: read them again when next needed
                 self._specs.clear()
             return rel
-        if name in SKIP_DIRS:
+        if skipped_dir(os.path.join(self.root, *parts), name):
             return None
         specs: list[tuple[str, GitIgnoreSpec]] = []
         for depth in range(len(parts)):

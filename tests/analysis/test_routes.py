@@ -142,3 +142,64 @@ def test_blueprints_of_the_same_variable_name_keep_their_own_module_prefix(tmp_p
         ("POST", "/users/login", "pyshop.routes.users.login"),
         ("POST", "/orders/checkout", "pyshop.routes.orders.checkout"),
     }
+
+
+def test_utoipa_axum_routes_macro_takes_method_and_path_from_the_handlers_attribute(tmp_path: Path) -> None:
+    # alexng353/uplifting-api: OpenApiRouter .routes(routes!(file::handler)) under .nest() in other files
+    assert _routes("utoipa_axum", tmp_path) == {
+        ("GET", "/healthz", "crate::healthz", "axum"),
+        ("POST", "/api/v1/accounts/open", "crate::api::accounts::create::create", "axum"),
+        ("GET", "/api/v1/notes", "crate::api::notes::list::list_notes", "axum"),
+        ("POST", "/api/v1/notes", "crate::api::notes::create::create", "axum"),
+        ("GET", "/api/v1/notes/{note_id}/history", "crate::api::notes::list::note_history", "axum"),
+    }
+
+
+def test_django_root_urlconf_package_hosts_module_includes_view_aliases_and_inherited_verbs(tmp_path: Path) -> None:
+    # kensan914/otapick: ROOT_URLCONF is a package (config/urls/__init__.py), django-hosts host confs,
+    # include() of an imported module and of a package, `x = Cls.as_view()` aliases, a get inherited
+    # from a project base view, and views in a package named dist/ (a build-output name)
+    assert _routes("django_hosts", tmp_path) == {
+        ("GET", "/api/members/", "api.views.MemberList.get", "django"),
+        ("POST", "/api/members/", "api.views.MemberList.post", "django"),
+        ("GET", "/api/members/<int:pk>/", "api.views.MemberDetail.get", "django"),
+        ("GET", "/old/<int:pk>/", "dist.views.OldLinkView.get", "django"),
+        ("GET", "/.*/", "dist.views.PageView.get", "django"),
+        ("ANY", "/dashboard/", "api.views.ops_dashboard", "django"),
+        ("ANY", "/feed/", "api.views.partner_feed", "django"),
+    }
+
+
+def test_gin_chained_groups_relative_paths_match_factories_and_typed_handler_values(tmp_path: Path) -> None:
+    # gotify/server: g.Group("/user").Use(mw).POST("", h), g.Match([...]), "version" without a slash,
+    # oidc.LoginHandler() factories, and handler values whose type picks among same-named methods
+    inv = route_inventory(index_fixture("routes/gin_chained", tmp_path))
+    got = {(r.method, r.path, r.handler) for r in inv.routes}
+    assert got == {
+        ("GET", "/health", "api.HealthAPI.Health"),
+        ("HEAD", "/health", "api.HealthAPI.Health"),
+        ("GET", "/auth/login", "api.OIDCAPI.LoginHandler"),
+        ("POST", "/user", "api.UserAPI.CreateUser"),
+        ("GET", "/version", "<inline>"),
+        ("POST", "/client", "api.ClientAPI.CreateClient"),
+        ("GET", "/user", "api.UserAPI.GetUsers"),
+    }
+
+
+def test_a_routes_macro_handler_without_its_path_attribute_is_listed_as_unmapped(tmp_path: Path) -> None:
+    cb = index_tree(
+        tmp_path / "notes",
+        {
+            "Cargo.toml": '[package]\nname = "notes"\nversion = "0.1.0"\n\n[dependencies]\nutoipa-axum = "0.2"\n',
+            "src/main.rs": (
+                "use utoipa_axum::{router::OpenApiRouter, routes};\n\n"
+                'async fn undocumented() -> &\'static str {\n    "?"\n}\n\n'
+                "fn router() -> OpenApiRouter {\n    OpenApiRouter::new().routes(routes!(undocumented))\n}\n"
+            ),
+        },
+    )
+    inv = route_inventory(cb)
+    assert inv.routes == []
+    assert [(u.file, u.line, u.reason) for u in inv.unmapped] == [
+        ("src/main.rs", 8, "undocumented has no #[utoipa::path(...)]")
+    ]

@@ -45,6 +45,22 @@ def test_gitignore_at_every_level_semgraphignore_and_vendored_dirs(tmp_path: Pat
     assert ("node_modules/", "vendored_or_build_dir") in result.examples
 
 
+def test_a_build_output_name_that_is_a_python_package_is_indexed(tmp_path: Path) -> None:
+    # kensan914/otapick keeps its Django views in a package named dist/ (`import dist.views`)
+    write_tree(
+        tmp_path,
+        {
+            "dist/__init__.py": "",
+            "dist/views.py": "def index(request):\n    return None\n",
+            "build/lib/pkg/__init__.py": "x = 1\n",  # setuptools output: build/ itself is no package
+            "frontend/dist/bundle.js": "var a = 1;\n",
+        },
+    )
+    result = walk(tmp_path, PathGuard([tmp_path]))
+    assert rels(result) == ["dist/__init__.py", "dist/views.py"]
+    assert dict(result.skipped) == {"vendored_or_build_dir": 2}
+
+
 def test_size_limit_languages_and_exclude(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

@@ -2,3 +2,8 @@
 (call_expression
   function: (selector_expression operand: (_) @obj field: (field_identifier) @method)
   arguments: (argument_list . (interpreted_string_literal) @first) @args) @call
+
+; gin r.Match([]string{"GET", "HEAD"}, "/health", handler)
+(call_expression
+  function: (selector_expression operand: (_) @obj field: (field_identifier) @method)
+  arguments: (argument_list . (composite_literal) @verbs . (interpreted_string_literal) @first) @args) @call
