@@ -61,6 +61,7 @@ REPOS: dict[str, list[Pinned]] = {
     "rust": [
         Pinned("kitsune-soc/kitsune", "e2553ad4b62b36094698b95a7fb51c25db9495a8"),
         Pinned("mozilla-services/syncstorage-rs", "0d4b14c30992f8074dcddba90612bdd7b1ceaa8c"),
+        Pinned("atuinsh/atuin", "824c8716d82bed774ee6a83c683087ae77715814"),  # hold-out (issue 11, round 2)
     ],
     "go": [Pinned("knadh/listmonk", "911e0b774abad4fbf7b534be43a34a80fb6ace5b")],
     "java": [
