@@ -117,10 +117,26 @@ class CargoMap:
     def module_key(self, path: str, module: str) -> str:
         """The crate-qualified module of a Rust file (``crate::a`` in crate x → ``x::a``); files outside a
         package's source directory (``tests/``, ``build.rs``) keep their path-made name."""
+        prefix = self.crate_prefix(path)
+        return with_crate(module, prefix) if prefix else module
+
+    def crate_prefix(self, path: str) -> str | None:
+        """The crate name that replaces ``crate`` in the names of the file at ``path``: None for a file outside
+        every package's source directory (``tests/``, ``benches/``, ``build.rs``)."""
         crate = self.crate_of(path)
-        if crate is None or not _under(path, crate.src):
-            return module
-        return crate.name + module[len("crate") :] if module.startswith("crate") else module
+        return crate.name if crate is not None and _under(path, crate.src) else None
+
+
+def with_crate(name: str, prefix: str) -> str:
+    """``crate::a::f`` → ``<prefix>::a::f`` (``crate`` alone → ``prefix``); other names as they are."""
+    if name == "crate" or name.startswith("crate::"):
+        return prefix + name[5:]
+    return name
+
+
+def is_path_made(module: str) -> bool:
+    """A Rust module name still in its path-made form (``crate::…``), not keyed by a crate."""
+    return module == "crate" or module.startswith("crate::")
 
 
 def _under(path: str, d: str) -> bool:
@@ -142,3 +158,25 @@ def crate_names(root: Path) -> set[str]:
     paths = [p.relative_to(root).as_posix() for p in root.rglob("Cargo.toml") if "target" not in p.parts]
     cmap = CargoMap(root, [posixpath.join(posixpath.dirname(p), "src", "lib.rs") for p in paths])
     return set(cmap.crates)
+
+
+class CrateNames:
+    """Stored names of Rust files carry their crate: the extractor names a file's module from its path
+    (``crate::utils``), which two crates of a workspace share; before storing, ``crate`` becomes the crate's
+    name (``my_api_utils::utils::check_admin``), read from the nearest ``Cargo.toml``. Made once per run."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.cargo = CargoMap(root, [])
+
+    def qualify(self, path: str, module: str, symbols: list[tuple], fts: list[tuple], words) -> tuple:  # noqa: ANN001
+        """(module, symbol rows, FTS rows) with ``crate`` replaced in the module and each qualified name
+        (row index 2; FTS index 1 holds the qualified name's search words)."""
+        prefix = self.cargo.crate_prefix(path)
+        if not prefix or not is_path_made(module):
+            return module, symbols, fts
+        rows, fts_rows = [], []
+        for row, fts_row in zip(symbols, fts, strict=True):
+            q = with_crate(row[2], prefix)
+            rows.append((*row[:2], q, *row[3:]))
+            fts_rows.append((fts_row[0], words(q), *fts_row[2:]))
+        return with_crate(module, prefix), rows, fts_rows

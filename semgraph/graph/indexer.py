@@ -28,6 +28,7 @@ from pathlib import Path
 
 from semgraph.errors import DatabaseError
 from semgraph.gcpause import without_gc
+from semgraph.graph.cargo import CrateNames
 from semgraph.graph.integrity import begin_run, end_run, explain, remove_index
 from semgraph.graph.minified import minified_reason
 from semgraph.graph.model import FileExtraction, SyntaxProblem
@@ -264,6 +265,7 @@ class Indexer:
         self.conn = store.conn
         self.root = Path(os.path.realpath(root))
         self.guard = guard
+        self._crates: CrateNames | None = None
 
     @without_gc
     def run(
@@ -490,6 +492,10 @@ class Indexer:
     def _store_file(self, parsed: Parsed, file_id: int | None, next_id: int) -> tuple[Unit, int]:
         cx = parsed.extraction
         assert cx is not None
+        if cx.language == "rust":  # names carry the crate (`api::db::connect`), see cargo.CrateNames
+            if self._crates is None:
+                self._crates = CrateNames(self.root)
+            cx.module, cx.symbols, cx.fts = self._crates.qualify(parsed.rel, cx.module, cx.symbols, cx.fts, words)
         c = self.conn
         values = (cx.language, cx.module, parsed.hash, parsed.size, cx.loc, parsed.mtime_ns, len(cx.errors), self._gen)
         if file_id is None:

@@ -43,7 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from semgraph.graph.cargo import CargoMap
+from semgraph.graph.cargo import CargoMap, is_path_made, with_crate
 from semgraph.graph.model import Resolution
 
 MAX_NAME_MATCH = 8
@@ -312,15 +312,14 @@ class SymbolIndex:
         if module is None or module == info.module:
             return self._rust_key.get(fid, info.module)
         key = self._rust_key.get(fid)
-        if key is not None and module.startswith("crate") and not key.startswith("crate"):
-            crate = key.split("::", 1)[0]
-            return crate + module[len("crate") :]
+        if key is not None and is_path_made(module) and not is_path_made(key):
+            return with_crate(module, key.split("::", 1)[0])
         return module
 
     def crate_key(self, fid: int) -> str | None:
         """The crate of a Rust file inside a Cargo package's sources, else None."""
         key = self._rust_key.get(fid)
-        return None if key is None or key.startswith("crate") else key.split("::", 1)[0]
+        return None if key is None or is_path_made(key) else key.split("::", 1)[0]
 
     def sibling_crate(self, fid: int, head: str) -> str | None:
         """The workspace crate a Rust path head names from file ``fid`` (a dependency, renamed or not, or
