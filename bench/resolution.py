@@ -153,7 +153,7 @@ def call_sites(db: Path, language: str) -> list[Site]:
             "df.path, d.start_line, d.end_line, d.name "
             "FROM edges e JOIN files f ON f.id = e.file_id "
             "LEFT JOIN symbols d ON d.id = e.dst_id LEFT JOIN files df ON df.id = d.file_id "
-            "WHERE e.kind = 'calls' AND f.language = ? ORDER BY f.path, e.line, e.col",
+            "WHERE e.kind = 'calls' AND f.language = ? AND e.resolution != 'alternative' ORDER BY f.path, e.line, e.col",
             (language,),
         ).fetchall()
     return [Site(*r[:8], (r[8], r[9], r[10], r[11]) if r[8] is not None else None) for r in rows]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,7 +169,9 @@ class CrateNames:
     def __init__(self, root: Path | None) -> None:
         self.cargo = CargoMap(root, [])
 
-    def qualify(self, path: str, module: str, symbols: list[tuple], fts: list[tuple], words) -> tuple:  # noqa: ANN001
+    def qualify(
+        self, path: str, module: str, symbols: list[tuple], fts: list[tuple], words: Callable[[str], str]
+    ) -> tuple[str, list[tuple], list[tuple]]:
         """(module, symbol rows, FTS rows) with ``crate`` replaced in the module and each qualified name
         (row index 2; FTS index 1 holds the qualified name's search words)."""
         prefix = self.cargo.crate_prefix(path)

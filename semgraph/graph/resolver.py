@@ -181,6 +181,7 @@ class SymbolIndex:
         self._bases: dict[int, list[int]] = {}
         self._bases_loaded: set[int] = set()
         self._impl_by_type: dict[str, list[Sym]] | None = None
+        self._impl_by_trait: dict[str, list[Sym]] | None = None
         self._suffixes: dict[str, list[int]] | None = None
         self._callables: dict[tuple[str, str, frozenset[str]], tuple[list[Sym], list[Sym]]] = {}
         self._by_name_file: dict[str, dict[int, list[Sym]]] = {}
@@ -291,6 +292,18 @@ class SymbolIndex:
                 self._impl_by_type.setdefault(_impl_type(s.name), []).append(s)
         return self._impl_by_type.get(type_name, [])
 
+    def trait_impls(self, trait_name: str) -> list[Sym]:
+        """Rust impl blocks ``impl <trait_name> for X`` (the trait's last path segment, generics dropped)."""
+        if self._impl_by_trait is None:
+            self.impls("")  # fills _impl_by_type
+            self._impl_by_trait = {}
+            for blocks in (self._impl_by_type or {}).values():
+                for s in blocks:
+                    if " for " in s.name:
+                        trait = _GENERIC.sub("", s.name.split(" for ")[0]).strip()
+                        self._impl_by_trait.setdefault(_SEP.split(trait)[-1], []).append(s)
+        return self._impl_by_trait.get(trait_name, [])
+
     def returns(self, sid: int) -> str:
         """The type name a function's signature says it returns (``-> Self``, ``-> User``), else ""."""
         got = self._returns.get(sid)
@@ -303,6 +316,12 @@ class SymbolIndex:
     # modules
     def module_files(self, module: str) -> list[int]:
         return self._modules.get(module, [])
+
+    def alias_module(self, alias: str, files: list[int]) -> None:
+        """``#[path = "x.rs"] mod m;``: module ``alias`` (``<here>::m``) is the file(s) of another path-made name."""
+        if files and alias not in self._modules:
+            self._modules[alias] = list(files)
+            self._module_names.append(alias)
 
     def module_key(self, fid: int, module: str | None = None) -> str:
         """The module of file ``fid`` as modules are keyed here: Rust modules carry their crate
@@ -381,6 +400,9 @@ class Resolver:
         self.resolving: set[int] = set()
         self._same: dict[int, list[int]] = {}
         self.globs: dict[int, list[list[int]]] = {}  # file id → files its glob imports (`use a::*`) bring in
+        # other definitions the call being resolved may reach, and why: the impls of a `dyn Trait` method, the
+        # `#[cfg]` twin of a Rust item; each becomes a `possible` edge beside the main one
+        self.alts: tuple[str, list[int]] | None = None
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -389,6 +411,7 @@ class Resolver:
         rows: list[tuple] = []
         prepared = []
         self.resolving = {u.file.id for u in units}
+        self._path_mods(units)
         for unit in units:
             bindings, globs = self._bindings(unit)
             for local, value in bindings.items():
@@ -418,6 +441,34 @@ class Resolver:
         for unit, bindings, globs in prepared:
             rows.extend(self._calls(unit, bindings, globs))
         return rows
+
+    def _path_mods(self, units: list[Unit]) -> None:
+        """Modules declared ``#[path = "…"] mod m;`` (the extractor gives such a ``mod`` import the path-made
+        module of its file, not ``<here>::m``): ``<here>::m`` is made to name that file, for every unit resolved
+        now and, on a re-index, for the stored files' declarations too."""
+        found: list[tuple[int, str, str, str | None]] = []  # (file, module text, alias, declaring module)
+        for unit in units:
+            if unit.file.language != "rust":
+                continue
+            for imp in unit.imports:
+                if not imp.name and imp.alias and imp.module.rsplit("::", 1)[-1] != imp.alias:
+                    scope = unit.symbols.get(imp.scope_id)
+                    found.append(
+                        (unit.file.id, imp.module, imp.alias, scope.qname if scope and scope.kind == "module" else None)
+                    )
+        if not self.ix.bulk and self.ix.cargo is not None:
+            rows = self.ix.conn.execute(
+                "SELECT e.file_id, e.target, json_extract(e.meta, '$.alias') FROM edges e "
+                "JOIN files f ON f.id = e.file_id WHERE e.kind = 'imports' AND f.language = 'rust' "
+                "AND json_extract(e.meta, '$.name') = ''"
+            ).fetchall()
+            found.extend(
+                (fid, t, a, None) for fid, t, a in rows if fid not in self.resolving and a and not t.endswith("::" + a)
+            )
+        for fid, text, alias, scope in found:
+            here = self.ix.module_key(fid, scope)
+            target = self.ix.module_key(fid, text) if is_path_made(text) else text
+            self.ix.alias_module(f"{here}::{alias}", self.ix.module_files(target))
 
     def _imports_and_bases(self, unit: Unit, bindings: dict, globs: list[list[int]]) -> list[tuple]:
         rows: list[tuple] = []
@@ -450,15 +501,21 @@ class Resolver:
             typed = bool(c.rtype)  # the same text may have another stated type elsewhere: not memoised
             key = c.target if c.receiver and c.receiver.split(".")[0] not in SELF_WORDS and not typed else None
             caller = unit.symbols.get(c.src_id)
+            self.alts = None
             if key is not None and caller is not None and caller.name != c.name and key in memo:
-                dst, res, cands = memo[key]
+                dst, res, cands, self.alts = memo[key]
             elif c.rtype:
                 dst, res, cands = self._typed(unit, c, bindings, globs)
             else:
                 dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
-                    memo[key] = (dst, res, cands)
+                    memo[key] = (dst, res, cands, self.alts)
             info: dict[str, str] = {"type": c.rtype} if c.rtype else {}
+            alts = self.alts if dst is not None else None
+            if alts is None and dst is not None and unit.file.language == "rust":
+                alts = self._cfg_twins(dst)
+            if alts is not None:
+                info["alternatives"] = alts[0]  # type: ignore[assignment]
             if c.was and res != Resolution.UNRESOLVED.value and res not in _SURE_CALL:
                 # its definition went away: a same-named symbol elsewhere is not what the caller meant
                 dst, res, cands = None, Resolution.UNRESOLVED.value, 0
@@ -469,7 +526,30 @@ class Resolver:
             rows.append(
                 ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", meta)
             )
+            if alts is not None:
+                why, ids = alts
+                extra = json.dumps({"alternative_of": dst, "why": why})
+                n = len(ids) + 1
+                for alt in ids:
+                    rows.append(
+                        ("calls", c.src_id, alt, c.target, c.name, Resolution.ALTERNATIVE.value, n, c.line, c.col,
+                         c.order, fid, "index", extra)
+                    )  # fmt: skip
         return rows
+
+    def _cfg_twins(self, sid: int) -> tuple[str, list[int]] | None:
+        """The other definitions of a Rust item with the same qualified name in the same file (Rust has no
+        redefinition, so the build picks one of them), however the call reached the one linked."""
+        sym = self.ix.symbol(sid)
+        if sym is None:
+            return None
+        same = [s for s in self.ix.by_name_by_file(sym.name).get(sym.file_id, ()) if s.qname == sym.qname]
+        if len(same) < 2:
+            return None
+        # in one block: `#[cfg]` twins; in two impl blocks of a type: a generic trait implemented for several
+        # argument types (`impl TryFrom<String>` and `impl TryFrom<&str>`), picked by the argument's type
+        why = "cfg" if all(s.parent_id == sym.parent_id for s in same) else "overload"
+        return (why, [s.id for s in same if s.id != sid])
 
     def _typed(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> tuple[int | None, str, int]:
         """``self.users.create()`` / ``repo.create()`` with the receiver's type stated in the source: the type's
@@ -482,8 +562,11 @@ class Resolver:
             owner = self._stated(unit, c.src_id, typ, bindings, globs)
             if owner is not None and fld:
                 owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
+        self.alts = None  # finding the receiver's type is not the call's own ambiguity
         if owner is not None and owner.kind in TYPE_KINDS:
             sym = self._method_of(unit, owner, c.name)
+            if sym is not None and owner.kind == "trait" and sym.parent_id == owner.id:
+                sym = self._dispatch(owner, sym)
             if sym is None and unit.file.language == "go":  # Go methods sit beside their type, in its package
                 files = self.ix.module_files(self.ix.files[owner.file_id].module)
                 sym = self._member(files, [owner.name, c.name], _METHOD)
@@ -496,6 +579,21 @@ class Resolver:
         if owner is None and head in bindings.get("\0external", ()) and head not in bindings:
             return None, Resolution.UNRESOLVED.value, 0  # `c echo.Context`: a type of an outside package
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+
+    def _dispatch(self, trait: Sym, decl: Sym) -> Sym:
+        """A method called on a ``dyn Trait`` / ``impl Trait`` value: the one impl of the trait in the project
+        that defines it (surely that one: no other type of the workspace has it), else the trait's declaration
+        with each impl's method as a possible alternative."""
+        found = []
+        for block in self.ix.trait_impls(trait.name):
+            if trait.id not in self.ix.bases(block.id):
+                continue  # another trait of the same name
+            found.extend(ch for ch in self.ix.children(block.id) if ch.name == decl.name and ch.kind == "method")
+        if len(found) == 1:
+            return found[0]
+        if found:
+            self.alts = ("dyn", [m.id for m in found])
+        return decl
 
     def _stated(self, unit: Unit, src_id: int, typ: str, bindings: dict, globs: list[list[int]]) -> Sym | None:
         """The type symbol a stated type text surely names in the caller's file, else None."""
@@ -650,6 +748,11 @@ class Resolver:
             sub = self._module(unit, _join(lang, module, imp.name))
             if sub:
                 return sub, [], self.ix.module_symbol(sub[0])
+            if not files and lang == "rust":  # `use super::helpers::email` of an inline `mod helpers { .. }`
+                parent, _, inline = module.rpartition("::")
+                pfiles = self._module(unit, parent) if parent else []
+                sym = self._member(pfiles, [inline, imp.name], None) if pfiles else None
+                return (pfiles, [inline, imp.name], sym.id) if sym is not None else None
             if not files:
                 return None
             sym = self._member(files, [imp.name], None)

@@ -30,7 +30,11 @@ def test_rust_fulfilment_steps_data_and_risks(apps: dict[str, Codebase]) -> None
             )
         )
     assert rows == [
-        ("actix_store::handlers::orders::fulfil_order", [], [("no_transaction_around_writes", "src/handlers/orders.rs:31")]),
+        (
+            "actix_store::handlers::orders::fulfil_order",
+            [],
+            [("no_transaction_around_writes", "src/handlers/orders.rs:31")],
+        ),
         ("actix_store::db::conn", [], [("unwrap_on_request_path", "src/db.rs:19")]),
         ("actix_store::db::pool", [], [("unwrap_on_request_path", "src/db.rs:14")]),
         ("actix_store::repo::OrderRepository::find", [("orders", "read", 40)], []),

@@ -170,9 +170,15 @@ def test_argon2_and_sql_strings_in_rust(apps: dict[str, Codebase]) -> None:
         "hash_secret: signup calls Argon2::default().hash_password",
         "persist: signup SQL INSERT at line 39",
     ]
-    assert [s.symbol for s in signup.steps] == ["axum_accounts::auth::signup", "axum_accounts::mail::send"]  # tokio::spawn(send(...))
+    assert [s.symbol for s in signup.steps] == [
+        "axum_accounts::auth::signup",
+        "axum_accounts::mail::send",
+    ]  # tokio::spawn(send(...))
     assert [r.rule for r in signup.business_rules] == ["body.password length ≥ 12", "taken.is_none()"]
-    assert every["axum_accounts::auth::login"].evidence[0] == "verify_secret: login calls Argon2::default().verify_password"
+    assert (
+        every["axum_accounts::auth::login"].evidence[0]
+        == "verify_secret: login calls Argon2::default().verify_password"
+    )
     assert every["axum_accounts::orders::ship"].evidence[0] == 'update_status: ship sets status "shipped" at line 28'
 
 
