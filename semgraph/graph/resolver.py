@@ -506,6 +506,8 @@ class Resolver:
                 dst, res, cands, self.alts = memo[key]
             elif c.rtype:
                 dst, res, cands = self._typed(unit, c, bindings, globs)
+            elif unit.file.language == "rust" and c.receiver.startswith("self.") and c.receiver.count(".") == 1:
+                dst, res, cands = self._rust_self_field(unit, c, bindings, globs)
             else:
                 dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
@@ -536,6 +538,35 @@ class Resolver:
                          c.order, fid, "index", extra)
                     )  # fmt: skip
         return rows
+
+    def _rust_self_field(
+        self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]
+    ) -> tuple[int | None, str, int]:
+        """``self.refs.take()`` in an impl of a struct declaring ``refs: RefSequence``: the method of that
+        project type (or of the one impl of a `dyn Trait` field); else the usual attempts."""
+        from semgraph.graph.extractors.rust import rust_type_name  # not at import time: the CLI's search stays lean
+
+        owner = self._enclosing_type(unit, c.src_id)
+        fld = c.receiver[len("self.") :]
+        blocks = [b for b in self._rust_type_blocks(unit, owner) if b.kind == "struct"] if owner is not None else []
+        for block in blocks[:1]:
+            field_sym = next((ch for ch in self.ix.children(block.id) if ch.kind == "field" and ch.name == fld), None)
+            row = (
+                self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (field_sym.id,)).fetchone()
+                if field_sym
+                else None
+            )
+            typ = rust_type_name(row[0].partition(":")[2]) if row else ""
+            tsym = self._stated(unit, c.src_id, typ, bindings, globs) if typ else None
+            if tsym is not None and tsym.kind in TYPE_KINDS:
+                self.alts = None
+                sym = self._method_of(unit, tsym, c.name)
+                if sym is not None and tsym.kind == "trait" and sym.parent_id == tsym.id:
+                    sym = self._dispatch(tsym, sym)
+                if sym is not None:
+                    return sym.id, Resolution.TYPED.value, 1
+                return None, Resolution.UNRESOLVED.value, 0  # derived or std methods of a project type
+        return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
 
     def _cfg_twins(self, sid: int) -> tuple[str, list[int]] | None:
         """The other definitions of a Rust item with the same qualified name in the same file (Rust has no
@@ -930,6 +961,10 @@ class Resolver:
             sym = self._member([unit.file.id, *same], segs, kinds)
             if sym is not None:
                 return sym.id, Resolution.SAME_MODULE.value, 1
+        if lang == "rust" and "(" in target and not base:
+            got = self._rust_chain(unit, src_id, target, bindings, globs)
+            if got is not None:
+                return got
         # 6. name match (never through a library object: `db.session.add` is not UserRepository.add), nor for
         # a builtin / std method or type (`x.append()`, `opt.unwrap()`, `Default::default()`, `"".join()`)
         if len(segs) > 1:
@@ -979,6 +1014,36 @@ class Resolver:
             best = _nearest_symbol(self.ix, unit.file.path, cands, segs[-2] if len(segs) > 1 else "")
             return best.id, Resolution.NAME_MATCH.value, len(cands)
         return None, Resolution.UNRESOLVED.value, len(cands)
+
+    def _rust_chain(
+        self, unit: Unit, src_id: int, target: str, bindings: dict, globs: list[list[int]]
+    ) -> tuple[int | None, str, int] | None:
+        """A method chain headed by a path call (``History::import().shell("nu")``,
+        ``SyncEngine::builder().store(s)``): its values have the type the head is declared to return. One step
+        on a project type is typed (``Account::open(1).close()``); a head that is not a project function (a
+        derive-made ``builder()``, ``Vec::new()``) or returns no project type (a generated builder) leaves
+        values of types we do not have, so the chain's methods are not guessed by name. None: not such a chain."""
+        head = target.split("(", 1)[0]
+        if "::" not in head or "." in head:
+            return None
+        rid, how, _n = self._resolve_target(unit, src_id, head, bindings, globs, CALLABLE_KINDS)
+        self.alts = None
+        if rid is None or how not in _SURE:
+            return None, Resolution.UNRESOLVED.value, 0
+        rest = target[len(head) :]
+        fn = self.ix.symbol(rid)
+        ret = self.ix.returns(rid)
+        if fn is None or not ret or rest.count(").") != 1 or not rest.endswith(_segments(target)[-1]):
+            return None, Resolution.UNRESOLVED.value, 0
+        if ret == "Self":
+            owner = self.ix.symbol(fn.parent_id) if fn.parent_id is not None else None
+        else:
+            got = self._member([fn.file_id], [ret], BASE_KINDS)
+            owner = got if got is not None and got.name == ret else None
+        if owner is None or owner.kind not in TYPE_KINDS:
+            return None, Resolution.UNRESOLVED.value, 0
+        sym = self._method_of(unit, owner, _segments(target)[-1])
+        return (sym.id, Resolution.TYPED.value, 1) if sym is not None else (None, Resolution.UNRESOLVED.value, 0)
 
     def _same_module_files(self, unit: Unit) -> list[int]:
         """The other files of the unit's module (Go/Java packages), once per file: asked for every call site."""

@@ -293,3 +293,15 @@ def test_alternatives_are_made_again_when_their_target_file_changes(tmp_path: Pa
             "SELECT count(*) FROM edges WHERE kind = 'calls' AND target = 'core_ledger::backend::name'"
         ).fetchone()[0]
     assert n == 2 and first in twins
+
+
+def test_rust_self_fields_and_chains(cargo_ws: dict) -> None:
+    notify = f"{CORE}/notify.rs"
+    # `self.notifier` is declared `notifier: Email`; `self.audit` is `Box<dyn Audit>` (two impls)
+    assert cargo_ws[(notify, "self.notifier.notify")] == ("typed", f"{notify}:9")
+    assert cargo_ws[(notify, "self.audit.record")] == ("typed", f"{notify}:15")
+    assert cargo_ws["alternatives"][(notify, "self.audit.record")] == ("dyn", {f"{notify}:22", f"{notify}:28"})
+    # `Dispatcher::new()` is declared `-> Self`: the chain's next method is Dispatcher's
+    assert cargo_ws[(notify, "Dispatcher::new().send")] == ("typed", f"{notify}:69")
+    # a derive-made `Job::builder()`: the chain's values are of a type we do not have, so no name match
+    assert cargo_ws[(API, "Job::builder().name().build")] == ("unresolved", None)
