@@ -90,6 +90,9 @@ def test_rust_typed_receivers_and_std_calls(cargo_ws: dict) -> None:
     assert cargo_ws[(ACCOUNT, "Default::default")] == ("unresolved", None)
     assert cargo_ws[(API, "account.clone")] == ("unresolved", None)
     assert cargo_ws[(API, "Some().map")] == ("unresolved", None)
+    # Path / tempfile / Option methods of a value of unknown type: never the project's `Settings::path` by name
+    for call in ("dir.path", "found.or"):
+        assert cargo_ws[(API, call)] == ("unresolved", None)
     # a receiver of unknown type is at most a name match: possible, never certain
     assert cargo_ws[(API, "copy.close")] == ("name_match", f"{ACCOUNT}:31")
 
