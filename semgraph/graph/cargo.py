@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _DEP_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
+_TARGET_DIRS = frozenset({"tests", "benches", "examples"})  # Cargo's auto-discovered targets beside src/
 
 
 @dataclass(slots=True)
@@ -116,10 +117,24 @@ class CargoMap:
                 return {}
 
     def module_key(self, path: str, module: str) -> str:
-        """The crate-qualified module of a Rust file (``crate::a`` in crate x → ``x::a``); files outside a
-        package's source directory (``tests/``, ``build.rs``) keep their path-made name."""
+        """The crate-qualified module of a Rust file (``crate::a`` in crate x → ``x::a``). Integration tests,
+        benches and examples are crates of their own: ``x/tests/it.rs`` is the root ``x#tests`` and
+        ``x/tests/common/mod.rs`` is ``x#tests::common`` (``#``: no Rust name can collide), so their
+        ``crate::common`` / ``mod common;`` helpers resolve; other files keep their path-made name."""
         prefix = self.crate_prefix(path)
-        return with_crate(module, prefix) if prefix else module
+        if prefix:
+            return with_crate(module, prefix)
+        crate = self.crate_of(path)
+        if crate is not None:
+            rel = path[len(crate.dir) + 1 :] if crate.dir else path
+            top, _, below = rel.partition("/")
+            if top in _TARGET_DIRS and below:
+                key = f"{crate.name}#{top}"
+                if "/" not in below:
+                    return key  # each file directly below is a crate root
+                parts = below.removesuffix(".rs").split("/")
+                return "::".join([key, *(parts[:-1] if parts[-1] == "mod" else parts)])
+        return module
 
     def crate_prefix(self, path: str) -> str | None:
         """The crate name that replaces ``crate`` in the names of the file at ``path``: None for a file outside

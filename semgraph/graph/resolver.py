@@ -331,6 +331,8 @@ class SymbolIndex:
         if module is None or module == info.module:
             return self._rust_key.get(fid, info.module)
         key = self._rust_key.get(fid)
+        if key is not None and module.startswith(info.module + "::"):  # an inline `mod` of this file
+            return key + module[len(info.module) :]
         if key is not None and is_path_made(module) and not is_path_made(key):
             return with_crate(module, key.split("::", 1)[0])
         return module

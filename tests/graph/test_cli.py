@@ -65,11 +65,9 @@ def test_callers_callees_and_impact_text(rustshop: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("rustshop::models::User::find_by_email  src/models.rs:")
     assert "← rustshop::services::users::UserService::register  [import]" in out[1] + out[2]
-    assert not any("rustshop::handlers::users::register" in line for line in out)  # a name match: only possible
-    assert "2 possible (name-matched) edge(s) left out: --include-possible shows them" in out
-    assert main(["callers", "crate::models::User::find_by_email", "--depth", "2", "--include-possible", *root]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert any("← rustshop::handlers::users::register  [name_match, possible]" in line for line in out)
+    # `UserService::new(&mut conn).register(..)`: `new` is declared `-> Self`, so the chain is typed, surely
+    assert any("← rustshop::handlers::users::register  [typed]" in line for line in out)
+    assert not any("left out" in line for line in out)
     assert main(["callees", "crate::services::orders::OrderService::checkout", *root]) == 0
     text = capsys.readouterr().out
     assert "→ rustshop::models::User::find  [import]" in text
@@ -118,3 +116,18 @@ def test_index_outside_the_working_directory_makes_path_the_root(
     assert main(["index", str(tmp_path / "missing")]) == 1
     missing = str(tmp_path / "missing")
     assert capsys.readouterr().err == f"error: root {missing!r} is not a directory (pass an existing directory)\n"
+
+
+def test_possible_alternatives_are_left_out_and_marked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = copy_fixture("cargo_ws", tmp_path)
+    assert main(["index", str(root), "--root", str(root), "--json"]) == 0
+    capsys.readouterr()
+    # DbAudit::record is reached only through `dyn Audit` calls with two implementations: possible edges
+    assert main(["callers", "core_ledger::notify::DbAudit::record", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    left_out = "2 possible edge(s) (name matches, dyn/cfg alternatives) left out: --include-possible shows them"
+    assert " ".join(out.split("\n", 1)[1].split()) == left_out
+    assert main(["callers", "core_ledger::notify::DbAudit::record", "--include-possible", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "← core_ledger::notify::alert  [alternative, possible]" in out
+    assert "← core_ledger::notify::Dispatcher::send  [alternative, possible]" in out

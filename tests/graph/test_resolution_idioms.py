@@ -308,3 +308,12 @@ def test_rust_self_fields_and_chains(cargo_ws: dict) -> None:
     assert cargo_ws[(notify, "Dispatcher::new().send")] == ("typed", f"{notify}:69")
     # a derive-made `Job::builder()`: the chain's values are of a type we do not have, so no name match
     assert cargo_ws[(API, "Job::builder().name().build")] == ("unresolved", None)
+
+
+def test_integration_test_crates_reach_their_helper_modules(cargo_ws: dict) -> None:
+    # tests/amounts.rs is a crate root of its own: `mod common;` is tests/common/mod.rs, `crate::common` too
+    tests, common = "crates/ledger-util/tests/amounts.rs", "crates/ledger-util/tests/common/mod.rs:2"
+    assert cargo_ws[(tests, "amount_of")] == ("import", common)
+    # and the helper reaches the library it tests through the package's own name
+    helper = "crates/ledger-util/tests/common/mod.rs"
+    assert cargo_ws[(helper, "ledger_util::utils::format_amount")] == ("qualified", "crates/ledger-util/src/utils.rs:2")
