@@ -570,6 +570,16 @@ class Resolver:
                 return None, Resolution.UNRESOLVED.value, 0  # derived or std methods of a project type
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
 
+    def _extension_method(self, unit: Unit, type_name: str, name: str) -> Sym | None:
+        """A Rust extension trait: ``ctx.state()`` with ``ctx: &Context`` of an outside crate and the project's
+        one ``impl ContextExt for &Context<'_>`` defining ``state`` (the only way such a call compiles)."""
+        if unit.file.language != "rust" or not type_name or type_name.endswith("()"):
+            return None
+        type_name = _SEP.split(type_name)[-1]
+        blocks = [b for t in (type_name, "&" + type_name) for b in self.ix.impls(t) if " for " in b.name]
+        found = [ch for b in blocks for ch in self.ix.children(b.id) if ch.name == name and ch.kind == "method"]
+        return found[0] if len(found) == 1 else None
+
     def _cfg_twins(self, sid: int) -> tuple[str, list[int]] | None:
         """The other definitions of a Rust item with the same qualified name in the same file (Rust has no
         redefinition, so the build picks one of them), however the call reached the one linked."""
@@ -608,6 +618,9 @@ class Resolver:
             # a project type whose methods and resolved bases lack the name: inherited from outside (a Spring
             # JpaRepository's findById) or dynamic; another type's method of that name would be a wrong guess
             return None, Resolution.UNRESOLVED.value, 0
+        ext = self._extension_method(unit, c.rtype, c.name) if owner is None else None
+        if ext is not None:
+            return ext.id, Resolution.TYPED.value, 1
         head = _SEP.split(c.rtype.partition("#")[0])[0]
         if owner is None and head in bindings.get("\0external", ()) and head not in bindings:
             return None, Resolution.UNRESOLVED.value, 0  # `c echo.Context`: a type of an outside package

@@ -317,3 +317,8 @@ def test_integration_test_crates_reach_their_helper_modules(cargo_ws: dict) -> N
     # and the helper reaches the library it tests through the package's own name
     helper = "crates/ledger-util/tests/common/mod.rs"
     assert cargo_ws[(helper, "ledger_util::utils::format_amount")] == ("qualified", "crates/ledger-util/src/utils.rs:2")
+
+
+def test_extension_trait_on_an_outside_type(cargo_ws: dict) -> None:
+    # `value: &toml::Value` and the project's one `impl ValueExt for toml::Value` defining `describe`
+    assert cargo_ws[(API, "value.describe")] == ("typed", f"{API}:70")
