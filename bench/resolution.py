@@ -61,6 +61,7 @@ REPOS: dict[str, list[Pinned]] = {
     "rust": [
         Pinned("kitsune-soc/kitsune", "e2553ad4b62b36094698b95a7fb51c25db9495a8"),
         Pinned("mozilla-services/syncstorage-rs", "0d4b14c30992f8074dcddba90612bdd7b1ceaa8c"),
+        Pinned("atuinsh/atuin", "824c8716d82bed774ee6a83c683087ae77715814"),  # hold-out (issue 11, round 2)
     ],
     "go": [Pinned("knadh/listmonk", "911e0b774abad4fbf7b534be43a34a80fb6ace5b")],
     "java": [
@@ -152,7 +153,7 @@ def call_sites(db: Path, language: str) -> list[Site]:
             "df.path, d.start_line, d.end_line, d.name "
             "FROM edges e JOIN files f ON f.id = e.file_id "
             "LEFT JOIN symbols d ON d.id = e.dst_id LEFT JOIN files df ON df.id = d.file_id "
-            "WHERE e.kind = 'calls' AND f.language = ? ORDER BY f.path, e.line, e.col",
+            "WHERE e.kind = 'calls' AND f.language = ? AND e.resolution != 'alternative' ORDER BY f.path, e.line, e.col",
             (language,),
         ).fetchall()
     return [Site(*r[:8], (r[8], r[9], r[10], r[11]) if r[8] is not None else None) for r in rows]

@@ -398,6 +398,8 @@ class Codebase:
         if exact:
             return exact
         suffix = [s for s in pool if norm_qualified(s.qualified_name).endswith("." + want)]
+        if not suffix and want.startswith("crate."):  # `crate::db::connect` for `api::db::connect`
+            suffix = [s for s in pool if norm_qualified(s.qualified_name).partition(".")[2] == want[6:]]
         if suffix:
             return sorted(suffix, key=lambda s: len(s.qualified_name))
         return [s for s in pool if s.name == name]

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import posixpath
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 _DEP_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
+_TARGET_DIRS = frozenset({"tests", "benches", "examples"})  # Cargo's auto-discovered targets beside src/
 
 
 @dataclass(slots=True)
@@ -115,12 +117,42 @@ class CargoMap:
                 return {}
 
     def module_key(self, path: str, module: str) -> str:
-        """The crate-qualified module of a Rust file (``crate::a`` in crate x → ``x::a``); files outside a
-        package's source directory (``tests/``, ``build.rs``) keep their path-made name."""
+        """The crate-qualified module of a Rust file (``crate::a`` in crate x → ``x::a``). Integration tests,
+        benches and examples are crates of their own: ``x/tests/it.rs`` is the root ``x#tests`` and
+        ``x/tests/common/mod.rs`` is ``x#tests::common`` (``#``: no Rust name can collide), so their
+        ``crate::common`` / ``mod common;`` helpers resolve; other files keep their path-made name."""
+        prefix = self.crate_prefix(path)
+        if prefix:
+            return with_crate(module, prefix)
         crate = self.crate_of(path)
-        if crate is None or not _under(path, crate.src):
-            return module
-        return crate.name + module[len("crate") :] if module.startswith("crate") else module
+        if crate is not None:
+            rel = path[len(crate.dir) + 1 :] if crate.dir else path
+            top, _, below = rel.partition("/")
+            if top in _TARGET_DIRS and below:
+                key = f"{crate.name}#{top}"
+                if "/" not in below:
+                    return key  # each file directly below is a crate root
+                parts = below.removesuffix(".rs").split("/")
+                return "::".join([key, *(parts[:-1] if parts[-1] == "mod" else parts)])
+        return module
+
+    def crate_prefix(self, path: str) -> str | None:
+        """The crate name that replaces ``crate`` in the names of the file at ``path``: None for a file outside
+        every package's source directory (``tests/``, ``benches/``, ``build.rs``)."""
+        crate = self.crate_of(path)
+        return crate.name if crate is not None and _under(path, crate.src) else None
+
+
+def with_crate(name: str, prefix: str) -> str:
+    """``crate::a::f`` → ``<prefix>::a::f`` (``crate`` alone → ``prefix``); other names as they are."""
+    if name == "crate" or name.startswith("crate::"):
+        return prefix + name[5:]
+    return name
+
+
+def is_path_made(module: str) -> bool:
+    """A Rust module name still in its path-made form (``crate::…``), not keyed by a crate."""
+    return module == "crate" or module.startswith("crate::")
 
 
 def _under(path: str, d: str) -> bool:
@@ -142,3 +174,27 @@ def crate_names(root: Path) -> set[str]:
     paths = [p.relative_to(root).as_posix() for p in root.rglob("Cargo.toml") if "target" not in p.parts]
     cmap = CargoMap(root, [posixpath.join(posixpath.dirname(p), "src", "lib.rs") for p in paths])
     return set(cmap.crates)
+
+
+class CrateNames:
+    """Stored names of Rust files carry their crate: the extractor names a file's module from its path
+    (``crate::utils``), which two crates of a workspace share; before storing, ``crate`` becomes the crate's
+    name (``my_api_utils::utils::check_admin``), read from the nearest ``Cargo.toml``. Made once per run."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.cargo = CargoMap(root, [])
+
+    def qualify(
+        self, path: str, module: str, symbols: list[tuple], fts: list[tuple], words: Callable[[str], str]
+    ) -> tuple[str, list[tuple], list[tuple]]:
+        """(module, symbol rows, FTS rows) with ``crate`` replaced in the module and each qualified name
+        (row index 2; FTS index 1 holds the qualified name's search words)."""
+        prefix = self.cargo.crate_prefix(path)
+        if not prefix or not is_path_made(module):
+            return module, symbols, fts
+        rows, fts_rows = [], []
+        for row, fts_row in zip(symbols, fts, strict=True):
+            q = with_crate(row[2], prefix)
+            rows.append((*row[:2], q, *row[3:]))
+            fts_rows.append((fts_row[0], words(q), *fts_row[2:]))
+        return with_crate(module, prefix), rows, fts_rows

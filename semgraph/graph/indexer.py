@@ -28,6 +28,7 @@ from pathlib import Path
 
 from semgraph.errors import DatabaseError
 from semgraph.gcpause import without_gc
+from semgraph.graph.cargo import CrateNames
 from semgraph.graph.integrity import begin_run, end_run, explain, remove_index
 from semgraph.graph.minified import minified_reason
 from semgraph.graph.model import FileExtraction, SyntaxProblem
@@ -264,6 +265,7 @@ class Indexer:
         self.conn = store.conn
         self.root = Path(os.path.realpath(root))
         self.guard = guard
+        self._crates: CrateNames | None = None
 
     @without_gc
     def run(
@@ -490,6 +492,10 @@ class Indexer:
     def _store_file(self, parsed: Parsed, file_id: int | None, next_id: int) -> tuple[Unit, int]:
         cx = parsed.extraction
         assert cx is not None
+        if cx.language == "rust":  # names carry the crate (`api::db::connect`), see cargo.CrateNames
+            if self._crates is None:
+                self._crates = CrateNames(self.root)
+            cx.module, cx.symbols, cx.fts = self._crates.qualify(parsed.rel, cx.module, cx.symbols, cx.fts, words)
         c = self.conn
         values = (cx.language, cx.module, parsed.hash, parsed.size, cx.loc, parsed.mtime_ns, len(cx.errors), self._gen)
         if file_id is None:
@@ -586,6 +592,7 @@ class Indexer:
         redo = [r[0] for r in rows if r[9] == "stale" or (r[9] in ("unresolved", "name_match") and r[4] in names)]
         if not redo:
             return None
+        redo = _whole_call_sites(rows, redo)
         chosen = set(redo)
         syms = {
             r[0]: Sym(*r)
@@ -602,8 +609,8 @@ class Indexer:
                 unit.imports.append(site)
                 if eid in chosen:
                     unit.import_filter.add(site.key())  # type: ignore[union-attr]
-            elif eid not in chosen:
-                continue
+            elif eid not in chosen or _ALTERNATIVE in meta:
+                continue  # an alternative edge is redone with its call's main edge
             elif kind == "calls":
                 receiver = target[: len(target) - len(name)].rstrip(".:") if target.endswith(name) else ""
                 info = json.loads(meta) if meta and meta != "{}" else {}
@@ -616,6 +623,19 @@ class Indexer:
             chunk = redo[i : i + 500]
             c.execute(f"DELETE FROM edges WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return unit
+
+
+_ALTERNATIVE = '"alternative_of"'  # in the meta of a call's extra `possible` edges (resolver: dyn impls, cfg twins)
+
+
+def _whole_call_sites(rows: list[tuple], redo: list[int]) -> list[int]:
+    """A call site redone is redone whole: its main edge and its alternative edges (rows: id, kind, src, target,
+    name, line, col, ord, meta, resolution), so it is resolved once and its alternatives are made again."""
+    if not any(_ALTERNATIVE in r[8] for r in rows):
+        return redo
+    chosen = set(redo)
+    sites = {(r[2], r[3], r[5], r[6]) for r in rows if r[0] in chosen and r[1] == "calls"}
+    return [r[0] for r in rows if r[0] in chosen or (r[1] == "calls" and (r[2], r[3], r[5], r[6]) in sites)]
 
 
 def _normal_pragmas(conn: sqlite3.Connection) -> None:

@@ -47,6 +47,9 @@ class Resolution(StrEnum):
     QUALIFIED = "qualified"  # a fully qualified path (crate::a::b(), pkg.mod.f())
     TYPED = "typed"  # obj.m() / self.obj.m() where the source states obj's type (annotation or constructor)
     NAME_MATCH = "name_match"  # matched by name among N candidates (see candidates)
+    # one more definition the same call may reach, beside its main edge: an impl of the `dyn Trait` method called,
+    # the `#[cfg]` twin of the item linked (meta: alternative_of, why)
+    ALTERNATIVE = "alternative"
     UNRESOLVED = "unresolved"  # kept with its text only
 
 

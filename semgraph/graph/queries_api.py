@@ -436,7 +436,7 @@ def call_graph(
     graph.possible_edges_left_out = len(possible)
     if possible:
         graph.notes.append(
-            f"{len(possible)} possible (name-matched) edge(s) left out; include_possible=true shows them, marked"
+            f"{len(possible)} possible edge(s) (name matches, dyn/cfg alternatives) left out; include_possible=true shows them, marked"
         )
     graph.mermaid = mermaid(graph)
     return graph

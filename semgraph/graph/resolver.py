@@ -43,7 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from semgraph.graph.cargo import CargoMap
+from semgraph.graph.cargo import CargoMap, is_path_made, with_crate
 from semgraph.graph.model import Resolution
 
 MAX_NAME_MATCH = 8
@@ -181,6 +181,7 @@ class SymbolIndex:
         self._bases: dict[int, list[int]] = {}
         self._bases_loaded: set[int] = set()
         self._impl_by_type: dict[str, list[Sym]] | None = None
+        self._impl_by_trait: dict[str, list[Sym]] | None = None
         self._suffixes: dict[str, list[int]] | None = None
         self._callables: dict[tuple[str, str, frozenset[str]], tuple[list[Sym], list[Sym]]] = {}
         self._by_name_file: dict[str, dict[int, list[Sym]]] = {}
@@ -291,6 +292,18 @@ class SymbolIndex:
                 self._impl_by_type.setdefault(_impl_type(s.name), []).append(s)
         return self._impl_by_type.get(type_name, [])
 
+    def trait_impls(self, trait_name: str) -> list[Sym]:
+        """Rust impl blocks ``impl <trait_name> for X`` (the trait's last path segment, generics dropped)."""
+        if self._impl_by_trait is None:
+            self.impls("")  # fills _impl_by_type
+            self._impl_by_trait = {}
+            for blocks in (self._impl_by_type or {}).values():
+                for s in blocks:
+                    if " for " in s.name:
+                        trait = _GENERIC.sub("", s.name.split(" for ")[0]).strip()
+                        self._impl_by_trait.setdefault(_SEP.split(trait)[-1], []).append(s)
+        return self._impl_by_trait.get(trait_name, [])
+
     def returns(self, sid: int) -> str:
         """The type name a function's signature says it returns (``-> Self``, ``-> User``), else ""."""
         got = self._returns.get(sid)
@@ -304,6 +317,12 @@ class SymbolIndex:
     def module_files(self, module: str) -> list[int]:
         return self._modules.get(module, [])
 
+    def alias_module(self, alias: str, files: list[int]) -> None:
+        """``#[path = "x.rs"] mod m;``: module ``alias`` (``<here>::m``) is the file(s) of another path-made name."""
+        if files and alias not in self._modules:
+            self._modules[alias] = list(files)
+            self._module_names.append(alias)
+
     def module_key(self, fid: int, module: str | None = None) -> str:
         """The module of file ``fid`` as modules are keyed here: Rust modules carry their crate
         (``crate::db`` in crate ``api`` → ``api::db``); ``module`` is a path inside that file (an inline
@@ -312,15 +331,16 @@ class SymbolIndex:
         if module is None or module == info.module:
             return self._rust_key.get(fid, info.module)
         key = self._rust_key.get(fid)
-        if key is not None and module.startswith("crate") and not key.startswith("crate"):
-            crate = key.split("::", 1)[0]
-            return crate + module[len("crate") :]
+        if key is not None and module.startswith(info.module + "::"):  # an inline `mod` of this file
+            return key + module[len(info.module) :]
+        if key is not None and is_path_made(module) and not is_path_made(key):
+            return with_crate(module, key.split("::", 1)[0])
         return module
 
     def crate_key(self, fid: int) -> str | None:
         """The crate of a Rust file inside a Cargo package's sources, else None."""
         key = self._rust_key.get(fid)
-        return None if key is None or key.startswith("crate") else key.split("::", 1)[0]
+        return None if key is None or is_path_made(key) else key.split("::", 1)[0]
 
     def sibling_crate(self, fid: int, head: str) -> str | None:
         """The workspace crate a Rust path head names from file ``fid`` (a dependency, renamed or not, or
@@ -382,6 +402,9 @@ class Resolver:
         self.resolving: set[int] = set()
         self._same: dict[int, list[int]] = {}
         self.globs: dict[int, list[list[int]]] = {}  # file id → files its glob imports (`use a::*`) bring in
+        # other definitions the call being resolved may reach, and why: the impls of a `dyn Trait` method, the
+        # `#[cfg]` twin of a Rust item; each becomes a `possible` edge beside the main one
+        self.alts: tuple[str, list[int]] | None = None
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -390,6 +413,7 @@ class Resolver:
         rows: list[tuple] = []
         prepared = []
         self.resolving = {u.file.id for u in units}
+        self._path_mods(units)
         for unit in units:
             bindings, globs = self._bindings(unit)
             for local, value in bindings.items():
@@ -419,6 +443,34 @@ class Resolver:
         for unit, bindings, globs in prepared:
             rows.extend(self._calls(unit, bindings, globs))
         return rows
+
+    def _path_mods(self, units: list[Unit]) -> None:
+        """Modules declared ``#[path = "…"] mod m;`` (the extractor gives such a ``mod`` import the path-made
+        module of its file, not ``<here>::m``): ``<here>::m`` is made to name that file, for every unit resolved
+        now and, on a re-index, for the stored files' declarations too."""
+        found: list[tuple[int, str, str, str | None]] = []  # (file, module text, alias, declaring module)
+        for unit in units:
+            if unit.file.language != "rust":
+                continue
+            for imp in unit.imports:
+                if not imp.name and imp.alias and imp.module.rsplit("::", 1)[-1] != imp.alias:
+                    scope = unit.symbols.get(imp.scope_id)
+                    found.append(
+                        (unit.file.id, imp.module, imp.alias, scope.qname if scope and scope.kind == "module" else None)
+                    )
+        if not self.ix.bulk and self.ix.cargo is not None:
+            rows = self.ix.conn.execute(
+                "SELECT e.file_id, e.target, json_extract(e.meta, '$.alias') FROM edges e "
+                "JOIN files f ON f.id = e.file_id WHERE e.kind = 'imports' AND f.language = 'rust' "
+                "AND json_extract(e.meta, '$.name') = ''"
+            ).fetchall()
+            found.extend(
+                (fid, t, a, None) for fid, t, a in rows if fid not in self.resolving and a and not t.endswith("::" + a)
+            )
+        for fid, text, alias, scope in found:
+            here = self.ix.module_key(fid, scope)
+            target = self.ix.module_key(fid, text) if is_path_made(text) else text
+            self.ix.alias_module(f"{here}::{alias}", self.ix.module_files(target))
 
     def _imports_and_bases(self, unit: Unit, bindings: dict, globs: list[list[int]]) -> list[tuple]:
         rows: list[tuple] = []
@@ -451,15 +503,23 @@ class Resolver:
             typed = bool(c.rtype)  # the same text may have another stated type elsewhere: not memoised
             key = c.target if c.receiver and c.receiver.split(".")[0] not in SELF_WORDS and not typed else None
             caller = unit.symbols.get(c.src_id)
+            self.alts = None
             if key is not None and caller is not None and caller.name != c.name and key in memo:
-                dst, res, cands = memo[key]
+                dst, res, cands, self.alts = memo[key]
             elif c.rtype:
                 dst, res, cands = self._typed(unit, c, bindings, globs)
+            elif unit.file.language == "rust" and c.receiver.startswith("self.") and c.receiver.count(".") == 1:
+                dst, res, cands = self._rust_self_field(unit, c, bindings, globs)
             else:
                 dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
-                    memo[key] = (dst, res, cands)
+                    memo[key] = (dst, res, cands, self.alts)
             info: dict[str, str] = {"type": c.rtype} if c.rtype else {}
+            alts = self.alts if dst is not None else None
+            if alts is None and dst is not None and unit.file.language == "rust":
+                alts = self._cfg_twins(dst)
+            if alts is not None:
+                info["alternatives"] = alts[0]  # type: ignore[assignment]
             if c.was and res != Resolution.UNRESOLVED.value and res not in _SURE_CALL:
                 # its definition went away: a same-named symbol elsewhere is not what the caller meant
                 dst, res, cands = None, Resolution.UNRESOLVED.value, 0
@@ -470,7 +530,69 @@ class Resolver:
             rows.append(
                 ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", meta)
             )
+            if alts is not None:
+                why, ids = alts
+                extra = json.dumps({"alternative_of": dst, "why": why})
+                n = len(ids) + 1
+                for alt in ids:
+                    rows.append(
+                        ("calls", c.src_id, alt, c.target, c.name, Resolution.ALTERNATIVE.value, n, c.line, c.col,
+                         c.order, fid, "index", extra)
+                    )  # fmt: skip
         return rows
+
+    def _rust_self_field(
+        self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]
+    ) -> tuple[int | None, str, int]:
+        """``self.refs.take()`` in an impl of a struct declaring ``refs: RefSequence``: the method of that
+        project type (or of the one impl of a `dyn Trait` field); else the usual attempts."""
+        from semgraph.graph.extractors.rust import rust_type_name  # not at import time: the CLI's search stays lean
+
+        owner = self._enclosing_type(unit, c.src_id)
+        fld = c.receiver[len("self.") :]
+        blocks = [b for b in self._rust_type_blocks(unit, owner) if b.kind == "struct"] if owner is not None else []
+        for block in blocks[:1]:
+            field_sym = next((ch for ch in self.ix.children(block.id) if ch.kind == "field" and ch.name == fld), None)
+            row = (
+                self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (field_sym.id,)).fetchone()
+                if field_sym
+                else None
+            )
+            typ = rust_type_name(row[0].partition(":")[2]) if row else ""
+            tsym = self._stated(unit, c.src_id, typ, bindings, globs) if typ else None
+            if tsym is not None and tsym.kind in TYPE_KINDS:
+                self.alts = None
+                sym = self._method_of(unit, tsym, c.name)
+                if sym is not None and tsym.kind == "trait" and sym.parent_id == tsym.id:
+                    sym = self._dispatch(tsym, sym)
+                if sym is not None:
+                    return sym.id, Resolution.TYPED.value, 1
+                return None, Resolution.UNRESOLVED.value, 0  # derived or std methods of a project type
+        return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+
+    def _extension_method(self, unit: Unit, type_name: str, name: str) -> Sym | None:
+        """A Rust extension trait: ``ctx.state()`` with ``ctx: &Context`` of an outside crate and the project's
+        one ``impl ContextExt for &Context<'_>`` defining ``state`` (the only way such a call compiles)."""
+        if unit.file.language != "rust" or not type_name or type_name.endswith("()"):
+            return None
+        type_name = _SEP.split(type_name)[-1]
+        blocks = [b for t in (type_name, "&" + type_name) for b in self.ix.impls(t) if " for " in b.name]
+        found = [ch for b in blocks for ch in self.ix.children(b.id) if ch.name == name and ch.kind == "method"]
+        return found[0] if len(found) == 1 else None
+
+    def _cfg_twins(self, sid: int) -> tuple[str, list[int]] | None:
+        """The other definitions of a Rust item with the same qualified name in the same file (Rust has no
+        redefinition, so the build picks one of them), however the call reached the one linked."""
+        sym = self.ix.symbol(sid)
+        if sym is None:
+            return None
+        same = [s for s in self.ix.by_name_by_file(sym.name).get(sym.file_id, ()) if s.qname == sym.qname]
+        if len(same) < 2:
+            return None
+        # in one block: `#[cfg]` twins; in two impl blocks of a type: a generic trait implemented for several
+        # argument types (`impl TryFrom<String>` and `impl TryFrom<&str>`), picked by the argument's type
+        why = "cfg" if all(s.parent_id == sym.parent_id for s in same) else "overload"
+        return (why, [s.id for s in same if s.id != sid])
 
     def _typed(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> tuple[int | None, str, int]:
         """``self.users.create()`` / ``repo.create()`` with the receiver's type stated in the source: the type's
@@ -483,8 +605,11 @@ class Resolver:
             owner = self._stated(unit, c.src_id, typ, bindings, globs)
             if owner is not None and fld:
                 owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
+        self.alts = None  # finding the receiver's type is not the call's own ambiguity
         if owner is not None and owner.kind in TYPE_KINDS:
             sym = self._method_of(unit, owner, c.name)
+            if sym is not None and owner.kind == "trait" and sym.parent_id == owner.id:
+                sym = self._dispatch(owner, sym)
             if sym is None and unit.file.language == "go":  # Go methods sit beside their type, in its package
                 files = self.ix.module_files(self.ix.files[owner.file_id].module)
                 sym = self._member(files, [owner.name, c.name], _METHOD)
@@ -493,10 +618,28 @@ class Resolver:
             # a project type whose methods and resolved bases lack the name: inherited from outside (a Spring
             # JpaRepository's findById) or dynamic; another type's method of that name would be a wrong guess
             return None, Resolution.UNRESOLVED.value, 0
+        ext = self._extension_method(unit, c.rtype, c.name) if owner is None else None
+        if ext is not None:
+            return ext.id, Resolution.TYPED.value, 1
         head = _SEP.split(c.rtype.partition("#")[0])[0]
         if owner is None and head in bindings.get("\0external", ()) and head not in bindings:
             return None, Resolution.UNRESOLVED.value, 0  # `c echo.Context`: a type of an outside package
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+
+    def _dispatch(self, trait: Sym, decl: Sym) -> Sym:
+        """A method called on a ``dyn Trait`` / ``impl Trait`` value: the one impl of the trait in the project
+        that defines it (surely that one: no other type of the workspace has it), else the trait's declaration
+        with each impl's method as a possible alternative."""
+        found = []
+        for block in self.ix.trait_impls(trait.name):
+            if trait.id not in self.ix.bases(block.id):
+                continue  # another trait of the same name
+            found.extend(ch for ch in self.ix.children(block.id) if ch.name == decl.name and ch.kind == "method")
+        if len(found) == 1:
+            return found[0]
+        if found:
+            self.alts = ("dyn", [m.id for m in found])
+        return decl
 
     def _stated(self, unit: Unit, src_id: int, typ: str, bindings: dict, globs: list[list[int]]) -> Sym | None:
         """The type symbol a stated type text surely names in the caller's file, else None."""
@@ -651,6 +794,11 @@ class Resolver:
             sub = self._module(unit, _join(lang, module, imp.name))
             if sub:
                 return sub, [], self.ix.module_symbol(sub[0])
+            if not files and lang == "rust":  # `use super::helpers::email` of an inline `mod helpers { .. }`
+                parent, _, inline = module.rpartition("::")
+                pfiles = self._module(unit, parent) if parent else []
+                sym = self._member(pfiles, [inline, imp.name], None) if pfiles else None
+                return (pfiles, [inline, imp.name], sym.id) if sym is not None else None
             if not files:
                 return None
             sym = self._member(files, [imp.name], None)
@@ -828,6 +976,10 @@ class Resolver:
             sym = self._member([unit.file.id, *same], segs, kinds)
             if sym is not None:
                 return sym.id, Resolution.SAME_MODULE.value, 1
+        if lang == "rust" and "(" in target and not base:
+            got = self._rust_chain(unit, src_id, target, bindings, globs)
+            if got is not None:
+                return got
         # 6. name match (never through a library object: `db.session.add` is not UserRepository.add), nor for
         # a builtin / std method or type (`x.append()`, `opt.unwrap()`, `Default::default()`, `"".join()`)
         if len(segs) > 1:
@@ -877,6 +1029,36 @@ class Resolver:
             best = _nearest_symbol(self.ix, unit.file.path, cands, segs[-2] if len(segs) > 1 else "")
             return best.id, Resolution.NAME_MATCH.value, len(cands)
         return None, Resolution.UNRESOLVED.value, len(cands)
+
+    def _rust_chain(
+        self, unit: Unit, src_id: int, target: str, bindings: dict, globs: list[list[int]]
+    ) -> tuple[int | None, str, int] | None:
+        """A method chain headed by a path call (``History::import().shell("nu")``,
+        ``SyncEngine::builder().store(s)``): its values have the type the head is declared to return. One step
+        on a project type is typed (``Account::open(1).close()``); a head that is not a project function (a
+        derive-made ``builder()``, ``Vec::new()``) or returns no project type (a generated builder) leaves
+        values of types we do not have, so the chain's methods are not guessed by name. None: not such a chain."""
+        head = target.split("(", 1)[0]
+        if "::" not in head or "." in head:
+            return None
+        rid, how, _n = self._resolve_target(unit, src_id, head, bindings, globs, CALLABLE_KINDS)
+        self.alts = None
+        if rid is None or how not in _SURE:
+            return None, Resolution.UNRESOLVED.value, 0
+        rest = target[len(head) :]
+        fn = self.ix.symbol(rid)
+        ret = self.ix.returns(rid)
+        if fn is None or not ret or rest.count(").") != 1 or not rest.endswith(_segments(target)[-1]):
+            return None, Resolution.UNRESOLVED.value, 0
+        if ret == "Self":
+            owner = self.ix.symbol(fn.parent_id) if fn.parent_id is not None else None
+        else:
+            got = self._member([fn.file_id], [ret], BASE_KINDS)
+            owner = got if got is not None and got.name == ret else None
+        if owner is None or owner.kind not in TYPE_KINDS:
+            return None, Resolution.UNRESOLVED.value, 0
+        sym = self._method_of(unit, owner, _segments(target)[-1])
+        return (sym.id, Resolution.TYPED.value, 1) if sym is not None else (None, Resolution.UNRESOLVED.value, 0)
 
     def _same_module_files(self, unit: Unit) -> list[int]:
         """The other files of the unit's module (Go/Java packages), once per file: asked for every call site."""

@@ -93,6 +93,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX IF EXISTS edges_name;
     CREATE INDEX edges_name ON edges(name) WHERE resolution IN ('unresolved', 'name_match');
     """,
+    # 3: stored Rust names carry their crate (`api::db::connect`, no longer `crate::db::connect`): the next index
+    # run re-parses every Rust file (no size/mtime/hash match) instead of keeping the old names of unchanged ones
+    """
+    UPDATE files SET hash = '', mtime_ns = 0 WHERE language = 'rust';
+    """,
 )
 
 LATEST = len(MIGRATIONS)

@@ -326,7 +326,7 @@ class GraphStore:
             last = re.split(r"::|\.|/", text)[-1]
             norm = _norm(text)
             cand = self.conn.execute(f"{base} WHERE s.name = ? ORDER BY f.path, s.start_line", (last,)).fetchall()
-            rows = [r for r in cand if _norm(r[6]).endswith("." + norm) or _norm(r[6]) == norm][:limit]
+            rows = [r for r in cand if _qualified_match(_norm(r[6]), norm)][:limit]
         return [_symbol(r) for r in rows]
 
     # -- edges -----------------------------------------------------------
@@ -464,6 +464,14 @@ def reader(db_path: Path) -> GraphStore:
 
 def _norm(qualified: str) -> str:
     return qualified.replace("::", ".").replace("/", ".")
+
+
+def _qualified_match(stored: str, want: str) -> bool:
+    """``want`` (normalised) names ``stored``: equal, a dotted suffix, or a Rust path written from inside its
+    crate (``crate::db::connect``) for a name stored with the crate (``api::db::connect``)."""
+    if stored == want or stored.endswith("." + want):
+        return True
+    return want.startswith("crate.") and stored.partition(".")[2] == want[6:]
 
 
 class _Transaction:

@@ -506,7 +506,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             "Callers and/or callees of a symbol up to `depth` levels, as nodes and edges (each edge says how it was "
             "resolved: import, same_module, self, qualified, typed, name_match with candidate count, and its certainty: "
             "certain or possible), capped at max_nodes, plus a Mermaid flowchart (dashed arrows = possible) and the "
-            "unresolved callee texts. Possible (name-matched) edges are left out and counted unless include_possible."
+            "unresolved callee texts. Possible edges (name matches, dyn/cfg alternatives) are left out and counted unless include_possible."
         ),
         input_model=CallGraphIn,
         output_model=CallGraphOut,

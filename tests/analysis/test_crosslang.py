@@ -25,14 +25,14 @@ def _links(tmp_path: Path, name: str):
 def test_pyo3_and_ctypes_links_and_impact(tmp_path: Path) -> None:
     db, links, stored = _links(tmp_path, "pyo3")
     assert [(x.kind, x.source, x.source_location, x.target) for x in links] == [
-        ("ffi", "textkit.native.total_score", "textkit/native.py:9", "crate::ffi::add_scores"),
-        ("pyo3", "textkit.pipeline.tokens", "textkit/pipeline.py:13", "crate::Tokenizer"),
-        ("pyo3", "textkit.pipeline.tokens", "textkit/pipeline.py:14", "crate::Tokenizer::tokenize"),
-        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:3", "crate::fastmath"),
-        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:4", "crate::checksum"),
-        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:4", "crate::normalize_text"),
-        ("pyo3", "textkit.pipeline.fingerprint", "textkit/pipeline.py:8", "crate::normalize_text"),
-        ("pyo3", "textkit.pipeline.fingerprint", "textkit/pipeline.py:9", "crate::checksum"),
+        ("ffi", "textkit.native.total_score", "textkit/native.py:9", "fastmath::ffi::add_scores"),
+        ("pyo3", "textkit.pipeline.tokens", "textkit/pipeline.py:13", "fastmath::Tokenizer"),
+        ("pyo3", "textkit.pipeline.tokens", "textkit/pipeline.py:14", "fastmath::Tokenizer::tokenize"),
+        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:3", "fastmath::fastmath"),
+        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:4", "fastmath::checksum"),
+        ("pyo3", "textkit.pipeline", "textkit/pipeline.py:4", "fastmath::normalize_text"),
+        ("pyo3", "textkit.pipeline.fingerprint", "textkit/pipeline.py:8", "fastmath::normalize_text"),
+        ("pyo3", "textkit.pipeline.fingerprint", "textkit/pipeline.py:9", "fastmath::checksum"),
     ]
     assert stored == 8
     with GraphStore.open(db, readonly=True) as store:
@@ -47,16 +47,16 @@ def test_pyo3_and_ctypes_links_and_impact(tmp_path: Path) -> None:
     cb = open_codebase(db)
     fp = next(s for s in cb.symbols.values() if s.qualified_name == "textkit.pipeline.fingerprint")
     assert {cb.symbols[c.dst].qualified_name for c in cb.calls[fp.id] if c.kind == "cross_language"} == {
-        "crate::checksum",
-        "crate::normalize_text",
+        "fastmath::checksum",
+        "fastmath::normalize_text",
     }
 
 
 def test_http_wasm_napi_and_sql_links(tmp_path: Path) -> None:
     _, links, stored = _links(tmp_path, "web")
     assert [(x.kind, x.source.split(".")[-1], x.target, x.detail) for x in links] == [
-        ("http", "placeOrder", "crate::create_order", "POST /api/orders → POST /api/orders"),
-        ("http", "cancelOrder", "crate::cancel_order", "DELETE /api/orders/{} → DELETE /api/orders/{id}"),
+        ("http", "placeOrder", "orders_api::create_order", "POST /api/orders → POST /api/orders"),
+        ("http", "cancelOrder", "orders_api::cancel_order", "DELETE /api/orders/{} → DELETE /api/orders/{id}"),
         (
             "http",
             "searchProducts",
@@ -69,9 +69,9 @@ def test_http_wasm_napi_and_sql_links(tmp_path: Path) -> None:
             "api_py.catalog.app.product_detail",
             "GET /catalog/products/{} → GET /catalog/products/{product_id}",
         ),
-        ("http", "loadOrders", "crate::list_orders", "GET /api/orders → GET /api/orders"),
-        ("napi", "node_worker/src/totals", "crate::sum_prices", "imports sumPrices from ../../napi_addon"),
-        ("napi", "orderTotal", "crate::sum_prices", "calls sumPrices"),
+        ("http", "loadOrders", "orders_api::list_orders", "GET /api/orders → GET /api/orders"),
+        ("napi", "node_worker/src/totals", "price_addon::sum_prices", "imports sumPrices from ../../napi_addon"),
+        ("napi", "orderTotal", "price_addon::sum_prices", "calls sumPrices"),
         (
             "sql_table",
             "search_products",
@@ -90,14 +90,14 @@ def test_http_wasm_napi_and_sql_links(tmp_path: Path) -> None:
             "api_py.catalog.models.StockLevel",
             "raw SQL uses table stock_levels (Django model)",
         ),
-        ("sql_table", "order_count", "crate::schema::orders", "raw SQL uses table orders (diesel table!)"),
+        ("sql_table", "order_count", "orders_api::schema::orders", "raw SQL uses table orders (diesel table!)"),
         (
             "wasm_bindgen",
             "frontend/src/api",
-            "crate::render_markdown",
+            "mdwasm::render_markdown",
             "imports render_markdown from ../../wasm/pkg/mdwasm",
         ),
-        ("wasm_bindgen", "preview", "crate::render_markdown", "calls render_markdown"),
+        ("wasm_bindgen", "preview", "mdwasm::render_markdown", "calls render_markdown"),
     ]
     assert stored == 13
 
@@ -128,8 +128,8 @@ def test_python_client_with_base_url_constant(tmp_path: Path) -> None:
     )
     links, _ = find_cross_language_links(cb, None, store_edges=False)
     assert [(x.kind, x.source_location, x.target, x.detail) for x in links] == [
-        ("http", "client/users.py:7", "crate::get_user", "GET http://localhost:8080/v1/users/{} → GET /v1/users/{id}"),
-        ("http", "client/users.py:8", "crate::get_user", "GET /v1/users/{} → GET /v1/users/{id}"),
+        ("http", "client/users.py:7", "api::get_user", "GET http://localhost:8080/v1/users/{} → GET /v1/users/{id}"),
+        ("http", "client/users.py:8", "api::get_user", "GET /v1/users/{} → GET /v1/users/{id}"),
     ]
 
 
@@ -145,6 +145,6 @@ def test_same_name_from_an_unrelated_package_is_no_link(tmp_path: Path) -> None:
     )
     links, _ = find_cross_language_links(cb, None, store_edges=False)
     assert [(x.kind, x.source, x.target) for x in links] == [
-        ("wasm_bindgen", "web/b", "crate::render_markdown"),
-        ("wasm_bindgen", "web/b.b", "crate::render_markdown"),
+        ("wasm_bindgen", "web/b", "md_wasm::render_markdown"),
+        ("wasm_bindgen", "web/b.b", "md_wasm::render_markdown"),
     ]

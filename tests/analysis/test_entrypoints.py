@@ -29,9 +29,9 @@ def test_fastapi_argparse_axum_commander_queue_go_spring_main(tmp_path: Path) ->
         ("http", "fastapi", "POST", "/items/{item_id}", "api.main.update_item"),
         ("cli", "argparse", "", "sync", "api.main.cmd_sync"),
         ("main", "python", "", "__main__", "api.main.main"),
-        ("http", "axum", "GET", "/users", "crate::list_users"),
-        ("http", "axum", "POST", "/users", "crate::create_user"),
-        ("main", "rust", "", "", "crate::main"),
+        ("http", "axum", "GET", "/users", "axum_app::list_users"),
+        ("http", "axum", "POST", "/users", "axum_app::create_user"),
+        ("main", "rust", "", "", "axum_app::main"),
         ("cli", "commander", "", "deploy", "cli_js/index.deploy"),
         ("message", "queue", "", "emails", "cli_js/index.handleEmailJob"),
         ("http", "go-http", "ANY", "/orders", "goapp.ordersHandler"),
@@ -87,18 +87,18 @@ def test_django_urls_include_views_commands_signals(apps: dict[str, Codebase]) -
 
 def test_actix_macros_app_route_and_clap(apps: dict[str, Codebase]) -> None:
     assert entries(apps["actix_store"]) == [
-        ("cli", "clap", "", "send-reminder", "crate::cli::send_reminder"),
-        ("http", "actix-web", "POST", "/register", "crate::handlers::auth::register"),
-        ("http", "actix-web", "POST", "/login", "crate::handlers::auth::login"),
-        ("http", "actix-web", "POST", "/devices/register", "crate::handlers::auth::register_device"),
-        ("http", "actix-web", "GET", "/items/{id}", "crate::handlers::items::get_item"),
-        ("http", "actix-web", "DELETE", "/items/{id}", "crate::handlers::items::delete_item"),
-        ("http", "actix-web", "POST", "/items/import", "crate::handlers::items::import_items"),
-        ("http", "actix-web", "POST", "/orders/{id}/pay", "crate::handlers::orders::pay_order"),
-        ("http", "actix-web", "POST", "/orders/{id}/fulfil", "crate::handlers::orders::fulfil_order"),
-        ("http", "actix-web", "GET", "/reports/revenue", "crate::handlers::orders::revenue_report"),
-        ("cli", "clap", "", "serve", "crate::serve"),
-        ("main", "rust", "", "", "crate::main"),
+        ("cli", "clap", "", "send-reminder", "actix_store::cli::send_reminder"),
+        ("http", "actix-web", "POST", "/register", "actix_store::handlers::auth::register"),
+        ("http", "actix-web", "POST", "/login", "actix_store::handlers::auth::login"),
+        ("http", "actix-web", "POST", "/devices/register", "actix_store::handlers::auth::register_device"),
+        ("http", "actix-web", "GET", "/items/{id}", "actix_store::handlers::items::get_item"),
+        ("http", "actix-web", "DELETE", "/items/{id}", "actix_store::handlers::items::delete_item"),
+        ("http", "actix-web", "POST", "/items/import", "actix_store::handlers::items::import_items"),
+        ("http", "actix-web", "POST", "/orders/{id}/pay", "actix_store::handlers::orders::pay_order"),
+        ("http", "actix-web", "POST", "/orders/{id}/fulfil", "actix_store::handlers::orders::fulfil_order"),
+        ("http", "actix-web", "GET", "/reports/revenue", "actix_store::handlers::orders::revenue_report"),
+        ("cli", "clap", "", "serve", "actix_store::serve"),
+        ("main", "rust", "", "", "actix_store::main"),
     ]
 
 
@@ -133,8 +133,8 @@ def test_fastapi_router_prefix(apps: dict[str, Codebase]) -> None:
 def test_axum_router_with_method_chain(apps: dict[str, Codebase]) -> None:
     got = entries(apps["axum_accounts"])
     assert [(k, m, p, h) for k, _, m, p, h in got][-2:] == [
-        ("http", "GET", "/users/:id", "crate::users::get_user"),
-        ("http", "DELETE", "/users/:id", "crate::users::delete_user"),
+        ("http", "GET", "/users/:id", "axum_accounts::users::get_user"),
+        ("http", "DELETE", "/users/:id", "axum_accounts::users::delete_user"),
     ]
     assert len(got) == 10
 

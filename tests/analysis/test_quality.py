@@ -45,8 +45,8 @@ def test_exact_findings_with_lines(report: QualityReport) -> None:
         ("sql_injection", "high", "ts/db.ts:6", "ts/db.byName"),
         ("import_cycle", "medium", "py/cyc_a.py:1", ""),
         ("query_in_loop", "medium", "py/smelly.py:41", "py.smelly.load_all"),
-        ("unwrap_in_handler", "medium", "rs/src/main.rs:6", "crate::raw"),
-        ("unsafe_block", "medium", "rs/src/main.rs:8", "crate::raw"),
+        ("unwrap_in_handler", "medium", "rs/src/main.rs:6", "qual::raw"),
+        ("unsafe_block", "medium", "rs/src/main.rs:8", "qual::raw"),
         ("unreferenced_private", "low", "py/smelly.py:45", "py.smelly._unused_helper"),
         ("inline_test_module", "info", "rs/src/main.rs:32", ""),
     ]
@@ -57,7 +57,7 @@ def test_clean_twins_have_no_findings(report: QualityReport) -> None:
     flagged = {f.location.split(":")[0] for f in report.findings} | {f.symbol for f in report.findings}
     assert "py/clean.py" not in flagged
     assert not any(s.startswith("py.clean.") for s in flagged)
-    assert "crate::safe" not in flagged and "ts/db.byNameSafe" not in flagged
+    assert "qual::safe" not in flagged and "ts/db.byNameSafe" not in flagged
 
 
 def test_exact_complexity_and_metrics(report: QualityReport) -> None:
@@ -67,13 +67,13 @@ def test_exact_complexity_and_metrics(report: QualityReport) -> None:
     assert by_name["py.smelly.grade"].max_nesting == 2
     assert by_name["py.smelly.grade"].params == 3
     # classify: 1 + three match arms beyond the first = 4
-    assert by_name["crate::classify"].complexity == 4
+    assert by_name["qual::classify"].complexity == 4
     # check: 1 + if + && + ternary = 4
     assert by_name["ts/db.check"].complexity == 4
     assert by_name["py.clean.grade"].complexity == 2
     assert (by_name["py.clean._used_helper"].fan_in, by_name["py.clean.caller"].fan_out) == (1, 1)
     assert report.functions[0].symbol == "py.smelly.grade"
-    assert "rs/tests/api.integration" not in by_name and "crate::tests::it_works" not in by_name
+    assert "rs/tests/api.integration" not in by_name and "qual::tests::it_works" not in by_name
 
 
 def test_exact_import_cycle_and_test_layout(report: QualityReport) -> None:

@@ -30,14 +30,18 @@ def test_rust_fulfilment_steps_data_and_risks(apps: dict[str, Codebase]) -> None
             )
         )
     assert rows == [
-        ("crate::handlers::orders::fulfil_order", [], [("no_transaction_around_writes", "src/handlers/orders.rs:31")]),
-        ("crate::db::conn", [], [("unwrap_on_request_path", "src/db.rs:19")]),
-        ("crate::db::pool", [], [("unwrap_on_request_path", "src/db.rs:14")]),
-        ("crate::repo::OrderRepository::find", [("orders", "read", 40)], []),
-        ("crate::repo::ItemRepository::take_stock", [("items", "write", 77), ("items", "read", 77)], []),
-        ("crate::repo::OrderRepository::set_status", [("orders", "write", 44), ("orders", "read", 44)], []),
         (
-            "crate::services::mailer::send_mail",
+            "actix_store::handlers::orders::fulfil_order",
+            [],
+            [("no_transaction_around_writes", "src/handlers/orders.rs:31")],
+        ),
+        ("actix_store::db::conn", [], [("unwrap_on_request_path", "src/db.rs:19")]),
+        ("actix_store::db::pool", [], [("unwrap_on_request_path", "src/db.rs:14")]),
+        ("actix_store::repo::OrderRepository::find", [("orders", "read", 40)], []),
+        ("actix_store::repo::ItemRepository::take_stock", [("items", "write", 77), ("items", "read", 77)], []),
+        ("actix_store::repo::OrderRepository::set_status", [("orders", "write", 44), ("orders", "read", 44)], []),
+        (
+            "actix_store::services::mailer::send_mail",
             [],
             [
                 ("unwrap_on_request_path", "src/services/mailer.rs:4"),

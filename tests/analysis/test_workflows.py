@@ -165,15 +165,21 @@ def test_enum_status_and_passlib(apps: dict[str, Codebase]) -> None:
 
 def test_argon2_and_sql_strings_in_rust(apps: dict[str, Codebase]) -> None:
     every = {e.handler: wf for wf in detect_business_workflows(apps["axum_accounts"]) for e in wf.entry_points}
-    signup = every["crate::auth::signup"]
+    signup = every["axum_accounts::auth::signup"]
     assert signup.evidence[:2] == [
         "hash_secret: signup calls Argon2::default().hash_password",
         "persist: signup SQL INSERT at line 39",
     ]
-    assert [s.symbol for s in signup.steps] == ["crate::auth::signup", "crate::mail::send"]  # tokio::spawn(send(...))
+    assert [s.symbol for s in signup.steps] == [
+        "axum_accounts::auth::signup",
+        "axum_accounts::mail::send",
+    ]  # tokio::spawn(send(...))
     assert [r.rule for r in signup.business_rules] == ["body.password length ≥ 12", "taken.is_none()"]
-    assert every["crate::auth::login"].evidence[0] == "verify_secret: login calls Argon2::default().verify_password"
-    assert every["crate::orders::ship"].evidence[0] == 'update_status: ship sets status "shipped" at line 28'
+    assert (
+        every["axum_accounts::auth::login"].evidence[0]
+        == "verify_secret: login calls Argon2::default().verify_password"
+    )
+    assert every["axum_accounts::orders::ship"].evidence[0] == 'update_status: ship sets status "shipped" at line 28'
 
 
 def test_filters_and_errors(apps: dict[str, Codebase]) -> None:

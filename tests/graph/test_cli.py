@@ -18,7 +18,7 @@ def rustshop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-PARENT = ("impl", "crate::services::users::<impl UserService>")
+PARENT = ("impl", "rustshop::services::users::<impl UserService>")
 
 
 def run_json(capsys: pytest.CaptureFixture[str], args: list[str]) -> dict:
@@ -34,11 +34,11 @@ def test_index_search_symbol_on_rustshop(rustshop: Path, capsys: pytest.CaptureF
     assert again["languages"] == {"rust": {"files": 11, "symbols": 83, "loc": 302}}  # 2 are diesel table! modules
     hits = run_json(capsys, ["search", "user service", "--kind", "struct", *root])["hits"]
     assert [h["qualified_name"] for h in hits] == [
-        "crate::services::users::UserService",
-        "crate::services::users::MinLength",  # "services::users" in its qualified name matches too
+        "rustshop::services::users::UserService",
+        "rustshop::services::users::MinLength",  # "services::users" in its qualified name matches too
     ]
     detail = run_json(capsys, ["symbol", "UserService::register", *root])
-    assert detail["symbol"]["qualified_name"] == "crate::services::users::UserService::register"
+    assert detail["symbol"]["qualified_name"] == "rustshop::services::users::UserService::register"
     assert detail["symbol"]["doc"] == "Register a new account."
     assert (detail["parent"]["kind"], detail["parent"]["qualified_name"]) == PARENT
 
@@ -52,7 +52,7 @@ def test_rust_types_list_their_impls(rustshop: Path, capsys: pytest.CaptureFixtu
         "From<diesel::result::Error> for ShopError",
     ]
     assert [m["name"] for m in error["impl_methods"]] == ["fmt", "error_response", "from"]
-    policy = run_json(capsys, ["symbol", "crate::services::users::PasswordPolicy", *root])
+    policy = run_json(capsys, ["symbol", "rustshop::services::users::PasswordPolicy", *root])
     assert [b["name"] for b in policy["impl_blocks"]] == ["PasswordPolicy for MinLength"]
     assert main(["symbol", "crate::models::User", *root]) == 0
     assert "methods: find_by_email, find" in capsys.readouterr().out
@@ -63,17 +63,15 @@ def test_callers_callees_and_impact_text(rustshop: Path, capsys: pytest.CaptureF
     capsys.readouterr()
     assert main(["callers", "crate::models::User::find_by_email", "--depth", "2", *root]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("crate::models::User::find_by_email  src/models.rs:")
-    assert "← crate::services::users::UserService::register  [import]" in out[1] + out[2]
-    assert not any("crate::handlers::users::register" in line for line in out)  # a name match: only possible
-    assert "2 possible (name-matched) edge(s) left out: --include-possible shows them" in out
-    assert main(["callers", "crate::models::User::find_by_email", "--depth", "2", "--include-possible", *root]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert any("← crate::handlers::users::register  [name_match, possible]" in line for line in out)
+    assert out[0].startswith("rustshop::models::User::find_by_email  src/models.rs:")
+    assert "← rustshop::services::users::UserService::register  [import]" in out[1] + out[2]
+    # `UserService::new(&mut conn).register(..)`: `new` is declared `-> Self`, so the chain is typed, surely
+    assert any("← rustshop::handlers::users::register  [typed]" in line for line in out)
+    assert not any("left out" in line for line in out)
     assert main(["callees", "crate::services::orders::OrderService::checkout", *root]) == 0
     text = capsys.readouterr().out
-    assert "→ crate::models::User::find  [import]" in text
-    assert "→ crate::services::orders::OrderService::create_order  [self]" in text
+    assert "→ rustshop::models::User::find  [import]" in text
+    assert "→ rustshop::services::orders::OrderService::create_order  [self]" in text
     res = run_json(capsys, ["impact", "--file", "src/db.rs", "--max-depth", "1", *root])
     assert [f["path"] for f in res["files"]] == ["src/main.rs", "src/handlers/orders.rs", "src/handlers/users.rs"]
 
@@ -118,3 +116,18 @@ def test_index_outside_the_working_directory_makes_path_the_root(
     assert main(["index", str(tmp_path / "missing")]) == 1
     missing = str(tmp_path / "missing")
     assert capsys.readouterr().err == f"error: root {missing!r} is not a directory (pass an existing directory)\n"
+
+
+def test_possible_alternatives_are_left_out_and_marked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = copy_fixture("cargo_ws", tmp_path)
+    assert main(["index", str(root), "--root", str(root), "--json"]) == 0
+    capsys.readouterr()
+    # DbAudit::record is reached only through `dyn Audit` calls with two implementations: possible edges
+    assert main(["callers", "core_ledger::notify::DbAudit::record", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    left_out = "2 possible edge(s) (name matches, dyn/cfg alternatives) left out: --include-possible shows them"
+    assert " ".join(out.split("\n", 1)[1].split()) == left_out
+    assert main(["callers", "core_ledger::notify::DbAudit::record", "--include-possible", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "← core_ledger::notify::alert  [alternative, possible]" in out
+    assert "← core_ledger::notify::Dispatcher::send  [alternative, possible]" in out

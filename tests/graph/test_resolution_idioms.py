@@ -22,9 +22,23 @@ def landed(db: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
         rows = store.conn.execute(
             "SELECT f.path, e.target, e.resolution, df.path || ':' || d.start_line FROM edges e "
             "JOIN files f ON f.id = e.file_id LEFT JOIN symbols d ON d.id = e.dst_id "
-            "LEFT JOIN files df ON df.id = d.file_id WHERE e.kind = 'calls'"
+            "LEFT JOIN files df ON df.id = d.file_id WHERE e.kind = 'calls' AND e.resolution != 'alternative'"
         ).fetchall()
     return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+def alternatives(db: Path) -> dict[tuple[str, str], tuple[str, set[str]]]:
+    """(caller file, call text) → (why, {'path:line' of each alternative target}) of the `possible` extra edges."""
+    out: dict[tuple[str, str], tuple[str, set[str]]] = {}
+    with GraphStore.open(db, readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT f.path, e.target, json_extract(e.meta, '$.why'), df.path || ':' || d.start_line FROM edges e "
+            "JOIN files f ON f.id = e.file_id JOIN symbols d ON d.id = e.dst_id JOIN files df ON df.id = d.file_id "
+            "WHERE e.kind = 'calls' AND e.resolution = 'alternative'"
+        ).fetchall()
+    for path, target, why, where in rows:
+        out.setdefault((path, target), (why, set()))[1].add(where)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +46,8 @@ def cargo_ws(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("ws") / "cargo_ws"
     shutil.copytree(FIXTURES / "cargo_ws", root)
     index(root)
-    return landed(root.parent / "cargo_ws-index.db")
+    db = root.parent / "cargo_ws-index.db"
+    return {**landed(db), "alternatives": alternatives(db), "db": db}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +90,9 @@ def test_rust_typed_receivers_and_std_calls(cargo_ws: dict) -> None:
     assert cargo_ws[(ACCOUNT, "Default::default")] == ("unresolved", None)
     assert cargo_ws[(API, "account.clone")] == ("unresolved", None)
     assert cargo_ws[(API, "Some().map")] == ("unresolved", None)
+    # Path / tempfile / Option methods of a value of unknown type: never the project's `Settings::path` by name
+    for call in ("dir.path", "found.or"):
+        assert cargo_ws[(API, call)] == ("unresolved", None)
     # a receiver of unknown type is at most a name match: possible, never certain
     assert cargo_ws[(API, "copy.close")] == ("name_match", f"{ACCOUNT}:31")
 
@@ -206,3 +224,101 @@ def test_get_symbol_of_an_overloaded_name_is_its_implementation(
     with GraphStore.open(db, readonly=True) as store:
         s = resolve_symbol(store, "billing.invoices.total")
     assert (s.path, s.start_line, s.signature) == ("billing/invoices.py", 33, "def total(amounts)")
+
+
+CORE = "crates/ledger-core/src"
+
+
+def test_stored_rust_names_carry_their_crate(cargo_ws: dict) -> None:
+    # two crates' `crate::utils::check_admin` are two names, each with its crate (the [lib] name, else the package)
+    with GraphStore.open(cargo_ws["db"], readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT s.qualified_name, f.module FROM symbols s JOIN files f ON f.id = s.file_id "
+            "WHERE s.name = 'check_admin' ORDER BY f.path"
+        ).fetchall()
+        assert rows == [
+            ("core_ledger::utils::check_admin", "core_ledger::utils"),
+            ("ledger_util::utils::check_admin", "ledger_util::utils"),
+        ]
+        # a name written from inside a crate still finds the definitions (one per crate)
+        found = store.find_symbols("crate::utils::check_admin")
+        assert sorted(s.qualified_name for s in found) == [r[0] for r in rows]
+        main = store.conn.execute("SELECT qualified_name FROM symbols WHERE name = 'main'").fetchone()
+        assert main == ("ledger_api::main",)
+
+
+def test_path_attribute_modules(cargo_ws: dict) -> None:
+    # `#[path = "platform/unix_fs.rs"] pub mod fs;` in core_ledger's lib.rs: `core_ledger::fs::…` is that file
+    assert cargo_ws[(API, "core_ledger::fs::sync_dir")] == ("qualified", f"{CORE}/platform/unix_fs.rs:2")
+
+
+def test_cfg_twins_are_both_candidates(cargo_ws: dict) -> None:
+    twins = {f"{CORE}/backend.rs:3", f"{CORE}/backend.rs:8"}
+    for caller, call in ((API, "core_ledger::backend::name"), (f"{CORE}/backend.rs", "name")):
+        how, first = cargo_ws[(caller, call)]
+        assert how in ("qualified", "same_module") and first in twins
+        assert cargo_ws["alternatives"][(caller, call)] == ("cfg", twins - {first})
+    # one definition: no alternative
+    assert (API, "core_ledger::backend::describe") not in cargo_ws["alternatives"]
+
+
+def test_trait_object_calls_go_to_the_impls(cargo_ws: dict) -> None:
+    notify = f"{CORE}/notify.rs"
+    # `n: &dyn Notifier` and one type implements it: that impl's method, surely
+    assert cargo_ws[(notify, "n.notify")] == ("typed", f"{notify}:9")
+    # `audit: Box<dyn Audit>` with two implementations: the trait's method, each impl a possible alternative
+    assert cargo_ws[(notify, "audit.record")] == ("typed", f"{notify}:15")
+    assert cargo_ws["alternatives"][(notify, "audit.record")] == ("dyn", {f"{notify}:22", f"{notify}:28"})
+
+
+def test_imports_of_an_inline_module(cargo_ws: dict) -> None:
+    # `use super::helpers::email;` inside `mod tests`, with `mod helpers { .. }` in the same file
+    assert cargo_ws[(f"{CORE}/notify.rs", "email")] == ("import", f"{CORE}/notify.rs:42")
+
+
+def test_alternatives_are_made_again_when_their_target_file_changes(tmp_path: Path) -> None:
+    from tests.graph.graphhelp import db_for
+
+    root = tmp_path / "cargo_ws"
+    shutil.copytree(FIXTURES / "cargo_ws", root)
+    index(root)
+    db = db_for(root)
+    call = (API, "core_ledger::backend::name")
+    before = (landed(db)[call], alternatives(db)[call])
+    backend = root / "crates/ledger-core/src/backend.rs"
+    backend.write_text("// edited\n" + backend.read_text())  # every definition moves one line down
+    index(root)
+    twins = {f"{CORE}/backend.rs:4", f"{CORE}/backend.rs:9"}
+    how, first = landed(db)[call]
+    assert (how, alternatives(db)[call]) == (before[0][0], ("cfg", twins - {first}))
+    with GraphStore.open(db, readonly=True) as store:  # one main edge and one alternative, not duplicates
+        n = store.conn.execute(
+            "SELECT count(*) FROM edges WHERE kind = 'calls' AND target = 'core_ledger::backend::name'"
+        ).fetchone()[0]
+    assert n == 2 and first in twins
+
+
+def test_rust_self_fields_and_chains(cargo_ws: dict) -> None:
+    notify = f"{CORE}/notify.rs"
+    # `self.notifier` is declared `notifier: Email`; `self.audit` is `Box<dyn Audit>` (two impls)
+    assert cargo_ws[(notify, "self.notifier.notify")] == ("typed", f"{notify}:9")
+    assert cargo_ws[(notify, "self.audit.record")] == ("typed", f"{notify}:15")
+    assert cargo_ws["alternatives"][(notify, "self.audit.record")] == ("dyn", {f"{notify}:22", f"{notify}:28"})
+    # `Dispatcher::new()` is declared `-> Self`: the chain's next method is Dispatcher's
+    assert cargo_ws[(notify, "Dispatcher::new().send")] == ("typed", f"{notify}:69")
+    # a derive-made `Job::builder()`: the chain's values are of a type we do not have, so no name match
+    assert cargo_ws[(API, "Job::builder().name().build")] == ("unresolved", None)
+
+
+def test_integration_test_crates_reach_their_helper_modules(cargo_ws: dict) -> None:
+    # tests/amounts.rs is a crate root of its own: `mod common;` is tests/common/mod.rs, `crate::common` too
+    tests, common = "crates/ledger-util/tests/amounts.rs", "crates/ledger-util/tests/common/mod.rs:2"
+    assert cargo_ws[(tests, "amount_of")] == ("import", common)
+    # and the helper reaches the library it tests through the package's own name
+    helper = "crates/ledger-util/tests/common/mod.rs"
+    assert cargo_ws[(helper, "ledger_util::utils::format_amount")] == ("qualified", "crates/ledger-util/src/utils.rs:2")
+
+
+def test_extension_trait_on_an_outside_type(cargo_ws: dict) -> None:
+    # `value: &toml::Value` and the project's one `impl ValueExt for toml::Value` defining `describe`
+    assert cargo_ws[(API, "value.describe")] == ("typed", f"{API}:70")

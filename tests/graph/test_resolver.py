@@ -118,24 +118,24 @@ def test_rust_resolution_kinds(tmp_path: Path) -> None:
     db = db_for(root)
     edges = resolved(db)
     assert edges == {
-        ("crate::main", "register", "import", 1, "crate::services::users::register"),
-        ("crate::main", "crate::db::connect", "qualified", 1, "crate::db::connect"),
-        ("crate::models::User::new", "Self::check", "self", 1, "crate::models::User::check"),
-        ("crate::models::User::save", "self.persist", "self", 1, "crate::models::User::persist"),
-        ("crate::models::User::persist", "super::db::connect", "qualified", 1, "crate::db::connect"),
+        ("rs::main", "register", "import", 1, "rs::services::users::register"),
+        ("rs::main", "crate::db::connect", "qualified", 1, "rs::db::connect"),
+        ("rs::models::User::new", "Self::check", "self", 1, "rs::models::User::check"),
+        ("rs::models::User::save", "self.persist", "self", 1, "rs::models::User::persist"),
+        ("rs::models::User::persist", "super::db::connect", "qualified", 1, "rs::db::connect"),
         # a trait impl's method reaches the inherent impl of the same type
-        ("crate::models::User::greet", "self.save", "self", 1, "crate::models::User::save"),
-        ("crate::services::users::register", "User::new", "import", 1, "crate::models::User::new"),
-        ("crate::services::users::register", "db::find_user", "import", 1, "crate::db::find_user"),
-        ("crate::services::users::register", "user.save", "typed", 1, "crate::models::User::save"),
-        ("crate::services::users::register", "helper", "same_module", 1, "crate::services::users::helper"),
+        ("rs::models::User::greet", "self.save", "self", 1, "rs::models::User::save"),
+        ("rs::services::users::register", "User::new", "import", 1, "rs::models::User::new"),
+        ("rs::services::users::register", "db::find_user", "import", 1, "rs::db::find_user"),
+        ("rs::services::users::register", "user.save", "typed", 1, "rs::models::User::save"),
+        ("rs::services::users::register", "helper", "same_module", 1, "rs::services::users::helper"),
     }
     assert call_edges(db, "implements") == {
-        ("crate::models::<impl fmt::Display for User>", "fmt::Display", "unresolved", 0, None),  # std: external
-        ("crate::models::<impl Greeter for User>", "Greeter", "same_module", 1, "crate::models::Greeter"),
+        ("rs::models::<impl fmt::Display for User>", "fmt::Display", "unresolved", 0, None),  # std: external
+        ("rs::models::<impl Greeter for User>", "Greeter", "same_module", 1, "rs::models::Greeter"),
     }
     assert {e for e in call_edges(db) if e[4] is None} == {
-        ("crate::services::users::helper", "email.len", "unresolved", 0, None)
+        ("rs::services::users::helper", "email.len", "unresolved", 0, None)
     }
 
 

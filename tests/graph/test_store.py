@@ -150,7 +150,22 @@ def test_an_older_index_is_migrated_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with GraphStore.open(db) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST == 2
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST == 3
         indexes = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'edges'")}
         assert indexes == {"edges", "edges_src", "edges_dst", "edges_file", "edges_name"}
         assert s._meta("note") == "kept"
+
+
+def test_rust_files_of_an_older_index_are_parsed_again(tmp_path: Path) -> None:
+    # version 2 stored Rust names as `crate::…`; version 3 names carry the crate, so those files must be redone
+    db = tmp_path / "v2.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(schema.MIGRATIONS[0] + schema.MIGRATIONS[1] + "\nPRAGMA user_version = 2;")
+    row = "INSERT INTO files(path, language, module, hash, size, loc, mtime_ns, generation) VALUES (?,?,?,?,?,?,?,?)"
+    conn.execute(row, ("src/db.rs", "rust", "crate::db", "abc", 10, 1, 123, 1))
+    conn.execute(row, ("app/db.py", "python", "app.db", "def", 10, 1, 456, 1))
+    conn.commit()
+    conn.close()
+    with GraphStore.open(db) as s:
+        rows = s.conn.execute("SELECT path, hash, mtime_ns FROM files ORDER BY path").fetchall()
+    assert rows == [("app/db.py", "def", 456), ("src/db.rs", "", 0)]

@@ -25,6 +25,7 @@ Tests: ``#[test]`` and ``#[<path>::test]`` functions, and everything inside a
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 import tree_sitter as ts
@@ -37,6 +38,7 @@ from semgraph.graph.extractors._engine import (
     doc_from_comments,
     normalize,
 )
+from semgraph.graph.extractors.modules import rust_module
 from semgraph.graph.model import EdgeKind, FileExtraction, Import, SymbolKind
 
 K = SymbolKind
@@ -100,6 +102,7 @@ _STD_MACROS = frozenset(
 _CALLEE_TYPES = frozenset({"identifier", "scoped_identifier", "field_expression", "generic_function", "self"})
 
 
+_PATH_ATTR = re.compile(r'#\[\s*path\s*=\s*"([^"]+\.rs)"\s*\]')
 _WRAPPERS = ("Box<", "Arc<", "Rc<", "&", "mut ", "dyn ", "impl ")
 _TYPE_PATH = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*::)*[A-Z][A-Za-z0-9_]*")
 
@@ -394,8 +397,21 @@ class RustExtractor(Extractor):
                 out.append((node.start_byte, Import(module, name, alias, line, rel)))
         for node in caps.get("import.mod", ()):
             name = self.text(node.child_by_field_name("name"))
-            out.append((node.start_byte, Import(f"{self.module}::{name}", "", name, node.start_point.row + 1)))
+            module = self.path_attr_module(node) or f"{self.module}::{name}"
+            out.append((node.start_byte, Import(module, "", name, node.start_point.row + 1)))
         return out
+
+    def path_attr_module(self, node: ts.Node) -> str:
+        """``#[path = "platform/unix.rs"] mod fs;``: the module the named file has by its path (the resolver
+        makes ``<here>::fs`` name that file too); "" without a ``path`` attribute. The path is relative to the
+        declaring file's directory."""
+        attrs, _doc = self.preamble(node)
+        for attr in attrs:
+            m = _PATH_ATTR.fullmatch(attr)
+            if m:
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(self.path), m.group(1)))
+                return rust_module(target) if not target.startswith("..") else ""
+        return ""
 
     def use_tree(self, node: ts.Node, prefix: str) -> list[tuple[str, str, str]]:
         """(module, name, alias) triples of a use tree below path ``prefix``."""

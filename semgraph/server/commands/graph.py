@@ -271,7 +271,7 @@ def run_graph(args: argparse.Namespace, cli: Any) -> int:
         cli.out.print(f"… truncated at {args.max_nodes} nodes", highlight=False)
     if g.possible_edges_left_out:
         cli.out.print(
-            f"{g.possible_edges_left_out} possible (name-matched) edge(s) left out: --include-possible shows them",
+            f"{g.possible_edges_left_out} possible edge(s) (name matches, dyn/cfg alternatives) left out: --include-possible shows them",
             highlight=False,
         )
     if g.unresolved and args.direction == "callees":
