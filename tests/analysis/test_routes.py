@@ -147,11 +147,11 @@ def test_blueprints_of_the_same_variable_name_keep_their_own_module_prefix(tmp_p
 def test_utoipa_axum_routes_macro_takes_method_and_path_from_the_handlers_attribute(tmp_path: Path) -> None:
     # alexng353/uplifting-api: OpenApiRouter .routes(routes!(file::handler)) under .nest() in other files
     assert _routes("utoipa_axum", tmp_path) == {
-        ("GET", "/healthz", "crate::healthz", "axum"),
-        ("POST", "/api/v1/accounts/open", "crate::api::accounts::create::create", "axum"),
-        ("GET", "/api/v1/notes", "crate::api::notes::list::list_notes", "axum"),
-        ("POST", "/api/v1/notes", "crate::api::notes::create::create", "axum"),
-        ("GET", "/api/v1/notes/{note_id}/history", "crate::api::notes::list::note_history", "axum"),
+        ("GET", "/healthz", "notebook::healthz", "axum"),
+        ("POST", "/api/v1/accounts/open", "notebook::api::accounts::create::create", "axum"),
+        ("GET", "/api/v1/notes", "notebook::api::notes::list::list_notes", "axum"),
+        ("POST", "/api/v1/notes", "notebook::api::notes::create::create", "axum"),
+        ("GET", "/api/v1/notes/{note_id}/history", "notebook::api::notes::list::note_history", "axum"),
     }
 
 
