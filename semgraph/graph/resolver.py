@@ -407,7 +407,11 @@ class Resolver:
                     if target is not None and target[2] is None and len(target[1]) == 1:
                         sid = self._reexport(target[0], target[1][0])
                         if sid is not None:
-                            target = (target[0], target[1], sid)
+                            member = target[1]
+                            if member == ["default"]:  # `import x from './m'`: the name m exports as default
+                                sym = self.ix.symbol(sid)
+                                member = [sym.name] if sym is not None else member
+                            target = (target[0], member, sid)
                             local = imp.alias or imp.name
                             if bindings.get(local, (None, None, 0))[2] is None:
                                 bindings[local] = target

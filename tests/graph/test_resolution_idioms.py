@@ -206,3 +206,48 @@ def test_get_symbol_of_an_overloaded_name_is_its_implementation(
     with GraphStore.open(db, readonly=True) as store:
         s = resolve_symbol(store, "billing.invoices.total")
     assert (s.path, s.start_line, s.signature) == ("billing/invoices.py", 33, "def total(amounts)")
+
+
+@pytest.fixture(scope="module")
+def ts_idioms(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("ts") / "resolution_ts"
+    shutil.copytree(FIXTURES / "resolution_ts", root)
+    index(root)
+    return landed(root.parent / "resolution_ts-index.db")
+
+
+AUTH = "src/auth/auth.service.ts"
+USERS = "src/users/users.service.ts"
+
+
+def test_typescript_constructor_injected_services_and_typed_fields(ts_idioms: dict) -> None:
+    # NestJS: `constructor(private usersService: UsersService)` makes a field; the call is its class's method
+    assert ts_idioms[(AUTH, "this.usersService.findById")] == ("typed", "src/users/users.service.ts:9")
+    assert ts_idioms[(AUTH, "this.usersService.softDelete")] == ("typed", "src/users/users.service.ts:13")
+    # `private readonly logger: AppLogger;` (a field with a stated type)
+    assert ts_idioms[(AUTH, "this.logger.log")] == ("typed", "src/utils/logger.ts:2")
+    # an abstract repository injected by its abstract class: its declaration, not one implementation by name
+    assert ts_idioms[(USERS, "this.usersRepository.findById")] == (
+        "typed",
+        "src/users/persistence/user.repository.ts:4",
+    )
+    assert ts_idioms[(USERS, "this.usersRepository.remove")] == ("typed", "src/users/persistence/user.repository.ts:6")
+    # a parameter with a stated type, and a local made by `new`
+    assert ts_idioms[(USERS, "user.rename")] == ("typed", "src/users/user.ts:5")
+    assert ts_idioms[(AUTH, "mailer.send")] == ("typed", "src/mail/mailer.ts:2")
+
+
+def test_typescript_receivers_typed_by_a_package_are_never_name_matched(ts_idioms: dict) -> None:
+    # `jwtService: JwtService` from @nestjs/jwt: not the project's TokenService.sign
+    assert ts_idioms[(AUTH, "this.jwtService.sign")] == ("unresolved", None)
+    # `rows: Repository<User>` (typeorm): not UsersService.findOne / softDelete of the project
+    repo = "src/users/persistence/relational-user.repository.ts"
+    assert ts_idioms[(repo, "this.rows.findOne")] == ("unresolved", None)
+    assert ts_idioms[(repo, "this.rows.softDelete")] == ("unresolved", None)
+
+
+def test_typescript_default_imports_reach_the_default_export(ts_idioms: dict) -> None:
+    # `export default validateConfig;` after the function, `import validateConfig from '../utils/validate-config'`
+    assert ts_idioms[("src/config/app.config.ts", "validateConfig")] == ("import", "src/utils/validate-config.ts:1")
+    # `export default class Mailer`, then `new Mailer()`
+    assert ts_idioms[(AUTH, "Mailer")] == ("import", "src/mail/mailer.ts:1")
