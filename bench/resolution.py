@@ -75,8 +75,14 @@ REPOS: dict[str, list[Pinned]] = {
         Pinned("kitsune-soc/kitsune", "e2553ad4b62b36094698b95a7fb51c25db9495a8"),
         Pinned("mozilla-services/syncstorage-rs", "0d4b14c30992f8074dcddba90612bdd7b1ceaa8c"),
     ],
-    "typescript": [Pinned("brocoders/nestjs-boilerplate", "9620f159eefe38f47747d02ab162852367c5472c")],
-    "go": [Pinned("knadh/listmonk", "911e0b774abad4fbf7b534be43a34a80fb6ace5b")],
+    "typescript": [
+        Pinned("brocoders/nestjs-boilerplate", "9620f159eefe38f47747d02ab162852367c5472c"),
+        Pinned("Sairyss/domain-driven-hexagon", "5c2d15a7e2d69e83dfddf28468ee9f30e02c30de"),  # hold-out
+    ],
+    "go": [
+        Pinned("knadh/listmonk", "911e0b774abad4fbf7b534be43a34a80fb6ace5b"),
+        Pinned("qiangxue/go-rest-api", "c3101332148b4aa45f637605e394cb0d033dae97"),  # hold-out
+    ],
     "java": [
         Pinned("callicoder/spring-security-react-ant-design-polls-app", "362fad90cab17e76453b3b9e273c594de6ee3d7f"),
     ],
