@@ -45,6 +45,7 @@ from typing import NamedTuple
 
 from semgraph.graph.cargo import CargoMap
 from semgraph.graph.model import Resolution
+from semgraph.graph.tsconfig import TsConfigMap
 
 MAX_NAME_MATCH = 8
 # how a stated type must resolve for `typed`: a guessed (name-matched) class would make a guessed method sure
@@ -79,11 +80,12 @@ class Builtins(NamedTuple):
 def builtins(language: str) -> Builtins:
     """The builtin / std receiver methods and type heads of a language (``builtin_receivers.toml``)."""
     data = tomllib.loads(resources.files("semgraph.graph").joinpath("builtin_receivers.toml").read_text())
-    entry = data.get(language, {})
+    entry = data.get(language) or data.get(FAMILY.get(language, language), {})
     return Builtins(frozenset(entry.get("methods", ())), frozenset(entry.get("types", ())))
 
 
 _RETURNS = re.compile(r"->\s*[\"']?([A-Za-z_][A-Za-z0-9_:.]*)[\"']?\s*(?:where\b|\{|:|$)")
+_ALIAS_OF = re.compile(r"=\s*([A-Za-z_$][\w$]*)\s*(?:<[^=]*>)?\s*;?\s*$")
 _LITERAL_HEAD = re.compile(r"""^\s*(?:[rbfu]*["']|[\[{(]|\d)""")
 
 
@@ -189,9 +191,13 @@ class SymbolIndex:
         rust = [r[1] for r in rows if r[2] == "rust"]
         self.cargo: CargoMap | None = None
         self._rust_key: dict[int, str] = {}
-        if rust:
+        self.tsconfig: TsConfigMap | None = None
+        if rust or any(family(r[2]) == "js" for r in rows):
             root = conn.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
-            self.cargo = CargoMap(Path(root[0]) if root and root[0] else None, rust)
+            root_path = Path(root[0]) if root and root[0] else None
+            if rust:
+                self.cargo = CargoMap(root_path, rust)
+            self.tsconfig = TsConfigMap(root_path)
         for fid, path, lang, module in rows:
             self.files[fid] = FileInfo(fid, path, lang, module)
             if lang == "rust" and self.cargo is not None:
@@ -487,6 +493,8 @@ class Resolver:
             owner = self._stated(unit, c.src_id, typ, bindings, globs)
             if owner is not None and fld:
                 owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
+        if owner is not None and owner.kind == "type_alias" and family(unit.file.language) == "js":
+            owner = self._aliased(owner)
         if owner is not None and owner.kind in TYPE_KINDS:
             sym = self._method_of(unit, owner, c.name)
             if sym is None and unit.file.language == "go":  # Go methods sit beside their type, in its package
@@ -501,6 +509,25 @@ class Resolver:
         if owner is None and head in bindings.get("\0external", ()) and head not in bindings:
             return None, Resolution.UNRESOLVED.value, 0  # `c echo.Context`: a type of an outside package
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+
+    def _aliased(self, owner: Sym) -> Sym | None:
+        """``type WalletRepositoryPort = RepositoryPort<WalletEntity>``: the type the alias names (generic
+        arguments dropped), found from the alias's own file; None for a union, an object type or a package's."""
+        for _hop in range(3):
+            if owner.kind != "type_alias":
+                return owner
+            row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (owner.id,)).fetchone()
+            m = _ALIAS_OF.search(row[0] if row and row[0] else "")
+            if m is None:
+                return None
+            got = self._member([owner.file_id], [m.group(1)], BASE_KINDS)
+            if got is None:
+                via = self._reexport([owner.file_id], m.group(1))
+                got = self.ix.symbol(via) if via is not None else None
+            if got is None or got.kind not in TYPE_KINDS or got.id == owner.id:
+                return None
+            owner = got
+        return None
 
     def _stated(self, unit: Unit, src_id: int, typ: str, bindings: dict, globs: list[list[int]]) -> Sym | None:
         """The type symbol a stated type text surely names in the caller's file, else None."""
@@ -693,6 +720,10 @@ class Resolver:
                 base = posixpath.dirname(unit.file.path)
                 joined = posixpath.normpath(posixpath.join(base, text))
                 return re.sub(r"\.(m|c)?[jt]sx?$", "", joined)
+            if self.ix.tsconfig is not None:  # `@libs/guard` through tsconfig `paths` / `baseUrl`
+                for key in self.ix.tsconfig.modules(unit.file.path, text):
+                    if any(self.ix.module_files(key + suffix) for suffix in JS_SUFFIXES):
+                        return key
             return text
         return text
 
@@ -1056,7 +1087,8 @@ def _prefer_kinds(syms: list[Sym], kinds: frozenset[str] | None) -> Sym:
         for s in syms:
             if s.kind in kinds and s.kind != "impl":
                 return s
-    non_impl = [s for s in syms if s.kind != "impl"]
+    # a file's own module symbol shares the file's name (`getMigrator.ts` defines `getMigrator`): the definition
+    non_impl = [s for s in syms if s.kind not in ("impl", "module")] or [s for s in syms if s.kind != "impl"]
     return (non_impl or syms)[0]
 
 

@@ -251,3 +251,19 @@ def test_typescript_default_imports_reach_the_default_export(ts_idioms: dict) ->
     assert ts_idioms[("src/config/app.config.ts", "validateConfig")] == ("import", "src/utils/validate-config.ts:1")
     # `export default class Mailer`, then `new Mailer()`
     assert ts_idioms[(AUTH, "Mailer")] == ("import", "src/mail/mailer.ts:1")
+
+
+def test_typescript_tsconfig_paths_and_type_aliases(ts_idioms: dict) -> None:
+    wallet = "src/wallet/wallet.service.ts"
+    # `import { Guard } from '@libs/guard'` with tsconfig `"paths": {"@libs/*": ["src/libs/*"]}` (JSONC)
+    assert ts_idioms[(wallet, "Guard.isEmpty")] == ("import", "src/libs/guard.ts:2")
+    # `type WalletRepositoryPort = RepositoryPort<Wallet>`: the aliased interface's method
+    assert ts_idioms[(wallet, "this.walletRepo.insert")] == ("typed", "src/libs/ports/repository.port.ts:2")
+
+
+def test_typescript_file_named_like_its_function_and_global_objects(ts_idioms: dict) -> None:
+    wallet = "src/wallet/wallet.service.ts"
+    # `getWallet.ts` defines `getWallet`: the function, not the file's module symbol of the same name
+    assert ts_idioms[(wallet, "getWallet")] == ("import", "src/wallet/getWallet.ts:5")
+    # a global object: never the project's AppLogger.log by name
+    assert ts_idioms[(wallet, "console.log")] == ("unresolved", None)
