@@ -116,6 +116,7 @@ class Score:
     correct_certain: int = 0
     wrong: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    possible: list[str] = field(default_factory=list)  # right, but only a possible edge (left out by default)
 
     def add(self, site: Site, truth: tuple[str, int] | None) -> None:
         self.judged += 1
@@ -134,8 +135,8 @@ class Score:
         if not ok:
             where = f"{truth[0]}:{truth[1]}" if truth else "outside the project"
             self.wrong.append(f"{site.key} → linked {site.dst[0]}:{site.dst[1]} ({site.resolution}), truth {where}")
-        elif truth is not None and not certain:
-            pass
+        elif not certain:
+            self.possible.append(f"{site.key} → {site.dst[0]}:{site.dst[1]} ({site.resolution}, {site.candidates})")
 
     def figures(self) -> dict[str, float | int]:
         def ratio(a: int, b: int) -> float:
@@ -430,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"       wrong:  {line}")
                     for line in score.missed[: args.show]:
                         print(f"       missed: {line}")
+                    for line in score.possible[: args.show]:
+                        print(f"       right but possible: {line}")
     if not args.sample:
         for language, agg in totals.items():
             fig = agg.figures()

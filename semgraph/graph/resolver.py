@@ -86,6 +86,8 @@ def builtins(language: str) -> Builtins:
 
 _RETURNS = re.compile(r"->\s*[\"']?([A-Za-z_][A-Za-z0-9_:.]*)[\"']?\s*(?:where\b|\{|:|$)")
 _ALIAS_OF = re.compile(r"=\s*([A-Za-z_$][\w$]*)\s*(?:<[^=]*>)?\s*;?\s*$")
+_GO_RESULT = re.compile(r"(?:[A-Za-z_]\w*\.)?[A-Za-z_]\w*")
+_GO_BUILTINS = frozenset({"string", "int", "int64", "int32", "uint", "byte", "rune", "bool", "float64", "error", "any"})
 _LITERAL_HEAD = re.compile(r"""^\s*(?:[rbfu]*["']|[\[{(]|\d)""")
 
 
@@ -302,7 +304,11 @@ class SymbolIndex:
         got = self._returns.get(sid)
         if got is None:
             row = self.conn.execute("SELECT signature FROM symbols WHERE id = ?", (sid,)).fetchone()
-            m = _RETURNS.search(row[0]) if row else None
+            sig = row[0] if row and row[0] else ""
+            if sig.startswith("func"):  # Go: `func (s svc) Get(ctx context.Context) (Album, error)` → Album
+                got = self._returns[sid] = go_result_type(sig)
+                return got
+            m = _RETURNS.search(sig)
             got = self._returns[sid] = _SEP.split(m.group(1))[-1] if m else ""
         return got
 
@@ -491,8 +497,12 @@ class Resolver:
         else:
             typ, _, fld = c.rtype.partition("#")  # Go `a.core.M()`: "App#core", the field core of a's type App
             owner = self._stated(unit, c.src_id, typ, bindings, globs)
+            if fld == "*" and owner is not None:  # a longer chain on a project type: not followed
+                return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
             if owner is not None and fld:
                 owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
+        if owner is _OUTSIDE:  # a type of an outside package (`*zap.Logger`): its methods are not ours
+            return None, Resolution.UNRESOLVED.value, 0
         if owner is not None and owner.kind == "type_alias" and family(unit.file.language) == "js":
             owner = self._aliased(owner)
         if owner is not None and owner.kind in TYPE_KINDS:
@@ -534,6 +544,18 @@ class Resolver:
         tid, how, _n = self._resolve_target(unit, src_id, typ, bindings, globs, BASE_KINDS, base=True)
         return self.ix.symbol(tid) if tid is not None and how in _SURE else None
 
+    def _go_package_type(self, text: str) -> Sym | None:
+        """``core.Core``: the type in the one project package named like the qualifier; ``_OUTSIDE`` when no
+        project package has that name (``zap.Logger``), None when it is unclear."""
+        pkg, name = text.split(".", 1)
+        mods = [m for m in self.ix._module_names if m == pkg or m.endswith("/" + pkg)]
+        if not mods:
+            return _OUTSIDE
+        if len(mods) == 1:
+            got = self._member(self.ix.module_files(mods[0]), [name], BASE_KINDS)
+            return got if got is not None and got.kind in TYPE_KINDS else None
+        return None
+
     def _field_type(
         self, unit: Unit, src_id: int, owner: Sym, fld: str, bindings: dict, globs: list[list[int]]
     ) -> Sym | None:
@@ -541,7 +563,15 @@ class Resolver:
         through the caller's imports, else the one package of the project named like its qualifier."""
         field_sym = next((ch for ch in self.ix.children(owner.id) if ch.name == fld and ch.kind == "field"), None)
         if field_sym is None:
-            return None
+            for base in self.ix.bases(owner.id):  # an embedded project type (`a.Store.Get()`) or its field
+                bsym = self.ix.symbol(base)
+                if bsym is not None and bsym.name == fld:
+                    return bsym
+                if bsym is not None and any(ch.name == fld for ch in self.ix.children(base)):
+                    return self._field_type(unit, src_id, bsym, fld, bindings, globs)
+            # neither a field nor an embedded project type: an embedded outside type (`*zap.SugaredLogger`);
+            # another type's method of that name would be a guess
+            return _OUTSIDE if owner.kind == "struct" else None
         row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (field_sym.id,)).fetchone()
         parts = (row[0] if row else "").split(None, 1)
         text = parts[1].strip().lstrip("*") if len(parts) == 2 else ""
@@ -549,10 +579,9 @@ class Resolver:
             return None
         got = self._stated(unit, src_id, text, bindings, globs)
         if got is None and "." in text:
-            pkg, name = text.split(".", 1)
-            mods = [m for m in self.ix._module_names if m == pkg or m.endswith("/" + pkg)]
-            if len(mods) == 1:
-                got = self._member(self.ix.module_files(mods[0]), [name], BASE_KINDS)
+            got = self._go_package_type(text)
+            if got is _OUTSIDE:
+                return got
         elif got is None:
             got = self._member(self.ix.module_files(self.ix.files[owner.file_id].module), [text], BASE_KINDS)
         return got if got is not None and got.kind in TYPE_KINDS else None
@@ -606,6 +635,11 @@ class Resolver:
             return parent if parent is not None and parent.kind in TYPE_KINDS else None
         if fn.kind == "class":
             return None
+        if unit.file.language == "go":  # the type is in the function's package, or named `pkg.T`
+            if "." in ret:
+                return self._go_package_type(ret)
+            got = self._member(self.ix.module_files(self.ix.files[fn.file_id].module), [ret], BASE_KINDS)
+            return got if got is not None and got.kind in TYPE_KINDS else None
         got = self._member([fn.file_id], [ret], BASE_KINDS)
         if got is None:  # a type the function's module imports (`from x import TestClient`)
             via = self._reexport([fn.file_id], ret)
@@ -1042,6 +1076,40 @@ class Resolver:
 
 
 _TEST_DIRS = frozenset({"tests", "test", "__tests__", "spec", "testing"})
+
+
+_OUTSIDE = Sym(-1, -1, "outside", "", "", None)  # a type of an outside package: not a project type
+
+
+def go_result_type(signature: str) -> str:
+    """The (first) named result type of a Go function signature, ``pkg.T`` kept qualified; "" for none, a
+    builtin, a slice, map, channel or func."""
+    i = signature.find("(")
+    if signature.startswith("func (") or signature.startswith("func("):  # a receiver comes first
+        i = _close(signature, i)
+        i = signature.find("(", i)
+    if i < 0:
+        return ""
+    rest = signature[_close(signature, i) :].strip()
+    if rest.startswith("("):
+        rest = rest[1 : _close(rest, 0) - 1].split(",")[0].strip()
+        parts = rest.split()
+        rest = parts[-1] if parts else ""  # `(a Album, err error)`: the type, not the name
+    t = rest.strip().lstrip("*").strip()
+    return t if _GO_RESULT.fullmatch(t) and t not in _GO_BUILTINS else ""
+
+
+def _close(text: str, i: int) -> int:
+    """The index just past the parenthesis that closes the one at ``i``."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(text)
 
 
 @functools.lru_cache(maxsize=16384)

@@ -172,6 +172,14 @@ def test_go_and_java_declared_types(tmp_path_factory: pytest.TempPathFactory) ->
     assert go[("cmd/app.go", "a.core.Lend")] == ("typed", "internal/core/core.go:7")
     # `w http.ResponseWriter` is a type of an outside package: never App.Write by name
     assert go[("cmd/app.go", "w.Write")] == ("unresolved", None)
+    # `svc := core.NewService()` returns the Service interface; `store, _ := core.NewStore()` a *Store
+    assert go[("cmd/report.go", "svc.Count")] == ("typed", "internal/core/service.go:5")
+    assert go[("cmd/report.go", "store.Get")] == ("typed", "internal/core/service.go:23")
+    # `rg *routing.RouteGroup` (import path ending /v2: the package is `routing`), a chain on `*http.Request`,
+    # the embedded `*zap.SugaredLogger`: outside types, never Store.Get or logger.With by name
+    assert go[("cmd/report.go", "rg.Get")] == ("unresolved", None)
+    assert go[("cmd/report.go", "req.URL.Query().Get")] == ("unresolved", None)
+    assert go[("cmd/report.go", "l.SugaredLogger.With")] == ("unresolved", None)
     java = landed(base / "resolution_java-index.db")
     svc = "src/main/java/com/lib/service/LoanService.java"
     assert java[(svc, "books.findByIsbn")] == ("typed", "src/main/java/com/lib/repo/BookRepository.java:6")
