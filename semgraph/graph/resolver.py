@@ -548,7 +548,11 @@ class Resolver:
         """``core.Core``: the type in the one project package named like the qualifier; ``_OUTSIDE`` when no
         project package has that name (``zap.Logger``), None when it is unclear."""
         pkg, name = text.split(".", 1)
-        mods = [m for m in self.ix._module_names if m == pkg or m.endswith("/" + pkg)]
+        mods = [
+            m
+            for m in self.ix._module_names
+            if (m == pkg or m.endswith("/" + pkg)) and self.ix.files[self.ix.module_files(m)[0]].language == "go"
+        ]  # a frontend's `editor/core.tsx` is no Go package `core`
         if not mods:
             return _OUTSIDE
         if len(mods) == 1:

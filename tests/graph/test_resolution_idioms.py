@@ -172,6 +172,8 @@ def test_go_and_java_declared_types(tmp_path_factory: pytest.TempPathFactory) ->
     assert go[("cmd/app.go", "a.core.Lend")] == ("typed", "internal/core/core.go:7")
     # `w http.ResponseWriter` is a type of an outside package: never App.Write by name
     assert go[("cmd/app.go", "w.Write")] == ("unresolved", None)
+    # the same field from a file without the import: the one Go package `core` (web/src/core.ts is not one)
+    assert go[("cmd/health.go", "a.core.Lend")] == ("typed", "internal/core/core.go:7")
     # `svc := core.NewService()` returns the Service interface; `store, _ := core.NewStore()` a *Store
     assert go[("cmd/report.go", "svc.Count")] == ("typed", "internal/core/service.go:5")
     assert go[("cmd/report.go", "store.Get")] == ("typed", "internal/core/service.go:23")
