@@ -133,6 +133,7 @@ class CallSite:
     order: int
     rtype: str = ""  # the receiver's stated type (``self.users`` → "UserRepository"), kept in the edge's meta
     was: str = ""  # the qualified name this call linked to before its definition went away (a re-index)
+    args: int = -1  # the argument count (Java: picks among overloads), -1 when not counted
 
 
 @dataclass(slots=True)
@@ -312,6 +313,11 @@ class SymbolIndex:
             got = self._returns[sid] = _SEP.split(m.group(1))[-1] if m else ""
         return got
 
+    def params(self, sid: int) -> int:
+        """How many parameters a function or method declares (its metrics), -1 when not known."""
+        row = self.conn.execute("SELECT json_extract(metrics, '$.params') FROM symbols WHERE id = ?", (sid,)).fetchone()
+        return row[0] if row and isinstance(row[0], int) else -1
+
     # modules
     def module_files(self, module: str) -> list[int]:
         return self._modules.get(module, [])
@@ -394,6 +400,7 @@ class Resolver:
         self.resolving: set[int] = set()
         self._same: dict[int, list[int]] = {}
         self.globs: dict[int, list[list[int]]] = {}  # file id → files its glob imports (`use a::*`) bring in
+        self._args = -1  # the argument count of the call being resolved (-1: unknown)
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -464,8 +471,13 @@ class Resolver:
         # way wherever it sits in the file (scope chains only matter for bare names), so it is resolved once
         memo: dict[str, tuple[int | None, str, int]] = {}
         for c in unit.calls:
+            if "@" in c.rtype:  # Java: "UserRepository@2", the receiver's type and the argument count
+                c.rtype, _, n = c.rtype.partition("@")
+                c.args = int(n) if n.isdigit() else -1
+            self._args = c.args
             typed = bool(c.rtype)  # the same text may have another stated type elsewhere: not memoised
             key = c.target if c.receiver and c.receiver.split(".")[0] not in SELF_WORDS and not typed else None
+            key = f"{key}@{c.args}" if key is not None and c.args >= 0 else key
             caller = unit.symbols.get(c.src_id)
             if key is not None and caller is not None and caller.name != c.name and key in memo:
                 dst, res, cands = memo[key]
@@ -475,7 +487,9 @@ class Resolver:
                 dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
                     memo[key] = (dst, res, cands)
-            info: dict[str, str] = {"type": c.rtype} if c.rtype else {}
+            info: dict[str, str | int] = {"type": c.rtype} if c.rtype else {}
+            if c.args >= 0:
+                info["args"] = c.args
             if c.was and res != Resolution.UNRESOLVED.value and res not in _SURE_CALL:
                 # its definition went away: a same-named symbol elsewhere is not what the caller meant
                 dst, res, cands = None, Resolution.UNRESOLVED.value, 0
@@ -486,6 +500,7 @@ class Resolver:
             rows.append(
                 ("calls", c.src_id, dst, c.target, c.name, res, cands, c.line, c.col, c.order, fid, "index", meta)
             )
+        self._args = -1
         return rows
 
     def _typed(self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]) -> tuple[int | None, str, int]:
@@ -861,6 +876,10 @@ class Resolver:
             sym = self._local(unit, src_id, name, kinds)
             if sym is not None:
                 return sym.id, Resolution.SAME_MODULE.value, 1
+            if lang == "java" and not base:  # `send(to, text)` inside a class: this.send (or an inherited one)
+                sym = self._self_method(unit, src_id, name)
+                if sym is not None:
+                    return sym.id, Resolution.SELF.value, 1
         # 3. import binding head
         head = segs[0]
         if head in bindings and head not in SELF_WORDS:
@@ -1013,9 +1032,14 @@ class Resolver:
                     continue
                 seen.add(tid)
                 found = None
+                same = []
                 for child in self.ix.children(tid):  # the last of same-named ones: `@overload` stubs come first
                     if child.name == name and child.kind in ("method", "function"):
                         found = child
+                        same.append(child)
+                if len(same) > 1 and self._args >= 0:  # Java overloads: the one taking that many arguments
+                    fits = [s for s in same if self.ix.params(s.id) == self._args]
+                    found = fits[-1] if fits else found
                 if found is not None:
                     return found
                 nxt.extend(self.ix.bases(tid))
@@ -1049,6 +1073,10 @@ class Resolver:
         exact = [s for s in hits if norm(s.qname) == want or norm(s.qname).endswith("." + want)]
         if exact:
             if len(exact) > 1 and len({s.qname for s in exact}) == 1:
+                if self._args >= 0 and all(s.kind in ("method", "function") for s in exact):
+                    fits = [s for s in exact if self.ix.params(s.id) == self._args]  # Java overloads
+                    if fits:
+                        return max(fits, key=lambda s: s.id)
                 # the same name defined again (`@overload` stubs, then the implementation): the last one binds
                 return max(exact, key=lambda s: s.id)
             return _prefer_kinds(exact, kinds)

@@ -183,9 +183,22 @@ def test_go_and_java_declared_types(tmp_path_factory: pytest.TempPathFactory) ->
     assert go[("cmd/report.go", "req.URL.Query().Get")] == ("unresolved", None)
     assert go[("cmd/report.go", "l.SugaredLogger.With")] == ("unresolved", None)
     java = landed(base / "resolution_java-index.db")
+    with GraphStore.open(base / "resolution_java-index.db", readonly=True) as store:
+        java_rows = store.conn.execute(
+            "SELECT f.path, e.line, e.target, df.path || ':' || d.start_line FROM edges e "
+            "JOIN files f ON f.id = e.file_id LEFT JOIN symbols d ON d.id = e.dst_id "
+            "LEFT JOIN files df ON df.id = d.file_id WHERE e.kind = 'calls'"
+        ).fetchall()
     svc = "src/main/java/com/lib/service/LoanService.java"
     assert java[(svc, "books.findByIsbn")] == ("typed", "src/main/java/com/lib/repo/BookRepository.java:6")
     assert java[(svc, "book.getId")] == ("typed", "src/main/java/com/lib/repo/Book.java:6")
+    # overloads told apart by argument count: an instance method, a static one, and an implicit `this.send`
+    notifier = "src/main/java/com/lib/service/Notifier.java"
+    sends = {(r[1], r[3]) for r in java_rows if r[0] == svc and r[2] == "notifier.send"}
+    assert sends == {(17, f"{notifier}:4"), (18, f"{notifier}:8")}
+    formats = {(r[1], r[3]) for r in java_rows if r[0] == svc and r[2] == "Notifier.format"}
+    assert formats == {(19, f"{notifier}:12"), (20, f"{notifier}:16")}
+    assert {(r[2], r[3]) for r in java_rows if r[0] == notifier and r[1] == 5} == {("send", f"{notifier}:8")}
     # findById is inherited from Spring's JpaRepository: not Member.findById of the project
     assert java[(svc, "books.findById")] == ("unresolved", None)
 
@@ -277,3 +290,21 @@ def test_typescript_file_named_like_its_function_and_global_objects(ts_idioms: d
     assert ts_idioms[(wallet, "getWallet")] == ("import", "src/wallet/getWallet.ts:5")
     # a global object: never the project's AppLogger.log by name
     assert ts_idioms[(wallet, "console.log")] == ("unresolved", None)
+
+
+def test_java_overloads_stay_apart_when_the_callee_file_is_reindexed(tmp_path: Path) -> None:
+    root = tmp_path / "resolution_java"
+    shutil.copytree(FIXTURES / "resolution_java", root)
+    index(root)
+    notifier = root / "src/main/java/com/lib/service/Notifier.java"
+    notifier.write_text("// moved down one line\n" + notifier.read_text())
+    index(root)  # LoanService's calls into Notifier are resolved again from their stored rows
+    with GraphStore.open(root.parent / "resolution_java-index.db", readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT e.line, d.start_line, e.meta FROM edges e JOIN files f ON f.id = e.file_id "
+            "JOIN symbols d ON d.id = e.dst_id WHERE e.target = 'notifier.send' AND f.path LIKE '%LoanService.java'"
+        ).fetchall()
+    assert sorted(rows) == [
+        (17, 5, '{"type": "Notifier", "args": 1}'),
+        (18, 9, '{"type": "Notifier", "args": 2}'),
+    ]

@@ -75,7 +75,15 @@ class JavaExtractor(Extractor):
 
     def type_calls(self, result: FileExtraction) -> None:
         """Give ``x.m()`` / ``this.x.m()`` the declared type of the local, parameter (innermost method) or field
-        (innermost class) ``x``; generic and primitive declarations stay unknown."""
+        (innermost class) ``x``; generic and primitive declarations stay unknown. Every call's argument count
+        follows as ``@N`` (``"UserRepository@2"``, ``"@0"``): the resolver picks among overloads by it."""
+        self._stated_types(result)
+        for c in result.calls:
+            n = self._arity.get((c.line, c.col))
+            if n is not None:
+                c.receiver_type = f"{c.receiver_type}@{n}"
+
+    def _stated_types(self, result: FileExtraction) -> None:
         if not self._type_nodes:
             return
         syms = result.symbols
@@ -121,6 +129,7 @@ class JavaExtractor(Extractor):
 
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
         self._type_nodes = [(k[5:], n) for k in ("type.local", "type.param", "type.field") for n in caps.get(k, ())]
+        self._arity: dict[tuple[int, int], int] = {}
         out: list[Pending] = []
         for cap, kind in _ORDER:
             for node in caps.get("def." + cap, ()):
@@ -219,16 +228,25 @@ class JavaExtractor(Extractor):
             name = node.child_by_field_name("name")
             if name is None:
                 return None
+            self._count_args(node, name)
             return clean_target(self.between(node.start_byte, name.end_byte)), name
         if t == "object_creation_expression":
             typ = node.child_by_field_name("type")
             if typ is None:
                 return None
+            self._count_args(node, typ)
             return _strip_generics(normalize(self.text(typ))).replace(" ", ""), typ
         ctor = node.child_by_field_name("constructor")
         if ctor is None:
             return None
         return self.text(ctor), ctor
+
+    def _count_args(self, node: ts.Node, at: ts.Node) -> None:
+        """Remember the call's argument count by the position of its name (as its ``Call`` will have it)."""
+        args = node.child_by_field_name("arguments")
+        if args is not None:
+            n = sum(1 for a in args.named_children if a.type not in _COMMENT_TYPES)
+            self._arity[(at.start_point.row + 1, at.start_point.column + 1)] = n
 
     def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
         out: list[tuple[int, Import]] = []
