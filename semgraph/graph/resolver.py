@@ -86,6 +86,26 @@ def builtins(language: str) -> Builtins:
 
 _RETURNS = re.compile(r"->\s*[\"']?([A-Za-z_][A-Za-z0-9_:.]*)[\"']?\s*(?:where\b|\{|:|$)")
 _ALIAS_OF = re.compile(r"=\s*([A-Za-z_$][\w$]*)\s*(?:<[^=]*>)?\s*;?\s*$")
+_JAVA_NOT_TYPES = frozenset(
+    {
+        "void",
+        "int",
+        "long",
+        "boolean",
+        "double",
+        "float",
+        "short",
+        "byte",
+        "char",
+        "public",
+        "private",
+        "protected",
+        "static",
+        "final",
+        "abstract",
+        "synchronized",
+    }
+)
 _GO_RESULT = re.compile(r"(?:[A-Za-z_]\w*\.)?[A-Za-z_]\w*")
 _GO_BUILTINS = frozenset({"string", "int", "int64", "int32", "uint", "byte", "rune", "bool", "float64", "error", "any"})
 _LITERAL_HEAD = re.compile(r"""^\s*(?:[rbfu]*["']|[\[{(]|\d)""")
@@ -507,14 +527,18 @@ class Resolver:
         """``self.users.create()`` / ``repo.create()`` with the receiver's type stated in the source: the type's
         method (or its bases'), else the usual attempts."""
         owner: Sym | None = None
-        if c.rtype.endswith("()"):  # `x = make(..)` / `let x = T::make(..)`: the type `make` says it returns
+        if (
+            c.rtype.endswith("()") and "#" not in c.rtype
+        ):  # `x = make(..)` / `let x = T::make(..)`: the type `make` says it returns
             owner = self._returned_type(unit, c, bindings, globs)
         else:
             typ, _, fld = c.rtype.partition("#")  # Go `a.core.M()`: "App#core", the field core of a's type App
             owner = self._stated(unit, c.src_id, typ, bindings, globs)
             if fld == "*" and owner is not None:  # a longer chain on a project type: not followed
                 return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
-            if owner is not None and fld:
+            if owner is not None and fld.endswith("()"):  # Java `x.getA().m()`: the type getA returns
+                owner = self._java_returned(owner, fld[:-2], unit)
+            elif owner is not None and fld:
                 owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
         if owner is _OUTSIDE:  # a type of an outside package (`*zap.Logger`): its methods are not ours
             return None, Resolution.UNRESOLVED.value, 0
@@ -558,6 +582,30 @@ class Resolver:
         """The type symbol a stated type text surely names in the caller's file, else None."""
         tid, how, _n = self._resolve_target(unit, src_id, typ, bindings, globs, BASE_KINDS, base=True)
         return self.ix.symbol(tid) if tid is not None and how in _SURE else None
+
+    def _java_returned(self, owner: Sym, method: str, unit: Unit) -> Sym | None:
+        """The project type a Java method of ``owner`` declares it returns (``public PollLength getPollLength()``),
+        found in the method's file, its imports or its package; ``_OUTSIDE`` for an imported outside type."""
+        args, self._args = self._args, -1  # the inner call's arguments are not counted
+        try:
+            fn = self._method_of(unit, owner, method)
+        finally:
+            self._args = args
+        if fn is None:
+            return None
+        row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (fn.id,)).fetchone()
+        m = re.search(
+            r"([A-Za-z_$][\w$]*)(?:<[^()]*>)?(?:\[\])*\s+" + re.escape(method) + r"\s*\(", row[0] if row else ""
+        )
+        if m is None or m.group(1) in _JAVA_NOT_TYPES:
+            return None
+        ret = m.group(1)
+        fid = fn.file_id
+        got = self._member([fid, *self.ix.module_files(self.ix.files[fid].module)], [ret], BASE_KINDS)
+        if got is None:
+            via = self._reexport([fid], ret)  # `import com.x.PollLength;` in the method's file
+            got = self.ix.symbol(via) if via is not None else None
+        return got if got is not None and got.kind in TYPE_KINDS else None
 
     def _go_package_type(self, text: str) -> Sym | None:
         """``core.Core``: the type in the one project package named like the qualifier; ``_OUTSIDE`` when no

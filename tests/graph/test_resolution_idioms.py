@@ -199,6 +199,8 @@ def test_go_and_java_declared_types(tmp_path_factory: pytest.TempPathFactory) ->
     formats = {(r[1], r[3]) for r in java_rows if r[0] == svc and r[2] == "Notifier.format"}
     assert formats == {(19, f"{notifier}:12"), (20, f"{notifier}:16")}
     assert {(r[2], r[3]) for r in java_rows if r[0] == notifier and r[1] == 5} == {("send", f"{notifier}:8")}
+    # a getter chain: Book.getBorrower() is declared to return a Member, so Member.getId, not Book.getId
+    assert java[(svc, "book.getBorrower().getId")] == ("typed", "src/main/java/com/lib/repo/Member.java:6")
     # findById is inherited from Spring's JpaRepository: not Member.findById of the project
     assert java[(svc, "books.findById")] == ("unresolved", None)
 

@@ -16,6 +16,8 @@ annotations out (they are in ``decorators``).
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 from semgraph.graph.extractors._engine import (
@@ -39,6 +41,7 @@ _ORDER = (
 _TEST_ANNOTATIONS = frozenset({"Test", "ParameterizedTest", "RepeatedTest", "TestFactory", "TestTemplate"})
 _ANNOTATION_TYPES = frozenset({"annotation", "marker_annotation"})
 _COMMENT_TYPES = frozenset({"line_comment", "block_comment"})
+_GETTER_CHAIN = re.compile(r"([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\(\)")
 
 
 def _strip_generics(text: str) -> str:
@@ -105,6 +108,10 @@ class JavaExtractor(Extractor):
             return
         for c in result.calls:
             recv = c.receiver.removeprefix("this.")
+            getter = ""
+            m = _GETTER_CHAIN.fullmatch(recv)
+            if m:  # `req.getPollLength().getDays()`: "PollRequest#getPollLength()", what that method returns
+                recv, getter = m.group(1), m.group(2)
             if not recv or "." in recv or "(" in recv:
                 continue
             cur: int | None = c.caller
@@ -112,7 +119,7 @@ class JavaExtractor(Extractor):
             while cur is not None and not typ:
                 typ = stated.get((cur, recv), "")
                 cur = syms[cur].parent
-            c.receiver_type = typ
+            c.receiver_type = f"{typ}#{getter}()" if typ and getter else typ
 
     def _declared_type(self, node: ts.Node, decl: ts.Node | None) -> str:
         typ = node.child_by_field_name("type")
