@@ -293,12 +293,24 @@ class JavaScriptExtractor(Extractor):
         generic arguments are dropped (``Repository<User>`` → ``Repository``), unions and the like stay unknown,
         and one name stated with two types in one scope is unknown."""
         syms = result.symbols
-        spans = [(i, s.span.start_line, s.span.end_line, s.kind) for i, s in enumerate(syms) if i]
+        last = max((sym.span.end_line for sym in syms), default=0)
+        tables: dict[tuple[SymbolKind, ...], list[int]] = {}
         stated: dict[tuple[int, str], str] = {}
 
         def innermost(line: int, kinds: tuple[SymbolKind, ...]) -> int:
-            inner = [sp for sp in spans if sp[3] in kinds and sp[1] <= line <= sp[2]]
-            return max(inner, key=lambda sp: sp[1])[0] if inner else 0
+            """The innermost symbol of ``kinds`` whose span holds ``line`` (0: none): a line → symbol table
+            painted outer spans first, built once per kinds (a scan per node is quadratic on big files)."""
+            table = tables.get(kinds)
+            if table is None:
+                table = tables[kinds] = [0] * (last + 2)
+                order = sorted(
+                    (sym.span.start_line, -sym.span.end_line, i)
+                    for i, sym in enumerate(syms)
+                    if i and sym.kind in kinds
+                )
+                for start, neg_end, i in order:
+                    table[start : -neg_end + 1] = [i] * (-neg_end + 1 - start)
+            return table[line] if 0 <= line < len(table) else 0
 
         def state(scope: int, name: str, typ: str) -> None:
             key = (scope, name)
