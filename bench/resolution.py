@@ -6,6 +6,12 @@ are compared with an oracle:
 - Python: jedi (``Script.goto(follow_imports=True)`` at the callee's name). A site counts when jedi answers;
   jedi's answer inside the checkout is the truth, an answer outside it (stdlib, site-packages) means "no
   project definition". Up to ``--per-repo`` sites are drawn at random (seeded) from every call site.
+- TypeScript/JavaScript: the TypeScript compiler's language service (``bench/ts_oracle/oracle.js``,
+  ``getDefinitionAtPosition`` at the callee's name, with the checkout's ``tsconfig.json``). npm ``typescript``
+  (pinned in ``bench/ts_oracle/package-lock.json``) is installed for the bench only, by ``npm ci`` into
+  ``$SEMGRAPH_BENCH_CACHE/ts_oracle-<lock hash>`` on first use (node and npm must be on PATH); nothing is
+  installed into the checkout, so a receiver typed from one of its packages is ``any`` and counts as "no
+  project definition". Every call site is judged (``--per-repo`` caps it).
 - Rust, Go, Java: labelled samples in ``bench/labels/resolution/<owner+name>.json`` (call site
   ``path:line:callee-text`` → the definition ``path:line`` it reaches, or ``null`` for a definition outside
   the project), judged by reading the code and committed before the changed resolver ran on that repository.
@@ -24,9 +30,12 @@ default). For Rust, the share of ``use`` imports of workspace crates that resolv
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
+import shutil
+import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -37,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.realworld import Pinned, available, checkout
+from bench.realworld import CACHE, Pinned, available, checkout
 from semgraph.graph.indexer import index_repository
 from semgraph.graph.store import GraphStore
 from semgraph.paths import PathGuard
@@ -50,6 +59,10 @@ except ImportError:  # a semgraph from before edges had a certainty (first-run f
         return resolution not in ("name_match", "unresolved")
 
 
+# the file languages a bench language covers
+LANGUAGES = {"typescript": ("typescript", "tsx", "javascript")}
+LANGUAGES.update({k: (k,) for k in ("python", "rust", "go", "java")})
+TS_ORACLE = Path(__file__).resolve().parent / "ts_oracle"
 LABELS = Path(__file__).resolve().parent / "labels" / "resolution"
 
 REPOS: dict[str, list[Pinned]] = {
@@ -63,7 +76,14 @@ REPOS: dict[str, list[Pinned]] = {
         Pinned("mozilla-services/syncstorage-rs", "0d4b14c30992f8074dcddba90612bdd7b1ceaa8c"),
         Pinned("atuinsh/atuin", "824c8716d82bed774ee6a83c683087ae77715814"),  # hold-out (issue 11, round 2)
     ],
-    "go": [Pinned("knadh/listmonk", "911e0b774abad4fbf7b534be43a34a80fb6ace5b")],
+    "typescript": [
+        Pinned("brocoders/nestjs-boilerplate", "9620f159eefe38f47747d02ab162852367c5472c"),
+        Pinned("Sairyss/domain-driven-hexagon", "5c2d15a7e2d69e83dfddf28468ee9f30e02c30de"),  # hold-out
+    ],
+    "go": [
+        Pinned("knadh/listmonk", "911e0b774abad4fbf7b534be43a34a80fb6ace5b"),
+        Pinned("qiangxue/go-rest-api", "c3101332148b4aa45f637605e394cb0d033dae97"),  # hold-out
+    ],
     "java": [
         Pinned("callicoder/spring-security-react-ant-design-polls-app", "362fad90cab17e76453b3b9e273c594de6ee3d7f"),
     ],
@@ -97,6 +117,7 @@ class Score:
     correct_certain: int = 0
     wrong: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    possible: list[str] = field(default_factory=list)  # right, but only a possible edge (left out by default)
 
     def add(self, site: Site, truth: tuple[str, int] | None) -> None:
         self.judged += 1
@@ -115,8 +136,8 @@ class Score:
         if not ok:
             where = f"{truth[0]}:{truth[1]}" if truth else "outside the project"
             self.wrong.append(f"{site.key} → linked {site.dst[0]}:{site.dst[1]} ({site.resolution}), truth {where}")
-        elif truth is not None and not certain:
-            pass
+        elif not certain:
+            self.possible.append(f"{site.key} → {site.dst[0]}:{site.dst[1]} ({site.resolution}, {site.candidates})")
 
     def figures(self) -> dict[str, float | int]:
         def ratio(a: int, b: int) -> float:
@@ -153,8 +174,9 @@ def call_sites(db: Path, language: str) -> list[Site]:
             "df.path, d.start_line, d.end_line, d.name "
             "FROM edges e JOIN files f ON f.id = e.file_id "
             "LEFT JOIN symbols d ON d.id = e.dst_id LEFT JOIN files df ON df.id = d.file_id "
-            "WHERE e.kind = 'calls' AND f.language = ? AND e.resolution != 'alternative' ORDER BY f.path, e.line, e.col",
-            (language,),
+            f"WHERE e.kind = 'calls' AND f.language IN ({','.join('?' * len(LANGUAGES[language]))}) "
+            "AND e.resolution != 'alternative' ORDER BY f.path, e.line, e.col",
+            LANGUAGES[language],
         ).fetchall()
     return [Site(*r[:8], (r[8], r[9], r[10], r[11]) if r[8] is not None else None) for r in rows]
 
@@ -204,6 +226,51 @@ def jedi_truth(root: Path, sites: list[Site]) -> dict[str, tuple[str, int] | Non
             continue  # a call through a variable, parameter or attribute (`self.app(...)`): no static callee
         out[s.key] = (rel, d.line)
     return out
+
+
+# -- TypeScript / JavaScript: the TypeScript language service -------------------------------
+def ts_oracle_dir() -> Path:
+    """``bench/ts_oracle`` installed (``npm ci``) into the bench cache, once per lock file."""
+    lock = (TS_ORACLE / "package-lock.json").read_bytes()
+    dest = CACHE / f"ts_oracle-{hashlib.sha256(lock).hexdigest()[:12]}"
+    if (dest / "node_modules" / "typescript" / "package.json").exists():
+        return dest
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        raise SystemExit("the TypeScript oracle needs node and npm on PATH")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(TS_ORACLE / name, dest / name)
+    subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=dest, check=True)
+    return dest
+
+
+def ts_truth(root: Path, sites: list[Site]) -> tuple[dict[str, tuple[str, int] | None], Counter]:
+    """Per site key: the language service's definition inside ``root`` (path, line), None for none in the
+    project; sites it cannot judge are left out (their reasons counted)."""
+    env = {**os.environ, "NODE_PATH": str(ts_oracle_dir() / "node_modules")}
+    payload = {
+        "root": str(root),
+        "sites": [{"key": s.key, "path": s.path, "line": s.line, "col": s.col, "name": s.name} for s in sites],
+    }
+    proc = subprocess.run(
+        ["node", str(TS_ORACLE / "oracle.js")], input=json.dumps(payload), capture_output=True, text=True, env=env
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"the TypeScript oracle failed: {proc.stderr[-2000:]}")
+    out: dict[str, tuple[str, int] | None] = {}
+    why: Counter = Counter()
+    for line in proc.stdout.splitlines():
+        row = json.loads(line)
+        if "skip" in row:
+            why["skip: " + row["skip"]] += 1
+            continue
+        why[row["why"]] += 1
+        if row["def"] is None:
+            out[row["key"]] = None
+        else:
+            path, ln = row["def"].rsplit(":", 1)
+            out[row["key"]] = (path, int(ln))
+    return out, why
 
 
 def _name_column(text: str, start: int, target: str, name: str) -> int | None:
@@ -290,7 +357,9 @@ def _manifest_crate_names(root: Path) -> set[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", action="append", help="owner/name (repeatable); default every pinned repository")
-    ap.add_argument("--per-repo", type=int, default=400, help="Python sites drawn per repository (jedi is slow)")
+    ap.add_argument(
+        "--per-repo", type=int, help="sites drawn per repository: Python 400 by default (jedi is slow), TS/JS all"
+    )
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--sample", type=int, default=0, help="print N candidate sites to label instead of scoring")
     ap.add_argument("--show", type=int, default=8, help="wrong and missed sites printed per repository")
@@ -305,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
             if not available(pin):
                 print(f"skip {pin.repo}: no mirror (fetch github:{pin.repo})")
                 continue
-            if language != "python" and not args.sample and not label_file(pin).exists():
+            if language not in ("python", "typescript") and not args.sample and not label_file(pin).exists():
                 print(f"skip {pin.repo}: no labels at {label_file(pin)}")
                 continue
             root = checkout(pin)
@@ -317,10 +386,15 @@ def main(argv: list[str] | None = None) -> int:
                         print(json.dumps({"site": s.key, "def": None, "semgraph": s.dst and f"{s.dst[0]}:{s.dst[1]}"}))
                     continue
                 sites = call_sites(db, language)
+                oracle: Counter = Counter()
                 if language == "python":
                     rng = random.Random(args.seed)
-                    picked = sorted(rng.sample(sites, min(args.per_repo, len(sites))), key=lambda s: s.key)
+                    picked = sorted(rng.sample(sites, min(args.per_repo or 400, len(sites))), key=lambda s: s.key)
                     truth = jedi_truth(root, picked)
+                elif language == "typescript":
+                    rng = random.Random(args.seed)
+                    picked = sites if (args.per_repo or len(sites)) >= len(sites) else rng.sample(sites, args.per_repo)
+                    truth, oracle = ts_truth(root, picked)
                 else:
                     truth = labelled_truth(pin)
                     picked = sites
@@ -352,10 +426,14 @@ def main(argv: list[str] | None = None) -> int:
                         f"({fig['certain_links']}/{fig['links']} links certain) [index {secs:.1f}s]{extra}"
                     )
                     print(f"       resolutions of all {len(sites)} call sites: {dict(res.most_common())}")
+                    if oracle:
+                        print(f"       oracle answers: {dict(oracle.most_common())}")
                     for line in score.wrong[: args.show]:
                         print(f"       wrong:  {line}")
                     for line in score.missed[: args.show]:
                         print(f"       missed: {line}")
+                    for line in score.possible[: args.show]:
+                        print(f"       right but possible: {line}")
     if not args.sample:
         for language, agg in totals.items():
             fig = agg.figures()

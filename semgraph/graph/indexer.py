@@ -615,7 +615,7 @@ class Indexer:
                 receiver = target[: len(target) - len(name)].rstrip(".:") if target.endswith(name) else ""
                 info = json.loads(meta) if meta and meta != "{}" else {}
                 unit.calls.append(
-                    CallSite(src, target, name, receiver, line, col, ord_, info.get("type", ""), info.get("was", ""))
+                    CallSite(src, target, name, receiver, line, col, ord_, _stated(info), info.get("was", ""))
                 )
             else:
                 unit.bases.append(BaseSite(src, target, kind, line))
@@ -691,3 +691,9 @@ def index_repository(
         if clear is None:
             raise
         raise clear from exc
+
+
+def _stated(info: dict) -> str:
+    """A stored call's receiver type as the extractor gave it: ``type``, then ``@args`` when counted (Java)."""
+    typ = info.get("type", "")
+    return f"{typ}@{info['args']}" if "args" in info else typ

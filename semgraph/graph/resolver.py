@@ -45,6 +45,7 @@ from typing import NamedTuple
 
 from semgraph.graph.cargo import CargoMap, is_path_made, with_crate
 from semgraph.graph.model import Resolution
+from semgraph.graph.tsconfig import TsConfigMap
 
 MAX_NAME_MATCH = 8
 # how a stated type must resolve for `typed`: a guessed (name-matched) class would make a guessed method sure
@@ -79,11 +80,34 @@ class Builtins(NamedTuple):
 def builtins(language: str) -> Builtins:
     """The builtin / std receiver methods and type heads of a language (``builtin_receivers.toml``)."""
     data = tomllib.loads(resources.files("semgraph.graph").joinpath("builtin_receivers.toml").read_text())
-    entry = data.get(language, {})
+    entry = data.get(language) or data.get(FAMILY.get(language, language), {})
     return Builtins(frozenset(entry.get("methods", ())), frozenset(entry.get("types", ())))
 
 
 _RETURNS = re.compile(r"->\s*[\"']?([A-Za-z_][A-Za-z0-9_:.]*)[\"']?\s*(?:where\b|\{|:|$)")
+_ALIAS_OF = re.compile(r"=\s*([A-Za-z_$][\w$]*)\s*(?:<[^=]*>)?\s*;?\s*$")
+_JAVA_NOT_TYPES = frozenset(
+    {
+        "void",
+        "int",
+        "long",
+        "boolean",
+        "double",
+        "float",
+        "short",
+        "byte",
+        "char",
+        "public",
+        "private",
+        "protected",
+        "static",
+        "final",
+        "abstract",
+        "synchronized",
+    }
+)
+_GO_RESULT = re.compile(r"(?:[A-Za-z_]\w*\.)?[A-Za-z_]\w*")
+_GO_BUILTINS = frozenset({"string", "int", "int64", "int32", "uint", "byte", "rune", "bool", "float64", "error", "any"})
 _LITERAL_HEAD = re.compile(r"""^\s*(?:[rbfu]*["']|[\[{(]|\d)""")
 
 
@@ -129,6 +153,7 @@ class CallSite:
     order: int
     rtype: str = ""  # the receiver's stated type (``self.users`` → "UserRepository"), kept in the edge's meta
     was: str = ""  # the qualified name this call linked to before its definition went away (a re-index)
+    args: int = -1  # the argument count (Java: picks among overloads), -1 when not counted
 
 
 @dataclass(slots=True)
@@ -190,9 +215,13 @@ class SymbolIndex:
         rust = [r[1] for r in rows if r[2] == "rust"]
         self.cargo: CargoMap | None = None
         self._rust_key: dict[int, str] = {}
-        if rust:
+        self.tsconfig: TsConfigMap | None = None
+        if rust or any(family(r[2]) == "js" for r in rows):
             root = conn.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
-            self.cargo = CargoMap(Path(root[0]) if root and root[0] else None, rust)
+            root_path = Path(root[0]) if root and root[0] else None
+            if rust:
+                self.cargo = CargoMap(root_path, rust)
+            self.tsconfig = TsConfigMap(root_path)
         for fid, path, lang, module in rows:
             self.files[fid] = FileInfo(fid, path, lang, module)
             if lang == "rust" and self.cargo is not None:
@@ -309,9 +338,18 @@ class SymbolIndex:
         got = self._returns.get(sid)
         if got is None:
             row = self.conn.execute("SELECT signature FROM symbols WHERE id = ?", (sid,)).fetchone()
-            m = _RETURNS.search(row[0]) if row else None
+            sig = row[0] if row and row[0] else ""
+            if sig.startswith("func"):  # Go: `func (s svc) Get(ctx context.Context) (Album, error)` → Album
+                got = self._returns[sid] = go_result_type(sig)
+                return got
+            m = _RETURNS.search(sig)
             got = self._returns[sid] = _SEP.split(m.group(1))[-1] if m else ""
         return got
+
+    def params(self, sid: int) -> int:
+        """How many parameters a function or method declares (its metrics), -1 when not known."""
+        row = self.conn.execute("SELECT json_extract(metrics, '$.params') FROM symbols WHERE id = ?", (sid,)).fetchone()
+        return row[0] if row and isinstance(row[0], int) else -1
 
     # modules
     def module_files(self, module: str) -> list[int]:
@@ -405,6 +443,7 @@ class Resolver:
         # other definitions the call being resolved may reach, and why: the impls of a `dyn Trait` method, the
         # `#[cfg]` twin of a Rust item; each becomes a `possible` edge beside the main one
         self.alts: tuple[str, list[int]] | None = None
+        self._args = -1  # the argument count of the call being resolved (-1: unknown)
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -431,7 +470,11 @@ class Resolver:
                     if target is not None and target[2] is None and len(target[1]) == 1:
                         sid = self._reexport(target[0], target[1][0])
                         if sid is not None:
-                            target = (target[0], target[1], sid)
+                            member = target[1]
+                            if member == ["default"]:  # `import x from './m'`: the name m exports as default
+                                sym = self.ix.symbol(sid)
+                                member = [sym.name] if sym is not None else member
+                            target = (target[0], member, sid)
                             local = imp.alias or imp.name
                             if bindings.get(local, (None, None, 0))[2] is None:
                                 bindings[local] = target
@@ -500,8 +543,13 @@ class Resolver:
         # way wherever it sits in the file (scope chains only matter for bare names), so it is resolved once
         memo: dict[str, tuple[int | None, str, int]] = {}
         for c in unit.calls:
+            if "@" in c.rtype:  # Java: "UserRepository@2", the receiver's type and the argument count
+                c.rtype, _, n = c.rtype.partition("@")
+                c.args = int(n) if n.isdigit() else -1
+            self._args = c.args
             typed = bool(c.rtype)  # the same text may have another stated type elsewhere: not memoised
             key = c.target if c.receiver and c.receiver.split(".")[0] not in SELF_WORDS and not typed else None
+            key = f"{key}@{c.args}" if key is not None and c.args >= 0 else key
             caller = unit.symbols.get(c.src_id)
             self.alts = None
             if key is not None and caller is not None and caller.name != c.name and key in memo:
@@ -514,7 +562,9 @@ class Resolver:
                 dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
                     memo[key] = (dst, res, cands, self.alts)
-            info: dict[str, str] = {"type": c.rtype} if c.rtype else {}
+            info: dict[str, str | int] = {"type": c.rtype} if c.rtype else {}
+            if c.args >= 0:
+                info["args"] = c.args
             alts = self.alts if dst is not None else None
             if alts is None and dst is not None and unit.file.language == "rust":
                 alts = self._cfg_twins(dst)
@@ -539,6 +589,7 @@ class Resolver:
                         ("calls", c.src_id, alt, c.target, c.name, Resolution.ALTERNATIVE.value, n, c.line, c.col,
                          c.order, fid, "index", extra)
                     )  # fmt: skip
+        self._args = -1
         return rows
 
     def _rust_self_field(
@@ -598,14 +649,24 @@ class Resolver:
         """``self.users.create()`` / ``repo.create()`` with the receiver's type stated in the source: the type's
         method (or its bases'), else the usual attempts."""
         owner: Sym | None = None
-        if c.rtype.endswith("()"):  # `x = make(..)` / `let x = T::make(..)`: the type `make` says it returns
+        if (
+            c.rtype.endswith("()") and "#" not in c.rtype
+        ):  # `x = make(..)` / `let x = T::make(..)`: the type `make` says it returns
             owner = self._returned_type(unit, c, bindings, globs)
         else:
             typ, _, fld = c.rtype.partition("#")  # Go `a.core.M()`: "App#core", the field core of a's type App
             owner = self._stated(unit, c.src_id, typ, bindings, globs)
-            if owner is not None and fld:
+            if fld == "*" and owner is not None:  # a longer chain on a project type: not followed
+                return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+            if owner is not None and fld.endswith("()"):  # Java `x.getA().m()`: the type getA returns
+                owner = self._java_returned(owner, fld[:-2], unit)
+            elif owner is not None and fld:
                 owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
         self.alts = None  # finding the receiver's type is not the call's own ambiguity
+        if owner is _OUTSIDE:  # a type of an outside package (`*zap.Logger`): its methods are not ours
+            return None, Resolution.UNRESOLVED.value, 0
+        if owner is not None and owner.kind == "type_alias" and family(unit.file.language) == "js":
+            owner = self._aliased(owner)
         if owner is not None and owner.kind in TYPE_KINDS:
             sym = self._method_of(unit, owner, c.name)
             if sym is not None and owner.kind == "trait" and sym.parent_id == owner.id:
@@ -641,10 +702,69 @@ class Resolver:
             self.alts = ("dyn", [m.id for m in found])
         return decl
 
+    def _aliased(self, owner: Sym) -> Sym | None:
+        """``type WalletRepositoryPort = RepositoryPort<WalletEntity>``: the type the alias names (generic
+        arguments dropped), found from the alias's own file; None for a union, an object type or a package's."""
+        for _hop in range(3):
+            if owner.kind != "type_alias":
+                return owner
+            row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (owner.id,)).fetchone()
+            m = _ALIAS_OF.search(row[0] if row and row[0] else "")
+            if m is None:
+                return None
+            got = self._member([owner.file_id], [m.group(1)], BASE_KINDS)
+            if got is None:
+                via = self._reexport([owner.file_id], m.group(1))
+                got = self.ix.symbol(via) if via is not None else None
+            if got is None or got.kind not in TYPE_KINDS or got.id == owner.id:
+                return None
+            owner = got
+        return None
+
     def _stated(self, unit: Unit, src_id: int, typ: str, bindings: dict, globs: list[list[int]]) -> Sym | None:
         """The type symbol a stated type text surely names in the caller's file, else None."""
         tid, how, _n = self._resolve_target(unit, src_id, typ, bindings, globs, BASE_KINDS, base=True)
         return self.ix.symbol(tid) if tid is not None and how in _SURE else None
+
+    def _java_returned(self, owner: Sym, method: str, unit: Unit) -> Sym | None:
+        """The project type a Java method of ``owner`` declares it returns (``public PollLength getPollLength()``),
+        found in the method's file, its imports or its package; ``_OUTSIDE`` for an imported outside type."""
+        args, self._args = self._args, -1  # the inner call's arguments are not counted
+        try:
+            fn = self._method_of(unit, owner, method)
+        finally:
+            self._args = args
+        if fn is None:
+            return None
+        row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (fn.id,)).fetchone()
+        m = re.search(
+            r"([A-Za-z_$][\w$]*)(?:<[^()]*>)?(?:\[\])*\s+" + re.escape(method) + r"\s*\(", row[0] if row else ""
+        )
+        if m is None or m.group(1) in _JAVA_NOT_TYPES:
+            return None
+        ret = m.group(1)
+        fid = fn.file_id
+        got = self._member([fid, *self.ix.module_files(self.ix.files[fid].module)], [ret], BASE_KINDS)
+        if got is None:
+            via = self._reexport([fid], ret)  # `import com.x.PollLength;` in the method's file
+            got = self.ix.symbol(via) if via is not None else None
+        return got if got is not None and got.kind in TYPE_KINDS else None
+
+    def _go_package_type(self, text: str) -> Sym | None:
+        """``core.Core``: the type in the one project package named like the qualifier; ``_OUTSIDE`` when no
+        project package has that name (``zap.Logger``), None when it is unclear."""
+        pkg, name = text.split(".", 1)
+        mods = [
+            m
+            for m in self.ix._module_names
+            if (m == pkg or m.endswith("/" + pkg)) and self.ix.files[self.ix.module_files(m)[0]].language == "go"
+        ]  # a frontend's `editor/core.tsx` is no Go package `core`
+        if not mods:
+            return _OUTSIDE
+        if len(mods) == 1:
+            got = self._member(self.ix.module_files(mods[0]), [name], BASE_KINDS)
+            return got if got is not None and got.kind in TYPE_KINDS else None
+        return None
 
     def _field_type(
         self, unit: Unit, src_id: int, owner: Sym, fld: str, bindings: dict, globs: list[list[int]]
@@ -653,7 +773,15 @@ class Resolver:
         through the caller's imports, else the one package of the project named like its qualifier."""
         field_sym = next((ch for ch in self.ix.children(owner.id) if ch.name == fld and ch.kind == "field"), None)
         if field_sym is None:
-            return None
+            for base in self.ix.bases(owner.id):  # an embedded project type (`a.Store.Get()`) or its field
+                bsym = self.ix.symbol(base)
+                if bsym is not None and bsym.name == fld:
+                    return bsym
+                if bsym is not None and any(ch.name == fld for ch in self.ix.children(base)):
+                    return self._field_type(unit, src_id, bsym, fld, bindings, globs)
+            # neither a field nor an embedded project type: an embedded outside type (`*zap.SugaredLogger`);
+            # another type's method of that name would be a guess
+            return _OUTSIDE if owner.kind == "struct" else None
         row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (field_sym.id,)).fetchone()
         parts = (row[0] if row else "").split(None, 1)
         text = parts[1].strip().lstrip("*") if len(parts) == 2 else ""
@@ -661,10 +789,9 @@ class Resolver:
             return None
         got = self._stated(unit, src_id, text, bindings, globs)
         if got is None and "." in text:
-            pkg, name = text.split(".", 1)
-            mods = [m for m in self.ix._module_names if m == pkg or m.endswith("/" + pkg)]
-            if len(mods) == 1:
-                got = self._member(self.ix.module_files(mods[0]), [name], BASE_KINDS)
+            got = self._go_package_type(text)
+            if got is _OUTSIDE:
+                return got
         elif got is None:
             got = self._member(self.ix.module_files(self.ix.files[owner.file_id].module), [text], BASE_KINDS)
         return got if got is not None and got.kind in TYPE_KINDS else None
@@ -718,6 +845,11 @@ class Resolver:
             return parent if parent is not None and parent.kind in TYPE_KINDS else None
         if fn.kind == "class":
             return None
+        if unit.file.language == "go":  # the type is in the function's package, or named `pkg.T`
+            if "." in ret:
+                return self._go_package_type(ret)
+            got = self._member(self.ix.module_files(self.ix.files[fn.file_id].module), [ret], BASE_KINDS)
+            return got if got is not None and got.kind in TYPE_KINDS else None
         got = self._member([fn.file_id], [ret], BASE_KINDS)
         if got is None:  # a type the function's module imports (`from x import TestClient`)
             via = self._reexport([fn.file_id], ret)
@@ -837,6 +969,10 @@ class Resolver:
                 base = posixpath.dirname(unit.file.path)
                 joined = posixpath.normpath(posixpath.join(base, text))
                 return re.sub(r"\.(m|c)?[jt]sx?$", "", joined)
+            if self.ix.tsconfig is not None:  # `@libs/guard` through tsconfig `paths` / `baseUrl`
+                for key in self.ix.tsconfig.modules(unit.file.path, text):
+                    if any(self.ix.module_files(key + suffix) for suffix in JS_SUFFIXES):
+                        return key
             return text
         return text
 
@@ -936,6 +1072,10 @@ class Resolver:
             sym = self._local(unit, src_id, name, kinds)
             if sym is not None:
                 return sym.id, Resolution.SAME_MODULE.value, 1
+            if lang == "java" and not base:  # `send(to, text)` inside a class: this.send (or an inherited one)
+                sym = self._self_method(unit, src_id, name)
+                if sym is not None:
+                    return sym.id, Resolution.SELF.value, 1
         # 3. import binding head
         head = segs[0]
         if head in bindings and head not in SELF_WORDS:
@@ -1122,9 +1262,14 @@ class Resolver:
                     continue
                 seen.add(tid)
                 found = None
+                same = []
                 for child in self.ix.children(tid):  # the last of same-named ones: `@overload` stubs come first
                     if child.name == name and child.kind in ("method", "function"):
                         found = child
+                        same.append(child)
+                if len(same) > 1 and self._args >= 0:  # Java overloads: the one taking that many arguments
+                    fits = [s for s in same if self.ix.params(s.id) == self._args]
+                    found = fits[-1] if fits else found
                 if found is not None:
                     return found
                 nxt.extend(self.ix.bases(tid))
@@ -1158,6 +1303,10 @@ class Resolver:
         exact = [s for s in hits if norm(s.qname) == want or norm(s.qname).endswith("." + want)]
         if exact:
             if len(exact) > 1 and len({s.qname for s in exact}) == 1:
+                if self._args >= 0 and all(s.kind in ("method", "function") for s in exact):
+                    fits = [s for s in exact if self.ix.params(s.id) == self._args]  # Java overloads
+                    if fits:
+                        return max(fits, key=lambda s: s.id)
                 # the same name defined again (`@overload` stubs, then the implementation): the last one binds
                 return max(exact, key=lambda s: s.id)
             return _prefer_kinds(exact, kinds)
@@ -1189,6 +1338,40 @@ class Resolver:
 
 
 _TEST_DIRS = frozenset({"tests", "test", "__tests__", "spec", "testing"})
+
+
+_OUTSIDE = Sym(-1, -1, "outside", "", "", None)  # a type of an outside package: not a project type
+
+
+def go_result_type(signature: str) -> str:
+    """The (first) named result type of a Go function signature, ``pkg.T`` kept qualified; "" for none, a
+    builtin, a slice, map, channel or func."""
+    i = signature.find("(")
+    if signature.startswith("func (") or signature.startswith("func("):  # a receiver comes first
+        i = _close(signature, i)
+        i = signature.find("(", i)
+    if i < 0:
+        return ""
+    rest = signature[_close(signature, i) :].strip()
+    if rest.startswith("("):
+        rest = rest[1 : _close(rest, 0) - 1].split(",")[0].strip()
+        parts = rest.split()
+        rest = parts[-1] if parts else ""  # `(a Album, err error)`: the type, not the name
+    t = rest.strip().lstrip("*").strip()
+    return t if _GO_RESULT.fullmatch(t) and t not in _GO_BUILTINS else ""
+
+
+def _close(text: str, i: int) -> int:
+    """The index just past the parenthesis that closes the one at ``i``."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(text)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -1234,7 +1417,8 @@ def _prefer_kinds(syms: list[Sym], kinds: frozenset[str] | None) -> Sym:
         for s in syms:
             if s.kind in kinds and s.kind != "impl":
                 return s
-    non_impl = [s for s in syms if s.kind != "impl"]
+    # a file's own module symbol shares the file's name (`getMigrator.ts` defines `getMigrator`): the definition
+    non_impl = [s for s in syms if s.kind not in ("impl", "module")] or [s for s in syms if s.kind != "impl"]
     return (non_impl or syms)[0]
 
 

@@ -216,3 +216,36 @@ def test_namespaces_are_nested_modules() -> None:
         (K.FUNCTION, "h", f"{m}.m.h", 4, "private"),
     ]
     assert [(c.caller, c.target) for c in r.calls] == [(2, "g")]
+
+
+def test_stated_receiver_types_of_fields_parameters_and_new_locals() -> None:
+    src = textwrap.dedent(
+        """\
+        export class Svc {
+          private readonly repo: Repository<User>;
+          constructor(private readonly users: UsersService, plain: Mailer) {}
+          run(u: User, v: User | null) {
+            const s = new Store();
+            const t: ns.Thing = make();
+            this.repo.find(); this.users.get(); u.save(); v.save(); s.put(); t.go(); plain.send(); this.plain.send();
+          }
+        }
+        function twice(x: A) { x.a(); }
+        function again(x: B) { x.b(); }
+        """
+    )
+    got = {c.target: c.receiver_type for c in extract(src.encode(), "src/svc.ts", "typescript").calls}
+    assert got == {
+        "Store": "",
+        "make": "",
+        "this.repo.find": "Repository",  # generic arguments dropped
+        "this.users.get": "UsersService",  # a parameter property is a field of the class
+        "u.save": "User",
+        "v.save": "",  # a union: unknown
+        "s.put": "Store",
+        "t.go": "ns.Thing",
+        "plain.send": "",  # a plain constructor parameter is the constructor's alone, not run's
+        "this.plain.send": "",  # nor a field
+        "x.a": "A",  # each function's own parameter
+        "x.b": "B",
+    }

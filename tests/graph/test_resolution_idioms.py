@@ -190,10 +190,35 @@ def test_go_and_java_declared_types(tmp_path_factory: pytest.TempPathFactory) ->
     assert go[("cmd/app.go", "a.core.Lend")] == ("typed", "internal/core/core.go:7")
     # `w http.ResponseWriter` is a type of an outside package: never App.Write by name
     assert go[("cmd/app.go", "w.Write")] == ("unresolved", None)
+    # the same field from a file without the import: the one Go package `core` (web/src/core.ts is not one)
+    assert go[("cmd/health.go", "a.core.Lend")] == ("typed", "internal/core/core.go:7")
+    # `svc := core.NewService()` returns the Service interface; `store, _ := core.NewStore()` a *Store
+    assert go[("cmd/report.go", "svc.Count")] == ("typed", "internal/core/service.go:5")
+    assert go[("cmd/report.go", "store.Get")] == ("typed", "internal/core/service.go:23")
+    # `rg *routing.RouteGroup` (import path ending /v2: the package is `routing`), a chain on `*http.Request`,
+    # the embedded `*zap.SugaredLogger`: outside types, never Store.Get or logger.With by name
+    assert go[("cmd/report.go", "rg.Get")] == ("unresolved", None)
+    assert go[("cmd/report.go", "req.URL.Query().Get")] == ("unresolved", None)
+    assert go[("cmd/report.go", "l.SugaredLogger.With")] == ("unresolved", None)
     java = landed(base / "resolution_java-index.db")
+    with GraphStore.open(base / "resolution_java-index.db", readonly=True) as store:
+        java_rows = store.conn.execute(
+            "SELECT f.path, e.line, e.target, df.path || ':' || d.start_line FROM edges e "
+            "JOIN files f ON f.id = e.file_id LEFT JOIN symbols d ON d.id = e.dst_id "
+            "LEFT JOIN files df ON df.id = d.file_id WHERE e.kind = 'calls'"
+        ).fetchall()
     svc = "src/main/java/com/lib/service/LoanService.java"
     assert java[(svc, "books.findByIsbn")] == ("typed", "src/main/java/com/lib/repo/BookRepository.java:6")
     assert java[(svc, "book.getId")] == ("typed", "src/main/java/com/lib/repo/Book.java:6")
+    # overloads told apart by argument count: an instance method, a static one, and an implicit `this.send`
+    notifier = "src/main/java/com/lib/service/Notifier.java"
+    sends = {(r[1], r[3]) for r in java_rows if r[0] == svc and r[2] == "notifier.send"}
+    assert sends == {(17, f"{notifier}:4"), (18, f"{notifier}:8")}
+    formats = {(r[1], r[3]) for r in java_rows if r[0] == svc and r[2] == "Notifier.format"}
+    assert formats == {(19, f"{notifier}:12"), (20, f"{notifier}:16")}
+    assert {(r[2], r[3]) for r in java_rows if r[0] == notifier and r[1] == 5} == {("send", f"{notifier}:8")}
+    # a getter chain: Book.getBorrower() is declared to return a Member, so Member.getId, not Book.getId
+    assert java[(svc, "book.getBorrower().getId")] == ("typed", "src/main/java/com/lib/repo/Member.java:6")
     # findById is inherited from Spring's JpaRepository: not Member.findById of the project
     assert java[(svc, "books.findById")] == ("unresolved", None)
 
@@ -322,3 +347,82 @@ def test_integration_test_crates_reach_their_helper_modules(cargo_ws: dict) -> N
 def test_extension_trait_on_an_outside_type(cargo_ws: dict) -> None:
     # `value: &toml::Value` and the project's one `impl ValueExt for toml::Value` defining `describe`
     assert cargo_ws[(API, "value.describe")] == ("typed", f"{API}:70")
+
+
+@pytest.fixture(scope="module")
+def ts_idioms(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("ts") / "resolution_ts"
+    shutil.copytree(FIXTURES / "resolution_ts", root)
+    index(root)
+    return landed(root.parent / "resolution_ts-index.db")
+
+
+AUTH = "src/auth/auth.service.ts"
+USERS = "src/users/users.service.ts"
+
+
+def test_typescript_constructor_injected_services_and_typed_fields(ts_idioms: dict) -> None:
+    # NestJS: `constructor(private usersService: UsersService)` makes a field; the call is its class's method
+    assert ts_idioms[(AUTH, "this.usersService.findById")] == ("typed", "src/users/users.service.ts:9")
+    assert ts_idioms[(AUTH, "this.usersService.softDelete")] == ("typed", "src/users/users.service.ts:13")
+    # `private readonly logger: AppLogger;` (a field with a stated type)
+    assert ts_idioms[(AUTH, "this.logger.log")] == ("typed", "src/utils/logger.ts:2")
+    # an abstract repository injected by its abstract class: its declaration, not one implementation by name
+    assert ts_idioms[(USERS, "this.usersRepository.findById")] == (
+        "typed",
+        "src/users/persistence/user.repository.ts:4",
+    )
+    assert ts_idioms[(USERS, "this.usersRepository.remove")] == ("typed", "src/users/persistence/user.repository.ts:6")
+    # a parameter with a stated type, and a local made by `new`
+    assert ts_idioms[(USERS, "user.rename")] == ("typed", "src/users/user.ts:5")
+    assert ts_idioms[(AUTH, "mailer.send")] == ("typed", "src/mail/mailer.ts:2")
+
+
+def test_typescript_receivers_typed_by_a_package_are_never_name_matched(ts_idioms: dict) -> None:
+    # `jwtService: JwtService` from @nestjs/jwt: not the project's TokenService.sign
+    assert ts_idioms[(AUTH, "this.jwtService.sign")] == ("unresolved", None)
+    # `rows: Repository<User>` (typeorm): not UsersService.findOne / softDelete of the project
+    repo = "src/users/persistence/relational-user.repository.ts"
+    assert ts_idioms[(repo, "this.rows.findOne")] == ("unresolved", None)
+    assert ts_idioms[(repo, "this.rows.softDelete")] == ("unresolved", None)
+
+
+def test_typescript_default_imports_reach_the_default_export(ts_idioms: dict) -> None:
+    # `export default validateConfig;` after the function, `import validateConfig from '../utils/validate-config'`
+    assert ts_idioms[("src/config/app.config.ts", "validateConfig")] == ("import", "src/utils/validate-config.ts:1")
+    # `export default class Mailer`, then `new Mailer()`
+    assert ts_idioms[(AUTH, "Mailer")] == ("import", "src/mail/mailer.ts:1")
+
+
+def test_typescript_tsconfig_paths_and_type_aliases(ts_idioms: dict) -> None:
+    wallet = "src/wallet/wallet.service.ts"
+    # `import { Guard } from '@libs/guard'` with tsconfig `"paths": {"@libs/*": ["src/libs/*"]}` (JSONC)
+    assert ts_idioms[(wallet, "Guard.isEmpty")] == ("import", "src/libs/guard.ts:2")
+    # `type WalletRepositoryPort = RepositoryPort<Wallet>`: the aliased interface's method
+    assert ts_idioms[(wallet, "this.walletRepo.insert")] == ("typed", "src/libs/ports/repository.port.ts:2")
+
+
+def test_typescript_file_named_like_its_function_and_global_objects(ts_idioms: dict) -> None:
+    wallet = "src/wallet/wallet.service.ts"
+    # `getWallet.ts` defines `getWallet`: the function, not the file's module symbol of the same name
+    assert ts_idioms[(wallet, "getWallet")] == ("import", "src/wallet/getWallet.ts:5")
+    # a global object: never the project's AppLogger.log by name
+    assert ts_idioms[(wallet, "console.log")] == ("unresolved", None)
+
+
+def test_java_overloads_stay_apart_when_the_callee_file_is_reindexed(tmp_path: Path) -> None:
+    root = tmp_path / "resolution_java"
+    shutil.copytree(FIXTURES / "resolution_java", root)
+    index(root)
+    notifier = root / "src/main/java/com/lib/service/Notifier.java"
+    notifier.write_text("// moved down one line\n" + notifier.read_text())
+    index(root)  # LoanService's calls into Notifier are resolved again from their stored rows
+    with GraphStore.open(root.parent / "resolution_java-index.db", readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT e.line, d.start_line, e.meta FROM edges e JOIN files f ON f.id = e.file_id "
+            "JOIN symbols d ON d.id = e.dst_id WHERE e.target = 'notifier.send' AND f.path LIKE '%LoanService.java'"
+        ).fetchall()
+    assert sorted(rows) == [
+        (17, 5, '{"type": "Notifier", "args": 1}'),
+        (18, 9, '{"type": "Notifier", "args": 2}'),
+    ]

@@ -172,7 +172,7 @@ def test_typescript_go_java_resolution(tmp_path: Path) -> None:
         ("src/service.Service.run", "U", "import", 1, "src/models.User"),
         ("src/service.Service.run", "m.User", "import", 1, "src/models.User"),
         ("src/service.Service.run", "helper", "import", 1, "src/util/index.helper"),
-        ("src/service.Service.run", "u.save", "name_match", 1, "src/models.User.save"),
+        ("src/service.Service.run", "u.save", "typed", 1, "src/models.User.save"),  # `const u = new U(1)`
         ("src/models.User.save", "this.check", "self", 1, "src/models.User.check"),
         # Go: package import by path suffix, same package
         ("main.main", "db.Connect", "import", 1, "db.Connect"),

@@ -49,6 +49,8 @@ def _visibility(name: str) -> str:
 
 
 _GO_TYPE = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*")
+_MAJOR = re.compile(r"v[0-9]+")
+_DOT_MAJOR = re.compile(r"\.v[0-9]+$")
 _GO_BUILTIN = frozenset({"string", "int", "int64", "int32", "uint", "byte", "rune", "bool", "float64", "error", "any"})
 
 
@@ -57,6 +59,19 @@ def go_type_name(text: str) -> str:
     channels, funcs and interfaces written inline."""
     t = text.strip().lstrip("*").strip()
     return t if _GO_TYPE.fullmatch(t) and t not in _GO_BUILTIN else ""
+
+
+def go_package_name(path: str) -> str:
+    """The name an import path's package is used by when the import gives none, as Go modules name them:
+    the last segment, past a major version (``ozzo-routing/v2`` → routing, ``gopkg.in/yaml.v3`` → yaml), without
+    a ``go-`` / ``-go`` affix and up to the last dash (``ozzo-dbx`` → dbx, ``jwt-go`` → jwt)."""
+    segs = path.split("/")
+    last = segs[-1]
+    if _MAJOR.fullmatch(last) and len(segs) > 1:
+        last = segs[-2]
+    last = _DOT_MAJOR.sub("", last)
+    last = last.removeprefix("go-").removesuffix("-go")
+    return last.rsplit("-", 1)[-1] or segs[-1]
 
 
 class GoExtractor(Extractor):
@@ -84,7 +99,8 @@ class GoExtractor(Extractor):
 
     def type_calls(self, result: FileExtraction) -> None:
         """Give ``x.m()`` the stated type of ``x`` in the calling function (receiver, parameter, ``x := &T{}``,
-        ``var x T``), and ``a.f.m()`` the type ``T#f`` (field ``f`` of ``a``'s type T, looked up when resolving)."""
+        ``x := F()`` as ``F()``, ``var x T``), ``a.f.m()`` the type ``T#f`` (field ``f`` of ``a``'s type T, looked
+        up when resolving), and a longer chain on a typed ``x`` the type ``T#*``."""
         if not self._type_nodes:
             return
         syms = result.symbols
@@ -98,7 +114,11 @@ class GoExtractor(Extractor):
                 value = node.child_by_field_name("right").named_child(0)  # type: ignore[union-attr]
                 if value is not None and value.type == "unary_expression":
                     value = value.child_by_field_name("operand")
-                typ = go_type_name(self.text(value.child_by_field_name("type"))) if value is not None else ""
+                if value is not None and value.type == "call_expression":  # `s := NewService(..)`: what it returns
+                    fn = self.text(value.child_by_field_name("function"))
+                    typ = fn + "()" if _GO_TYPE.fullmatch(fn) else ""
+                else:
+                    typ = go_type_name(self.text(value.child_by_field_name("type"))) if value is not None else ""
             else:
                 name = node.child_by_field_name("name")
                 typ = go_type_name(self.text(node.child_by_field_name("type")))
@@ -113,13 +133,19 @@ class GoExtractor(Extractor):
             return
         for c in result.calls:
             segs = c.receiver.split(".") if c.receiver else []
-            if not segs or len(segs) > 2 or "(" in c.receiver:
+            chain = len(segs) > 2 or "(" in c.receiver  # `req.URL.Query().Get()`: only its root's type is known
+            if not segs or not segs[0].isidentifier():
                 continue
             cur: int | None = c.caller
             typ = ""
             while cur is not None and syms[cur].kind in (K.FUNCTION, K.METHOD) and not typ:
                 typ = stated.get((cur, segs[0]), "")
                 cur = syms[cur].parent
+            if typ.endswith("()") and (chain or len(segs) == 2):
+                continue  # a field of a value a call returned: not followed
+            if chain:  # "T#*": resolved by name as before, unless T is a type of an outside package
+                c.receiver_type = f"{typ}#*" if typ else ""
+                continue
             c.receiver_type = f"{typ}#{segs[1]}" if typ and len(segs) == 2 else typ
 
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
@@ -246,7 +272,7 @@ class GoExtractor(Extractor):
             raw = self.text(node.child_by_field_name("path"))
             path = raw[1:-1] if len(raw) >= 2 else raw
             name = node.child_by_field_name("name")
-            alias = self.text(name) if name is not None else path.rsplit("/", 1)[-1]
+            alias = self.text(name) if name is not None else go_package_name(path)
             imp = Import(path, "", alias, node.start_point.row + 1, path.startswith("."))
             out.append((node.start_byte, imp))
         return out

@@ -16,6 +16,8 @@ annotations out (they are in ``decorators``).
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 from semgraph.graph.extractors._engine import (
@@ -39,6 +41,7 @@ _ORDER = (
 _TEST_ANNOTATIONS = frozenset({"Test", "ParameterizedTest", "RepeatedTest", "TestFactory", "TestTemplate"})
 _ANNOTATION_TYPES = frozenset({"annotation", "marker_annotation"})
 _COMMENT_TYPES = frozenset({"line_comment", "block_comment"})
+_GETTER_CHAIN = re.compile(r"([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\(\)")
 
 
 def _strip_generics(text: str) -> str:
@@ -75,7 +78,15 @@ class JavaExtractor(Extractor):
 
     def type_calls(self, result: FileExtraction) -> None:
         """Give ``x.m()`` / ``this.x.m()`` the declared type of the local, parameter (innermost method) or field
-        (innermost class) ``x``; generic and primitive declarations stay unknown."""
+        (innermost class) ``x``; generic and primitive declarations stay unknown. Every call's argument count
+        follows as ``@N`` (``"UserRepository@2"``, ``"@0"``): the resolver picks among overloads by it."""
+        self._stated_types(result)
+        for c in result.calls:
+            n = self._arity.get((c.line, c.col))
+            if n is not None:
+                c.receiver_type = f"{c.receiver_type}@{n}"
+
+    def _stated_types(self, result: FileExtraction) -> None:
         if not self._type_nodes:
             return
         syms = result.symbols
@@ -97,6 +108,10 @@ class JavaExtractor(Extractor):
             return
         for c in result.calls:
             recv = c.receiver.removeprefix("this.")
+            getter = ""
+            m = _GETTER_CHAIN.fullmatch(recv)
+            if m:  # `req.getPollLength().getDays()`: "PollRequest#getPollLength()", what that method returns
+                recv, getter = m.group(1), m.group(2)
             if not recv or "." in recv or "(" in recv:
                 continue
             cur: int | None = c.caller
@@ -104,7 +119,7 @@ class JavaExtractor(Extractor):
             while cur is not None and not typ:
                 typ = stated.get((cur, recv), "")
                 cur = syms[cur].parent
-            c.receiver_type = typ
+            c.receiver_type = f"{typ}#{getter}()" if typ and getter else typ
 
     def _declared_type(self, node: ts.Node, decl: ts.Node | None) -> str:
         typ = node.child_by_field_name("type")
@@ -121,6 +136,7 @@ class JavaExtractor(Extractor):
 
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
         self._type_nodes = [(k[5:], n) for k in ("type.local", "type.param", "type.field") for n in caps.get(k, ())]
+        self._arity: dict[tuple[int, int], int] = {}
         out: list[Pending] = []
         for cap, kind in _ORDER:
             for node in caps.get("def." + cap, ()):
@@ -219,16 +235,25 @@ class JavaExtractor(Extractor):
             name = node.child_by_field_name("name")
             if name is None:
                 return None
+            self._count_args(node, name)
             return clean_target(self.between(node.start_byte, name.end_byte)), name
         if t == "object_creation_expression":
             typ = node.child_by_field_name("type")
             if typ is None:
                 return None
+            self._count_args(node, typ)
             return _strip_generics(normalize(self.text(typ))).replace(" ", ""), typ
         ctor = node.child_by_field_name("constructor")
         if ctor is None:
             return None
         return self.text(ctor), ctor
+
+    def _count_args(self, node: ts.Node, at: ts.Node) -> None:
+        """Remember the call's argument count by the position of its name (as its ``Call`` will have it)."""
+        args = node.child_by_field_name("arguments")
+        if args is not None:
+            n = sum(1 for a in args.named_children if a.type not in _COMMENT_TYPES)
+            self._arity[(at.start_point.row + 1, at.start_point.column + 1)] = n
 
     def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
         out: list[tuple[int, Import]] = []

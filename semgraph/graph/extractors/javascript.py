@@ -34,9 +34,14 @@ from semgraph.graph.extractors._engine import (
     doc_from_comments,
     normalize,
 )
-from semgraph.graph.model import EdgeKind, Import, SymbolKind
+from semgraph.graph.model import EdgeKind, FileExtraction, Import, SymbolKind
 
 K = SymbolKind
+_CLASS_KINDS = (K.CLASS, K.INTERFACE)
+_FUNCTION_KINDS = (K.FUNCTION, K.METHOD)
+_TYPE_NAMES = frozenset({"type_identifier", "nested_type_identifier", "identifier"})
+# a constructor parameter with one of these is also a field of the class (a parameter property)
+_PARAM_PROPERTY = frozenset({"accessibility_modifier", "readonly", "override_modifier"})
 _PARAM_TYPES = frozenset(
     {
         "identifier",
@@ -69,7 +74,14 @@ class JavaScriptExtractor(Extractor):
     language = "javascript"
     sep = "."
     call_separators = (".",)
-    queries = ("ecmascript-tags", "javascript-tags", "ecmascript-calls", "ecmascript-control", "ecmascript-imports")
+    queries = (
+        "ecmascript-tags",
+        "javascript-tags",
+        "ecmascript-calls",
+        "ecmascript-control",
+        "ecmascript-imports",
+        "ecmascript-types",
+    )
     if_types = frozenset({"if_statement"})
     arm_types = frozenset({"switch_case", "switch_default"})
     test_file = False  # set from the path when the module symbol is built
@@ -85,6 +97,7 @@ class JavaScriptExtractor(Extractor):
     # ----- definitions ----------------------------------------------------------
 
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
+        self._type_nodes = [(k[5:], n) for k in ("type.local", "type.param", "type.field") for n in caps.get(k, ())]
         out: list[Pending] = []
         seen: set[int] = set()
         for cap, kind in self.kinds.items():
@@ -266,6 +279,83 @@ class JavaScriptExtractor(Extractor):
         pos = text.find("<")
         return text[:pos] if pos > 0 else text
 
+    # ----- stated types ---------------------------------------------------------------
+
+    def run(self) -> FileExtraction:
+        result = super().run()
+        if self._type_nodes:
+            self.type_calls(result)
+        return result
+
+    def type_calls(self, result: FileExtraction) -> None:
+        """Give ``x.m()`` the type the source states for the local or parameter ``x`` (innermost function, else
+        the file), and ``this.x.m()`` the type of the field or parameter property ``x`` (innermost class);
+        generic arguments are dropped (``Repository<User>`` → ``Repository``), unions and the like stay unknown,
+        and one name stated with two types in one scope is unknown."""
+        syms = result.symbols
+        last = max((sym.span.end_line for sym in syms), default=0)
+        tables: dict[tuple[SymbolKind, ...], list[int]] = {}
+        stated: dict[tuple[int, str], str] = {}
+
+        def innermost(line: int, kinds: tuple[SymbolKind, ...]) -> int:
+            """The innermost symbol of ``kinds`` whose span holds ``line`` (0: none): a line → symbol table
+            painted outer spans first, built once per kinds (a scan per node is quadratic on big files)."""
+            table = tables.get(kinds)
+            if table is None:
+                table = tables[kinds] = [0] * (last + 2)
+                order = sorted(
+                    (sym.span.start_line, -sym.span.end_line, i)
+                    for i, sym in enumerate(syms)
+                    if i and sym.kind in kinds
+                )
+                for start, neg_end, i in order:
+                    table[start : -neg_end + 1] = [i] * (-neg_end + 1 - start)
+            return table[line] if 0 <= line < len(table) else 0
+
+        def state(scope: int, name: str, typ: str) -> None:
+            key = (scope, name)
+            stated[key] = typ if stated.get(key, typ) == typ else ""
+
+        for cap, node in self._type_nodes:
+            name = node.child_by_field_name("pattern" if cap == "param" else "name")
+            value = node.child_by_field_name("type") or node.child_by_field_name("value")
+            typ = self.stated_type(value) if value is not None else ""
+            if name is None or not typ:
+                continue
+            line = node.start_point.row + 1
+            if cap == "field":
+                state(innermost(line, _CLASS_KINDS), "this." + self.text(name), typ)
+                continue
+            state(innermost(line, _FUNCTION_KINDS), self.text(name), typ)
+            if cap == "param" and any(c.type in _PARAM_PROPERTY for c in node.children):
+                state(innermost(line, _CLASS_KINDS), "this." + self.text(name), typ)
+        if not stated:
+            return
+        for c in result.calls:
+            recv = c.receiver
+            if not recv or "(" in recv or "." in recv.removeprefix("this."):
+                continue
+            cur: int | None = c.caller
+            typ = ""
+            while cur is not None and not typ:
+                typ = stated.get((cur, recv), "")
+                cur = syms[cur].parent if cur else None
+            c.receiver_type = typ
+
+    def stated_type(self, node: ts.Node) -> str:
+        """``Foo`` / ``ns.Foo`` of a type annotation (generics dropped) or of ``new Foo(…)``, else ""."""
+        if node.type == "type_annotation":
+            node = node.named_children[-1] if node.named_children else node
+        elif node.type == "new_expression":
+            node = node.child_by_field_name("constructor") or node
+        if node.type == "generic_type":
+            node = node.child_by_field_name("name") or node
+        if node.type in _TYPE_NAMES:
+            return self.text(node)
+        if node.type == "member_expression" and "(" not in self.text(node):
+            return self.text(node)
+        return ""
+
     # ----- calls ---------------------------------------------------------------------
 
     def call(self, node: ts.Node) -> tuple[str, ts.Node] | None:
@@ -320,6 +410,12 @@ class JavaScriptExtractor(Extractor):
             for spec in clause.named_children:
                 if spec.type == "export_specifier":
                     out.append((node.start_byte, self.specifier_import(spec, src, line, rel)))
+        for node in caps.get("import.default", ()):
+            value = node.child_by_field_name("value") or node.child_by_field_name("declaration")
+            name = value.child_by_field_name("name") if value is not None and value.type != "identifier" else value
+            if name is not None:  # the module's own default export: `import x from './m'` binds this name
+                own = "./" + self.module.rsplit("/", 1)[-1]
+                out.append((node.start_byte, Import(own, self.text(name), "default", node.start_point.row + 1, True)))
         for node in caps.get("import.require", ()):
             out.extend((node.start_byte, imp) for imp in self.require_imports(node))
         for node in caps.get("import.dynamic", ()):

@@ -19,7 +19,15 @@ K = SymbolKind
 
 class TypeScriptExtractor(JavaScriptExtractor):
     language = "typescript"
-    queries = ("ecmascript-tags", "typescript-tags", "ecmascript-calls", "ecmascript-control", "ecmascript-imports")
+    queries = (
+        "ecmascript-tags",
+        "typescript-tags",
+        "ecmascript-calls",
+        "ecmascript-control",
+        "ecmascript-imports",
+        "ecmascript-types",
+        "typescript-types",
+    )
     kinds: ClassVar[dict[str, SymbolKind]] = {
         "function": K.FUNCTION,
         "class": K.CLASS,
