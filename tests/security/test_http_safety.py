@@ -147,3 +147,37 @@ def test_idle_sessions_expire_and_free_their_slots(idle_server: int) -> None:
     assert _post(port, listing, {**auth, **_in_session(busy)})[0] == 200  # used all along: still open
     assert _post(port, INIT, auth)[0] == 200  # the idle session's slot is free again ...
     assert _post(port, INIT, auth)[0] == 429  # ... and only that one
+
+
+def test_stateless_workers_answer_one_post_each_with_the_supervisors_freshness(tmp_path: Path) -> None:
+    """``--stateless --workers 2 --json-response``: a 2026-07-28 call is one POST answered with one JSON body,
+    and the worker labels it from the supervisor's watching keeper (it used to stat the tree per answer)."""
+    (tmp_path / "app.py").write_text("def helper(x):\n    return x * 2\n")
+    gen = iter(_serve(tmp_path, "--stateless", "--workers", "2", "--json-response"))
+    port = next(gen)
+    try:
+        envelope = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {}}  # fmt: skip
+        body = {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                "params": {"name": "search_symbols", "arguments": {"query": "helper", "wait_seconds": 30},
+                           "_meta": envelope}}  # fmt: skip
+        headers = {"Authorization": f"Bearer {TOKEN}", "MCP-Protocol-Version": "2026-07-28",
+                   "Mcp-Method": "tools/call", "Mcp-Name": "search_symbols"}  # fmt: skip
+        deadline = time.monotonic() + 120
+        while True:  # the workers start after the supervisor: wait for a worker with the status published
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            base = {"Content-Type": "application/json", "Accept": "application/json"}
+            conn.request("POST", "/mcp", body=json.dumps(body), headers={**base, **headers})
+            resp = conn.getresponse()
+            payload = resp.read()
+            conn.close()
+            assert resp.status == 200 and resp.getheader("content-type") == "application/json", payload[:300]
+            result = json.loads(payload)["result"]["structuredContent"]
+            if result["freshness"]["watcher"] == "watching" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert [h["qualified_name"] for h in result["hits"]] == ["app.helper"]
+        assert result["freshness"]["watcher"] == "watching", result["freshness"]
+        assert result["freshness"]["index_state"] == "ready"
+    finally:
+        gen.close()
