@@ -2,13 +2,19 @@
 
 Serves a real repository's index (launchbadge/sqlx, pinned) on 127.0.0.1 only, then sends
 ``--requests`` tool calls at once (each its own connection), a mix of search_symbols, get_symbol,
-get_call_graph and detect_architectural_patterns, with session churn (stateful mode: every
-request opens a session, calls, and closes it with DELETE; stateless: initialize + call) and an
-``index_repository`` re-index after half of the requests were sent. Prints the error rate,
-p50/p99 latency, the peak RSS of the server's whole process tree and its CPU per call.
+get_call_graph and detect_architectural_patterns, with an ``index_repository`` re-index after half of
+the requests were sent. Prints the error rate, answers that differ from the serial answer (freshness
+aside), p50/p99 latency, the peak RSS of the server's whole process tree and its CPU per call.
 
-    python bench/load_http.py --workers 2 --stateless     # the issue's target: 1,000 at once
-    python bench/load_http.py --requests 200               # one process, sessions
+The client is cheap on purpose (it shares the 2 cores with the server): raw HTTP over asyncio with every
+request's bytes encoded before the clock starts. ``--protocol``:
+  modern  one POST per call at protocol 2026-07-28 (the request carries its own envelope: no initialize)
+  legacy  stateless 2025-06-18 as older clients do it: initialize, then the call (two POSTs)
+  session stateful: initialize, initialized, call, DELETE (needs one process)
+
+    python bench/load_http.py --workers 2 --stateless --json-response     # the issue's target: 1,000 at once
+    python bench/load_http.py --workers 2 --stateless --protocol legacy   # the first figures' client
+    python bench/load_http.py --requests 200 --protocol session            # one process, sessions
 """
 
 from __future__ import annotations
@@ -55,7 +61,40 @@ def _pick_calls(db: Path) -> None:
     ]
 
 
+def _children(pid: int) -> list[int] | None:
+    """Direct children from /proc/PID/task/*/children (None where the kernel does not offer it)."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return []
+    out: list[int] = []
+    for task in tasks:
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            if not (task / "stat").exists():
+                continue  # the thread ended meanwhile
+            return None
+        except OSError:
+            continue
+    return out
+
+
 def _tree(pid: int) -> list[int]:
+    """The process and its descendants. Reads only the tree's own /proc entries (a scan of all of /proc every
+    0.2 s was half of the load client's CPU, which shares the 2 cores with the server)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        kids = _children(p)
+        if kids is None:
+            return _tree_by_scan(pid)
+        todo.extend(kids)
+    return out
+
+
+def _tree_by_scan(pid: int) -> list[int]:
     kids: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -85,21 +124,41 @@ def _rss_cpu(pids: list[int]) -> tuple[float, float]:
     return rss, cpu
 
 
-async def _http(port: int, method: str, body: dict | None, headers: dict[str, str]) -> tuple[int, dict, dict | None]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    data = json.dumps(body).encode() if body is not None else b""
+MODERN = "2026-07-28"
+LEGACY = "2025-06-18"
+ENVELOPE = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "load", "version": "1"}}  # fmt: skip
+
+
+def encode(port: int, method: str, body: dict | None, headers: dict[str, str]) -> bytes:
+    """One whole HTTP/1.1 request (encoded before the clock starts: the client must stay cheap)."""
+    data = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
     head = {"Host": f"127.0.0.1:{port}", "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json",
             "Accept": "application/json, text/event-stream", "Content-Length": str(len(data)), "Connection": "close",
             **headers}  # fmt: skip
-    writer.write(f"{method} /mcp HTTP/1.1\r\n".encode() + "".join(f"{k}: {v}\r\n" for k, v in head.items()).encode())
-    writer.write(b"\r\n" + data)
+    lines = f"{method} /mcp HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n"
+    return lines.encode() + data
+
+
+def call_body(name: str, args: dict, rid: int, protocol: str) -> tuple[dict, dict[str, str]]:
+    params: dict = {"name": name, "arguments": args}
+    if protocol == "modern":
+        params["_meta"] = ENVELOPE
+        return {"jsonrpc": "2.0", "id": rid, "method": "tools/call", "params": params}, {
+            "MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call", "Mcp-Name": name}  # fmt: skip
+    return {"jsonrpc": "2.0", "id": rid, "method": "tools/call", "params": params}, {}
+
+
+async def _send(port: int, raw: bytes) -> tuple[int, dict, dict | None]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
     await writer.drain()
-    raw = await reader.read()
+    data = await reader.read()
     writer.close()
-    header_blob, _, payload = raw.partition(b"\r\n\r\n")
-    lines = header_blob.decode("latin-1").split("\r\n")
-    if not raw:
+    if not data:
         return 0, {}, None  # the server closed the connection without an answer
+    header_blob, _, payload = data.partition(b"\r\n\r\n")
+    lines = header_blob.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
     hdrs = {k.lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
     if hdrs.get("transfer-encoding") == "chunked":
@@ -112,41 +171,75 @@ async def _http(port: int, method: str, body: dict | None, headers: dict[str, st
             out, rest = out + rest[:size], rest[size + 2 :]
         payload = out
     message = None
-    text = payload.decode("utf-8", "replace")
-    for line in text.splitlines():
-        if line.startswith("data:") and line[5:].strip():
-            message = json.loads(line[5:])
-    if message is None and text.strip().startswith("{"):
-        message = json.loads(text)
+    if payload.lstrip().startswith(b"{"):
+        message = json.loads(payload)
+    else:  # an SSE stream: the last data line is the answer
+        for line in payload.decode("utf-8", "replace").splitlines():
+            if line.startswith("data:") and line[5:].strip():
+                message = json.loads(line[5:])
     return status, hdrs, message
 
 
-async def one(port: int, i: int, stateless: bool) -> tuple[float, str | None]:
+async def _http(port: int, method: str, body: dict | None, headers: dict[str, str]) -> tuple[int, dict, dict | None]:
+    return await _send(port, encode(port, method, body, headers))
+
+
+def answer_of(msg: dict | None) -> object:
+    """What must equal the serial answer: the structured result without its freshness label."""
+    result = (msg or {}).get("result") or {}
+    structured = dict(result.get("structuredContent") or {})
+    structured.pop("freshness", None)
+    return structured
+
+
+def prepared(port: int, protocol: str, n: int) -> list[list[bytes]]:
+    """Per request, the raw HTTP requests it sends in order (session mode fills in the session id later)."""
+    out = []
+    for i in range(n):
+        name, args = CALLS[i % len(CALLS)]
+        body, hdrs = call_body(name, args, i + 1, protocol)
+        out.append([encode(port, "POST", INIT, {}), encode(port, "POST", body, hdrs)] if protocol == "legacy"
+                   else [encode(port, "POST", body, hdrs)])  # fmt: skip
+    return out
+
+
+async def one(port: int, i: int, protocol: str, raws: list[bytes], serial: list[object]) -> tuple[float, str | None]:
     name, args = CALLS[i % len(CALLS)]
-    call = {"jsonrpc": "2.0", "id": i + 1, "method": "tools/call", "params": {"name": name, "arguments": args}}
     t0 = time.perf_counter()
     try:
-        status, hdrs, msg = await _http(port, "POST", INIT, {})
-        if status != 200:
-            return time.perf_counter() - t0, f"initialize HTTP {status}"
-        extra = (
-            {}
-            if stateless
-            else {"mcp-session-id": hdrs.get("mcp-session-id", ""), "mcp-protocol-version": "2025-06-18"}
-        )
-        if not stateless:
+        if protocol == "session":
+            status, hdrs, msg = await _http(port, "POST", INIT, {})
+            if status != 200:
+                return time.perf_counter() - t0, f"initialize HTTP {status}"
+            extra = {"mcp-session-id": hdrs.get("mcp-session-id", ""), "mcp-protocol-version": LEGACY}
             await _http(port, "POST", {"jsonrpc": "2.0", "method": "notifications/initialized"}, extra)
-        status, _, msg = await _http(port, "POST", call, extra)
-        if not stateless:
+            status, _, msg = await _http(port, "POST", call_body(name, args, i + 1, protocol)[0], extra)
             await _http(port, "DELETE", None, extra)
+        else:
+            for raw in raws[:-1]:  # legacy: the initialize round trip
+                status, _, msg = await _send(port, raw)
+                if status != 200:
+                    return time.perf_counter() - t0, f"initialize HTTP {status}"
+            status, _, msg = await _send(port, raws[-1])
         if status != 200 or msg is None or "error" in msg or msg.get("result", {}).get("isError"):
             return time.perf_counter() - t0, f"{name}: HTTP {status} {str(msg)[:120]}"
+        if answer_of(msg) != serial[i % len(CALLS)]:
+            return time.perf_counter() - t0, f"{name}: answer differs from the serial one"
         return time.perf_counter() - t0, None
     except Exception as exc:
         return time.perf_counter() - t0, f"{name}: {type(exc).__name__}: {exc}"
 
 
-async def run(port: int, n: int, stateless: bool, server_pid: int, reindex_too: bool = True) -> None:
+async def run(port: int, n: int, protocol: str, server_pid: int, reindex_too: bool = True) -> None:
+    serial = []
+    for i in range(len(CALLS)):  # the reference answers, one call at a time (this also warms every cache once)
+        name, args = CALLS[i]
+        body, hdrs = call_body(name, args, i + 1, "legacy" if protocol == "session" else protocol)
+        status, _, msg = await _http(port, "POST", body, hdrs if protocol != "session" else {})
+        if status != 200 or msg is None or "result" not in msg:
+            raise SystemExit(f"serial {name} failed: HTTP {status} {str(msg)[:300]}")
+        serial.append(answer_of(msg))
+    raws = prepared(port, protocol, n)
     peak = [0.0]
     stop = asyncio.Event()
 
@@ -156,29 +249,37 @@ async def run(port: int, n: int, stateless: bool, server_pid: int, reindex_too: 
             await asyncio.sleep(0.2)
 
     sampler = asyncio.create_task(sample())
+    load0 = os.getloadavg()[0]
     _, cpu0 = _rss_cpu(_tree(server_pid))
+    client0 = time.process_time()
     t0 = time.perf_counter()
-    tasks = [asyncio.create_task(one(port, i, stateless)) for i in range(n // 2)]
-    reindex = {"jsonrpc": "2.0", "id": 10**6, "method": "tools/call", "params": {"name": "index_repository", "arguments": {"path": "."}}}  # fmt: skip
+    tasks = [asyncio.create_task(one(port, i, protocol, raws[i], serial)) for i in range(n // 2)]
+    rbody, rhdrs = call_body("index_repository", {"path": "."}, 10**6, protocol)
     extra: dict[str, str] = {}
-    if not stateless:
+    if protocol == "session":
         _, hdrs, _ = await _http(port, "POST", INIT, {})
-        extra = {"mcp-session-id": hdrs.get("mcp-session-id", ""), "mcp-protocol-version": "2025-06-18"}
-    reidx = asyncio.create_task(_http(port, "POST", reindex, extra) if reindex_too else asyncio.sleep(0, (0, {}, None)))
-    tasks += [asyncio.create_task(one(port, i, stateless)) for i in range(n // 2, n)]
+        extra = {"mcp-session-id": hdrs.get("mcp-session-id", ""), "mcp-protocol-version": LEGACY}
+    reidx = asyncio.create_task(
+        _http(port, "POST", rbody, {**rhdrs, **extra}) if reindex_too else asyncio.sleep(0, (0, {}, None))
+    )
+    tasks += [asyncio.create_task(one(port, i, protocol, raws[i], serial)) for i in range(n // 2, n)]
     results = await asyncio.gather(*tasks)
     wall = time.perf_counter() - t0
+    client_cpu = time.process_time() - client0
     status, _, msg = await reidx
     stop.set()
     await sampler
     _, cpu1 = _rss_cpu(_tree(server_pid))
     lat = sorted(r[0] for r in results)
     errors = [r[1] for r in results if r[1]]
-    print(f"requests {n} | errors {len(errors)} ({100 * len(errors) / n:.2f}%) | wall {wall:.1f} s | "
+    differ = sum(1 for e in errors if "differs" in e)
+    print(f"requests {n} | protocol {protocol} | errors {len(errors)} ({100 * len(errors) / n:.2f}%), of which "
+          f"answers different from serial {differ} | wall {wall:.1f} s | "
           f"p50 {lat[len(lat) // 2]:.2f} s | p99 {lat[int(len(lat) * 0.99) - 1]:.2f} s | max {lat[-1]:.2f} s | "
-          f"peak RSS (server tree) {peak[0]:.0f} MB | CPU per call {1000 * (cpu1 - cpu0) / n:.1f} ms | "
-          f"re-index: HTTP {status} {(msg or {}).get('result', {}).get('structuredContent', {}).get('status')!s} | "
-          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+          f"peak RSS (server tree) {peak[0]:.0f} MB | server CPU {cpu1 - cpu0:.1f} s = {1000 * (cpu1 - cpu0) / n:.1f} ms "
+          f"per call | client CPU {client_cpu:.1f} s | re-index: HTTP {status} "
+          f"{(msg or {}).get('result', {}).get('structuredContent', {}).get('status')!s} | "
+          f"load {load0:.2f} -> {os.getloadavg()[0]:.2f}")  # fmt: skip
     for e in sorted(set(errors))[:5]:
         print("  error:", e)
 
@@ -188,8 +289,14 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--stateless", action="store_true")
+    ap.add_argument("--json-response", action="store_true", help="serve with --json-response (no SSE streams)")
+    ap.add_argument("--protocol", choices=("modern", "legacy", "session"), default=None,
+                    help="client (default: modern when --stateless, else session)")  # fmt: skip
     ap.add_argument("--no-reindex", action="store_true", help="leave out the re-index in the middle")
     args = ap.parse_args()
+    protocol = args.protocol or ("modern" if args.stateless else "session")
+    if protocol != "session" and not args.stateless:
+        ap.error("--protocol modern/legacy sends no session id: serve with --stateless")
     root = checkout(PIN)
     db = root.parent / f"{PIN.slug}.i18-load.db"
     subprocess.run([sys.executable, "-m", "semgraph.server.cli", "index", str(root), "--root", str(root), "--db", str(db)],
@@ -203,6 +310,8 @@ def main() -> None:
            "--max-sessions-per-client", str(args.requests + 10)]  # fmt: skip
     if args.stateless:
         cmd.append("--stateless")
+    if args.json_response:
+        cmd.append("--json-response")
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -213,11 +322,10 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         time.sleep(2 if args.workers > 1 else 0.5)
-        print(
-            f"{PIN.repo}@{PIN.commit} | workers {args.workers} | stateless {args.stateless} | load {os.getloadavg()[0]:.2f}"
-        )
+        print(f"{PIN.repo}@{PIN.commit} | workers {args.workers} | stateless {args.stateless} | "
+              f"json_response {args.json_response} | load {os.getloadavg()[0]:.2f}")  # fmt: skip
         random.seed(0)
-        asyncio.run(run(port, args.requests, args.stateless, server.pid, not args.no_reindex))
+        asyncio.run(run(port, args.requests, protocol, server.pid, not args.no_reindex))
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from semgraph.analysis.codebase import CALLABLE_KINDS, TYPE_KINDS, Codebase
 from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.facts import function_facts
+from semgraph.analysis.generated import SkippedFile, generated_files, skipped_list
 from semgraph.analysis.roles import DATA_HANDLE_TYPES, function_roles
 from semgraph.cache import once
 from semgraph.errors import InvalidInputError
@@ -76,6 +77,10 @@ class PatternReport(BaseModel):
     patterns: list[PatternInstance]
     layering_violations: list[LayeringViolation]
     layers: dict[str, int] = Field(default_factory=dict, description="controllers, services and repositories found")
+    skipped: list[SkippedFile] = Field(
+        default_factory=list, description="generated files left out of the analysis, with the reason (first 50)"
+    )
+    skipped_total: int = 0
 
 
 @dataclass
@@ -88,8 +93,9 @@ class _Unit:
 
 def _units(cb: Codebase) -> list[_Unit]:
     units: dict[tuple[str, str], _Unit] = {}
+    generated = generated_files(cb)
     for s in cb.symbols.values():
-        if s.kind in {"class", "struct", "interface", "trait"}:
+        if s.kind in {"class", "struct", "interface", "trait"} and s.file_id not in generated:
             units.setdefault((s.language, s.qualified_name), _Unit(s))
     by_name: dict[tuple[str, str], _Unit] = {}
     for u in units.values():
@@ -930,8 +936,13 @@ def detect_architectural_patterns(cb: Codebase, kinds: list[str] | None = None) 
             + _adapters(cb, units, repos)
             + _injections(cb, units)
         )
+        generated = {cb.files[i].path for i in generated_files(cb)}  # what is left of them (not a unit's members)
+        found = [p for p in found if p.location.rsplit(":", 1)[0] not in generated]
+        violations = [v for v in violations if v.location.rsplit(":", 1)[0] not in generated]
         found.sort(key=lambda p: (-p.confidence, p.kind, p.symbols[0]))
-        return PatternReport(patterns=found, layering_violations=violations, layers=layers)
+        skipped, skipped_total = skipped_list(cb)
+        return PatternReport(patterns=found, layering_violations=violations, layers=layers, skipped=skipped,
+                             skipped_total=skipped_total)  # fmt: skip
 
     cached = once(cb, "_patterns", build)  # one build per codebase; concurrent callers wait for it
     if not kinds:
@@ -940,4 +951,6 @@ def detect_architectural_patterns(cb: Codebase, kinds: list[str] | None = None) 
         patterns=[p for p in cached.patterns if p.kind in kinds],
         layering_violations=cached.layering_violations if ("layering" in kinds or "service_layer" in kinds) else [],
         layers=cached.layers,
+        skipped=cached.skipped,
+        skipped_total=cached.skipped_total,
     )

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from semgraph.analysis.codebase import Codebase
 from semgraph.analysis.entrypoints import find_entry_points
 from semgraph.analysis.facts import function_facts
+from semgraph.analysis.generated import SkippedFile, generated_files, skipped_list
 from semgraph.analysis.roles import function_roles
 from semgraph.analysis.workflows import trace_calls
 from semgraph.cache import once
@@ -63,6 +64,10 @@ class QualityReport(BaseModel):
     functions_total: int
     import_cycles: list[list[str]]
     test_layout: dict[str, int | list[str]] = Field(default_factory=dict)
+    skipped: list[SkippedFile] = Field(
+        default_factory=list, description="generated files left out of the assessment, with the reason (first 50)"
+    )
+    skipped_total: int = 0
 
 
 # ------------------------------------------------------------------ helpers
@@ -404,12 +409,15 @@ def assess_code_quality(cb: Codebase, path: str = "") -> QualityReport:
 
 
 def _assess(cb: Codebase, scope: str, path: str) -> QualityReport:
-    files = [f for f in cb.files.values() if _in_scope(f.path, scope)]
-    if scope and not files:
+    in_scope = [f for f in cb.files.values() if _in_scope(f.path, scope)]
+    if scope and not in_scope:
         raise InvalidInputError(
             f"no indexed file under {path!r}",
             hint="pass a file or directory relative to the indexed root, or '' for everything",
         )
+    generated = generated_files(cb)  # protoc, sqlc, makemigrations output: not the project's to fix
+    files = [f for f in in_scope if f.id not in generated]
+    skipped, skipped_total = skipped_list(cb, {f.id for f in in_scope})
     file_ids = {f.id for f in files}
     entries = find_entry_points(cb)
     handler_ids = {e.handler_id for e in entries if e.kind in {"http", "message"}}
@@ -493,4 +501,6 @@ def _assess(cb: Codebase, scope: str, path: str) -> QualityReport:
         functions_total=n,
         import_cycles=cycles,
         test_layout=layout,
+        skipped=skipped,
+        skipped_total=skipped_total,
     )

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -150,6 +150,62 @@ def changed_on_disk(store: GraphStore, root: Path, guard: PathGuard, options: In
     known = {p: (size, mt) for p, size, mt in store.conn.execute("SELECT path, size, mtime_ns FROM files")}
     out = [f.rel for f in walked.files if known.pop(f.rel, None) != (f.size, f.mtime_ns)]
     return sorted(out + list(known))
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What a keeper is doing, as its answers' stamps need it (also published for ``--workers`` processes)."""
+
+    pending: list[str]
+    inflight: list[str]
+    base: int
+    running: bool
+    wanted: bool
+    done: int
+    total: int | None
+    committed: int
+    watcher: str
+    watcher_detail: str
+    pending_total: int | None = None  # the counts when the published lists were cut
+    changed_total: int | None = None
+
+
+def stamp_of(record: ReadRecord, live: LiveState, nothing_reindexes: bool) -> Stamp:
+    """The freshness label of an answer that read ``record`` while the keeper was in state ``live``."""
+    # a generation newer than the one the running batch started from already holds that batch
+    seen = record.generation is not None and record.generation > live.base and not record.partial
+    changed = sorted(set(live.pending) if seen else set(live.pending) | set(live.inflight))
+    counted = live.pending_total if seen else live.changed_total
+    building = live.running or bool(live.pending) or live.wanted
+    if nothing_reindexes and record.disk_changes:
+        changed = sorted(set(changed) | set(record.disk_changes))  # nothing re-indexes them
+        counted = None
+    total_changed = max(len(changed), counted or 0)
+    generation = record.generation if record.generation is not None else live.committed
+    done, total, committed = live.done, live.total, live.committed
+    notes = []
+    if record.partial:
+        notes.append(f"cold start: this answer read the part indexed so far ({done}/{total or '?'} files)")
+    elif building:
+        notes.append(f"a newer generation is being built ({done}/{total or '?'} files parsed)")
+    if committed > generation:
+        notes.append(f"generation {committed} was committed after this answer's read")
+    if total_changed:
+        notes.append(f"{total_changed} file(s) changed on disk since generation {generation}")
+    if live.watcher != "watching":
+        notes.append(f"watcher {live.watcher}: {live.watcher_detail}")
+    return Stamp(
+        generation=generation,
+        index_state="building" if building else "ready",
+        partial=record.partial,
+        progress_done=int(done),
+        progress_total=int(total) if total is not None else None,
+        files_changed_since=bool(total_changed) or committed > generation,
+        changed_files=changed[:MAX_LISTED],
+        changed_files_total=total_changed,
+        watcher=live.watcher,
+        note="; ".join(notes),
+    )
 
 
 class IndexKeeper:
@@ -309,38 +365,20 @@ class IndexKeeper:
     def stamp(self, record: ReadRecord) -> Stamp:
         """The freshness label of an answer whose query read ``record``."""
         with self._cond:
-            # a generation newer than the one the running batch started from already holds that batch
-            seen = record.generation is not None and record.generation > self._base and not record.partial
-            changed = sorted(self._pending if seen else self._pending | self._inflight)
-            building = self._running or bool(self._pending) or self._wanted
-            done, total = self._done, self._total
-            committed = self._committed
-        if self.watcher_state == "off" or (not self._running_thread() and record.disk_changes):
-            changed = sorted(set(changed) | set(record.disk_changes or []))  # nothing re-indexes them
-        generation = record.generation if record.generation is not None else committed
-        notes = []
-        if record.partial:
-            notes.append(f"cold start: this answer read the part indexed so far ({done}/{total or '?'} files)")
-        elif building:
-            notes.append(f"a newer generation is being built ({done}/{total or '?'} files parsed)")
-        if committed > generation:
-            notes.append(f"generation {committed} was committed after this answer's read")
-        if changed:
-            notes.append(f"{len(changed)} file(s) changed on disk since generation {generation}")
-        if self.watcher_state != "watching":
-            notes.append(f"watcher {self.watcher_state}: {self.watcher_detail}")
-        return Stamp(
-            generation=generation,
-            index_state="building" if building else "ready",
-            partial=record.partial,
-            progress_done=int(done),
-            progress_total=int(total) if total is not None else None,
-            files_changed_since=bool(changed) or committed > generation,
-            changed_files=changed[:MAX_LISTED],
-            changed_files_total=len(changed),
-            watcher=self.watcher_state,
-            note="; ".join(notes),
-        )
+            live = LiveState(
+                pending=sorted(self._pending),
+                inflight=sorted(self._inflight),
+                base=self._base,
+                running=self._running,
+                wanted=self._wanted,
+                done=self._done,
+                total=self._total,
+                committed=self._committed,
+                watcher=self.watcher_state,
+                watcher_detail=self.watcher_detail,
+            )
+        nothing_reindexes = self.watcher_state == "off" or (not self._running_thread() and bool(record.disk_changes))
+        return stamp_of(record, live, nothing_reindexes)
 
     def status(self) -> KeeperStatus:
         with self._cond:
@@ -528,12 +566,38 @@ SERVER_STATUS_FILE = "server-status.json"
 """Written next to the index by a running server (its live state), read by ``semgraph status``."""
 
 
-def write_server_status(keeper: IndexKeeper) -> None:
-    """Publish the keeper's live state (watcher, run in progress, last error) for ``semgraph status``."""
+PUBLISHED_NAMES = 2_000
+"""Changed paths named in the published live state (the counts are exact)."""
+
+
+def live_state(keeper: IndexKeeper) -> LiveState:
+    """The keeper's state as ``--workers`` processes read it (path lists cut at ``PUBLISHED_NAMES``)."""
+    with keeper._cond:
+        pending, inflight = keeper._pending, keeper._inflight
+        return LiveState(
+            pending=sorted(pending)[:PUBLISHED_NAMES],
+            inflight=sorted(inflight)[:PUBLISHED_NAMES],
+            base=keeper._base,
+            running=keeper._running,
+            wanted=keeper._wanted,
+            done=int(keeper._done),
+            total=keeper._total,
+            committed=keeper._committed,
+            watcher=keeper.watcher_state,
+            watcher_detail=keeper.watcher_detail,
+            pending_total=len(pending),
+            changed_total=len(pending | inflight),
+        )
+
+
+def write_server_status(keeper: IndexKeeper, live: LiveState | None = None) -> None:
+    """Publish the keeper's live state (watcher, run in progress, last error) for ``semgraph status`` and for
+    the ``--workers`` processes, which label their answers from it instead of each statting the tree."""
     target = keeper.db_path.parent / SERVER_STATUS_FILE
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        live = {
+        live = live or live_state(keeper)
+        state = {
             "pid": os.getpid(),
             "index_state": keeper.status().index_state,
             "progress_done": keeper._done,
@@ -543,12 +607,30 @@ def write_server_status(keeper: IndexKeeper) -> None:
             "watcher": keeper.watcher_state,
             "watcher_detail": keeper.watcher_detail,
             "runs": keeper.runs,
+            "live": asdict(live),
         }
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(live), encoding="utf-8")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, target)
     except OSError as exc:
         log.debug("cannot write %s: %s", target, exc)
+
+
+def publish_while_serving(keeper: IndexKeeper, stop: threading.Event, every: float = 0.1) -> threading.Thread:
+    """Write the live state whenever it changed, checked every ``every`` s (listeners are throttled to 1/s,
+    which is too late for ``--workers`` processes: their answers say what changed from this file)."""
+
+    def loop() -> None:
+        last = None
+        while not stop.wait(every) and not keeper._stop.is_set():  # a stopped keeper's file is removed
+            live = live_state(keeper)
+            if live != last:
+                write_server_status(keeper, live)
+                last = live
+
+    thread = threading.Thread(target=loop, name="semgraph-status-publisher", daemon=True)
+    thread.start()
+    return thread
 
 
 def read_status(db_path: Path, root: Path) -> KeeperStatus:

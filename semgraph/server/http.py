@@ -40,6 +40,7 @@ class HttpOptions:
     session_idle_timeout: float = 600.0
     stateless: bool = False
     workers: int = 1
+    json_response: bool = False
 
 
 def add_http_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,6 +58,8 @@ def add_http_arguments(p: argparse.ArgumentParser) -> None:
                    help="close a session idle this long (default 600)")  # fmt: skip
     g.add_argument("--stateless", action="store_true", help="no sessions: every request stands alone")
     g.add_argument("--workers", type=int, default=1, metavar="N", help="serve from N processes (needs --stateless)")
+    g.add_argument("--json-response", action="store_true",
+                   help="answer each POST with one JSON body instead of an SSE stream (no progress notifications)")  # fmt: skip
 
 
 def options_from_args(args: argparse.Namespace) -> HttpOptions:
@@ -74,6 +77,7 @@ def options_from_args(args: argparse.Namespace) -> HttpOptions:
         session_idle_timeout=args.session_idle_timeout,
         stateless=args.stateless,
         workers=args.workers,
+        json_response=args.json_response,
     )
 
 
@@ -195,6 +199,7 @@ def build_asgi(app: Any, opts: HttpOptions) -> Any:
     """The MCP app behind session caps and (with a token) bearer auth."""
     starlette = app.streamable_http_app(
         stateless_http=opts.stateless,
+        json_response=opts.json_response,
         session_idle_timeout=None if opts.stateless else opts.session_idle_timeout,
         max_sessions=opts.max_sessions,
         transport_security=security_settings(opts),
@@ -235,5 +240,20 @@ def worker_app() -> Any:
 
     spec = json.loads(os.environ[_WORKER_ENV])
     settings = Settings.build([Path(r) for r in spec["roots"]], spec["db_path"], spec["toolsets"])
-    app, _env = build_server(settings)
+    app, env = build_server(settings)
+    follow_supervisor(env)
     return build_asgi(app, HttpOptions(**spec["opts"]))
+
+
+def follow_supervisor(env: Any) -> None:
+    """A worker's answers take their freshness from the supervisor's keeper (see ``graph.follower``)."""
+    from semgraph.graph.follower import FollowerKeeper
+    from semgraph.graph.jobs import IndexJobs
+    from semgraph.tools._fresh import KEEPER, attach_publisher, keeper_root
+
+    if "graph" not in env.settings.toolsets and "analysis" not in env.settings.toolsets:
+        return
+    jobs = env.service("graph.jobs", IndexJobs)
+    keeper = FollowerKeeper(env.settings.db_path, keeper_root(env), env.guard, jobs)
+    env.services[KEEPER] = keeper
+    attach_publisher(env, keeper)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from semgraph.analysis.codebase import Codebase, open_codebase
 from semgraph.analysis.crosslang import LINK_KINDS, CrossLink, find_cross_language_links
 from semgraph.analysis.entrypoints import find_entry_points
+from semgraph.analysis.generated import SkippedFile
 from semgraph.analysis.patterns import PATTERN_KINDS, LayeringViolation, PatternInstance, detect_architectural_patterns
 from semgraph.analysis.quality import SEVERITY_RANK, Finding, FunctionMetrics, assess_code_quality
 from semgraph.analysis.routes import Route, UnmappedRoute, list_routes, route_inventory
@@ -156,6 +157,8 @@ class PatternsOut(BaseModel):
     layering_violations: list[LayeringViolation]
     layering_violations_total: int
     layers: dict[str, int]
+    skipped: list[SkippedFile] = Field(description="generated files left out, with the reason (first 50)")
+    skipped_total: int
 
 
 # ------------------------------------------------------------------- quality
@@ -186,6 +189,8 @@ class QualityOut(BaseModel):
     functions_total: int
     import_cycles: list[list[str]]
     test_layout: dict[str, int | list[str]]
+    skipped: list[SkippedFile] = Field(description="generated files left out, with the reason (first 50)")
+    skipped_total: int
 
 
 # --------------------------------------------------------------------- links
@@ -384,6 +389,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
                 layering_violations=report.layering_violations[:50],
                 layering_violations_total=len(report.layering_violations),
                 layers=report.layers,
+                skipped=report.skipped,
+                skipped_total=report.skipped_total,
             )
 
         return await call.run_sync(work)
@@ -424,6 +431,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
                 functions_total=report.functions_total,
                 import_cycles=report.import_cycles[:20],
                 test_layout=report.test_layout,
+                skipped=report.skipped,
+                skipped_total=report.skipped_total,
             )
 
         return await call.run_sync(work)

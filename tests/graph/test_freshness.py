@@ -181,3 +181,47 @@ def test_status_reports_skips_and_no_server(tmp_path: Path) -> None:
     assert (st.files, st.index_state, st.watcher) == (2, "ready", "off")
     assert st.skipped == {"ignored": 1, "too_large": 1, "unknown_language": 2, "vendored_or_build_dir": 1}
     assert st.watcher_detail == "no server is running on this index"
+
+
+def test_a_workers_keeper_labels_answers_from_the_supervisors_state_without_a_stat_check(tmp_path: Path) -> None:
+    """``serve --workers N``: a worker's answers carry the supervisor keeper's stamp; no tree stat per query."""
+    import os
+
+    from semgraph.graph.follower import FollowerKeeper
+    from semgraph.graph.freshness import live_state, write_server_status
+
+    root = write_tree(tmp_path / "r", FILES)
+    supervisor = keeper_for(root)
+    supervisor.start()
+    try:
+        assert supervisor.wait_idle(60) and supervisor.watcher_state == "watching"
+        db = supervisor.db_path
+        follower = FollowerKeeper(db, root, PathGuard([root]), IndexJobs(), supervisor_pid=os.getpid())
+        with supervisor._cond:  # a batch queued by the supervisor's watcher, as its state is published
+            supervisor._pending.add("app/util.py")
+        published = live_state(supervisor)
+        write_server_status(supervisor, published)
+        with supervisor._cond:
+            supervisor._pending.discard("app/util.py")
+        record = ReadRecord(generation=stored_status(db)["generation"])
+        follower.before_query(record)
+        assert record.disk_changes is None  # no stat check of the tree
+        stamp = follower.stamp(record)
+        assert (stamp.watcher, stamp.index_state, stamp.changed_files, stamp.changed_files_total) == (
+            "watching",
+            "building",
+            ["app/util.py"],
+            1,
+        )
+        assert follower.busy
+        write_server_status(supervisor)  # the batch done: the worker says so at once
+        assert follower.stamp(record).index_state == "ready" and not follower.busy
+        # a status file from another process (not this worker's supervisor): back to the stat check
+        stranger = FollowerKeeper(db, root, PathGuard([root]), IndexJobs(), supervisor_pid=os.getpid() + 1)
+        (root / "app/new.py").write_text("def fresh():\n    pass\n")
+        record = ReadRecord(generation=stored_status(db)["generation"])
+        stranger.before_query(record)
+        assert record.disk_changes == ["app/new.py"]
+        assert stranger.stamp(record).watcher == "off"
+    finally:
+        supervisor.stop()

@@ -162,7 +162,15 @@ def run_patterns(args: argparse.Namespace, cli: Any) -> int:
     cli.out.print(table)
     for v in report.layering_violations:
         cli.out.print(f"[yellow]layering violation[/yellow] {v.symbol} ({v.location}): {v.reason}")
+    _print_skipped(cli, report.skipped, report.skipped_total)
     return 0
+
+
+def _print_skipped(cli: Any, skipped: list, total: int) -> None:
+    for f in skipped:
+        cli.out.print(f"skipped {f.path}: {f.reason}", markup=False, highlight=False)
+    if total > len(skipped):
+        cli.out.print(f"… and {total - len(skipped)} more generated file(s) skipped", markup=False)
 
 
 def run_quality(args: argparse.Namespace, cli: Any) -> int:
@@ -181,6 +189,7 @@ def run_quality(args: argparse.Namespace, cli: Any) -> int:
     cli.out.print(table)
     for cyc in report.import_cycles:
         cli.out.print("import cycle: " + " → ".join([*cyc, cyc[0]]), markup=False)
+    _print_skipped(cli, report.skipped, report.skipped_total)
     return 0
 
 

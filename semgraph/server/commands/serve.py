@@ -30,9 +30,12 @@ def run(args: argparse.Namespace, cli) -> int:
     install_signal_handlers()  # SIGTERM/SIGINT: the server and its parser workers stop at once
     app, env = build_server(cli.settings)
     try:
-        with keeping.kept_index(env, args):  # index on start and follow edits, in the background
+        with keeping.kept_index(env, args) as keeper:  # index on start and follow edits, in the background
             if args.http:
-                serve_http(app, cli.settings, options_from_args(args))  # host checks, token, session caps, workers
+                opts = options_from_args(args)
+                if keeper is not None and opts.workers > 1:  # the workers label their answers from its state
+                    keeping.publish_for_workers(keeper)
+                serve_http(app, cli.settings, opts)  # host checks, token, session caps, workers
             else:
                 import anyio
 
