@@ -62,7 +62,7 @@ class _FileContext:
 
     module: str | None
     uses: dict[str, str]
-    defined: set[str]
+    defined: list[str]
 
 
 @without_gc
@@ -85,17 +85,13 @@ def parse_sources(
         matches = ts.QueryCursor(item_query()).matches(root)  # one query run feeds both parsers
         fm = parse_models_tree(root, src.name, matches)
         module = fm.module or src.module
-        context = _FileContext(module, fm.uses, set(fm.defined))
+        context = _FileContext(module, fm.uses, fm.defined)
+        models.contexts.append(context)
         for st in fm.structs:
             st.module = module
             st.context = context
         for en in fm.enums:
-            en._context = context
-        if module is not None:
-            for name in fm.defined:
-                models.definitions.setdefault(name, []).append(module)
-        for name, path in fm.uses.items():
-            models.imported.setdefault(name, set()).add(absolute_path(path, module))
+            models.enum_contexts[id(en)] = context
         models.structs += fm.structs
         models.enums += fm.enums
         models.diagnostics += fm.diagnostics
@@ -264,11 +260,9 @@ def assemble(
     _relations(entities, schema)
     entities.sort(key=lambda e: (e.module_path, e.name))
     _share_tables(entities)
-    known = _Known(models.definitions, models.imported)
+    known = _Known(models.contexts)
     _uses(entities, mains, twins, {e.name for e in enums}, known)
-    enum_uses = _enum_uses(enums, {e.rust_name for e in entities}, known)
-    for en in enums:
-        en._context = None
+    enum_uses = _enum_uses(enums, models.enum_contexts, {e.rust_name for e in entities}, known)
     enums.sort(key=lambda e: (e.module_path, e.name))
     allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
     local = {t.name for t in schema.sql_types}
@@ -365,15 +359,40 @@ def _uses(
         e.uses = _resolve(_words(texts), s.context, enum_names | struct_names, known)
 
 
-@dataclass
 class _Known:
-    """Project-wide: the modules defining each name, and every path a `use` line gives it."""
+    """Project-wide: the modules defining each name, and every path a `use` line gives it.
 
-    definitions: dict[str, list[str]]
-    imported: dict[str, set[str]]
+    Built from the files' contexts on first need: most names resolve inside their own file.
+    """
+
+    def __init__(self, contexts: list[_FileContext]) -> None:
+        self._contexts = contexts
+        self._definitions: dict[str, list[str]] | None = None
+        self._imported: dict[str, set[str]] | None = None
+
+    @property
+    def definitions(self) -> dict[str, list[str]]:
+        if self._definitions is None:
+            self._definitions = {}
+            for ctx in self._contexts:
+                if ctx.module is not None:
+                    for name in ctx.defined:
+                        self._definitions.setdefault(name, []).append(ctx.module)
+        return self._definitions
+
+    @property
+    def imported(self) -> dict[str, set[str]]:
+        if self._imported is None:
+            self._imported = {}
+            for ctx in self._contexts:
+                for name, path in ctx.uses.items():
+                    self._imported.setdefault(name, set()).add(absolute_path(path, ctx.module))
+        return self._imported
 
 
-def _enum_uses(enums: list[EnumSpec], struct_names: set[str], known: _Known) -> list[str]:
+def _enum_uses(
+    enums: list[EnumSpec], contexts: dict[int, _FileContext], struct_names: set[str], known: _Known
+) -> list[str]:
     """Project types named in enum attributes (``#[two_way_from(ApActorType)]``) keep their import.
 
     One list for all enums: generated code holds them in one file, so only the union round-trips.
@@ -381,17 +400,17 @@ def _enum_uses(enums: list[EnumSpec], struct_names: set[str], known: _Known) -> 
     enum_names = {e.name for e in enums}
     out: set[str] = set()
     for e in enums:
-        if e._context is None:
+        ctx = contexts.get(id(e))
+        if ctx is None:
             continue
         texts = [*e.attributes, *(a for v in e.variants for a in v.attributes), *(e.derives or []), *e.cfg_derives]
-        out.update(_resolve(_words(texts), e._context, enum_names | struct_names, known))
+        out.update(_resolve(_words(texts), ctx, enum_names | struct_names, known))
     return sorted(out)
 
 
 def _resolve(words: set[str], ctx: _FileContext, own: set[str], known: _Known) -> list[str]:
     """Use paths for ``words``: the file's own `use` lines, its items, else the one project item of that
     name, else the one path every other file imports it by."""
-    definitions = known.definitions
     paths: set[str] = set()
     for word in words:
         if word in IN_SCOPE or word in own:
@@ -401,8 +420,8 @@ def _resolve(words: set[str], ctx: _FileContext, own: set[str], known: _Known) -
             path = absolute_path(path, ctx.module)
         elif word in ctx.defined and ctx.module:
             path = defined_path(word, ctx.module)
-        elif ctx.module and len(set(definitions.get(word, []))) == 1:
-            where = definitions[word][0]
+        elif ctx.module and len(set(known.definitions.get(word, []))) == 1:
+            where = known.definitions[word][0]
             same_crate = where.split("::")[0] == ctx.module.split("::")[0]
             path = defined_path(word, where) if same_crate else f"{where}::{word}"
         elif len(known.imported.get(word, ())) == 1:
