@@ -63,6 +63,7 @@ class _FileContext:
     module: str | None
     uses: dict[str, str]
     defined: list[str]
+    file: str = ""
 
 
 @without_gc
@@ -85,7 +86,7 @@ def parse_sources(
         matches = ts.QueryCursor(item_query()).matches(root)  # one query run feeds both parsers
         fm = parse_models_tree(root, src.name, matches)
         module = fm.module or src.module
-        context = _FileContext(module, fm.uses, fm.defined)
+        context = _FileContext(module, fm.uses, fm.defined, src.name)
         models.contexts.append(context)
         for st in fm.structs:
             st.module = module
@@ -203,8 +204,9 @@ def assemble(
 ) -> tuple[DieselSpec, list[Diagnostic]]:
     """Join structs, twins, enums and tables into entities (sorted, so the result is canonical)."""
     diags: list[Diagnostic] = []
-    enums = _unique_enums(models.enums)
+    enums = _unique_enums(models.enums, models.enum_contexts)
     enum_by_name = {e.name: e for e in enums}
+    enum_names = _EnumNames(enums, models.enum_contexts)
     structs: list[ModelStruct] = []
     by_key: dict[tuple[str, ...], ModelStruct] = {}
     for s in models.structs:
@@ -231,7 +233,7 @@ def assemble(
             mains.append(s)
     entities: list[EntitySpec] = []
     for s in mains:
-        entity = _entity(s, schema, enum_by_name, backend, diags)
+        entity = _entity(s, schema, enum_names.for_struct(s), backend, diags)
         pair = twins.get(_key(s), {})
         entity.insertable = _twin(pair.get("insertable"), entity, "insertable") if "insertable" in pair else None
         entity.changeset = _twin(pair.get("changeset"), entity, "changeset") if "changeset" in pair else None
@@ -261,7 +263,7 @@ def assemble(
     entities.sort(key=lambda e: (e.module_path, e.name))
     _share_tables(entities)
     known = _Known(models.contexts)
-    _uses(entities, mains, twins, {e.name for e in enums}, known)
+    _uses(entities, mains, twins, {e.rust_name for e in enums}, known)
     enum_uses = _enum_uses(enums, models.enum_contexts, {e.rust_name for e in entities}, known)
     enums.sort(key=lambda e: (e.module_path, e.name))
     allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
@@ -397,7 +399,7 @@ def _enum_uses(
 
     One list for all enums: generated code holds them in one file, so only the union round-trips.
     """
-    enum_names = {e.name for e in enums}
+    enum_names = {e.rust_name for e in enums}
     out: set[str] = set()
     for e in enums:
         ctx = contexts.get(id(e))
@@ -458,11 +460,85 @@ def _type_names(sql: str) -> set[str]:
     return set(sql.replace("<", " ").replace(">", " ").replace(",", " ").split())
 
 
-def _unique_enums(enums: list[EnumSpec]) -> list[EnumSpec]:
+def _unique_enums(enums: list[EnumSpec], contexts: dict[int, _FileContext]) -> list[EnumSpec]:
+    """One enum per module path (``crate::a::Status`` and ``crate::b::Status`` stay apart).
+
+    Enums sharing a Rust name keep their module and a module-qualified spec name, as entities do.
+    """
     out: dict[tuple[str, ...], EnumSpec] = {}
     for e in enums:
-        out.setdefault((*e.module_path, e.name), e)
-    return list(out.values())
+        ctx = contexts.get(id(e))
+        out.setdefault((ctx.module or "" if ctx else "", *e.module_path, e.name), e)
+    kept = list(out.values())
+    counts: dict[str, int] = {}
+    for e in kept:
+        counts[e.name] = counts.get(e.name, 0) + 1
+    for e in kept:
+        ctx = contexts.get(id(e))
+        if counts[e.name] > 1 and ctx is not None and ctx.module:
+            e.module = ctx.module
+            e.name = "::".join([ctx.module, *e.module_path, e.name])
+    return kept
+
+
+class _EnumNames:
+    """Which enum a struct's field type names: the one enum of that name, else the one its file
+    imports or defines (``use crate::a::Status`` picks ``crate_name::a::Status``)."""
+
+    def __init__(self, enums: list[EnumSpec], contexts: dict[int, _FileContext]) -> None:
+        self.plain: dict[str, EnumSpec] = {}
+        self.shared: dict[str, list[tuple[EnumSpec, tuple[str, ...]]]] = {}
+        for e in enums:
+            if e.module is None:
+                self.plain[e.rust_name] = e
+            else:
+                ctx = contexts.get(id(e))
+                self.shared.setdefault(e.rust_name, []).append((e, _file_parts(ctx.file if ctx else "")))
+
+    def for_struct(self, s: ModelStruct) -> dict[str, EnumSpec]:
+        if not self.shared:
+            return self.plain
+        ctx = s.context
+        out = dict(self.plain)
+        for name, candidates in self.shared.items():
+            found = self._pick(name, candidates, ctx)
+            if found is not None:
+                out[name] = found
+        return out
+
+    @staticmethod
+    def _pick(
+        name: str, candidates: list[tuple[EnumSpec, tuple[str, ...]]], ctx: _FileContext | None
+    ) -> EnumSpec | None:
+        """The candidate the file's `use` path (or its own definition) names: by module path, else by the
+        file the path leads to (``use crate::models::enums_2::Status`` in generated code)."""
+        if ctx is None or not ctx.module:
+            return None
+        crate = ctx.module.split("::")[0]
+        path = ctx.uses.get(name)
+        if path is not None:
+            full = absolute_path(path, ctx.module).split(" as ")[0]
+            if full.startswith("crate::"):
+                full = crate + full[len("crate") :]
+        elif name in ctx.defined:
+            full = f"{ctx.module}::{name}"
+        else:
+            return None
+        found = [c for c, _ in candidates if "::".join([c.module or "", *c.module_path, name]) == full]
+        if not found:
+            where = tuple(full.split("::")[1:-1])  # the path's modules under its crate
+            found = [c for c, parts in candidates if where and parts[-len(where) :] == where]
+        return found[0] if len(found) == 1 else None
+
+
+def _file_parts(file: str) -> tuple[str, ...]:
+    """``crates/x/src/models/enums_2.rs`` → (models, enums_2): the module path its file name gives."""
+    parts = list(Path(file).with_suffix("").parts)
+    if "src" in parts:
+        parts = parts[len(parts) - parts[::-1].index("src") :]
+    if parts and parts[-1] in {"mod", "lib", "main"}:
+        parts = parts[:-1]
+    return tuple(parts)
 
 
 def _twin_kind(
@@ -521,7 +597,7 @@ def _field_from_struct(
             base = base[len(wrapper) : -1]
     base = base.split("::")[-1]
     if base in enums:
-        fld.enum = base
+        fld.enum = enums[base].name
         fld.enum_values = enums[base].values()
     fld.item_type = item_type(fld.sql_type)
     return fld
@@ -631,12 +707,13 @@ def _mark_enum(fld: FieldSpec, rust_type: str, enums: dict[str, EnumSpec]) -> No
         base = base[4:-1]
     base = base.split("::")[-1]
     if base in enums:
-        fld.enum = base
+        fld.enum = enums[base].name
         fld.enum_values = enums[base].values()
 
 
 def _column_field(c: Column, enums: dict[str, EnumSpec], backend: str) -> FieldSpec:
-    enum_names = {e.sql_type: e.name for e in enums.values() if e.sql_type}
+    by_sql = {e.sql_type: e for e in enums.values() if e.sql_type}
+    enum_names = {t: e.name for t, e in by_sql.items()}
     try:
         rust = rust_for_sql(c.sql_type, backend, enum_names)
         rust = f"Option<{rust}>" if c.nullable else rust
@@ -655,7 +732,7 @@ def _column_field(c: Column, enums: dict[str, EnumSpec], backend: str) -> FieldS
     base = c.sql_type
     if base in enum_names:
         fld.enum = enum_names[base]
-        fld.enum_values = enums[enum_names[base]].values()
+        fld.enum_values = by_sql[base].values()
     return fld
 
 

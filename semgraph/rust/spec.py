@@ -240,6 +240,16 @@ class EnumSpec(SpecModel):
     doc: str | None = None
     module_path: list[str] = Field(default_factory=list)
     sql_type: str | None = Field(None, description="custom SQL type it maps to, when known")
+    module: str | None = Field(
+        None,
+        description="Rust module of the file the enum is written in, kept when another enum shares its name "
+        "(the name is then module-qualified: crate_name::a::Status)",
+    )
+
+    @property
+    def rust_name(self) -> str:
+        """The enum's identifier (``name`` without its module qualification)."""
+        return self.name.rsplit("::", 1)[-1]
 
     def values(self) -> list[str]:
         return [v.db_value or v.name for v in self.variants]
