@@ -25,7 +25,7 @@ from semgraph.rust.imports import IMPORTS, IN_SCOPE
 from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
 from semgraph.rust.modules import CrateModules, absolute_path, defined_path
 from semgraph.rust.naming import entity_for_table, infer_table_name, pascal, snake
-from semgraph.rust.schema_parser import Column, SchemaInfo, Table, parse_schema_tree
+from semgraph.rust.schema_parser import Column, SchemaInfo, Table, merge_modules, parse_schema_tree
 from semgraph.rust.spec import (
     ActionSpec,
     Diagnostic,
@@ -77,7 +77,7 @@ def parse_sources(
     """Parse model files and schema files (any file may hold both) into one spec."""
     progress = progress or no_progress
     models = FileModels()
-    schema = SchemaInfo()
+    schema_parts: list[tuple[str | None, SchemaInfo]] = []
     names: list[str] = []
     items = [(f, True) for f in model_sources] + [(f, False) for f in schema_sources]
     for i, (src, _is_model) in enumerate(items):
@@ -98,9 +98,10 @@ def parse_sources(
         models.diagnostics += fm.diagnostics
         models.uses_diesel_async = models.uses_diesel_async or fm.uses_diesel_async
         models.actions += fm.actions
-        schema.merge(parse_schema_tree(root, src.name, matches))
+        schema_parts.append((module, parse_schema_tree(root, src.name, matches)))
         if (i + 1) % 50 == 0 or i + 1 == len(items):
             progress(i + 1, len(items), f"parsed {src.name}")
+    schema = merge_modules(schema_parts)
     spec, diags = assemble(models, schema, backend=backend)
     all_diags = models.diagnostics + schema.diagnostics + diags
     all_diags.sort(key=lambda d: (d.severity != "error", d.file, d.line, d.column))  # errors first
@@ -567,11 +568,36 @@ def _table_of(s: ModelStruct, schema: SchemaInfo) -> str | None:
     that is not one of its tables is not a table. Without any schema.rs the inferred name stands.
     """
     if s.table_name:
-        return s.table_name
+        return _declared_table(s, s.table_name, schema)
     inferred = infer_table_name(s.name)
+    if inferred in schema.qualified:
+        return _declared_table(s, inferred, schema)
     if schema.tables and inferred not in schema.tables:
         return None
     return inferred
+
+
+def _declared_table(s: ModelStruct, name: str, schema: SchemaInfo) -> str:
+    """``posts`` declared by two modules' schema files: the one the struct's file imports, else the one
+    in the struct's own crate, else (ambiguous) the first module's."""
+    where = schema.qualified.get(name)
+    if not where:
+        return name
+    ctx = s.context
+    module = s.module or ""
+    crate = module.split("::")[0]
+    path = ctx.uses.get(name) if ctx is not None else None
+    if path is not None:
+        full = absolute_path(path, s.module).split(" as ")[0]
+        if full.startswith("crate::"):
+            full = crate + full[len("crate") :]
+        owner = full.rsplit("::", 1)[0]
+        if owner in where:
+            return where[owner]
+    same_crate = [m for m in where if m.split("::")[0] == crate]
+    if len(same_crate) == 1:
+        return where[same_crate[0]]
+    return where[sorted(where)[0]]
 
 
 def _enum_sql_map(enums: dict[str, EnumSpec]) -> dict[str, str]:
