@@ -351,7 +351,7 @@ def _uses(
     Names generated code brings in by itself (std prelude, Diesel derives, spec enums and
     entities, the generator's own library imports) are left out.
     """
-    struct_names = {e.rust_name for e in entities}
+    own = enum_names | {e.rust_name for e in entities}  # once: a union per entity was quadratic
     by_key = {_key(s): s for s in mains}
     for e in entities:
         s = by_key.get((e.module or "", *e.module_path, e.rust_name))
@@ -359,7 +359,7 @@ def _uses(
             continue
         group = [s, *twins.get(_key(s), {}).values()]
         texts = [t for st in group for t in _struct_texts(st)]
-        e.uses = _resolve(_words(texts), s.context, enum_names | struct_names, known)
+        e.uses = _resolve(_words(texts), s.context, own, known)
 
 
 class _Known:
@@ -400,14 +400,14 @@ def _enum_uses(
 
     One list for all enums: generated code holds them in one file, so only the union round-trips.
     """
-    enum_names = {e.rust_name for e in enums}
+    own = struct_names | {e.rust_name for e in enums}
     out: set[str] = set()
     for e in enums:
         ctx = contexts.get(id(e))
         if ctx is None:
             continue
         texts = [*e.attributes, *(a for v in e.variants for a in v.attributes), *(e.derives or []), *e.cfg_derives]
-        out.update(_resolve(_words(texts), ctx, enum_names | struct_names, known))
+        out.update(_resolve(_words(texts), ctx, own, known))
     return sorted(out)
 
 
