@@ -178,6 +178,9 @@ def compare(ref: str, models: int, rounds: int) -> None:
     Paired: the two runs of one step in one round are seconds apart, so they see nearly the same load;
     the ratio reported is the median over rounds of this/ref per pair (and the ratio of the medians).
     """
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "semgraph"], capture_output=True)
+    this = head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
     cpu: dict[str, dict[str, list[float]]] = {"ref": {k: [] for k in STEPS}, "this": {k: [] for k in STEPS}}
     loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="diesel-compare.") as tmp_s:
@@ -209,8 +212,7 @@ def compare(ref: str, models: int, rounds: int) -> None:
         finally:
             for w in workers.values():
                 w.close()
-    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    print(f"\n{models} models, {rounds} rounds, ref {ref} vs this tree ({head.stdout.strip()}); CPU-seconds")
+    print(f"\n{models} models, {rounds} rounds, ref {ref} vs this tree ({this}); CPU-seconds")
     print(f"{'step':<11} {'ref med':>8} {'this med':>8} {'ratio of medians':>17} {'median paired ratio':>20}")
     for k in STEPS:
         a, b = statistics.median(cpu["ref"][k]), statistics.median(cpu["this"][k])
