@@ -207,7 +207,8 @@ def compare(ref: str, models: int, rounds: int) -> None:
                     a, b = cpu["ref"][step][-1], cpu["this"][step][-1]
                     cells.append(f"{step} {a:.3f}/{b:.3f}")
                 print(
-                    f"round {r + 1}{' (cold)' if r == 0 else ''}: ref/this CPU s: {'  '.join(cells)}  load1 {loads[-1]:.2f}"
+                    f"round {r + 1}{' (cold)' if r == 0 else ''}: ref/this CPU s: {'  '.join(cells)}  load1 {loads[-1]:.2f}",
+                    flush=True,
                 )
         finally:
             for w in workers.values():
