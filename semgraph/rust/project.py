@@ -264,7 +264,7 @@ def assemble(
     entities.sort(key=lambda e: (e.module_path, e.name))
     _share_tables(entities)
     known = _Known(models.contexts)
-    _uses(entities, mains, twins, {e.rust_name for e in enums}, known)
+    _uses(entities, mains, twins, {e.rust_name for e in enums if e.module is None}, known)
     enum_uses = _enum_uses(enums, models.enum_contexts, {e.rust_name for e in entities}, known)
     enums.sort(key=lambda e: (e.module_path, e.name))
     allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
@@ -359,7 +359,10 @@ def _uses(
             continue
         group = [s, *twins.get(_key(s), {}).values()]
         texts = [t for st in group for t in _struct_texts(st)]
-        e.uses = _resolve(_words(texts), s.context, own, known)
+        # an enum whose name another enum shares is imported by the generator when the field holds it;
+        # left unresolved (ambiguous), the struct's own `use` line is kept
+        held = {f.enum.rsplit("::", 1)[-1] for f in e.fields for f in (f, *f.variants) if f.enum and "::" in f.enum}
+        e.uses = _resolve(_words(texts), s.context, own | held if held else own, known)
 
 
 class _Known:
@@ -525,10 +528,15 @@ class _EnumNames:
             full = f"{ctx.module}::{name}"
         else:
             return None
-        found = [c for c, _ in candidates if "::".join([c.module or "", *c.module_path, name]) == full]
-        if not found:
+        owner = full.rsplit("::", 1)[0]
+        found = [c for c, _ in candidates if "::".join([c.module or "", *c.module_path]) == owner]
+        if not found:  # re-exported by an enclosing module (`pub use self::visibility::Visibility` in types)
+            found = [c for c, _ in candidates if (c.module or "").startswith(owner + "::")]
+        if not found:  # generated code: the path names the file the enum was written to
             where = tuple(full.split("::")[1:-1])  # the path's modules under its crate
             found = [c for c, parts in candidates if where and parts[-len(where) :] == where]
+        if not found:  # re-exported elsewhere in its crate: the crate's one enum of that name
+            found = [c for c, _ in candidates if (c.module or "").split("::")[0] == owner.split("::")[0]]
         return found[0] if len(found) == 1 else None
 
 

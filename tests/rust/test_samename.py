@@ -24,6 +24,7 @@ def parsed() -> ParseResult:
 
 def test_same_named_enums_in_two_modules_stay_apart(parsed: ParseResult) -> None:
     assert [(e.name, e.module, e.values()) for e in parsed.spec.enums] == [
+        ("shop::billing::state::Status", "shop::billing::state", ["Due", "Paid"]),
         ("shop::orders::Status", "shop::orders", ["Pending", "Shipped"]),
         ("shop::tickets::Status", "shop::tickets", ["Open", "Waiting", "Closed"]),
     ]
@@ -34,6 +35,8 @@ def test_each_field_holds_the_enum_its_module_names(parsed: ParseResult) -> None
     spec = parsed.spec
     got = {(e.name, f.name): (f.enum, f.enum_values) for e in spec.entities for f in e.fields if f.enum}
     assert got == {
+        # `use crate::billing::Status`: re-exported by the enclosing module (`pub use self::state::Status`)
+        ("Invoice", "state"): ("shop::billing::state::Status", ["Due", "Paid"]),
         ("Order", "state"): ("shop::orders::Status", ["Pending", "Shipped"]),
         ("Ticket", "state"): ("shop::tickets::Status", ["Open", "Waiting", "Closed"]),
         # defined elsewhere, brought in by `use crate::tickets::Status`
@@ -44,14 +47,17 @@ def test_each_field_holds_the_enum_its_module_names(parsed: ParseResult) -> None
 def test_generated_code_keeps_one_file_per_module_and_imports_the_right_one(parsed: ParseResult) -> None:
     files = {f.path: f.content for f in generate(parsed.spec, GenerateOptions(rustfmt=False))}
     assert "src/models/enums.rs" not in files
-    assert "// semgraph:module shop::orders\n" in files["src/models/enums_1.rs"]
-    assert "    Shipped,\n" in files["src/models/enums_1.rs"]
-    assert "// semgraph:module shop::tickets\n" in files["src/models/enums_2.rs"]
-    assert "    Waiting,\n" in files["src/models/enums_2.rs"]
-    assert "use crate::models::enums_1::Status;\n" in files["src/models/order.rs"]
-    assert "use crate::models::enums_2::Status;\n" in files["src/models/ticket.rs"]
-    assert "use crate::models::enums_2::Status;\n" in files["src/models/ticket_audit.rs"]
-    assert "pub mod enums_1;\npub mod enums_2;\n" in files["src/models/mod.rs"]
+    assert "// semgraph:module shop::billing::state\n" in files["src/models/enums_1.rs"]
+    assert "// semgraph:module shop::orders\n" in files["src/models/enums_2.rs"]
+    assert "    Shipped,\n" in files["src/models/enums_2.rs"]
+    assert "// semgraph:module shop::tickets\n" in files["src/models/enums_3.rs"]
+    assert "    Waiting,\n" in files["src/models/enums_3.rs"]
+    assert "use crate::models::enums_1::Status;\n" in files["src/models/invoice.rs"]
+    assert "use crate::models::enums_2::Status;\n" in files["src/models/order.rs"]
+    assert "use crate::models::enums_3::Status;\n" in files["src/models/ticket.rs"]
+    assert "use crate::models::enums_3::Status;\n" in files["src/models/ticket_audit.rs"]
+    assert "crate::billing" not in files["src/models/invoice.rs"]  # the struct's own use line is not kept twice
+    assert "pub mod enums_1;\npub mod enums_2;\npub mod enums_3;\n" in files["src/models/mod.rs"]
 
 
 def test_round_trip_is_equal_and_byte_stable(parsed: ParseResult, tmp_path: Path) -> None:
