@@ -8,6 +8,15 @@ shared cores). Figures for 100 models are printed next to the earlier system's
 (0.7 s parse, 6.8 s generate, 21.4 s round trip, 400 MB) as a ratio.
 
     python bench/diesel.py [--models 100 1000] [--repeat 3]
+
+``--compare-ref REF`` measures this tree against the code at git commit REF instead: REF's
+``semgraph/`` is extracted (``git archive``) to a temporary directory, one dataset is written, and
+one worker process per tree runs parse, generate (templates only) and the round trip in turn,
+each step alternated between the two workers (ABBA order) so that both see the same load. It
+prints the CPU-seconds (``time.process_time()``) of every pair, the medians per tree, the ratio
+this tree / REF (of the medians, and the median of the paired ratios) and the load average.
+
+    python bench/diesel.py --compare-ref b4dfa42 [--models 1000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import importlib.util
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -91,12 +101,145 @@ def worker(models: int, repeat: int) -> dict[str, float]:
         return out
 
 
+STEPS = ("parse", "generate", "round_trip")
+
+
+def cpu_worker(tree: Path, dataset: Path, out_dir: Path) -> None:
+    """A compare worker: imports ``tree``'s ``semgraph`` (checked), then runs one step per stdin line.
+
+    Each line names a step; the answer is one JSON line with its CPU-seconds (``time.process_time()``).
+    The first run of each step in the process is its cold run.
+    """
+    sys.path.insert(0, str(tree))
+    import semgraph
+    from semgraph.rust.generator import GenerateOptions, generate
+    from semgraph.rust.project import parse_path
+    from semgraph.rust.regions import write_files
+    from semgraph.rust.spec import dump_spec, load_spec
+
+    assert Path(semgraph.__file__).resolve().is_relative_to(tree.resolve()), semgraph.__file__
+    plain = GenerateOptions(rustfmt=False)
+    spec = None
+    runs = 0
+
+    def round_trip() -> None:
+        first = parse_path(dataset)
+        again_spec = load_spec(dump_spec(first.spec, "yaml"))
+        target = out_dir / f"rt{runs}"
+        write_files(generate(again_spec, plain), target)
+        assert parse_path(target).spec == first.spec, "round trip changed the spec"
+
+    print("ready", flush=True)
+    for line in sys.stdin:
+        step = line.strip()
+        c = time.process_time()
+        if step == "parse":
+            spec = parse_path(dataset).spec
+        elif step == "generate":
+            generate(spec or parse_path(dataset).spec, plain)
+        elif step == "round_trip":
+            round_trip()
+        else:
+            raise SystemExit(f"unknown step {step}")
+        runs += 1
+        print(json.dumps({"step": step, "cpu": time.process_time() - c, "load1": os.getloadavg()[0]}), flush=True)
+
+
+class _Worker:
+    """One long-lived worker process on one tree."""
+
+    def __init__(self, tree: Path, dataset: Path, out_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--cpu-worker", str(tree), str(dataset), str(out_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+
+    def run(self, step: str) -> dict[str, float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(step + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker failed on {step} (exit {self.proc.wait()})")
+        return json.loads(line)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def compare(ref: str, models: int, rounds: int) -> None:
+    """REF's code and this tree's in two workers, each step alternated between them (ABBA); medians and ratios.
+
+    Paired: the two runs of one step in one round are seconds apart, so they see nearly the same load;
+    the ratio reported is the median over rounds of this/ref per pair (and the ratio of the medians).
+    """
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "semgraph"], capture_output=True)
+    this = head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+    cpu: dict[str, dict[str, list[float]]] = {"ref": {k: [] for k in STEPS}, "this": {k: [] for k in STEPS}}
+    loads: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="diesel-compare.") as tmp_s:
+        tmp = Path(tmp_s)
+        ref_tree = tmp / "ref"
+        ref_tree.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "--format=tar", ref, "semgraph"], check=True, capture_output=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(ref_tree)], input=archive.stdout, check=True)
+        dataset = _dataset_module().write_dataset(tmp / "dataset", models)
+        workers = {
+            name: _Worker(tree, dataset, tmp / f"out-{name}") for name, tree in (("ref", ref_tree), ("this", REPO))
+        }
+        try:
+            for r in range(rounds):
+                cells = []
+                for i, step in enumerate(STEPS):
+                    order = ("ref", "this") if (r + i) % 2 == 0 else ("this", "ref")
+                    for name in order:
+                        row = workers[name].run(step)
+                        cpu[name][step].append(row["cpu"])
+                        loads.append(row["load1"])
+                    a, b = cpu["ref"][step][-1], cpu["this"][step][-1]
+                    cells.append(f"{step} {a:.3f}/{b:.3f}")
+                print(
+                    f"round {r + 1}{' (cold)' if r == 0 else ''}: ref/this CPU s: {'  '.join(cells)}  load1 {loads[-1]:.2f}",
+                    flush=True,
+                )
+        finally:
+            for w in workers.values():
+                w.close()
+    print(f"\n{models} models, {rounds} rounds, ref {ref} vs this tree ({this}); CPU-seconds")
+    print(f"{'step':<11} {'ref med':>8} {'this med':>8} {'ratio of medians':>17} {'median paired ratio':>20}")
+    for k in STEPS:
+        a, b = statistics.median(cpu["ref"][k]), statistics.median(cpu["this"][k])
+        paired = statistics.median(y / x for x, y in zip(cpu["ref"][k], cpu["this"][k], strict=True))
+        print(f"{k:<11} {a:>8.3f} {b:>8.3f} {b / a:>17.3f} {paired:>20.3f}")
+    print("ratio = this / ref (within 20 % means <= 1.20); round 1 is each worker's cold run")
+    print(
+        f"load average (1 min) during the runs: min {min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--compare-ref", metavar="REF", help="measure against the code at git commit REF")
+    ap.add_argument("--rounds", type=int, default=5, help="with --compare-ref: runs per tree")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--cpu-worker", nargs=3, type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.cpu_worker:
+        cpu_worker(*args.cpu_worker)
+        return
+    if args.compare_ref:
+        compare(args.compare_ref, args.models[-1], args.rounds)
+        return
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeat)))
         return

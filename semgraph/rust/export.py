@@ -87,7 +87,7 @@ def _sql_schema(node: SqlType, spec: DieselSpec, ref: str) -> dict[str, Any]:
         return dict(_SIMPLE[node.name])
     enum = next((e for e in spec.enums if e.sql_type == node.name or e.name == node.name), None)
     if enum is not None:
-        return {"$ref": f"{ref}{enum.name}"}
+        return {"$ref": f"{ref}{schema_key(enum.name)}"}
     return {"description": f"custom SQL type {node.name}"}
 
 
@@ -98,7 +98,7 @@ def field_schema(f: FieldSpec, spec: DieselSpec, ref: str) -> dict[str, Any]:
         and spec.enum(f.enum)
         and (f.sql_type is None or f.sql_type in {"Text", "Varchar"} or spec.enum(f.enum).sql_type == f.sql_type)
     ):  # type: ignore[union-attr]
-        schema: dict[str, Any] = {"$ref": f"{ref}{f.enum}"}
+        schema: dict[str, Any] = {"$ref": f"{ref}{schema_key(f.enum)}"}
     elif f.sql_type:
         schema = _sql_schema(parse_sql_type(f.sql_type), spec, ref)
     else:
@@ -182,7 +182,7 @@ def schemas(spec: DieselSpec, ref: str) -> dict[str, dict[str, Any]]:
         s: dict[str, Any] = {"title": en.name, "type": "string", "enum": en.values()}
         if en.doc:
             s["description"] = en.doc
-        out[en.name] = s
+        out[schema_key(en.name)] = s
     for e in full.entities:
         out[schema_key(e.name)] = entity_schema(e, full, ref)
         if e.has_model:

@@ -329,6 +329,11 @@ def _model_file(entity: EntitySpec, spec: DieselSpec, entity_modules: dict[str, 
         texts += [*s.attrs, s.generics, *s.where, *(f.type for f in s.fields), *(a for f in s.fields for a in f.attrs)]
     here = entity_modules[entity.name]
     paths = _imports_for(_bare_words(texts), spec, here, entity_modules, entity.uses)
+    for f in entity.fields:  # enums whose name another enum shares: imported from their own file
+        for v in (f, *f.variants):
+            en = spec.enum(v.enum) if v.enum else None
+            if en is not None and en.module is not None:
+                paths.add(_enum_path(spec, en.name))
     if not entity.is_view:
         paths.add(_schema_use(entity))
     mod_open = [("    " * i) + f"pub mod {m} {{" for i, m in enumerate(entity.module_path)]
@@ -370,12 +375,35 @@ def _enum_view(e: EnumSpec, depth: int) -> EnumView:
         if v.db_value and v.db_value != convert(v.name) and not has_rename:
             vattrs.append(f'#[db_rename = "{v.db_value}"]' if is_db_enum else f'#[serde(rename = "{v.db_value}")]')
         variants.append(VariantView(name=v.name, doc=v.doc, attrs=vattrs))
-    return EnumView(name=e.name, doc=e.doc, attrs=attrs, variants=variants)
+    return EnumView(name=e.rust_name, doc=e.doc, attrs=attrs, variants=variants)
 
 
-def _enums_file(spec: DieselSpec) -> GeneratedFile:
-    groups: dict[tuple[str, ...], list[EnumSpec]] = {}
+def enum_modules(spec: DieselSpec) -> dict[str, str]:
+    """Generated module of each enum: ``enums``, or ``enums_<n>`` per source module for enums whose
+    name another enum shares (one file each, marked with that module, so both keep their identity)."""
+    modules = sorted({e.module for e in spec.enums if e.module is not None})
+    index = {m: f"enums_{i + 1}" for i, m in enumerate(modules)}
+    return {e.name: "enums" if e.module is None else index[e.module] for e in spec.enums}
+
+
+def _enum_path(spec: DieselSpec, name: str) -> str:
+    en = spec.enum(name)
+    if en is None or en.module is None:
+        return f"crate::models::enums::{name}"
+    return f"crate::models::{enum_modules(spec)[en.name]}::{en.rust_name}"
+
+
+def _enums_files(spec: DieselSpec) -> list[GeneratedFile]:
+    modules = enum_modules(spec)
+    by_file: dict[str, list[EnumSpec]] = {}
     for e in spec.enums:
+        by_file.setdefault(modules[e.name], []).append(e)
+    return [_enums_file(spec, name, enums) for name, enums in sorted(by_file.items())]
+
+
+def _enums_file(spec: DieselSpec, file_module: str, file_enums: list[EnumSpec]) -> GeneratedFile:
+    groups: dict[tuple[str, ...], list[EnumSpec]] = {}
+    for e in file_enums:
         groups.setdefault(tuple(e.module_path), []).append(e)
     views = []
     texts: list[str] = []
@@ -394,9 +422,11 @@ def _enums_file(spec: DieselSpec) -> GeneratedFile:
         )
     paths = _imports_for(_bare_words(texts), spec, "enums", {}, spec.enum_uses)
     paths.discard("diesel::prelude::*")
-    if any(d in {"AsExpression", "FromSqlRow"} for e in spec.enums for d in e.derives or []):
+    if any(d in {"AsExpression", "FromSqlRow"} for e in file_enums for d in e.derives or []):
         paths.add("diesel::prelude::*")
-    return GeneratedFile("src/models/enums.rs", _render("enums.rs.j2", groups=views, imports=use_lines(paths)))
+    module = file_enums[0].module if file_module != "enums" else None
+    content = _render("enums.rs.j2", groups=views, imports=use_lines(paths), module=module)
+    return GeneratedFile(f"src/models/{file_module}.rs", content)
 
 
 def _lines(doc: str | None) -> list[str]:
@@ -632,7 +662,7 @@ def _handlers_file(entity: EntitySpec, spec: DieselSpec, opts: GenerateOptions, 
     for action in entity.actions:
         compiled = compile_action(spec, entity, action, t)
         for en in compiled.enums_used:
-            imports.add(f"crate::models::enums::{en}")
+            imports.add(_enum_path(spec, en))
         for tb in compiled.tables_used:
             other = spec.entity_for_table(tb)
             imports.add(_schema_use(other) if other else f"crate::schema::{tb}")
@@ -778,8 +808,7 @@ def generate(
             done += 1
             if done % 50 == 0:
                 progress(done, total, f"models: {e.name}")
-        if full.enums:
-            files.append(_enums_file(full))
+        files += _enums_files(full)
     if "schema" in opts.targets:
         files.append(_schema_file(full, [e for e in entities if not e.is_view]))
     handler_modules = []
@@ -791,7 +820,7 @@ def generate(
             done += 1
         files.append(GeneratedFile("src/handlers/error.rs", _render("error.rs.j2", pool=opts.pool)))
     if "mod" in opts.targets:
-        mods = sorted({modules[e.name] for e in models} | ({"enums"} if full.enums else set()))
+        mods = sorted({modules[e.name] for e in models} | set(enum_modules(full).values()))
         files.append(GeneratedFile("src/models/mod.rs", _render("models_mod.rs.j2", modules=mods)))
         if "handlers" in opts.targets:
             files.append(

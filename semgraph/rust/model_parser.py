@@ -104,8 +104,8 @@ class FileModels:
     uses: dict[str, str] = field(default_factory=dict)  # name brought in by a `use` -> its path as written
     defined: list[str] = field(default_factory=list)  # struct / enum / type names defined in the file
     module: str | None = None  # from a `// semgraph:module` line (generated code says where it came from)
-    definitions: dict[str, list[str]] = field(default_factory=dict)  # name -> modules defining it (project-wide)
-    imported: dict[str, set[str]] = field(default_factory=dict)  # name -> every path a `use` gives it (project-wide)
+    contexts: list[Any] = field(default_factory=list)  # every file's module, `use` names and items (project reader)
+    enum_contexts: dict[int, Any] = field(default_factory=dict)  # id(enum) -> its file's context (project reader)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -359,7 +359,7 @@ def _struct(node: ts.Node, file: str, attrs: _Attrs) -> ModelStruct:
                 raw.attributes.append(_render_diesel(rest_opts))
             if fattrs.derives:
                 raw.attributes.append(f"#[derive({', '.join(fattrs.derives)})]")
-            raw.embed = any(_EMBED.search(a) for a in raw.attributes)
+            raw.embed = bool(raw.attributes) and any(_EMBED.search(a) for a in raw.attributes)
             model.fields.append(raw)
     return model
 
@@ -478,7 +478,7 @@ def parse_models_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] 
             use = match["use.path"][0]
             if text(use).split("::")[0].lstrip(":") == "diesel_async":
                 out.uses_diesel_async = True
-            _use_names(use, "", out.uses)
+            _use_names(use, out.uses)
             continue
         if "type" in match:
             out.defined.append(text(match["type.name"][0]))
@@ -508,10 +508,18 @@ def parse_models_tree(root: ts.Node, file: str, matches: list[tuple[int, dict]] 
 MODULE_MARKER = "// semgraph:module "
 
 
-def _use_names(node: ts.Node, prefix: str, out: dict[str, str]) -> None:
+def _use_names(node: ts.Node, out: dict[str, str]) -> None:
     """``use a::{b::C, D as E, self}`` → {"C": "a::b::C", "E": "a::D as E", "a": "a"} (globs bring no names)."""
-    src = _AS.sub(" as ", text(node))
-    _expand_use("".join(part for part in _SPACE.split(src)), prefix, out)
+    for name, path in _use_pairs(text(node)):
+        out.setdefault(name, path)
+
+
+@functools.lru_cache(maxsize=16384)
+def _use_pairs(src: str) -> tuple[tuple[str, str], ...]:
+    """The (name, path) pairs of one ``use`` tree's text; the same lines recur in most files, so cached."""
+    names: dict[str, str] = {}
+    _expand_use("".join(_SPACE.split(_AS.sub(" as ", src))), "", names)
+    return tuple(names.items())
 
 
 _AS = re.compile(r"\s+as\s+")

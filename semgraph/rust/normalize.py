@@ -6,6 +6,8 @@ hand-written one may leave out Rust or SQL types, derives, twins and enums.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from semgraph.errors import InvalidInputError, UnsupportedError
 from semgraph.rust.naming import infer_table_name, pascal, snake
 from semgraph.rust.spec import (
@@ -30,8 +32,8 @@ def normalize(spec: DieselSpec, backend: str | None = None) -> DieselSpec:
     spec = DieselSpec.model_validate_json(spec.model_dump_json(by_alias=True))  # a deep copy, fast
     if backend:
         spec.backend = backend  # type: ignore[assignment]
-    names = [e.name for e in spec.entities]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    counts = Counter(e.name for e in spec.entities)
+    dupes = sorted(n for n, k in counts.items() if k > 1)  # list.count per name was quadratic
     if dupes:
         raise InvalidInputError(f"entity names must be unique: {', '.join(dupes)} repeated")
     for entity in spec.entities:

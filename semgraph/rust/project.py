@@ -25,7 +25,7 @@ from semgraph.rust.imports import IMPORTS, IN_SCOPE
 from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
 from semgraph.rust.modules import CrateModules, absolute_path, defined_path
 from semgraph.rust.naming import entity_for_table, infer_table_name, pascal, snake
-from semgraph.rust.schema_parser import Column, SchemaInfo, Table, parse_schema_tree
+from semgraph.rust.schema_parser import Column, SchemaInfo, Table, merge_modules, parse_schema_tree
 from semgraph.rust.spec import (
     ActionSpec,
     Diagnostic,
@@ -62,7 +62,8 @@ class _FileContext:
 
     module: str | None
     uses: dict[str, str]
-    defined: set[str]
+    defined: list[str]
+    file: str = ""
 
 
 @without_gc
@@ -76,7 +77,7 @@ def parse_sources(
     """Parse model files and schema files (any file may hold both) into one spec."""
     progress = progress or no_progress
     models = FileModels()
-    schema = SchemaInfo()
+    schema_parts: list[tuple[str | None, SchemaInfo]] = []
     names: list[str] = []
     items = [(f, True) for f in model_sources] + [(f, False) for f in schema_sources]
     for i, (src, _is_model) in enumerate(items):
@@ -85,25 +86,22 @@ def parse_sources(
         matches = ts.QueryCursor(item_query()).matches(root)  # one query run feeds both parsers
         fm = parse_models_tree(root, src.name, matches)
         module = fm.module or src.module
-        context = _FileContext(module, fm.uses, set(fm.defined))
+        context = _FileContext(module, fm.uses, fm.defined, src.name)
+        models.contexts.append(context)
         for st in fm.structs:
             st.module = module
             st.context = context
         for en in fm.enums:
-            en._context = context
-        if module is not None:
-            for name in fm.defined:
-                models.definitions.setdefault(name, []).append(module)
-        for name, path in fm.uses.items():
-            models.imported.setdefault(name, set()).add(absolute_path(path, module))
+            models.enum_contexts[id(en)] = context
         models.structs += fm.structs
         models.enums += fm.enums
         models.diagnostics += fm.diagnostics
         models.uses_diesel_async = models.uses_diesel_async or fm.uses_diesel_async
         models.actions += fm.actions
-        schema.merge(parse_schema_tree(root, src.name, matches))
+        schema_parts.append((module, parse_schema_tree(root, src.name, matches)))
         if (i + 1) % 50 == 0 or i + 1 == len(items):
             progress(i + 1, len(items), f"parsed {src.name}")
+    schema = merge_modules(schema_parts)
     spec, diags = assemble(models, schema, backend=backend)
     all_diags = models.diagnostics + schema.diagnostics + diags
     all_diags.sort(key=lambda d: (d.severity != "error", d.file, d.line, d.column))  # errors first
@@ -207,8 +205,9 @@ def assemble(
 ) -> tuple[DieselSpec, list[Diagnostic]]:
     """Join structs, twins, enums and tables into entities (sorted, so the result is canonical)."""
     diags: list[Diagnostic] = []
-    enums = _unique_enums(models.enums)
+    enums = _unique_enums(models.enums, models.enum_contexts)
     enum_by_name = {e.name: e for e in enums}
+    enum_names = _EnumNames(enums, models.enum_contexts)
     structs: list[ModelStruct] = []
     by_key: dict[tuple[str, ...], ModelStruct] = {}
     for s in models.structs:
@@ -235,7 +234,7 @@ def assemble(
             mains.append(s)
     entities: list[EntitySpec] = []
     for s in mains:
-        entity = _entity(s, schema, enum_by_name, backend, diags)
+        entity = _entity(s, schema, enum_names.for_struct(s), backend, diags)
         pair = twins.get(_key(s), {})
         entity.insertable = _twin(pair.get("insertable"), entity, "insertable") if "insertable" in pair else None
         entity.changeset = _twin(pair.get("changeset"), entity, "changeset") if "changeset" in pair else None
@@ -264,11 +263,9 @@ def assemble(
     _relations(entities, schema)
     entities.sort(key=lambda e: (e.module_path, e.name))
     _share_tables(entities)
-    known = _Known(models.definitions, models.imported)
-    _uses(entities, mains, twins, {e.name for e in enums}, known)
-    enum_uses = _enum_uses(enums, {e.rust_name for e in entities}, known)
-    for en in enums:
-        en._context = None
+    known = _Known(models.contexts)
+    _uses(entities, mains, twins, {e.rust_name for e in enums if e.module is None}, known)
+    enum_uses = _enum_uses(enums, models.enum_contexts, {e.rust_name for e in entities}, known)
     enums.sort(key=lambda e: (e.module_path, e.name))
     allow = [list(g) for g in schema.allow_groups] if schema.found_allow else []
     local = {t.name for t in schema.sql_types}
@@ -354,7 +351,7 @@ def _uses(
     Names generated code brings in by itself (std prelude, Diesel derives, spec enums and
     entities, the generator's own library imports) are left out.
     """
-    struct_names = {e.rust_name for e in entities}
+    own = enum_names | {e.rust_name for e in entities}  # once: a union per entity was quadratic
     by_key = {_key(s): s for s in mains}
     for e in entities:
         s = by_key.get((e.module or "", *e.module_path, e.rust_name))
@@ -362,36 +359,64 @@ def _uses(
             continue
         group = [s, *twins.get(_key(s), {}).values()]
         texts = [t for st in group for t in _struct_texts(st)]
-        e.uses = _resolve(_words(texts), s.context, enum_names | struct_names, known)
+        # an enum whose name another enum shares is imported by the generator when the field holds it;
+        # left unresolved (ambiguous), the struct's own `use` line is kept
+        held = {f.enum.rsplit("::", 1)[-1] for f in e.fields for f in (f, *f.variants) if f.enum and "::" in f.enum}
+        e.uses = _resolve(_words(texts), s.context, own | held if held else own, known)
 
 
-@dataclass
 class _Known:
-    """Project-wide: the modules defining each name, and every path a `use` line gives it."""
+    """Project-wide: the modules defining each name, and every path a `use` line gives it.
 
-    definitions: dict[str, list[str]]
-    imported: dict[str, set[str]]
+    Built from the files' contexts on first need: most names resolve inside their own file.
+    """
+
+    def __init__(self, contexts: list[_FileContext]) -> None:
+        self._contexts = contexts
+        self._definitions: dict[str, list[str]] | None = None
+        self._imported: dict[str, set[str]] | None = None
+
+    @property
+    def definitions(self) -> dict[str, list[str]]:
+        if self._definitions is None:
+            self._definitions = {}
+            for ctx in self._contexts:
+                if ctx.module is not None:
+                    for name in ctx.defined:
+                        self._definitions.setdefault(name, []).append(ctx.module)
+        return self._definitions
+
+    @property
+    def imported(self) -> dict[str, set[str]]:
+        if self._imported is None:
+            self._imported = {}
+            for ctx in self._contexts:
+                for name, path in ctx.uses.items():
+                    self._imported.setdefault(name, set()).add(absolute_path(path, ctx.module))
+        return self._imported
 
 
-def _enum_uses(enums: list[EnumSpec], struct_names: set[str], known: _Known) -> list[str]:
+def _enum_uses(
+    enums: list[EnumSpec], contexts: dict[int, _FileContext], struct_names: set[str], known: _Known
+) -> list[str]:
     """Project types named in enum attributes (``#[two_way_from(ApActorType)]``) keep their import.
 
     One list for all enums: generated code holds them in one file, so only the union round-trips.
     """
-    enum_names = {e.name for e in enums}
+    own = struct_names | {e.rust_name for e in enums}
     out: set[str] = set()
     for e in enums:
-        if e._context is None:
+        ctx = contexts.get(id(e))
+        if ctx is None:
             continue
         texts = [*e.attributes, *(a for v in e.variants for a in v.attributes), *(e.derives or []), *e.cfg_derives]
-        out.update(_resolve(_words(texts), e._context, enum_names | struct_names, known))
+        out.update(_resolve(_words(texts), ctx, own, known))
     return sorted(out)
 
 
 def _resolve(words: set[str], ctx: _FileContext, own: set[str], known: _Known) -> list[str]:
     """Use paths for ``words``: the file's own `use` lines, its items, else the one project item of that
     name, else the one path every other file imports it by."""
-    definitions = known.definitions
     paths: set[str] = set()
     for word in words:
         if word in IN_SCOPE or word in own:
@@ -401,8 +426,8 @@ def _resolve(words: set[str], ctx: _FileContext, own: set[str], known: _Known) -
             path = absolute_path(path, ctx.module)
         elif word in ctx.defined and ctx.module:
             path = defined_path(word, ctx.module)
-        elif ctx.module and len(set(definitions.get(word, []))) == 1:
-            where = definitions[word][0]
+        elif ctx.module and len(set(known.definitions.get(word, []))) == 1:
+            where = known.definitions[word][0]
             same_crate = where.split("::")[0] == ctx.module.split("::")[0]
             path = defined_path(word, where) if same_crate else f"{where}::{word}"
         elif len(known.imported.get(word, ())) == 1:
@@ -439,11 +464,90 @@ def _type_names(sql: str) -> set[str]:
     return set(sql.replace("<", " ").replace(">", " ").replace(",", " ").split())
 
 
-def _unique_enums(enums: list[EnumSpec]) -> list[EnumSpec]:
+def _unique_enums(enums: list[EnumSpec], contexts: dict[int, _FileContext]) -> list[EnumSpec]:
+    """One enum per module path (``crate::a::Status`` and ``crate::b::Status`` stay apart).
+
+    Enums sharing a Rust name keep their module and a module-qualified spec name, as entities do.
+    """
     out: dict[tuple[str, ...], EnumSpec] = {}
     for e in enums:
-        out.setdefault((*e.module_path, e.name), e)
-    return list(out.values())
+        ctx = contexts.get(id(e))
+        out.setdefault((ctx.module or "" if ctx else "", *e.module_path, e.name), e)
+    kept = list(out.values())
+    counts: dict[str, int] = {}
+    for e in kept:
+        counts[e.name] = counts.get(e.name, 0) + 1
+    for e in kept:
+        ctx = contexts.get(id(e))
+        if counts[e.name] > 1 and ctx is not None and ctx.module:
+            e.module = ctx.module
+            e.name = "::".join([ctx.module, *e.module_path, e.name])
+    return kept
+
+
+class _EnumNames:
+    """Which enum a struct's field type names: the one enum of that name, else the one its file
+    imports or defines (``use crate::a::Status`` picks ``crate_name::a::Status``)."""
+
+    def __init__(self, enums: list[EnumSpec], contexts: dict[int, _FileContext]) -> None:
+        self.plain: dict[str, EnumSpec] = {}
+        self.shared: dict[str, list[tuple[EnumSpec, tuple[str, ...]]]] = {}
+        for e in enums:
+            if e.module is None:
+                self.plain[e.rust_name] = e
+            else:
+                ctx = contexts.get(id(e))
+                self.shared.setdefault(e.rust_name, []).append((e, _file_parts(ctx.file if ctx else "")))
+
+    def for_struct(self, s: ModelStruct) -> dict[str, EnumSpec]:
+        if not self.shared:
+            return self.plain
+        ctx = s.context
+        out = dict(self.plain)
+        for name, candidates in self.shared.items():
+            found = self._pick(name, candidates, ctx)
+            if found is not None:
+                out[name] = found
+        return out
+
+    @staticmethod
+    def _pick(
+        name: str, candidates: list[tuple[EnumSpec, tuple[str, ...]]], ctx: _FileContext | None
+    ) -> EnumSpec | None:
+        """The candidate the file's `use` path (or its own definition) names: by module path, else by the
+        file the path leads to (``use crate::models::enums_2::Status`` in generated code)."""
+        if ctx is None or not ctx.module:
+            return None
+        crate = ctx.module.split("::")[0]
+        path = ctx.uses.get(name)
+        if path is not None:
+            full = absolute_path(path, ctx.module).split(" as ")[0]
+            if full.startswith("crate::"):
+                full = crate + full[len("crate") :]
+        elif name in ctx.defined:
+            full = f"{ctx.module}::{name}"
+        else:
+            return None
+        owner = full.rsplit("::", 1)[0]
+        found = [c for c, _ in candidates if "::".join([c.module or "", *c.module_path]) == owner]
+        if not found:  # re-exported by an enclosing module (`pub use self::visibility::Visibility` in types)
+            found = [c for c, _ in candidates if (c.module or "").startswith(owner + "::")]
+        if not found:  # generated code: the path names the file the enum was written to
+            where = tuple(full.split("::")[1:-1])  # the path's modules under its crate
+            found = [c for c, parts in candidates if where and parts[-len(where) :] == where]
+        if not found:  # re-exported elsewhere in its crate: the crate's one enum of that name
+            found = [c for c, _ in candidates if (c.module or "").split("::")[0] == owner.split("::")[0]]
+        return found[0] if len(found) == 1 else None
+
+
+def _file_parts(file: str) -> tuple[str, ...]:
+    """``crates/x/src/models/enums_2.rs`` → (models, enums_2): the module path its file name gives."""
+    parts = list(Path(file).with_suffix("").parts)
+    if "src" in parts:
+        parts = parts[len(parts) - parts[::-1].index("src") :]
+    if parts and parts[-1] in {"mod", "lib", "main"}:
+        parts = parts[:-1]
+    return tuple(parts)
 
 
 def _twin_kind(
@@ -472,11 +576,36 @@ def _table_of(s: ModelStruct, schema: SchemaInfo) -> str | None:
     that is not one of its tables is not a table. Without any schema.rs the inferred name stands.
     """
     if s.table_name:
-        return s.table_name
+        return _declared_table(s, s.table_name, schema)
     inferred = infer_table_name(s.name)
+    if inferred in schema.qualified:
+        return _declared_table(s, inferred, schema)
     if schema.tables and inferred not in schema.tables:
         return None
     return inferred
+
+
+def _declared_table(s: ModelStruct, name: str, schema: SchemaInfo) -> str:
+    """``posts`` declared by two modules' schema files: the one the struct's file imports, else the one
+    in the struct's own crate, else (ambiguous) the first module's."""
+    where = schema.qualified.get(name)
+    if not where:
+        return name
+    ctx = s.context
+    module = s.module or ""
+    crate = module.split("::")[0]
+    path = ctx.uses.get(name) if ctx is not None else None
+    if path is not None:
+        full = absolute_path(path, s.module).split(" as ")[0]
+        if full.startswith("crate::"):
+            full = crate + full[len("crate") :]
+        owner = full.rsplit("::", 1)[0]
+        if owner in where:
+            return where[owner]
+    same_crate = [m for m in where if m.split("::")[0] == crate]
+    if len(same_crate) == 1:
+        return where[same_crate[0]]
+    return where[sorted(where)[0]]
 
 
 def _enum_sql_map(enums: dict[str, EnumSpec]) -> dict[str, str]:
@@ -502,7 +631,7 @@ def _field_from_struct(
             base = base[len(wrapper) : -1]
     base = base.split("::")[-1]
     if base in enums:
-        fld.enum = base
+        fld.enum = enums[base].name
         fld.enum_values = enums[base].values()
     fld.item_type = item_type(fld.sql_type)
     return fld
@@ -612,12 +741,13 @@ def _mark_enum(fld: FieldSpec, rust_type: str, enums: dict[str, EnumSpec]) -> No
         base = base[4:-1]
     base = base.split("::")[-1]
     if base in enums:
-        fld.enum = base
+        fld.enum = enums[base].name
         fld.enum_values = enums[base].values()
 
 
 def _column_field(c: Column, enums: dict[str, EnumSpec], backend: str) -> FieldSpec:
-    enum_names = {e.sql_type: e.name for e in enums.values() if e.sql_type}
+    by_sql = {e.sql_type: e for e in enums.values() if e.sql_type}
+    enum_names = {t: e.name for t, e in by_sql.items()}
     try:
         rust = rust_for_sql(c.sql_type, backend, enum_names)
         rust = f"Option<{rust}>" if c.nullable else rust
@@ -636,7 +766,7 @@ def _column_field(c: Column, enums: dict[str, EnumSpec], backend: str) -> FieldS
     base = c.sql_type
     if base in enum_names:
         fld.enum = enum_names[base]
-        fld.enum_values = enums[enum_names[base]].values()
+        fld.enum_values = by_sql[base].values()
     return fld
 
 

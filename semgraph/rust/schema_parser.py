@@ -10,7 +10,7 @@ exactly, and a broken table is reported at its own line while the others parse.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import tree_sitter as ts
 
@@ -66,6 +66,8 @@ class SchemaInfo:
     sql_types: list[SqlTypeSpec] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     found_allow: bool = False
+    # a table name several schema files declare: {name: {declaring module: the table's name in the spec}}
+    qualified: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def merge(self, other: SchemaInfo) -> None:
         self.tables.update(other.tables)
@@ -74,6 +76,48 @@ class SchemaInfo:
         self.sql_types += [t for t in other.sql_types if t.name not in {s.name for s in self.sql_types}]
         self.diagnostics += other.diagnostics
         self.found_allow = self.found_allow or other.found_allow
+
+
+def merge_modules(parts: list[tuple[str | None, SchemaInfo]]) -> SchemaInfo:
+    """One SchemaInfo from each file's, keeping apart tables of one name declared in two modules.
+
+    Such a table is renamed ``<module>_<name>`` (``blog::schema`` → ``blog_schema_posts``) with its
+    SQL name kept (``#[sql_name = "posts"]``), in its own file's joinables and allow lists too, so
+    the two never merge and generated code can hold both.
+    """
+    declared: dict[str, set[str]] = {}
+    for module, part in parts:
+        for name in part.tables:
+            declared.setdefault(name, set()).add(module or "")
+    shared = {name for name, modules in declared.items() if len(modules) > 1}
+    out = SchemaInfo()
+    for module, part in parts:
+        renames = {n: f"{(module or 'root').replace('::', '_')}_{n}" for n in part.tables if n in shared}
+        if renames:
+            part = _renamed(part, renames)
+            for old, new in renames.items():
+                out.qualified.setdefault(old, {})[module or ""] = new
+        out.merge(part)
+    return out
+
+
+def _renamed(part: SchemaInfo, renames: dict[str, str]) -> SchemaInfo:
+    tables: dict[str, Table] = {}
+    for name, t in part.tables.items():
+        if name in renames:
+            t = replace(t, name=renames[name], sql_name=t.sql_name or name)
+        tables[t.name] = t
+    return SchemaInfo(
+        tables=tables,
+        joinables=[
+            Joinable(renames.get(j.child, j.child), renames.get(j.parent, j.parent), j.foreign_key)
+            for j in part.joinables
+        ],
+        allow_groups=[[renames.get(n, n) for n in g] for g in part.allow_groups],
+        sql_types=part.sql_types,
+        diagnostics=part.diagnostics,
+        found_allow=part.found_allow,
+    )
 
 
 class _Syntax(Exception):

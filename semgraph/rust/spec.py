@@ -132,6 +132,7 @@ class EntityOptions(SpecModel):
 
 EntityKind = Literal["table", "view"]
 READ_DERIVES = ("Identifiable", "Selectable", "Queryable", "QueryableByName", "HasQuery")
+_READ_SET = frozenset(READ_DERIVES)
 
 
 class EntitySpec(SpecModel):
@@ -200,15 +201,21 @@ class EntitySpec(SpecModel):
 
     def reads_table(self) -> bool:
         """A table model that loads rows (not a view, not an Insertable/AsChangeset-only form)."""
-        if self.is_view or not self.has_model:
+        if self.kind == "view" or not self.has_model:
             return False
-        derives = {d.split("::")[-1] for d in self.all_derives()} if self.derives is not None else set(READ_DERIVES)
-        return bool(derives & set(READ_DERIVES))
+        if self.derives is None:
+            return True  # the default derives read
+        return any(d.rpartition("::")[2] in _READ_SET for d in self.derives) or any(
+            d.rpartition("::")[2] in _READ_SET for d in self.cfg_derives
+        )
 
     def primary_rank(self) -> tuple[int, ...]:
         """Lower is more primary: Identifiable, then Selectable, then Queryable; then the most fields."""
-        derives = {d.split("::")[-1] for d in self.all_derives()} if self.derives is not None else set(READ_DERIVES)
-        rank = next((i for i, d in enumerate(READ_DERIVES) if d in derives), len(READ_DERIVES))
+        if self.derives is None:
+            rank = 0
+        else:
+            derives = {d.rpartition("::")[2] for d in self.all_derives()}
+            rank = next((i for i, d in enumerate(READ_DERIVES) if d in derives), len(READ_DERIVES))
         return (0 if self.reads_table() else 1, rank, -len(self.fields))
 
     @property
@@ -233,7 +240,16 @@ class EnumSpec(SpecModel):
     doc: str | None = None
     module_path: list[str] = Field(default_factory=list)
     sql_type: str | None = Field(None, description="custom SQL type it maps to, when known")
-    _context: Any = PrivateAttr(default=None)  # the file's module and `use` names, while parsing
+    module: str | None = Field(
+        None,
+        description="Rust module of the file the enum is written in, kept when another enum shares its name "
+        "(the name is then module-qualified: crate_name::a::Status)",
+    )
+
+    @property
+    def rust_name(self) -> str:
+        """The enum's identifier (``name`` without its module qualification)."""
+        return self.name.rsplit("::", 1)[-1]
 
     def values(self) -> list[str]:
         return [v.db_value or v.name for v in self.variants]
