@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -55,6 +56,9 @@ PARTIAL_META = "partial"
 """Meta key set to '1' while a cold build has committed only part of its files (see ``Indexer.run``)."""
 DROPPED_META = "dropped_indexes"
 """Meta key: the CREATE INDEX statements a partially committed cold build dropped (restored if it stopped)."""
+MAX_CHANGED_WORDS = 200
+"""Above this many names that came or went in one changed file, it is re-linked as a new file would be."""
+WORDS_PER_QUERY = 40
 LAST_RUN_META = "last_run"
 """Meta key holding the last run's walk summary (JSON: scanned files, skipped files by reason, seconds)."""
 
@@ -139,6 +143,18 @@ def compact(ex: FileExtraction) -> Compact:
         [(b.child, b.target, str(b.kind), b.line) for b in ex.bases],
         [(e.line, e.col, e.message) for e in ex.errors],
     )
+
+
+@dataclass(slots=True)
+class StablePlan:
+    """How a changed file's symbols map onto its old ones (``Indexer._stable_plan``)."""
+
+    ids: list[int | None]  # per new symbol: the old id it keeps, or None for a new id
+    removed: set[int]  # old ids no new symbol keeps
+    words: set[str]  # identifiers in the names of symbols that came or went
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(slots=True)
@@ -340,6 +356,7 @@ class Indexer:
             affected: set[int] = set()
             changed_ids: set[int] = set()
             new_names: set[str] = set()
+            changed_words: set[str] = set()
             for path in removed:
                 affected |= self._delete_file(existing[path][0], keep_row=False)
                 changed_ids.add(existing[path][0])
@@ -353,15 +370,22 @@ class Indexer:
                     conn.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (parsed.mtime_ns, parsed.rel))
                 elif parsed.status == "parsed" and parsed.extraction is not None:
                     old = existing.get(parsed.rel)
+                    plan = self._stable_plan(old[0], parsed.extraction) if old is not None else None
                     if old is not None:
-                        affected |= self._delete_file(old[0], keep_row=True)
+                        removed = plan.removed if plan is not None else None
+                        affected |= self._delete_file(old[0], keep_row=True, only=removed)
                         report.files_changed += 1
                     else:
                         report.files_added += 1
-                    unit, next_id = self._store_file(parsed, old[0] if old else None, next_id)
+                    unit, next_id = self._store_file(
+                        parsed, old[0] if old else None, next_id, plan.ids if plan is not None else None
+                    )
                     units.append(unit)
                     changed_ids.add(unit.file.id)
-                    new_names.update(s.name for s in unit.symbols.values())
+                    if plan is not None:  # same definitions kept their ids: only names that came or went matter
+                        changed_words |= plan.words
+                    else:
+                        new_names.update(s.name for s in unit.symbols.values())
                     report.files_parsed += 1
                 else:
                     reason = "extractor_error" if parsed.status == "failed" else parsed.status
@@ -382,7 +406,7 @@ class Indexer:
                 if table == "symbols":  # the resolver looks symbols up; edge indexes wait for its inserts
                     conn.execute(sql)
             phases["parse_store"] = time.perf_counter() - started - phases["walk"]
-            resolved_files = self._resolve(units, affected - changed_ids, new_names, bool(existing))
+            resolved_files = self._resolve(units, affected - changed_ids, new_names, bool(existing), changed_words)
             for table, sql in dropped:
                 if table == "edges":
                     conn.execute(sql)
@@ -451,34 +475,42 @@ class Indexer:
         for table in ("files", "symbols", "edges", "parse_errors", "symbols_fts"):
             self.conn.execute(f"DELETE FROM {table}")
 
-    def _delete_file(self, file_id: int, *, keep_row: bool) -> set[int]:
-        """Remove a file's symbols, edges and errors; return the other files whose edges pointed into it."""
+    def _delete_file(self, file_id: int, *, keep_row: bool, only: set[int] | None = None) -> set[int]:
+        """Remove a file's symbols, edges and errors; return the other files whose edges pointed into it.
+
+        ``only``: the symbols that went away (the others come back under the same ids, see ``_stable_plan``):
+        only edges into these lose their target; edges into the kept ones stay as they are."""
         c = self.conn
-        affected = {
-            r[0]
-            for r in c.execute(
-                "SELECT DISTINCT e.file_id FROM edges e WHERE e.dst_id IN (SELECT id FROM symbols WHERE file_id = ?) "
-                "AND e.file_id != ? AND +e.origin = 'index'",
-                (file_id, file_id),
-            )
-        }
+        if only is None:
+            gone = "(SELECT id FROM symbols WHERE file_id = ?)"
+            args: tuple = (file_id,)
+        else:
+            ids = sorted(only)
+            gone, args = "(SELECT value FROM json_each(?))", (json.dumps(ids),)
+        affected = set()
+        if only is None or only:
+            affected = {
+                r[0]
+                for r in c.execute(
+                    f"SELECT DISTINCT e.file_id FROM edges e WHERE e.dst_id IN {gone} "
+                    "AND e.file_id != ? AND +e.origin = 'index'",
+                    (*args, file_id),
+                )
+            }
         c.execute(
             "DELETE FROM edges WHERE origin != 'index' AND (dst_id IN (SELECT id FROM symbols WHERE file_id = ?) "
             "OR src_id IN (SELECT id FROM symbols WHERE file_id = ?))",
             (file_id, file_id),
         )
-        c.execute(  # `was` remembers what the call meant: if it is gone, the call is broken, not re-guessed
-            "UPDATE edges SET resolution = 'stale', meta = json_set(meta, '$.was', "
-            "(SELECT s.qualified_name || ' (' || f.path || ':' || s.start_line || ')' FROM symbols s "
-            "JOIN files f ON f.id = s.file_id WHERE s.id = edges.dst_id)), dst_id = NULL "
-            "WHERE dst_id IN (SELECT id FROM symbols WHERE file_id = ?) AND kind = 'calls' AND file_id != ?",
-            (file_id, file_id),
-        )
-        c.execute(
-            "UPDATE edges SET dst_id = NULL, resolution = 'stale' WHERE dst_id IN "
-            "(SELECT id FROM symbols WHERE file_id = ?)",
-            (file_id,),
-        )
+        if affected:
+            c.execute(  # `was` remembers what the call meant: if it is gone, the call is broken, not re-guessed
+                "UPDATE edges SET resolution = 'stale', meta = json_set(meta, '$.was', "
+                "(SELECT s.qualified_name || ' (' || f.path || ':' || s.start_line || ')' FROM symbols s "
+                f"JOIN files f ON f.id = s.file_id WHERE s.id = edges.dst_id)), dst_id = NULL "
+                f"WHERE dst_id IN {gone} AND kind = 'calls' AND file_id != ?",
+                (*args, file_id),
+            )
+            c.execute(f"UPDATE edges SET dst_id = NULL, resolution = 'stale' WHERE dst_id IN {gone}", args)
         c.execute("DELETE FROM edges WHERE file_id = ?", (file_id,))
         c.execute("DELETE FROM symbols_fts WHERE rowid IN (SELECT id FROM symbols WHERE file_id = ?)", (file_id,))
         c.execute("DELETE FROM symbols WHERE file_id = ?", (file_id,))
@@ -487,7 +519,64 @@ class Indexer:
             c.execute("DELETE FROM files WHERE id = ?", (file_id,))
         return affected
 
-    def _store_file(self, parsed: Parsed, file_id: int | None, next_id: int) -> tuple[Unit, int]:
+    def _stable_plan(self, file_id: int, cx: Compact) -> StablePlan | None:
+        """Which of a changed file's new symbols keep their old ids: those defined as before (same kind,
+        qualified name, signature and parent), so the edges other files have into them stay valid.
+
+        ``None`` (every symbol gets a new id and every file linked into this one is re-resolved, as for a new
+        file) when the file's imports or base classes changed, since those feed other files' resolution through
+        re-exports and inheritance in ways a name cannot tell, or when too many names changed."""
+        c = self.conn
+        old_syms = c.execute(
+            "SELECT id, kind, name, qualified_name, signature, parent_id FROM symbols WHERE file_id = ? ORDER BY id",
+            (file_id,),
+        ).fetchall()
+        qname = {r[0]: r[3] for r in old_syms}
+        free: dict[tuple, list[int]] = {}
+        for sid, kind, _name, qual, sig, parent in old_syms:
+            free.setdefault((kind, qual, sig, qname.get(parent) if parent is not None else None), []).append(sid)
+        new = cx.symbols
+        old_imports = Counter()
+        old_bases = Counter()
+        for kind, src, target, meta in c.execute(
+            "SELECT kind, src_id, target, meta FROM edges WHERE file_id = ? AND +origin = 'index' "
+            "AND kind IN ('imports', 'inherits', 'implements')",
+            (file_id,),
+        ):
+            if kind == "imports":
+                m = json.loads(meta)
+                old_imports[
+                    (target, m.get("name", ""), m.get("alias", ""), bool(m.get("relative")), qname.get(src))
+                ] += 1
+            else:
+                old_bases[(qname.get(src), target, kind)] += 1
+        new_imports = Counter(
+            (mod, name, alias, bool(rel), new[scope][2] if scope < len(new) else None)
+            for mod, name, alias, _line, rel, scope in cx.imports
+        )
+        new_bases = Counter((new[child][2], target, kind) for child, target, kind, _line in cx.bases)
+        if new_imports != old_imports or new_bases != old_bases:
+            return None
+        ids: list[int | None] = []
+        words: set[str] = set()
+        for row in new:
+            parent = row[9]
+            got = free.get((row[0], row[2], row[3], new[parent][2] if parent is not None else None))
+            if got:
+                ids.append(got.pop(0))
+            else:
+                ids.append(None)
+                words.update(_IDENT.findall(row[1]))
+        removed = {sid for left in free.values() for sid in left}
+        words.update(w for r in old_syms if r[0] in removed for w in _IDENT.findall(r[2]))
+        if len(words) > MAX_CHANGED_WORDS:
+            return None
+        return StablePlan(ids, removed, words)
+
+    def _store_file(
+        self, parsed: Parsed, file_id: int | None, next_id: int, keep: list[int | None] | None = None
+    ) -> tuple[Unit, int]:
+        """Store a parsed file; ``keep`` gives, per symbol, the old id it keeps (None: a new id)."""
         cx = parsed.extraction
         assert cx is not None
         c = self.conn
@@ -506,11 +595,20 @@ class Indexer:
             )
         assert file_id is not None
         base = next_id
+        if keep is None:
+            sids = list(range(base, base + len(cx.symbols)))
+            next_id = base + len(cx.symbols)
+        else:
+            sids = []
+            for old_id in keep:
+                if old_id is None:
+                    old_id, next_id = next_id, next_id + 1
+                sids.append(old_id)
         rows, fts, contains, syms = [], [], [], {}
         for i, (sym_row, fts_row) in enumerate(zip(cx.symbols, cx.fts, strict=True)):
-            sid = base + i
+            sid = sids[i]
             parent = sym_row[9]
-            pid = base + parent if parent is not None else None
+            pid = sids[parent] if parent is not None else None
             rows.append((sid, file_id, *sym_row[:9], pid, *sym_row[10:]))
             fts.append((sid, *fts_row))
             syms[sid] = Sym(sid, file_id, sym_row[0], sym_row[1], sym_row[2], pid)
@@ -528,18 +626,30 @@ class Indexer:
                 [(file_id, *e) for e in cx.errors],
             )
         info = FileInfo(file_id, parsed.rel, cx.language, cx.module)
-        unit = Unit(info, base, syms)
-        unit.imports = [ImportSite(m, n, a, ln, rel, base + sc) for m, n, a, ln, rel, sc in cx.imports]
-        unit.calls = [CallSite(base + k, t, n, r, ln, col, o, rt) for k, t, n, r, ln, col, o, rt in cx.calls]
-        unit.bases = [BaseSite(base + ch, t, k, ln) for ch, t, k, ln in cx.bases]
-        return unit, base + len(cx.symbols)
+        unit = Unit(info, sids[0] if sids else base, syms)
+        unit.imports = [ImportSite(m, n, a, ln, rel, sids[sc]) for m, n, a, ln, rel, sc in cx.imports]
+        unit.calls = [CallSite(sids[k], t, n, r, ln, col, o, rt) for k, t, n, r, ln, col, o, rt in cx.calls]
+        unit.bases = [BaseSite(sids[ch], t, k, ln) for ch, t, k, ln in cx.bases]
+        return unit, next_id
 
     # -- resolution ----------------------------------------------------------
-    def _resolve(self, units: list[Unit], affected: set[int], new_names: set[str], incremental: bool) -> int:
-        """Resolve the new units plus every file whose links may have changed; returns how many files."""
+    def _resolve(
+        self, units: list[Unit], affected: set[int], new_names: set[str], incremental: bool, words: set[str]
+    ) -> int:
+        """Resolve the new units plus every file whose links may have changed; returns how many files.
+
+        ``words``: identifiers of the names that came or went in files whose other symbols kept their ids; the
+        call, import and base sites of other files that mention one of them (in the called name, the target
+        text or the stated receiver type) are resolved again, whatever they resolved to before."""
         c = self.conn
         self._last_stats: dict[str, int] = {}
         unit_ids = {u.file.id for u in units}
+        redo: dict[int, set[int]] = {}
+        if incremental and words:
+            for fid, eid in self._sites_naming(sorted(words)):
+                if fid not in unit_ids:
+                    redo.setdefault(fid, set()).add(eid)
+            affected.update(redo)
         if incremental and (units or affected):
             # files with unresolved or name-matched calls that a new symbol might now answer
             names = sorted(new_names)
@@ -561,18 +671,39 @@ class Indexer:
         known = (s for u in units for s in u.symbols.values()) if not incremental else None
         index = SymbolIndex(c, bulk=not incremental or sites > BULK_RESOLVE_SITES, symbols=known)
         resolver = Resolver(index)
-        reloaded = [self._reload_unit(fid, index, new_names) for fid in sorted(affected)]
+        reloaded = [self._reload_unit(fid, index, new_names, redo.get(fid, ())) for fid in sorted(affected)]
         todo = [u for u in (*units, *reloaded) if u is not None]
         _insert_edges(c, resolver.resolve_all(todo))
         self._last_stats = resolver.stats
         return len(todo)
 
-    def _reload_unit(self, file_id: int, index: SymbolIndex, names: set[str]) -> Unit | None:
+    def _sites_naming(self, words: list[str]) -> list[tuple[int, int]]:
+        """(file id, edge id) of every indexed call/import/base site whose called name is one of ``words`` or
+        whose target text or stated type contains one (a superset: a site redone needlessly costs only time)."""
+        out: list[tuple[int, int]] = []
+        for i in range(0, len(words), WORDS_PER_QUERY):
+            chunk = words[i : i + WORDS_PER_QUERY]
+            marks = ",".join("?" * len(chunk))
+            texts = " OR ".join(["instr(target, ?) > 0 OR (meta != '{}' AND instr(meta, ?) > 0)"] * len(chunk))
+            out.extend(
+                self.conn.execute(
+                    f"SELECT file_id, id FROM edges WHERE +kind IN ('calls', 'imports', 'inherits', 'implements') "
+                    f"AND +origin = 'index' AND (name IN ({marks}) OR {texts})",
+                    [*chunk, *(w for w in chunk for _ in (0, 1))],
+                )
+            )
+        return out
+
+    def _reload_unit(
+        self, file_id: int, index: SymbolIndex, names: set[str], edge_ids: Iterable[int] = ()
+    ) -> Unit | None:
         """Rebuild the sites of a stored file (not re-parsed) whose links may change, and drop their edges.
 
-        Only edges that lost their target (``stale``) or that are unresolved / name-matched under one of
-        ``names`` (the names the changed files define) are redone; every import still feeds the bindings.
+        Only edges that lost their target (``stale``), that are unresolved / name-matched under one of
+        ``names`` (the names the changed files define), or that are in ``edge_ids`` are redone; every import
+        still feeds the bindings.
         """
+        extra = set(edge_ids)
         c = self.conn
         info = index.files.get(file_id)
         if info is None:
@@ -583,7 +714,11 @@ class Indexer:
             "ORDER BY id",
             (file_id,),
         ).fetchall()
-        redo = [r[0] for r in rows if r[9] == "stale" or (r[9] in ("unresolved", "name_match") and r[4] in names)]
+        redo = [
+            r[0]
+            for r in rows
+            if r[9] == "stale" or r[0] in extra or (r[9] in ("unresolved", "name_match") and r[4] in names)
+        ]
         if not redo:
             return None
         chosen = set(redo)
