@@ -59,6 +59,9 @@ DROPPED_META = "dropped_indexes"
 MAX_CHANGED_WORDS = 200
 """Above this many names that came or went in one changed file, it is re-linked as a new file would be."""
 WORDS_PER_QUERY = 40
+LEAF_KINDS = frozenset({"function", "method", "macro"})
+"""Symbol kinds that end a call's target (``a.b.f()``), never stand inside one: a change to one of these
+matters only to sites that call that name."""
 LAST_RUN_META = "last_run"
 """Meta key holding the last run's walk summary (JSON: scanned files, skipped files by reason, seconds)."""
 
@@ -152,6 +155,7 @@ class StablePlan:
     ids: list[int | None]  # per new symbol: the old id it keeps, or None for a new id
     removed: set[int]  # old ids no new symbol keeps
     words: set[str]  # identifiers in the names of symbols that came or went
+    deep: bool  # one of them can stand inside a call's target (a type, module, field...), not only at its end
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -357,6 +361,7 @@ class Indexer:
             changed_ids: set[int] = set()
             new_names: set[str] = set()
             changed_words: set[str] = set()
+            deep_change = False
             for path in removed:
                 affected |= self._delete_file(existing[path][0], keep_row=False)
                 changed_ids.add(existing[path][0])
@@ -384,6 +389,7 @@ class Indexer:
                     changed_ids.add(unit.file.id)
                     if plan is not None:  # same definitions kept their ids: only names that came or went matter
                         changed_words |= plan.words
+                        deep_change = deep_change or plan.deep
                     else:
                         new_names.update(s.name for s in unit.symbols.values())
                     report.files_parsed += 1
@@ -406,7 +412,9 @@ class Indexer:
                 if table == "symbols":  # the resolver looks symbols up; edge indexes wait for its inserts
                     conn.execute(sql)
             phases["parse_store"] = time.perf_counter() - started - phases["walk"]
-            resolved_files = self._resolve(units, affected - changed_ids, new_names, bool(existing), changed_words)
+            resolved_files = self._resolve(
+                units, affected - changed_ids, new_names, bool(existing), changed_words, deep_change
+            )
             for table, sql in dropped:
                 if table == "edges":
                     conn.execute(sql)
@@ -559,6 +567,7 @@ class Indexer:
             return None
         ids: list[int | None] = []
         words: set[str] = set()
+        deep = False
         for row in new:
             parent = row[9]
             got = free.get((row[0], row[2], row[3], new[parent][2] if parent is not None else None))
@@ -567,11 +576,15 @@ class Indexer:
             else:
                 ids.append(None)
                 words.update(_IDENT.findall(row[1]))
+                deep = deep or row[0] not in LEAF_KINDS
         removed = {sid for left in free.values() for sid in left}
-        words.update(w for r in old_syms if r[0] in removed for w in _IDENT.findall(r[2]))
+        for r in old_syms:
+            if r[0] in removed:
+                words.update(_IDENT.findall(r[2]))
+                deep = deep or r[1] not in LEAF_KINDS
         if len(words) > MAX_CHANGED_WORDS:
             return None
-        return StablePlan(ids, removed, words)
+        return StablePlan(ids, removed, words, deep)
 
     def _store_file(
         self, parsed: Parsed, file_id: int | None, next_id: int, keep: list[int | None] | None = None
@@ -634,19 +647,26 @@ class Indexer:
 
     # -- resolution ----------------------------------------------------------
     def _resolve(
-        self, units: list[Unit], affected: set[int], new_names: set[str], incremental: bool, words: set[str]
+        self,
+        units: list[Unit],
+        affected: set[int],
+        new_names: set[str],
+        incremental: bool,
+        words: set[str],
+        deep: bool = False,
     ) -> int:
         """Resolve the new units plus every file whose links may have changed; returns how many files.
 
         ``words``: identifiers of the names that came or went in files whose other symbols kept their ids; the
-        call, import and base sites of other files that mention one of them (in the called name, the target
-        text or the stated receiver type) are resolved again, whatever they resolved to before."""
+        call, import and base sites of other files that mention one of them (in the called name or the stated
+        receiver type; with ``deep``, anywhere in the target text) are resolved again, whatever they resolved
+        to before."""
         c = self.conn
         self._last_stats: dict[str, int] = {}
         unit_ids = {u.file.id for u in units}
         redo: dict[int, set[int]] = {}
         if incremental and words:
-            for fid, eid in self._sites_naming(sorted(words)):
+            for fid, eid in self._sites_naming(sorted(words), deep):
                 if fid not in unit_ids:
                     redo.setdefault(fid, set()).add(eid)
             affected.update(redo)
@@ -677,21 +697,24 @@ class Indexer:
         self._last_stats = resolver.stats
         return len(todo)
 
-    def _sites_naming(self, words: list[str]) -> list[tuple[int, int]]:
-        """(file id, edge id) of every indexed call/import/base site whose called name is one of ``words`` or
-        whose target text or stated type contains one (a superset: a site redone needlessly costs only time)."""
-        out: list[tuple[int, int]] = []
+    def _sites_naming(self, words: list[str], deep: bool) -> set[tuple[int, int]]:
+        """(file id, edge id) of every indexed call/import/base site whose called name is one of ``words``
+        (the ``edges_name`` index), whose stated receiver type contains one (the ``edges_typed`` index), and
+        with ``deep`` whose target text contains one (a scan of every edge).
+        A superset: a site redone needlessly costs only time."""
+        out: set[tuple[int, int]] = set()
+        sites = "+kind IN ('calls', 'imports', 'inherits', 'implements') AND +origin = 'index'"
         for i in range(0, len(words), WORDS_PER_QUERY):
             chunk = words[i : i + WORDS_PER_QUERY]
             marks = ",".join("?" * len(chunk))
-            texts = " OR ".join(["instr(target, ?) > 0 OR (meta != '{}' AND instr(meta, ?) > 0)"] * len(chunk))
-            out.extend(
-                self.conn.execute(
-                    f"SELECT file_id, id FROM edges WHERE +kind IN ('calls', 'imports', 'inherits', 'implements') "
-                    f"AND +origin = 'index' AND (name IN ({marks}) OR {texts})",
-                    [*chunk, *(w for w in chunk for _ in (0, 1))],
-                )
-            )
+            c = self.conn
+            out.update(c.execute(f"SELECT file_id, id FROM edges WHERE name IN ({marks}) AND {sites}", chunk))
+            texts = " OR ".join(["instr(meta, ?) > 0"] * len(chunk))
+            typed = "SELECT file_id, id FROM edges WHERE kind = 'calls' AND meta != '{}' AND +origin = 'index'"
+            out.update(c.execute(f"{typed} AND ({texts})", chunk))
+            if deep:
+                texts = " OR ".join(["instr(target, ?) > 0"] * len(chunk))
+                out.update(c.execute(f"SELECT file_id, id FROM edges WHERE {sites} AND ({texts})", chunk))
         return out
 
     def _reload_unit(

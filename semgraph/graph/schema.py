@@ -93,6 +93,14 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX IF EXISTS edges_name;
     CREATE INDEX edges_name ON edges(name) WHERE resolution IN ('unresolved', 'name_match');
     """,
+    # 3: a re-index finds the sites that call a name that came or went, whatever they resolved to (the stable
+    # symbol ids of issue 12), and the typed calls whose stated receiver type mentions it (covering: a re-index
+    # reads only this small index)
+    """
+    DROP INDEX IF EXISTS edges_name;
+    CREATE INDEX edges_name ON edges(name);
+    CREATE INDEX edges_typed ON edges(meta, file_id) WHERE kind = 'calls' AND meta != '{}';
+    """,
 )
 
 LATEST = len(MIGRATIONS)
