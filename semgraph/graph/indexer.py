@@ -59,6 +59,8 @@ DROPPED_META = "dropped_indexes"
 MAX_CHANGED_WORDS = 200
 """Above this many names that came or went in one changed file, it is re-linked as a new file would be."""
 WORDS_PER_QUERY = 40
+FLUSH_ROWS = 20_000
+"""Symbols buffered before the batch of stored files is written."""
 LEAF_KINDS = frozenset({"function", "method", "macro"})
 """Symbol kinds that end a call's target (``a.b.f()``), never stand inside one: a change to one of these
 matters only to sites that call that name."""
@@ -146,6 +148,17 @@ def compact(ex: FileExtraction) -> Compact:
         [(b.child, b.target, str(b.kind), b.line) for b in ex.bases],
         [(e.line, e.col, e.message) for e in ex.errors],
     )
+
+
+@dataclass(slots=True)
+class Batch:
+    """Rows of several stored files not yet written (``Indexer._flush``)."""
+
+    files: list[tuple] = field(default_factory=list)
+    symbols: list[tuple] = field(default_factory=list)
+    fts: list[tuple] = field(default_factory=list)
+    edges: list[tuple] = field(default_factory=list)
+    errors: list[tuple] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -355,6 +368,8 @@ class Indexer:
             total = len(tasks)
             progress(0, total, f"parsing {total} changed files of {len(walked.files)}")
             next_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
+            self._next_file_id = (conn.execute("SELECT max(id) FROM files").fetchone()[0] or 0) + 1
+            self._buf = Batch()
             self._gen = self.store.generation() + 1
             units: list[Unit] = []
             affected: set[int] = set()
@@ -408,6 +423,7 @@ class Indexer:
                     self._commit_partial(dropped)
                     partial_at = time.monotonic() + (commit_every or 0)
             parsed_all.close()
+            self._flush()
             for table, sql in dropped:
                 if table == "symbols":  # the resolver looks symbols up; edge indexes wait for its inserts
                     conn.execute(sql)
@@ -463,6 +479,7 @@ class Indexer:
         """Commit what a cold build stored so far as a new (partial) generation, and go on in a new transaction.
 
         The secondary indexes the cold build dropped are noted, so a build stopped after this restores them."""
+        self._flush()
         self._set_meta(PARTIAL_META, "1")
         self._set_meta(DROPPED_META, json.dumps([sql for _table, sql in dropped]))
         self.store.bump_generation()
@@ -594,12 +611,11 @@ class Indexer:
         assert cx is not None
         c = self.conn
         values = (cx.language, cx.module, parsed.hash, parsed.size, cx.loc, parsed.mtime_ns, len(cx.errors), self._gen)
+        buf = self._buf
         if file_id is None:
-            file_id = c.execute(
-                "INSERT INTO files(path, language, module, hash, size, loc, mtime_ns, error_count, generation) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (parsed.rel, *values),
-            ).lastrowid
+            file_id = self._next_file_id
+            self._next_file_id += 1
+            buf.files.append((file_id, parsed.rel, *values))
         else:
             c.execute(
                 "UPDATE files SET language=?, module=?, hash=?, size=?, loc=?, mtime_ns=?, error_count=?, "
@@ -630,20 +646,40 @@ class Indexer:
                     ("contains", pid, sid, sym_row[1], sym_row[1], "same_module", 1, sym_row[5], sym_row[6], 0,
                      file_id, "index", "{}")
                 )  # fmt: skip
-        c.executemany("INSERT INTO symbols VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        c.executemany("INSERT INTO symbols_fts(rowid, name, qualified_name, signature, doc) VALUES (?,?,?,?,?)", fts)
-        _insert_edges(c, contains)
+        buf.symbols += rows
+        buf.fts += fts
+        buf.edges += contains
         if cx.errors:
-            c.executemany(
-                "INSERT INTO parse_errors(file_id, line, col, message) VALUES (?,?,?,?)",
-                [(file_id, *e) for e in cx.errors],
-            )
+            buf.errors += [(file_id, *e) for e in cx.errors]
+        if len(buf.symbols) >= FLUSH_ROWS:
+            self._flush()
         info = FileInfo(file_id, parsed.rel, cx.language, cx.module)
         unit = Unit(info, sids[0] if sids else base, syms)
         unit.imports = [ImportSite(m, n, a, ln, rel, sids[sc]) for m, n, a, ln, rel, sc in cx.imports]
         unit.calls = [CallSite(sids[k], t, n, r, ln, col, o, rt) for k, t, n, r, ln, col, o, rt in cx.calls]
         unit.bases = [BaseSite(sids[ch], t, k, ln) for ch, t, k, ln in cx.bases]
         return unit, next_id
+
+    def _flush(self) -> None:
+        """Write the rows ``_store_file`` buffered: one ``executemany`` per table per batch of files."""
+        buf, c = self._buf, self.conn
+        if buf.files:
+            c.executemany(
+                "INSERT INTO files(id, path, language, module, hash, size, loc, mtime_ns, error_count, generation) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                buf.files,
+            )
+        if buf.symbols:
+            c.executemany("INSERT INTO symbols VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", buf.symbols)
+        if buf.fts:
+            c.executemany(
+                "INSERT INTO symbols_fts(rowid, name, qualified_name, signature, doc) VALUES (?,?,?,?,?)", buf.fts
+            )
+        if buf.edges:
+            _insert_edges(c, buf.edges)
+        if buf.errors:
+            c.executemany("INSERT INTO parse_errors(file_id, line, col, message) VALUES (?,?,?,?)", buf.errors)
+        self._buf = Batch()
 
     # -- resolution ----------------------------------------------------------
     def _resolve(
@@ -679,7 +715,7 @@ class Indexer:
                 affected.update(
                     r[0]
                     for r in c.execute(
-                        f"SELECT DISTINCT file_id FROM edges WHERE +origin = 'index' AND +kind != 'contains' "
+                        f"SELECT DISTINCT file_id FROM edges WHERE +origin = 'index' AND kind != 'contains' "
                         f"AND resolution IN ('unresolved', 'name_match') AND name IN ({marks})",
                         chunk,
                     )
@@ -708,7 +744,8 @@ class Indexer:
             chunk = words[i : i + WORDS_PER_QUERY]
             marks = ",".join("?" * len(chunk))
             c = self.conn
-            out.update(c.execute(f"SELECT file_id, id FROM edges WHERE name IN ({marks}) AND {sites}", chunk))
+            named = f"SELECT file_id, id FROM edges WHERE name IN ({marks}) AND kind != 'contains' AND {sites}"
+            out.update(c.execute(named, chunk))
             texts = " OR ".join(["instr(meta, ?) > 0"] * len(chunk))
             typed = "SELECT file_id, id FROM edges WHERE kind = 'calls' AND meta != '{}' AND +origin = 'index'"
             out.update(c.execute(f"{typed} AND ({texts})", chunk))
