@@ -181,3 +181,16 @@ def test_status_reports_skips_and_no_server(tmp_path: Path) -> None:
     assert (st.files, st.index_state, st.watcher) == (2, "ready", "off")
     assert st.skipped == {"ignored": 1, "too_large": 1, "unknown_language": 2, "vendored_or_build_dir": 1}
     assert st.watcher_detail == "no server is running on this index"
+
+
+def test_a_query_needs_no_pre_query_work_only_while_a_watcher_follows_the_tree(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "r", FILES)
+    keeper = keeper_for(root, watch="off", auto_index=False)
+    assert keeper.query_needs_wait(0.0)  # no watcher: every answer stats the tree first
+    keeper.watcher_state = "watching"
+    assert not keeper.query_needs_wait(0.0)
+    assert not keeper.query_needs_wait(5.0)  # nothing building or queued: nothing to wait for
+    assert keeper.query_needs_wait(0.0, current=True)  # must read every change on disk
+    keeper.request_run()
+    assert keeper.busy and keeper.query_needs_wait(5.0)
+    assert not keeper.query_needs_wait(0.0)
