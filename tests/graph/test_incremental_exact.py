@@ -127,3 +127,28 @@ def test_changed_imports_fall_back_to_relinking_every_importer(tmp_path: Path) -
     relinked, before, after = edit_then_compare(tmp_path, changed)
     assert relinked == 7  # the hub's own imports feed re-exports: every file linked into it is redone
     assert set(after) == set(before)
+
+
+GLOB = {
+    "pkg/__init__.py": "from pkg.fields import *\n",
+    "pkg/fields.py": "class Field:\n    def clean(self):\n        return 1\n",
+    "app/__init__.py": "",
+    "app/query.py": "from pkg import Field\n\n\ndef make():\n    return Field()\n",
+}
+
+
+def test_a_name_re_exported_through_a_glob_import_resolves_as_in_a_full_index(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "p", GLOB)
+    db = db_for(root)
+    index(root)
+    rewrite(root / "app/query.py", GLOB["app/query.py"] + "\n\ndef more():\n    return make()\n")
+    assert index(root).files_parsed == 1  # app/query.py alone; pkg/__init__.py is read from the store
+    rebuilt = tmp_path / "rebuilt.db"
+    index(root, rebuilt)
+    assert graph_dump(db) == graph_dump(rebuilt)
+    with GraphStore.open(db, readonly=True) as store:
+        dst = store.conn.execute(
+            "SELECT d.qualified_name FROM edges e JOIN symbols d ON d.id = e.dst_id "
+            "WHERE e.kind = 'imports' AND e.name = 'Field'"
+        ).fetchall()
+    assert dst == [("pkg.fields.Field",)]
