@@ -588,13 +588,24 @@ class Indexer:
         for row in new:
             parent = row[9]
             got = free.get((row[0], row[2], row[3], new[parent][2] if parent is not None else None))
+            ids.append(got.pop(0) if got else None)
+        # a definition whose signature changed (`-> A` became `-> B`) is still the same definition: it keeps its
+        # id (callers elsewhere are not broken), and the sites naming it are resolved again, as for a new name
+        loose: dict[tuple, list[int]] = {}
+        for (kind, qual, _sig, parent_q), left in free.items():
+            loose.setdefault((kind, qual, parent_q), []).extend(left)
+        for i, row in enumerate(new):
+            if ids[i] is not None:
+                continue
+            parent = row[9]
+            got = loose.get((row[0], row[2], new[parent][2] if parent is not None else None))
             if got:
-                ids.append(got.pop(0))
-            else:
-                ids.append(None)
-                words.update(_IDENT.findall(row[1]))
-                deep = deep or row[0] not in LEAF_KINDS
-        removed = {sid for left in free.values() for sid in left}
+                ids[i] = min(got)
+                got.remove(ids[i])
+            words.update(_IDENT.findall(row[1]))
+            deep = deep or row[0] not in LEAF_KINDS
+        kept = {sid for sid in ids if sid is not None}
+        removed = {sid for left in free.values() for sid in left if sid not in kept}
         for r in old_syms:
             if r[0] in removed:
                 words.update(_IDENT.findall(r[2]))
