@@ -59,6 +59,8 @@ DROPPED_META = "dropped_indexes"
 MAX_CHANGED_WORDS = 200
 """Above this many names that came or went in one changed file, it is re-linked as a new file would be."""
 WORDS_PER_QUERY = 40
+SCAN_WORDS = 4 * WORDS_PER_QUERY
+"""Above this many changed names, the sites naming one are found in one pass over every site."""
 FLUSH_ROWS = 20_000
 """Symbols buffered before the batch of stored files is written."""
 LEAF_KINDS = frozenset({"function", "method", "macro"})
@@ -748,9 +750,22 @@ class Indexer:
         """(file id, edge id) of every indexed call/import/base site whose called name is one of ``words``
         (the ``edges_name`` index), whose stated receiver type contains one (the ``edges_typed`` index), and
         with ``deep`` whose target text contains one (a scan of every edge).
-        A superset: a site redone needlessly costs only time."""
+        A superset: a site redone needlessly costs only time. Many words (a branch switch) take one pass over
+        every site instead, matching whole identifiers."""
         out: set[tuple[int, int]] = set()
         sites = "+kind IN ('calls', 'imports', 'inherits', 'implements') AND +origin = 'index'"
+        if len(words) > SCAN_WORDS:
+            wanted = set(words)
+            for fid, eid, kind, name, target, meta in self.conn.execute(
+                f"SELECT file_id, id, kind, name, target, meta FROM edges WHERE {sites}"
+            ):
+                if (
+                    name in wanted
+                    or (kind == "calls" and meta != "{}" and not wanted.isdisjoint(_IDENT.findall(meta)))
+                    or (deep and not wanted.isdisjoint(_IDENT.findall(target)))
+                ):
+                    out.add((fid, eid))
+            return out
         for i in range(0, len(words), WORDS_PER_QUERY):
             chunk = words[i : i + WORDS_PER_QUERY]
             marks = ",".join("?" * len(chunk))

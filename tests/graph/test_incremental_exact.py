@@ -171,3 +171,14 @@ def test_a_changed_signature_keeps_name_matched_callers_linked_as_a_full_index_d
     rebuilt = tmp_path / "rebuilt.db"
     index(root, rebuilt)
     assert graph_dump(db) == graph_dump(rebuilt)  # still a name match, not a call broken by the edit
+
+
+def test_many_changed_names_take_the_single_pass_and_give_the_same_graph(tmp_path: Path, monkeypatch) -> None:
+    from semgraph.graph import indexer
+
+    monkeypatch.setattr(indexer, "SCAN_WORDS", 0)  # every re-index takes the one-pass search for sites
+    relinked, _, _ = edit_then_compare(tmp_path, HUB.replace("def make() -> A:", "def make() -> B:"))
+    assert relinked == 7
+    assert typed_run_target(db_for(tmp_path / "p")) == {"app.models.B.run"}
+    relinked, _, _ = edit_then_compare(tmp_path / "again", HUB + "\n\ndef extra():\n    return 3\n")
+    assert relinked == 7
