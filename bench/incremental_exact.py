@@ -1,8 +1,8 @@
 """Benchmark/check: an incremental re-index of edited hub files gives the stored graph of a full rebuild.
 
 Builds ``bench/index.py``'s corpus (django + networkx, Debian Rust crates, npm packs; each part skipped when
-absent), indexes it, edits a few files the way a developer does (a new method on a hub class, a body edit, a
-new function in a Rust and a TypeScript file; an edit is skipped when its file is not in the corpus), re-indexes
+absent), indexes it, edits a few files the way a developer does (a new method on a hub class, a body edit and a
+changed signature, a new function in a Rust and a TypeScript file; an edit is skipped when its file is not in the corpus), re-indexes
 (timed, CPU-seconds of this process), then indexes the same tree from scratch into another database and
 compares the two with ``tests/graphdump.py`` (files, symbols, edges by source/target file and qualified name,
 FTS rows, parse errors). Prints the differing rows, if any; exits 1 when the graphs differ.
@@ -32,10 +32,10 @@ EDITS: dict[str, Callable[[str], str]] = {
     "python/django/db/models/query.py": lambda t: t.replace(
         "    def none(self):", "    def count_fast(self):\n        return self.count()\n\n    def none(self):", 1
     ),
-    # a body edit only: nothing any other file sees
+    # a body edit (nothing any other file sees) and a changed signature of a method other files call
     "python/networkx/classes/graph.py": lambda t: t.replace(
         "    def to_directed_class(self):", "    def to_directed_class(self):\n        _unused = 1", 1
-    ),
+    ).replace("    def to_undirected_class(self):", "    def to_undirected_class(self, _how=None):", 1),
     "rust/ahash-0.7.6/src/lib.rs": lambda t: t + "\n\npub fn bench_exact_added() -> u8 {\n    1\n}\n",
     "ts/rxjs-7.8.2/src/internal/util/pipe.ts": lambda t: (
         t + "\n\nexport function benchExactAdded() {\n  return pipe();\n}\n"
