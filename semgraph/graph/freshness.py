@@ -313,6 +313,13 @@ class IndexKeeper:
             self._cond.notify_all()
 
     # -- queries -----------------------------------------------------------------------------------------------
+    def query_needs_wait(self, wait_seconds: float = 0.0, *, current: bool = False) -> bool:
+        """Whether ``before_query`` has anything to do (cheap, never blocks on I/O): the watcher follows the
+        tree, so only a wait for a build in progress or an answer that must read every change needs it."""
+        if self.watcher_state != "watching" or current:
+            return True
+        return wait_seconds > 0 and self.busy
+
     def before_query(self, record: ReadRecord, wait_seconds: float = 0.0, *, current: bool = False) -> None:
         """Run before each answer: without a watcher, stat the tree and queue what changed; then wait up to
         ``wait_seconds`` for the index to be current (``current``: wait until it is, however long it takes)."""

@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -56,6 +57,16 @@ PARTIAL_META = "partial"
 """Meta key set to '1' while a cold build has committed only part of its files (see ``Indexer.run``)."""
 DROPPED_META = "dropped_indexes"
 """Meta key: the CREATE INDEX statements a partially committed cold build dropped (restored if it stopped)."""
+MAX_CHANGED_WORDS = 200
+"""Above this many names that came or went in one changed file, it is re-linked as a new file would be."""
+WORDS_PER_QUERY = 40
+SCAN_WORDS = 4 * WORDS_PER_QUERY
+"""Above this many changed names, the sites naming one are found in one pass over every site."""
+FLUSH_ROWS = 20_000
+"""Symbols buffered before the batch of stored files is written."""
+LEAF_KINDS = frozenset({"function", "method", "macro"})
+"""Symbol kinds that end a call's target (``a.b.f()``), never stand inside one: a change to one of these
+matters only to sites that call that name."""
 LAST_RUN_META = "last_run"
 """Meta key holding the last run's walk summary (JSON: scanned files, skipped files by reason, seconds)."""
 
@@ -140,6 +151,30 @@ def compact(ex: FileExtraction) -> Compact:
         [(b.child, b.target, str(b.kind), b.line) for b in ex.bases],
         [(e.line, e.col, e.message) for e in ex.errors],
     )
+
+
+@dataclass(slots=True)
+class Batch:
+    """Rows of several stored files not yet written (``Indexer._flush``)."""
+
+    files: list[tuple] = field(default_factory=list)
+    symbols: list[tuple] = field(default_factory=list)
+    fts: list[tuple] = field(default_factory=list)
+    edges: list[tuple] = field(default_factory=list)
+    errors: list[tuple] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StablePlan:
+    """How a changed file's symbols map onto its old ones (``Indexer._stable_plan``)."""
+
+    ids: list[int | None]  # per new symbol: the old id it keeps, or None for a new id
+    removed: set[int]  # old ids no new symbol keeps
+    words: set[str]  # identifiers in the names of symbols that came or went
+    deep: bool  # one of them can stand inside a call's target (a type, module, field...), not only at its end
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(slots=True)
@@ -337,11 +372,15 @@ class Indexer:
             total = len(tasks)
             progress(0, total, f"parsing {total} changed files of {len(walked.files)}")
             next_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
+            self._next_file_id = (conn.execute("SELECT max(id) FROM files").fetchone()[0] or 0) + 1
+            self._buf = Batch()
             self._gen = self.store.generation() + 1
             units: list[Unit] = []
             affected: set[int] = set()
             changed_ids: set[int] = set()
             new_names: set[str] = set()
+            changed_words: set[str] = set()
+            deep_change = False
             for path in removed:
                 affected |= self._delete_file(existing[path][0], keep_row=False)
                 changed_ids.add(existing[path][0])
@@ -355,15 +394,23 @@ class Indexer:
                     conn.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (parsed.mtime_ns, parsed.rel))
                 elif parsed.status == "parsed" and parsed.extraction is not None:
                     old = existing.get(parsed.rel)
+                    plan = self._stable_plan(old[0], parsed.extraction) if old is not None else None
                     if old is not None:
-                        affected |= self._delete_file(old[0], keep_row=True)
+                        removed = plan.removed if plan is not None else None
+                        affected |= self._delete_file(old[0], keep_row=True, only=removed)
                         report.files_changed += 1
                     else:
                         report.files_added += 1
-                    unit, next_id = self._store_file(parsed, old[0] if old else None, next_id)
+                    unit, next_id = self._store_file(
+                        parsed, old[0] if old else None, next_id, plan.ids if plan is not None else None
+                    )
                     units.append(unit)
                     changed_ids.add(unit.file.id)
-                    new_names.update(s.name for s in unit.symbols.values())
+                    if plan is not None:  # same definitions kept their ids: only names that came or went matter
+                        changed_words |= plan.words
+                        deep_change = deep_change or plan.deep
+                    else:
+                        new_names.update(s.name for s in unit.symbols.values())
                     report.files_parsed += 1
                 else:
                     reason = "extractor_error" if parsed.status == "failed" else parsed.status
@@ -380,11 +427,14 @@ class Indexer:
                     self._commit_partial(dropped)
                     partial_at = time.monotonic() + (commit_every or 0)
             parsed_all.close()
+            self._flush()
             for table, sql in dropped:
                 if table == "symbols":  # the resolver looks symbols up; edge indexes wait for its inserts
                     conn.execute(sql)
             phases["parse_store"] = time.perf_counter() - started - phases["walk"]
-            resolved_files = self._resolve(units, affected - changed_ids, new_names, bool(existing))
+            resolved_files = self._resolve(
+                units, affected - changed_ids, new_names, bool(existing), changed_words, deep_change
+            )
             for table, sql in dropped:
                 if table == "edges":
                     conn.execute(sql)
@@ -433,6 +483,7 @@ class Indexer:
         """Commit what a cold build stored so far as a new (partial) generation, and go on in a new transaction.
 
         The secondary indexes the cold build dropped are noted, so a build stopped after this restores them."""
+        self._flush()
         self._set_meta(PARTIAL_META, "1")
         self._set_meta(DROPPED_META, json.dumps([sql for _table, sql in dropped]))
         self.store.bump_generation()
@@ -453,34 +504,42 @@ class Indexer:
         for table in ("files", "symbols", "edges", "parse_errors", "symbols_fts"):
             self.conn.execute(f"DELETE FROM {table}")
 
-    def _delete_file(self, file_id: int, *, keep_row: bool) -> set[int]:
-        """Remove a file's symbols, edges and errors; return the other files whose edges pointed into it."""
+    def _delete_file(self, file_id: int, *, keep_row: bool, only: set[int] | None = None) -> set[int]:
+        """Remove a file's symbols, edges and errors; return the other files whose edges pointed into it.
+
+        ``only``: the symbols that went away (the others come back under the same ids, see ``_stable_plan``):
+        only edges into these lose their target; edges into the kept ones stay as they are."""
         c = self.conn
-        affected = {
-            r[0]
-            for r in c.execute(
-                "SELECT DISTINCT e.file_id FROM edges e WHERE e.dst_id IN (SELECT id FROM symbols WHERE file_id = ?) "
-                "AND e.file_id != ? AND +e.origin = 'index'",
-                (file_id, file_id),
-            )
-        }
+        if only is None:
+            gone = "(SELECT id FROM symbols WHERE file_id = ?)"
+            args: tuple = (file_id,)
+        else:
+            ids = sorted(only)
+            gone, args = "(SELECT value FROM json_each(?))", (json.dumps(ids),)
+        affected = set()
+        if only is None or only:
+            affected = {
+                r[0]
+                for r in c.execute(
+                    f"SELECT DISTINCT e.file_id FROM edges e WHERE e.dst_id IN {gone} "
+                    "AND e.file_id != ? AND +e.origin = 'index'",
+                    (*args, file_id),
+                )
+            }
         c.execute(
             "DELETE FROM edges WHERE origin != 'index' AND (dst_id IN (SELECT id FROM symbols WHERE file_id = ?) "
             "OR src_id IN (SELECT id FROM symbols WHERE file_id = ?))",
             (file_id, file_id),
         )
-        c.execute(  # `was` remembers what the call meant: if it is gone, the call is broken, not re-guessed
-            "UPDATE edges SET resolution = 'stale', meta = json_set(meta, '$.was', "
-            "(SELECT s.qualified_name || ' (' || f.path || ':' || s.start_line || ')' FROM symbols s "
-            "JOIN files f ON f.id = s.file_id WHERE s.id = edges.dst_id)), dst_id = NULL "
-            "WHERE dst_id IN (SELECT id FROM symbols WHERE file_id = ?) AND kind = 'calls' AND file_id != ?",
-            (file_id, file_id),
-        )
-        c.execute(
-            "UPDATE edges SET dst_id = NULL, resolution = 'stale' WHERE dst_id IN "
-            "(SELECT id FROM symbols WHERE file_id = ?)",
-            (file_id,),
-        )
+        if affected:
+            c.execute(  # `was` remembers what the call meant: if it is gone, the call is broken, not re-guessed
+                "UPDATE edges SET resolution = 'stale', meta = json_set(meta, '$.was', "
+                "(SELECT s.qualified_name || ' (' || f.path || ':' || s.start_line || ')' FROM symbols s "
+                f"JOIN files f ON f.id = s.file_id WHERE s.id = edges.dst_id)), dst_id = NULL "
+                f"WHERE dst_id IN {gone} AND kind = 'calls' AND file_id != ?",
+                (*args, file_id),
+            )
+            c.execute(f"UPDATE edges SET dst_id = NULL, resolution = 'stale' WHERE dst_id IN {gone}", args)
         c.execute("DELETE FROM edges WHERE file_id = ?", (file_id,))
         c.execute("DELETE FROM symbols_fts WHERE rowid IN (SELECT id FROM symbols WHERE file_id = ?)", (file_id,))
         c.execute("DELETE FROM symbols WHERE file_id = ?", (file_id,))
@@ -489,7 +548,80 @@ class Indexer:
             c.execute("DELETE FROM files WHERE id = ?", (file_id,))
         return affected
 
-    def _store_file(self, parsed: Parsed, file_id: int | None, next_id: int) -> tuple[Unit, int]:
+    def _stable_plan(self, file_id: int, cx: Compact) -> StablePlan | None:
+        """Which of a changed file's new symbols keep their old ids: those defined as before (same kind,
+        qualified name, signature and parent), so the edges other files have into them stay valid.
+
+        ``None`` (every symbol gets a new id and every file linked into this one is re-resolved, as for a new
+        file) when the file's imports or base classes changed, since those feed other files' resolution through
+        re-exports and inheritance in ways a name cannot tell, or when too many names changed."""
+        c = self.conn
+        old_syms = c.execute(
+            "SELECT id, kind, name, qualified_name, signature, parent_id FROM symbols WHERE file_id = ? ORDER BY id",
+            (file_id,),
+        ).fetchall()
+        qname = {r[0]: r[3] for r in old_syms}
+        free: dict[tuple, list[int]] = {}
+        for sid, kind, _name, qual, sig, parent in old_syms:
+            free.setdefault((kind, qual, sig, qname.get(parent) if parent is not None else None), []).append(sid)
+        new = cx.symbols
+        old_imports = Counter()
+        old_bases = Counter()
+        for kind, src, target, meta in c.execute(
+            "SELECT kind, src_id, target, meta FROM edges WHERE file_id = ? AND +origin = 'index' "
+            "AND kind IN ('imports', 'inherits', 'implements')",
+            (file_id,),
+        ):
+            if kind == "imports":
+                m = json.loads(meta)
+                old_imports[
+                    (target, m.get("name", ""), m.get("alias", ""), bool(m.get("relative")), qname.get(src))
+                ] += 1
+            else:
+                old_bases[(qname.get(src), target, kind)] += 1
+        new_imports = Counter(
+            (mod, name, alias, bool(rel), new[scope][2] if scope < len(new) else None)
+            for mod, name, alias, _line, rel, scope in cx.imports
+        )
+        new_bases = Counter((new[child][2], target, kind) for child, target, kind, _line in cx.bases)
+        if new_imports != old_imports or new_bases != old_bases:
+            return None
+        ids: list[int | None] = []
+        words: set[str] = set()
+        deep = False
+        for row in new:
+            parent = row[9]
+            got = free.get((row[0], row[2], row[3], new[parent][2] if parent is not None else None))
+            ids.append(got.pop(0) if got else None)
+        # a definition whose signature changed (`-> A` became `-> B`) is still the same definition: it keeps its
+        # id (callers elsewhere are not broken), and the sites naming it are resolved again, as for a new name
+        loose: dict[tuple, list[int]] = {}
+        for (kind, qual, _sig, parent_q), left in free.items():
+            loose.setdefault((kind, qual, parent_q), []).extend(left)
+        for i, row in enumerate(new):
+            if ids[i] is not None:
+                continue
+            parent = row[9]
+            got = loose.get((row[0], row[2], new[parent][2] if parent is not None else None))
+            if got:
+                ids[i] = min(got)
+                got.remove(ids[i])
+            words.update(_IDENT.findall(row[1]))
+            deep = deep or row[0] not in LEAF_KINDS
+        kept = {sid for sid in ids if sid is not None}
+        removed = {sid for left in free.values() for sid in left if sid not in kept}
+        for r in old_syms:
+            if r[0] in removed:
+                words.update(_IDENT.findall(r[2]))
+                deep = deep or r[1] not in LEAF_KINDS
+        if len(words) > MAX_CHANGED_WORDS:
+            return None
+        return StablePlan(ids, removed, words, deep)
+
+    def _store_file(
+        self, parsed: Parsed, file_id: int | None, next_id: int, keep: list[int | None] | None = None
+    ) -> tuple[Unit, int]:
+        """Store a parsed file; ``keep`` gives, per symbol, the old id it keeps (None: a new id)."""
         cx = parsed.extraction
         assert cx is not None
         if cx.language == "rust":  # names carry the crate (`api::db::connect`), see cargo.CrateNames
@@ -498,12 +630,11 @@ class Indexer:
             cx.module, cx.symbols, cx.fts = self._crates.qualify(parsed.rel, cx.module, cx.symbols, cx.fts, words)
         c = self.conn
         values = (cx.language, cx.module, parsed.hash, parsed.size, cx.loc, parsed.mtime_ns, len(cx.errors), self._gen)
+        buf = self._buf
         if file_id is None:
-            file_id = c.execute(
-                "INSERT INTO files(path, language, module, hash, size, loc, mtime_ns, error_count, generation) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (parsed.rel, *values),
-            ).lastrowid
+            file_id = self._next_file_id
+            self._next_file_id += 1
+            buf.files.append((file_id, parsed.rel, *values))
         else:
             c.execute(
                 "UPDATE files SET language=?, module=?, hash=?, size=?, loc=?, mtime_ns=?, error_count=?, "
@@ -512,11 +643,20 @@ class Indexer:
             )
         assert file_id is not None
         base = next_id
+        if keep is None:
+            sids = list(range(base, base + len(cx.symbols)))
+            next_id = base + len(cx.symbols)
+        else:
+            sids = []
+            for old_id in keep:
+                if old_id is None:
+                    old_id, next_id = next_id, next_id + 1
+                sids.append(old_id)
         rows, fts, contains, syms = [], [], [], {}
         for i, (sym_row, fts_row) in enumerate(zip(cx.symbols, cx.fts, strict=True)):
-            sid = base + i
+            sid = sids[i]
             parent = sym_row[9]
-            pid = base + parent if parent is not None else None
+            pid = sids[parent] if parent is not None else None
             rows.append((sid, file_id, *sym_row[:9], pid, *sym_row[10:]))
             fts.append((sid, *fts_row))
             syms[sid] = Sym(sid, file_id, sym_row[0], sym_row[1], sym_row[2], pid)
@@ -525,27 +665,66 @@ class Indexer:
                     ("contains", pid, sid, sym_row[1], sym_row[1], "same_module", 1, sym_row[5], sym_row[6], 0,
                      file_id, "index", "{}")
                 )  # fmt: skip
-        c.executemany("INSERT INTO symbols VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        c.executemany("INSERT INTO symbols_fts(rowid, name, qualified_name, signature, doc) VALUES (?,?,?,?,?)", fts)
-        _insert_edges(c, contains)
+        buf.symbols += rows
+        buf.fts += fts
+        buf.edges += contains
         if cx.errors:
-            c.executemany(
-                "INSERT INTO parse_errors(file_id, line, col, message) VALUES (?,?,?,?)",
-                [(file_id, *e) for e in cx.errors],
-            )
+            buf.errors += [(file_id, *e) for e in cx.errors]
+        if len(buf.symbols) >= FLUSH_ROWS:
+            self._flush()
         info = FileInfo(file_id, parsed.rel, cx.language, cx.module)
-        unit = Unit(info, base, syms)
-        unit.imports = [ImportSite(m, n, a, ln, rel, base + sc) for m, n, a, ln, rel, sc in cx.imports]
-        unit.calls = [CallSite(base + k, t, n, r, ln, col, o, rt) for k, t, n, r, ln, col, o, rt in cx.calls]
-        unit.bases = [BaseSite(base + ch, t, k, ln) for ch, t, k, ln in cx.bases]
-        return unit, base + len(cx.symbols)
+        unit = Unit(info, sids[0] if sids else base, syms)
+        unit.imports = [ImportSite(m, n, a, ln, rel, sids[sc]) for m, n, a, ln, rel, sc in cx.imports]
+        unit.calls = [CallSite(sids[k], t, n, r, ln, col, o, rt) for k, t, n, r, ln, col, o, rt in cx.calls]
+        unit.bases = [BaseSite(sids[ch], t, k, ln) for ch, t, k, ln in cx.bases]
+        return unit, next_id
+
+    def _flush(self) -> None:
+        """Write the rows ``_store_file`` buffered: one ``executemany`` per table per batch of files."""
+        buf, c = self._buf, self.conn
+        if buf.files:
+            c.executemany(
+                "INSERT INTO files(id, path, language, module, hash, size, loc, mtime_ns, error_count, generation) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                buf.files,
+            )
+        if buf.symbols:
+            c.executemany("INSERT INTO symbols VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", buf.symbols)
+        if buf.fts:
+            c.executemany(
+                "INSERT INTO symbols_fts(rowid, name, qualified_name, signature, doc) VALUES (?,?,?,?,?)", buf.fts
+            )
+        if buf.edges:
+            _insert_edges(c, buf.edges)
+        if buf.errors:
+            c.executemany("INSERT INTO parse_errors(file_id, line, col, message) VALUES (?,?,?,?)", buf.errors)
+        self._buf = Batch()
 
     # -- resolution ----------------------------------------------------------
-    def _resolve(self, units: list[Unit], affected: set[int], new_names: set[str], incremental: bool) -> int:
-        """Resolve the new units plus every file whose links may have changed; returns how many files."""
+    def _resolve(
+        self,
+        units: list[Unit],
+        affected: set[int],
+        new_names: set[str],
+        incremental: bool,
+        words: set[str],
+        deep: bool = False,
+    ) -> int:
+        """Resolve the new units plus every file whose links may have changed; returns how many files.
+
+        ``words``: identifiers of the names that came or went in files whose other symbols kept their ids; the
+        call, import and base sites of other files that mention one of them (in the called name or the stated
+        receiver type; with ``deep``, anywhere in the target text) are resolved again, whatever they resolved
+        to before."""
         c = self.conn
         self._last_stats: dict[str, int] = {}
         unit_ids = {u.file.id for u in units}
+        redo: dict[int, set[int]] = {}
+        if incremental and words:
+            for fid, eid in self._sites_naming(sorted(words), deep):
+                if fid not in unit_ids:
+                    redo.setdefault(fid, set()).add(eid)
+            affected.update(redo)
         if incremental and (units or affected):
             # files with unresolved or name-matched calls that a new symbol might now answer
             names = sorted(new_names)
@@ -555,7 +734,7 @@ class Indexer:
                 affected.update(
                     r[0]
                     for r in c.execute(
-                        f"SELECT DISTINCT file_id FROM edges WHERE +origin = 'index' AND +kind != 'contains' "
+                        f"SELECT DISTINCT file_id FROM edges WHERE +origin = 'index' AND kind != 'contains' "
                         f"AND resolution IN ('unresolved', 'name_match') AND name IN ({marks})",
                         chunk,
                     )
@@ -567,18 +746,56 @@ class Indexer:
         known = (s for u in units for s in u.symbols.values()) if not incremental else None
         index = SymbolIndex(c, bulk=not incremental or sites > BULK_RESOLVE_SITES, symbols=known)
         resolver = Resolver(index)
-        reloaded = [self._reload_unit(fid, index, new_names) for fid in sorted(affected)]
+        reloaded = [self._reload_unit(fid, index, new_names, redo.get(fid, ())) for fid in sorted(affected)]
         todo = [u for u in (*units, *reloaded) if u is not None]
         _insert_edges(c, resolver.resolve_all(todo))
         self._last_stats = resolver.stats
         return len(todo)
 
-    def _reload_unit(self, file_id: int, index: SymbolIndex, names: set[str]) -> Unit | None:
+    def _sites_naming(self, words: list[str], deep: bool) -> set[tuple[int, int]]:
+        """(file id, edge id) of every indexed call/import/base site whose called name is one of ``words``
+        (the ``edges_name`` index), whose stated receiver type contains one (the ``edges_typed`` index), and
+        with ``deep`` whose target text contains one (a scan of every edge).
+        A superset: a site redone needlessly costs only time. Many words (a branch switch) take one pass over
+        every site instead, matching whole identifiers."""
+        out: set[tuple[int, int]] = set()
+        sites = "+kind IN ('calls', 'imports', 'inherits', 'implements') AND +origin = 'index'"
+        if len(words) > SCAN_WORDS:
+            wanted = set(words)
+            for fid, eid, kind, name, target, meta in self.conn.execute(
+                f"SELECT file_id, id, kind, name, target, meta FROM edges WHERE {sites}"
+            ):
+                if (
+                    name in wanted
+                    or (kind == "calls" and meta != "{}" and not wanted.isdisjoint(_IDENT.findall(meta)))
+                    or (deep and not wanted.isdisjoint(_IDENT.findall(target)))
+                ):
+                    out.add((fid, eid))
+            return out
+        for i in range(0, len(words), WORDS_PER_QUERY):
+            chunk = words[i : i + WORDS_PER_QUERY]
+            marks = ",".join("?" * len(chunk))
+            c = self.conn
+            named = f"SELECT file_id, id FROM edges WHERE name IN ({marks}) AND kind != 'contains' AND {sites}"
+            out.update(c.execute(named, chunk))
+            texts = " OR ".join(["instr(meta, ?) > 0"] * len(chunk))
+            typed = "SELECT file_id, id FROM edges WHERE kind = 'calls' AND meta != '{}' AND +origin = 'index'"
+            out.update(c.execute(f"{typed} AND ({texts})", chunk))
+            if deep:
+                texts = " OR ".join(["instr(target, ?) > 0"] * len(chunk))
+                out.update(c.execute(f"SELECT file_id, id FROM edges WHERE {sites} AND ({texts})", chunk))
+        return out
+
+    def _reload_unit(
+        self, file_id: int, index: SymbolIndex, names: set[str], edge_ids: Iterable[int] = ()
+    ) -> Unit | None:
         """Rebuild the sites of a stored file (not re-parsed) whose links may change, and drop their edges.
 
-        Only edges that lost their target (``stale``) or that are unresolved / name-matched under one of
-        ``names`` (the names the changed files define) are redone; every import still feeds the bindings.
+        Only edges that lost their target (``stale``), that are unresolved / name-matched under one of
+        ``names`` (the names the changed files define), or that are in ``edge_ids`` are redone; every import
+        still feeds the bindings.
         """
+        extra = set(edge_ids)
         c = self.conn
         info = index.files.get(file_id)
         if info is None:
@@ -589,7 +806,11 @@ class Indexer:
             "ORDER BY id",
             (file_id,),
         ).fetchall()
-        redo = [r[0] for r in rows if r[9] == "stale" or (r[9] in ("unresolved", "name_match") and r[4] in names)]
+        redo = [
+            r[0]
+            for r in rows
+            if r[9] == "stale" or r[0] in extra or (r[9] in ("unresolved", "name_match") and r[4] in names)
+        ]
         if not redo:
             return None
         redo = _whole_call_sites(rows, redo)

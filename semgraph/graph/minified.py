@@ -16,20 +16,15 @@ MIN_BYTES = 20_000
 
 
 def minified_reason(data: bytes) -> str | None:
-    """Why ``data`` looks minified, or None. Cost: one pass over the newlines."""
+    """Why ``data`` looks minified, or None. Cost: one split on the newlines and one ``max`` in C (a file with
+    no long line, nearly every file, is decided there)."""
     if len(data) < MIN_BYTES:
         return None
-    packed = longest = 0
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start)
-        if end < 0:
-            end = len(data)
-        length = end - start
-        longest = max(longest, length)
-        if length > LONG_LINE:
-            packed += length
-        start = end + 1
+    lengths = list(map(len, data.split(b"\n")))
+    longest = max(lengths)
+    if longest <= LONG_LINE:
+        return None
+    packed = sum(n for n in lengths if n > LONG_LINE)
     if packed > PACKED_SHARE * len(data):
         return (
             f"minified or generated: {packed * 100 // len(data)}% of its {len(data):,} bytes are on lines longer "

@@ -8,6 +8,7 @@ says when it was cut.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass, field
 
 from semgraph.errors import InvalidInputError, NotFoundError
@@ -169,20 +170,37 @@ def _search(
             tiers.setdefault(sid, 2)
             if len(tiers) >= window:
                 break
-    found = store.symbols_by_ids(tiers)
+    # rank on (kind, is_test, path) of each candidate; full rows (JSON columns decoded) only for the page
+    found = _rank_fields(conn, list(tiers))
     wants_tests = any(t.startswith("test") or t == "spec" for t in search_terms(query))
     position = {sid: i for i, sid in enumerate(tiers)}
 
     def rank(sid: int) -> tuple[int, int, int, int]:
-        row = found[sid]
-        test = 0 if wants_tests else int(row.is_test or is_test_path(row.path))
-        return (test, tiers[sid], _KIND_GROUP.get(row.kind, 0), position[sid])
+        kind, is_test, path = found[sid]
+        test = 0 if wants_tests else int(is_test or is_test_path(path))
+        return (test, tiers[sid], _KIND_GROUP.get(kind, 0), position[sid])
 
     ordered = sorted((sid for sid in tiers if sid in found), key=rank)
     page = ordered[offset:need]
     total = max(min(counted, SEARCH_COUNT_CAP), len(exact_ids))
-    hits = [SymbolBrief.of(found[i]) for i in page]
+    rows = store.symbols_by_ids(page)
+    hits = [SymbolBrief.of(rows[i]) for i in page if i in rows]
     return SearchResult(hits, total, len(exact_ids), capped)
+
+
+def _rank_fields(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, int, str]]:
+    """id → (kind, is_test, file path) of the symbols among ``ids`` (what search ranks on)."""
+    out: dict[int, tuple[str, int, str]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for sid, kind, is_test, path in conn.execute(
+            f"SELECT s.id, s.kind, s.is_test, f.path FROM symbols s JOIN files f ON f.id = s.file_id "
+            f"WHERE s.id IN ({marks})",
+            chunk,
+        ):
+            out[sid] = (kind, is_test, path)
+    return out
 
 
 def resolve_symbol(store: GraphStore, ref: str | int) -> SymbolRow:

@@ -444,6 +444,7 @@ class Resolver:
         # `#[cfg]` twin of a Rust item; each becomes a `possible` edge beside the main one
         self.alts: tuple[str, list[int]] | None = None
         self._args = -1  # the argument count of the call being resolved (-1: unknown)
+        self._globs_read: dict[int, list[list[int]]] = {}  # the same for stored files, read from their edges
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -878,7 +879,27 @@ class Resolver:
             ).fetchone()
             if row:
                 return row[0]
+            for files in self._stored_globs(fid):  # as `self.globs` holds them for the files resolved in this run
+                sym = self._member(files, [name], None)
+                if sym is not None:
+                    return sym.id
         return None
+
+    def _stored_globs(self, fid: int) -> list[list[int]]:
+        """The module files a stored (not re-resolved) file's glob imports (``from m import *``, ``pub use
+        m::*``) bring in, from their import edges: a re-index must see the re-exports a full index sees."""
+        got = self._globs_read.get(fid)
+        if got is None:
+            got = self._globs_read[fid] = [
+                self.ix.module_files(self.ix.module_key(r[0]))
+                for r in self.ix.conn.execute(
+                    "SELECT s.file_id FROM edges e JOIN symbols s ON s.id = e.dst_id WHERE e.file_id = ? "
+                    "AND e.kind = 'imports' AND e.name = '*' AND json_extract(e.meta, '$.alias') = '' "
+                    "AND s.kind = 'module' ORDER BY e.id",
+                    (fid,),
+                )
+            ]
+        return got
 
     # -- imports -------------------------------------------------------------
     def _bindings(self, unit: Unit) -> tuple[dict, list[list[int]]]:

@@ -274,9 +274,46 @@ def register_tool(
             ),
             structured_output=True,
         )
+        tool = app._tool_manager.get_tool(name)
+        if tool is not None and tool.fn_metadata.output_schema is not None:
+            # the same schema without `$ref`s: a client that validates every result (the SDK's does) spends
+            # most of that time resolving references (measured: ~80 % of ~12 ms per get_call_graph result)
+            tool.fn_metadata.output_schema = inline_refs(tool.fn_metadata.output_schema)
         return handler
 
     return decorator
+
+
+_DEFS = "#/$defs/"
+
+
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every local ``$ref`` into ``$defs`` replaced by the definition it names (siblings of the
+    ``$ref``, such as a description, kept and winning), and ``$defs`` dropped when nothing refers to it any
+    more. A self-referential definition keeps its ``$ref`` (and ``$defs`` stays). Equivalent JSON Schema."""
+    defs: dict[str, Any] = schema.get("$defs", {})
+    recursive = False
+
+    def walk(node: Any, stack: tuple[str, ...]) -> Any:
+        nonlocal recursive
+        if isinstance(node, list):
+            return [walk(v, stack) for v in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_DEFS) and ref[len(_DEFS) :] in defs:
+            key = ref[len(_DEFS) :]
+            if key in stack:
+                recursive = True
+                return {k: walk(v, stack) for k, v in node.items()}
+            siblings = {k: walk(v, stack) for k, v in node.items() if k != "$ref"}
+            return {**walk(defs[key], (*stack, key)), **siblings}
+        return {k: walk(v, stack) for k, v in node.items() if k != "$defs"}
+
+    out = walk(schema, ())
+    if recursive:
+        out["$defs"] = {k: walk(v, (k,)) for k, v in defs.items()}
+    return out
 
 
 def clamp_text(text: str, max_chars: int) -> tuple[str, bool]:

@@ -116,7 +116,9 @@ def fresh_tool(
             keeper = keeper_of(env)
             current = bool(needs_current and needs_current(params))
             with recording() as record:
-                await call.run_sync(keeper.before_query, record, float(params.wait_seconds), current=current)
+                wait = float(params.wait_seconds)
+                if keeper.query_needs_wait(wait, current=current):  # else no thread hop: nothing to stat or wait
+                    await call.run_sync(keeper.before_query, record, wait, current=current)
                 try:
                     out = await handler(params, call)
                 except NotFoundError as exc:
@@ -128,7 +130,7 @@ def fresh_tool(
                             hint="retry in a moment, or pass wait_seconds to wait for it",
                         ) from None
                     raise
-            stamp: Stamp = await call.run_sync(keeper.stamp, record)
+            stamp: Stamp = keeper.stamp(record)  # a few fields under the keeper's lock: cheaper than a thread hop
             values = {name: getattr(out, name) for name in type(out).model_fields}
             return fresh_out.model_construct(**values, freshness=FreshnessOut(**dataclasses.asdict(stamp)))
 

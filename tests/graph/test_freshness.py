@@ -225,3 +225,16 @@ def test_a_workers_keeper_labels_answers_from_the_supervisors_state_without_a_st
         assert stranger.stamp(record).watcher == "off"
     finally:
         supervisor.stop()
+
+
+def test_a_query_needs_no_pre_query_work_only_while_a_watcher_follows_the_tree(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "r", FILES)
+    keeper = keeper_for(root, watch="off", auto_index=False)
+    assert keeper.query_needs_wait(0.0)  # no watcher: every answer stats the tree first
+    keeper.watcher_state = "watching"
+    assert not keeper.query_needs_wait(0.0)
+    assert not keeper.query_needs_wait(5.0)  # nothing building or queued: nothing to wait for
+    assert keeper.query_needs_wait(0.0, current=True)  # must read every change on disk
+    keeper.request_run()
+    assert keeper.busy and keeper.query_needs_wait(5.0)
+    assert not keeper.query_needs_wait(0.0)

@@ -58,11 +58,14 @@ def test_editing_one_file_reparses_only_it_and_relinks_callers(tmp_path: Path) -
     assert ("app.service.Service.run", "helper", "import", 1, "app.util.helper") in before
     with GraphStore.open(db, readonly=True) as store:
         untouched = {(e.id, e.target, e.dst_id) for e in store.edges(kind="calls") if e.target != "helper"}
+        helper_id = store.find_symbols("app.util.helper")[0].id
     touch_later(root / "app/util.py", "# moved down\n\n\ndef helper(x):\n    return x * 3\n")
     report = index(root)
     assert (report.files_parsed, report.files_changed, report.files_unchanged) == (1, 1, 3)
     assert report.generation == 2
-    assert report.files_resolved == 2  # util.py and service.py, whose `helper` call pointed into it
+    # only util.py: `helper` is defined as before, so it keeps its id and service.py's edge into it stays valid;
+    # `unused` went away, but no other file names it
+    assert report.files_resolved == 1
     with GraphStore.open(db, readonly=True) as store:  # edges that did not point into util.py were kept as they were
         assert {(e.id, e.target, e.dst_id) for e in store.edges(kind="calls") if e.target != "helper"} == untouched
     # the caller in an unchanged file points at the new helper symbol
@@ -71,7 +74,7 @@ def test_editing_one_file_reparses_only_it_and_relinks_callers(tmp_path: Path) -
     assert "app.util.unused" not in symbols_of(db)
     with GraphStore.open(db, readonly=True) as store:
         helper = store.find_symbols("app.util.helper")[0]
-        assert helper.start_line == 4
+        assert (helper.id, helper.start_line) == (helper_id, 4)
         assert [e.src_id for e in store.edges(kind="calls", dst=helper.id)] == [
             store.find_symbols("app.service.Service.run")[0].id
         ]

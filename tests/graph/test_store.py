@@ -150,9 +150,9 @@ def test_an_older_index_is_migrated_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with GraphStore.open(db) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST == 3
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == schema.LATEST == 4
         indexes = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'edges'")}
-        assert indexes == {"edges", "edges_src", "edges_dst", "edges_file", "edges_name"}
+        assert indexes == {"edges", "edges_src", "edges_dst", "edges_file", "edges_name", "edges_typed"}
         assert s._meta("note") == "kept"
 
 

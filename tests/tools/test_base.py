@@ -112,3 +112,46 @@ async def test_default_factory_fields_register_and_default(tmp_path: Path) -> No
         assert tool.input_schema["properties"]["size"]["default"] == 3
         assert (await client.call_tool("tags", {})).structured_content == {"tags": [], "size": 3}
         assert (await client.call_tool("tags", {"tags": ["a"]})).structured_content == {"tags": ["a"], "size": 3}
+
+
+class Tree(BaseModel):
+    label: str
+    children: list[Tree] = []
+
+
+def test_inline_refs_gives_the_same_schema_without_references() -> None:
+    import jsonschema
+
+    from semgraph.tools._base import inline_refs
+
+    schema = EchoOut.model_json_schema()
+    assert "$ref" in str(schema)
+    flat = inline_refs(schema)
+    assert "$ref" not in str(flat) and "$defs" not in flat
+    assert flat["properties"]["page"]["title"] == "PageInfo"
+    good = {"words": ["a"], "page": PageInfo.of(0, 0, 10, 0).model_dump()}
+    bad = {"words": ["a"], "page": {**good["page"], "total": "many"}}
+    for s in (schema, flat):
+        jsonschema.validate(good, s)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, s)
+
+
+def test_inline_refs_keeps_a_self_reference() -> None:
+    from semgraph.tools._base import inline_refs
+
+    schema: dict = {"type": "object", "properties": {"tree": {"$ref": "#/$defs/Tree"}}}
+    schema["$defs"] = Tree.model_json_schema()["$defs"]
+    flat = inline_refs(schema)
+    assert flat["properties"]["tree"]["title"] == "Tree"
+    assert flat["properties"]["tree"]["properties"]["children"]["items"] == {"$ref": "#/$defs/Tree"}
+    assert "Tree" in flat["$defs"]
+
+
+async def test_published_output_schemas_have_no_references(tmp_path: Path) -> None:
+    async with Client(make_app(tmp_path)) as client:
+        (tool,) = (await client.list_tools()).tools
+        assert "$ref" not in str(tool.output_schema)
+        assert tool.output_schema["properties"]["page"]["title"] == "PageInfo"
+        result = await client.call_tool("echo", {"word": "hi"})
+        assert result.structured_content["words"] == ["hi", "hi", "hi"]
