@@ -394,6 +394,7 @@ class Indexer:
                     conn.execute("UPDATE files SET mtime_ns = ? WHERE path = ?", (parsed.mtime_ns, parsed.rel))
                 elif parsed.status == "parsed" and parsed.extraction is not None:
                     old = existing.get(parsed.rel)
+                    self._qualify_crate(parsed)  # before the plan: kept symbols are matched by their stored names
                     plan = self._stable_plan(old[0], parsed.extraction) if old is not None else None
                     if old is not None:
                         removed = plan.removed if plan is not None else None
@@ -618,16 +619,21 @@ class Indexer:
             return None
         return StablePlan(ids, removed, words, deep)
 
+    def _qualify_crate(self, parsed: Parsed) -> None:
+        """Rust names carry their crate (`api::db::connect`, not `crate::db::connect`), see cargo.CrateNames."""
+        cx = parsed.extraction
+        if cx is None or cx.language != "rust":
+            return
+        if self._crates is None:
+            self._crates = CrateNames(self.root)
+        cx.module, cx.symbols, cx.fts = self._crates.qualify(parsed.rel, cx.module, cx.symbols, cx.fts, words)
+
     def _store_file(
         self, parsed: Parsed, file_id: int | None, next_id: int, keep: list[int | None] | None = None
     ) -> tuple[Unit, int]:
         """Store a parsed file; ``keep`` gives, per symbol, the old id it keeps (None: a new id)."""
         cx = parsed.extraction
         assert cx is not None
-        if cx.language == "rust":  # names carry the crate (`api::db::connect`), see cargo.CrateNames
-            if self._crates is None:
-                self._crates = CrateNames(self.root)
-            cx.module, cx.symbols, cx.fts = self._crates.qualify(parsed.rel, cx.module, cx.symbols, cx.fts, words)
         c = self.conn
         values = (cx.language, cx.module, parsed.hash, parsed.size, cx.loc, parsed.mtime_ns, len(cx.errors), self._gen)
         buf = self._buf

@@ -48,7 +48,7 @@ class Resolution(StrEnum):
     TYPED = "typed"  # obj.m() / self.obj.m() where the source states obj's type (annotation or constructor)
     NAME_MATCH = "name_match"  # matched by name among N candidates (see candidates)
     # one more definition the same call may reach, beside its main edge: an impl of the `dyn Trait` method called,
-    # the `#[cfg]` twin of the item linked (meta: alternative_of, why)
+    # the `#[cfg]` twin of the item linked (meta: alternative_of = the main target's qualified name, why)
     ALTERNATIVE = "alternative"
     UNRESOLVED = "unresolved"  # kept with its text only
 

@@ -571,7 +571,7 @@ class Resolver:
                 alts = self._cfg_twins(dst)
             if alts is not None:
                 info["alternatives"] = alts[0]  # type: ignore[assignment]
-            if c.was and res != Resolution.UNRESOLVED.value and res not in _SURE_CALL:
+            if c.was and res != Resolution.UNRESOLVED.value and res not in _SURE_CALL and not self._same_as(dst, c.was):
                 # its definition went away: a same-named symbol elsewhere is not what the caller meant
                 dst, res, cands = None, Resolution.UNRESOLVED.value, 0
             if c.was and dst is None:
@@ -583,7 +583,8 @@ class Resolver:
             )
             if alts is not None:
                 why, ids = alts
-                extra = json.dumps({"alternative_of": dst, "why": why})
+                main = self.ix.symbol(dst) if dst is not None else None  # by name, not row id: ids differ per build
+                extra = json.dumps({"alternative_of": main.qname if main else "", "why": why})
                 n = len(ids) + 1
                 for alt in ids:
                     rows.append(
@@ -592,6 +593,15 @@ class Resolver:
                     )  # fmt: skip
         self._args = -1
         return rows
+
+    def _same_as(self, sid: int | None, was: str) -> bool:
+        """Is ``sid`` the definition a call linked to before (``was``: "qualified.name (path:line)")? A file
+        whose imports changed is stored again under new ids: its unchanged definitions are not gone."""
+        sym = self.ix.symbol(sid) if sid is not None else None
+        if sym is None:
+            return False
+        qname, _, where = was.rpartition(" (")
+        return sym.qname == qname and where.rpartition(":")[0] == self.ix.files[sym.file_id].path
 
     def _rust_self_field(
         self, unit: Unit, c: CallSite, bindings: dict, globs: list[list[int]]
