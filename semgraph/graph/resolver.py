@@ -1183,6 +1183,9 @@ class Resolver:
             mine = (caller is None or caller.name == name) and any(s.id == src_id for s in pool)
             return None, Resolution.UNRESOLVED.value, len(pool) - mine
         cands = [s for s in pool if s.id != src_id]
+        # ...but it stays a candidate in the count: `def delete(self): self.obj.delete()` reaching the one other
+        # `delete` is a guess between two definitions, not a sure single match
+        me = len(pool) - len(cands)
         if len(cands) > 1:  # one name defined again (`@overload` stubs, then the implementation): the last binds
             last = {s.qname: s for s in sorted(cands, key=lambda s: s.id)}
             cands = [s for s in cands if last[s.qname] is s]
@@ -1198,8 +1201,8 @@ class Resolver:
             cands = prod
         if 1 <= len(cands) <= MAX_NAME_MATCH:
             best = _nearest_symbol(self.ix, unit.file.path, cands, segs[-2] if len(segs) > 1 else "")
-            return best.id, Resolution.NAME_MATCH.value, len(cands)
-        return None, Resolution.UNRESOLVED.value, len(cands)
+            return best.id, Resolution.NAME_MATCH.value, len(cands) + me
+        return None, Resolution.UNRESOLVED.value, len(cands) + me
 
     def _rust_chain(
         self, unit: Unit, src_id: int, target: str, bindings: dict, globs: list[list[int]]

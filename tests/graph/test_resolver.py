@@ -288,3 +288,20 @@ def test_typed_receivers_and_library_receivers(tmp_path: Path) -> None:
     repos.write_text(TYPED["pkg/repos.py"])
     index(root)
     assert {e for e in call_edges(db_for(root)) if e[0].startswith("pkg.services.")} == edges
+
+
+def test_the_calling_function_stays_a_candidate_for_its_own_name(tmp_path: Path) -> None:
+    """``def delete(self): self.store.delete()`` may recurse or reach the one other ``delete``: two candidates, a
+    possible name match, never "1 candidate" (the caller is counted, the other definition is linked)."""
+    root = write_tree(
+        tmp_path / "own",
+        {
+            "app/__init__.py": "",
+            "app/comments.py": "class Comment:\n    def delete(self):\n        self.store.delete()\n",
+            "app/store.py": "class Store:\n    def delete(self):\n        return None\n",
+        },
+    )
+    index(root)
+    assert call_edges(db_for(root)) == {
+        ("app.comments.Comment.delete", "self.store.delete", "name_match", 2, "app.store.Store.delete")
+    }
