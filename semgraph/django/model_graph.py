@@ -27,6 +27,10 @@ TO_ONE: frozenset[str] = frozenset({"fk", "o2o", "reverse_o2o"})
 TO_MANY: frozenset[str] = frozenset({"m2m", "reverse_fk", "reverse_m2m", "generic_relation"})
 
 RELATION_TYPES = {"ForeignKey": "fk", "OneToOneField": "o2o", "ManyToManyField": "m2m", "ParentalKey": "fk"}
+TO_MANY_MANAGERS = {"TaggableManager": "taggit.Tag"}
+"""Third-party fields that are to-many relations although their class name ends in ``Manager`` (django-taggit's
+``TaggableManager``, also a project's subclass of the same name): ``obj.tags.all`` is prefetched like a
+generic relation, the target model being outside the project."""
 MODEL_BASES = {"Model"}
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", "migrations", ".semgraph", "site-packages"}
 
@@ -326,6 +330,12 @@ def _read_field(model: ModelInfo, m: dict[str, list[ts.Node]], c: _RawClass) -> 
     ftype = dotted_tail(func)
     line = m["field"][0].start_point.row + 1
     positional, keywords = call_args(m["field.args"][0])
+    if ftype in TO_MANY_MANAGERS:
+        target = TO_MANY_MANAGERS[ftype]
+        model.fields[name] = FieldInfo(
+            name, "generic_relation", target=target, line=line, declared_in=model.label, field_type=ftype
+        )
+        return
     if ftype == "as_manager" or ftype.endswith("Manager") or (func.type == "call" and "Manager" in text(func)):
         model.managers[name] = ftype if ftype != "as_manager" else text(func.child_by_field_name("object"))
         return

@@ -551,7 +551,9 @@ def optimize_project(
                 vwarn.extend(tv.warnings)
             except SemgraphError as exc:
                 vwarn.append(f"template {v.template!r}: {exc}")
-        variables = tv.variables if tv else {}
+        variables = dict(tv.variables) if tv else {}
+        for name, read in v.python_paths.items():  # objects read by the view's own Python code
+            variables[name] = sorted(set(variables.get(name, [])) | read)
         for name, var_paths in variables.items():
             ctx = v.context.get(name)
             if ctx is None or not ctx.sites:

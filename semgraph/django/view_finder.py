@@ -12,6 +12,7 @@ queryset sites.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ import yaml
 from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
+from semgraph.django.python_reads import loops_over, name_reads
 from semgraph.django.support_classes import RETURNS_QUERYSET, TERMINAL
 from semgraph.paths import PathGuard
 
@@ -33,7 +35,7 @@ CBV_KINDS = {name: spec["role"] for name, spec in GENERIC_VIEWS.items() if spec[
 WRAPPERS = {"list", "tuple", "sorted", "chain", "reversed", "set"}
 SINGLE_METHODS = {"get", "first", "last", "latest", "earliest"}
 APPLIED_METHODS = {"select_related", "prefetch_related", "only", "defer", "values", "values_list", "annotate"}
-MAX_DEPTH = 12
+MAX_DEPTH = 24
 PLAIN_MANAGERS = frozenset({"_default_manager", "_base_manager"})
 
 
@@ -97,6 +99,7 @@ class ViewInfo:
     template: str | None
     context: dict[str, ContextVar] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    python_paths: dict[str, set[str]] = field(default_factory=dict)  # context name → paths read in Python
 
 
 class _FileReader:
@@ -122,11 +125,12 @@ class _FileReader:
             out.extend(self.sites(value, body, depth + 1))
         return out
 
-    def related_manager_model(self, accessor: str) -> ModelInfo | None:
-        """``project.member_set``: the model of a to-many accessor, when one model of the graph has it."""
+    def related_manager_model(self, accessor: str, owner: ModelInfo | None = None) -> ModelInfo | None:
+        """``project.member_set``: the model of a to-many accessor of ``owner`` (when the object's model is
+        known), else of the one model of the graph that has such an accessor."""
         targets = {
             info.target
-            for model in self.graph.models.values()
+            for model in ([owner] if owner is not None else self.graph.models.values())
             for name, info in model.fields.items()
             if name == accessor and info.kind in ("reverse_fk", "m2m", "reverse_m2m") and info.target
         }
@@ -134,6 +138,24 @@ class _FileReader:
             return None
         model = self.graph.models.get(targets.pop())
         return model if model is not None and not model.external else None
+
+    def object_model(self, obj: ts.Node | None, scope: ts.Node | None, depth: int) -> ModelInfo | None:
+        """The model of the object a name holds: a parameter annotated with a project model (``check: Check``)
+        or a local built from single-object sites of one model (``check = get_object_or_404(Check, …)``)."""
+        if obj is None or obj.type != "identifier" or scope is None:
+            return None
+        func = _enclosing_function(scope)
+        params = func.child_by_field_name("parameters") if func is not None else None
+        for param in params.named_children if params is not None else []:
+            name = param.named_children[0] if param.type in ("typed_parameter", "typed_default_parameter") else None
+            if name is not None and text(name) == text(obj):
+                annotation = param.child_by_field_name("type")
+                return self.model_of(annotation.named_children[0]) if annotation and annotation.named_children else None
+        sites = self.sites(obj, scope, depth + 1)
+        labels = {s.model for s in sites if s.single}
+        if len(labels) == 1 and len(sites) == sum(s.single for s in sites):
+            return self.graph.models.get(labels.pop())
+        return None
 
     # ---- querysets ---------------------------------------------------------
     def model_of(self, node: ts.Node) -> ModelInfo | None:
@@ -171,7 +193,7 @@ class _FileReader:
             return found
         if kind == "subscript":
             return self.sites(node.child_by_field_name("value"), scope, depth + 1, cls)
-        if kind == "binary_operator" and text(node.child_by_field_name("operator")) in ("|", "&"):
+        if kind == "binary_operator" and text(node.child_by_field_name("operator")) in ("|", "&", "+"):
             left = self.sites(node.child_by_field_name("left"), scope, depth + 1, cls)
             return left + self.sites(node.child_by_field_name("right"), scope, depth + 1, cls)
         if kind == "call":
@@ -227,7 +249,8 @@ class _FileReader:
                 if model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS):
                     return [self.chain(node, current, model, manager, calls, single)]
                 is_manager = model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS)
-                related = self.related_manager_model(manager) if not is_manager and calls else None
+                owner = self.object_model(obj, scope, depth) if not is_manager and calls else None
+                related = self.related_manager_model(manager, owner) if not is_manager and calls else None
                 if related is not None:  # project.member_set.filter(…): a related manager is a manager
                     return [self.chain(node, current, related, related.default_manager, calls, single)]
                 return []
@@ -446,11 +469,15 @@ def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None)
     """Every function view and supported class-based view under ``project``, with errors per file."""
     views: list[ViewInfo] = []
     errors: list[str] = []
+    parsed = []
     for path in find_view_files(project, guard):
         display = path.relative_to(project).as_posix()
         source, tree, error = parse_python(path, display)
         if error is not None:
             errors.append(str(error))
+        parsed.append((path, display, source, tree))
+    kinds = project_view_kinds(tree for *_, tree in parsed)
+    for path, display, source, tree in parsed:
         app = path.parent.name if path.name == "views.py" else path.parent.parent.name
         reader = _FileReader(path, display, source, graph, app)
         reader.functions = {
@@ -459,7 +486,16 @@ def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None)
             if _enclosing_function(m["func"][0].parent) is None
         }
         views.extend(_function_views(reader, tree))
-        views.extend(_class_views(reader, tree))
+        views.extend(_class_views(reader, tree, kinds))
+        by_name = {v.name: v for v in views if v.file == display and v.kind == "function"}
+        for extra in python_read_views(reader, tree):
+            same = by_name.get(extra.name)  # the function view itself: one view, template and Python reads
+            if same is None:
+                views.append(extra)
+                continue
+            _FileReader.merge(same.context, extra.context)
+            for key, paths in extra.python_paths.items():
+                same.python_paths.setdefault(key, set()).update(paths)
     views.sort(key=lambda v: (v.file, v.line))
     return views, errors
 
@@ -493,11 +529,39 @@ def _function_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
     return out
 
 
-def _class_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+def project_view_kinds(trees: Iterable[ts.Tree]) -> dict[str, str]:
+    """Project classes deriving (through other project view classes) from a generic view: name → that view.
+
+    ``class BabyBuddyFilterView(FilterView)`` in one views module makes ``class FeedingList(Mixin,
+    BabyBuddyFilterView)`` in another a FilterView.
+    """
+    bases_of: dict[str, list[str]] = {}
+    for tree in trees:
+        for m in matches("classes", tree.root_node):
+            bases = [dotted_tail(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
+            bases_of.setdefault(text(m["class.name"][0]), bases)
+    kinds: dict[str, str] = {}
+
+    def kind_of(name: str, seen: frozenset[str]) -> str | None:
+        if name in CBV_KINDS:
+            return name
+        if name in seen or name not in bases_of:
+            return None
+        return next((k for b in bases_of[name] if (k := kind_of(b, seen | {name})) is not None), None)
+
+    for name in bases_of:
+        kind = kind_of(name, frozenset())
+        if kind is not None and name not in CBV_KINDS:
+            kinds[name] = kind
+    return kinds
+
+
+def _class_views(reader: _FileReader, tree: ts.Tree, kinds: dict[str, str] | None = None) -> list[ViewInfo]:
     out = []
+    kinds = kinds or {}
     for m in matches("classes", tree.root_node):
         bases = [dotted_tail(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
-        kind = next((b for b in bases if b in CBV_KINDS), None)
+        kind = next((b for b in bases if b in CBV_KINDS), None) or next((kinds[b] for b in bases if b in kinds), None)
         if kind is None:
             continue
         body = m["class.body"][0]
@@ -554,6 +618,101 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
     if template is None:
         view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no template_name")
     return view
+
+
+def python_read_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+    """Per function, the querysets its own Python code reads objects of, as a view with no template.
+
+    ``for check in q: check.to_dict()`` (also in a comprehension) plans ``q`` for the paths read on ``check``;
+    ``check, rw = _get_check_for_user(…)`` followed by ``check.project.owner_id`` plans the helper's chain for
+    ``project.owner_id``, when every site the name comes from is a single object (``get``,
+    ``get_object_or_404``, ``first``) — a queryset's own methods (``q.filter``) are not reads of its objects.
+    """
+    out: list[ViewInfo] = []
+    stack = [tree.root_node]
+    functions: list[ts.Node] = []
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            functions.append(node)
+        stack.extend(node.named_children)
+    for func in functions:
+        body = func.child_by_field_name("body")
+        if body is None:
+            continue
+        name = text(func.child_by_field_name("name"))
+        view = ViewInfo(name, "python", reader.display, func.start_point.row + 1, None)
+        for node in _own_nodes(body):
+            loop = loops_over(node) if node.parent is not None and node.parent.type in LOOPS else None
+            if loop is not None:
+                paths = name_reads(loop[0], loop[1])
+                sites = reader.sites(node, body) if paths else []
+                if sites:
+                    key = f"for {loop[0]} (line {node.start_point.row + 1})"
+                    _python_var(view, key, sites, paths)
+            elif node.type == "identifier" and _bound_here(node):
+                target = text(node)
+                paths = name_reads(target, body, node.end_byte)
+                first_use = _first_use(target, body, node.end_byte)
+                sites = reader.sites(first_use, body) if paths and first_use is not None else []
+                if sites and all(s.single for s in sites):
+                    _python_var(view, f"{target} (line {node.start_point.row + 1})", sites, paths)
+        if view.context:
+            out.append(view)
+    return out
+
+
+LOOPS = frozenset({"for_statement", "for_in_clause"})
+
+
+def _own_nodes(body: ts.Node) -> list[ts.Node]:
+    """Nodes of a function body, not descending into nested functions or classes (they are read on their own)."""
+    out, stack = [], list(body.named_children)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if node.type not in ("function_definition", "class_definition"):
+            stack.extend(node.named_children)
+    return out
+
+
+def _bound_here(node: ts.Node) -> bool:
+    """``node`` is a name assigned by ``x = …`` or ``a, x = …``."""
+    parent = node.parent
+    if parent is not None and parent.type == "assignment" and parent.child_by_field_name("left") == node:
+        return True
+    grand = parent.parent if parent is not None else None
+    return (
+        parent is not None
+        and parent.type in ("pattern_list", "tuple_pattern")
+        and grand is not None
+        and grand.type == "assignment"
+        and grand.child_by_field_name("left") == parent
+    )
+
+
+def _first_use(name: str, scope: ts.Node, after: int) -> ts.Node | None:
+    best = None
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        start = node.start_byte
+        if (
+            node.type == "identifier"
+            and text(node) == name
+            and after <= start
+            and (best is None or start < best.start_byte)
+        ):
+            best = node
+        stack.extend(node.named_children)
+    return best
+
+
+def _python_var(view: ViewInfo, key: str, sites: list[QuerysetSite], paths: set[str]) -> None:
+    for site in sites:
+        site.python_reads = site.python_reads or key
+    view.context.setdefault(key, ContextVar(key)).sites.extend(sites)
+    view.python_paths.setdefault(key, set()).update(paths)
 
 
 def _enclosing_function(node: ts.Node | None) -> ts.Node | None:
