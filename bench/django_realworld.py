@@ -53,10 +53,11 @@ def venv_for(name: str, label: dict, src: Path) -> Path:
     venv = CACHE / "venvs" / name
     if not (venv / "bin" / "python").exists():
         subprocess.run([PYTHONS[label["python"]], "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(venv / "bin" / "pip"), "install", "-q", "-r", str(src / "requirements.txt"), "django-zeal"],
-            check=True,
-        )
+        # the project's pins, without an index URL of its own (pip's configured index serves them)
+        lines = (src / "requirements.txt").read_text().splitlines()
+        pins = venv / "requirements.txt"
+        pins.write_text("\n".join(x for x in lines if not x.strip().startswith(("-i ", "--index-url"))) + "\n")
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(pins), "django-zeal"], check=True)
     return venv
 
 
@@ -93,8 +94,9 @@ def deoptimise(project: Path, removed: list[dict]) -> list[str]:
         if call["remove"] not in text:
             missing.append(f"{call['file']}:{call['line']}")
             continue
-        # a removed whole line becomes `pass` at its indent, so an `if` around it keeps a body
-        whole_line = call["remove"].endswith("\n")
+        # a removed whole statement becomes `pass` at its indent, so an `if` around it keeps a body; a line of a
+        # chained call (`    .select_related("child")`) just goes
+        whole_line = call["remove"].endswith("\n") and not call["remove"].lstrip().startswith(".")
         indent = call["remove"][: len(call["remove"]) - len(call["remove"].lstrip())]
         path.write_text(text.replace(call["remove"], f"{indent}pass\n" if whole_line else "", 1))
     return missing
@@ -255,7 +257,7 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
     spec = PROJECTS[name]
     src = checkout(Pinned(label["repo"], label["commit"]))
     venv = venv_for(name, label, src)
-    work = CACHE / "work-django" / name
+    work = Path(os.environ.get("SEMGRAPH_DJANGO_WORK", CACHE / "work-django")) / name
     work.mkdir(parents=True, exist_ok=True)
     result: dict = {"repo": f"{label['repo']}@{label['commit']}", "load": os.getloadavg()}
     projects: dict[str, Path] = {"base": variant(src, work, "base")}
