@@ -21,6 +21,7 @@ import tree_sitter as ts
 import yaml
 
 from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
+from semgraph.django.drf import DRF, Serializer, find_serializers, serializer_paths
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
 from semgraph.django.python_reads import loops_over, name_reads
@@ -32,6 +33,7 @@ GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
 )
 """Generic class-based view → context role, default template suffix, edit view (data/generic_views.yaml)."""
 CBV_KINDS = {name: spec["role"] for name, spec in GENERIC_VIEWS.items() if spec["role"] != "none"}
+DRF_VIEWS: dict[str, dict] = DRF["views"]
 WRAPPERS = {"list", "tuple", "sorted", "chain", "reversed", "set"}
 SINGLE_METHODS = {"get", "first", "last", "latest", "earliest"}
 APPLIED_METHODS = {"select_related", "prefetch_related", "only", "defer", "values", "values_list", "annotate"}
@@ -77,6 +79,7 @@ class QuerysetSite:
     written: str = ""  # how the view file names the model here (``models.Banner``), for object / model_attr edits
     edit_view: bool = False  # the objects go to a form or are deleted (Create/Update/DeleteView): no only()
     python_reads: str | None = None  # ``credential.name`` in the view body: the objects are read in Python too
+    no_prefetch: str | None = None  # why a prefetch_related written here could add a query on some request
     indent: str = ""
 
     @property
@@ -106,6 +109,7 @@ class _FileReader:
     def __init__(self, path: Path, display: str, source: bytes, graph: ModelGraph, app: str) -> None:
         self.path, self.display, self.source, self.graph, self.app = path, display, source, graph, app
         self.functions: dict[str, ts.Node] = {}  # module-level helpers whose returns feed views
+        self.serializers: dict[str, Serializer] = {}  # the project's DRF serializers by class name
 
     def returned_sites(self, name: str, element: int | None, depth: int) -> list[QuerysetSite]:
         """Sites a module-level helper returns (``element``: which item of a returned tuple)."""
@@ -462,7 +466,12 @@ class _Cbv:
 
 
 def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
-    return project_python_files(project, lambda p: p.name == "views.py" or p.parent.name == "views", guard)
+    """Views modules and template tag libraries (inclusion tags render templates with their own context)."""
+    return project_python_files(
+        project,
+        lambda p: p.name == "views.py" or (p.parent.name in ("views", "templatetags") and p.name != "__init__.py"),
+        guard,
+    )
 
 
 def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None) -> tuple[list[ViewInfo], list[str]]:
@@ -477,15 +486,18 @@ def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None)
             errors.append(str(error))
         parsed.append((path, display, source, tree))
     kinds = project_view_kinds(tree for *_, tree in parsed)
+    serializers = find_serializers(project, guard)
     for path, display, source, tree in parsed:
-        app = path.parent.name if path.name == "views.py" else path.parent.parent.name
+        app = path.parent.name if path.name in ("views.py",) else path.parent.parent.name
         reader = _FileReader(path, display, source, graph, app)
+        reader.serializers = serializers
         reader.functions = {
             text(m["func.name"][0]): m["func"][0]
             for m in matches("views", tree.root_node)
             if _enclosing_function(m["func"][0].parent) is None
         }
         views.extend(_function_views(reader, tree))
+        views.extend(inclusion_tag_views(reader, tree))
         views.extend(_class_views(reader, tree, kinds))
         by_name = {v.name: v for v in views if v.file == display and v.kind == "function"}
         for extra in python_read_views(reader, tree):
@@ -543,7 +555,7 @@ def project_view_kinds(trees: Iterable[ts.Tree]) -> dict[str, str]:
     kinds: dict[str, str] = {}
 
     def kind_of(name: str, seen: frozenset[str]) -> str | None:
-        if name in CBV_KINDS:
+        if name in CBV_KINDS or name in DRF_VIEWS:
             return name
         if name in seen or name not in bases_of:
             return None
@@ -551,7 +563,7 @@ def project_view_kinds(trees: Iterable[ts.Tree]) -> dict[str, str]:
 
     for name in bases_of:
         kind = kind_of(name, frozenset())
-        if kind is not None and name not in CBV_KINDS:
+        if kind is not None and name not in CBV_KINDS and name not in DRF_VIEWS:
             kinds[name] = kind
     return kinds
 
@@ -561,7 +573,9 @@ def _class_views(reader: _FileReader, tree: ts.Tree, kinds: dict[str, str] | Non
     kinds = kinds or {}
     for m in matches("classes", tree.root_node):
         bases = [dotted_tail(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
-        kind = next((b for b in bases if b in CBV_KINDS), None) or next((kinds[b] for b in bases if b in kinds), None)
+        kind = next((b for b in bases if b in CBV_KINDS or b in DRF_VIEWS), None) or next(
+            (kinds[b] for b in bases if b in kinds), None
+        )
         if kind is None:
             continue
         body = m["class.body"][0]
@@ -572,8 +586,40 @@ def _class_views(reader: _FileReader, tree: ts.Tree, kinds: dict[str, str] | Non
                 cbv.attr_stmts[text(member["attr.name"][0])] = member["attr"][0]
             elif "method" in member and member["method"][0].parent.id == body.id:
                 cbv.methods[text(member["method.name"][0])] = member["method"][0]
-        out.append(_class_view(reader, cbv))
+        out.append(_drf_view(reader, cbv) if kind in DRF_VIEWS else _class_view(reader, cbv))
     return out
+
+
+def _drf_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
+    """A DRF generic view / viewset: its queryset read by its ``serializer_class`` (no template)."""
+    view = ViewInfo(cbv.name, cbv.kind, reader.display, cbv.node.start_point.row + 1, None)
+    serializer = dotted_tail(cbv.attrs["serializer_class"]) if "serializer_class" in cbv.attrs else None
+    if serializer is None or serializer not in reader.serializers:
+        view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no serializer_class of the project")
+        return view
+    _model, paths = serializer_paths(serializer, reader.serializers, reader.graph, reader.app)
+    sites: list[QuerysetSite] = []
+    if "get_queryset" in cbv.methods:
+        method = cbv.methods["get_queryset"]
+        for r in matches("locals", method):
+            if "return" in r:
+                sites.extend(reader.sites(r["return.value"][0], method, cls=cbv))
+    elif "queryset" in cbv.attrs:
+        sites = cbv.default_sites(reader)
+    if not sites or not paths:
+        return view
+    writes = DRF_VIEWS[cbv.kind]["writes"]
+    for site in sites:
+        site.python_reads = site.python_reads or f"{serializer} (DRF serializer)"
+        if writes:
+            site.no_prefetch = (
+                f"{cbv.name} ({cbv.kind}) also updates and deletes through this queryset; DRF re-reads relations "
+                "after an update and a delete reads none, so a prefetch there adds a query"
+            )
+    key = f"{serializer} (serializer_class)"
+    view.context[key] = ContextVar(key, sites)
+    view.python_paths[key] = paths
+    return view
 
 
 def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
@@ -618,6 +664,38 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
     if template is None:
         view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no template_name")
     return view
+
+
+def inclusion_tag_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+    """``@register.inclusion_tag("t.html")`` functions: the template rendered with the dict they return."""
+    out: list[ViewInfo] = []
+    for m in matches("views", tree.root_node):
+        func = m["func"][0]
+        decorated = func.parent
+        if decorated is None or decorated.type != "decorated_definition":
+            continue
+        template = None
+        for decorator in decorated.named_children:
+            call = decorator.named_children[0] if decorator.type == "decorator" and decorator.named_children else None
+            if (
+                call is None
+                or call.type != "call"
+                or dotted_tail(call.child_by_field_name("function")) != "inclusion_tag"
+            ):
+                continue
+            positional, keywords = call_args(call.child_by_field_name("arguments"))
+            template = string_value(keywords.get("filename") or (positional[0] if positional else None))
+        if template is None:
+            continue
+        body = m["func.body"][0]
+        view = ViewInfo(text(m["func.name"][0]), "inclusion_tag", reader.display, func.start_point.row + 1, template)
+        for r in matches("locals", body):
+            if "return" in r and _enclosing_function(r["return"][0]) == func:
+                _FileReader.merge(
+                    view.context, reader.context_from(r["return.value"][0], body, r["return"][0].start_byte)
+                )
+        out.append(view)
+    return out
 
 
 def python_read_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
