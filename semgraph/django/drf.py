@@ -19,7 +19,7 @@ import yaml
 
 from semgraph.django.model_graph import TO_MANY, ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
-from semgraph.django.python_reads import name_reads
+from semgraph.django.python_reads import name_reads, param_names
 from semgraph.paths import PathGuard
 
 DRF: dict = yaml.safe_load((Path(__file__).parent / "data" / "drf.yaml").read_text(encoding="utf-8"))
@@ -187,8 +187,7 @@ def _declared_paths(
 
 def _method_paths(method: ts.Node) -> set[str]:
     """What ``get_x(self, obj)`` reads on ``obj``."""
-    params = method.child_by_field_name("parameters")
-    names = [text(p) for p in (params.named_children if params is not None else []) if p.type == "identifier"]
+    names = param_names(method)
     if len(names) < 2:
         return set()
     return name_reads(names[1], method.child_by_field_name("body"))

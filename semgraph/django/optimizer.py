@@ -150,10 +150,12 @@ def _walk(
             reads = model.method_reads.get(part)
             if rest == ["__str__"]:
                 rest = []  # a rendered method/property: its own reads; what str() of its result reads is not typed
-            if not rest and reads is not None and depth < MAX_FOLLOW:
+            if reads is not None and depth < MAX_FOLLOW:
+                # what the method reads is read whatever its result is used for (check.visible_pings.order_by…)
                 for read in reads:
                     _walk(plan, model, read.split("."), prefix, here, top, True, depth + 1)
-                return
+                if not rest:
+                    return
             top.only_ok = False
             if rest:
                 top.not_opt[here] = (

@@ -76,3 +76,17 @@ def name_reads(name: str, scope: ts.Node | None, after: int = 0, depth: int = 0)
 def loops_over(node: ts.Node) -> tuple[str, ts.Node] | None:
     """The loop name and body when ``node`` is the iterable of a ``for`` statement or comprehension."""
     return _loop_target(node)
+
+
+def param_names(func: ts.Node) -> list[str]:
+    """Names of a function's parameters, typed or with defaults (``self`` included, ``*args`` not)."""
+    params = func.child_by_field_name("parameters")
+    out: list[str] = []
+    for p in params.named_children if params is not None else []:
+        if p.type == "identifier":
+            out.append(text(p))
+        elif p.type in ("typed_parameter", "default_parameter", "typed_default_parameter"):
+            name = p.child_by_field_name("name") or (p.named_children[0] if p.named_children else None)
+            if name is not None and name.type == "identifier":
+                out.append(text(name))
+    return out

@@ -210,9 +210,13 @@ class _FileReader:
                 return out
             if func is not None and dotted_tail(func) in ("get_object_or_404", "get_list_or_404") and positional:
                 model = self.model_of(positional[0])
+                one = dotted_tail(func) == "get_object_or_404"
                 if model is not None:
-                    return [self.object_site(positional[0], model, single=dotted_tail(func) == "get_object_or_404")]
-                return self.sites(positional[0], scope, depth + 1, cls)
+                    return [self.object_site(positional[0], model, single=one)]
+                found = self.sites(positional[0], scope, depth + 1, cls)
+                for site in found:  # get_object_or_404(q, …): one object of that queryset
+                    site.single = site.single or one
+                return found
         if kind == "call":
             func = node.child_by_field_name("function")
             if func is not None and func.type == "identifier" and text(func) in self.functions:

@@ -88,3 +88,13 @@ def test_every_edit_applies_and_compiles(report: OptimizationReport, tmp_path: P
         'queryset = Order.objects.select_related("customer").prefetch_related("tags")'
         in (project / "shop" / "views.py").read_text()
     )
+
+
+def test_a_property_handing_self_customer_to_a_manager_method_reads_what_that_method_reads(
+    report: OptimizationReport,
+) -> None:
+    # healthchecks: check.visible_pings → self.project.owner_profile → Profile.objects.for_user(self.owner) →
+    # user.profile; the helper returns get_object_or_404(q, …), one object; Manager["Profile"] is a manager base
+    plan = _plan(report, "order_items", "shop.Order")
+    assert plan.single_object and plan.paths == ["recent_items.order_by.first"]
+    assert plan.added["select_related"] == ["customer__profile"]
