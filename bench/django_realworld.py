@@ -165,8 +165,17 @@ def compare(base: dict, other: dict) -> dict:
         for a, b in zip(rec["requests"], other[test]["requests"], strict=False)
         if b["queries"] < a["queries"]
     )
+    pairs = [
+        (a, b)
+        for test, rec in base.items()
+        if test in other and other[test]["status"] == rec["status"]
+        for a, b in zip(rec["requests"], other[test]["requests"], strict=False)
+    ]
     return {
         "requests_compared": compared,
+        "html_pages_compared": sum(1 for a, _ in pairs if a["html"] is not None),
+        "queries_base_total": sum(a["queries"] for a, _ in pairs),
+        "queries_other_total": sum(b["queries"] for _, b in pairs),
         "requests_with_fewer_queries": fewer,
         "requests_with_more_queries": rose,
         "html_changed": html,
