@@ -304,16 +304,25 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
         return result
     runs = {}
     for kind, project in (*projects.items(), ("deopt", deopt)):
+        if reuse and not (work / f"{kind}.json").exists():
+            result[f"tests_{kind}"] = "not run"  # a run cut short: figures from the variants that finished
+            continue
         runs[kind] = run_tests(venv, project, label, spec, work / f"{kind}.json", reuse)
         statuses = [t["status"] for t in runs[kind]["tests"].values()]
         result[f"tests_{kind}"] = {s: statuses.count(s) for s in sorted(set(statuses))} | {
             "seconds": runs[kind]["seconds"]
         }
-    result["default_vs_base"] = compare(runs["base"]["tests"], runs["default"]["tests"])
-    result["only_vs_base"] = compare(runs["base"]["tests"], runs["only"]["tests"])
+    for kind in ("default", "only"):
+        if "base" in runs and kind in runs:
+            result[f"{kind}_vs_base"] = compare(runs["base"]["tests"], runs[kind]["tests"])
     # per page (zeal's context wraps each test-client request); the de-optimised pages hold every N+1 of the
-    # base pages plus the ones the removed calls prevented
-    result["zeal"] = zeal_vs_plans({"deopt": runs["deopt"]}, deopt_report)
+    # base pages plus the ones the removed calls prevented (the base pages when the deopt run was cut short)
+    zeal_run = "deopt" if "deopt" in runs else "base"
+    if zeal_run in runs:
+        result["zeal_pages"] = zeal_run
+        result["zeal"] = zeal_vs_plans(
+            {zeal_run: runs[zeal_run]}, reports[zeal_run] if zeal_run == "deopt" else reports["default"]
+        )
     return result
 
 
