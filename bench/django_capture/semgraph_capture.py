@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import sys
 import unittest
 import uuid
 import warnings
@@ -31,9 +32,15 @@ CSRF = re.compile(rb'(csrfmiddlewaretoken" value="|csrf_token" content=")[^"]*')
 NORMALISE = [
     (re.compile(rb'(nonce=")[^"]*'), rb"\1"),
     (re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:?\d\d|Z)?"), b"<datetime>"),
-    (re.compile(rb"\b\d{1,2}:\d\d(:\d\d)?(\s?[aApP]\.?[mM]\.?)?"), b"<time>"),
+    (
+        re.compile(
+            rb"\b\d{1,2}(:\d\d(:\d\d)?)?(\s|\xc2\xa0)?[aApP]\.[mM]\.|\b\d{1,2}:\d\d(:\d\d)?\b|\bnoon\b|\bmidnight\b"
+        ),
+        b"<time>",
+    ),
     (re.compile(rb"\b1[5-9]\d{8}(\.\d+)?\b"), b"<timestamp>"),
     (re.compile(rb"\b\d+(\xc2\xa0|\s)(second|minute|hour|day|week|month|year)s?\b"), b"<age>"),
+    (re.compile(rb"<age>(,(\s|\xc2\xa0)*<age>)+"), b"<age>"),  # "2 hours, 5 minutes" and "2 hours" alike
 ]
 HTML_DIR = os.environ.get("SEMGRAPH_CAPTURE_HTML")
 _Base = import_string(os.environ.get("SEMGRAPH_BASE_RUNNER") or "django.test.runner.DiscoverRunner")
@@ -103,13 +110,37 @@ _SEEDED_OS = _SeededOs()
 uuid.os = _SEEDED_OS  # type: ignore[attr-defined]
 
 
+_REAL_URANDOM = os.urandom
+
+
+def _module_generators() -> list[random.Random]:
+    """Module-level ``random.Random`` instances (Faker's shared generator, ...), which ``random.seed`` misses."""
+    found = []
+    for module in list(sys.modules.values()):
+        for value in list(getattr(module, "__dict__", {}).values()):
+            if type(value) is random.Random and value not in found:
+                found.append(value)
+    return found
+
+
 def _deterministic(test_id: str) -> None:
-    """Same UUIDs and random numbers in every run of the same test, so pages can be compared byte for byte."""
+    """Same UUIDs, keys and random numbers in every run of the same test, so pages compare byte for byte.
+
+    ``os.urandom`` (API keys, tokens) and ``uuid.uuid4`` come from a generator seeded by the test id; so do
+    ``random`` and every module-level ``random.Random`` (test data made with Faker).
+    """
     _SEEDED_OS.rng.seed(test_id)
+    os.urandom = _SEEDED_OS.urandom  # type: ignore[assignment]
     random.seed(test_id)
+    for generator in _module_generators():
+        generator.seed(test_id)
 
 
 class _Result(unittest.TextTestResult):
+    def startTestRun(self):  # type: ignore[no-untyped-def]
+        super().startTestRun()
+        _deterministic("test run")  # class-level fixtures (setUpClass, setUpTestData) run before any startTest
+
     def startTest(self, test):  # type: ignore[no-untyped-def]
         global _current
         super().startTest(test)
