@@ -171,6 +171,19 @@ class _Result(unittest.TextTestResult):
         super().addSkip(test, reason)
 
 
+_original_class_setup = unittest.suite.TestSuite._handleClassSetUp  # type: ignore[attr-defined]
+
+
+def _class_setup(self, test, result):  # type: ignore[no-untyped-def]
+    """Seed before a class's setUpClass / setUpTestData too: its test data (Faker) must not depend on how much
+    randomness the tests before it used."""
+    _deterministic(f"{type(test).__module__}.{type(test).__qualname__}")
+    return _original_class_setup(self, test, result)
+
+
+unittest.suite.TestSuite._handleClassSetUp = _class_setup  # type: ignore[attr-defined]
+
+
 class CaptureRunner(_Base):  # type: ignore[misc, valid-type]
     def setup_test_environment(self, **kwargs):  # type: ignore[no-untyped-def]
         super().setup_test_environment(**kwargs)
