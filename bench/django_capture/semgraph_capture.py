@@ -12,9 +12,13 @@ import contextlib
 import hashlib
 import json
 import os
+import random
 import re
+import sys
 import unittest
+import uuid
 import warnings
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
@@ -23,6 +27,22 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.module_loading import import_string
 
 CSRF = re.compile(rb'(csrfmiddlewaretoken" value="|csrf_token" content=")[^"]*')
+# what legitimately differs between two runs of the same code: nonces and the clock (timestamps, clock
+# times, "n minutes ago"); random UUIDs and random.* are made deterministic per test instead (_Result.startTest)
+NORMALISE = [
+    (re.compile(rb'(nonce=")[^"]*'), rb"\1"),
+    (re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:?\d\d|Z)?"), b"<datetime>"),
+    (
+        re.compile(
+            rb"\b\d{1,2}(:\d\d(:\d\d)?)?(\s|\xc2\xa0)?[aApP]\.[mM]\.|\b\d{1,2}:\d\d(:\d\d)?\b|\bnoon\b|\bmidnight\b"
+        ),
+        b"<time>",
+    ),
+    (re.compile(rb"\b1[5-9]\d{8}(\.\d+)?\b"), b"<timestamp>"),
+    (re.compile(rb"\b\d+(\xc2\xa0|\s)(second|minute|hour|day|week|month|year)s?\b"), b"<age>"),
+    (re.compile(rb"<age>(,(\s|\xc2\xa0)*<age>)+"), b"<age>"),  # "2 hours, 5 minutes" and "2 hours" alike
+]
+HTML_DIR = os.environ.get("SEMGRAPH_CAPTURE_HTML")
 _Base = import_string(os.environ.get("SEMGRAPH_BASE_RUNNER") or "django.test.runner.DiscoverRunner")
 RECORD: dict[str, dict] = {}
 _current: dict | None = None
@@ -52,7 +72,7 @@ def _request(self, **request):  # type: ignore[no-untyped-def]
                 "method": request.get("REQUEST_METHOD", ""),
                 "status": response.status_code,
                 "queries": len(captured),
-                "html": hashlib.sha1(CSRF.sub(rb"\1", body)).hexdigest()[:16] if "html" in kind else None,
+                "html": _digest(body, len(_current["requests"])) if "html" in kind else None,
                 "zeal": zeal,
             }
         )
@@ -60,15 +80,76 @@ def _request(self, **request):  # type: ignore[no-untyped-def]
     return response
 
 
+def _digest(body: bytes, index: int) -> str:
+    """Digest of the page with only CSRF tokens, nonces and clock readings masked (the page itself kept
+    under SEMGRAPH_CAPTURE_HTML to show what differs)."""
+    body = CSRF.sub(rb"\1", body)
+    for pattern, mask in NORMALISE:
+        body = pattern.sub(mask, body)
+    if HTML_DIR and _current is not None:
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", _current["id"])[-150:]
+        Path(HTML_DIR, f"{name}.{index}.html").write_bytes(body)
+    return hashlib.sha1(body).hexdigest()[:16]
+
+
+class _SeededOs:
+    """``os`` as the uuid module sees it, with ``urandom`` from a seeded generator: ``uuid.uuid4`` (also when
+    a model took it as a field default at import) gives the same UUIDs in every run of a test."""
+
+    def __init__(self) -> None:
+        self.rng = random.Random(0)
+
+    def urandom(self, n: int) -> bytes:
+        return self.rng.randbytes(n)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(os, name)
+
+
+_SEEDED_OS = _SeededOs()
+uuid.os = _SEEDED_OS  # type: ignore[attr-defined]
+
+
+_REAL_URANDOM = os.urandom
+
+
+def _module_generators() -> list[random.Random]:
+    """Module-level ``random.Random`` instances (Faker's shared generator, ...), which ``random.seed`` misses."""
+    found = []
+    for module in list(sys.modules.values()):
+        for value in list(getattr(module, "__dict__", {}).values()):
+            if type(value) is random.Random and value not in found:
+                found.append(value)
+    return found
+
+
+def _deterministic(test_id: str) -> None:
+    """Same UUIDs, keys and random numbers in every run of the same test, so pages compare byte for byte.
+
+    ``os.urandom`` (API keys, tokens) and ``uuid.uuid4`` come from a generator seeded by the test id; so do
+    ``random`` and every module-level ``random.Random`` (test data made with Faker).
+    """
+    _SEEDED_OS.rng.seed(test_id)
+    os.urandom = _SEEDED_OS.urandom  # type: ignore[assignment]
+    random.seed(test_id)
+    for generator in _module_generators():
+        generator.seed(test_id)
+
+
 class _Result(unittest.TextTestResult):
+    def startTestRun(self):  # type: ignore[no-untyped-def]
+        super().startTestRun()
+        _deterministic("test run")  # class-level fixtures (setUpClass, setUpTestData) run before any startTest
+
     def startTest(self, test):  # type: ignore[no-untyped-def]
         global _current
         super().startTest(test)
+        _deterministic(test.id())
         conn = connections["default"]
         self._force = conn.force_debug_cursor
         conn.force_debug_cursor = True
         conn.queries_log.clear()
-        _current = RECORD[test.id()] = {"status": "pass", "requests": [], "zeal": []}
+        _current = RECORD[test.id()] = {"status": "pass", "requests": [], "zeal": [], "id": test.id()}
 
     def stopTest(self, test):  # type: ignore[no-untyped-def]
         global _current
@@ -90,9 +171,24 @@ class _Result(unittest.TextTestResult):
         super().addSkip(test, reason)
 
 
+_original_class_setup = unittest.suite.TestSuite._handleClassSetUp  # type: ignore[attr-defined]
+
+
+def _class_setup(self, test, result):  # type: ignore[no-untyped-def]
+    """Seed before a class's setUpClass / setUpTestData too: its test data (Faker) must not depend on how much
+    randomness the tests before it used."""
+    _deterministic(f"{type(test).__module__}.{type(test).__qualname__}")
+    return _original_class_setup(self, test, result)
+
+
+unittest.suite.TestSuite._handleClassSetUp = _class_setup  # type: ignore[attr-defined]
+
+
 class CaptureRunner(_Base):  # type: ignore[misc, valid-type]
     def setup_test_environment(self, **kwargs):  # type: ignore[no-untyped-def]
         super().setup_test_environment(**kwargs)
+        if HTML_DIR:
+            Path(HTML_DIR).mkdir(parents=True, exist_ok=True)
         settings.ZEAL_RAISE = False
         from zeal.constants import initialize_app_registry
         from zeal.patch import patch
@@ -106,6 +202,8 @@ class CaptureRunner(_Base):  # type: ignore[misc, valid-type]
 
     def run_suite(self, suite, **kwargs):  # type: ignore[no-untyped-def]
         result = super().run_suite(suite, **kwargs)
+        for rec in RECORD.values():
+            rec.pop("id", None)
         with open(os.environ["SEMGRAPH_CAPTURE_OUT"], "w", encoding="utf-8") as fh:
             json.dump(RECORD, fh, indent=0, sort_keys=True)
         return result

@@ -27,6 +27,10 @@ TO_ONE: frozenset[str] = frozenset({"fk", "o2o", "reverse_o2o"})
 TO_MANY: frozenset[str] = frozenset({"m2m", "reverse_fk", "reverse_m2m", "generic_relation"})
 
 RELATION_TYPES = {"ForeignKey": "fk", "OneToOneField": "o2o", "ManyToManyField": "m2m", "ParentalKey": "fk"}
+TO_MANY_MANAGERS = {"TaggableManager": "taggit.Tag"}
+"""Third-party fields that are to-many relations although their class name ends in ``Manager`` (django-taggit's
+``TaggableManager``, also a project's subclass of the same name): ``obj.tags.all`` is prefetched like a
+generic relation, the target model being outside the project."""
 MODEL_BASES = {"Model"}
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", "migrations", ".semgraph", "site-packages"}
 
@@ -63,6 +67,9 @@ class ModelInfo:
     method_reads: dict[str, list[str] | None] = field(default_factory=dict)
     """Method/property → the ``self.a.b`` paths its body reads; None when ``self`` escapes (not followable)."""
     ordering: list[str] = field(default_factory=list)  # Meta.ordering field names
+    method_passes: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    """Method → ``(self path, callee, argument index)`` for ``Profile.objects.for_user(self.owner)``: what the
+    project's manager method ``for_user`` reads on its argument is read on ``self.owner``."""
 
     @property
     def label(self) -> str:
@@ -84,6 +91,7 @@ class ManagerClass:
     name: str
     is_queryset: bool
     returns_queryset: dict[str, bool] = field(default_factory=dict)  # method → every return is a QuerySet chain
+    param_reads: dict[str, list[set[str]]] = field(default_factory=dict)  # method → paths read on each argument
     queryset_class: str | None = None  # Manager.from_queryset(QS) / QS.as_manager(): QS's methods exist on both
 
 
@@ -240,6 +248,7 @@ def build_model_graph(project: Path, guard: PathGuard | None = None) -> ModelGra
     from semgraph.django.support_classes import scan_support_classes  # it reads this module's types
 
     scan_support_classes(project, graph, guard)
+    link_passes(graph)
     return graph
 
 
@@ -261,6 +270,7 @@ def _read_model(c: _RawClass, graph: ModelGraph) -> ModelInfo:
         elif "method" in m and m["method"][0].parent.id == c.node.id:
             model.methods[text(m["method.name"][0])] = m["method"][0].start_point.row + 1
             model.method_reads[text(m["method.name"][0])] = self_reads(m["method"][0])
+            model.method_passes[text(m["method.name"][0])] = self_passes(m["method"][0])
         elif "decorated" in m and m["decorated"][0].parent.id == c.node.id:
             node = m["decorated"][0]
             decorators = {dotted_tail(d.named_children[0]) for d in node.named_children if d.type == "decorator"}
@@ -269,6 +279,7 @@ def _read_model(c: _RawClass, graph: ModelGraph) -> ModelInfo:
             target[name] = node.start_point.row + 1
             definition = node.child_by_field_name("definition")
             model.method_reads[name] = self_reads(definition) if definition is not None else None
+            model.method_passes[name] = self_passes(definition) if definition is not None else []
         elif "inner" in m and m["inner"][0].parent.id == c.node.id and text(m["inner.name"][0]) == "Meta":
             model.ordering = _meta_ordering(m["inner.body"][0])
     return model
@@ -281,6 +292,48 @@ def _meta_ordering(meta_body: ts.Node) -> list[str]:
             names = [string_value(c) for c in value.named_children] if value.type in ("list", "tuple") else []
             return [n.lstrip("-").split("__")[0] for n in names if n and n != "?"]
     return []
+
+
+def self_passes(func: ts.Node) -> list[tuple[str, str, int]]:
+    """``callee(…, self.a.b, …)`` calls in a method body: (``a.b``, callee name, positional index)."""
+    params = func.child_by_field_name("parameters")
+    first = next((p for p in params.named_children), None) if params is not None else None
+    body = func.child_by_field_name("body")
+    if first is None or first.type != "identifier" or body is None:
+        return []
+    me = text(first)
+    out: list[tuple[str, str, int]] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "call":
+            positional, _ = call_args(node.child_by_field_name("arguments"))
+            for index, arg in enumerate(positional):
+                written = text(arg)
+                if arg.type == "attribute" and written.startswith(me + ".") and "(" not in written:
+                    out.append((written[len(me) + 1 :], dotted_tail(node.child_by_field_name("function")), index))
+        stack.extend(node.named_children)
+    return out
+
+
+def link_passes(graph: ModelGraph) -> None:
+    """Add to each method's reads what the project's manager methods it hands ``self.x`` to read on it.
+
+    Only a callee name defined by exactly one manager/queryset class is followed (no guessing between two).
+    """
+    defined: dict[str, list[list[set[str]]]] = {}
+    for cls in graph.manager_classes.values():
+        for method, reads in cls.param_reads.items():
+            defined.setdefault(method, []).append(reads)
+    for model in graph.models.values():
+        for method, passes in model.method_passes.items():
+            reads = model.method_reads.get(method)
+            if reads is None:
+                continue
+            for path, callee, index in passes:
+                found = defined.get(callee, [])
+                if len(found) == 1 and index < len(found[0]):
+                    reads.extend(p for p in (f"{path}.{r}" for r in sorted(found[0][index])) if p not in reads)
 
 
 def self_reads(func: ts.Node) -> list[str] | None:
@@ -326,6 +379,12 @@ def _read_field(model: ModelInfo, m: dict[str, list[ts.Node]], c: _RawClass) -> 
     ftype = dotted_tail(func)
     line = m["field"][0].start_point.row + 1
     positional, keywords = call_args(m["field.args"][0])
+    if ftype in TO_MANY_MANAGERS:
+        target = TO_MANY_MANAGERS[ftype]
+        model.fields[name] = FieldInfo(
+            name, "generic_relation", target=target, line=line, declared_in=model.label, field_type=ftype
+        )
+        return
     if ftype == "as_manager" or ftype.endswith("Manager") or (func.type == "call" and "Manager" in text(func)):
         model.managers[name] = ftype if ftype != "as_manager" else text(func.child_by_field_name("object"))
         return

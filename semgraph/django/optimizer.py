@@ -134,6 +134,9 @@ def _walk(
     if part == "__str__" and "__str__" not in model.methods and not model.external:
         return  # Django's Model.__str__: "<Model> object (<pk>)", the pk only
     info = model.fields.get(part)
+    if info is None and part == "pk":
+        plan.fields.add(prefix + "pk")  # the primary key: always loaded
+        return
     if info is None:
         if part.startswith("get_") and part.endswith("_display") and part[4:-8] in model.fields:
             plan.fields.add(prefix + part[4:-8])
@@ -147,10 +150,12 @@ def _walk(
             reads = model.method_reads.get(part)
             if rest == ["__str__"]:
                 rest = []  # a rendered method/property: its own reads; what str() of its result reads is not typed
-            if not rest and reads is not None and depth < MAX_FOLLOW:
+            if reads is not None and depth < MAX_FOLLOW:
+                # what the method reads is read whatever its result is used for (check.visible_pings.order_by…)
                 for read in reads:
                     _walk(plan, model, read.split("."), prefix, here, top, True, depth + 1)
-                return
+                if not rest:
+                    return
             top.only_ok = False
             if rest:
                 top.not_opt[here] = (
@@ -231,6 +236,7 @@ def _merge_applied(into: QuerysetSite, other: QuerysetSite) -> None:
     into.other_calls.extend(c for c in other.other_calls if c not in into.other_calls)
     into.select_all = into.select_all or other.select_all
     into.python_reads = into.python_reads or other.python_reads
+    into.no_prefetch = into.no_prefetch or other.no_prefetch
 
 
 def _only_refused(sp: _SitePlan, plan: _Plan, graph: ModelGraph, model: ModelInfo) -> str | None:
@@ -369,6 +375,9 @@ def _plan_site(
         )
         applied = applied_lookups.get(lookup)
         covered = applied is not None or any(s.startswith(lookup + "__") for s in string_lookups)
+        if site.no_prefetch and not covered:
+            plan.not_opt[lookup.replace("__", ".")] = f"not prefetched: {site.no_prefetch}"
+            continue
         if site.single and not sub.select and not sub.prefetch:
             # one object: prefetching a relation read once costs the same one query as reading it lazily, and one
             # more when a request path does not read it (healthchecks' project settings POSTs went 4 -> 5)
@@ -551,7 +560,9 @@ def optimize_project(
                 vwarn.extend(tv.warnings)
             except SemgraphError as exc:
                 vwarn.append(f"template {v.template!r}: {exc}")
-        variables = tv.variables if tv else {}
+        variables = dict(tv.variables) if tv else {}
+        for name, read in v.python_paths.items():  # objects read by the view's own Python code
+            variables[name] = sorted(set(variables.get(name, [])) | read)
         for name, var_paths in variables.items():
             ctx = v.context.get(name)
             if ctx is None or not ctx.sites:

@@ -15,6 +15,7 @@ import yaml
 
 from semgraph.django.model_graph import ManagerClass, ModelGraph, project_python_files
 from semgraph.django.pysource import dotted_tail, matches, parse_python, string_value, text
+from semgraph.django.python_reads import name_reads, param_names
 from semgraph.paths import PathGuard
 
 _METHODS = yaml.safe_load((Path(__file__).parent / "data" / "queryset_methods.yaml").read_text(encoding="utf-8"))
@@ -23,6 +24,13 @@ RETURNS_ROWS: frozenset[str] = frozenset(_METHODS["returns_rows"])
 TERMINAL: frozenset[str] = frozenset(_METHODS["terminal"])
 EDITOR_BASES = ("ModelForm", "Serializer", "ModelSerializer", "HyperlinkedModelSerializer", "FilterSet")
 _MARKERS = (b"Manager", b"QuerySet", b"class Meta")
+
+
+def _base_name(node: ts.Node) -> str:
+    """``models.Manager["Profile"]`` (a subscripted generic base) is ``Manager``."""
+    if node.type == "subscript":
+        node = node.child_by_field_name("value") or node
+    return dotted_tail(node)
 
 
 def _is_manager_base(tail: str) -> bool:
@@ -82,7 +90,7 @@ def scan_support_classes(project: Path, graph: ModelGraph, guard: PathGuard | No
         display = path.relative_to(project).as_posix()
         _source, tree, _error = parse_python(path, display)
         for m in matches("classes", tree.root_node):
-            bases = [dotted_tail(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
+            bases = [_base_name(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
             name = text(m["class.name"][0])
             body = m["class.body"][0]
             if any(_is_manager_base(b) for b in bases):
@@ -106,6 +114,8 @@ def _read_manager(graph: ModelGraph, name: str, bases: list[str], body: ts.Node)
             method = text(member["decorated.name"][0])
         if node is not None and not method.startswith("__"):
             cls.returns_queryset[method] = returns_queryset(node, is_queryset)
+            names = param_names(node)
+            cls.param_reads[method] = [name_reads(n, node.child_by_field_name("body")) for n in names[1:]]
     graph.manager_classes[name] = cls
 
 

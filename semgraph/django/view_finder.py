@@ -12,6 +12,7 @@ queryset sites.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,8 +21,10 @@ import tree_sitter as ts
 import yaml
 
 from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
+from semgraph.django.drf import DRF, Serializer, find_serializers, serializer_paths
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
+from semgraph.django.python_reads import loops_over, name_reads
 from semgraph.django.support_classes import RETURNS_QUERYSET, TERMINAL
 from semgraph.paths import PathGuard
 
@@ -30,10 +33,11 @@ GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
 )
 """Generic class-based view → context role, default template suffix, edit view (data/generic_views.yaml)."""
 CBV_KINDS = {name: spec["role"] for name, spec in GENERIC_VIEWS.items() if spec["role"] != "none"}
+DRF_VIEWS: dict[str, dict] = DRF["views"]
 WRAPPERS = {"list", "tuple", "sorted", "chain", "reversed", "set"}
 SINGLE_METHODS = {"get", "first", "last", "latest", "earliest"}
 APPLIED_METHODS = {"select_related", "prefetch_related", "only", "defer", "values", "values_list", "annotate"}
-MAX_DEPTH = 12
+MAX_DEPTH = 24
 PLAIN_MANAGERS = frozenset({"_default_manager", "_base_manager"})
 
 
@@ -75,6 +79,7 @@ class QuerysetSite:
     written: str = ""  # how the view file names the model here (``models.Banner``), for object / model_attr edits
     edit_view: bool = False  # the objects go to a form or are deleted (Create/Update/DeleteView): no only()
     python_reads: str | None = None  # ``credential.name`` in the view body: the objects are read in Python too
+    no_prefetch: str | None = None  # why a prefetch_related written here could add a query on some request
     indent: str = ""
 
     @property
@@ -97,12 +102,14 @@ class ViewInfo:
     template: str | None
     context: dict[str, ContextVar] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    python_paths: dict[str, set[str]] = field(default_factory=dict)  # context name → paths read in Python
 
 
 class _FileReader:
     def __init__(self, path: Path, display: str, source: bytes, graph: ModelGraph, app: str) -> None:
         self.path, self.display, self.source, self.graph, self.app = path, display, source, graph, app
         self.functions: dict[str, ts.Node] = {}  # module-level helpers whose returns feed views
+        self.serializers: dict[str, Serializer] = {}  # the project's DRF serializers by class name
 
     def returned_sites(self, name: str, element: int | None, depth: int) -> list[QuerysetSite]:
         """Sites a module-level helper returns (``element``: which item of a returned tuple)."""
@@ -122,11 +129,12 @@ class _FileReader:
             out.extend(self.sites(value, body, depth + 1))
         return out
 
-    def related_manager_model(self, accessor: str) -> ModelInfo | None:
-        """``project.member_set``: the model of a to-many accessor, when one model of the graph has it."""
+    def related_manager_model(self, accessor: str, owner: ModelInfo | None = None) -> ModelInfo | None:
+        """``project.member_set``: the model of a to-many accessor of ``owner`` (when the object's model is
+        known), else of the one model of the graph that has such an accessor."""
         targets = {
             info.target
-            for model in self.graph.models.values()
+            for model in ([owner] if owner is not None else self.graph.models.values())
             for name, info in model.fields.items()
             if name == accessor and info.kind in ("reverse_fk", "m2m", "reverse_m2m") and info.target
         }
@@ -134,6 +142,24 @@ class _FileReader:
             return None
         model = self.graph.models.get(targets.pop())
         return model if model is not None and not model.external else None
+
+    def object_model(self, obj: ts.Node | None, scope: ts.Node | None, depth: int) -> ModelInfo | None:
+        """The model of the object a name holds: a parameter annotated with a project model (``check: Check``)
+        or a local built from single-object sites of one model (``check = get_object_or_404(Check, …)``)."""
+        if obj is None or obj.type != "identifier" or scope is None:
+            return None
+        func = _enclosing_function(scope)
+        params = func.child_by_field_name("parameters") if func is not None else None
+        for param in params.named_children if params is not None else []:
+            name = param.named_children[0] if param.type in ("typed_parameter", "typed_default_parameter") else None
+            if name is not None and text(name) == text(obj):
+                annotation = param.child_by_field_name("type")
+                return self.model_of(annotation.named_children[0]) if annotation and annotation.named_children else None
+        sites = self.sites(obj, scope, depth + 1)
+        labels = {s.model for s in sites if s.single}
+        if len(labels) == 1 and len(sites) == sum(s.single for s in sites):
+            return self.graph.models.get(labels.pop())
+        return None
 
     # ---- querysets ---------------------------------------------------------
     def model_of(self, node: ts.Node) -> ModelInfo | None:
@@ -171,7 +197,7 @@ class _FileReader:
             return found
         if kind == "subscript":
             return self.sites(node.child_by_field_name("value"), scope, depth + 1, cls)
-        if kind == "binary_operator" and text(node.child_by_field_name("operator")) in ("|", "&"):
+        if kind == "binary_operator" and text(node.child_by_field_name("operator")) in ("|", "&", "+"):
             left = self.sites(node.child_by_field_name("left"), scope, depth + 1, cls)
             return left + self.sites(node.child_by_field_name("right"), scope, depth + 1, cls)
         if kind == "call":
@@ -184,9 +210,13 @@ class _FileReader:
                 return out
             if func is not None and dotted_tail(func) in ("get_object_or_404", "get_list_or_404") and positional:
                 model = self.model_of(positional[0])
+                one = dotted_tail(func) == "get_object_or_404"
                 if model is not None:
-                    return [self.object_site(positional[0], model, single=dotted_tail(func) == "get_object_or_404")]
-                return self.sites(positional[0], scope, depth + 1, cls)
+                    return [self.object_site(positional[0], model, single=one)]
+                found = self.sites(positional[0], scope, depth + 1, cls)
+                for site in found:  # get_object_or_404(q, …): one object of that queryset
+                    site.single = site.single or one
+                return found
         if kind == "call":
             func = node.child_by_field_name("function")
             if func is not None and func.type == "identifier" and text(func) in self.functions:
@@ -227,7 +257,8 @@ class _FileReader:
                 if model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS):
                     return [self.chain(node, current, model, manager, calls, single)]
                 is_manager = model is not None and (manager in model.manager_names() or manager in PLAIN_MANAGERS)
-                related = self.related_manager_model(manager) if not is_manager and calls else None
+                owner = self.object_model(obj, scope, depth) if not is_manager and calls else None
+                related = self.related_manager_model(manager, owner) if not is_manager and calls else None
                 if related is not None:  # project.member_set.filter(…): a related manager is a manager
                     return [self.chain(node, current, related, related.default_manager, calls, single)]
                 return []
@@ -439,27 +470,48 @@ class _Cbv:
 
 
 def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
-    return project_python_files(project, lambda p: p.name == "views.py" or p.parent.name == "views", guard)
+    """Views modules and template tag libraries (inclusion tags render templates with their own context)."""
+    return project_python_files(
+        project,
+        lambda p: p.name == "views.py" or (p.parent.name in ("views", "templatetags") and p.name != "__init__.py"),
+        guard,
+    )
 
 
 def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None) -> tuple[list[ViewInfo], list[str]]:
     """Every function view and supported class-based view under ``project``, with errors per file."""
     views: list[ViewInfo] = []
     errors: list[str] = []
+    parsed = []
     for path in find_view_files(project, guard):
         display = path.relative_to(project).as_posix()
         source, tree, error = parse_python(path, display)
         if error is not None:
             errors.append(str(error))
-        app = path.parent.name if path.name == "views.py" else path.parent.parent.name
+        parsed.append((path, display, source, tree))
+    kinds = project_view_kinds(tree for *_, tree in parsed)
+    serializers = find_serializers(project, guard)
+    for path, display, source, tree in parsed:
+        app = path.parent.name if path.name in ("views.py",) else path.parent.parent.name
         reader = _FileReader(path, display, source, graph, app)
+        reader.serializers = serializers
         reader.functions = {
             text(m["func.name"][0]): m["func"][0]
             for m in matches("views", tree.root_node)
             if _enclosing_function(m["func"][0].parent) is None
         }
         views.extend(_function_views(reader, tree))
-        views.extend(_class_views(reader, tree))
+        views.extend(inclusion_tag_views(reader, tree))
+        views.extend(_class_views(reader, tree, kinds))
+        by_name = {v.name: v for v in views if v.file == display and v.kind == "function"}
+        for extra in python_read_views(reader, tree):
+            same = by_name.get(extra.name)  # the function view itself: one view, template and Python reads
+            if same is None:
+                views.append(extra)
+                continue
+            _FileReader.merge(same.context, extra.context)
+            for key, paths in extra.python_paths.items():
+                same.python_paths.setdefault(key, set()).update(paths)
     views.sort(key=lambda v: (v.file, v.line))
     return views, errors
 
@@ -493,11 +545,41 @@ def _function_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
     return out
 
 
-def _class_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+def project_view_kinds(trees: Iterable[ts.Tree]) -> dict[str, str]:
+    """Project classes deriving (through other project view classes) from a generic view: name → that view.
+
+    ``class BabyBuddyFilterView(FilterView)`` in one views module makes ``class FeedingList(Mixin,
+    BabyBuddyFilterView)`` in another a FilterView.
+    """
+    bases_of: dict[str, list[str]] = {}
+    for tree in trees:
+        for m in matches("classes", tree.root_node):
+            bases = [dotted_tail(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
+            bases_of.setdefault(text(m["class.name"][0]), bases)
+    kinds: dict[str, str] = {}
+
+    def kind_of(name: str, seen: frozenset[str]) -> str | None:
+        if name in CBV_KINDS or name in DRF_VIEWS:
+            return name
+        if name in seen or name not in bases_of:
+            return None
+        return next((k for b in bases_of[name] if (k := kind_of(b, seen | {name})) is not None), None)
+
+    for name in bases_of:
+        kind = kind_of(name, frozenset())
+        if kind is not None and name not in CBV_KINDS and name not in DRF_VIEWS:
+            kinds[name] = kind
+    return kinds
+
+
+def _class_views(reader: _FileReader, tree: ts.Tree, kinds: dict[str, str] | None = None) -> list[ViewInfo]:
     out = []
+    kinds = kinds or {}
     for m in matches("classes", tree.root_node):
         bases = [dotted_tail(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
-        kind = next((b for b in bases if b in CBV_KINDS), None)
+        kind = next((b for b in bases if b in CBV_KINDS or b in DRF_VIEWS), None) or next(
+            (kinds[b] for b in bases if b in kinds), None
+        )
         if kind is None:
             continue
         body = m["class.body"][0]
@@ -508,8 +590,40 @@ def _class_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
                 cbv.attr_stmts[text(member["attr.name"][0])] = member["attr"][0]
             elif "method" in member and member["method"][0].parent.id == body.id:
                 cbv.methods[text(member["method.name"][0])] = member["method"][0]
-        out.append(_class_view(reader, cbv))
+        out.append(_drf_view(reader, cbv) if kind in DRF_VIEWS else _class_view(reader, cbv))
     return out
+
+
+def _drf_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
+    """A DRF generic view / viewset: its queryset read by its ``serializer_class`` (no template)."""
+    view = ViewInfo(cbv.name, cbv.kind, reader.display, cbv.node.start_point.row + 1, None)
+    serializer = dotted_tail(cbv.attrs["serializer_class"]) if "serializer_class" in cbv.attrs else None
+    if serializer is None or serializer not in reader.serializers:
+        view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no serializer_class of the project")
+        return view
+    _model, paths = serializer_paths(serializer, reader.serializers, reader.graph, reader.app)
+    sites: list[QuerysetSite] = []
+    if "get_queryset" in cbv.methods:
+        method = cbv.methods["get_queryset"]
+        for r in matches("locals", method):
+            if "return" in r:
+                sites.extend(reader.sites(r["return.value"][0], method, cls=cbv))
+    elif "queryset" in cbv.attrs:
+        sites = cbv.default_sites(reader)
+    if not sites or not paths:
+        return view
+    writes = DRF_VIEWS[cbv.kind]["writes"]
+    for site in sites:
+        site.python_reads = site.python_reads or f"{serializer} (DRF serializer)"
+        if writes:
+            site.no_prefetch = (
+                f"{cbv.name} ({cbv.kind}) also updates and deletes through this queryset; DRF re-reads relations "
+                "after an update and a delete reads none, so a prefetch there adds a query"
+            )
+    key = f"{serializer} (serializer_class)"
+    view.context[key] = ContextVar(key, sites)
+    view.python_paths[key] = paths
+    return view
 
 
 def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
@@ -554,6 +668,133 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
     if template is None:
         view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no template_name")
     return view
+
+
+def inclusion_tag_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+    """``@register.inclusion_tag("t.html")`` functions: the template rendered with the dict they return."""
+    out: list[ViewInfo] = []
+    for m in matches("views", tree.root_node):
+        func = m["func"][0]
+        decorated = func.parent
+        if decorated is None or decorated.type != "decorated_definition":
+            continue
+        template = None
+        for decorator in decorated.named_children:
+            call = decorator.named_children[0] if decorator.type == "decorator" and decorator.named_children else None
+            if (
+                call is None
+                or call.type != "call"
+                or dotted_tail(call.child_by_field_name("function")) != "inclusion_tag"
+            ):
+                continue
+            positional, keywords = call_args(call.child_by_field_name("arguments"))
+            template = string_value(keywords.get("filename") or (positional[0] if positional else None))
+        if template is None:
+            continue
+        body = m["func.body"][0]
+        view = ViewInfo(text(m["func.name"][0]), "inclusion_tag", reader.display, func.start_point.row + 1, template)
+        for r in matches("locals", body):
+            if "return" in r and _enclosing_function(r["return"][0]) == func:
+                _FileReader.merge(
+                    view.context, reader.context_from(r["return.value"][0], body, r["return"][0].start_byte)
+                )
+        out.append(view)
+    return out
+
+
+def python_read_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+    """Per function, the querysets its own Python code reads objects of, as a view with no template.
+
+    ``for check in q: check.to_dict()`` (also in a comprehension) plans ``q`` for the paths read on ``check``;
+    ``check, rw = _get_check_for_user(…)`` followed by ``check.project.owner_id`` plans the helper's chain for
+    ``project.owner_id``, when every site the name comes from is a single object (``get``,
+    ``get_object_or_404``, ``first``) — a queryset's own methods (``q.filter``) are not reads of its objects.
+    """
+    out: list[ViewInfo] = []
+    stack = [tree.root_node]
+    functions: list[ts.Node] = []
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            functions.append(node)
+        stack.extend(node.named_children)
+    for func in functions:
+        body = func.child_by_field_name("body")
+        if body is None:
+            continue
+        name = text(func.child_by_field_name("name"))
+        view = ViewInfo(name, "python", reader.display, func.start_point.row + 1, None)
+        for node in _own_nodes(body):
+            loop = loops_over(node) if node.parent is not None and node.parent.type in LOOPS else None
+            if loop is not None:
+                paths = name_reads(loop[0], loop[1])
+                sites = reader.sites(node, body) if paths else []
+                if sites:
+                    key = f"for {loop[0]} (line {node.start_point.row + 1})"
+                    _python_var(view, key, sites, paths)
+            elif node.type == "identifier" and _bound_here(node):
+                target = text(node)
+                paths = name_reads(target, body, node.end_byte)
+                first_use = _first_use(target, body, node.end_byte)
+                sites = reader.sites(first_use, body) if paths and first_use is not None else []
+                if sites and all(s.single for s in sites):
+                    _python_var(view, f"{target} (line {node.start_point.row + 1})", sites, paths)
+        if view.context:
+            out.append(view)
+    return out
+
+
+LOOPS = frozenset({"for_statement", "for_in_clause"})
+
+
+def _own_nodes(body: ts.Node) -> list[ts.Node]:
+    """Nodes of a function body, not descending into nested functions or classes (they are read on their own)."""
+    out, stack = [], list(body.named_children)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if node.type not in ("function_definition", "class_definition"):
+            stack.extend(node.named_children)
+    return out
+
+
+def _bound_here(node: ts.Node) -> bool:
+    """``node`` is a name assigned by ``x = …`` or ``a, x = …``."""
+    parent = node.parent
+    if parent is not None and parent.type == "assignment" and parent.child_by_field_name("left") == node:
+        return True
+    grand = parent.parent if parent is not None else None
+    return (
+        parent is not None
+        and parent.type in ("pattern_list", "tuple_pattern")
+        and grand is not None
+        and grand.type == "assignment"
+        and grand.child_by_field_name("left") == parent
+    )
+
+
+def _first_use(name: str, scope: ts.Node, after: int) -> ts.Node | None:
+    best = None
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        start = node.start_byte
+        if (
+            node.type == "identifier"
+            and text(node) == name
+            and after <= start
+            and (best is None or start < best.start_byte)
+        ):
+            best = node
+        stack.extend(node.named_children)
+    return best
+
+
+def _python_var(view: ViewInfo, key: str, sites: list[QuerysetSite], paths: set[str]) -> None:
+    for site in sites:
+        site.python_reads = site.python_reads or key
+    view.context.setdefault(key, ContextVar(key)).sites.extend(sites)
+    view.python_paths.setdefault(key, set()).update(paths)
 
 
 def _enclosing_function(node: ts.Node | None) -> ts.Node | None:

@@ -142,7 +142,10 @@ def test_a_count_is_not_a_queryset_of_objects(tmp_path: Path) -> None:
     )
     (project / "releases" / "templates" / "releases" / "pairs.html").write_text("{{ n }}")
     (view,) = optimize_project(project, view="downloads").views
-    assert view.querysets == [] and "n" not in view.unmapped_variables
+    # the template reads nothing of the rows now; the comprehension itself still reads d.release per row
+    (q,) = view.querysets
+    assert q.context_variables == ["for d (line 34)"] and q.added["select_related"] == ["release"]
+    assert "n" not in view.unmapped_variables
 
 
 def test_objects_read_in_python_get_no_only(tmp_path: Path) -> None:

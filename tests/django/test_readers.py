@@ -1,0 +1,100 @@
+"""Related objects read outside a view's template (issue 14, fixtures/django_readers): view code in Python,
+DRF serializers, inclusion tags, a project base view deriving from FilterView, django-taggit."""
+
+from __future__ import annotations
+
+import py_compile
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from semgraph.django.optimizer import OptimizationReport, QuerysetPlan, optimize_project
+from tests.support import FIXTURES
+
+READERS = FIXTURES / "django_readers"
+
+
+@pytest.fixture(scope="module")
+def report() -> OptimizationReport:
+    return optimize_project(READERS)
+
+
+def _plan(report: OptimizationReport, view: str, model: str) -> QuerysetPlan:
+    (plan,) = [q for v in report.views if v.view == view for q in v.querysets if q.model == model]
+    return plan
+
+
+def test_a_comprehension_over_a_queryset_in_a_json_view(report: OptimizationReport) -> None:
+    plan = _plan(report, "order_export", "shop.Order")
+    assert plan.context_variables == ["for o (line 13)"]
+    assert plan.paths == ["customer.name"] and plan.added["select_related"] == ["customer"]
+
+
+def test_a_single_object_read_in_python(report: OptimizationReport) -> None:
+    plan = _plan(report, "order_limit", "shop.Order")
+    assert plan.single_object and plan.paths == ["customer.profile.limit"]
+    assert plan.added["select_related"] == ["customer__profile"]
+
+
+def test_list_concatenation_and_a_typed_parameter_reach_the_related_manager(report: OptimizationReport) -> None:
+    # note_set exists on Order and Customer: only the annotation `order: Order` says which
+    plan = _plan(report, "timeline", "shop.Note")
+    assert plan.line == 22 and plan.added["select_related"] == ["customer"]
+    assert _plan(report, "timeline", "shop.Item").added["select_related"] == []
+
+
+def test_a_project_filterview_base_in_another_app_and_taggit_tags(report: OptimizationReport) -> None:
+    (view,) = [v for v in report.views if v.view == "OrderList"]
+    assert view.kind == "FilterView" and view.template == "shop/order_filter.html"
+    plan = _plan(report, "OrderList", "shop.Order")
+    assert plan.added["select_related"] == ["customer"] and plan.added["prefetch_related"] == ['"tags"']
+
+
+def test_drf_serializer_source_and_method_field(report: OptimizationReport) -> None:
+    plan = _plan(report, "ItemList", "shop.Item")
+    assert plan.paths == ["id", "order.customer.name", "order.placed.isoformat", "order_id", "sku"]
+    assert plan.added["select_related"] == ["order__customer"]
+
+
+def test_drf_nested_serializers_on_a_viewset_join_but_never_prefetch(report: OptimizationReport) -> None:
+    plan = _plan(report, "OrderViewSet", "shop.Order")
+    assert plan.select_related == ["customer"] and plan.prefetch_related == ["items", "tags"]
+    assert {p.lookup: p.select_related for p in plan.prefetch} == {"items": ["order__customer"], "tags": []}
+    # a ModelViewSet's queryset also serves update/destroy: a prefetch there would add a query
+    assert plan.added["select_related"] == ["customer"] and plan.added["prefetch_related"] == []
+    reasons = {n.path: n.reason for n in plan.not_optimizable}
+    assert reasons["items"].startswith("not prefetched: OrderViewSet (ModelViewSet) also updates and deletes")
+
+
+def test_an_inclusion_tag_renders_its_template_with_the_returned_dict(report: OptimizationReport) -> None:
+    (view,) = [v for v in report.views if v.view == "recent_orders"]
+    assert view.kind == "inclusion_tag" and view.template == "shop/recent.html"
+    plan = _plan(report, "recent_orders", "shop.Order")
+    assert plan.added["select_related"] == ["customer"] and plan.added["prefetch_related"] == ['"items"']
+
+
+def test_every_edit_applies_and_compiles(report: OptimizationReport, tmp_path: Path) -> None:
+    assert not [w for w in report.warnings if "not returned" in w]
+    assert report.files_changed == ["shop/templatetags/shop_tags.py", "shop/views.py"]
+    project = tmp_path / "site"
+    shutil.copytree(READERS, project)
+    done = subprocess.run(["patch", "-p1"], input=report.diff, text=True, cwd=project, capture_output=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in report.files_changed:
+        py_compile.compile(str(project / name), doraise=True)
+    assert (
+        'queryset = Order.objects.select_related("customer").prefetch_related("tags")'
+        in (project / "shop" / "views.py").read_text()
+    )
+
+
+def test_a_property_handing_self_customer_to_a_manager_method_reads_what_that_method_reads(
+    report: OptimizationReport,
+) -> None:
+    # healthchecks: check.visible_pings → self.project.owner_profile → Profile.objects.for_user(self.owner) →
+    # user.profile; the helper returns get_object_or_404(q, …), one object; Manager["Profile"] is a manager base
+    plan = _plan(report, "order_items", "shop.Order")
+    assert plan.single_object and plan.paths == ["recent_items.order_by.first"]
+    assert plan.added["select_related"] == ["customer__profile"]
