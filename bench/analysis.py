@@ -69,7 +69,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "corpus"
         base.mkdir()
-        raw = build_corpus(base, args.max_lines, NPM_DIR)
+        raw = build_corpus(base, args.max_lines, NPM_DIR, args.max_lines)  # Rust capped like the others
         for app in (REPO / "fixtures" / "eval").iterdir():
             if app.is_dir():
                 shutil.copytree(app, base / "eval" / app.name)
