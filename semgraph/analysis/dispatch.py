@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from semgraph.analysis.codebase import CALLABLE_KINDS, Codebase
-from semgraph.analysis.mounts import split_args
+from semgraph.analysis.mounts import enclosed, split_args
 
 MAX_TARGETS = 16
 
@@ -36,18 +36,7 @@ def _table_text(src: str, name: str) -> str | None:
         src,
         re.M,
     )
-    if m is None:
-        return None
-    start, depth = m.end(), 1
-    for i in range(start, min(len(src), start + 20_000)):
-        ch = src[i]
-        if ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-            if depth == 0:
-                return src[start:i]
-    return None
+    return enclosed(src, m.end() - 1, 20_001) if m is not None else None
 
 
 def _owner_methods(cb: Codebase, sid: int) -> dict[str, int]:

@@ -22,19 +22,26 @@ from semgraph.analysis.syntax import text, unquote
 _MAX_DEPTH = 8
 
 
-def call_text(src: str, open_paren: int) -> str:
-    """The text between the parenthesis at ``open_paren`` and its partner (strings not parsed: good enough
-    for argument lists of route declarations)."""
+def enclosed(src: str, open_at: int, limit: int = 4000) -> str | None:
+    """The text between the bracket at ``open_at`` and its partner within ``limit`` characters, else None
+    (strings not parsed: good enough for argument lists and handler tables)."""
     depth = 0
-    for i in range(open_paren, min(len(src), open_paren + 4000)):
+    for i in range(open_at, min(len(src), open_at + limit)):
         c = src[i]
         if c in "([{":
             depth += 1
         elif c in ")]}":
             depth -= 1
             if depth == 0:
-                return src[open_paren + 1 : i]
-    return src[open_paren + 1 : open_paren + 400]
+                return src[open_at + 1 : i]
+    return None
+
+
+def call_text(src: str, open_paren: int) -> str:
+    """The argument text of the call whose parenthesis is at ``open_paren`` (its first 400 characters when
+    the partner is not found)."""
+    got = enclosed(src, open_paren)
+    return got if got is not None else src[open_paren + 1 : open_paren + 400]
 
 
 def split_args(args: str, opening: str = "([{", closing: str = ")]}") -> list[str]:
