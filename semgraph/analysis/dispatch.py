@@ -24,9 +24,9 @@ _VALUE = re.compile(
 
 
 def _body(cb: Codebase, sid: int) -> str:
+    """The function's whole lines (columns count from the line start), from the codebase's decoded-lines cache."""
     sym = cb.symbols[sid]
-    lines = cb.source(sym.path).decode("utf-8", "replace").splitlines()
-    return "\n".join(lines[sym.start_line - 1 : sym.end_line])
+    return "\n".join(cb.lines_of(sym.path)[sym.start_line - 1 : sym.end_line])
 
 
 def _table_text(src: str, name: str) -> str | None:
@@ -72,7 +72,7 @@ def _dispatch_targets(cb: Codebase, sid: int) -> list[tuple[int, int, int]]:
             continue
         table = _table_text(body, name)
         if table is None:
-            module_src = module_src if module_src is not None else cb.source(sym.path).decode("utf-8", "replace")
+            module_src = module_src if module_src is not None else "\n".join(cb.lines_of(sym.path))
             table = _table_text(module_src, name)
         if table is None:
             continue

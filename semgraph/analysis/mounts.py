@@ -12,6 +12,7 @@ files that both call their router ``router`` are told apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 import tree_sitter as ts
@@ -93,27 +94,35 @@ def _py_routers(cb: Codebase, path: str) -> dict[str, tuple[frozenset[str], str,
     return out
 
 
+def _mount_calls(
+    cb: Codebase, languages: set[str], needles: tuple[bytes, ...], pattern: re.Pattern[str]
+) -> Iterator[tuple[str, str, re.Match[str], list[str]]]:
+    """(file, text, match, arguments) of every call ``pattern`` finds (its match ends at the call's opening
+    parenthesis) in files of ``languages`` that contain one of ``needles``; calls without arguments left out."""
+    for f in cb.files.values():
+        if f.language not in languages:
+            continue
+        raw = cb.source(f.path)
+        if not any(n in raw for n in needles):
+            continue
+        src = raw.decode("utf-8", "replace")
+        for m in pattern.finditer(src):
+            args = split_args(call_text(src, m.end() - 1))
+            if args:
+                yield f.path, src, m, args
+
+
 def _py_mounts(cb: Codebase) -> list[tuple[str, str, str, str]]:
     """Every ``parent.include_router(child, prefix=…)`` / ``register_blueprint``: (file, parent, child, prefix)."""
     cached = cb.__dict__.get("_py_mounts")
     if cached is not None:
         return cached
     out = []
-    for f in cb.files.values():
-        if f.language != "python":
-            continue
-        raw = cb.source(f.path)
-        if b"include_router" not in raw and b"register_blueprint" not in raw:
-            continue
-        src = raw.decode("utf-8", "replace")
-        for m in _PY_MOUNT.finditer(src):
-            args = split_args(call_text(src, m.end() - 1))
-            if not args:
-                continue
-            child = args[0] if "=" not in args[0] else ""
-            p = _PY_PREFIX.search(",".join(args[1:]))
-            if child:
-                out.append((f.path, m.group(1), child, p.group(1) if p else ""))
+    for path, _src, m, args in _mount_calls(cb, {"python"}, (b"include_router", b"register_blueprint"), _PY_MOUNT):
+        child = args[0] if "=" not in args[0] else ""
+        p = _PY_PREFIX.search(",".join(args[1:]))
+        if child:
+            out.append((path, m.group(1), child, p.group(1) if p else ""))
     cb.__dict__["_py_mounts"] = out
     return out
 
@@ -358,43 +367,31 @@ def _js_mounts(cb: Codebase) -> list[tuple[str, str, str, str, int]]:
     if cached is not None:
         return cached
     out: list[tuple[str, str, str, str, int]] = []
-    for f in cb.files.values():
-        if f.language not in {"javascript", "typescript", "tsx"}:
+    for path, src, m, args in _mount_calls(
+        cb, {"javascript", "typescript", "tsx"}, (b".use(", b".register("), _JS_MOUNT
+    ):
+        if m.group(2) == "register":
+            p = _JS_PREFIX_OPT.search(args[1]) if len(args) > 1 else None
+            out.append((path, m.group(1), p.group(1) if p else "", args[0], m.start()))
             continue
-        raw = cb.source(f.path)
-        if b".use(" not in raw and b".register(" not in raw:
-            continue
-        src = raw.decode("utf-8", "replace")
-        for m in _JS_MOUNT.finditer(src):
-            args = split_args(call_text(src, m.end() - 1))
-            if not args:
+        if len(args) >= 2 and args[0][:1] in "\"'`":
+            child = re.sub(r"\.routes\(\)$", "", args[-1].strip())
+            out.append((path, m.group(1), unquote(args[0]), child, m.start()))
+        elif len(args) >= 2 and re.fullmatch(r"[\w$]+\.[\w$]+", args[0]) and re.fullmatch(r"[\w$]+\.[\w$]+", args[-1]):
+            # a data-driven mount inside `routes.forEach((route) => router.use(route.path, route.route))`
+            item, path_key = args[0].split(".")
+            item2, child_key = args[-1].split(".")
+            loop = None
+            for fe in _JS_FOREACH.finditer(src[: m.start()]):
+                if fe.group(2) == item == item2:
+                    loop = fe
+            if loop is None:
                 continue
-            if m.group(2) == "register":
-                p = _JS_PREFIX_OPT.search(args[1]) if len(args) > 1 else None
-                out.append((f.path, m.group(1), p.group(1) if p else "", args[0], m.start()))
-                continue
-            if len(args) >= 2 and args[0][:1] in "\"'`":
-                child = re.sub(r"\.routes\(\)$", "", args[-1].strip())
-                out.append((f.path, m.group(1), unquote(args[0]), child, m.start()))
-            elif (
-                len(args) >= 2
-                and re.fullmatch(r"[\w$]+\.[\w$]+", args[0])
-                and re.fullmatch(r"[\w$]+\.[\w$]+", args[-1])
-            ):
-                # a data-driven mount inside `routes.forEach((route) => router.use(route.path, route.route))`
-                item, path_key = args[0].split(".")
-                item2, child_key = args[-1].split(".")
-                loop = None
-                for fe in _JS_FOREACH.finditer(src[: m.start()]):
-                    if fe.group(2) == item == item2:
-                        loop = fe
-                if loop is None:
-                    continue
-                for props in _js_array_items(src, loop.group(1)):
-                    if path_key in props and child_key in props:
-                        out.append((f.path, m.group(1), props[path_key], props[child_key], m.start()))
-            elif len(args) == 1 and re.fullmatch(r"[\w$]+(?:\.routes\(\))?", args[0]):
-                out.append((f.path, m.group(1), "", re.sub(r"\.routes\(\)$", "", args[0]), m.start()))
+            for props in _js_array_items(src, loop.group(1)):
+                if path_key in props and child_key in props:
+                    out.append((path, m.group(1), props[path_key], props[child_key], m.start()))
+        elif len(args) == 1 and re.fullmatch(r"[\w$]+(?:\.routes\(\))?", args[0]):
+            out.append((path, m.group(1), "", re.sub(r"\.routes\(\)$", "", args[0]), m.start()))
     cb.__dict__["_js_mounts"] = out
     return out
 
