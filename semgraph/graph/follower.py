@@ -59,6 +59,13 @@ class FollowerKeeper(IndexKeeper):
             return super().busy
         return super().busy or live.running or bool(live.pending) or live.wanted
 
+    def query_needs_wait(self, wait_seconds: float = 0.0, *, current: bool = False) -> bool:
+        """As the supervisor's keeper: while it watches, an answer needs no ``before_query`` (and no thread hop)
+        unless it must wait for a build or read every change; the published state costs one stat."""
+        if current or self._following() is None:
+            return True
+        return wait_seconds > 0 and self.busy
+
     def before_query(self, record: ReadRecord, wait_seconds: float = 0.0, *, current: bool = False) -> None:
         """As the supervisor's keeper would: no stat check while it watches (``current`` still checks)."""
         if current or self._following() is None:

@@ -204,6 +204,8 @@ def test_a_workers_keeper_labels_answers_from_the_supervisors_state_without_a_st
         with supervisor._cond:
             supervisor._pending.discard("app/util.py")
         record = ReadRecord(generation=stored_status(db)["generation"])
+        assert not follower.query_needs_wait(0.0)  # no thread hop for before_query while the supervisor watches
+        assert follower.query_needs_wait(5.0) and follower.query_needs_wait(0.0, current=True)  # a batch queued
         follower.before_query(record)
         assert record.disk_changes is None  # no stat check of the tree
         stamp = follower.stamp(record)
@@ -220,6 +222,7 @@ def test_a_workers_keeper_labels_answers_from_the_supervisors_state_without_a_st
         stranger = FollowerKeeper(db, root, PathGuard([root]), IndexJobs(), supervisor_pid=os.getpid() + 1)
         (root / "app/new.py").write_text("def fresh():\n    pass\n")
         record = ReadRecord(generation=stored_status(db)["generation"])
+        assert stranger.query_needs_wait(0.0)
         stranger.before_query(record)
         assert record.disk_changes == ["app/new.py"]
         assert stranger.stamp(record).watcher == "off"
