@@ -188,6 +188,13 @@ def _words(rng: random.Random, count: int) -> memoryview:
 
 
 @functools.cache
+def _slice_text(corpus: str, at: int, length: int) -> str:
+    """``length`` characters of the word stream from ``at``, a trailing space made a letter: exactly the length
+    drawn (a stripped slice could fall below the column's minimum length)."""
+    text = corpus[at : at + max(1, length)]
+    return text[:-1] + "s" if text.endswith(" ") else text
+
+
 def _text_pool(lo: int, hi: int) -> tuple[str, ...]:
     """65,536 filler texts of ``lo``..``hi`` characters (slices of the word stream), picked by a 16-bit draw."""
     corpus, starts = _corpus()
@@ -196,7 +203,7 @@ def _text_pool(lo: int, hi: int) -> tuple[str, ...]:
     out = []
     for _ in range(1 << 16):
         at = starts[int(r() * n)]
-        out.append(corpus[at : at + lo + int(r() * span)].rstrip() or "x")
+        out.append(_slice_text(corpus, at, lo + int(r() * span)))
     return tuple(out)
 
 
@@ -386,7 +393,7 @@ def _value_fn(spec: GeneratorSpec, table: Table, column: Column, ctx: Context, r
         def text(i: int) -> str:
             # a slice of a fixed word stream at a random word start: same look as joined words, ~10x faster
             start = starts[int(r() * n_starts)]
-            return corpus[start : start + lo + int(r() * span)].rstrip() or "x"
+            return _slice_text(corpus, start, lo + int(r() * span))
 
         return text
     if kind == "set":

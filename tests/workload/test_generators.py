@@ -155,7 +155,7 @@ def test_batch_forms_draw_the_same_values_as_one_at_a_time() -> None:
         assert batched._many is not None, name  # the batch form is the one under test
         assert values == [single._fn(i) for i in range(503)], name
     texts = gen.build(specs["filler"], table, table.column("filler"), gen.Context(3)).batch(0, 2_000)
-    assert all(1 <= len(t) <= 40 for t in texts) and len(set(texts)) > 1_900
+    assert all(8 <= len(t) <= 40 and not t.endswith(" ") for t in texts) and len(set(texts)) > 1_900
     ints = gen.build(specs["abalance"], table, table.column("abalance"), gen.Context(3)).batch(0, 2_000)
     assert min(ints) >= -5 and max(ints) <= 70_000 and len(set(ints)) > 1_900
 
