@@ -12,7 +12,7 @@ import pytest
 
 from semgraph.graph.store import GraphStore
 from tests.graph.graphhelp import db_for, index
-from tests.graph.test_incremental_exact import rewrite
+from tests.graph.test_incremental_exact import ids, rewrite
 from tests.graphdump import graph_dump
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -61,12 +61,15 @@ def test_editing_the_most_called_files_gives_the_graph_of_a_full_rebuild(
         path = root / rel
         mark = COMMENT[path.suffix]
         text = path.read_text(encoding="utf-8")
+        before = ids(db)
         if edit == "lines_move":
             rewrite(path, f"{mark} edited: every line below moves\n\n" + text)
         else:
             rewrite(path, with_import(path, text))
         report = index(root)
         assert report.files_parsed == 1
+        if edit == "lines_move":  # the same definitions: every id kept, no other file re-linked
+            assert (ids(db), report.files_resolved) == (before, 1), f"{fixture}: {rel}"
         rebuilt = tmp_path / f"rebuilt-{rel.replace('/', '_')}.db"
         index(root, rebuilt)
         assert graph_dump(db) == graph_dump(rebuilt), f"{fixture}: {rel}"
