@@ -308,9 +308,10 @@ def _imports_text(cb: Codebase, sym: SymbolRow) -> str:
     return cb.source(sym.path)[:4000].decode("utf-8", "replace")
 
 
-def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None:
+def resolve_handler(cb: Codebase, file_path: str, expr: str, *, alias_hops: int = 0) -> SymbolRow | None:
     """The callable (or class) an expression like ``views.signup``, ``items::get_item``,
-    ``register`` or ``Views.LoginView.as_view()`` names, seen from ``file_path``."""
+    ``register`` or ``Views.LoginView.as_view()`` names, seen from ``file_path`` (``alias_hops``: how many
+    module-level aliases were followed to get here)."""
     expr = re.sub(r"\.as_view\(.*\)$", "", expr.strip()).strip()
     expr = expr.lstrip("&*").strip()
     if not re.fullmatch(r"[\w.:$]+", expr):
@@ -319,7 +320,7 @@ def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None
     kinds = CALLABLE_KINDS | frozenset({"class"})
     cands = [cb.symbols[i] for i in cb.by_name.get(name, []) if cb.symbols[i].kind in kinds]
     if not cands:
-        return _aliased_handler(cb, expr, name)
+        return _aliased_handler(cb, expr, name, alias_hops)
     if len(cands) == 1:
         return cands[0]
     want = norm_qualified(expr)
@@ -354,19 +355,25 @@ def resolve_handler(cb: Codebase, file_path: str, expr: str) -> SymbolRow | None
 _ALIAS = re.compile(r"^\s*(?:const\s+|let\s+|var\s+)?(\w+)\s*=\s*([\w.]+?)(?:\.as_view\(.*\))?\s*;?\s*$")
 
 
-def _aliased_handler(cb: Codebase, expr: str, name: str) -> SymbolRow | None:
+MAX_ALIAS_HOPS = 8
+"""Aliases followed from one handler name (``a = b`` and ``b = a`` would otherwise never end)."""
+
+
+def _aliased_handler(cb: Codebase, expr: str, name: str, hops: int) -> SymbolRow | None:
     """A module-level name bound to a handler: ``login_view = LoginView.as_view()`` (a common Django
     idiom in views modules), ``index = views.home``. Only a one-line binding of a dotted name counts."""
+    if hops >= MAX_ALIAS_HOPS:
+        return None
     want = norm_qualified(expr)
     variables = [cb.symbols[i] for i in cb.by_name.get(name, []) if cb.symbols[i].kind == "variable"]
     exact = [v for v in variables if norm_qualified(v.qualified_name).endswith(want)]
     for var in exact if len(exact) == 1 else variables if len(variables) == 1 else []:
-        lines = cb.source(var.path).decode("utf-8", "replace").splitlines()
+        lines = cb.lines_of(var.path)
         line = lines[var.start_line - 1] if 0 < var.start_line <= len(lines) else ""
         m = _ALIAS.match(line)
         if not m or m.group(1) != name or last_segment(m.group(2)) == name:
             continue
-        target = resolve_handler(cb, var.path, m.group(2))
+        target = resolve_handler(cb, var.path, m.group(2), alias_hops=hops + 1)
         if target is not None:
             return target
     return None

@@ -203,3 +203,18 @@ def test_a_routes_macro_handler_without_its_path_attribute_is_listed_as_unmapped
     assert [(u.file, u.line, u.reason) for u in inv.unmapped] == [
         ("src/main.rs", 8, "undocumented has no #[utoipa::path(...)]")
     ]
+
+
+def test_aliases_that_name_each_other_end_without_a_handler(tmp_path: Path) -> None:
+    """``a = b`` / ``b = a`` in a views module: following module-level aliases stops (it recursed without end)."""
+    from semgraph.analysis.entrypoints import resolve_handler
+
+    cb = index_tree(
+        tmp_path / "p",
+        {
+            "app/__init__.py": "",
+            "app/views.py": "def real(request):\n    return 1\n\n\na = b\nb = a\nhome = a\nlogin = real\n",
+        },
+    )
+    assert resolve_handler(cb, "app/views.py", "views.home") is None
+    assert resolve_handler(cb, "app/views.py", "views.login").qualified_name == "app.views.real"
