@@ -8,6 +8,7 @@ user already had.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import secrets
@@ -101,12 +102,7 @@ class Operation:
 
         Why: the hot path then does no per-call lookups; reads override it with a prepared statement.
         """
-        run = self.run
-
-        async def bound(rng: random.Random, state: RunState) -> str:
-            return await run(conn, rng, state)
-
-        return bound
+        return functools.partial(self.run, conn)  # awaited as run's own coroutine: no wrapper coroutine per call
 
 
 class Query(Operation):
