@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from semgraph.errors import InvalidInputError, NotFoundError, SourceParseError, UnsupportedError
 from semgraph.gcpause import without_gc
+from semgraph.graph.cargo import with_crate
 from semgraph.progress import ProgressFn, no_progress
 from semgraph.rust.imports import IMPORTS, IN_SCOPE
 from semgraph.rust.model_parser import FileModels, ModelStruct, parse_models_tree
@@ -521,9 +522,7 @@ class _EnumNames:
         crate = ctx.module.split("::")[0]
         path = ctx.uses.get(name)
         if path is not None:
-            full = absolute_path(path, ctx.module).split(" as ")[0]
-            if full.startswith("crate::"):
-                full = crate + full[len("crate") :]
+            full = with_crate(absolute_path(path, ctx.module).split(" as ")[0], crate)
         elif name in ctx.defined:
             full = f"{ctx.module}::{name}"
         else:
@@ -596,9 +595,7 @@ def _declared_table(s: ModelStruct, name: str, schema: SchemaInfo) -> str:
     crate = module.split("::")[0]
     path = ctx.uses.get(name) if ctx is not None else None
     if path is not None:
-        full = absolute_path(path, s.module).split(" as ")[0]
-        if full.startswith("crate::"):
-            full = crate + full[len("crate") :]
+        full = with_crate(absolute_path(path, s.module).split(" as ")[0], crate)
         owner = full.rsplit("::", 1)[0]
         if owner in where:
             return where[owner]
