@@ -437,6 +437,18 @@ class Codebase:
             self._sources[path] = data
         return self._sources[path]
 
+    def head(self, path: str, size: int) -> bytes:
+        """The first ``size`` bytes of a file: from the source cache when it was read whole, else only those
+        bytes (through the same guard; a check over every file need not read every file whole)."""
+        cached = self._sources.get(path)
+        if cached is not None:
+            return cached[:size]
+        try:
+            with self._guard.resolve(path, kind="file").open("rb") as fh:
+                return fh.read(size)
+        except (SemgraphError, OSError):
+            return b""
+
     def parsed(self, path: str) -> ParsedFile | None:
         """The tree of an indexed file (a bounded cache: analyses revisit the same few files)."""
         tree = self._parsed.get(path)

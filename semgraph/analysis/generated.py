@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from semgraph.cache import once
-from semgraph.errors import SemgraphError
 
 if TYPE_CHECKING:
     from semgraph.analysis.codebase import Codebase
@@ -66,24 +65,13 @@ def generated_reason(path: str, head: bytes) -> str | None:
     return None
 
 
-def _head(cb: Codebase, path: str) -> bytes:
-    cached = cb._sources.get(path)
-    if cached is not None:
-        return cached[:HEAD_BYTES]
-    try:  # through the indexed root's guard, like every source read of the analyses
-        with cb._guard.resolve(path, kind="file").open("rb") as fh:
-            return fh.read(HEAD_BYTES)
-    except (SemgraphError, OSError):
-        return b""
-
-
 def generated_files(cb: Codebase) -> dict[int, str]:
     """File id → reason for every generated file of ``cb`` (one pass per codebase: ~2 KB read per file)."""
 
     def build() -> dict[int, str]:
         out = {}
         for f in cb.files.values():
-            reason = generated_reason(f.path, _head(cb, f.path))
+            reason = generated_reason(f.path, cb.head(f.path, HEAD_BYTES))
             if reason is not None:
                 out[f.id] = reason
         return out
