@@ -623,21 +623,20 @@ def write_server_status(keeper: IndexKeeper, live: LiveState | None = None) -> N
         log.debug("cannot write %s: %s", target, exc)
 
 
-def publish_while_serving(keeper: IndexKeeper, stop: threading.Event, every: float = 0.1) -> threading.Thread:
-    """Write the live state whenever it changed, checked every ``every`` s (listeners are throttled to 1/s,
-    which is too late for ``--workers`` processes: their answers say what changed from this file)."""
+def publish_while_serving(keeper: IndexKeeper, every: float = 0.1) -> None:
+    """Write the live state whenever it changed, checked every ``every`` s until the keeper stops (listeners are
+    throttled to 1/s, which is too late for ``--workers`` processes: their answers say what changed from this
+    file). A daemon thread."""
 
     def loop() -> None:
         last = None
-        while not stop.wait(every) and not keeper._stop.is_set():  # a stopped keeper's file is removed
+        while not keeper._stop.wait(every):  # a stopped keeper's file is removed
             live = live_state(keeper)
             if live != last:
                 write_server_status(keeper, live)
                 last = live
 
-    thread = threading.Thread(target=loop, name="semgraph-status-publisher", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=loop, name="semgraph-status-publisher", daemon=True).start()
 
 
 def read_status(db_path: Path, root: Path) -> KeeperStatus:

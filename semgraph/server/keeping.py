@@ -79,8 +79,6 @@ def kept_index(env: ToolEnv, args: argparse.Namespace) -> Iterator[IndexKeeper |
 
 def publish_for_workers(keeper: IndexKeeper) -> None:
     """Publish the keeper's live state while serving, for the ``--workers`` processes (a daemon thread)."""
-    import threading
-
     from semgraph.graph.freshness import publish_while_serving
 
-    publish_while_serving(keeper, threading.Event())
+    publish_while_serving(keeper)
