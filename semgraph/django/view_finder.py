@@ -500,10 +500,11 @@ def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None)
             for m in matches("views", tree.root_node)
             if _enclosing_function(m["func"][0].parent) is None
         }
+        start = len(views)
         views.extend(_function_views(reader, tree))
         views.extend(inclusion_tag_views(reader, tree))
         views.extend(_class_views(reader, tree, kinds))
-        by_name = {v.name: v for v in views if v.file == display and v.kind == "function"}
+        by_name = {v.name: v for v in views[start:] if v.file == display and v.kind == "function"}  # this file's
         for extra in python_read_views(reader, tree):
             same = by_name.get(extra.name)  # the function view itself: one view, template and Python reads
             if same is None:
