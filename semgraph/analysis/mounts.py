@@ -325,19 +325,26 @@ _JS_REEXPORT = (
 def js_import_origin(cb: Codebase, path: str, local: str) -> str | None:
     """The file that defines the module bound to ``local`` in ``path``, through one barrel file:
     ``const { userService } = require('../services')`` where ``services/index.js`` has
-    ``module.exports.userService = require('./user.service')`` → ``services/user.service.js``."""
+    ``module.exports.userService = require('./user.service')`` → ``services/user.service.js``.
+    Cached per (barrel file, name): roles and workflows ask for it at every call site."""
     hit = js_imports(cb, path).get(local)
     if hit is None:
         return None
     target, name = hit
     if not name:
         return target
-    src = cb.source(target).decode("utf-8", "replace")
-    for pattern in _JS_REEXPORT:
-        m = re.search(pattern.format(name=re.escape(name)), src, re.M)
-        if m:
-            return js_resolve_module(cb, target, m.group(1))
-    return None
+    key = ("js_reexport", target, name)
+    store = cb.__dict__.setdefault("_mounts", {})
+    if key not in store:
+        src = cb.source(target).decode("utf-8", "replace")
+        found = None
+        for pattern in _JS_REEXPORT:
+            m = re.search(pattern.format(name=re.escape(name)), src, re.M)
+            if m:
+                found = js_resolve_module(cb, target, m.group(1))
+                break
+        store[key] = found
+    return store[key]
 
 
 _JS_MOUNT = re.compile(r"\b([\w$]+)\.(use|register)\(")
