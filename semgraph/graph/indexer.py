@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from semgraph.errors import DatabaseError
 from semgraph.gcpause import without_gc
+from semgraph.graph import callpool
 from semgraph.graph.cargo import CrateNames
 from semgraph.graph.integrity import begin_run, end_run, explain, remove_index
 from semgraph.graph.minified import minified_reason
@@ -375,6 +376,11 @@ class Indexer:
             self._next_file_id = (conn.execute("SELECT max(id) FROM files").fetchone()[0] or 0) + 1
             self._buf = Batch()
             self._gen = self.store.generation() + 1
+            self._workers = workers
+            # a cold run resolves from memory (signatures too: ``SymbolIndex.details``), and fills FTS while the
+            # calls are being resolved, unless partial commits must be searchable as they come
+            self._details: dict[int, tuple[str, str]] | None = {} if not existing else None
+            self._late_fts: list[tuple] | None = [] if cold and not commit_every else None
             units: list[Unit] = []
             affected: set[int] = set()
             changed_ids: set[int] = set()
@@ -429,12 +435,20 @@ class Indexer:
                     partial_at = time.monotonic() + (commit_every or 0)
             parsed_all.close()
             self._flush()
-            for table, sql in dropped:
-                if table == "symbols":  # the resolver looks symbols up; edge indexes wait for its inserts
-                    conn.execute(sql)
+
+            def store_rest() -> None:  # what waits for no call: done while they are resolved
+                late, self._late_fts = self._late_fts or [], None
+                for i in range(0, len(late), FLUSH_ROWS):
+                    conn.executemany(_FTS_INSERT, late[i : i + FLUSH_ROWS])
+                for table, sql in dropped:
+                    if table == "symbols":  # edge indexes wait for the call rows
+                        conn.execute(sql)
+
+            if self._details is None:  # an incremental run's resolver reads symbols through their indexes
+                store_rest()
             phases["parse_store"] = time.perf_counter() - started - phases["walk"]
             resolved_files = self._resolve(
-                units, affected - changed_ids, new_names, bool(existing), changed_words, deep_change
+                units, affected - changed_ids, new_names, bool(existing), changed_words, deep_change, store_rest
             )
             for table, sql in dropped:
                 if table == "edges":
@@ -659,12 +673,15 @@ class Indexer:
                     old_id, next_id = next_id, next_id + 1
                 sids.append(old_id)
         rows, fts, contains, syms = [], [], [], {}
+        details = self._details
         for i, (sym_row, fts_row) in enumerate(zip(cx.symbols, cx.fts, strict=True)):
             sid = sids[i]
             parent = sym_row[9]
             pid = sids[parent] if parent is not None else None
             rows.append((sid, file_id, *sym_row[:9], pid, *sym_row[10:]))
             fts.append((sid, *fts_row))
+            if details is not None:
+                details[sid] = (sym_row[3], sym_row[14])
             syms[sid] = Sym(sid, file_id, sym_row[0], sym_row[1], sym_row[2], pid)
             if pid is not None:
                 contains.append(
@@ -672,7 +689,10 @@ class Indexer:
                      file_id, "index", "{}")
                 )  # fmt: skip
         buf.symbols += rows
-        buf.fts += fts
+        if self._late_fts is not None:
+            self._late_fts += fts
+        else:
+            buf.fts += fts
         buf.edges += contains
         if cx.errors:
             buf.errors += [(file_id, *e) for e in cx.errors]
@@ -697,9 +717,7 @@ class Indexer:
         if buf.symbols:
             c.executemany("INSERT INTO symbols VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", buf.symbols)
         if buf.fts:
-            c.executemany(
-                "INSERT INTO symbols_fts(rowid, name, qualified_name, signature, doc) VALUES (?,?,?,?,?)", buf.fts
-            )
+            c.executemany(_FTS_INSERT, buf.fts)
         if buf.edges:
             _insert_edges(c, buf.edges)
         if buf.errors:
@@ -715,8 +733,12 @@ class Indexer:
         incremental: bool,
         words: set[str],
         deep: bool = False,
+        meanwhile: Callable[[], None] | None = None,
     ) -> int:
         """Resolve the new units plus every file whose links may have changed; returns how many files.
+
+        ``meanwhile`` runs once the calls are being resolved (in forked workers when ``callpool`` can: a cold
+        run), to store what does not wait for them.
 
         ``words``: identifiers of the names that came or went in files whose other symbols kept their ids; the
         call, import and base sites of other files that mention one of them (in the called name or the stated
@@ -750,11 +772,27 @@ class Indexer:
         # a cold run always loads everything: its edge table has no indexes yet for per-name queries
         # a cold run already holds every symbol in its units: no need to read them back
         known = (s for u in units for s in u.symbols.values()) if not incremental else None
-        index = SymbolIndex(c, bulk=not incremental or sites > BULK_RESOLVE_SITES, symbols=known)
+        details = self._details if not incremental else None
+        index = SymbolIndex(c, bulk=not incremental or sites > BULK_RESOLVE_SITES, symbols=known, details=details)
         resolver = Resolver(index)
         reloaded = [self._reload_unit(fid, index, new_names, redo.get(fid, ())) for fid in sorted(affected)]
         todo = [u for u in (*units, *reloaded) if u is not None]
-        _insert_edges(c, resolver.resolve_all(todo))
+        rows, prepared = resolver.prepare(todo)
+        pool = callpool.CallPool(resolver, prepared, self._workers) if callpool.usable(
+            resolver, prepared, self._workers
+        ) else None  # fmt: skip
+        if pool is not None:
+            pool.start()
+        try:
+            _insert_edges(c, rows)
+            if meanwhile is not None:
+                meanwhile()
+            for calls in pool.rows() if pool is not None else (resolver.resolve_calls(prepared),):
+                _insert_edges(c, calls)
+        finally:
+            if pool is not None:
+                pool.close()
+        self._details = None
         self._last_stats = resolver.stats
         return len(todo)
 
@@ -869,6 +907,9 @@ def _normal_pragmas(conn: sqlite3.Connection) -> None:
     """Back to the settings of every other write (after a cold build's no-fsync, big-cache run)."""
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"PRAGMA cache_size = -{WARM_CACHE_KIB}")
+
+
+_FTS_INSERT = "INSERT INTO symbols_fts(rowid, name, qualified_name, signature, doc) VALUES (?,?,?,?,?)"
 
 
 def _insert_edges(conn: sqlite3.Connection, rows: list[tuple]) -> None:

@@ -180,6 +180,10 @@ class Unit:
     import_filter: set[tuple[str, str, str, int, int]] | None = None
 
 
+Prepared = tuple[Unit, dict, list[list[int]]]
+"""A unit with its bindings and glob imports (``Resolver.prepare``)."""
+
+
 def norm(qualified: str) -> str:
     return qualified.replace("::", ".").replace("/", ".")
 
@@ -192,11 +196,21 @@ class SymbolIndex:
     """Lookups the resolver needs. ``bulk=True`` loads every symbol once (cheap
     per edge for a full index); ``bulk=False`` asks SQLite per name and memoises
     (cheap for a one-file re-index). ``symbols`` (with ``bulk``) are every symbol of the index, already in
-    memory: a cold run passes the ones it just stored instead of reading them back (~0.5 s per 100k)."""
+    memory: a cold run passes the ones it just stored instead of reading them back (~0.5 s per 100k).
+    ``details`` (symbol id → (signature, metrics JSON)) are those symbols' signatures and metrics, also in memory:
+    then resolving reads nothing from the database, so it can run in forked processes (``resolve_calls``)."""
 
-    def __init__(self, conn: sqlite3.Connection, *, bulk: bool, symbols: Iterable[Sym] | None = None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        bulk: bool,
+        symbols: Iterable[Sym] | None = None,
+        details: dict[int, tuple[str, str]] | None = None,
+    ) -> None:
         self.conn = conn
         self.bulk = bulk
+        self.details = details
         self._by_name: dict[str, list[Sym]] = {}
         self._by_id: dict[int, Sym] = {}
         self._children: dict[int, list[Sym]] | None = None
@@ -333,12 +347,19 @@ class SymbolIndex:
                         self._impl_by_trait.setdefault(_SEP.split(trait)[-1], []).append(s)
         return self._impl_by_trait.get(trait_name, [])
 
+    def signature(self, sid: int) -> str:
+        """A symbol's signature ("" when it has none or is not in the index)."""
+        if self.details is not None:
+            got = self.details.get(sid)
+            return got[0] if got is not None else ""
+        row = self.conn.execute("SELECT signature FROM symbols WHERE id = ?", (sid,)).fetchone()
+        return row[0] if row and row[0] else ""
+
     def returns(self, sid: int) -> str:
         """The type name a function's signature says it returns (``-> Self``, ``-> User``), else ""."""
         got = self._returns.get(sid)
         if got is None:
-            row = self.conn.execute("SELECT signature FROM symbols WHERE id = ?", (sid,)).fetchone()
-            sig = row[0] if row and row[0] else ""
+            sig = self.signature(sid)
             if sig.startswith("func"):  # Go: `func (s svc) Get(ctx context.Context) (Album, error)` → Album
                 got = self._returns[sid] = go_result_type(sig)
                 return got
@@ -348,6 +369,10 @@ class SymbolIndex:
 
     def params(self, sid: int) -> int:
         """How many parameters a function or method declares (its metrics), -1 when not known."""
+        if self.details is not None:
+            got = self.details.get(sid)
+            value = json.loads(got[1]).get("params") if got is not None and '"params"' in got[1] else None
+            return value if isinstance(value, int) and not isinstance(value, bool) else -1
         row = self.conn.execute("SELECT json_extract(metrics, '$.params') FROM symbols WHERE id = ?", (sid,)).fetchone()
         return row[0] if row and isinstance(row[0], int) else -1
 
@@ -450,8 +475,17 @@ class Resolver:
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
         """Edge rows ``(kind, src, dst, target, name, resolution, candidates, line, col, ord, file_id, origin,
         meta)`` for every unit: imports and bases of all units first, since ``self.x()`` walks resolved bases."""
+        rows, prepared = self.prepare(units)
+        rows.extend(self.resolve_calls(prepared))
+        return rows
+
+    def prepare(self, units: list[Unit]) -> tuple[list[tuple], list[Prepared]]:
+        """The import and base edge rows of every unit, and each unit's bindings for ``resolve_calls``.
+
+        Everything one unit's calls read from the others (bindings, re-exports, glob imports, resolved bases)
+        is settled here, so the units' calls can then be resolved in any grouping, in parallel."""
         rows: list[tuple] = []
-        prepared = []
+        prepared: list[Prepared] = []
         self.resolving = {u.file.id for u in units}
         self._path_mods(units)
         for unit in units:
@@ -484,6 +518,11 @@ class Resolver:
                 bindings["\0imports"] = fixed
         for unit, bindings, globs in prepared:
             rows.extend(self._imports_and_bases(unit, bindings, globs))
+        return rows, prepared
+
+    def resolve_calls(self, prepared: list[Prepared]) -> list[tuple]:
+        """The call edge rows of prepared units (``prepare``), in their order; counts them in ``stats``."""
+        rows: list[tuple] = []
         for unit, bindings, globs in prepared:
             rows.extend(self._calls(unit, bindings, globs))
         return rows
@@ -615,12 +654,8 @@ class Resolver:
         blocks = [b for b in self._rust_type_blocks(unit, owner) if b.kind == "struct"] if owner is not None else []
         for block in blocks[:1]:
             field_sym = next((ch for ch in self.ix.children(block.id) if ch.kind == "field" and ch.name == fld), None)
-            row = (
-                self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (field_sym.id,)).fetchone()
-                if field_sym
-                else None
-            )
-            typ = rust_type_name(row[0].partition(":")[2]) if row else ""
+            sig = self.ix.signature(field_sym.id) if field_sym else None
+            typ = rust_type_name(sig.partition(":")[2]) if sig is not None else ""
             tsym = self._stated(unit, c.src_id, typ, bindings, globs) if typ else None
             if tsym is not None and tsym.kind in TYPE_KINDS:
                 self.alts = None
@@ -719,8 +754,7 @@ class Resolver:
         for _hop in range(3):
             if owner.kind != "type_alias":
                 return owner
-            row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (owner.id,)).fetchone()
-            m = _ALIAS_OF.search(row[0] if row and row[0] else "")
+            m = _ALIAS_OF.search(self.ix.signature(owner.id))
             if m is None:
                 return None
             got = self._member([owner.file_id], [m.group(1)], BASE_KINDS)
@@ -747,9 +781,8 @@ class Resolver:
             self._args = args
         if fn is None:
             return None
-        row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (fn.id,)).fetchone()
         m = re.search(
-            r"([A-Za-z_$][\w$]*)(?:<[^()]*>)?(?:\[\])*\s+" + re.escape(method) + r"\s*\(", row[0] if row else ""
+            r"([A-Za-z_$][\w$]*)(?:<[^()]*>)?(?:\[\])*\s+" + re.escape(method) + r"\s*\(", self.ix.signature(fn.id)
         )
         if m is None or m.group(1) in _JAVA_NOT_TYPES:
             return None
@@ -793,8 +826,7 @@ class Resolver:
             # neither a field nor an embedded project type: an embedded outside type (`*zap.SugaredLogger`);
             # another type's method of that name would be a guess
             return _OUTSIDE if owner.kind == "struct" else None
-        row = self.ix.conn.execute("SELECT signature FROM symbols WHERE id = ?", (field_sym.id,)).fetchone()
-        parts = (row[0] if row else "").split(None, 1)
+        parts = self.ix.signature(field_sym.id).split(None, 1)
         text = parts[1].strip().lstrip("*") if len(parts) == 2 else ""
         if not _GO_FIELD_TYPE.fullmatch(text):
             return None
