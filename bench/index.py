@@ -434,7 +434,7 @@ def main() -> int:
             f"\ncombined index: {counts['files']} files, {loc} LOC, {counts['symbols']} symbols, {counts['edges']} "
             f"edges\n  cold {cold:.2f} s = {loc / cold:,.0f} LOC/s wall; CPU {main_cpu:.1f} s main + "
             f"{workers_rss.cpu_seconds:.1f} s workers = {cpu:.1f} CPU-s = {loc / cpu:,.0f} LOC per CPU-second "
-            f"(phases {rep.phases}); DB {db_size(db) / 1e6:.1f} MB; "
+            f"(phases {rep.phases}, main CPU {rep.cpu}); DB {db_size(db) / 1e6:.1f} MB; "
             f"peak RSS {rss_self:.0f} MB (main), {rss_children:.0f} MB (largest worker)\n"
             f"  raw tree-sitter, same files, {nworkers} workers: parse {parse_cpu:.1f} CPU-s, parse + combined query "
             f"{parse_query_cpu:.1f} CPU-s; semgraph / (parse + query) = {cpu / parse_query_cpu:.2f}x "

@@ -99,7 +99,8 @@ class IndexReport:
     resolution: dict[str, int] = field(default_factory=dict)  # call edges resolved this run, by how
     files_resolved: int = 0
     seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)  # walk / parse_store / resolve / commit seconds
+    phases: dict[str, float] = field(default_factory=dict)  # walk / parse_store / resolve seconds
+    cpu: dict[str, float] = field(default_factory=dict)  # the same phases in this process's CPU-seconds (+ total)
 
 
 @dataclass(slots=True)
@@ -321,7 +322,7 @@ class Indexer:
         ``commit_every`` (seconds): a cold build commits the files stored so far at this interval, so readers
         can search the part indexed so far (calls are resolved at the end). Until the final commit the index
         is marked partial; a run that finds that mark (a build that was stopped) rebuilds from scratch."""
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), time.process_time()
         progress = progress or no_progress
         walked = walk(self.root, self.guard, languages=languages, exclude=exclude, max_file_bytes=max_file_bytes)
         phases = {"walk": time.perf_counter() - started}
@@ -447,6 +448,7 @@ class Indexer:
             if self._details is None:  # an incremental run's resolver reads symbols through their indexes
                 store_rest()
             phases["parse_store"] = time.perf_counter() - started - phases["walk"]
+            cpu = {"parse_store": time.process_time() - cpu0}
             resolved_files = self._resolve(
                 units, affected - changed_ids, new_names, bool(existing), changed_words, deep_change, store_rest
             )
@@ -454,6 +456,7 @@ class Indexer:
                 if table == "edges":
                     conn.execute(sql)
             phases["resolve"] = time.perf_counter() - started - phases["walk"] - phases["parse_store"]
+            cpu["resolve"] = time.process_time() - cpu0 - cpu["parse_store"]
             report.files_resolved = resolved_files
             report.resolution = dict(self._last_stats)
             if units or changed_ids or wiped or partial_at is not None:
@@ -488,6 +491,8 @@ class Indexer:
             report.languages[lang] = LanguageStats(files, syms, loc)
         report.seconds = round(time.perf_counter() - started, 3)
         report.phases = {k: round(v, 3) for k, v in phases.items()}
+        cpu["total"] = time.process_time() - cpu0
+        report.cpu = {k: round(v, 3) for k, v in cpu.items()}
         return report
 
     # -- writing -------------------------------------------------------------

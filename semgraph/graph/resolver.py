@@ -49,6 +49,15 @@ from semgraph.graph.tsconfig import TsConfigMap
 
 MAX_NAME_MATCH = 8
 # how a stated type must resolve for `typed`: a guessed (name-matched) class would make a guessed method sure
+# plain strings: an enum member's ``.value`` is a slow descriptor lookup, and these are hot
+_ALTERNATIVE = Resolution.ALTERNATIVE.value
+_IMPORT = Resolution.IMPORT.value
+_NAME_MATCH = Resolution.NAME_MATCH.value
+_QUALIFIED = Resolution.QUALIFIED.value
+_SAME_MODULE = Resolution.SAME_MODULE.value
+_SELF = Resolution.SELF.value
+_TYPED = Resolution.TYPED.value
+_UNRESOLVED = Resolution.UNRESOLVED.value
 _SURE = frozenset({"import", "same_module", "qualified", "self"})
 _SURE_CALL = _SURE | {"typed"}
 # receiver roots that name library objects in real code (`db.session.add`, `session.commit`, `os.path.join`):
@@ -610,9 +619,9 @@ class Resolver:
                 alts = self._cfg_twins(dst)
             if alts is not None:
                 info["alternatives"] = alts[0]  # type: ignore[assignment]
-            if c.was and res != Resolution.UNRESOLVED.value and res not in _SURE_CALL and not self._same_as(dst, c.was):
+            if c.was and res != _UNRESOLVED and res not in _SURE_CALL and not self._same_as(dst, c.was):
                 # its definition went away: a same-named symbol elsewhere is not what the caller meant
-                dst, res, cands = None, Resolution.UNRESOLVED.value, 0
+                dst, res, cands = None, _UNRESOLVED, 0
             if c.was and dst is None:
                 info["broken"] = c.was
             self.stats[res] = self.stats.get(res, 0) + 1
@@ -627,7 +636,7 @@ class Resolver:
                 n = len(ids) + 1
                 for alt in ids:
                     rows.append(
-                        ("calls", c.src_id, alt, c.target, c.name, Resolution.ALTERNATIVE.value, n, c.line, c.col,
+                        ("calls", c.src_id, alt, c.target, c.name, _ALTERNATIVE, n, c.line, c.col,
                          c.order, fid, "index", extra)
                     )  # fmt: skip
         self._args = -1
@@ -663,8 +672,8 @@ class Resolver:
                 if sym is not None and tsym.kind == "trait" and sym.parent_id == tsym.id:
                     sym = self._dispatch(tsym, sym)
                 if sym is not None:
-                    return sym.id, Resolution.TYPED.value, 1
-                return None, Resolution.UNRESOLVED.value, 0  # derived or std methods of a project type
+                    return sym.id, _TYPED, 1
+                return None, _UNRESOLVED, 0  # derived or std methods of a project type
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
 
     def _extension_method(self, unit: Unit, type_name: str, name: str) -> Sym | None:
@@ -710,7 +719,7 @@ class Resolver:
                 owner = self._field_type(unit, c.src_id, owner, fld, bindings, globs)
         self.alts = None  # finding the receiver's type is not the call's own ambiguity
         if owner is _OUTSIDE:  # a type of an outside package (`*zap.Logger`): its methods are not ours
-            return None, Resolution.UNRESOLVED.value, 0
+            return None, _UNRESOLVED, 0
         if owner is not None and owner.kind == "type_alias" and family(unit.file.language) == "js":
             owner = self._aliased(owner)
         if owner is not None and owner.kind in TYPE_KINDS:
@@ -721,16 +730,16 @@ class Resolver:
                 files = self.ix.module_files(self.ix.files[owner.file_id].module)
                 sym = self._member(files, [owner.name, c.name], _METHOD)
             if sym is not None:
-                return sym.id, Resolution.TYPED.value, 1
+                return sym.id, _TYPED, 1
             # a project type whose methods and resolved bases lack the name: inherited from outside (a Spring
             # JpaRepository's findById) or dynamic; another type's method of that name would be a wrong guess
-            return None, Resolution.UNRESOLVED.value, 0
+            return None, _UNRESOLVED, 0
         ext = self._extension_method(unit, c.rtype, c.name) if owner is None else None
         if ext is not None:
-            return ext.id, Resolution.TYPED.value, 1
+            return ext.id, _TYPED, 1
         head = _SEP.split(c.rtype.partition("#")[0])[0]
         if owner is None and head in bindings.get("\0external", ()) and head not in bindings:
-            return None, Resolution.UNRESOLVED.value, 0  # `c echo.Context`: a type of an outside package
+            return None, _UNRESOLVED, 0  # `c echo.Context`: a type of an outside package
         return self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
 
     def _dispatch(self, trait: Sym, decl: Sym) -> Sym:
@@ -850,10 +859,10 @@ class Resolver:
             if bound is not None and bound[2] is not None:
                 sym = self.ix.symbol(bound[2])
                 if sym is not None and sym.kind == "macro":
-                    return sym.id, Resolution.IMPORT.value, 1
+                    return sym.id, _IMPORT, 1
             local = self._local(unit, src_id, name, _MACRO)
             if local is not None:
-                return local.id, Resolution.SAME_MODULE.value, 1
+                return local.id, _SAME_MODULE, 1
             crate, how = self.ix.crate_key(unit.file.id), Resolution.SAME_MODULE
         else:
             head = segs[0]
@@ -861,11 +870,11 @@ class Resolver:
             crate = crate or self.ix.sibling_crate(unit.file.id, head)
             how = Resolution.QUALIFIED
         if crate is None:
-            return None, Resolution.UNRESOLVED.value, 0
+            return None, _UNRESOLVED, 0
         sym = self._exported_macro(crate, name)
         if sym is not None:
             return sym.id, how.value, 1
-        return None, Resolution.UNRESOLVED.value, 0
+        return None, _UNRESOLVED, 0
 
     def _exported_macro(self, crate: str, name: str) -> Sym | None:
         """The one ``macro_rules!`` macro called ``name`` in ``crate`` (``#[macro_export]`` puts it at the root)."""
@@ -1107,11 +1116,11 @@ class Resolver:
         # `UserService(session).register` is written `UserService().register`: treat as `UserService.register`
         segs = _segments(target)
         if not segs:
-            return None, Resolution.UNRESOLVED.value, 0
+            return None, _UNRESOLVED, 0
         name = segs[-1]
         lang = unit.file.language
         if segs[0] in bindings.get("\0external", ()) and segs[0] not in bindings:
-            return None, Resolution.UNRESOLVED.value, 0  # a name from an external package
+            return None, _UNRESOLVED, 0  # a name from an external package
         # 1. self / this / Self; Python `super().m()` (the bases' method) and `cls(...)` (the class itself)
         if lang == "python" and segs[0] == "super" and len(segs) == 2 and target.startswith("super("):
             owner = self._enclosing_type(unit, src_id)
@@ -1120,31 +1129,31 @@ class Resolver:
                     bsym = self.ix.symbol(base)
                     sym = self._method_of(unit, bsym, name) if bsym is not None else None
                     if sym is not None:
-                        return sym.id, Resolution.SELF.value, 1
-            return None, Resolution.UNRESOLVED.value, 0
+                        return sym.id, _SELF, 1
+            return None, _UNRESOLVED, 0
         if lang == "python" and segs == ["cls"]:
             owner = self._enclosing_type(unit, src_id)
             if owner is not None:
-                return owner.id, Resolution.SELF.value, 1
+                return owner.id, _SELF, 1
         if len(segs) == 2 and segs[0] in SELF_WORDS:
             sym = self._self_method(unit, src_id, name)
             if sym is not None:
-                return sym.id, Resolution.SELF.value, 1
+                return sym.id, _SELF, 1
         # 2. scope chain / top level of this file
         if len(segs) == 1:
             sym = self._local(unit, src_id, name, kinds)
             if sym is not None:
-                return sym.id, Resolution.SAME_MODULE.value, 1
+                return sym.id, _SAME_MODULE, 1
             if lang == "java" and not base:  # `send(to, text)` inside a class: this.send (or an inherited one)
                 sym = self._self_method(unit, src_id, name)
                 if sym is not None:
-                    return sym.id, Resolution.SELF.value, 1
+                    return sym.id, _SELF, 1
         # 3. import binding head
         head = segs[0]
         if head in bindings and head not in SELF_WORDS:
             files, member, sid = bindings[head]
             if len(segs) == 1 and sid is not None:
-                return sid, Resolution.IMPORT.value, 1
+                return sid, _IMPORT, 1
             path = [*member, *segs[1:]]
             if path:
                 sym = self._member(files, path, kinds)
@@ -1156,17 +1165,17 @@ class Resolver:
                 if sym is None and lang == "python" and len(segs) > 2:
                     sym = self._qualified(unit, segs, kinds)  # `import a.b` then `a.b.f()`: a submodule of a
                 if sym is not None:
-                    return sym.id, Resolution.IMPORT.value, 1
+                    return sym.id, _IMPORT, 1
             if sid is None:
                 # the head is an import of a project module whose member we do not have (macro-made, e.g.
                 # Diesel's `users::table`): a name match here would only be a guess
-                return None, Resolution.UNRESOLVED.value, 0
+                return None, _UNRESOLVED, 0
             # a chain on an imported type (`UserService::new(c).register()`): fall through to name matching
         # 4. fully qualified path
         if len(segs) > 1 and head not in SELF_WORDS:
             sym = self._qualified(unit, segs, kinds)
             if sym is not None:
-                return sym.id, Resolution.QUALIFIED.value, 1
+                return sym.id, _QUALIFIED, 1
         # 5. same module in other files / Type.name with Type here / glob imports
         same = self._same_module_files(unit)
         if len(segs) == 1:
@@ -1178,7 +1187,7 @@ class Resolver:
         elif head not in SELF_WORDS and head not in bindings:
             sym = self._member([unit.file.id, *same], segs, kinds)
             if sym is not None:
-                return sym.id, Resolution.SAME_MODULE.value, 1
+                return sym.id, _SAME_MODULE, 1
         if lang == "rust" and "(" in target and not base:
             got = self._rust_chain(unit, src_id, target, bindings, globs)
             if got is not None:
@@ -1188,18 +1197,18 @@ class Resolver:
         if len(segs) > 1:
             root = segs[1] if segs[0] in SELF_WORDS and len(segs) > 2 else segs[0]
             if root in LIBRARY_ROOTS:
-                return None, Resolution.UNRESOLVED.value, 0
+                return None, _UNRESOLVED, 0
             std = builtins(lang)
             if (
                 lang == "rust" and segs[0] not in bindings and self.ix.outside_crate(unit.file.id, segs[0])
             ):  # `toml::from_str()`: a function of an outside crate
-                return None, Resolution.UNRESOLVED.value, 0
+                return None, _UNRESOLVED, 0
             if (
                 (name in std.methods and not (len(segs) == 2 and segs[0] in SELF_WORDS))
                 or (segs[0] in std.types and segs[0] not in bindings)
                 or _LITERAL_HEAD.match(target)
             ):
-                return None, Resolution.UNRESOLVED.value, 0
+                return None, _UNRESOLVED, 0
         fam = family(lang)
         method_only = len(segs) > 1 and not base
         methods, others = self.ix.callables(name, fam, kinds)
@@ -1213,7 +1222,7 @@ class Resolver:
         if len(pool) > MAX_NAME_MATCH + 1 and not (len(segs) > 1 and segs[-2][:1].isupper()):
             caller = unit.symbols.get(src_id)  # in the pool only if it has the same name (hot: pools are long)
             mine = (caller is None or caller.name == name) and any(s.id == src_id for s in pool)
-            return None, Resolution.UNRESOLVED.value, len(pool) - mine
+            return None, _UNRESOLVED, len(pool) - mine
         cands = [s for s in pool if s.id != src_id]
         # ...but it stays a candidate in the count: `def delete(self): self.obj.delete()` reaching the one other
         # `delete` is a guess between two definitions, not a sure single match
@@ -1229,12 +1238,12 @@ class Resolver:
             # production code does not call into the test suite: `self.session.add()` is not FakeSession.add
             prod = [s for s in cands if not is_test_path(self.ix.files[s.file_id].path)]
             if not prod:
-                return None, Resolution.UNRESOLVED.value, len(cands)
+                return None, _UNRESOLVED, len(cands)
             cands = prod
         if 1 <= len(cands) <= MAX_NAME_MATCH:
             best = _nearest_symbol(self.ix, unit.file.path, cands, segs[-2] if len(segs) > 1 else "")
-            return best.id, Resolution.NAME_MATCH.value, len(cands) + me
-        return None, Resolution.UNRESOLVED.value, len(cands) + me
+            return best.id, _NAME_MATCH, len(cands) + me
+        return None, _UNRESOLVED, len(cands) + me
 
     def _rust_chain(
         self, unit: Unit, src_id: int, target: str, bindings: dict, globs: list[list[int]]
@@ -1250,21 +1259,21 @@ class Resolver:
         rid, how, _n = self._resolve_target(unit, src_id, head, bindings, globs, CALLABLE_KINDS)
         self.alts = None
         if rid is None or how not in _SURE:
-            return None, Resolution.UNRESOLVED.value, 0
+            return None, _UNRESOLVED, 0
         rest = target[len(head) :]
         fn = self.ix.symbol(rid)
         ret = self.ix.returns(rid)
         if fn is None or not ret or rest.count(").") != 1 or not rest.endswith(_segments(target)[-1]):
-            return None, Resolution.UNRESOLVED.value, 0
+            return None, _UNRESOLVED, 0
         if ret == "Self":
             owner = self.ix.symbol(fn.parent_id) if fn.parent_id is not None else None
         else:
             got = self._member([fn.file_id], [ret], BASE_KINDS)
             owner = got if got is not None and got.name == ret else None
         if owner is None or owner.kind not in TYPE_KINDS:
-            return None, Resolution.UNRESOLVED.value, 0
+            return None, _UNRESOLVED, 0
         sym = self._method_of(unit, owner, _segments(target)[-1])
-        return (sym.id, Resolution.TYPED.value, 1) if sym is not None else (None, Resolution.UNRESOLVED.value, 0)
+        return (sym.id, _TYPED, 1) if sym is not None else (None, _UNRESOLVED, 0)
 
     def _same_module_files(self, unit: Unit) -> list[int]:
         """The other files of the unit's module (Go/Java packages), once per file: asked for every call site."""
