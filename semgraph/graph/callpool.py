@@ -93,6 +93,7 @@ class CallPool:
         global _state
         from semgraph.graph.extractors.rust import rust_type_name  # noqa: F401  imported lazily by the resolver
 
+        self.resolver.ix.warm()  # built once here, not once per worker
         _state = (self.resolver, self.prepared)
         mark_pool_parent()
         try:
@@ -108,25 +109,36 @@ class CallPool:
 
     def rows(self) -> Iterator[list[tuple]]:
         stats = self.resolver.stats
+        done: dict[int, tuple[list[tuple], dict[str, int]]] = {}
         try:
-            for k, (lo, hi) in enumerate(self.ranges):
-                fut = self._futures[k] if k < len(self._futures) else None
-                got: tuple[list[tuple], dict[str, int]] | None = None
-                if fut is not None and not fut.cancel():
+            # take the last shards no worker has started (the workers work from the first): they are ready when
+            # the workers reach them; the rows still come out in shard order
+            for k in range(len(self._futures) - 1, -1, -1):
+                if not self._futures[k].cancel():
+                    break
+                done[k] = self._here(k)
+            for k in range(len(self.ranges)):
+                got = done.pop(k, None)
+                fut = self._futures[k] if got is None and k < len(self._futures) else None
+                if fut is not None and not fut.cancelled():
                     try:
                         got = fut.result()
                     except BrokenProcessPool as exc:
                         log.warning("call resolution pool failed (%s); resolving in-process", exc)
                         self._futures = []
-                if got is None:  # not started by a worker (or the pool broke): resolve it here
-                    self.resolver.stats = {}
-                    got = (self.resolver.resolve_calls(self.prepared[lo:hi]), self.resolver.stats)
+                if got is None:  # the pool broke: resolve it here
+                    got = self._here(k)
                 for key, n in got[1].items():
                     stats[key] = stats.get(key, 0) + n
                 yield got[0]
         finally:
             self.resolver.stats = stats
             self.close()
+
+    def _here(self, k: int) -> tuple[list[tuple], dict[str, int]]:
+        lo, hi = self.ranges[k]
+        self.resolver.stats = {}
+        return self.resolver.resolve_calls(self.prepared[lo:hi]), self.resolver.stats
 
     def close(self) -> None:
         if self._pool is not None:

@@ -270,6 +270,11 @@ class SymbolIndex:
                 self._bases.setdefault(src, []).append(dst)
             self._bases_loaded = set(self._by_id)
 
+    def warm(self) -> None:
+        """Build the whole-index tables that are otherwise built on first use (before forking workers)."""
+        self.trait_impls("")
+        self.module_files_by_suffix("")
+
     # symbols
     def by_name(self, name: str) -> list[Sym]:
         got = self._by_name.get(name)
