@@ -145,14 +145,16 @@ def run_index(args: argparse.Namespace, cli: Any) -> int:
     from semgraph.graph.indexer import index_repository
 
     root, db_path, guard = index_target(args, cli)
+    # no auto-refresh: its thread would make this process multi-threaded, and the indexer forks its parser and
+    # call-resolution workers only from a single-threaded one (else a forkserver, and calls resolved in-process)
     with Progress(
         TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=cli.err, transient=True, disable=args.json,
+        console=cli.err, transient=True, disable=args.json, auto_refresh=False,
     ) as bar:  # fmt: skip
         task = bar.add_task("index", total=None)
 
         def progress(done: float, total: float | None = None, message: str | None = None) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, refresh=True)
 
         report = index_repository(
             root,
