@@ -5,7 +5,7 @@ cores idled. ``Resolver.prepare`` settles everything one file's calls read from 
 re-exports, resolved bases); the call sites of each file then depend only on that read-only state, so they
 are resolved in processes forked after it is built (copy-on-write: nothing is pickled to them, only their
 edge rows come back). Meanwhile the indexing process stores what does not wait for calls (import and base
-edges, FTS rows, symbol indexes), then takes any shard no worker has started yet itself.
+edges, symbol indexes), then takes the shards no worker has started yet itself.
 
 Only where a fork is safe: a single-threaded process (the CLI, benches) with the symbol table fully in memory
 (a cold run's ``SymbolIndex(details=...)``, which never reads the database: a forked child must not touch the
@@ -87,7 +87,8 @@ class CallPool:
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.ranges = shards(prepared, self.workers * SHARDS_PER_WORKER)
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future] = []
+        self._futures: list[Future | None] = []  # None once its rows are taken (not kept until the end)
+        self.forked = 0  # shards whose rows a worker made
 
     def start(self) -> None:
         global _state
@@ -114,18 +115,23 @@ class CallPool:
             # take the last shards no worker has started (the workers work from the first): they are ready when
             # the workers reach them; the rows still come out in shard order
             for k in range(len(self._futures) - 1, -1, -1):
-                if not self._futures[k].cancel():
+                fut = self._futures[k]
+                if fut is None or not fut.cancel():
                     break
+                self._futures[k] = None
                 done[k] = self._here(k)
             for k in range(len(self.ranges)):
                 got = done.pop(k, None)
                 fut = self._futures[k] if got is None and k < len(self._futures) else None
-                if fut is not None and not fut.cancelled():
+                if fut is not None:
+                    self._futures[k] = None
                     try:
                         got = fut.result()
+                        self.forked += 1
                     except BrokenProcessPool as exc:
                         log.warning("call resolution pool failed (%s); resolving in-process", exc)
                         self._futures = []
+                    del fut
                 if got is None:  # the pool broke: resolve it here
                     got = self._here(k)
                 for key, n in got[1].items():

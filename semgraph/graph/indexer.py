@@ -378,10 +378,9 @@ class Indexer:
             self._buf = Batch()
             self._gen = self.store.generation() + 1
             self._workers = workers
-            # a cold run resolves from memory (signatures too: ``SymbolIndex.details``), and fills FTS while the
-            # calls are being resolved, unless partial commits must be searchable as they come
+            # a cold run resolves from memory (signatures too: ``SymbolIndex.details``); FTS rows are stored as
+            # files come, when the indexing process mostly waits for its parser pool
             self._details: dict[int, tuple[str, str]] | None = {} if not existing else None
-            self._late_fts: list[tuple] | None = [] if cold and not commit_every else None
             units: list[Unit] = []
             affected: set[int] = set()
             changed_ids: set[int] = set()
@@ -438,19 +437,17 @@ class Indexer:
             self._flush()
 
             def store_rest() -> None:  # what waits for no call: done while they are resolved
-                late, self._late_fts = self._late_fts or [], None
-                for i in range(0, len(late), FLUSH_ROWS):
-                    conn.executemany(_FTS_INSERT, late[i : i + FLUSH_ROWS])
                 for table, sql in dropped:
                     if table == "symbols":  # edge indexes wait for the call rows
                         conn.execute(sql)
 
-            if self._details is None:  # an incremental run's resolver reads symbols through their indexes
+            meanwhile = store_rest if self._details is not None else None
+            if meanwhile is None:  # an incremental run's resolver reads symbols through their indexes
                 store_rest()
             phases["parse_store"] = time.perf_counter() - started - phases["walk"]
             cpu = {"parse_store": time.process_time() - cpu0}
             resolved_files = self._resolve(
-                units, affected - changed_ids, new_names, bool(existing), changed_words, deep_change, store_rest
+                units, affected - changed_ids, new_names, bool(existing), changed_words, deep_change, meanwhile
             )
             for table, sql in dropped:
                 if table == "edges":
@@ -694,10 +691,7 @@ class Indexer:
                      file_id, "index", "{}")
                 )  # fmt: skip
         buf.symbols += rows
-        if self._late_fts is not None:
-            self._late_fts += fts
-        else:
-            buf.fts += fts
+        buf.fts += fts
         buf.edges += contains
         if cx.errors:
             buf.errors += [(file_id, *e) for e in cx.errors]
