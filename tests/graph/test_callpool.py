@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,18 @@ def test_forked_resolution_stores_the_same_graph(tmp_path: Path, monkeypatch: py
         yield from rows(self)
         forked_shards.append(self.forked)
 
+    start = CallPool.start
+
+    def started(self: CallPool) -> None:  # the first shard is with a worker before the indexer may take any
+        start(self)
+        deadline = time.monotonic() + 30
+        while self._futures and not (self._futures[0].running() or self._futures[0].done()):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+
     monkeypatch.setattr(callpool, "MIN_CALLS", 0)
     monkeypatch.setattr(CallPool, "rows", counting)
+    monkeypatch.setattr(CallPool, "start", started)
     # a cold build as on a big repository: dropped indexes, FTS filled while the calls are resolved
     monkeypatch.setattr(indexer, "IN_PROCESS_FILES", 5)
     forked = index(root, tmp_path / "forked.db", workers=2)
