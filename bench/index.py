@@ -356,10 +356,26 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--skip-per-language", action="store_true", help="only the combined index")
     ap.add_argument("--mcp-calls", type=int, default=100, help="calls per tool at a real MCP client (0: skip)")
+    ap.add_argument(
+        "--work", type=Path, metavar="DIR",
+        help="keep the corpus and the combined index in DIR (default: a temporary directory, removed at the end)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--queries-only", action="store_true",
+        help="with --work: reuse DIR's corpus and index and time only the queries (in process and over MCP)",
+    )  # fmt: skip
     args = ap.parse_args()
     if args.fetch:
         fetch_npm(args.npm_dir)
-    work = Path(tempfile.mkdtemp(prefix="semgraph-bench-"))
+    if args.queries_only:
+        if args.work is None or not (args.work / "all.db").is_file():
+            ap.error("--queries-only needs --work DIR holding an index from an earlier run")
+        return queries_only(args.work / "corpus", args.work / "all.db", args)
+    work = args.work or Path(tempfile.mkdtemp(prefix="semgraph-bench-"))
+    if args.work is not None:
+        shutil.rmtree(work / "corpus", ignore_errors=True)
+        (work / "all.db").unlink(missing_ok=True)
+        work.mkdir(parents=True, exist_ok=True)
     try:
         corpus = work / "corpus"
         raw = build_corpus(corpus, args.max_lines, args.npm_dir, args.rust_lines)
@@ -444,18 +460,8 @@ def main() -> int:
         for label, (secs, relinked, recpu) in reindex.items():
             print(f"  re-index after one edit, {label}: {secs:.3f} s, {recpu:.3f} CPU-s ({relinked} files re-linked)")
         lat = time_queries(db, args.queries, args.seed)
-        print(f"\n{'query (' + str(args.queries) + ' random)':<28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-        for name, v in lat.items():
-            print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['max_ms']:>8}")
-        print(load())
         mcp = mcp_latency(corpus, db, args.mcp_calls, args.seed) if args.mcp_calls else {}
-        if mcp:
-            print(
-                f"\n{'MCP over stdio (' + str(args.mcp_calls) + ' calls)':<28} {'p50 ms':>8} {'p95 ms':>8} {'mean KB':>8}"
-            )
-            for name, v in mcp.items():
-                print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['mean_kb']:>8}")
-            print(load())
+        print_queries(lat, mcp, args)
         results.update(
             combined={
                 "files": counts["files"], "loc": loc, "symbols": counts["symbols"], "edges": counts["edges"],
@@ -475,7 +481,34 @@ def main() -> int:
         )  # fmt: skip
         print("\nJSON " + json.dumps(results))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def print_queries(lat: dict[str, dict[str, float]], mcp: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
+    print(f"\n{'query (' + str(args.queries) + ' random)':<28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name, v in lat.items():
+        print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['max_ms']:>8}")
+    print(load())
+    if mcp:
+        print(
+            f"\n{'MCP over stdio (' + str(args.mcp_calls) + ' calls)':<28} {'p50 ms':>8} {'p95 ms':>8} {'mean KB':>8}"
+        )
+        for name, v in mcp.items():
+            print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['mean_kb']:>8}")
+        print(load())
+
+
+def queries_only(corpus: Path, db: Path, args: argparse.Namespace) -> int:
+    """Time the queries against an index an earlier ``--work`` run left (no corpus copy, no indexing)."""
+    with GraphStore.open(db, readonly=True) as store:
+        counts = store.counts()
+    print(f"index {db}: {counts['files']} files, {counts['symbols']} symbols, {counts['edges']} edges; {load()}")
+    lat = time_queries(db, args.queries, args.seed)
+    mcp = mcp_latency(corpus, db, args.mcp_calls, args.seed) if args.mcp_calls else {}
+    print_queries(lat, mcp, args)
+    print("\nJSON " + json.dumps({"queries": lat, "mcp": mcp, "load_1min_after": round(os.getloadavg()[0], 2)}))
     return 0
 
 
