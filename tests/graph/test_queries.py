@@ -222,3 +222,43 @@ def test_impact_of_the_git_working_tree(tmp_path: Path) -> None:
             impact(s, diff="git: --output=/tmp/x")
         with pytest.raises(InvalidInputError, match="git diff failed"):
             impact(s, diff="git: nosuchbranch..HEAD")
+
+
+def test_an_exact_identifier_matches_the_others_by_whole_words(tmp_path: Path) -> None:
+    from tests.graph.graphhelp import write_tree
+
+    root = write_tree(
+        tmp_path / "shop",
+        {
+            "pkg/ops.py": (
+                "def send_mail(to):\n    return to\n\n\n"
+                "def send_mailer_report(to):\n    return to\n\n\n"
+                "def mail_send_queue(to):\n    return to\n"
+            )
+        },
+    )
+    index(root)
+    with GraphStore.open(db_for(root), readonly=True) as s:
+        exact = q.search(s, "send_mail")
+        # the symbol itself first, then symbols that share its whole words ("mailer" is not "mail")
+        assert names(exact.hits) == ["pkg.ops.send_mail", "pkg.ops.mail_send_queue"]
+        assert exact.exact == 1
+        # words typed as words: each is a prefix too
+        typed = q.search(s, "send mail")
+        assert sorted(names(typed.hits)) == [
+            "pkg.ops.mail_send_queue",
+            "pkg.ops.send_mail",
+            "pkg.ops.send_mailer_report",
+        ]
+        partial = q.search(s, "send_mai")  # names nothing: prefixes
+        assert "pkg.ops.send_mailer_report" in names(partial.hits)
+
+
+def test_search_pages_are_the_same_whatever_tiers_are_read(store: GraphStore) -> None:
+    """A tier is skipped only when the page is settled: every page of a query equals a slice of one long page."""
+    for query in ("register", "user", "User", "find", "create", "test"):
+        whole = q.search(store, query, limit=200)
+        for offset in range(0, len(whole.hits), 2):
+            page = q.search(store, query, limit=2, offset=offset)
+            assert [h.id for h in page.hits] == [h.id for h in whole.hits[offset : offset + 2]], (query, offset)
+            assert page.total == whole.total
