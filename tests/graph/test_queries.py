@@ -74,7 +74,7 @@ def test_get_symbol(store: GraphStore) -> None:
 
 
 def test_call_graph_callers_and_callees(store: GraphStore) -> None:
-    g = q.call_graph(store, "hash_password", direction="callers", depth=3)
+    g = q.call_graph(store, "hash_password", direction="callers", depth=3, with_mermaid=True)
     assert [(n.qualified_name, n.depth) for n in g.nodes] == [
         ("pyshop.services.security.hash_password", 0),
         ("pyshop.services.users.UserService.register", 1),
@@ -107,8 +107,26 @@ def test_call_graph_callers_and_callees(store: GraphStore) -> None:
         q.call_graph(store, "hash_password", direction="sideways")
 
 
+def test_call_graph_extras_only_on_request(store: GraphStore) -> None:
+    """No flowchart and no source unless asked for; asked for, the same graph with them."""
+    lean = q.call_graph(store, "hash_password", direction="callers", depth=3)
+    assert lean.mermaid is None and all(n.snippet is None for n in lean.nodes)
+    rich = q.call_graph(store, "hash_password", direction="callers", depth=3, with_mermaid=True, snippet_lines=1)
+    assert rich.mermaid is not None and rich.mermaid.startswith("flowchart LR")
+    assert [n.snippet for n in rich.nodes] == [
+        "def hash_password(password: str) -> str:\n…",
+        "    def register(self, email: str, password: str):\n…",
+        "def register():\n…",
+    ]
+    assert [(n.id, n.depth) for n in rich.nodes] == [(n.id, n.depth) for n in lean.nodes]
+    assert rich.edges == lean.edges
+    whole = q.call_graph(store, "hash_password", snippet_lines=30)  # a 3-line function: all of it, no mark
+    assert whole.root.snippet is not None and whole.root.snippet.count("\n") == 2
+    assert not whole.root.snippet.endswith("…")
+
+
 def test_call_graph_of_a_class_includes_its_methods(store: GraphStore) -> None:
-    g = q.call_graph(store, "pyshop.services.users.UserService", direction="callers", depth=1)
+    g = q.call_graph(store, "pyshop.services.users.UserService", direction="callers", depth=1, with_mermaid=True)
     assert [(n.qualified_name, n.depth) for n in g.nodes] == [
         ("pyshop.services.users.UserService", 0),
         ("pyshop.services.users.UserService.__init__", 0),
