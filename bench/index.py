@@ -210,8 +210,11 @@ async def _mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, d
         ids = [str(r[0]) for r in store.conn.execute("SELECT id FROM symbols WHERE kind IN ('function', 'method')")]
     exe = shutil.which("semgraph", path=str(Path(sys.executable).parent))
     cmd = [exe] if exe else [sys.executable, "-m", "semgraph.server.cli"]
-    params = StdioServerParameters(
-        command=cmd[0], args=[*cmd[1:], "serve", "--root", str(corpus), "--db", str(db)], cwd=str(corpus)
+    params = StdioServerParameters(  # the whole environment: a PYTHONPATH-selected tree is served as well
+        command=cmd[0],
+        args=[*cmd[1:], "serve", "--root", str(corpus), "--db", str(db)],
+        cwd=str(corpus),
+        env=dict(os.environ),
     )
     out: dict[str, dict[str, float]] = {}
     async with Client(params, mode="auto", read_timeout_seconds=120) as client:
