@@ -9,7 +9,8 @@ Prints LOC/s per language (cold, each language in its own index) against raw tre
 files in the same run (the baseline ratio), then for one combined index: cold time, DB size, peak RSS,
 no-change and one-file-changed re-index times (a leaf file and the three most-imported files), p50/p95 latency
 of search_symbols / get_call_graph / impact_analysis over N random queries (through the per-thread read
-connection a tool call uses), and the same tools' p50/p95 measured at a real MCP client over stdio.
+connection a tool call uses), and the same tools' p50/p95 measured at a real MCP client over stdio, with the
+CPU milliseconds per call of the served process and of the client (figures a busy machine moves less).
 
 The reference for the cold index is raw tree-sitter over the same files with the same worker count: parse
 alone, and parse plus the extractors' own combined query (captures only), both in CPU-seconds summed over the
@@ -17,6 +18,8 @@ workers, printed next to semgraph's CPU-seconds (main process + workers) with th
 
     python bench/index.py                       # the ~500k-LOC corpus (610k raw lines; a few minutes)
     python bench/index.py --max-lines 100000    # at most 100k raw lines per language
+    python bench/index.py --skip-per-language --work /tmp/sg   # keep the corpus and the index in /tmp/sg ...
+    python bench/index.py --queries-only --work /tmp/sg        # ... and re-time only the queries against them
 """
 
 from __future__ import annotations
@@ -212,7 +215,8 @@ async def _mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, d
     cmd = [exe] if exe else [sys.executable, "-m", "semgraph.server.cli"]
     params = StdioServerParameters(  # the whole environment: a PYTHONPATH-selected tree is served as well
         command=cmd[0],
-        args=[*cmd[1:], "serve", "--root", str(corpus), "--db", str(db)],
+        # the index is fresh: no start-up walk of the corpus competing with the first calls (edits still followed)
+        args=[*cmd[1:], "serve", "--root", str(corpus), "--db", str(db), "--no-auto-index"],
         cwd=str(corpus),
         env=dict(os.environ),
     )
@@ -221,6 +225,7 @@ async def _mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, d
         await client.call_tool("search_symbols", {"query": "warmup"})
         for tool in MCP_CALLS:
             times, sizes = [], []
+            server0, client0 = children_cpu_seconds(), time.process_time()
             for _ in range(n):
                 if tool == "search_symbols":
                     args: dict[str, object] = {"query": rng.choice(names), "limit": 20}
@@ -234,12 +239,29 @@ async def _mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, d
                 if res.is_error:
                     raise RuntimeError(f"{tool} {args}: {res.content}")
                 sizes.append(len(json.dumps(res.structured_content or {})))
+            server_cpu, client_cpu = children_cpu_seconds() - server0, time.process_time() - client0
             out[tool] = {
                 "p50_ms": round(statistics.median(times), 2),
                 "p95_ms": round(percentile(times, 95), 2),
                 "mean_kb": round(statistics.mean(sizes) / 1024, 1),
+                "server_cpu_ms": round(server_cpu * 1000 / n, 2),
+                "client_cpu_ms": round(client_cpu * 1000 / n, 2),
             }
     return out
+
+
+def children_cpu_seconds() -> float:
+    """CPU-seconds (user + system) used so far by this process's live children (the served process)."""
+    me, total, tick = str(os.getpid()), 0.0, os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == me:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, dict[str, float]]:
@@ -497,9 +519,13 @@ def print_queries(lat: dict[str, dict[str, float]], mcp: dict[str, dict[str, flo
     if mcp:
         print(
             f"\n{'MCP over stdio (' + str(args.mcp_calls) + ' calls)':<28} {'p50 ms':>8} {'p95 ms':>8} {'mean KB':>8}"
+            f" {'server CPU ms':>14} {'client CPU ms':>14}"
         )
         for name, v in mcp.items():
-            print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['mean_kb']:>8}")
+            print(
+                f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['mean_kb']:>8} {v['server_cpu_ms']:>14}"
+                f" {v['client_cpu_ms']:>14}"
+            )
         print(load())
 
 
