@@ -360,20 +360,30 @@ def source_snippet(store: GraphStore, s: SymbolRow, *, max_lines: int = MAX_SNIP
         data = store.read_source(s.path)
     except Exception:
         return "", False
-    lines = data.decode("utf-8", errors="replace").splitlines()
     start, end = max(s.start_line, 1), max(s.end_line, s.start_line)
     if s.kind == "module":
         end = min(end, start + 20)
-    chosen = lines[start - 1 : end]
-    cut = False
-    if len(chosen) > max_lines:
-        chosen, cut = chosen[:max_lines], True
-    text = "\n".join(chosen)
+    cut = end - start + 1 > max_lines
+    text = "\n".join(line_range(data, start, min(end, start + max_lines - 1)))
     if len(text) > MAX_SNIPPET_CHARS:
         text, cut = text[:MAX_SNIPPET_CHARS], True
     if cut:
         text += f"\n… [truncated: {end - start + 1} lines in all]"
     return text, cut
+
+
+def line_range(data: bytes, first: int, last: int) -> list[str]:
+    """Lines ``first``..``last`` (1-based, inclusive) of a file's bytes, decoded (bad bytes replaced).
+
+    Why not ``decode().splitlines()``: that decodes and splits the whole file (a 50k-line file for a symbol
+    on line 10: most of get_symbol's time), and it also breaks at form feeds and other Unicode separators,
+    where the parser's line numbers (``\\n`` only) do not.
+    """
+    if last < first:
+        return []
+    return [
+        line.decode("utf-8", errors="replace").removesuffix("\r") for line in data.split(b"\n", last)[first - 1 : last]
+    ]
 
 
 @dataclass(slots=True)
@@ -527,25 +537,25 @@ MAX_NODE_SNIPPET_CHARS = 1500
 
 
 class _SourceLines:
-    """Source lines of indexed files, each file read and decoded once per call graph."""
+    """Sources of indexed files, each file read once per call graph."""
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
-        self.files: dict[str, list[str] | None] = {}
+        self.files: dict[str, bytes | None] = {}
 
     def snippet(self, s: SymbolRow, max_lines: int) -> str:
         """The first ``max_lines`` lines of ``s`` (at most ``MAX_NODE_SNIPPET_*``), "" if its file is gone."""
         if s.path not in self.files:
             try:
-                self.files[s.path] = self.store.read_source(s.path).decode("utf-8", errors="replace").splitlines()
+                self.files[s.path] = self.store.read_source(s.path)
             except Exception:
                 self.files[s.path] = None
-        lines = self.files[s.path]
-        if lines is None:
+        data = self.files[s.path]
+        if data is None:
             return ""
         start, end = max(s.start_line, 1), max(s.end_line, s.start_line)
         keep = min(max_lines, MAX_NODE_SNIPPET_LINES, end - start + 1)
-        text = "\n".join(lines[start - 1 : start - 1 + keep])[:MAX_NODE_SNIPPET_CHARS]
+        text = "\n".join(line_range(data, start, start + keep - 1))[:MAX_NODE_SNIPPET_CHARS]
         return text + ("\n…" if keep < end - start + 1 else "")
 
 
