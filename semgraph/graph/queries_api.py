@@ -12,7 +12,6 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from semgraph.errors import InvalidInputError, NotFoundError
-from semgraph.graph.languages import LANGUAGES
 from semgraph.graph.model import SymbolKind, certainty
 from semgraph.graph.resolver import is_test_path
 from semgraph.graph.store import GraphStore, SymbolRow, words
@@ -55,7 +54,11 @@ _BM25 = "bm25(symbols_fts, 10.0, 4.0, 1.0, 0.5)"
 def _check_filters(kind: str | None, language: str | None) -> None:
     if kind and kind not in KINDS:
         raise InvalidInputError(f"unknown kind {kind!r}", hint=f"choose from {', '.join(KINDS)}")
-    if language and language not in LANGUAGES:
+    if not language:
+        return
+    from semgraph.graph.languages import LANGUAGES  # tree-sitter loads only when a language is named (CLI start-up)
+
+    if language not in LANGUAGES:
         raise InvalidInputError(f"unknown language {language!r}", hint=f"choose from {', '.join(LANGUAGES)}")
 
 
