@@ -125,8 +125,8 @@ def _claim_wire() -> tuple[int, int, Callable[[], None]] | None:
 
 @asynccontextmanager
 async def pipe_streams(wire_in: int, wire_out: int) -> AsyncIterator[tuple[Any, Any]]:
-    """(read stream of ``SessionMessage | Exception``, write stream of ``SessionMessage``) over two pipes,
-    read and written by the event loop: no worker thread, one write per reply."""
+    """(read stream, write stream) of ``SessionMessage`` over two pipes, read and written by the event loop:
+    no worker thread, one write per reply; a line that is not a JSON-RPC message is answered here."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=MAX_LINE)
     in_pipe = os.fdopen(wire_in, "rb", buffering=0, closefd=False)
@@ -134,7 +134,7 @@ async def pipe_streams(wire_in: int, wire_out: int) -> AsyncIterator[tuple[Any, 
     read_transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), in_pipe)
     write_transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, out_pipe)
     writer = asyncio.StreamWriter(write_transport, protocol, None, loop)
-    to_server, from_wire = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    to_server, from_wire = anyio.create_memory_object_stream[SessionMessage](0)
     to_wire, from_server = anyio.create_memory_object_stream[SessionMessage](0)
 
     async def read_lines() -> None:
@@ -152,8 +152,8 @@ async def pipe_streams(wire_in: int, wire_out: int) -> AsyncIterator[tuple[Any, 
                     continue
                 try:
                     message = types.jsonrpc_message_adapter.validate_json(text, by_name=False)
-                except Exception as exc:
-                    await to_server.send(exc)
+                except Exception as exc:  # answered here: the server sees only messages
+                    await to_wire.send(SessionMessage(error_reply(exc)))
                     continue
                 await to_server.send(SessionMessage(message))
 
@@ -183,35 +183,22 @@ def _parse_error(detail: str) -> types.JSONRPCError:
     )
 
 
-@asynccontextmanager
-async def _sdk_streams() -> AsyncIterator[tuple[Any, Any]]:
-    async with stdio_server() as streams:
-        yield streams
-
-
-@asynccontextmanager
-async def wire_streams() -> AsyncIterator[tuple[Any, Any]]:
-    """The stdio streams: our own over pipes (no threads), else the SDK's."""
-    wire = _claim_wire()
-    if wire is None:
-        async with _sdk_streams() as streams:
-            yield streams
-        return
-    wire_in, wire_out, restore = wire
-    try:
-        async with pipe_streams(wire_in, wire_out) as streams:
-            yield streams
-    finally:
-        restore()
-
-
 async def run_stdio(app: Any) -> None:
     """``MCPServer.run_stdio_async`` with every unreadable request answered (see module doc)."""
     server = app._lowlevel_server
-    async with wire_streams() as (read_stream, write_stream):
+    wire = _claim_wire()
+    if wire is not None:
+        wire_in, wire_out, restore = wire
+        try:
+            async with pipe_streams(wire_in, wire_out) as (read_stream, write_stream):
+                await server.run(read_stream, write_stream, server.create_initialization_options())
+        finally:
+            restore()
+        return
+    async with stdio_server() as (read_stream, write_stream):
         send, recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
 
-        async def pump() -> None:
+        async def pump() -> None:  # the SDK's reader hands unreadable lines on as exceptions: answer them
             async with send:
                 async for item in read_stream:
                     if isinstance(item, Exception):
