@@ -9,7 +9,8 @@ Prints LOC/s per language (cold, each language in its own index) against raw tre
 files in the same run (the baseline ratio), then for one combined index: cold time, DB size, peak RSS,
 no-change and one-file-changed re-index times (a leaf file and the three most-imported files), p50/p95 latency
 of search_symbols / get_call_graph / impact_analysis over N random queries (through the per-thread read
-connection a tool call uses), and the same tools' p50/p95 measured at a real MCP client over stdio.
+connection a tool call uses), and the same tools' p50/p95 measured at a real MCP client over stdio, with the
+CPU milliseconds per call of the served process and of the client (figures a busy machine moves less).
 
 The reference for the cold index is raw tree-sitter over the same files with the same worker count: parse
 alone, and parse plus the extractors' own combined query (captures only), both in CPU-seconds summed over the
@@ -17,6 +18,8 @@ workers, printed next to semgraph's CPU-seconds (main process + workers) with th
 
     python bench/index.py                       # the ~500k-LOC corpus (610k raw lines; a few minutes)
     python bench/index.py --max-lines 100000    # at most 100k raw lines per language
+    python bench/index.py --skip-per-language --work /tmp/sg   # keep the corpus and the index in /tmp/sg ...
+    python bench/index.py --queries-only --work /tmp/sg        # ... and re-time only the queries against them
 """
 
 from __future__ import annotations
@@ -210,14 +213,19 @@ async def _mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, d
         ids = [str(r[0]) for r in store.conn.execute("SELECT id FROM symbols WHERE kind IN ('function', 'method')")]
     exe = shutil.which("semgraph", path=str(Path(sys.executable).parent))
     cmd = [exe] if exe else [sys.executable, "-m", "semgraph.server.cli"]
-    params = StdioServerParameters(
-        command=cmd[0], args=[*cmd[1:], "serve", "--root", str(corpus), "--db", str(db)], cwd=str(corpus)
+    params = StdioServerParameters(  # the whole environment: a PYTHONPATH-selected tree is served as well
+        command=cmd[0],
+        # the index is fresh: no start-up walk of the corpus competing with the first calls (edits still followed)
+        args=[*cmd[1:], "serve", "--root", str(corpus), "--db", str(db), "--no-auto-index"],
+        cwd=str(corpus),
+        env=dict(os.environ),
     )
     out: dict[str, dict[str, float]] = {}
     async with Client(params, mode="auto", read_timeout_seconds=120) as client:
         await client.call_tool("search_symbols", {"query": "warmup"})
         for tool in MCP_CALLS:
             times, sizes = [], []
+            server0, client0 = children_cpu_seconds(), time.process_time()
             for _ in range(n):
                 if tool == "search_symbols":
                     args: dict[str, object] = {"query": rng.choice(names), "limit": 20}
@@ -231,12 +239,29 @@ async def _mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, d
                 if res.is_error:
                     raise RuntimeError(f"{tool} {args}: {res.content}")
                 sizes.append(len(json.dumps(res.structured_content or {})))
+            server_cpu, client_cpu = children_cpu_seconds() - server0, time.process_time() - client0
             out[tool] = {
                 "p50_ms": round(statistics.median(times), 2),
                 "p95_ms": round(percentile(times, 95), 2),
                 "mean_kb": round(statistics.mean(sizes) / 1024, 1),
+                "server_cpu_ms": round(server_cpu * 1000 / n, 2),
+                "client_cpu_ms": round(client_cpu * 1000 / n, 2),
             }
     return out
+
+
+def children_cpu_seconds() -> float:
+    """CPU-seconds (user + system) used so far by this process's live children (the served process)."""
+    me, total, tick = str(os.getpid()), 0.0, os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == me:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def mcp_latency(corpus: Path, db: Path, n: int, seed: int) -> dict[str, dict[str, float]]:
@@ -356,10 +381,26 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--skip-per-language", action="store_true", help="only the combined index")
     ap.add_argument("--mcp-calls", type=int, default=100, help="calls per tool at a real MCP client (0: skip)")
+    ap.add_argument(
+        "--work", type=Path, metavar="DIR",
+        help="keep the corpus and the combined index in DIR (default: a temporary directory, removed at the end)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--queries-only", action="store_true",
+        help="with --work: reuse DIR's corpus and index and time only the queries (in process and over MCP)",
+    )  # fmt: skip
     args = ap.parse_args()
     if args.fetch:
         fetch_npm(args.npm_dir)
-    work = Path(tempfile.mkdtemp(prefix="semgraph-bench-"))
+    if args.queries_only:
+        if args.work is None or not (args.work / "all.db").is_file():
+            ap.error("--queries-only needs --work DIR holding an index from an earlier run")
+        return queries_only(args.work / "corpus", args.work / "all.db", args)
+    work = args.work or Path(tempfile.mkdtemp(prefix="semgraph-bench-"))
+    if args.work is not None:
+        shutil.rmtree(work / "corpus", ignore_errors=True)
+        (work / "all.db").unlink(missing_ok=True)
+        work.mkdir(parents=True, exist_ok=True)
     try:
         corpus = work / "corpus"
         raw = build_corpus(corpus, args.max_lines, args.npm_dir, args.rust_lines)
@@ -444,18 +485,8 @@ def main() -> int:
         for label, (secs, relinked, recpu) in reindex.items():
             print(f"  re-index after one edit, {label}: {secs:.3f} s, {recpu:.3f} CPU-s ({relinked} files re-linked)")
         lat = time_queries(db, args.queries, args.seed)
-        print(f"\n{'query (' + str(args.queries) + ' random)':<28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-        for name, v in lat.items():
-            print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['max_ms']:>8}")
-        print(load())
         mcp = mcp_latency(corpus, db, args.mcp_calls, args.seed) if args.mcp_calls else {}
-        if mcp:
-            print(
-                f"\n{'MCP over stdio (' + str(args.mcp_calls) + ' calls)':<28} {'p50 ms':>8} {'p95 ms':>8} {'mean KB':>8}"
-            )
-            for name, v in mcp.items():
-                print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['mean_kb']:>8}")
-            print(load())
+        print_queries(lat, mcp, args)
         results.update(
             combined={
                 "files": counts["files"], "loc": loc, "symbols": counts["symbols"], "edges": counts["edges"],
@@ -475,7 +506,38 @@ def main() -> int:
         )  # fmt: skip
         print("\nJSON " + json.dumps(results))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def print_queries(lat: dict[str, dict[str, float]], mcp: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
+    print(f"\n{'query (' + str(args.queries) + ' random)':<28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name, v in lat.items():
+        print(f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['max_ms']:>8}")
+    print(load())
+    if mcp:
+        print(
+            f"\n{'MCP over stdio (' + str(args.mcp_calls) + ' calls)':<28} {'p50 ms':>8} {'p95 ms':>8} {'mean KB':>8}"
+            f" {'server CPU ms':>14} {'client CPU ms':>14}"
+        )
+        for name, v in mcp.items():
+            print(
+                f"{name:<28} {v['p50_ms']:>8} {v['p95_ms']:>8} {v['mean_kb']:>8} {v['server_cpu_ms']:>14}"
+                f" {v['client_cpu_ms']:>14}"
+            )
+        print(load())
+
+
+def queries_only(corpus: Path, db: Path, args: argparse.Namespace) -> int:
+    """Time the queries against an index an earlier ``--work`` run left (no corpus copy, no indexing)."""
+    with GraphStore.open(db, readonly=True) as store:
+        counts = store.counts()
+    print(f"index {db}: {counts['files']} files, {counts['symbols']} symbols, {counts['edges']} edges; {load()}")
+    lat = time_queries(db, args.queries, args.seed)
+    mcp = mcp_latency(corpus, db, args.mcp_calls, args.seed) if args.mcp_calls else {}
+    print_queries(lat, mcp, args)
+    print("\nJSON " + json.dumps({"queries": lat, "mcp": mcp, "load_1min_after": round(os.getloadavg()[0], 2)}))
     return 0
 
 

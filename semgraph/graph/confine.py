@@ -7,6 +7,7 @@ roots (its ``PathGuard``), and every file is resolved through both.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -30,6 +31,21 @@ def confined_root(recorded: Path | None, guard: PathGuard, db_path: Path) -> Pat
 
 
 def read_confined(root: Path, path: str, guard: PathGuard) -> bytes:
-    """Bytes of ``path`` (relative to the index root) resolved through the root's and the server's guard."""
-    inner = PathGuard([root]).resolve(path, kind="file")
-    return guard.resolve(inner, kind="file").read_bytes()
+    """Bytes of ``path`` (relative to the index root) resolved through the root's and the server's guard.
+
+    One ``realpath`` per read: the root's guard is kept per root, and the path it resolves (real, an existing
+    file) only has to lie inside the server's roots too (``guard.resolve`` would resolve it a second time).
+    """
+    inner = _root_guard(root).resolve(path, kind="file")
+    if not guard.contains(inner):
+        roots = ", ".join(str(r) for r in guard.roots)
+        raise PathAccessError(
+            f"path {str(inner)!r} resolves outside the allowed roots",
+            hint=f"use a path inside {roots} (start the server with --root to allow another directory)",
+        )
+    return inner.read_bytes()
+
+
+@functools.lru_cache(maxsize=64)
+def _root_guard(root: Path) -> PathGuard:
+    return PathGuard([root])

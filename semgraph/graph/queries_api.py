@@ -12,7 +12,6 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from semgraph.errors import InvalidInputError, NotFoundError
-from semgraph.graph.languages import LANGUAGES
 from semgraph.graph.model import SymbolKind, certainty
 from semgraph.graph.resolver import is_test_path
 from semgraph.graph.store import GraphStore, SymbolRow, words
@@ -55,7 +54,11 @@ _BM25 = "bm25(symbols_fts, 10.0, 4.0, 1.0, 0.5)"
 def _check_filters(kind: str | None, language: str | None) -> None:
     if kind and kind not in KINDS:
         raise InvalidInputError(f"unknown kind {kind!r}", hint=f"choose from {', '.join(KINDS)}")
-    if language and language not in LANGUAGES:
+    if not language:
+        return
+    from semgraph.graph.languages import LANGUAGES  # tree-sitter loads only when a language is named (CLI start-up)
+
+    if language not in LANGUAGES:
         raise InvalidInputError(f"unknown language {language!r}", hint=f"choose from {', '.join(LANGUAGES)}")
 
 
@@ -70,12 +73,13 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
-def fts_query(text: str) -> str:
-    """FTS5 query for free text: every word a prefix term (``user repo`` → ``"user"* "repo"*``).
+def fts_query(text: str, *, prefix: bool = True) -> str:
+    """FTS5 query for free text: every word a prefix term (``user repo`` → ``"user"* "repo"*``), or with
+    ``prefix=False`` whole words only (``"user" "repo"``).
 
     One-letter words match exactly: ``"t"*`` would touch every symbol of a big index.
     """
-    return " ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in search_terms(text))
+    return " ".join(f'"{t}"*' if prefix and len(t) > 1 else f'"{t}"' for t in search_terms(text))
 
 
 def search(
@@ -90,8 +94,14 @@ def search(
     """Symbols matching ``query``: exact name / qualified name first, then names matching every word (bm25),
     then symbols matching through their qualified name, signature or doc.
 
+    A query that is one identifier naming a symbol exactly (``find_by_email``) matches the others by whole
+    words; any other query takes each word as a prefix too (``user repo`` finds UserRepository). Why: a prefix term such as
+    ``"test"*`` merges the postings of every word that starts with it (tens of ms on a 500k-LOC index), and
+    someone who typed a whole identifier is not typing word beginnings.
+
     Tiers keep broad queries fast on big indexes: bm25 ranks the (small) name matches; the long tail is
-    only ranked when the match count is under ``SEARCH_COUNT_CAP``.
+    only ranked when the match count is under ``SEARCH_COUNT_CAP``; a tier is not read at all when the
+    page is already settled by the tiers above it (its hits could only rank below them).
     """
     query = query.strip()
     if not query:
@@ -100,7 +110,7 @@ def search(
     terms = search_terms(query)
     if not terms:
         raise InvalidInputError(f"query {query!r} has no searchable words", hint="use letters or digits")
-    result = _search(store, query, fts_query(query), kind, language, limit, offset)
+    result = _search(store, query, None, kind, language, limit, offset)
     longer = [t for t in terms if len(t) > 1]
     if not result.total and longer and len(longer) < len(terms):
         # "preserveC" typed for preserveConstEnums: the lone letter is a prefix we cannot afford ("c"* touches
@@ -126,8 +136,16 @@ def _name_variants(terms: list[str]) -> list[str]:
 
 
 def _search(
-    store: GraphStore, query: str, match: str, kind: str | None, language: str | None, limit: int, offset: int
+    store: GraphStore,
+    query: str,
+    match: str | None,
+    kind: str | None,
+    language: str | None,
+    limit: int,
+    offset: int,
 ) -> SearchResult:
+    """One ranked page; ``match`` is the FTS query (None: whole words if ``query`` names a symbol exactly,
+    else prefixes)."""
     filters, fargs = "", []
     if kind:
         filters += " AND s.kind = ?"
@@ -136,56 +154,91 @@ def _search(
         langs = ("typescript", "tsx") if language == "typescript" else (language,)
         filters += f" AND f.language IN ({','.join('?' * len(langs))})"
         fargs.extend(langs)
+    files = " JOIN files f ON f.id = s.file_id" if language else ""  # joined only when a filter reads it
     conn = store.conn
     need = offset + limit
     window = need + RANK_WINDOW
-    names = [query, *_name_variants(search_terms(query))]
+    terms = search_terms(query)
+    names = [query, *_name_variants(terms)]
     marks = ",".join("?" * len(names))
     exact_ids = [
         r[0]
         for r in conn.execute(
-            f"SELECT s.id FROM symbols s JOIN files f ON f.id = s.file_id WHERE (s.name IN ({marks}) OR "
+            f"SELECT s.id FROM symbols s{files} WHERE (s.name IN ({marks}) OR "
             f"s.qualified_name = ?){filters} ORDER BY s.qualified_name = ? DESC, s.name = ? DESC, "
             f"length(s.qualified_name), s.id LIMIT ?",
             (*names, query, *fargs, query, query, SEARCH_COUNT_CAP),
         )
     ]
-    fts = "FROM symbols_fts JOIN symbols s ON s.id = symbols_fts.rowid JOIN files f ON f.id = s.file_id "
-    fts += "WHERE symbols_fts MATCH ?" + filters
+    if match is None:  # one identifier that names a symbol: the others must share whole words with it
+        match = fts_query(query, prefix=not (exact_ids and query.split() == [query]))
+    fts = f"FROM symbols_fts JOIN symbols s ON s.id = symbols_fts.rowid{files} WHERE symbols_fts MATCH ?{filters}"
+    count_from = fts if filters else "FROM symbols_fts WHERE symbols_fts MATCH ?"
     counted = conn.execute(
-        f"SELECT count(*) FROM (SELECT 1 {fts} LIMIT ?)", (match, *fargs, SEARCH_COUNT_CAP + 1)
+        f"SELECT count(*) FROM (SELECT 1 {count_from} LIMIT ?)", (match, *fargs, SEARCH_COUNT_CAP + 1)
     ).fetchone()[0]
     capped = counted > SEARCH_COUNT_CAP
+    wants_tests = any(t.startswith("test") or t == "spec" for t in terms)
     tiers: dict[int, int] = dict.fromkeys(exact_ids[:window], 0)
-    if len(tiers) < window:
-        for (sid,) in conn.execute(
-            f"SELECT s.id {fts} ORDER BY (s.name = ? COLLATE NOCASE) DESC, {_BM25}, length(s.qualified_name), s.id "
-            f"LIMIT ?",
-            ("{name} : (" + match + ")", *fargs, query, window + len(tiers)),
-        ):
-            tiers.setdefault(sid, 1)
-    if len(tiers) < window:
-        order = "s.id" if capped else f"{_BM25}, length(s.qualified_name), s.id"
-        for (sid,) in conn.execute(f"SELECT s.id {fts} ORDER BY {order} LIMIT ?", (match, *fargs, window + len(tiers))):
-            tiers.setdefault(sid, 2)
-            if len(tiers) >= window:
-                break
-    # rank on (kind, is_test, path) of each candidate; full rows (JSON columns decoded) only for the page
+    # rank on (kind, is_test, path) of each candidate; the page's rows are read at the end
     found = _rank_fields(conn, list(tiers))
-    wants_tests = any(t.startswith("test") or t == "spec" for t in search_terms(query))
+
+    def untested(sid: int) -> bool:
+        _kind, is_test, path = found[sid]
+        return wants_tests or not (is_test or is_test_path(path))
+
+    def settled() -> bool:
+        """The page cannot change: ``need`` candidates outrank anything a later tier could add."""
+        return len(tiers) >= window or sum(1 for sid in tiers if sid in found and untested(sid)) >= need
+
+    if not settled():
+        more = [
+            sid
+            for (sid,) in conn.execute(
+                f"SELECT s.id {fts} ORDER BY (s.name = ? COLLATE NOCASE) DESC, {_BM25}, length(s.qualified_name), "
+                f"s.id LIMIT ?",
+                ("{name} : (" + match + ")", *fargs, query, window + len(tiers)),
+            )
+            if sid not in tiers
+        ]
+        tiers.update(dict.fromkeys(more, 1))
+        found.update(_rank_fields(conn, more))
+    if not settled():
+        order = "s.id" if capped else f"{_BM25}, length(s.qualified_name), s.id"
+        more = []
+        for (sid,) in conn.execute(f"SELECT s.id {fts} ORDER BY {order} LIMIT ?", (match, *fargs, window + len(tiers))):
+            if sid not in tiers:
+                tiers[sid] = 2
+                more.append(sid)
+                if len(tiers) >= window:
+                    break
+        found.update(_rank_fields(conn, more))
     position = {sid: i for i, sid in enumerate(tiers)}
 
     def rank(sid: int) -> tuple[int, int, int, int]:
-        kind, is_test, path = found[sid]
-        test = 0 if wants_tests else int(is_test or is_test_path(path))
-        return (test, tiers[sid], _KIND_GROUP.get(kind, 0), position[sid])
+        return (int(not untested(sid)), tiers[sid], _KIND_GROUP.get(found[sid][0], 0), position[sid])
 
     ordered = sorted((sid for sid in tiers if sid in found), key=rank)
     page = ordered[offset:need]
     total = max(min(counted, SEARCH_COUNT_CAP), len(exact_ids))
-    rows = store.symbols_by_ids(page)
-    hits = [SymbolBrief.of(rows[i]) for i in page if i in rows]
-    return SearchResult(hits, total, len(exact_ids), capped)
+    return SearchResult(_briefs(conn, page), total, len(exact_ids), capped)
+
+
+def _briefs(conn: sqlite3.Connection, ids: list[int]) -> list[SymbolBrief]:
+    """``SymbolBrief`` of each id, in the order given (ids no longer in the index are left out); only the
+    columns a brief shows are read."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = {
+        r[0]: SymbolBrief(*r)
+        for r in conn.execute(
+            f"SELECT s.id, s.kind, s.name, s.qualified_name, f.path, s.start_line, f.language, s.signature "
+            f"FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id IN ({marks})",
+            ids,
+        )
+    }
+    return [rows[i] for i in ids if i in rows]
 
 
 def _rank_fields(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, int, str]]:
@@ -310,20 +363,30 @@ def source_snippet(store: GraphStore, s: SymbolRow, *, max_lines: int = MAX_SNIP
         data = store.read_source(s.path)
     except Exception:
         return "", False
-    lines = data.decode("utf-8", errors="replace").splitlines()
     start, end = max(s.start_line, 1), max(s.end_line, s.start_line)
     if s.kind == "module":
         end = min(end, start + 20)
-    chosen = lines[start - 1 : end]
-    cut = False
-    if len(chosen) > max_lines:
-        chosen, cut = chosen[:max_lines], True
-    text = "\n".join(chosen)
+    cut = end - start + 1 > max_lines
+    text = "\n".join(line_range(data, start, min(end, start + max_lines - 1)))
     if len(text) > MAX_SNIPPET_CHARS:
         text, cut = text[:MAX_SNIPPET_CHARS], True
     if cut:
         text += f"\n… [truncated: {end - start + 1} lines in all]"
     return text, cut
+
+
+def line_range(data: bytes, first: int, last: int) -> list[str]:
+    """Lines ``first``..``last`` (1-based, inclusive) of a file's bytes, decoded (bad bytes replaced).
+
+    Why not ``decode().splitlines()``: that decodes and splits the whole file (a 50k-line file for a symbol
+    on line 10: most of get_symbol's time), and it also breaks at form feeds and other Unicode separators,
+    where the parser's line numbers (``\\n`` only) do not.
+    """
+    if last < first:
+        return []
+    return [
+        line.decode("utf-8", errors="replace").removesuffix("\r") for line in data.split(b"\n", last)[first - 1 : last]
+    ]
 
 
 @dataclass(slots=True)
@@ -335,6 +398,7 @@ class GraphNode:
     path: str
     line: int
     depth: int
+    snippet: str | None = None  # the first source lines, only when asked for (``snippet_lines``)
 
 
 @dataclass(slots=True)
@@ -358,7 +422,7 @@ class CallGraph:
     edges: list[GraphEdge]
     unresolved: list[str]  # callee texts that resolve to nothing in the index (bounded)
     truncated: bool
-    mermaid: str = ""
+    mermaid: str | None = None  # only when asked for (``with_mermaid``)
     notes: list[str] = field(default_factory=list)
     possible_edges_left_out: int = 0  # name-matched edges not followed (include_possible=False)
 
@@ -376,10 +440,16 @@ def call_graph(
     max_nodes: int = 50,
     max_unresolved: int = 30,
     include_possible: bool = False,
+    with_mermaid: bool = False,
+    snippet_lines: int = 0,
 ) -> CallGraph:
     """Breadth-first callers/callees of a symbol up to ``depth``, capped at ``max_nodes``. Edges that are only
     ``possible`` (name matches) are left out and counted unless ``include_possible``: what is shown by default
-    is what the source proves."""
+    is what the source proves.
+
+    The Mermaid flowchart (``with_mermaid``) and each node's first ``snippet_lines`` source lines are made only
+    when asked for: most readers want the ids, names, locations and edges, and both cost more than the walk.
+    """
     if direction not in DIRECTIONS:
         raise InvalidInputError(f"unknown direction {direction!r}", hint="use callers, callees or both")
     if depth < 1:
@@ -446,6 +516,10 @@ def call_graph(
         for i, d in sorted(nodes.items(), key=lambda kv: (kv[1], kv[0]))
         if i in rows
     ]
+    if snippet_lines > 0:
+        sources = _SourceLines(store)
+        for n in out_nodes:
+            n.snippet = sources.snippet(rows[n.id], snippet_lines)
     graph = CallGraph(out_nodes[0], direction, depth, out_nodes, list(edges.values()), unresolved, truncated)
     if expanded:
         graph.notes.append(f"{root.kind} {root.name}: its {expanded} member function(s) are included at depth 0")
@@ -456,8 +530,36 @@ def call_graph(
         graph.notes.append(
             f"{len(possible)} possible edge(s) (name matches, dyn/cfg alternatives) left out; include_possible=true shows them, marked"
         )
-    graph.mermaid = mermaid(graph)
+    if with_mermaid:
+        graph.mermaid = mermaid(graph)
     return graph
+
+
+MAX_NODE_SNIPPET_LINES = 30
+MAX_NODE_SNIPPET_CHARS = 1500
+
+
+class _SourceLines:
+    """Sources of indexed files, each file read once per call graph."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.files: dict[str, bytes | None] = {}
+
+    def snippet(self, s: SymbolRow, max_lines: int) -> str:
+        """The first ``max_lines`` lines of ``s`` (at most ``MAX_NODE_SNIPPET_*``), "" if its file is gone."""
+        if s.path not in self.files:
+            try:
+                self.files[s.path] = self.store.read_source(s.path)
+            except Exception:
+                self.files[s.path] = None
+        data = self.files[s.path]
+        if data is None:
+            return ""
+        start, end = max(s.start_line, 1), max(s.end_line, s.start_line)
+        keep = min(max_lines, MAX_NODE_SNIPPET_LINES, end - start + 1)
+        text = "\n".join(line_range(data, start, start + keep - 1))[:MAX_NODE_SNIPPET_CHARS]
+        return text + ("\n…" if keep < end - start + 1 else "")
 
 
 def mermaid_label(text: str) -> str:

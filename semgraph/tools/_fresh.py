@@ -132,7 +132,8 @@ def fresh_tool(
                     raise
             stamp: Stamp = keeper.stamp(record)  # a few fields under the keeper's lock: cheaper than a thread hop
             values = {name: getattr(out, name) for name in type(out).model_fields}
-            return fresh_out.model_construct(**values, freshness=FreshnessOut(**dataclasses.asdict(stamp)))
+            fresh = {f.name: getattr(stamp, f.name) for f in dataclasses.fields(stamp)}  # asdict would deep-copy
+            return fresh_out.model_construct(**values, freshness=FreshnessOut(**fresh))
 
         register_tool(app, env, input_model=fresh_in, output_model=fresh_out, **kwargs)(wrapped)
         return handler

@@ -176,10 +176,20 @@ class CallGraphIn(ToolInput):
         bool,
         Field(description="Also follow 'possible' edges (name matches the source does not prove), marked as such."),
     ] = False
+    include_mermaid: Annotated[
+        bool, Field(description="Also return a Mermaid flowchart of the graph (dashed arrows = possible).")
+    ] = False
+    snippet_lines: Annotated[
+        int, Field(ge=0, le=30, description="Also return each node's first N source lines (0-30; default 0: none).")
+    ] = 0
 
 
 class NodeOut(_fields_of(q.GraphNode)):
-    pass
+    snippet: str | None = Field(
+        None,
+        exclude_if=lambda v: v is None,  # absent, not null, unless asked for: one field less per node
+        description="The node's first source lines; present only with snippet_lines > 0.",
+    )
 
 
 class EdgeOut(_fields_of(q.GraphEdge)):
@@ -194,7 +204,7 @@ class CallGraphOut(BaseModel):
     edges: list[EdgeOut]
     unresolved_callees: list[str]
     truncated: bool
-    mermaid: str
+    mermaid: str | None = Field(None, description="Mermaid flowchart; null unless include_mermaid.")
     notes: list[str]
     possible_edges_left_out: int = Field(
         description="Name-matched edges not followed (include_possible=false); 0 when they are included."
@@ -254,17 +264,31 @@ class ImpactOut(BaseModel):
 
 # -- helpers --------------------------------------------------------------------------------------------------------
 def _asdict(obj: Any) -> dict[str, Any]:
-    return dataclasses.asdict(obj)
+    """The fields of a flat domain dataclass (``dataclasses.asdict`` deep-copies every value: 10x slower)."""
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
+    return {name: getattr(obj, name) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def read_store(env: ToolEnv) -> GraphStore:
     """The calling worker thread's read-only connection to the index (see ``store.reader``)."""
     store = reader(env.settings.db_path)
-    if store.root is None or not store.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone():
+    root = store.root
+    if root is None or not store.conn.execute("SELECT 1 FROM files LIMIT 1").fetchone():
         raise NotFoundError("no index yet: call index_repository first", hint="index_repository(path='.')")
-    confined_root(store.root, env.guard, env.settings.db_path)  # an index built for another root is refused
-    store.guard = env.guard
+    if (root, env.guard) not in _CONFINED:  # one realpath per recorded root, not one per call
+        confined_root(root, env.guard, env.settings.db_path)  # an index built for another root is refused
+        _CONFINED.add((root, env.guard))
+    store.guard = env.guard  # every file read is still resolved through the guard (``store.read_source``)
     return store
+
+
+_CONFINED: set[tuple[Any, Any]] = set()
+"""(recorded root, server guard) pairs whose confinement was checked (a refused root is never added)."""
 
 
 def with_store(env: ToolEnv, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -505,8 +529,9 @@ def register(app: MCPServer, env: ToolEnv) -> None:
         description=(
             "Callers and/or callees of a symbol up to `depth` levels, as nodes and edges (each edge says how it was "
             "resolved: import, same_module, self, qualified, typed, name_match with candidate count, and its certainty: "
-            "certain or possible), capped at max_nodes, plus a Mermaid flowchart (dashed arrows = possible) and the "
-            "unresolved callee texts. Possible edges (name matches, dyn/cfg alternatives) are left out and counted unless include_possible."
+            "certain or possible), capped at max_nodes, and the unresolved callee texts. Possible edges (name matches, "
+            "dyn/cfg alternatives) are left out and counted unless include_possible. A Mermaid flowchart "
+            "(include_mermaid) and each node's first source lines (snippet_lines) come only when asked for."
         ),
         input_model=CallGraphIn,
         output_model=CallGraphOut,
@@ -522,6 +547,8 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             depth=params.depth,
             max_nodes=params.max_nodes,
             include_possible=params.include_possible,
+            with_mermaid=params.include_mermaid,
+            snippet_lines=params.snippet_lines,
         )
         return CallGraphOut(
             root=NodeOut(**_asdict(g.root)),

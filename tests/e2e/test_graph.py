@@ -8,6 +8,10 @@ from pathlib import Path
 from tests.support import copy_fixture, error_text, serve
 
 GRAPH_TOOLS = {"index_repository", "search_symbols", "get_symbol", "get_call_graph", "impact_analysis"}
+LEAN_NODE = {"id", "kind", "name", "qualified_name", "path", "line", "depth"}
+"""What a call-graph node carries unless snippets are asked for."""
+MERMAID_SHAPES = ('(["security.hash_password"])', '["UserService.register"]', '["users.register"]')
+HASH_PASSWORD_HEAD = 'def hash_password(password: str) -> str:\n    """Hash a password with bcrypt."""\n…'
 
 
 def build_tree(tmp_path: Path) -> Path:
@@ -102,7 +106,34 @@ async def test_graph_tools_end_to_end(tmp_path: Path, mode: str) -> None:
             "pyshop.services.users.UserService.register",
             "pyshop.routes.users.register",
         ]
-        assert callers.structured_content["mermaid"].startswith("flowchart LR")
+        # lean by default: no flowchart, no source; both on request, the rest of the answer unchanged
+        assert callers.structured_content["mermaid"] is None
+        assert all(set(n) == LEAN_NODE for n in callers.structured_content["nodes"])
+        rich = await client.call_tool(
+            "get_call_graph",
+            {
+                "symbol": "hash_password",
+                "direction": "callers",
+                "depth": 3,
+                "include_mermaid": True,
+                "snippet_lines": 2,
+            },
+        )
+        assert rich.structured_content["mermaid"].splitlines() == [
+            "flowchart LR",
+            *(
+                f"  n{n['id']}{shape}"
+                for n, shape in zip(rich.structured_content["nodes"], MERMAID_SHAPES, strict=True)
+            ),
+            *(f"  n{e['src']} --> n{e['dst']}" for e in rich.structured_content["edges"]),
+        ]
+        assert rich.structured_content["nodes"][0]["snippet"] == HASH_PASSWORD_HEAD
+        assert {
+            k: v for k, v in rich.structured_content.items() if k not in ("mermaid", "nodes", "root", "freshness")
+        } == {k: v for k, v in callers.structured_content.items() if k not in ("mermaid", "nodes", "root", "freshness")}
+        assert [{k: v for k, v in n.items() if k != "snippet"} for n in rich.structured_content["nodes"]] == (
+            callers.structured_content["nodes"]
+        )
         # `item.subtotal()` on a loop variable is only a name match: left out by default, counted; marked when asked
         sub = await client.call_tool("get_call_graph", {"symbol": "OrderItem.subtotal", "direction": "callers"})
         assert [n["qualified_name"] for n in sub.structured_content["nodes"]] == [
@@ -117,6 +148,10 @@ async def test_graph_tools_end_to_end(tmp_path: Path, mode: str) -> None:
         ]
         assert edges == [("item.subtotal", "name_match", 1, "possible"), ("order.total", "typed", 1, "certain")]
         assert sub.structured_content["possible_edges_left_out"] == 0
+        sub = await client.call_tool(
+            "get_call_graph",
+            {"symbol": "OrderItem.subtotal", "direction": "callers", "include_possible": True, "include_mermaid": True},
+        )
         assert "-.->" in sub.structured_content["mermaid"]
         imp = await client.call_tool("impact_analysis", {"symbol": "OrderItem.subtotal", "include_possible": True})
         marked = [(s["qualified_name"], s["certain"]) for f in imp.structured_content["files"] for s in f["symbols"]]

@@ -74,7 +74,7 @@ def test_get_symbol(store: GraphStore) -> None:
 
 
 def test_call_graph_callers_and_callees(store: GraphStore) -> None:
-    g = q.call_graph(store, "hash_password", direction="callers", depth=3)
+    g = q.call_graph(store, "hash_password", direction="callers", depth=3, with_mermaid=True)
     assert [(n.qualified_name, n.depth) for n in g.nodes] == [
         ("pyshop.services.security.hash_password", 0),
         ("pyshop.services.users.UserService.register", 1),
@@ -107,8 +107,26 @@ def test_call_graph_callers_and_callees(store: GraphStore) -> None:
         q.call_graph(store, "hash_password", direction="sideways")
 
 
+def test_call_graph_extras_only_on_request(store: GraphStore) -> None:
+    """No flowchart and no source unless asked for; asked for, the same graph with them."""
+    lean = q.call_graph(store, "hash_password", direction="callers", depth=3)
+    assert lean.mermaid is None and all(n.snippet is None for n in lean.nodes)
+    rich = q.call_graph(store, "hash_password", direction="callers", depth=3, with_mermaid=True, snippet_lines=1)
+    assert rich.mermaid is not None and rich.mermaid.startswith("flowchart LR")
+    assert [n.snippet for n in rich.nodes] == [
+        "def hash_password(password: str) -> str:\n…",
+        "    def register(self, email: str, password: str):\n…",
+        "def register():\n…",
+    ]
+    assert [(n.id, n.depth) for n in rich.nodes] == [(n.id, n.depth) for n in lean.nodes]
+    assert rich.edges == lean.edges
+    whole = q.call_graph(store, "hash_password", snippet_lines=30)  # a 3-line function: all of it, no mark
+    assert whole.root.snippet is not None and whole.root.snippet.count("\n") == 2
+    assert not whole.root.snippet.endswith("…")
+
+
 def test_call_graph_of_a_class_includes_its_methods(store: GraphStore) -> None:
-    g = q.call_graph(store, "pyshop.services.users.UserService", direction="callers", depth=1)
+    g = q.call_graph(store, "pyshop.services.users.UserService", direction="callers", depth=1, with_mermaid=True)
     assert [(n.qualified_name, n.depth) for n in g.nodes] == [
         ("pyshop.services.users.UserService", 0),
         ("pyshop.services.users.UserService.__init__", 0),
@@ -222,3 +240,43 @@ def test_impact_of_the_git_working_tree(tmp_path: Path) -> None:
             impact(s, diff="git: --output=/tmp/x")
         with pytest.raises(InvalidInputError, match="git diff failed"):
             impact(s, diff="git: nosuchbranch..HEAD")
+
+
+def test_an_exact_identifier_matches_the_others_by_whole_words(tmp_path: Path) -> None:
+    from tests.graph.graphhelp import write_tree
+
+    root = write_tree(
+        tmp_path / "shop",
+        {
+            "pkg/ops.py": (
+                "def send_mail(to):\n    return to\n\n\n"
+                "def send_mailer_report(to):\n    return to\n\n\n"
+                "def mail_send_queue(to):\n    return to\n"
+            )
+        },
+    )
+    index(root)
+    with GraphStore.open(db_for(root), readonly=True) as s:
+        exact = q.search(s, "send_mail")
+        # the symbol itself first, then symbols that share its whole words ("mailer" is not "mail")
+        assert names(exact.hits) == ["pkg.ops.send_mail", "pkg.ops.mail_send_queue"]
+        assert exact.exact == 1
+        # words typed as words: each is a prefix too
+        typed = q.search(s, "send mail")
+        assert sorted(names(typed.hits)) == [
+            "pkg.ops.mail_send_queue",
+            "pkg.ops.send_mail",
+            "pkg.ops.send_mailer_report",
+        ]
+        partial = q.search(s, "send_mai")  # names nothing: prefixes
+        assert "pkg.ops.send_mailer_report" in names(partial.hits)
+
+
+def test_search_pages_are_the_same_whatever_tiers_are_read(store: GraphStore) -> None:
+    """A tier is skipped only when the page is settled: every page of a query equals a slice of one long page."""
+    for query in ("register", "user", "User", "find", "create", "test"):
+        whole = q.search(store, query, limit=200)
+        for offset in range(0, len(whole.hits), 2):
+            page = q.search(store, query, limit=2, offset=offset)
+            assert [h.id for h in page.hits] == [h.id for h in whole.hits[offset : offset + 2]], (query, offset)
+            assert page.total == whole.total

@@ -16,7 +16,6 @@ from semgraph.errors import InvalidInputError, NotFoundError
 from semgraph.graph import queries_api as q
 from semgraph.graph.confine import confined_root
 from semgraph.graph.store import GraphStore
-from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES
 from semgraph.paths import PathGuard
 from semgraph.server.cli import resolve_arg_path
 
@@ -33,7 +32,9 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     )  # fmt: skip
     p.add_argument("--languages", nargs="+", metavar="LANG", help="only these languages")
     p.add_argument("--exclude", nargs="+", metavar="GLOB", help="gitignore-style globs to leave out")
-    p.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES, help="skip larger files")
+    p.add_argument(
+        "--max-file-bytes", type=int, default=None, help="skip larger files (default: 1000000)"
+    )  # the walker (and its gitignore matcher, ~0.1 s to import) loads only for `index`
     p.set_defaults(run=run_index)
 
     p = sub.add_parser("search", parents=[parent], help="search symbols by name or words")
@@ -143,6 +144,7 @@ def run_index(args: argparse.Namespace, cli: Any) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from semgraph.graph.indexer import index_repository
+    from semgraph.graph.walker import DEFAULT_MAX_FILE_BYTES
 
     root, db_path, guard = index_target(args, cli)
     # no auto-refresh: its thread would make this process multi-threaded, and the indexer forks its parser and
@@ -162,7 +164,7 @@ def run_index(args: argparse.Namespace, cli: Any) -> int:
             guard,
             languages=args.languages,
             exclude=args.exclude,
-            max_file_bytes=args.max_file_bytes,
+            max_file_bytes=args.max_file_bytes or DEFAULT_MAX_FILE_BYTES,
             progress=progress,
         )
     if args.json:
@@ -263,6 +265,7 @@ def run_graph(args: argparse.Namespace, cli: Any) -> int:
             depth=args.depth,
             max_nodes=args.max_nodes,
             include_possible=args.include_possible,
+            with_mermaid=args.mermaid,
         )
     if args.json:
         print_json(cli, g)
