@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from semgraph.django.model_graph import SKIP_DIRS, TO_MANY, TO_ONE, ModelGraph, ModelInfo, load_graph
 from semgraph.django.patch_check import MODEL_REF, ModuleNames, add_import, check_patch, model_ref, undefined_names
 from semgraph.django.template_vars import DirLoader, TemplateVariables, extract_template_variables
-from semgraph.django.view_finder import QuerysetSite, ViewInfo, find_views
+from semgraph.django.view_finder import ActionGate, QuerysetSite, ViewInfo, find_views
 from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
 from semgraph.paths import PathGuard
 
@@ -67,7 +67,14 @@ class QuerysetPlan(BaseModel):
     already_applied: dict[str, list[str]]
     added: dict[str, list[str]] = Field(
         description="What the diff adds: select_related / prefetch_related arguments / only fields, and "
-        "prefetch_joins: select_related lookups appended inside a Prefetch already in the view ('leases: tenant__user')."
+        "prefetch_joins: select_related lookups appended inside a Prefetch already in the view ('leases: tenant__user'); "
+        "prefetch_actions: the viewset actions the prefetches are applied for (a get_queryset override), when "
+        "the queryset also serves update/destroy."
+    )
+    added_relations: list[str] = Field(
+        default_factory=list,
+        description="Every relation path the added calls load, '__'-separated: a select_related or prefetch "
+        "lookup loads each of its prefixes too (select_related('project__owner') joins project).",
     )
     not_optimizable: list[NotOptimizable]
     counted_relations: list[str]
@@ -324,6 +331,16 @@ class _Edit:
     end: int
     text: str  # model names are model_ref() placeholders, written per file by patch_check
     site: tuple[str, int] = ("", 0)
+    after: int = 0  # at the same position, a higher value lands after the others (a gate after a chain edit)
+
+
+@dataclass
+class _Gated:
+    """Prefetches of a viewset's queryset that are written for list (and retrieve) requests only."""
+
+    code: str  # as shown
+    edit_code: str  # with model_ref() placeholders
+    retrieve: bool  # also worth it for one object (a nested Prefetch)
 
 
 @dataclass
@@ -337,7 +354,7 @@ class _SitePlan:
 
 def _plan_site(
     sp: _SitePlan, graph: ModelGraph, view: str, rows: int, include_only: bool
-) -> tuple[QuerysetPlan, list[_Edit], bool]:
+) -> tuple[QuerysetPlan, list[_Edit], bool, list[_Gated]]:
     site = sp.site
     model = graph.models[site.model]
     plan = _Plan(model, models=graph.models)
@@ -363,6 +380,8 @@ def _plan_site(
     edits: list[_Edit] = []
     needs_import = False
     extra_lookups: list[str] = []
+    gated: list[_Gated] = []
+    loaded: set[str] = set()  # relation paths the added calls load
     for lookup, sub in flat:
         code = _prefetch_code(lookup, sub)
         prefetch_specs.append(
@@ -376,7 +395,15 @@ def _plan_site(
         applied = applied_lookups.get(lookup)
         covered = applied is not None or any(s.startswith(lookup + "__") for s in string_lookups)
         if site.no_prefetch and not covered:
-            plan.not_opt[lookup.replace("__", ".")] = f"not prefetched: {site.no_prefetch}"
+            if site.action_gate is not None and site.action_gate.blocked is None:
+                edit = _prefetch_code(lookup, sub, for_edit=True)
+                gated.append(_Gated(code, edit, bool(sub.select or sub.prefetch)))
+                loaded.update(_prefixes(lookup), *(_prefixes(f"{lookup}__{s}") for s in sub.select))
+                continue
+            why = site.no_prefetch
+            if site.action_gate is not None and site.action_gate.blocked:
+                why += f"; {site.action_gate.blocked}"
+            plan.not_opt[lookup.replace("__", ".")] = f"not prefetched: {why}"
             continue
         if site.single and not sub.select and not sub.prefetch:
             # one object: prefetching a relation read once costs the same one query as reading it lazily, and one
@@ -386,6 +413,7 @@ def _plan_site(
             add_prefetch.append(code)
             edit_code[code] = _prefetch_code(lookup, sub, for_edit=True)
             needs_import = needs_import or code.startswith("Prefetch(")
+            loaded.update(_prefixes(lookup), *(_prefixes(f"{lookup}__{s}") for s in sub.select))
             continue
         missing = [
             s
@@ -401,6 +429,7 @@ def _plan_site(
         else:
             for m in missing:
                 add_prefetch.append(f'"{lookup}__{m}"')
+        loaded.update(*(_prefixes(f"{lookup}__{m}") for m in missing))
     only_fields: list[str] | None = None
     only_refused = _only_refused(sp, plan, graph, model)
     if only_refused is None:
@@ -417,9 +446,11 @@ def _plan_site(
         # rows are dicts / tuples: select_related is ignored and prefetch_related raises on them
         plan.not_opt["(queryset)"] = "values()/values_list() rows are dicts or tuples: nothing to join or prefetch"
         add_select, add_prefetch, edits, needs_import, extra_lookups, added_only = [], [], [], False, [], False
-    elif site.blocked and (add_select or add_prefetch or edits or added_only):
+        gated, loaded = [], set()
+    elif site.blocked and (add_select or add_prefetch or edits or added_only or gated):
         plan.not_opt["(queryset)"] = f"no edit written: {site.blocked}"
         add_select, add_prefetch, edits, needs_import, extra_lookups, added_only = [], [], [], False, [], False
+        gated, loaded = [], set()
     chain = ""
     if add_select:
         chain += f".select_related({_quote(add_select)})"
@@ -491,17 +522,44 @@ def _plan_site(
         },
         added={
             "select_related": add_select,
-            "prefetch_related": add_prefetch,
+            "prefetch_related": add_prefetch + [g.code for g in gated],
             "prefetch_joins": extra_lookups,
             "only": only_fields if added_only and only_fields else [],
+            **({"prefetch_actions": list(_gate_actions(gated))} if gated else {}),
         },
+        added_relations=sorted(loaded | {h for s in add_select for h in _prefixes(s)}),
         not_optimizable=[NotOptimizable(path=p, reason=r) for p, r in sorted(plan.not_opt.items())],
         counted_relations=sorted(plan.counted),
         suggestions=suggestions,
         queries_before=before,
         queries_after=after,
     )
-    return result, edits, needs_import
+    return result, edits, needs_import, gated
+
+
+def _gate_actions(gated: list[_Gated]) -> tuple[str, ...]:
+    """``list``, plus ``retrieve`` when every gated prefetch also saves queries on one object."""
+    return ("list", "retrieve") if all(g.retrieve for g in gated) else ("list",)
+
+
+def _gate_edits(gate: ActionGate, gated: list[_Gated]) -> list[_Edit]:
+    """A ``get_queryset`` override applying ``gated`` for list (and retrieve) only: update/destroy get none."""
+    actions = _gate_actions(gated)
+    test = 'self.action == "list"' if actions == ("list",) else f"self.action in ({_quote(list(actions))})"
+    codes = ", ".join(dict.fromkeys(g.edit_code for g in gated))
+    ind, unit = gate.indent, gate.unit
+    if gate.return_start is None:
+        text = (
+            f"\n\n{ind}def get_queryset(self):\n{ind}{unit}queryset = super().get_queryset()\n"
+            f"{ind}{unit}if {test}:\n{ind}{unit}{unit}queryset = queryset.prefetch_related({codes})\n"
+            f"{ind}{unit}return queryset"
+        )
+        return [_Edit(gate.insert_at, gate.insert_at, text, after=1)]
+    tail = f"\n{ind}if {test}:\n{ind}{unit}queryset = queryset.prefetch_related({codes})\n{ind}return queryset"
+    return [
+        _Edit(gate.return_start, gate.return_start + len("return"), "queryset ="),
+        _Edit(gate.insert_at, gate.insert_at, tail, after=1),
+    ]
 
 
 def template_dirs(project: Path) -> list[Path]:
@@ -585,13 +643,23 @@ def optimize_project(
         view_results.append((v, keys, unmapped, vwarn))
     plans: dict[tuple[str, int], QuerysetPlan] = {}
     edits_by_file: dict[str, tuple[Path, list[_Edit], bool]] = {}
+    gates: dict[tuple[str, str], tuple[ActionGate, QuerysetSite, list[_Gated]]] = {}
     for key, sp in site_plans.items():
-        plan, edits, needs_import = _plan_site(
+        plan, edits, needs_import, gated = _plan_site(
             sp, graph, "+".join(dict.fromkeys(view_of_site[key])), rows, include_only
         )
         plans[key] = plan
         path, existing, imp = edits_by_file.get(sp.site.file, (sp.site.path, [], False))
         edits_by_file[sp.site.file] = (path, existing + edits, imp or needs_import)
+        if gated and sp.site.action_gate is not None:
+            gates.setdefault(sp.site.action_gate.key, (sp.site.action_gate, sp.site, []))[2].extend(gated)
+    for gate, site, gated in gates.values():  # one override per viewset, whatever number of sites feed it
+        edits = _gate_edits(gate, gated)
+        for edit in edits:
+            edit.site = site.key
+        path, existing, imp = edits_by_file.get(gate.file, (site.path, [], False))
+        prefetch = any(g.code.startswith("Prefetch(") for g in gated)
+        edits_by_file[gate.file] = (path, existing + edits, imp or prefetch)
     diff, changed, refused = _diff(edits_by_file, project, graph)
     for key, reason in refused.items():
         plan = plans[key]
@@ -645,7 +713,7 @@ def _plan_paths(
         expression=f"{model.name}.{model.default_manager}.all()",
     )
     sp = _SitePlan(site, {"object"}, set(paths))
-    plan, _edits, _ = _plan_site(sp, graph, "(paths)", rows, include_only)
+    plan, _edits, _, _gated = _plan_site(sp, graph, "(paths)", rows, include_only)
     view = ViewPlan(
         view="(paths)",
         kind="paths",
@@ -666,7 +734,7 @@ def _write(
 ) -> str:
     data = original.encode()
     imports: list[str] = []
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+    for edit in sorted(edits, key=lambda e: (e.start, e.end, e.after), reverse=True):
 
         def name(match: re.Match[str]) -> str:
             written, statement = names.reference(graph.models[match.group(1)], project)
