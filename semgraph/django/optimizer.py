@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from semgraph.django.model_graph import SKIP_DIRS, TO_MANY, TO_ONE, ModelGraph, ModelInfo, load_graph
 from semgraph.django.patch_check import MODEL_REF, ModuleNames, add_import, check_patch, model_ref, undefined_names
+from semgraph.django.shared_sources import context_processor_views, shared_uses, template_names
 from semgraph.django.template_vars import DirLoader, TemplateVariables, extract_template_variables
 from semgraph.django.view_finder import ActionGate, QuerysetSite, ViewInfo, find_views
 from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
@@ -34,6 +35,8 @@ STANDARD_CONTEXT = frozenset(
 )  # fmt: skip
 """Names Django's default context processors and class-based views provide."""
 ITER_OPS = {"all"}
+SHARED_KINDS = frozenset({"context_processor", "simple_tag"})
+"""Views whose value reaches every template that reads it (planned with all of their reads)."""
 
 
 class NotOptimizable(BaseModel):
@@ -92,6 +95,10 @@ class ViewPlan(BaseModel):
     querysets: list[QuerysetPlan]
     unmapped_variables: list[str] = Field(description="Template variables with no queryset found in the view.")
     warnings: list[str]
+    used_in: list[str] = Field(
+        default_factory=list,
+        description="Context processors and simple tags: the templates that read the value (each planned alone).",
+    )
 
 
 class OptimizationReport(BaseModel):
@@ -138,6 +145,9 @@ def _walk(
         return
     part, rest = parts[0], parts[1:]
     here = f"{shown}.{part}" if shown else part
+    if part.isdigit() and not prefix and not shown:  # {{ posts.0.author }}: an element of the queryset
+        _walk(plan, model, rest, prefix, here, top, leaf, depth)
+        return
     if part == "__str__" and "__str__" not in model.methods and not model.external:
         return  # Django's Model.__str__: "<Model> object (<pk>)", the pk only
     info = model.fields.get(part)
@@ -234,6 +244,20 @@ def _walk(
                 if op in ("first", "last", "latest", "earliest")
                 else f"{op!r} on the related manager {model.name}.{part} is not a plain iteration"
             )
+
+
+def _walk_paths(model: ModelInfo, paths: set[str], rendered: set[str], graph: ModelGraph) -> _Plan:
+    """The joins, prefetches and fields that reading ``paths`` (and rendering ``rendered``) on ``model`` needs."""
+    plan = _Plan(model, models=graph.models)
+    for path in sorted(paths):
+        parts = path.split(".") if path else []
+        if any(other.startswith(path + ".") for other in paths) and parts:
+            _walk(plan, model, parts, "", "", plan, leaf=False)
+        else:
+            _walk(plan, model, parts, "", "", plan)
+    for path in sorted(rendered):
+        _walk(plan, model, [*path.split("."), "__str__"] if path else ["__str__"], "", "", plan)
+    return plan
 
 
 def _merge_applied(into: QuerysetSite, other: QuerysetSite) -> None:
@@ -350,6 +374,10 @@ class _SitePlan:
     paths: set[str] = field(default_factory=set)
     rendered: set[str] = field(default_factory=set)  # paths rendered whole: str() runs on them
     opaque: set[str] = field(default_factory=set)  # paths handed to custom tags / filters
+    # each reader of the site alone (a view's variable, or one template using a context processor's value or a
+    # simple tag's result): label, paths, rendered paths; ``shared``: prefetch only what every reader needs
+    groups: list[tuple[str, set[str], set[str]]] = field(default_factory=list)
+    shared: bool = False
 
 
 def _plan_site(
@@ -357,15 +385,13 @@ def _plan_site(
 ) -> tuple[QuerysetPlan, list[_Edit], bool, list[_Gated]]:
     site = sp.site
     model = graph.models[site.model]
-    plan = _Plan(model, models=graph.models)
-    for path in sorted(sp.paths):
-        parts = path.split(".") if path else []
-        if any(other.startswith(path + ".") for other in sp.paths) and parts:
-            _walk(plan, model, parts, "", "", plan, leaf=False)
-        else:
-            _walk(plan, model, parts, "", "", plan)
-    for path in sorted(sp.rendered):
-        _walk(plan, model, [*path.split("."), "__str__"] if path else ["__str__"], "", "", plan)
+    plan = _walk_paths(model, sp.paths, sp.rendered, graph)
+    unshared: dict[str, str] = {}  # prefetch lookup → a reader that does not need it (shared values only)
+    for label, paths, rendered in sp.groups if sp.shared else []:
+        needed = {lk for lk, _ in _flatten(_walk_paths(model, paths, rendered, graph))}
+        for lookup, _sub in _flatten(plan):
+            if lookup not in needed:
+                unshared.setdefault(lookup, label)
     select_needed = _compress(plan.select)
     flat = _flatten(plan)
     applied_lookups = {a.lookup: a for a in site.applied_prefetch}
@@ -394,6 +420,12 @@ def _plan_site(
         )
         applied = applied_lookups.get(lookup)
         covered = applied is not None or any(s.startswith(lookup + "__") for s in string_lookups)
+        if lookup in unshared and not covered:
+            plan.not_opt[lookup.replace("__", ".")] = (
+                f"not prefetched: {unshared[lookup]} uses this value without reading {lookup.replace('__', '.')}; "
+                "a prefetch would add a query there"
+            )
+            continue
         if site.no_prefetch and not covered:
             if site.action_gate is not None and site.action_gate.blocked is None:
                 edit = _prefetch_code(lookup, sub, for_edit=True)
@@ -591,7 +623,9 @@ def optimize_project(
     if model is not None:
         return _plan_paths(project, graph, model, paths or [], rows, include_only, warnings)
     views, view_errors = find_views(project, graph, guard)
-    warnings.extend(view_errors)
+    processors, processor_errors = context_processor_views(project, graph, guard)
+    views.extend(processors)
+    warnings.extend(view_errors + processor_errors)
     if view is not None:
         chosen = [v for v in views if v.name == view or f"{v.file}:{v.name}" == view]
         if not chosen:
@@ -602,10 +636,15 @@ def optimize_project(
         views = [v for v in views if v.template == template]
         if not views:
             raise NotFoundError(f"no view renders template {template!r}", hint="pass the name as written in the view")
-    loader = DirLoader(template_dirs(project), guard.contains if guard else None)
+    dirs = template_dirs(project)
+    loader = DirLoader(dirs, guard.contains if guard else None)
+    shared = [v for v in views if v.kind in SHARED_KINDS]
+    provided = {name for v in processors for name in v.context}  # set on every page by a context processor
+    uses, use_warnings = shared_uses(shared, template_names(dirs), loader) if shared else ({}, [])
+    warnings.extend(use_warnings)
     site_plans: dict[tuple[str, int], _SitePlan] = {}
     view_of_site: dict[tuple[str, int], list[str]] = {}
-    view_results: list[tuple[ViewInfo, list[tuple[str, int]], list[str], list[str]]] = []
+    view_results: list[tuple[ViewInfo, list[tuple[str, int]], list[str], list[str], list[str]]] = []
     for v in views:
         vwarn = list(v.notes)
         unmapped: list[str] = []
@@ -619,14 +658,25 @@ def optimize_project(
             except SemgraphError as exc:
                 vwarn.append(f"template {v.template!r}: {exc}")
         variables = dict(tv.variables) if tv else {}
+        rendered = dict(tv.rendered) if tv else {}
+        opaque = dict(tv.opaque) if tv else {}
         for name, read in v.python_paths.items():  # objects read by the view's own Python code
             variables[name] = sorted(set(variables.get(name, [])) | read)
+        groups: dict[str, list[tuple[str, set[str], set[str]]]] = {}
+        used_in: list[str] = []
+        for name in v.context if v.kind in SHARED_KINDS else []:  # every template using the value
+            for use in uses.get((v.file, v.name, name), []):
+                variables[name] = sorted(set(variables.get(name, [])) | use.paths)
+                rendered[name] = sorted(set(rendered.get(name, [])) | use.rendered)
+                opaque[name] = sorted(set(opaque.get(name, [])) | use.opaque)
+                groups.setdefault(name, []).append((use.template, use.paths, use.rendered))
+                used_in.append(use.template)
         for name, var_paths in variables.items():
             ctx = v.context.get(name)
             if ctx is None or not ctx.sites:
                 # not set by the view (context processors set the standard names), or set from something
                 # that is not a queryset we can see although the template reads attributes of it
-                if (ctx is None and name not in STANDARD_CONTEXT) or (ctx is not None and var_paths):
+                if (ctx is None and name not in STANDARD_CONTEXT | provided) or (ctx is not None and var_paths):
                     unmapped.append(name)
                 continue
             for site in ctx.sites:
@@ -635,12 +685,16 @@ def optimize_project(
                     _merge_applied(sp.site, site)
                 sp.variables.add(name)
                 sp.paths.update(var_paths)
-                sp.rendered.update(tv.rendered.get(name, []) if tv else [])
-                sp.opaque.update(tv.opaque.get(name, []) if tv else [])
+                sp.rendered.update(rendered.get(name, []))
+                sp.opaque.update(opaque.get(name, []))
+                sp.groups.extend(
+                    groups.get(name) or [(f"{v.name} ({name})", set(var_paths), set(rendered.get(name, [])))]
+                )
+                sp.shared = sp.shared or v.kind in SHARED_KINDS
                 if site.key not in keys:
                     keys.append(site.key)
                 view_of_site.setdefault(site.key, []).append(v.name)
-        view_results.append((v, keys, unmapped, vwarn))
+        view_results.append((v, keys, unmapped, vwarn, sorted(set(used_in))))
     plans: dict[tuple[str, int], QuerysetPlan] = {}
     edits_by_file: dict[str, tuple[Path, list[_Edit], bool]] = {}
     gates: dict[tuple[str, str], tuple[ActionGate, QuerysetSite, list[_Gated]]] = {}
@@ -678,8 +732,9 @@ def optimize_project(
             querysets=[plans[k] for k in keys],
             unmapped_variables=sorted(unmapped),
             warnings=vwarn,
+            used_in=used_in,
         )
-        for v, keys, unmapped, vwarn in view_results
+        for v, keys, unmapped, vwarn, used_in in view_results
     ]
     return OptimizationReport(
         project=project.name, rows=rows, views=out_views, diff=diff, files_changed=changed, warnings=warnings

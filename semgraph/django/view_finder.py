@@ -26,6 +26,7 @@ from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_fi
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
 from semgraph.django.python_reads import loops_over, name_reads
 from semgraph.django.support_classes import RETURNS_QUERYSET, TERMINAL
+from semgraph.django.template_vars import tag_root
 from semgraph.paths import PathGuard
 
 GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
@@ -565,6 +566,17 @@ def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]
     )
 
 
+def file_reader(path: Path, display: str, source: bytes, tree: ts.Tree, graph: ModelGraph, app: str) -> _FileReader:
+    """A reader of one module, its module-level functions known (helpers whose returns feed views)."""
+    reader = _FileReader(path, display, source, graph, app)
+    reader.functions = {
+        text(m["func.name"][0]): m["func"][0]
+        for m in matches("views", tree.root_node)
+        if _enclosing_function(m["func"][0].parent) is None
+    }
+    return reader
+
+
 def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None) -> tuple[list[ViewInfo], list[str]]:
     """Every function view and supported class-based view under ``project``, with errors per file."""
     views: list[ViewInfo] = []
@@ -580,16 +592,12 @@ def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None)
     serializers = find_serializers(project, guard)
     for path, display, source, tree in parsed:
         app = path.parent.name if path.name in ("views.py",) else path.parent.parent.name
-        reader = _FileReader(path, display, source, graph, app)
+        reader = file_reader(path, display, source, tree, graph, app)
         reader.serializers = serializers
-        reader.functions = {
-            text(m["func.name"][0]): m["func"][0]
-            for m in matches("views", tree.root_node)
-            if _enclosing_function(m["func"][0].parent) is None
-        }
         start = len(views)
         views.extend(_function_views(reader, tree))
         views.extend(inclusion_tag_views(reader, tree))
+        views.extend(simple_tag_views(reader, tree))
         views.extend(_class_views(reader, tree, kinds))
         by_name = {v.name: v for v in views[start:] if v.file == display and v.kind == "function"}  # this file's
         for extra in python_read_views(reader, tree):
@@ -825,6 +833,41 @@ def inclusion_tag_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
                     view.context, reader.context_from(r["return.value"][0], body, r["return"][0].start_byte)
                 )
         out.append(view)
+    return out
+
+
+def simple_tag_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+    """``@register.simple_tag`` functions returning querysets or objects, as views of their result.
+
+    The result is read by every template calling ``{% tag … as v %}``: its context key is ``tag_root(tag)``,
+    the root under which the template reader keeps what is read on ``v``.
+    """
+    out: list[ViewInfo] = []
+    for m in matches("views", tree.root_node):
+        func = m["func"][0]
+        decorated = func.parent
+        if decorated is None or decorated.type != "decorated_definition" or decorated.parent is None:
+            continue
+        tag = None
+        for decorator in decorated.named_children:
+            node = decorator.named_children[0] if decorator.type == "decorator" and decorator.named_children else None
+            call = node if node is not None and node.type == "call" else None
+            target = call.child_by_field_name("function") if call is not None else node
+            if target is None or dotted_tail(target) != "simple_tag":
+                continue
+            _positional, keywords = call_args(call.child_by_field_name("arguments")) if call is not None else ([], {})
+            tag = string_value(keywords.get("name")) or text(m["func.name"][0])
+        if tag is None:
+            continue
+        body = m["func.body"][0]
+        sites: list[QuerysetSite] = []
+        for r in matches("locals", body):
+            if "return" in r and _enclosing_function(r["return"][0]) == func:
+                sites.extend(reader.sites(r["return.value"][0], body))
+        if sites:
+            view = ViewInfo(text(m["func.name"][0]), "simple_tag", reader.display, func.start_point.row + 1, None)
+            view.context[tag_root(tag)] = ContextVar(tag_root(tag), sites)
+            out.append(view)
     return out
 
 
