@@ -721,6 +721,7 @@ def _drf_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
 
     if serializer is not None and serializer in reader.serializers and spec.get("queryset", True):
         reads(serializer, f"{serializer} (serializer_class)", shared)
+    called_any = False
     for name in DRF["read_methods"]:
         method = cbv.methods.get(name)
         body = method.child_by_field_name("body") if method is not None else None
@@ -728,11 +729,17 @@ def _drf_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
             called = _serializer_called(node, serializer, reader)
             if called is None:
                 continue
+            called_any = True
             positional, keywords = call_args(node.child_by_field_name("arguments"))
             instance = keywords.get("instance") or (positional[0] if positional else None)
             sites = reader.sites(instance, body, cls=cbv)
+            if not sites and instance is not None:  # request.user.settings: loaded elsewhere (auth middleware)
+                view.notes.append(
+                    f"{reader.display}:{node.start_point.row + 1}: {called} serializes {text(instance)!r}, which is "
+                    "not built from a queryset this view writes: nothing to plan"
+                )
             reads(called, f"{called} in {name} (line {node.start_point.row + 1})", sites)
-    if not view.context and (serializer is None or serializer not in reader.serializers):
+    if not called_any and (serializer is None or serializer not in reader.serializers):
         view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no serializer_class of the project")
     return view
 

@@ -115,6 +115,15 @@ def test_an_apiview_plans_what_its_get_serializes_not_its_queryset_attribute(rep
     assert recent.added["prefetch_related"][1:] == ['"tags"']
 
 
+def test_an_object_the_view_does_not_query_is_named_not_planned(report: OptimizationReport) -> None:
+    (view,) = [v for v in report.views if v.view == "MyProfileAPI"]
+    assert view.querysets == []
+    assert view.warnings == [
+        "shop/views.py:95: CustomerSerializer serializes 'request.user.customer', which is not built from a "
+        "queryset this view writes: nothing to plan"
+    ]
+
+
 def test_a_read_only_generic_apiview_through_get_queryset_filter_and_paginate(report: OptimizationReport) -> None:
     plan = _plan(report, "OrderPage", "shop.Order")
     # self.get_serializer(self.paginate_queryset(self.filter_queryset(self.get_queryset())), many=True)
