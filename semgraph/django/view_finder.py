@@ -521,11 +521,10 @@ class _Cbv:
                 if "return" in r and _enclosing_function(r["return"][0]) == method
             ]
             if len(returns) != 1:
+                why = f"{self.name}.get_queryset has {len(returns)} return statements: no single place to apply a "
                 return ActionGate(
-                    self.name, reader.display, method.end_byte, "", "",
-                    blocked=f"{self.name}.get_queryset has {len(returns)} return statements: no single place to "
-                    "apply a prefetch for list requests only",
-                )  # fmt: skip
+                    self.name, reader.display, method.end_byte, "", "", blocked=why + "list-only prefetch"
+                )
             ret = returns[0]
             indent = _line_indent(source, ret.start_byte)
             unit = indent[len(_line_indent(source, method.start_byte)) :] or "    "

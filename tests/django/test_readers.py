@@ -98,6 +98,16 @@ def test_a_viewset_get_queryset_override_gets_the_action_test_around_its_return(
     ) in report.diff
 
 
+def test_a_viewset_get_queryset_with_several_returns_gets_joins_and_the_reason(report: OptimizationReport) -> None:
+    plans = [q for v in report.views if v.view == "TaggedOrderViewSet" for q in v.querysets]
+    assert [q.line for q in plans] == [103, 104]
+    for plan in plans:
+        assert plan.added["select_related"] == ["customer"] and plan.added["prefetch_related"] == []
+        assert {n.path: n.reason for n in plan.not_optimizable}["tags"].endswith(
+            "; TaggedOrderViewSet.get_queryset has 2 return statements: no single place to apply a list-only prefetch"
+        )
+
+
 def test_an_apiview_plans_what_its_get_serializes_not_its_queryset_attribute(report: OptimizationReport) -> None:
     (view,) = [v for v in report.views if v.view == "OrderDetailAPI"]
     assert view.kind == "APIView"
