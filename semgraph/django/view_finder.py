@@ -302,7 +302,13 @@ class _FileReader:
                 calls.append((SLICE, current))
                 current = current.child_by_field_name("value")
             elif current.type == "identifier":
-                if text(current) == "self" and cls is not None and calls and calls[-1][0] in SELF_QUERYSET:
+                if (
+                    text(current) == "self"
+                    and cls is not None
+                    and cls.kind in DRF_VIEWS  # a Django CBV's extra context names would merge into its list
+                    and calls
+                    and calls[-1][0] in SELF_QUERYSET
+                ):
                     method, _ = calls.pop()  # self.get_queryset().filter(…), self.get_object()
                     if any(m not in RETURNS_QUERYSET and m not in SINGLE_METHODS and m != SLICE for m, _ in calls):
                         return []
@@ -702,6 +708,8 @@ def _drf_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
         shared = cbv.queryset_sites(reader)
     shared_keys = {s.key for s in shared}
     gate = cbv.action_gate(reader) if spec["writes"] and spec.get("actions") else None
+    if gate is not None and "list" in cbv.methods:  # its own list may serialize the rows with another serializer
+        gate.blocked = f"{cbv.name} defines its own list(): the prefetches serializer_class needs may not be read there"
 
     def reads(name: str, key: str, sites: list[QuerysetSite]) -> None:
         _model, paths = serializer_paths(name, reader.serializers, reader.graph, reader.app)

@@ -108,6 +108,26 @@ def test_a_viewset_get_queryset_with_several_returns_gets_joins_and_the_reason(r
         )
 
 
+def test_a_viewset_with_its_own_list_gets_no_list_only_prefetch(report: OptimizationReport) -> None:
+    # list() serializes with OrderSummarySerializer: OrderSerializer's items/tags may never be read there
+    plan = _plan(report, "SummaryOrderViewSet", "shop.Order")
+    assert plan.added["select_related"] == ["customer"] and plan.added["prefetch_related"] == []
+    assert {n.path: n.reason for n in plan.not_optimizable}["tags"].endswith(
+        "; SummaryOrderViewSet defines its own list(): the prefetches serializer_class needs may not be read there"
+    )
+
+
+def test_a_django_cbv_extra_context_from_self_get_queryset_is_not_merged_into_its_list(
+    report: OptimizationReport,
+) -> None:
+    # featured = self.get_queryset().filter(…) reads items; object_list does not: a prefetch on the shared
+    # chain would run for object_list too, so self.get_queryset() is followed in DRF views only
+    (view,) = [v for v in report.views if v.view == "FeaturedOrders"]
+    assert view.unmapped_variables == ["featured"]
+    (plan,) = view.querysets
+    assert plan.context_variables == ["object_list"] and plan.prefetch_related == []
+
+
 def test_an_apiview_plans_what_its_get_serializes_not_its_queryset_attribute(report: OptimizationReport) -> None:
     (view,) = [v for v in report.views if v.view == "OrderDetailAPI"]
     assert view.kind == "APIView"
