@@ -198,27 +198,38 @@ def _function_span(path: Path, line: int) -> tuple[int, int]:
 
 
 def recall(report: OptimizationReport, removed: list[dict], project: Path) -> list[dict]:
-    """Per removed call: plans in the same function adding exactly its path, or a longer lookup through it."""
+    """Per removed call: plans in the same function whose added calls load its relation path again.
+
+    ``found_exact``: a plan adds the same lookup; ``found_longer``: a plan adds a longer lookup through it
+    (``select_related("project__owner__profile")`` for a removed ``"project"``), which Django loads with every
+    prefix, so the labelled path is loaded exactly as before (plus more). ``loads`` lists, per matching plan,
+    every relation path its added calls load (``QuerysetPlan.added_relations``).
+    """
     out = []
     for call in removed:
         if call.get("needed") is False:  # labelled redundant (nothing reads the relation): not to be found
             continue
         low, high = _function_span(project / call["file"], call["line"])
-        exact, longer = set(), set()
+        exact, longer, loads = set(), set(), {}
         for v in report.views:
             for q in v.querysets:
                 if q.file != call["file"] or q.model != call["model"] or not low <= q.line <= high:
                     continue
                 added = [*q.added["select_related"], *(p.split('"')[1] for p in q.added["prefetch_related"])]
+                where = f"{q.file}:{q.line} {v.view}"
                 if call["path"] in added:
-                    exact.add(f"{q.file}:{q.line} {v.view}")
-                elif any(a.startswith(call["path"] + "__") for a in added):
-                    longer.add(f"{q.file}:{q.line} {v.view} ({', '.join(added)})")
+                    exact.add(where)
+                elif call["path"] in q.added_relations:
+                    longer.add(f"{where} ({', '.join(added)})")
+                else:
+                    continue
+                loads[where] = q.added_relations
         out.append(
             {
                 "call": f"{call['file']}:{call['line']} {call['within']}",
                 "found_exact": sorted(exact),
                 "found_longer": sorted(longer),
+                "loads": loads,
                 "found": bool(exact or longer),
             }
         )
@@ -292,8 +303,8 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
     found = sum(r["found"] for r in result["recall"])
     exact = sum(bool(r["found_exact"]) for r in result["recall"])
     result["recall_summary"] = (
-        f"{found}/{len(result['recall'])} found: {exact} with the same path, {found - exact} through a longer "
-        "lookup that loads that path too (select_related('a__b') joins a)"
+        f"{found}/{len(result['recall'])} relation paths loaded again: {exact} by the same lookup, {found - exact} "
+        "as a prefix of a longer lookup (select_related('a__b') joins a; see each plan's added_relations)"
     )
     result["views"] = len(deopt_report.views)
     for kind in ("default", "only"):
