@@ -295,12 +295,12 @@ async def measure(
     dialect = conns[0].dialect
     operations = [op for op, _ in ops]
     cum = list(itertools.accumulate(w for _, w in ops))
-    rec = Recorder()
+    limit_s = spec.latency_limit_ms / 1000.0 if spec.latency_limit_ms else None
+    rec = Recorder(late_limit_s=limit_s)
     end = t0 + spec.warmup_s + spec.duration_s if spec.duration_s else None
     schedule = Schedule(spec.target_tps, spec.arrival, spec.seed, t0, spec.warmup_s, end, spec.transactions)
     rec.start = schedule.measure_from
     rec.open_loop = spec.target_tps is not None
-    limit_s = spec.latency_limit_ms / 1000.0 if spec.latency_limit_ms else None
     backstop = (
         spec.statement_timeout_s * max(1, max((len(getattr(o, "statements", [1])) for o in operations), default=1))
         + 2.0
@@ -374,7 +374,7 @@ async def measure(
                 kind = kinds.get(name)
                 if kind is None:
                     kind = kinds[name] = _kind_of(name)
-                record(name, kind, intended, started, finished, late_limit_s=limit_s)
+                record(name, kind, intended, started, finished)
                 if finished > last_finish[0]:
                     last_finish[0] = finished
 
@@ -431,6 +431,7 @@ async def measure(
         for t in tasks:
             t.cancel()
         await asyncio.gather(mon, watcher, *tasks, return_exceptions=True)
+    rec.flush()  # the last second's samples, inside the measured CPU
     return Measured(
         rec=rec,
         dropped_warmup=schedule.dropped_warmup,
