@@ -93,24 +93,37 @@ class _Bucket:
     errors: int = 0
 
 
-def _us(seconds: float) -> int:
-    return min(max(1, int(seconds * 1e6)), HIGHEST_US)
+_SHIFT_FROM = new_histogram().sub_bucket_half_count_magnitude + 1
+"""Microsecond values of up to this many bits are their own HDR bucket; longer ones share it with neighbours."""
+
+
+def _bucket_floors(seconds: array) -> list[int]:
+    """Each duration in whole µs, cut to the lowest value of its HDR bucket (the histogram cannot tell them apart).
+
+    Why: counted this way a second's samples fall on a few hundred distinct values, each recorded once, and the
+    histograms (counts, percentiles, min, max) are exactly those of recording every sample.
+    """
+    return [(v >> s) << s if (s := (v := int(x * 1e6)).bit_length() - _SHIFT_FROM) > 0 else (v or 1) for x in seconds]
 
 
 class Recorder:
     """Collects every measured operation; ``record`` only appends to C arrays (no Python object kept).
 
     Why: an HDR ``record_value`` is pure Python (~3-8 µs), as much CPU as the driver call being measured. The
-    samples of the current second are kept as doubles and folded into the histograms when the second ends
-    (and whenever results are read: ``flush``), counted with ``Counter`` so each distinct microsecond value
-    is recorded once. Percentiles, sums and counts are exactly those of recording every sample.
+    samples of the current second are kept as doubles; when the second ends (or results are read: ``flush``)
+    they are counted per HDR bucket with ``Counter``, and the histograms are filled from those counts when they
+    are read. Sums use the exact durations.
     """
 
     def __init__(self, *, late_limit_s: float | None = None) -> None:
         self._latency: HdrHistogram | None = None
-        self.service = new_histogram()
-        self.lag = new_histogram()
-        self.per_op: dict[str, HdrHistogram] = {}
+        self._service = new_histogram()
+        self._lag_hist = new_histogram()
+        self._per_op: dict[str, HdrHistogram] = {}
+        self._counts: dict[str, Counter[int]] = {}
+        """Per operation: HDR bucket floor (µs) -> samples not yet recorded in its histogram."""
+        self._open_counts: dict[str, Counter[int]] = {}
+        """The same for ``service`` and ``lag`` (open loop only)."""
         self.sums: dict[str, float] = defaultdict(float)
         """Sum of microseconds per histogram (``latency``, ``service``, ``lag`` and each operation)."""
         self.kinds: dict[str, str] = {}
@@ -124,14 +137,14 @@ class Recorder:
         self.late = 0
         self.skipped = 0
         self.start = 0.0
-        self._names: list[str] = []
-        self._ids: dict[str, int] = {}
-        self._lat, self._lag, self._ops = array("d"), array("d"), array("H")
+        self._pending: dict[str, array] = {}
+        """Latencies (s) of the current second per operation."""
+        self._svc, self._lag = array("d"), array("d")
         self._second, self._second_end = 0, float("-inf")
 
     @property
     def completed(self) -> int:
-        return self._completed + len(self._lat)
+        return self._completed + sum(len(buf) for buf in self._pending.values())
 
     @completed.setter
     def completed(self, value: int) -> None:
@@ -142,19 +155,14 @@ class Recorder:
         """One completed operation (``perf_counter`` instants): intended start, actual send, answer."""
         if finished >= self._second_end:
             self._roll(finished)
-        op = self._ids.get(name)
-        if op is None:
-            op = self._register(name, kind)
-        self._ops.append(op)
-        self._lat.append(finished - intended)
+        buf = self._pending.get(name)
+        if buf is None:
+            buf = self._pending[name] = array("d")
+            self.kinds.setdefault(name, kind)
+        buf.append(finished - intended)
         if self.open_loop:  # closed loop: intended == sent, so service time is the latency and lag is 0
+            self._svc.append(finished - started)
             self._lag.append(started - intended)
-
-    def _register(self, name: str, kind: str) -> int:
-        self._ids[name] = len(self._names)
-        self._names.append(name)
-        self.kinds.setdefault(name, kind)
-        return self._ids[name]
 
     def _roll(self, finished: float) -> None:
         self.flush()
@@ -162,37 +170,56 @@ class Recorder:
         self._second_end = self.start + self._second + 1
 
     def flush(self) -> None:
-        """Fold the pending samples (all of one second) into the histograms, sums and that second's bucket."""
-        lat = self._lat
-        n = len(lat)
-        if not n:
-            return
-        self.seconds[self._second].latencies.extend(lat)
-        us = [_us(x) for x in lat]
-        names, sums, total = self._names, self.sums, 0
-        for (op, value), count in Counter(zip(self._ops, us, strict=True)).items():
-            name = names[op]
-            hist = self.per_op.get(name)
-            if hist is None:
-                hist = self.per_op[name] = new_histogram()
-            hist.record_value(value, count)
-            sums[name] += value * count
-            total += value * count
-        sums["latency"] += total
-        if self.open_loop:
-            lag = self._lag
-            for key, hist, values in (
-                ("service", self.service, [_us(a - b) for a, b in zip(lat, lag, strict=True)]),
-                ("lag", self.lag, [_us(x) for x in lag]),
-            ):
-                for value, count in Counter(values).items():
-                    hist.record_value(value, count)
-                    sums[key] += value * count
-        if self.late_limit_s is not None:
-            limit = self.late_limit_s
-            self.late += sum(1 for x in lat if x > limit)
-        self._completed += n
-        del lat[:], self._lag[:], self._ops[:]
+        """Move the pending samples (all of one second) into that second's bucket, the counts and the sums."""
+        for name, buf in self._pending.items():
+            if not buf:
+                continue
+            self.seconds[self._second].latencies.extend(buf)
+            self.sums["latency"] += self._count(self._counts, name, buf)
+            if self.late_limit_s is not None:
+                limit = self.late_limit_s
+                self.late += sum(1 for x in buf if x > limit)
+            self._completed += len(buf)
+            del buf[:]
+        if self._svc:
+            self._count(self._open_counts, "service", self._svc)
+            self._count(self._open_counts, "lag", self._lag)
+            del self._svc[:], self._lag[:]
+
+    def _count(self, into: dict[str, Counter[int]], name: str, seconds: array) -> float:
+        """Count ``seconds`` per HDR bucket into ``into[name]``; add their exact sum (µs) to ``sums[name]``."""
+        total = sum(seconds) * 1e6
+        self.sums[name] += total
+        counts = into.get(name)
+        if counts is None:
+            counts = into[name] = Counter()
+        counts.update(_bucket_floors(seconds))
+        return total
+
+    @staticmethod
+    def _fill(hist: HdrHistogram, counts: Counter[int] | None) -> HdrHistogram:
+        for value, count in (counts or {}).items():
+            hist.record_value(min(value, HIGHEST_US), count)
+        return hist
+
+    @property
+    def per_op(self) -> dict[str, HdrHistogram]:
+        """Latency histogram per operation name."""
+        self.flush()
+        for name, counts in self._counts.items():
+            self._fill(self._per_op.setdefault(name, new_histogram()), counts)
+        self._counts.clear()
+        return self._per_op
+
+    @property
+    def service(self) -> HdrHistogram:
+        self.flush()
+        return self._fill(self._service, self._open_counts.pop("service", None))
+
+    @property
+    def lag(self) -> HdrHistogram:
+        self.flush()
+        return self._fill(self._lag_hist, self._open_counts.pop("lag", None))
 
     @property
     def latency(self) -> HdrHistogram:

@@ -312,6 +312,7 @@ async def measure(
 
     single = len(operations) == 1
     kinds: dict[str, str] = {}
+    fixed_names = [None if op.bound_returns_name else op.name for op in operations]
 
     async def worker(index: int) -> None:
         rng = random.Random(spec.seed ^ stable_hash(f"worker{index}"))
@@ -350,7 +351,7 @@ async def measure(
                     fn = bound[i]
                     if fn is None:
                         fn = bound[i] = await op.bind(conns[index])
-                    name = await fn(rng, state)
+                    result = await fn(rng, state)
                 except asyncio.CancelledError:
                     task = asyncio.current_task()
                     if not overdue[index] or task is None:
@@ -371,6 +372,7 @@ async def measure(
                 continue
             finished = perf()
             if measured:
+                name = fixed_names[i] or result
                 kind = kinds.get(name)
                 if kind is None:
                     kind = kinds[name] = _kind_of(name)
