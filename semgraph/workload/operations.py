@@ -86,6 +86,9 @@ class RunState:
 Bound = Callable[[random.Random, "RunState"], Awaitable[Any]]
 """An operation bound to a connection (see ``Operation.bind``)."""
 
+BoundMany = Callable[[random.Random, int], Awaitable[Any]]
+"""An operation bound to a connection, run ``n`` times in one pipeline (see ``Operation.bind_pipelined``)."""
+
 
 class Operation:
     name: str
@@ -106,6 +109,13 @@ class Operation:
         Why: the hot path then does no per-call lookups; reads override it with a prepared statement.
         """
         return functools.partial(self.run, conn)  # awaited as run's own coroutine: no wrapper coroutine per call
+
+    async def bind_pipelined(self, conn: Connection) -> BoundMany | None:
+        """This operation run ``n`` times in one pipeline on ``conn`` (``await bound(rng, n)``), or None.
+
+        Only reads whose driver pipelines independent queries can; the rest run one at a time.
+        """
+        return None
 
 
 class Query(Operation):
@@ -128,6 +138,13 @@ class Query(Operation):
         """
         reader, draw = await conn.prepare(self.sql), self._drawer()
         return lambda rng, state: reader(*draw(rng))
+
+    async def bind_pipelined(self, conn: Connection) -> BoundMany | None:
+        readers = await conn.prepare_pipelined(self.sql)
+        if readers is None:
+            return None
+        draw = self._drawer()
+        return lambda rng, n: readers([draw(rng) for _ in range(n)])
 
     def _drawer(self) -> Callable[[random.Random], tuple[Any, ...]]:
         """The parameters of one call drawn from the table's existing keys (what ``run`` and ``bind`` share).
