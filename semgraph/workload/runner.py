@@ -117,6 +117,7 @@ class RunResult(BaseModel):
     workload: str = Field(description="Pattern name or config name.")
     connections: int
     processes: int = 1
+    pipeline: int = Field(1, description="Reads sent together per connection (1: one at a time).")
     arrival: str
     target_tps: float | None
     achieved_tps: float
@@ -502,6 +503,7 @@ def build_result(dsn: DSN, spec: RunSpec, started_at: str, m: Measured, connecti
         workload=spec.pattern or (spec.config.name if spec.config else "custom"),
         connections=connections,
         processes=spec.processes,
+        pipeline=spec.pipeline,
         arrival=spec.arrival if spec.target_tps else "closed_loop",
         target_tps=spec.target_tps,
         achieved_tps=round(achieved, 2),
