@@ -145,40 +145,64 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def run_pgbench_s(duration: float) -> tuple[float, float]:
-    """(TPS, client CPU µs per transaction) of ``pgbench -S -c 8 -j 2``."""
+def _pgbench_cpu(args: list[str], per_tx: int = 1) -> tuple[float, float]:
+    """(statements per second, client CPU µs per statement) of one pgbench run (``per_tx`` statements a script)."""
     cpu0 = _cpu(resource.RUSAGE_CHILDREN)
-    out = pgbench(["-S", "-c", "8", "-j", "2", "-T", str(int(duration)), "-n"])
+    out = pgbench(args)
     cpu = _cpu(resource.RUSAGE_CHILDREN) - cpu0
     m = re.search(r"tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)", out)
     tx = re.search(r"number of transactions actually processed: (\d+)", out)
-    return (float(m.group(1)) if m else float("nan")), (1e6 * cpu / int(tx.group(1)) if tx else float("nan"))
+    tps = float(m.group(1)) * per_tx if m else float("nan")
+    return tps, (1e6 * cpu / (int(tx.group(1)) * per_tx) if tx else float("nan"))
 
 
-async def part_pgbench(duration: float, scale: int, root: Path, rounds: int = 3) -> list[str]:
-    """Point selects at 8 connections, pgbench -S and ours alternated (the order flips each round), medians.
+def run_pgbench_s(duration: float) -> tuple[float, float]:
+    """(TPS, client CPU µs per transaction) of ``pgbench -S -c 8 -j 2``."""
+    return _pgbench_cpu(["-S", "-c", "8", "-j", "2", "-T", str(int(duration)), "-n"])
 
-    pgbench, PostgreSQL and the client share the machine's 2 cores with whatever else runs: each round's
-    load average is printed with it, and only same-round ratios are compared.
+
+def run_pgbench_pipelined(duration: float, depth: int, scale: int, root: Path) -> tuple[float, float]:
+    """pgbench's own pipeline (``\\startpipeline``, prepared): ``depth`` point selects per round trip, 8 clients."""
+    script = root / f"select_pipeline_{depth}.sql"
+    lines = [f"\\set aid{k} random(1, {100_000 * scale})" for k in range(depth)]
+    lines += ["\\startpipeline"]
+    lines += [f"SELECT abalance FROM pgbench_accounts WHERE aid = :aid{k};" for k in range(depth)]
+    lines += ["\\endpipeline"]
+    script.write_text("\n".join(lines) + "\n")
+    args = ["-M", "prepared", "-f", str(script), "-c", "8", "-j", "2", "-T", str(int(duration)), "-n"]
+    return _pgbench_cpu(args, per_tx=depth)
+
+
+async def part_pgbench(duration: float, scale: int, root: Path, rounds: int = 3, depth: int = 4) -> list[str]:
+    """Point selects at 8 connections, pgbench and ours alternated (the order flips each round), medians.
+
+    One at a time per connection: ``pgbench -S`` against ours in 1 and 2 processes. Pipelined: ours with
+    ``pipeline=depth`` against pgbench running ``depth`` selects per ``\\startpipeline`` block. pgbench,
+    PostgreSQL and the client share the machine's 2 cores with whatever else runs: each round's load average
+    is printed with it, and only same-round ratios are compared.
     """
     ensure_pg_bench_db()
     print(f"pgbench -i -s {scale} (creating {scale * 100_000:,} accounts)…", flush=True)
     pgbench(["-i", "-q", "-s", str(scale)])
     dsn = parse_dsn(PG_BENCH, PathGuard([root]))
+    who_all = ["pgbench", "1", "2", "pgbench_pipe", "pipe"]
     rows = [
-        "| round | load before | pgbench -S TPS | µs CPU/tx | ours 1 process TPS | ratio | µs CPU/tx | ours 2 processes TPS | ratio | µs CPU/tx |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| round | load before | pgbench -S TPS | µs CPU/tx | ours 1 proc TPS | ratio | µs CPU/tx | CPU ratio | "
+        "ours 2 proc TPS | ratio | µs CPU/tx | "
+        f"pgbench pipeline {depth} TPS | µs CPU/tx | ours pipeline={depth} TPS | ratio to -S | µs CPU/tx | CPU ratio to -S |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    ratios: dict[int, list[float]] = {1: [], 2: []}
-    cpus: dict[str, list[float]] = {"pgbench": [], "1": [], "2": []}
+    ratios: dict[str, list[float]] = {w: [] for w in who_all}
+    cpus: dict[str, list[float]] = {w: [] for w in who_all}
 
-    async def ours(processes: int) -> tuple[float, float, int]:
+    async def ours(processes: int, pipeline: int = 1) -> tuple[float, float, int]:
         spec = RunSpec(
             config=point_select_config("pgbench_accounts"),
             connections=8,
             duration_s=duration,
             seed=1,
             processes=processes,
+            pipeline=pipeline,
         )
         r = await run_workload(dsn, spec)
         return r.achieved_tps, 1e6 * (r.client_cpu_s or 0.0) / max(1, r.completed), r.failed
@@ -186,29 +210,37 @@ async def part_pgbench(duration: float, scale: int, root: Path, rounds: int = 3)
     for k in range(rounds):
         load = _load()
         got: dict[str, tuple[float, float, int]] = {}
-        order = ["pgbench", "1", "2"] if k % 2 == 0 else ["2", "1", "pgbench"]
-        for who in order:
+        for who in who_all if k % 2 == 0 else who_all[::-1]:
             if who == "pgbench":
-                tps, us = run_pgbench_s(duration)
-                got[who] = (tps, us, 0)
+                got[who] = (*run_pgbench_s(duration), 0)
+            elif who == "pgbench_pipe":
+                got[who] = (*run_pgbench_pipelined(duration, depth, scale, root), 0)
+            elif who == "pipe":
+                got[who] = await ours(1, depth)
             else:
                 got[who] = await ours(int(who))
-        pg_tps = got["pgbench"][0]
-        for n in (1, 2):
-            ratios[n].append(got[str(n)][0] / pg_tps)
-        for who in cpus:
+        pg_tps, pg_cpu = got["pgbench"][0], got["pgbench"][1]
+        for who in who_all:
+            ratios[who].append(got[who][0] / pg_tps)
             cpus[who].append(got[who][1])
+        g = got
         line = (
-            f"| {k + 1} | {load} | {pg_tps:,.0f} | {got['pgbench'][1]:.0f} | {got['1'][0]:,.0f} | {got['1'][0] / pg_tps:.2f} | "
-            f"{got['1'][1]:.0f} | {got['2'][0]:,.0f} | {got['2'][0] / pg_tps:.2f} | {got['2'][1]:.0f} |"
+            f"| {k + 1} | {load} | {pg_tps:,.0f} | {pg_cpu:.0f} | {g['1'][0]:,.0f} | {g['1'][0] / pg_tps:.2f} | "
+            f"{g['1'][1]:.0f} | {g['1'][1] / pg_cpu:.2f} | {g['2'][0]:,.0f} | {g['2'][0] / pg_tps:.2f} | {g['2'][1]:.0f} | "
+            f"{g['pgbench_pipe'][0]:,.0f} | {g['pgbench_pipe'][1]:.0f} | {g['pipe'][0]:,.0f} | "
+            f"{g['pipe'][0] / pg_tps:.2f} | {g['pipe'][1]:.0f} | {g['pipe'][1] / pg_cpu:.2f} |"
         )
-        if got["1"][2] or got["2"][2]:
-            line += f" errors {got['1'][2]}/{got['2'][2]}"
+        errors = [g[w][2] for w in ("1", "2", "pipe")]
+        if any(errors):
+            line += f" errors {errors}"
         print(line, flush=True)
         rows.append(line)
+    cpu_ratio = {w: _median([c / p for c, p in zip(cpus[w], cpus["pgbench"], strict=True)]) for w in who_all}
     summary = (
-        f"| median of {rounds} | {_load()} (after) | | {_median(cpus['pgbench']):.0f} | | **{_median(ratios[1]):.2f}** | "
-        f"{_median(cpus['1']):.0f} | | **{_median(ratios[2]):.2f}** | {_median(cpus['2']):.0f} |"
+        f"| median of {rounds} | {_load()} (after) | | {_median(cpus['pgbench']):.0f} | | **{_median(ratios['1']):.2f}** | "
+        f"{_median(cpus['1']):.0f} | **{cpu_ratio['1']:.2f}** | | **{_median(ratios['2']):.2f}** | {_median(cpus['2']):.0f} | "
+        f"| {_median(cpus['pgbench_pipe']):.0f} | | **{_median(ratios['pipe']):.2f}** | {_median(cpus['pipe']):.0f} | "
+        f"**{cpu_ratio['pipe']:.2f}** |"
     )
     print(summary, flush=True)
     rows.append(summary)
@@ -311,6 +343,7 @@ async def main() -> None:
     parser.add_argument("--pgbench-duration", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=3, help="alternated rounds (pgbench and seeding comparisons)")
     parser.add_argument("--scale", type=int, default=10, help="pgbench scale (100,000 accounts each)")
+    parser.add_argument("--pipeline", type=int, default=4, help="pipeline depth of the pipelined point-select pair")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the seeding benchmark")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -320,7 +353,7 @@ async def main() -> None:
             await part_rate(args.duration, root)
         if args.part in ("pgbench", "all"):
             print("\n(b) full-speed point selects, PostgreSQL, 8 connections\n")
-            await part_pgbench(args.pgbench_duration, args.scale, root, args.rounds)
+            await part_pgbench(args.pgbench_duration, args.scale, root, args.rounds, args.pipeline)
         if args.part in ("seed", "all"):
             print(
                 f"\n(c) seeding {args.rows:,} rows into customers (6 columns: id, email, name, phone, city, created_at)\n"

@@ -70,6 +70,10 @@ class RunIn(ToolInput):
     statement_timeout_s: Annotated[float | None, Field(gt=0, le=600, description="Per statement (default 5).")] = None
     tables: Annotated[list[str] | None, Field(description="Restrict to these tables.", max_length=200)] = None
     processes: Annotated[int | None, Field(ge=1, le=8, description="Client processes sharing the connections.")] = None
+    pipeline: Annotated[
+        int | None,
+        Field(ge=1, le=64, description="Full speed only: reads sent together per connection (PostgreSQL pipelining)."),
+    ] = None
     include_histogram: Annotated[bool, Field(description="Return the base64 HDR histogram (always stored).")] = False
 
 

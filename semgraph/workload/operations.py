@@ -83,8 +83,11 @@ class RunState:
         return self.base + next(self.counter)
 
 
-Bound = Callable[[random.Random, "RunState"], Awaitable[str]]
+Bound = Callable[[random.Random, "RunState"], Awaitable[Any]]
 """An operation bound to a connection (see ``Operation.bind``)."""
+
+BoundMany = Callable[[random.Random, int], Awaitable[Any]]
+"""An operation bound to a connection, run ``n`` times in one pipeline (see ``Operation.bind_pipelined``)."""
 
 
 class Operation:
@@ -92,6 +95,9 @@ class Operation:
     kind: str
     table: str | None = None
     writes: bool = False
+    bound_returns_name: bool = True
+    """Whether a bound call's result is the name of the operation executed (an update may run as an insert);
+    when False the bound call always executes ``name`` and its result (rows) is ignored."""
 
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
         """Execute once; return the name of the operation actually executed."""
@@ -104,64 +110,67 @@ class Operation:
         """
         return functools.partial(self.run, conn)  # awaited as run's own coroutine: no wrapper coroutine per call
 
+    async def bind_pipelined(self, conn: Connection) -> BoundMany | None:
+        """This operation run ``n`` times in one pipeline on ``conn`` (``await bound(rng, n)``), or None.
+
+        Only reads whose driver pipelines independent queries can; the rest run one at a time.
+        """
+        return None
+
 
 class Query(Operation):
     """A read: fixed SQL with parameters drawn from the table's existing keys."""
+
+    bound_returns_name = False
 
     def __init__(self, kind: str, table: str, sql: str, keys: TableKeys, width: int, nparams: int) -> None:
         self.kind, self.table, self.name = kind, table, f"{kind}:{table}"
         self.sql, self.keys, self.width, self.nparams = sql, keys, width, nparams
 
     async def run(self, conn: Connection, rng: random.Random, state: RunState) -> str:
-        if self.nparams == 0:
-            await conn.query(self.sql, ())
-            return self.name
-        key = self.keys.pick_existing(rng)
-        if self.keys.composite:
-            params = key[: self.nparams]
-        else:
-            params = (key, key + self.width - 1) if self.nparams == 2 else (key,)
-        await conn.query(self.sql, params)
+        await conn.query(self.sql, self._drawer()(rng))
         return self.name
 
     async def bind(self, conn: Connection) -> Bound:
-        """A prepared reader with the key drawn inline (no per-call tuple building beyond the parameters)."""
-        reader = await conn.prepare(self.sql)
-        name, keys, width = self.name, self.keys, self.width
-        if self.nparams == 0:
+        """A prepared reader called with freshly drawn parameters: no coroutine of ours per call.
 
-            async def plain(rng: random.Random, state: RunState) -> str:
-                await reader()
-                return name
+        The bound call returns the driver's own awaitable (``bound_returns_name`` is False).
+        """
+        reader, draw = await conn.prepare(self.sql), self._drawer()
+        return lambda rng, state: reader(*draw(rng))
 
-            return plain
+    async def bind_pipelined(self, conn: Connection) -> BoundMany | None:
+        readers = await conn.prepare_pipelined(self.sql)
+        if readers is None:
+            return None
+        draw = self._drawer()
+        return lambda rng, n: readers([draw(rng) for _ in range(n)])
+
+    def _drawer(self) -> Callable[[random.Random], tuple[Any, ...]]:
+        """The parameters of one call drawn from the table's existing keys (what ``run`` and ``bind`` share).
+
+        An integer key range is drawn inline (no list lookup); a composite key gives its first ``nparams``
+        columns; two parameters are a range of ``width`` keys.
+        """
+        keys, width, nparams = self.keys, self.width, self.nparams
+        if nparams == 0:
+            return lambda rng: ()
         if keys.integer and keys.high >= keys.low and keys.sample and not keys.composite:
             low, span = keys.low, keys.high - keys.low + 1
-            if self.nparams == 1:
+            if nparams == 1:
+                return lambda rng: (low + int(rng.random() * span),)
 
-                async def point(rng: random.Random, state: RunState) -> str:
-                    await reader(low + int(rng.random() * span))
-                    return name
-
-                return point
-
-            async def ranged(rng: random.Random, state: RunState) -> str:
+            def ranged(rng: random.Random) -> tuple[Any, ...]:
                 key = low + int(rng.random() * span)
-                await reader(key, key + width - 1)
-                return name
+                return key, key + width - 1
 
             return ranged
-        nparams = self.nparams
 
-        async def sampled(rng: random.Random, state: RunState) -> str:
+        def sampled(rng: random.Random) -> tuple[Any, ...]:
             key = keys.pick_existing(rng)
             if keys.composite:
-                await reader(*key[:nparams])
-            elif nparams == 2:
-                await reader(key, key + width - 1)
-            else:
-                await reader(key)
-            return name
+                return tuple(key[:nparams])
+            return (key, key + width - 1) if nparams == 2 else (key,)
 
         return sampled
 

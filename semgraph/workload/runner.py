@@ -30,6 +30,7 @@ from semgraph.workload.metadata import Schema, load_schema
 from semgraph.workload.metrics import ErrorGroup, LatencyStats, OperationStats, Recorder, SecondPoint
 from semgraph.workload.operations import (
     Bound,
+    BoundMany,
     Custom,
     Operation,
     RunState,
@@ -64,6 +65,14 @@ class RunSpec(BaseModel):
     statement_timeout_s: float = Field(5.0, gt=0, le=600)
     tables: list[str] | None = None
     processes: int = Field(1, ge=1, le=16, description="Client processes sharing the connections (full-speed runs).")
+    pipeline: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Full-speed runs: up to this many executions of a read sent together on a connection, where "
+        "the driver pipelines independent queries (PostgreSQL); each is measured from its own start. 1: one at a "
+        "time per connection, as pgbench -S.",
+    )
     seed_config: SeedConfig | None = Field(
         None, description="The seed config: inserts and updates use its column generators, as seeding did."
     )
@@ -76,6 +85,11 @@ class RunSpec(BaseModel):
             raise ValueError("give duration_s or transactions, not both")
         if self.processes > self.connections:
             raise ValueError("processes must not exceed connections (each process needs a connection)")
+        if self.pipeline > 1 and self.target_tps is not None:
+            raise ValueError(
+                "pipeline applies to full-speed runs (no target_tps): a rate-limited run sends each "
+                "operation at its own time"
+            )
         if self.latency_limit_ms is not None and self.target_tps is None:
             raise ValueError("latency_limit_ms needs target_tps (it applies to a rate-limited run, as in pgbench)")
         return self
@@ -103,6 +117,7 @@ class RunResult(BaseModel):
     workload: str = Field(description="Pattern name or config name.")
     connections: int
     processes: int = 1
+    pipeline: int = Field(1, description="Reads sent together per connection (1: one at a time).")
     arrival: str
     target_tps: float | None
     achieved_tps: float
@@ -295,12 +310,12 @@ async def measure(
     dialect = conns[0].dialect
     operations = [op for op, _ in ops]
     cum = list(itertools.accumulate(w for _, w in ops))
-    rec = Recorder()
+    limit_s = spec.latency_limit_ms / 1000.0 if spec.latency_limit_ms else None
+    rec = Recorder(late_limit_s=limit_s)
     end = t0 + spec.warmup_s + spec.duration_s if spec.duration_s else None
     schedule = Schedule(spec.target_tps, spec.arrival, spec.seed, t0, spec.warmup_s, end, spec.transactions)
     rec.start = schedule.measure_from
     rec.open_loop = spec.target_tps is not None
-    limit_s = spec.latency_limit_ms / 1000.0 if spec.latency_limit_ms else None
     backstop = (
         spec.statement_timeout_s * max(1, max((len(getattr(o, "statements", [1])) for o in operations), default=1))
         + 2.0
@@ -312,6 +327,8 @@ async def measure(
 
     single = len(operations) == 1
     kinds: dict[str, str] = {}
+    fixed_names = [None if op.bound_returns_name else op.name for op in operations]
+    depth = spec.pipeline if spec.target_tps is None else 1
 
     async def worker(index: int) -> None:
         rng = random.Random(spec.seed ^ stable_hash(f"worker{index}"))
@@ -320,9 +337,17 @@ async def measure(
         # each operation tied to this worker's connection once (prepared reads); a failure here is retried
         # on first use inside the measured loop, where it is counted like any other error
         bound: list[Bound | None] = [None] * len(operations)
-        for i, op in enumerate(operations):
+        pipelined: list[BoundMany | None] = [None] * len(operations)
+
+        async def bind(i: int) -> Bound:
+            fn = bound[i] = await operations[i].bind(conns[index])
+            if depth > 1:
+                pipelined[i] = await operations[i].bind_pipelined(conns[index])
+            return fn
+
+        for i in range(len(operations)):
             with contextlib.suppress(Exception):
-                bound[i] = await op.bind(conns[index])
+                await bind(i)
         await asyncio.sleep(max(0.0, schedule.start - perf()))
         while True:
             if stop.is_set():
@@ -344,13 +369,21 @@ async def measure(
                 continue
             i = 0 if single else _pick(rng, cum)
             op = operations[i]
+            batch: list[bool] | None = None
+            if depth > 1 and pipelined[i] is not None:  # full speed: this read n times in one round trip
+                batch = [measured]
+                while len(batch) < depth and (more := schedule.next(now)) is not None:
+                    batch.append(more[1])
             busy_since[index] = started
             try:
                 try:
                     fn = bound[i]
                     if fn is None:
-                        fn = bound[i] = await op.bind(conns[index])
-                    name = await fn(rng, state)
+                        fn = await bind(i)
+                    if batch is None:
+                        result = await fn(rng, state)
+                    else:
+                        result = await pipelined[i](rng, len(batch))  # type: ignore[misc]
                 except asyncio.CancelledError:
                     task = asyncio.current_task()
                     if not overdue[index] or task is None:
@@ -363,18 +396,26 @@ async def measure(
             except Exception as exc:  # counted and classified; the run goes on
                 finished = perf()
                 cls = ErrorClass.TIMEOUT if isinstance(exc, TimeoutError) else dialect.classify(exc)
-                if measured:
-                    rec.record_error(op.name, op.kind, cls.value, dsn.scrub(f"{type(exc).__name__}: {exc}"), finished)
+                message = dsn.scrub(f"{type(exc).__name__}: {exc}")
+                for counted in batch or (measured,):  # a failed pipeline: its remaining statements never ran
+                    if counted:
+                        rec.record_error(op.name, op.kind, cls.value, message, finished)
                 if cls == ErrorClass.CONNECTION or isinstance(exc, TimeoutError):
                     await _reconnect(dsn, spec, conns, index)
                     bound[:] = [None] * len(operations)  # statements prepared on the old connection are gone
+                    pipelined[:] = [None] * len(operations)
                 continue
             finished = perf()
+            if batch is not None:
+                measured = any(batch)
             if measured:
+                name = fixed_names[i] or result
                 kind = kinds.get(name)
                 if kind is None:
                     kind = kinds[name] = _kind_of(name)
-                record(name, kind, intended, started, finished, late_limit_s=limit_s)
+                for counted in batch or (True,):  # each execution of a pipeline, from its own intended start
+                    if counted:
+                        record(name, kind, intended, started, finished)
                 if finished > last_finish[0]:
                     last_finish[0] = finished
 
@@ -431,6 +472,7 @@ async def measure(
         for t in tasks:
             t.cancel()
         await asyncio.gather(mon, watcher, *tasks, return_exceptions=True)
+    rec.flush()  # the last second's samples, inside the measured CPU
     return Measured(
         rec=rec,
         dropped_warmup=schedule.dropped_warmup,
@@ -461,6 +503,7 @@ def build_result(dsn: DSN, spec: RunSpec, started_at: str, m: Measured, connecti
         workload=spec.pattern or (spec.config.name if spec.config else "custom"),
         connections=connections,
         processes=spec.processes,
+        pipeline=spec.pipeline,
         arrival=spec.arrival if spec.target_tps else "closed_loop",
         target_tps=spec.target_tps,
         achieved_tps=round(achieved, 2),

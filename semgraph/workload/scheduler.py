@@ -40,6 +40,8 @@ class Schedule:
         self._next = self.start
         self.issued = 0
         self.dropped_warmup = 0
+        self._end = float("inf") if self.end is None else self.end
+        self._limit = -1 if self.limit is None else self.limit
 
     @property
     def measure_from(self) -> float:
@@ -47,18 +49,22 @@ class Schedule:
 
     def next(self, now: float) -> tuple[float, bool] | None:
         """The next operation: (intended start, measured?) or None when the run is complete."""
+        if self.rate is None:  # closed loop, the full-speed hot path: no arrival to draw
+            if now < self.start + self.warmup:
+                return now, False
+            if now >= self._end or self.issued == self._limit:
+                return None
+            self.issued += 1
+            return now, True
         while True:
-            if self.rate is None:
-                intended = now
+            intended = self._next
+            if self.arrival == "poisson":
+                self._next += self._rng.expovariate(self.rate)
             else:
-                intended = self._next
-                if self.arrival == "poisson":
-                    self._next += self._rng.expovariate(self.rate)
-                else:
-                    self._k += 1
-                    self._next = self.start + self._k / self.rate
+                self._k += 1
+                self._next = self.start + self._k / self.rate
             measured = intended >= self.measure_from
-            if not measured and now >= self.measure_from and self.rate is not None:
+            if not measured and now >= self.measure_from:
                 self.dropped_warmup += 1  # warm-up backlog: dropped, never measured
                 continue
             if measured:

@@ -277,3 +277,47 @@ async def test_coordinated_omission_mariadb(my_shop: ShopDB) -> None:
     assert result.failed == 0, result.errors
     assert result.latency.p99_ms >= 500, result.latency
     assert result.service_time.p99_ms < result.latency.p99_ms / 2
+
+
+async def test_pipelined_reads_count_every_execution(shop: ShopDB) -> None:
+    """pipeline=4 at full speed: every execution is counted and measured once, also in a last partial batch."""
+    await seed_database(shop.dsn, rows=50, seed=3, truncate=True)
+    config = WorkloadConfig.model_validate({"name": "ps", "mix": {"point_select": 1}, "tables": ["customers"]})
+    result = await run_workload(shop.dsn, RunSpec(config=config, connections=2, pipeline=4, transactions=203))
+    assert (result.completed, result.failed) == (203, 0), result.errors
+    assert result.latency.count == 203 == sum(o.count for o in result.operations)
+    assert sum(round(p.tps * p.seconds) for p in result.timeseries) == 203
+    with pytest.raises(ValueError, match="full-speed"):
+        RunSpec(config=config, pipeline=4, target_tps=100)
+
+
+async def test_pipelined_reader_returns_the_rows_of_each_key(shop: ShopDB) -> None:
+    """PostgreSQL pipelines a prepared read for many keys (one round trip) and returns each key's row, in order;
+    the other drivers cannot, and their reads run one at a time."""
+    import random
+
+    from semgraph.workload.connect import open_connection
+    from semgraph.workload.metadata import load_schema
+    from semgraph.workload.operations import Query, sample_keys
+
+    await seed_database(shop.dsn, rows=50, seed=3, truncate=True)
+    conn = await open_connection(shop.dsn)
+    try:
+        table = (await load_schema(conn)).table("customers")
+        keys = await sample_keys(conn, table)
+        assert keys is not None
+        q = conn.dialect.quote
+        query = Query("point_select", "customers", f"SELECT id, email FROM {q('customers')} WHERE {q('id')} = {conn.dialect.placeholder(1)}", keys, 1, 1)  # fmt: skip
+        many = await query.bind_pipelined(conn)
+        if shop.dialect != "postgres":
+            assert many is None
+            return
+        assert many is not None
+        rows = await many(random.Random(7), 6)
+        drawn = random.Random(7)
+        expected = [keys.low + int(drawn.random() * (keys.high - keys.low + 1)) for _ in range(6)]
+        assert [r[0] for r in rows] == expected
+        emails = {r[0]: r[1] for r in await conn.fetch(f"SELECT id, email FROM {q('customers')}")}
+        assert [r[1] for r in rows] == [emails[k] for k in expected]
+    finally:
+        await conn.close()

@@ -52,6 +52,7 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
     run.add_argument("--statement-timeout", dest="statement_timeout_s", type=float, help="seconds")
     run.add_argument("--table", action="append", dest="tables")
     run.add_argument("-j", "--processes", type=int, help="client processes sharing the connections (full speed)")
+    run.add_argument("--pipeline", type=int, help="full speed: reads sent together per connection (PostgreSQL)")
     run.add_argument("--allow-writes", action="store_true")
     run.set_defaults(run=_run)
     pats = wsub.add_parser("patterns", parents=[parent], help="list the built-in patterns")
@@ -109,7 +110,7 @@ def _run(args: argparse.Namespace, cli: Any) -> int:
         k: getattr(args, k)
         for k in (
             "connections", "target_tps", "arrival", "duration_s", "transactions", "warmup_s", "seed",
-            "latency_limit_ms", "statement_timeout_s", "tables", "processes",
+            "latency_limit_ms", "statement_timeout_s", "tables", "processes", "pipeline",
         )
     }  # fmt: skip
     dsn, spec = service.prepare_run(

@@ -60,6 +60,13 @@ class Connection(ABC):
 
         return reader
 
+    async def prepare_pipelined(self, sql: str) -> Callable[[list[tuple[Any, ...]]], Awaitable[Any]] | None:
+        """A reader that runs one SQL text for many parameter tuples in one round trip, or None.
+
+        None (the default): the driver cannot pipeline independent queries, so the runner sends one at a time.
+        """
+        return None
+
     @abstractmethod
     async def insert_returning(self, sql: str, params: Sequence[Any], key: str) -> Any:
         """Run an INSERT and return the generated value of column ``key``."""
