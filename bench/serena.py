@@ -191,18 +191,29 @@ def name_path_of(qualified_name: str, path: str) -> str:
     return qualified_name.removeprefix(module_of(path) + ".")
 
 
-def serena_lookup(text: str, name: str) -> set[tuple[str, str]]:
-    """(path, dotted name path) of every definition named ``name``.
+DEF_KINDS_SERENA = {"Function", "Method", "Class"}
+DEF_KINDS_SEMGRAPH = {"function", "method", "class"}
 
-    Not lines: Serena's start line is the decorator's (0-based), semgraph's the ``def``'s."""
+
+def serena_lookup(text: str, name: str) -> set[tuple[str, str]]:
+    """(path, dotted name path) of every function, method or class named ``name``.
+
+    Not lines: Serena's start line is the decorator's (0-based), semgraph's the ``def``'s. Not variables:
+    Serena also lists local variables of that name, semgraph indexes module- and class-level ones only."""
     got = serena_json(text) or []
     return {
-        (s["relative_path"], s["name_path"].replace("/", ".")) for s in got if s["name_path"].rsplit("/", 1)[-1] == name
+        (s["relative_path"], s["name_path"].replace("/", "."))
+        for s in got
+        if s["name_path"].rsplit("/", 1)[-1] == name and s.get("kind") in DEF_KINDS_SERENA
     }
 
 
 def semgraph_lookup(out: dict[str, Any], name: str) -> set[tuple[str, str]]:
-    return {(h["path"], name_path_of(h["qualified_name"], h["path"])) for h in out["hits"] if h["name"] == name}
+    return {
+        (h["path"], name_path_of(h["qualified_name"], h["path"]))
+        for h in out["hits"]
+        if h["name"] == name and h["kind"] in DEF_KINDS_SEMGRAPH
+    }
 
 
 CALLER_KINDS_SERENA = {"Function", "Method"}
@@ -475,16 +486,23 @@ def agreement(sg: Run, se: Run, qs: Questions, show: int) -> dict[str, dict[str,
         a, b = sg.answers[phase], se.answers[phase]
         scores = [jaccard(x, y) for x, y in zip(a, b, strict=True)]
         same = sum(1 for x, y in zip(a, b, strict=True) if (x or set()) == (y or set()))
-        sg_only = sum(len((x or set()) - (y or set())) for x, y in zip(a, b, strict=True))
-        se_only = sum(len((y or set()) - (x or set())) for x, y in zip(a, b, strict=True))
+        sg_only_items = [i for x, y in zip(a, b, strict=True) for i in (x or set()) - (y or set())]
+        se_only_items = [i for x, y in zip(a, b, strict=True) for i in (y or set()) - (x or set())]
+        sg_only, se_only = len(sg_only_items), len(se_only_items)
+        in_tests = (
+            sum(1 for i in sg_only_items if is_test_path(Path(i[0]))),
+            sum(1 for i in se_only_items if is_test_path(Path(i[0]))),
+        )
         both = sum(len((x or set()) & (y or set())) for x, y in zip(a, b, strict=True))
         out[phase] = {
             "mean_jaccard": round(statistics.mean(scores), 3), "identical": same, "questions": len(items),
             "in_both": both, "semgraph_only": sg_only, "serena_only": se_only,
+            "semgraph_only_in_tests": in_tests[0], "serena_only_in_tests": in_tests[1],
         }  # fmt: skip
         print(
             f"\n{phase}: {same}/{len(items)} answers identical, mean Jaccard {statistics.mean(scores):.2f}; "
-            f"{both} items in both, {sg_only} only semgraph, {se_only} only Serena"
+            f"{both} items in both, {sg_only} only semgraph ({in_tests[0]} in test files), {se_only} only Serena "
+            f"({in_tests[1]} in test files)"
         )
         order = sorted(range(len(items)), key=lambda i: scores[i])
         for i in [*order[: show // 2], *order[-(show - show // 2) :]] if show else []:
