@@ -360,12 +360,16 @@ def _text(res: Any) -> str:
 class Semgraph(Driver):
     name = "semgraph"
 
+    def __init__(self, toolsets: str | None = None) -> None:
+        self.toolsets = toolsets
+
     def params(self, root: Path) -> Any:
         from mcp.client.stdio import StdioServerParameters
 
         exe = shutil.which("semgraph", path=str(Path(sys.executable).parent))
         cmd = [exe] if exe else [sys.executable, "-m", "semgraph.server.cli"]
-        return StdioServerParameters(command=cmd[0], args=[*cmd[1:], "serve", "--root", str(root)], cwd=str(root))
+        args = [*cmd[1:], "serve", "--root", str(root), *(["--toolsets", self.toolsets] if self.toolsets else [])]
+        return StdioServerParameters(command=cmd[0], args=args, cwd=str(root))
 
     async def _call(self, client: Any, tool: str, args: dict[str, Any]) -> tuple[Any, str]:
         res = await client.call_tool(tool, args)
@@ -577,6 +581,7 @@ def main() -> int:
     ap.add_argument("-n", "--questions", type=int, default=20, help="questions of each kind (default 20)")
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--order", default="semgraph,serena", help="which tool runs first (default semgraph,serena)")
+    ap.add_argument("--toolsets", help="semgraph serve --toolsets (default: all, as `semgraph serve` starts)")
     ap.add_argument("--show", type=int, default=4, help="answers printed side by side per kind (default 4)")
     args = ap.parse_args()
     exe, env = ensure_serena()
@@ -591,8 +596,8 @@ def main() -> int:
         loc = sum(p.read_bytes().count(b"\n") for p in files)
         qs = pick_questions(root, args.questions, args.seed)
         print(f"library {root.name}: {len(files)} .py files, {loc:,} lines; {versions(exe)}; {args.questions} "
-              f"questions of each kind (seed {args.seed})")  # fmt: skip
-        drivers: dict[str, Driver] = {"semgraph": Semgraph(), "serena": Serena(exe, env)}
+              f"questions of each kind (seed {args.seed}); semgraph toolsets: {args.toolsets or 'all'}")  # fmt: skip
+        drivers: dict[str, Driver] = {"semgraph": Semgraph(args.toolsets), "serena": Serena(exe, env)}
         runs: dict[str, Run] = {}
         for name in args.order.split(","):
             print(f"running {name} ({load()})", flush=True)
