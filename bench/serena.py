@@ -412,15 +412,15 @@ class Serena(Driver):
 
     async def lookup(self, client: Any, name: str) -> tuple[Any, str]:
         raw = await self._call(client, "find_symbol", {"name_path_pattern": name})
-        return serena_lookup(raw, name), raw
+        return (serena_lookup(raw, name) if serena_json(raw) is not None else None), raw
 
     async def refs(self, client: Any, d: Def) -> tuple[Any, str]:
         raw = await self._call(client, "find_referencing_symbols", {"name_path": d.name_path, "relative_path": d.path})
-        return serena_refs(raw), raw
+        return (serena_refs(raw) if serena_json(raw) is not None else None), raw  # None: an error or "too long"
 
     async def overview(self, client: Any, path: str) -> tuple[Any, str]:
         raw = await self._call(client, "get_symbols_overview", {"relative_path": path})
-        return serena_overview(raw), raw
+        return (serena_overview(raw) if serena_json(raw) is not None else None), raw
 
 
 async def _drive(driver: Driver, root: Path, plan: list[tuple[str, list[Any], Any]], run: Run) -> None:
