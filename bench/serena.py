@@ -222,15 +222,23 @@ CALLER_KINDS_SEMGRAPH = {"function", "method"}
 
 
 def serena_refs(text: str) -> set[tuple[str, str]]:
-    """(path, name path with dots) of the functions and methods that reference the symbol."""
+    """(path, name path with dots) of the functions and methods that reference the symbol.
+
+    Serena names the innermost symbol around a reference, often a local variable
+    (``_one_level/weights2com = _neighbor_weights(...)``): such a nested variable stands for its parent."""
     got = serena_json(text)
     if not isinstance(got, dict):
         return set()
     out = set()
     for path, by_kind in got.items():
         for kind, syms in by_kind.items():
-            if kind in CALLER_KINDS_SERENA:
-                out |= {(path, s["name_path"].replace("/", ".")) for s in syms}
+            for s in syms:
+                name_path = s["name_path"]
+                if kind not in CALLER_KINDS_SERENA:
+                    if kind != "Variable" or "/" not in name_path:
+                        continue
+                    name_path = name_path.rsplit("/", 1)[0]
+                out.add((path, name_path.replace("/", ".")))
     return out
 
 

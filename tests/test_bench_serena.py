@@ -71,7 +71,10 @@ def test_lookup_answers_normalised_alike() -> None:
 def test_refs_and_overview_normalised_alike() -> None:
     serena = json.dumps(
         {
-            "nx/algo.py": {"Function": [{"name_path": "walk"}], "Variable": [{"name_path": "ALIAS"}]},
+            "nx/algo.py": {
+                "Function": [{"name_path": "walk"}],
+                "Variable": [{"name_path": "ALIAS"}, {"name_path": "helper/result"}],
+            },
             "nx/graph.py": {"Method": [{"name_path": "Graph/copy"}]},
         }
     )
@@ -81,9 +84,12 @@ def test_refs_and_overview_normalised_alike() -> None:
             {"id": 1, "kind": "method", "path": "nx/graph.py", "qualified_name": "nx.graph.Graph.add_node"},
             {"id": 2, "kind": "function", "path": "nx/algo.py", "qualified_name": "nx.algo.walk"},
             {"id": 3, "kind": "method", "path": "nx/graph.py", "qualified_name": "nx.graph.Graph.copy"},
+            {"id": 4, "kind": "function", "path": "nx/algo.py", "qualified_name": "nx.algo.helper"},
         ],
     }
-    assert serena_refs(serena) == semgraph_refs(semgraph) == {("nx/algo.py", "walk"), ("nx/graph.py", "Graph.copy")}
+    # a module-level variable is no caller; a local variable (helper/result = X()) stands for its function
+    expected = {("nx/algo.py", "walk"), ("nx/algo.py", "helper"), ("nx/graph.py", "Graph.copy")}
+    assert serena_refs(serena) == semgraph_refs(semgraph) == expected
     overview = json.dumps({"Variable": ["__all__"], "Class": ["Graph"], "Function": ["f"]})
     children = {"children": [{"name": "__all__"}, {"name": "Graph"}, {"name": "f"}]}
     assert serena_overview(overview) == semgraph_overview(children) == {"__all__", "Graph", "f"}
