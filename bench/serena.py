@@ -14,6 +14,9 @@ includes the pyright node process, semgraph's its parser workers), sampled from 
 3. refs: N "who calls X" (``get_call_graph`` callers depth 1 / ``find_referencing_symbols``);
 4. overview: N "symbol overview of a file" (``get_symbol`` on the module / ``get_symbols_overview``).
 
+Then each server is started again on what the session left on disk (semgraph its index, Serena its symbol
+cache) and asked the first lookup and one references question: "restart", not in the session totals.
+
 The questions are drawn (seeded) from the library's own source with ``ast``, not from either tool's
 index: top-level functions and methods of top-level classes outside test directories. A sample of answers
 is printed side by side and their agreement is summed up (same definitions found; callers against
@@ -24,6 +27,7 @@ project's); its configuration lives in a SERENA_HOME there (no dashboard, pyrigh
 
     python bench/serena.py                      # networkx, 20 questions per kind
     python bench/serena.py --library django -n 10
+    python bench/serena.py --toolsets graph     # semgraph serve with the graph toolset only
 """
 
 from __future__ import annotations
