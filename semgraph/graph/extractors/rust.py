@@ -36,6 +36,7 @@ from semgraph.graph.extractors._engine import (
     Pending,
     clean_target,
     doc_from_comments,
+    innermost_table,
     normalize,
 )
 from semgraph.graph.extractors.modules import rust_module
@@ -199,6 +200,7 @@ class RustExtractor(Extractor):
             for i, s in enumerate(result.symbols)
             if s.kind in (K.FUNCTION, K.METHOD)
         ]
+        table: list[int] | None = None
         stated: dict[tuple[int, str], str] = {}
         for node in nodes:
             name = node.child_by_field_name("pattern")
@@ -208,10 +210,11 @@ class RustExtractor(Extractor):
             if not typ:
                 continue
             line = node.start_point.row + 1
-            inner = [f for f in funcs if f[1] <= line <= f[2]]
-            if not inner:
+            if table is None:
+                table = innermost_table(funcs, result.symbols[0].span.end_line)
+            fn = table[line] if line < len(table) else -1
+            if fn < 0:
                 continue
-            fn = max(inner, key=lambda f: f[1])[0]
             key = (fn, self.text(name))
             stated[key] = typ if stated.get(key, typ) == typ else ""
         if not stated:
