@@ -131,10 +131,10 @@ def _metrics_json(metrics: dict[str, int]) -> str:
         if not all(isinstance(k, str) and k.isidentifier() for k in keys):
             return json.dumps(metrics)
         fmt = _METRICS_FORMATS[keys] = "{" + ", ".join(f'"{k}": %d' for k in keys) + "}"
-    values = tuple(metrics.values())
-    if all(type(v) is int or type(v) is bool for v in values):  # an empty file's loc is False (accumulate)
-        return fmt % values
-    return json.dumps(metrics)
+    try:  # the engine's values are ints (an empty file's loc is False: %d writes 0, as before)
+        return fmt % tuple(metrics.values())
+    except TypeError:
+        return json.dumps(metrics)
 
 
 def compact(ex: FileExtraction) -> Compact:

@@ -198,10 +198,27 @@ class Extractor:
     def head(self, node: ts.Node, body: ts.Node | None, strip: str = "", start: int | None = None) -> str:
         """The declaration text of ``node`` (from byte ``start``, if given) up to its body, whitespace-normalised."""
         end = body.start_byte if body is not None else node.end_byte
-        sig = normalize(self.between(node.start_byte if start is None else start, end))
+        return self.flat(node.start_byte if start is None else start, end, 400, strip)
+
+    def flat(self, start: int, end: int, limit: int, strip: str = "") -> str:
+        """``normalize(text)``, less trailing ``strip`` characters and whitespace, cut to ``limit`` characters, for
+        the bytes ``start:end``; decodes only as much of a long node (a 50 kB literal) as the cut keeps."""
+        if end - start > 4 * limit + 64:
+            k = start + 2 * limit + 64
+            while k < end:
+                raw = self.source[start:k].decode("utf-8", "replace")
+                words = raw.split()
+                if words and not raw[-1].isspace():
+                    words.pop()  # cut inside a word (or a character): its rest follows
+                text = " ".join(words)
+                # a kept character past the limit that no trailing strip can remove: the rest cannot matter
+                if len(text) > limit and (not strip or text[limit:].strip(strip + " ")):
+                    return text[:limit]
+                k = start + 4 * (k - start)
+        text = normalize(self.source[start:end].decode("utf-8", "replace"))
         if strip:
-            sig = sig.rstrip(strip).rstrip()
-        return sig[:400]
+            text = text.rstrip(strip).rstrip()
+        return text[:limit]
 
     def comments_above(self, node: ts.Node) -> str:
         """The doc of ``node`` from the run of comments right above it, each on the line before the next."""

@@ -12,7 +12,6 @@ a ``*TestCase``); such classes are tests themselves.
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import tree_sitter as ts
@@ -56,6 +55,22 @@ def type_name(text: str) -> str:
     return t if _DOTTED.fullmatch(t) else ""
 
 
+def cleandoc(doc: str) -> str:
+    """``inspect.cleandoc`` (the same result), with its per-line loops as comprehensions: one per docstring."""
+    lines = doc.expandtabs().split("\n")
+    rest = lines[1:]
+    indents = [len(line) - len(line.lstrip()) for line in rest if line.strip()]
+    lines[0] = lines[0].lstrip()
+    if indents:
+        margin = min(indents)
+        lines[1:] = [line[margin:] for line in rest]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 def string_value(text: str) -> str:
     """The content of a Python string literal (prefixes and quotes removed)."""
     t = text.lstrip(_STRING_PREFIX)
@@ -84,7 +99,7 @@ class PythonExtractor(Extractor):
         s = first.named_child(0) if first.named_child_count else None
         if s is None or s.type != "string":
             return ""
-        return inspect.cleandoc(string_value(self.text(s)))
+        return cleandoc(string_value(self.text(s)))
 
     def module_symbol(self, root: ts.Node) -> Built:
         return Built(doc=self.docstring(root))
@@ -260,12 +275,12 @@ class PythonExtractor(Extractor):
         if p.extra is not None:  # name = lambda ...
             lam = p.extra
             return Built(
-                signature=normalize(self.text(node))[:200],
+                signature=self.flat(node.start_byte, node.end_byte, 200),
                 visibility=visibility(name),
                 params=self.count_params(lam.child_by_field_name("parameters"), False),
                 kind=K.FUNCTION,
             )
-        return Built(signature=normalize(self.text(node))[:200], visibility=visibility(name))
+        return Built(signature=self.flat(node.start_byte, node.end_byte, 200), visibility=visibility(name))
 
     def decorators(self, node: ts.Node) -> list[str]:
         par = node.parent

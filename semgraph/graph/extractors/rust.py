@@ -296,7 +296,7 @@ class RustExtractor(Extractor):
             params = closure.child_by_field_name("parameters")
             n = sum(1 for c in params.named_children if c.type != "line_comment") if params else 0
             return Built(
-                signature=normalize(self.text(node))[:200],
+                signature=self.flat(node.start_byte, node.end_byte, 200),
                 visibility="private",
                 is_test=in_test,
                 params=n,
@@ -346,8 +346,7 @@ class RustExtractor(Extractor):
                             target = _strip_generics(self.text(b))
                             built.bases.append((target, EdgeKind.INHERITS, b.start_point.row + 1))
         else:
-            text = normalize(self.text(node)).rstrip(";,").rstrip()
-            built.signature = text[:200]
+            built.signature = self.flat(node.start_byte, node.end_byte, 200, ";,")
         return built
 
     @staticmethod
