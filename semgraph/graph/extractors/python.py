@@ -187,21 +187,31 @@ class PythonExtractor(Extractor):
         if not on_self and not local:
             return
         syms = result.symbols
+        seen: dict[tuple[int, str], str] = {}  # (caller, receiver) -> type: a function names its receivers often
         for c in result.calls:
-            segs = c.receiver.split(".")
-            typ = ""
-            if len(segs) == 2 and segs[0] == "self":
-                cur = c.caller
-                while cur is not None and syms[cur].kind is not K.CLASS:
-                    cur = syms[cur].parent
-                if cur is not None:
-                    typ = on_self.get((cur, segs[1]), "")
-            elif len(segs) == 1 and segs[0]:
-                cur = c.caller
-                while cur is not None and syms[cur].kind in (K.FUNCTION, K.METHOD) and not typ:
-                    typ = local.get((cur, segs[0]), "")
-                    cur = syms[cur].parent
-            c.receiver_type = typ
+            recv = c.receiver
+            if not recv:
+                continue
+            key = (c.caller, recv)
+            typ = seen.get(key)
+            if typ is None:
+                typ = ""
+                dot = recv.find(".")
+                if dot < 0:  # `x.m()`: x stated in the calling function or an enclosing one
+                    if local:
+                        cur = c.caller
+                        while cur is not None and syms[cur].kind in (K.FUNCTION, K.METHOD) and not typ:
+                            typ = local.get((cur, recv), "")
+                            cur = syms[cur].parent
+                elif dot == 4 and on_self and recv.startswith("self") and recv.find(".", 5) < 0:  # `self.x.m()`
+                    cur = c.caller
+                    while cur is not None and syms[cur].kind is not K.CLASS:
+                        cur = syms[cur].parent
+                    if cur is not None:
+                        typ = on_self.get((cur, recv[5:]), "")
+                seen[key] = typ
+            if typ:
+                c.receiver_type = typ
 
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
         self._type_caps = {k: v for k, v in caps.items() if k.startswith("type.")}
@@ -309,7 +319,7 @@ class PythonExtractor(Extractor):
         if fn is None:
             return None
         at = fn.child_by_field_name("attribute") or fn if fn.type == "attribute" else fn
-        return clean_target(self.text(fn)), at
+        return clean_target(self.source[fn.start_byte : fn.end_byte].decode("utf-8", "replace")), at
 
     def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
         out: list[tuple[int, Import]] = []

@@ -162,8 +162,8 @@ class RustExtractor(Extractor):
         return attrs, doc_from_comments(docs)
 
     @staticmethod
-    def visibility_of(node: ts.Node, default: str = "private") -> str:
-        for child in node.children:
+    def visibility_of(node: ts.Node, default: str = "private", children: list[ts.Node] | None = None) -> str:
+        for child in node.children if children is None else children:
             if child.type == "visibility_modifier":
                 return "public" if child.text == b"pub" else "crate"
         return default
@@ -308,19 +308,22 @@ class RustExtractor(Extractor):
             parent_sym.kind is K.IMPL and " for " in parent_sym.name and kind is not K.IMPL
         )
         default_vis = "public" if trait_context or (p.extra == "field" and node.type == "enum_variant") else "private"
+        children = node.children
         built = Built(
             doc=doc,
             decorators=attrs,
-            visibility=self.visibility_of(node, default_vis),
+            visibility=self.visibility_of(node, default_vis, children),
             is_test=in_test,
         )
         if kind in (K.FUNCTION, K.METHOD):
             built.signature = self.head(node, body, ";")
-            built.is_async = any(c.type == "function_modifiers" and b"async" in c.text for c in node.children)
+            built.is_async = any(c.type == "function_modifiers" and b"async" in c.text for c in children)
             params = node.child_by_field_name("parameters")
-            built.params = (
-                sum(1 for c in params.named_children if c.type in ("parameter", "variadic_parameter")) if params else 0
-            )
+            if params is not None:
+                types = [c.type for c in params.named_children]
+                built.params = types.count("parameter") + types.count("variadic_parameter")
+            else:
+                built.params = 0
             built.is_test = in_test or any(self.is_test_attr(a) for a in attrs)
         elif kind is K.IMPL:
             built.signature = self.head(node, body)
