@@ -332,3 +332,17 @@ def test_runs_in_a_process_pool() -> None:
         [(K.MODULE, "b"), (K.CLASS, "b.C")],
     ]
     assert [(c.caller, c.target) for c in results[0].calls] == [(1, "g")]
+
+
+def test_calls_at_one_position_outer_first_and_long_literal_signature_cut() -> None:
+    """`getattr(o, n)(x)`: both calls sit at `getattr`; their order no longer follows tree-sitter's capture order
+    (which differed between runs): the outer call is first. A long literal's signature is its first 200 characters
+    of normalised text, read without decoding the whole node."""
+    big = "TABLE = [\n" + "".join(f"    ({i},  'v{i}'),\n" for i in range(3000)) + "]\n"
+    src = f"def f(o, n, x):\n    return getattr(o, n)(x)\n\n{big}".encode()
+    for _ in range(20):
+        r = extract(src, "m.py")
+        assert [(c.target, c.order, c.col) for c in r.calls] == [("getattr()", 0, 12), ("getattr", 1, 12)]
+    table = next(s for s in r.symbols if s.name == "TABLE")
+    assert table.signature == " ".join(big.split())[:200]
+    assert len(table.signature) == 200

@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,8 +59,9 @@ FUNCTION_KINDS = frozenset({K.FUNCTION, K.METHOD})
 CONTAINER_KINDS = TYPE_KINDS | FUNCTION_KINDS | {K.MODULE}
 
 # Event priorities when several captured nodes start at the same byte: the
-# definition opens first, then control blocks, then the leaf events.
-_DEF, _BLOCK, _BRANCH, _CALL, _IMPORT = 0, 1, 2, 3, 4
+# definition opens first, then control blocks, then the leaf events (decision points are not events:
+# ``count_branches``).
+_DEF, _BLOCK, _CALL, _IMPORT = 0, 1, 3, 4
 
 
 @dataclass(slots=True)
@@ -196,10 +198,27 @@ class Extractor:
     def head(self, node: ts.Node, body: ts.Node | None, strip: str = "", start: int | None = None) -> str:
         """The declaration text of ``node`` (from byte ``start``, if given) up to its body, whitespace-normalised."""
         end = body.start_byte if body is not None else node.end_byte
-        sig = normalize(self.between(node.start_byte if start is None else start, end))
+        return self.flat(node.start_byte if start is None else start, end, 400, strip)
+
+    def flat(self, start: int, end: int, limit: int, strip: str = "") -> str:
+        """``normalize(text)``, less trailing ``strip`` characters and whitespace, cut to ``limit`` characters, for
+        the bytes ``start:end``; decodes only as much of a long node (a 50 kB literal) as the cut keeps."""
+        if end - start > 4 * limit + 64:
+            k = start + 2 * limit + 64
+            while k < end:
+                raw = self.source[start:k].decode("utf-8", "replace")
+                words = raw.split()
+                if words and not raw[-1].isspace():
+                    words.pop()  # cut inside a word (or a character): its rest follows
+                text = " ".join(words)
+                # a kept character past the limit that no trailing strip can remove: the rest cannot matter
+                if len(text) > limit and (not strip or text[limit:].strip(strip + " ")):
+                    return text[:limit]
+                k = start + 4 * (k - start)
+        text = normalize(self.source[start:end].decode("utf-8", "replace"))
         if strip:
-            sig = sig.rstrip(strip).rstrip()
-        return sig[:400]
+            text = text.rstrip(strip).rstrip()
+        return text[:limit]
 
     def comments_above(self, node: ts.Node) -> str:
         """The doc of ``node`` from the run of comments right above it, each on the line before the next."""
@@ -265,34 +284,38 @@ class Extractor:
             seq += 1
         if_types = self.if_types
         for n in caps.get("nest", ()):
-            if n.type in if_types:
+            if if_types and n.type in if_types:
                 par = n.parent
                 if par is not None and (par.type in self.else_types or par.type in if_types):
                     continue  # else-if: same level as its if
-            events.append((n.start_byte, _BLOCK, -n.end_byte, seq, n.end_byte))
+            end = n.end_byte
+            events.append((n.start_byte, _BLOCK, -end, seq, end))
             seq += 1
-        # decision points carry no object, so equal tuples may tie: no sequence number needed
-        events.extend([(n.start_byte, _BRANCH, 0, 0, 1) for n in caps.get("branch", ())])
+        # decision points are counted per definition from their sorted offsets (``count_branches``), not swept
+        branches = [n.start_byte for n in caps.get("branch", ())]
         arm_types = self.arm_types
         for n in caps.get("arm", ()):
             prev = n.prev_named_sibling
             while prev is not None and prev.type not in arm_types and "comment" in prev.type:
                 prev = prev.prev_named_sibling
             if prev is not None and prev.type in arm_types:
-                events.append((n.start_byte, _BRANCH, 0, seq, 1))
-                seq += 1
+                branches.append(n.start_byte)
+        call = self.call
         for n in caps.get("call", ()):
-            got = self.call(n)
+            got = call(n)
             if got is None:
                 continue
             target, at = got
-            events.append((at.start_byte, _CALL, 0, seq, (target, at)))
+            # `f(x)()`: both calls sit at `f`; the outer one (ending later) first, as captures order no such tie
+            events.append((at.start_byte, _CALL, -n.end_byte, seq, (target, at)))
             seq += 1
         for offset, imp in self.import_items(caps):
             events.append((offset, _IMPORT, 0, seq, imp))
             seq += 1
         events.sort()
-        self.sweep(events, root.end_byte)
+        spans = self.sweep(events, root.end_byte)
+        if branches:
+            self.count_branches(branches, spans)
 
         result.symbols = self.symbols
         result.imports = self.imports
@@ -323,7 +346,7 @@ class Extractor:
         self.symbols.append(sym)
         self.prefixes.append(self.module)
 
-    def sweep(self, events: list[tuple], root_end: int) -> None:
+    def sweep(self, events: list[tuple], root_end: int) -> list[tuple[int, int, int, int]]:
         symbols = self.symbols
         prefixes = self.prefixes
         calls = self.calls
@@ -331,6 +354,7 @@ class Extractor:
         # innermost function or -1, control-block depth inside that function).
         # A control block inherits the first four from the entry below it.
         stack: list[tuple[int, int, int, int, int]] = [(root_end + 1, 0, 0, -1, 0)]
+        spans: list[tuple[int, int, int, int]] = []  # (symbol, start byte, end byte, parent) of each definition
         call_counts: dict[int, int] = {}
         nonblank = self.nonblank
         sep = self.sep
@@ -352,9 +376,6 @@ class Extractor:
                 call_counts[caller] = order + 1
                 pt = at.start_point
                 calls.append(Call(caller, target, name, receiver, pt.row + 1, pt.column + 1, order))
-            elif prio == _BRANCH:
-                if top[3] >= 0:
-                    symbols[top[3]].metrics["complexity"] += payload
             elif prio == _BLOCK:
                 func = top[3]
                 depth = top[4] + 1
@@ -404,10 +425,41 @@ class Extractor:
                 for target, edge, line in built.bases:
                     self.bases.append(BaseRef(child=idx, target=target, kind=edge, line=line))
                 container = idx if kind in CONTAINER_KINDS else top[2]
-                stack.append((node.end_byte, idx, container, idx if is_function else -1, 0))
+                end = node.end_byte
+                stack.append((end, idx, container, idx if is_function else -1, 0))
+                spans.append((idx, start, end, parent))
             else:
                 payload.scope = top[2]
                 self.imports.append(payload)
+        return spans
+
+    def count_branches(self, branches: list[int], spans: list[tuple[int, int, int, int]]) -> None:
+        """Add each decision point (its start byte) to the complexity of the innermost definition holding it, if
+        that is a function: a definition's count is the points in its byte range less those in its children's."""
+        branches.sort()
+        symbols = self.symbols
+        own = [0] * len(symbols)
+        for idx, start, end, parent in spans:
+            n = bisect_left(branches, end) - bisect_left(branches, start)
+            if n:
+                own[idx] += n
+                own[parent] -= n
+        for idx, _start, _end, _parent in spans:
+            if own[idx]:
+                m = symbols[idx].metrics
+                if "complexity" in m:
+                    m["complexity"] += own[idx]
+
+
+def innermost_table(spans: list[tuple[int, int, int]], last_line: int) -> list[int]:
+    """Line -> the symbol (index) of ``spans`` (index, start line, end line) holding it that starts last, the
+    first listed among those starting on the same line; -1 where none does. Painted once per file: looking the
+    spans up per node is quadratic on big files."""
+    table = [-1] * (last_line + 2)
+    for i, start, end in sorted(spans, key=lambda f: (f[1], -f[0])):
+        if end >= start:
+            table[start : end + 1] = [i] * (end + 1 - start)
+    return table
 
 
 @functools.cache
@@ -456,6 +508,8 @@ DOC_LIMIT = 4000  # characters of comment text turned into a doc (docs are summa
 
 def doc_from_comments(texts: list[str]) -> str:
     """Clean ``//``, ``///``, ``//!``, ``/** */`` and ``#`` comment texts into one doc string."""
+    if not texts:
+        return ""
     out: list[str] = []
     budget = DOC_LIMIT
     for raw in texts:

@@ -24,6 +24,7 @@ from semgraph.graph.extractors._engine import (
     Extractor,
     Pending,
     clean_target,
+    innermost_table,
     normalize,
 )
 from semgraph.graph.model import EdgeKind, FileExtraction, Import, SymbolKind
@@ -107,6 +108,7 @@ class GoExtractor(Extractor):
         funcs = [
             (i, s.span.start_line, s.span.end_line) for i, s in enumerate(syms) if s.kind in (K.FUNCTION, K.METHOD)
         ]
+        table: list[int] | None = None
         stated: dict[tuple[int, str], str] = {}
         for cap, node in self._type_nodes:
             if cap == "local":
@@ -125,9 +127,11 @@ class GoExtractor(Extractor):
             if name is None or name.type != "identifier" or not typ:
                 continue
             line = node.start_point.row + 1
-            inner = [f for f in funcs if f[1] <= line <= f[2]]
-            if inner:
-                key = (max(inner, key=lambda f: f[1])[0], self.text(name))
+            if table is None:
+                table = innermost_table(funcs, syms[0].span.end_line)
+            fn = table[line] if line < len(table) else -1
+            if fn >= 0:
+                key = (fn, self.text(name))
                 stated[key] = typ if stated.get(key, typ) == typ else ""
         if not stated:
             return

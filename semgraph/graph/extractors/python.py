@@ -12,7 +12,6 @@ a ``*TestCase``); such classes are tests themselves.
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import tree_sitter as ts
@@ -56,6 +55,22 @@ def type_name(text: str) -> str:
     return t if _DOTTED.fullmatch(t) else ""
 
 
+def cleandoc(doc: str) -> str:
+    """``inspect.cleandoc`` (the same result), with its per-line loops as comprehensions: one per docstring."""
+    lines = doc.expandtabs().split("\n")
+    rest = lines[1:]
+    indents = [len(line) - len(line.lstrip()) for line in rest if line.strip()]
+    lines[0] = lines[0].lstrip()
+    if indents:
+        margin = min(indents)
+        lines[1:] = [line[margin:] for line in rest]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 def string_value(text: str) -> str:
     """The content of a Python string literal (prefixes and quotes removed)."""
     t = text.lstrip(_STRING_PREFIX)
@@ -84,7 +99,7 @@ class PythonExtractor(Extractor):
         s = first.named_child(0) if first.named_child_count else None
         if s is None or s.type != "string":
             return ""
-        return inspect.cleandoc(string_value(self.text(s)))
+        return cleandoc(string_value(self.text(s)))
 
     def module_symbol(self, root: ts.Node) -> Built:
         return Built(doc=self.docstring(root))
@@ -172,21 +187,31 @@ class PythonExtractor(Extractor):
         if not on_self and not local:
             return
         syms = result.symbols
+        seen: dict[tuple[int, str], str] = {}  # (caller, receiver) -> type: a function names its receivers often
         for c in result.calls:
-            segs = c.receiver.split(".")
-            typ = ""
-            if len(segs) == 2 and segs[0] == "self":
-                cur = c.caller
-                while cur is not None and syms[cur].kind is not K.CLASS:
-                    cur = syms[cur].parent
-                if cur is not None:
-                    typ = on_self.get((cur, segs[1]), "")
-            elif len(segs) == 1 and segs[0]:
-                cur = c.caller
-                while cur is not None and syms[cur].kind in (K.FUNCTION, K.METHOD) and not typ:
-                    typ = local.get((cur, segs[0]), "")
-                    cur = syms[cur].parent
-            c.receiver_type = typ
+            recv = c.receiver
+            if not recv:
+                continue
+            key = (c.caller, recv)
+            typ = seen.get(key)
+            if typ is None:
+                typ = ""
+                dot = recv.find(".")
+                if dot < 0:  # `x.m()`: x stated in the calling function or an enclosing one
+                    if local:
+                        cur = c.caller
+                        while cur is not None and syms[cur].kind in (K.FUNCTION, K.METHOD) and not typ:
+                            typ = local.get((cur, recv), "")
+                            cur = syms[cur].parent
+                elif dot == 4 and on_self and recv.startswith("self") and recv.find(".", 5) < 0:  # `self.x.m()`
+                    cur = c.caller
+                    while cur is not None and syms[cur].kind is not K.CLASS:
+                        cur = syms[cur].parent
+                    if cur is not None:
+                        typ = on_self.get((cur, recv[5:]), "")
+                seen[key] = typ
+            if typ:
+                c.receiver_type = typ
 
     def definitions(self, caps: dict[str, list[ts.Node]]) -> list[Pending]:
         self._type_caps = {k: v for k, v in caps.items() if k.startswith("type.")}
@@ -260,12 +285,12 @@ class PythonExtractor(Extractor):
         if p.extra is not None:  # name = lambda ...
             lam = p.extra
             return Built(
-                signature=normalize(self.text(node))[:200],
+                signature=self.flat(node.start_byte, node.end_byte, 200),
                 visibility=visibility(name),
                 params=self.count_params(lam.child_by_field_name("parameters"), False),
                 kind=K.FUNCTION,
             )
-        return Built(signature=normalize(self.text(node))[:200], visibility=visibility(name))
+        return Built(signature=self.flat(node.start_byte, node.end_byte, 200), visibility=visibility(name))
 
     def decorators(self, node: ts.Node) -> list[str]:
         par = node.parent
@@ -294,7 +319,7 @@ class PythonExtractor(Extractor):
         if fn is None:
             return None
         at = fn.child_by_field_name("attribute") or fn if fn.type == "attribute" else fn
-        return clean_target(self.text(fn)), at
+        return clean_target(self.source[fn.start_byte : fn.end_byte].decode("utf-8", "replace")), at
 
     def import_items(self, caps: dict[str, list[ts.Node]]) -> list[tuple[int, Import]]:
         out: list[tuple[int, Import]] = []

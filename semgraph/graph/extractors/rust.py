@@ -36,6 +36,7 @@ from semgraph.graph.extractors._engine import (
     Pending,
     clean_target,
     doc_from_comments,
+    innermost_table,
     normalize,
 )
 from semgraph.graph.extractors.modules import rust_module
@@ -161,8 +162,8 @@ class RustExtractor(Extractor):
         return attrs, doc_from_comments(docs)
 
     @staticmethod
-    def visibility_of(node: ts.Node, default: str = "private") -> str:
-        for child in node.children:
+    def visibility_of(node: ts.Node, default: str = "private", children: list[ts.Node] | None = None) -> str:
+        for child in node.children if children is None else children:
             if child.type == "visibility_modifier":
                 return "public" if child.text == b"pub" else "crate"
         return default
@@ -199,6 +200,7 @@ class RustExtractor(Extractor):
             for i, s in enumerate(result.symbols)
             if s.kind in (K.FUNCTION, K.METHOD)
         ]
+        table: list[int] | None = None
         stated: dict[tuple[int, str], str] = {}
         for node in nodes:
             name = node.child_by_field_name("pattern")
@@ -208,10 +210,11 @@ class RustExtractor(Extractor):
             if not typ:
                 continue
             line = node.start_point.row + 1
-            inner = [f for f in funcs if f[1] <= line <= f[2]]
-            if not inner:
+            if table is None:
+                table = innermost_table(funcs, result.symbols[0].span.end_line)
+            fn = table[line] if line < len(table) else -1
+            if fn < 0:
                 continue
-            fn = max(inner, key=lambda f: f[1])[0]
             key = (fn, self.text(name))
             stated[key] = typ if stated.get(key, typ) == typ else ""
         if not stated:
@@ -293,7 +296,7 @@ class RustExtractor(Extractor):
             params = closure.child_by_field_name("parameters")
             n = sum(1 for c in params.named_children if c.type != "line_comment") if params else 0
             return Built(
-                signature=normalize(self.text(node))[:200],
+                signature=self.flat(node.start_byte, node.end_byte, 200),
                 visibility="private",
                 is_test=in_test,
                 params=n,
@@ -305,19 +308,22 @@ class RustExtractor(Extractor):
             parent_sym.kind is K.IMPL and " for " in parent_sym.name and kind is not K.IMPL
         )
         default_vis = "public" if trait_context or (p.extra == "field" and node.type == "enum_variant") else "private"
+        children = node.children
         built = Built(
             doc=doc,
             decorators=attrs,
-            visibility=self.visibility_of(node, default_vis),
+            visibility=self.visibility_of(node, default_vis, children),
             is_test=in_test,
         )
         if kind in (K.FUNCTION, K.METHOD):
             built.signature = self.head(node, body, ";")
-            built.is_async = any(c.type == "function_modifiers" and b"async" in c.text for c in node.children)
+            built.is_async = any(c.type == "function_modifiers" and b"async" in c.text for c in children)
             params = node.child_by_field_name("parameters")
-            built.params = (
-                sum(1 for c in params.named_children if c.type in ("parameter", "variadic_parameter")) if params else 0
-            )
+            if params is not None:
+                types = [c.type for c in params.named_children]
+                built.params = types.count("parameter") + types.count("variadic_parameter")
+            else:
+                built.params = 0
             built.is_test = in_test or any(self.is_test_attr(a) for a in attrs)
         elif kind is K.IMPL:
             built.signature = self.head(node, body)
@@ -343,8 +349,7 @@ class RustExtractor(Extractor):
                             target = _strip_generics(self.text(b))
                             built.bases.append((target, EdgeKind.INHERITS, b.start_point.row + 1))
         else:
-            text = normalize(self.text(node)).rstrip(";,").rstrip()
-            built.signature = text[:200]
+            built.signature = self.flat(node.start_byte, node.end_byte, 200, ";,")
         return built
 
     @staticmethod
