@@ -3,14 +3,12 @@ DRF serializers, inclusion tags, a project base view deriving from FilterView, d
 
 from __future__ import annotations
 
-import py_compile
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from semgraph.django.optimizer import OptimizationReport, QuerysetPlan, optimize_project
+from tests.django.patching import patched_copy
 from tests.support import FIXTURES
 
 READERS = FIXTURES / "django_readers"
@@ -178,12 +176,7 @@ def test_an_inclusion_tag_renders_its_template_with_the_returned_dict(report: Op
 def test_every_edit_applies_and_compiles(report: OptimizationReport, tmp_path: Path) -> None:
     assert not [w for w in report.warnings if "not returned" in w]
     assert report.files_changed == ["shop/templatetags/shop_tags.py", "shop/views.py"]
-    project = tmp_path / "site"
-    shutil.copytree(READERS, project)
-    done = subprocess.run(["patch", "-p1"], input=report.diff, text=True, cwd=project, capture_output=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    for name in report.files_changed:
-        py_compile.compile(str(project / name), doraise=True)
+    project = patched_copy(READERS, report.diff, tmp_path / "site", report.files_changed)
     assert (
         'queryset = Order.objects.select_related("customer").prefetch_related("tags")'
         in (project / "shop" / "views.py").read_text()

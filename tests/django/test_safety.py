@@ -9,6 +9,7 @@ from pathlib import Path
 
 from semgraph.django.optimizer import optimize_project
 from semgraph.django.patch_check import check_patch
+from tests.django.patching import apply_diff
 from tests.support import FIXTURES
 
 SAFETY = FIXTURES / "django_safety"
@@ -20,11 +21,6 @@ settings.configure(INSTALLED_APPS=["releases"], DATABASES={"default": {"ENGINE":
 django.setup()
 import releases.views
 """
-
-
-def _apply(project: Path, diff: str) -> None:
-    done = subprocess.run(["patch", "-p1"], input=diff, text=True, cwd=project, capture_output=True)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _imports(project: Path) -> None:
@@ -46,7 +42,7 @@ def test_model_is_named_as_the_module_can_and_the_patched_file_imports(tmp_path:
     assert 'get_object_or_404(models.Author.objects.prefetch_related("releases"), pk=pk)' in report.diff
     assert 'Prefetch("downloads", queryset=models.Download.objects.select_related("checked_by"))' in report.diff
     assert report.warnings == []
-    _apply(project, report.diff)
+    apply_diff(project, report.diff)
     _imports(project)
 
 
@@ -63,7 +59,7 @@ def test_missing_model_import_is_added_in_the_module_style(tmp_path: Path) -> No
     views.write_text(views.read_text().replace("Banner, Download, Release", "Banner, Release"))
     report = optimize_project(project)
     assert "+from .models import Download\n" in report.diff  # relative, as the module imports
-    _apply(project, report.diff)
+    apply_diff(project, report.diff)
     _imports(project)
 
 

@@ -3,7 +3,6 @@ named in the settings and simple tags used as ``{% tag … as v %}``, planned wi
 
 from __future__ import annotations
 
-import py_compile
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from semgraph.django.optimizer import OptimizationReport, QuerysetPlan, optimize_project
 from semgraph.django.shared_sources import processor_names
 from semgraph.django.template_vars import extract_template_variables
+from tests.django.patching import patched_copy
 from tests.support import FIXTURES
 
 SHARED = FIXTURES / "django_shared"
@@ -88,12 +88,7 @@ def test_a_prefetch_is_written_only_when_every_template_using_the_value_reads_it
 
 def test_the_diff_applies_and_compiles(report: OptimizationReport, tmp_path: Path) -> None:
     assert report.files_changed == ["blog/context_processors.py", "blog/templatetags/blog_tags.py"]
-    project = tmp_path / "site"
-    shutil.copytree(SHARED, project)
-    done = subprocess.run(["patch", "-p1"], input=report.diff, text=True, cwd=project, capture_output=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    for name in report.files_changed:
-        py_compile.compile(str(project / name), doraise=True)
+    project = patched_copy(SHARED, report.diff, tmp_path / "site", report.files_changed)
     assert (
         '"sections": Section.objects.select_related("owner").prefetch_related("pages").filter(visible=True),'
         in (project / "blog" / "context_processors.py").read_text()
