@@ -49,15 +49,27 @@ PROJECTS = {
 }
 
 
+VARIANTS = ("base", "base2", "default", "only", "deopt")
+
+
 def venv_for(name: str, label: dict, src: Path) -> Path:
     venv = CACHE / "venvs" / name
     if not (venv / "bin" / "python").exists():
         subprocess.run([PYTHONS[label["python"]], "-m", "venv", str(venv)], check=True)
-        # the project's pins, without an index URL of its own (pip's configured index serves them)
-        lines = (src / "requirements.txt").read_text().splitlines()
         pins = venv / "requirements.txt"
-        pins.write_text("\n".join(x for x in lines if not x.strip().startswith(("-i ", "--index-url"))) + "\n")
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(pins), "django-zeal"], check=True)
+        if (src / "requirements.txt").exists():
+            # the project's pins, without an index URL of its own (pip's configured index serves them)
+            lines = (src / "requirements.txt").read_text().splitlines()
+            pins.write_text("\n".join(x for x in lines if not x.strip().startswith(("-i ", "--index-url"))) + "\n")
+        else:  # pyproject.toml: its dependencies and its dev group (what its CI's `pip install --group dev` takes)
+            import tomllib
+
+            meta = tomllib.loads((src / "pyproject.toml").read_text())
+            deps = [*meta["project"]["dependencies"], *meta.get("dependency-groups", {}).get("dev", [])]
+            pins.write_text("".join(f"{d}\n" for d in deps if isinstance(d, str)))
+        # django-zeal: N+1s per page; time-machine: the capture runner freezes the clock per test
+        extra = ["django-zeal", "time-machine"]
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(pins), *extra], check=True)
     return venv
 
 
@@ -107,9 +119,14 @@ def django_env(venv: Path, project: Path, label: dict, out: Path | None = None, 
     env.update(
         PATH=f"{venv / 'bin'}:{env.get('PATH', '')}",
         PYTHONPATH=str(CAPTURE),
+        PYTHONHASHSEED="0",  # set and dict-of-set iteration order, which a page may render, same in every run
         DJANGO_SETTINGS_MODULE=label["settings"],
         SEMGRAPH_BASE_RUNNER=base_runner,
     )
+    # the label's own settings (a PostgreSQL DATABASE_URL, ...); {variant} keeps the copies' databases apart
+    env.update({k: v.format(variant=project.name) for k, v in label.get("env", {}).items()})
+    if label.get("test_database"):
+        env["SEMGRAPH_TEST_DB_NAME"] = label["test_database"].format(variant=project.name)
     if out is not None:
         env["SEMGRAPH_CAPTURE_OUT"] = str(out)
         env["SEMGRAPH_CAPTURE_HTML"] = str(out.with_suffix(".html"))
@@ -138,6 +155,7 @@ def run_tests(venv: Path, project: Path, label: dict, spec: dict, out: Path, reu
         shutil.rmtree(out.with_suffix(".html"))
     args = ("test", "--testrunner", "semgraph_capture.CaptureRunner", "--noinput", *spec.get("test_args", []))
     done = manage(venv, project, env, *args)
+    out.with_suffix(".log").write_text(done.stdout + done.stderr)
     if not out.exists():
         raise RuntimeError(f"test run wrote nothing: {done.stderr[-2000:]}")
     data = json.loads(out.read_text())
@@ -146,18 +164,20 @@ def run_tests(venv: Path, project: Path, label: dict, spec: dict, out: Path, reu
 
 def compare(base: dict, other: dict) -> dict:
     """Tests passing as before; requests (matched by test and order) whose query count rose or HTML changed."""
-    rose, html, status_changed, compared = [], [], [], 0
+    rose, html, raw, status_changed, compared = [], [], [], [], 0
     for test, rec in base.items():
         got = other.get(test)
         if got is None or got["status"] != rec["status"]:
             status_changed.append(f"{test}: {rec['status']} -> {got['status'] if got else 'missing'}")
             continue
-        for a, b in zip(rec["requests"], got["requests"], strict=False):
+        for index, (a, b) in enumerate(zip(rec["requests"], got["requests"], strict=False)):
             compared += 1
             if b["queries"] > a["queries"]:
                 rose.append(f"{test} {a['method']} {a['path']}: {a['queries']} -> {b['queries']}")
             if a["html"] != b["html"]:
-                html.append(f"{test} {a['method']} {a['path']}")
+                html.append(f"{test} #{index} {a['method']} {a['path']}")
+            if a.get("html_raw") != b.get("html_raw"):
+                raw.append(f"{test} #{index} {a['method']} {a['path']}")
     fewer = sum(
         1
         for test, rec in base.items()
@@ -179,6 +199,7 @@ def compare(base: dict, other: dict) -> dict:
         "requests_with_fewer_queries": fewer,
         "requests_with_more_queries": rose,
         "html_changed": html,
+        "html_changed_unmasked": raw,  # not even CSRF tokens, clock readings or nonces masked
         "tests_status_changed": status_changed,
     }
 
@@ -261,7 +282,7 @@ def zeal_vs_plans(runs: dict[str, dict], report: OptimizationReport) -> list[dic
     return out
 
 
-def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
+def run_project(name: str, skip_tests: bool, reuse: bool = False, variants: tuple[str, ...] = VARIANTS) -> dict:
     label = json.loads((LABELS / f"{name}.json").read_text())
     spec = PROJECTS[name]
     src = checkout(Pinned(label["repo"], label["commit"]))
@@ -269,7 +290,8 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
     work = Path(os.environ.get("SEMGRAPH_DJANGO_WORK", CACHE / "work-django")) / name
     work.mkdir(parents=True, exist_ok=True)
     result: dict = {"repo": f"{label['repo']}@{label['commit']}", "load": os.getloadavg()}
-    projects: dict[str, Path] = {"base": variant(src, work, "base")}
+    # base2: the same code again, the control for what differs between two runs of one project (nondeterminism)
+    projects: dict[str, Path] = {"base": variant(src, work, "base"), "base2": variant(src, work, "base2")}
     reports: dict[str, OptimizationReport] = {}
     for kind, only in (("default", False), ("only", True)):
         started = time.perf_counter()
@@ -304,6 +326,12 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
         return result
     runs = {}
     for kind, project in (*projects.items(), ("deopt", deopt)):
+        if kind not in variants:
+            if (work / f"{kind}.json").exists():  # a variant not asked for this time: its last capture
+                runs[kind] = run_tests(venv, project, label, spec, work / f"{kind}.json", reuse=True)
+                statuses = [t["status"] for t in runs[kind]["tests"].values()]
+                result[f"tests_{kind}"] = {s: statuses.count(s) for s in sorted(set(statuses))} | {"reused": True}
+            continue
         if reuse and not (work / f"{kind}.json").exists():
             result[f"tests_{kind}"] = "not run"  # a run cut short: figures from the variants that finished
             continue
@@ -312,9 +340,21 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
         result[f"tests_{kind}"] = {s: statuses.count(s) for s in sorted(set(statuses))} | {
             "seconds": runs[kind]["seconds"]
         }
+    control = None
+    if "base" in runs and "base2" in runs:
+        result["base2_vs_base"] = control = compare(runs["base"]["tests"], runs["base2"]["tests"])
     for kind in ("default", "only"):
         if "base" in runs and kind in runs:
-            result[f"{kind}_vs_base"] = compare(runs["base"]["tests"], runs[kind]["tests"])
+            result[f"{kind}_vs_base"] = cmp = compare(runs["base"]["tests"], runs[kind]["tests"])
+            if control is not None:
+                # a page that differs between two base runs proves nothing either way; every other page must match
+                noisy = set(control["html_changed"])
+                cmp["html_changed_deterministic_pages"] = [p for p in cmp["html_changed"] if p not in noisy]
+                cmp["html_nondeterministic_pages"] = sorted(noisy)
+                noisy_raw = set(control["html_changed_unmasked"])
+                cmp["html_changed_unmasked_deterministic_pages"] = [
+                    p for p in cmp["html_changed_unmasked"] if p not in noisy_raw
+                ]
     # per page (zeal's context wraps each test-client request); the de-optimised pages hold every N+1 of the
     # base pages plus the ones the removed calls prevented (the base pages when the deopt run was cut short)
     zeal_run = "deopt" if "deopt" in runs else "base"
@@ -332,8 +372,12 @@ def main() -> None:
     parser.add_argument("--skip-tests", action="store_true", help="diffs, compile, check and recall only")
     parser.add_argument("--out", type=Path, help="write the JSON figures here too")
     parser.add_argument("--reuse-runs", action="store_true", help="reuse the test captures of the last run")
+    parser.add_argument(
+        "--variants", help=f"comma-separated test runs to make (others: their last capture), of {','.join(VARIANTS)}"
+    )
     args = parser.parse_args()
-    figures = {name: run_project(name, args.skip_tests, args.reuse_runs) for name in args.projects}
+    variants = tuple(args.variants.split(",")) if args.variants else VARIANTS
+    figures = {name: run_project(name, args.skip_tests, args.reuse_runs, variants) for name in args.projects}
     text = json.dumps(figures, indent=1, default=str)
     print(text)
     if args.out:
