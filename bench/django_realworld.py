@@ -40,6 +40,8 @@ PYTHONS = {"3.12": os.environ.get("SEMGRAPH_PY312", "/root/.pyenv/versions/3.12.
 PROJECTS = {
     "healthchecks": {"base_runner": "hc.api.tests.CustomRunner", "collectstatic": False},
     "locallibrary": {"base_runner": "django.test.runner.DiscoverRunner", "collectstatic": True},
+    # PostgreSQL (label env): DATABASE_URL and a test database per copy, so the copies never share one
+    "pythondotorg": {"base_runner": "django.test.runner.DiscoverRunner", "collectstatic": False},
     # its own CI runs the tests tagged "isolate" one by one in separate processes; they are left out here
     "babybuddy": {
         "base_runner": "django.test.runner.DiscoverRunner",
@@ -110,7 +112,8 @@ def deoptimise(project: Path, removed: list[dict]) -> list[str]:
         # chained call (`    .select_related("child")`) just goes
         whole_line = call["remove"].endswith("\n") and not call["remove"].lstrip().startswith(".")
         indent = call["remove"][: len(call["remove"]) - len(call["remove"].lstrip())]
-        path.write_text(text.replace(call["remove"], f"{indent}pass\n" if whole_line else "", 1))
+        instead = call.get("replace", f"{indent}pass\n" if whole_line else "")  # the label's own text when given
+        path.write_text(text.replace(call["remove"], instead, 1))
     return missing
 
 
@@ -219,28 +222,40 @@ def _function_span(path: Path, line: int) -> tuple[int, int]:
 
 
 def recall(report: OptimizationReport, removed: list[dict], project: Path) -> list[dict]:
-    """Per removed call: plans in the same function adding exactly its path, or a longer lookup through it."""
+    """Per removed call: plans in the same function adding exactly its path(s), or a longer lookup through them.
+
+    A label's ``paths`` lists every relation one call served (a bare ``select_related()``); ``found_at`` names
+    the function where the plan belongs when the removed call sat in a custom QuerySet method the view calls.
+    """
     out = []
     for call in removed:
         if call.get("needed") is False:  # labelled redundant (nothing reads the relation): not to be found
             continue
-        low, high = _function_span(project / call["file"], call["line"])
-        exact, longer = set(), set()
+        where = call.get("found_at", call)
+        low, high = _function_span(project / where["file"], where["line"])
+        paths = call.get("paths") or [call["path"]]
+        exact: dict[str, set[str]] = {p: set() for p in paths}
+        longer: dict[str, set[str]] = {p: set() for p in paths}
         for v in report.views:
             for q in v.querysets:
-                if q.file != call["file"] or q.model != call["model"] or not low <= q.line <= high:
+                if q.file != where["file"] or q.model != call["model"] or not low <= q.line <= high:
                     continue
                 added = [*q.added["select_related"], *(p.split('"')[1] for p in q.added["prefetch_related"])]
-                if call["path"] in added:
-                    exact.add(f"{q.file}:{q.line} {v.view}")
-                elif any(a.startswith(call["path"] + "__") for a in added):
-                    longer.add(f"{q.file}:{q.line} {v.view} ({', '.join(added)})")
+                for path in paths:
+                    if path in added:
+                        exact[path].add(f"{q.file}:{q.line} {v.view}")
+                    elif any(a.startswith(path + "__") for a in added):
+                        longer[path].add(f"{q.file}:{q.line} {v.view} ({', '.join(added)})")
         out.append(
             {
                 "call": f"{call['file']}:{call['line']} {call['within']}",
-                "found_exact": sorted(exact),
-                "found_longer": sorted(longer),
-                "found": bool(exact or longer),
+                "paths": paths,
+                "found_exact": sorted({x for p in paths for x in exact[p]}),
+                "found_longer": sorted({x for p in paths for x in longer[p]}),
+                "paths_exact": [p for p in paths if exact[p]],
+                "paths_found": [p for p in paths if exact[p] or longer[p]],
+                "found": all(exact[p] or longer[p] for p in paths),
+                "exact": all(exact[p] for p in paths),
             }
         )
     return out
@@ -312,10 +327,13 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False, variants: tupl
     reports["deopt"] = deopt_report
     result["recall"] = recall(deopt_report, label["removed_calls"], deopt)
     found = sum(r["found"] for r in result["recall"])
-    exact = sum(bool(r["found_exact"]) for r in result["recall"])
+    exact = sum(r["exact"] for r in result["recall"])
+    paths = sum(len(r["paths"]) for r in result["recall"])
+    paths_exact = sum(len(r["paths_exact"]) for r in result["recall"])
     result["recall_summary"] = (
-        f"{found}/{len(result['recall'])} found: {exact} with the same path, {found - exact} through a longer "
-        "lookup that loads that path too (select_related('a__b') joins a)"
+        f"{found}/{len(result['recall'])} calls found: {exact} with the same path(s), {found - exact} through a "
+        "longer lookup that loads that path too (select_related('a__b') joins a); "
+        f"relation paths found exactly {paths_exact}/{paths}"
     )
     result["views"] = len(deopt_report.views)
     for kind in ("default", "only"):
