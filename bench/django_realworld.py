@@ -222,36 +222,46 @@ def _function_span(path: Path, line: int) -> tuple[int, int]:
 
 
 def recall(report: OptimizationReport, removed: list[dict], project: Path) -> list[dict]:
-    """Per removed call: plans in the same function adding exactly its path(s), or a longer lookup through them.
+    """Per removed call: plans in the same function whose added calls load its relation path(s) again.
 
-    A label's ``paths`` lists every relation one call served (a bare ``select_related()``); ``found_at`` names
-    the function where the plan belongs when the removed call sat in a custom QuerySet method the view calls.
+    ``found_exact``: a plan adds the same lookup; ``found_longer``: a plan adds a longer lookup through it
+    (``select_related("project__owner__profile")`` for a removed ``"project"``), which Django loads with every
+    prefix, so the labelled path is loaded exactly as before (plus more). ``loads`` lists, per matching plan,
+    every relation path its added calls load (``QuerysetPlan.added_relations``). A label's ``paths`` lists
+    every relation one call served (a bare ``select_related()``); ``found_at`` names the function where the
+    plan belongs when the removed call sat in a custom QuerySet method the view calls.
     """
     out = []
     for call in removed:
         if call.get("needed") is False:  # labelled redundant (nothing reads the relation): not to be found
             continue
-        where = call.get("found_at", call)
-        low, high = _function_span(project / where["file"], where["line"])
+        where_label = call.get("found_at", call)
+        low, high = _function_span(project / where_label["file"], where_label["line"])
         paths = call.get("paths") or [call["path"]]
         exact: dict[str, set[str]] = {p: set() for p in paths}
         longer: dict[str, set[str]] = {p: set() for p in paths}
+        loads: dict[str, list[str]] = {}
         for v in report.views:
             for q in v.querysets:
-                if q.file != where["file"] or q.model != call["model"] or not low <= q.line <= high:
+                if q.file != where_label["file"] or q.model != call["model"] or not low <= q.line <= high:
                     continue
                 added = [*q.added["select_related"], *(p.split('"')[1] for p in q.added["prefetch_related"])]
+                where = f"{q.file}:{q.line} {v.view}"
                 for path in paths:
                     if path in added:
-                        exact[path].add(f"{q.file}:{q.line} {v.view}")
-                    elif any(a.startswith(path + "__") for a in added):
-                        longer[path].add(f"{q.file}:{q.line} {v.view} ({', '.join(added)})")
+                        exact[path].add(where)
+                    elif path in q.added_relations:
+                        longer[path].add(f"{where} ({', '.join(added)})")
+                    else:
+                        continue
+                    loads[where] = q.added_relations
         out.append(
             {
                 "call": f"{call['file']}:{call['line']} {call['within']}",
                 "paths": paths,
                 "found_exact": sorted({x for p in paths for x in exact[p]}),
                 "found_longer": sorted({x for p in paths for x in longer[p]}),
+                "loads": loads,
                 "paths_exact": [p for p in paths if exact[p]],
                 "paths_found": [p for p in paths if exact[p] or longer[p]],
                 "found": all(exact[p] or longer[p] for p in paths),

@@ -22,8 +22,9 @@ from pydantic import BaseModel, Field
 
 from semgraph.django.model_graph import SKIP_DIRS, TO_MANY, TO_ONE, ModelGraph, ModelInfo, load_graph
 from semgraph.django.patch_check import MODEL_REF, ModuleNames, add_import, check_patch, model_ref, undefined_names
+from semgraph.django.shared_sources import context_processor_views, shared_uses, template_names
 from semgraph.django.template_vars import DirLoader, TemplateVariables, extract_template_variables
-from semgraph.django.view_finder import QuerysetSite, ViewInfo, find_views
+from semgraph.django.view_finder import ActionGate, QuerysetSite, ViewInfo, find_views
 from semgraph.errors import InvalidInputError, NotFoundError, SemgraphError
 from semgraph.paths import PathGuard
 
@@ -34,6 +35,8 @@ STANDARD_CONTEXT = frozenset(
 )  # fmt: skip
 """Names Django's default context processors and class-based views provide."""
 ITER_OPS = {"all"}
+SHARED_KINDS = frozenset({"context_processor", "simple_tag"})
+"""Views whose value reaches every template that reads it (planned with all of their reads)."""
 
 
 class NotOptimizable(BaseModel):
@@ -67,7 +70,14 @@ class QuerysetPlan(BaseModel):
     already_applied: dict[str, list[str]]
     added: dict[str, list[str]] = Field(
         description="What the diff adds: select_related / prefetch_related arguments / only fields, and "
-        "prefetch_joins: select_related lookups appended inside a Prefetch already in the view ('leases: tenant__user')."
+        "prefetch_joins: select_related lookups appended inside a Prefetch already in the view ('leases: tenant__user'); "
+        "prefetch_actions: the viewset actions the prefetches are applied for (a get_queryset override), when "
+        "the queryset also serves update/destroy."
+    )
+    added_relations: list[str] = Field(
+        default_factory=list,
+        description="Every relation path the added calls load, '__'-separated: a select_related or prefetch "
+        "lookup loads each of its prefixes too (select_related('project__owner') joins project).",
     )
     not_optimizable: list[NotOptimizable]
     counted_relations: list[str]
@@ -85,6 +95,10 @@ class ViewPlan(BaseModel):
     querysets: list[QuerysetPlan]
     unmapped_variables: list[str] = Field(description="Template variables with no queryset found in the view.")
     warnings: list[str]
+    used_in: list[str] = Field(
+        default_factory=list,
+        description="Context processors and simple tags: the templates that read the value (each planned alone).",
+    )
 
 
 class OptimizationReport(BaseModel):
@@ -131,6 +145,9 @@ def _walk(
         return
     part, rest = parts[0], parts[1:]
     here = f"{shown}.{part}" if shown else part
+    if part.isdigit() and not prefix and not shown:  # {{ posts.0.author }}: an element of the queryset
+        _walk(plan, model, rest, prefix, here, top, leaf, depth)
+        return
     if part == "__str__" and "__str__" not in model.methods and not model.external:
         return  # Django's Model.__str__: "<Model> object (<pk>)", the pk only
     info = model.fields.get(part)
@@ -229,6 +246,20 @@ def _walk(
             )
 
 
+def _walk_paths(model: ModelInfo, paths: set[str], rendered: set[str], graph: ModelGraph) -> _Plan:
+    """The joins, prefetches and fields that reading ``paths`` (and rendering ``rendered``) on ``model`` needs."""
+    plan = _Plan(model, models=graph.models)
+    for path in sorted(paths):
+        parts = path.split(".") if path else []
+        if any(other.startswith(path + ".") for other in paths) and parts:
+            _walk(plan, model, parts, "", "", plan, leaf=False)
+        else:
+            _walk(plan, model, parts, "", "", plan)
+    for path in sorted(rendered):
+        _walk(plan, model, [*path.split("."), "__str__"] if path else ["__str__"], "", "", plan)
+    return plan
+
+
 def _merge_applied(into: QuerysetSite, other: QuerysetSite) -> None:
     into.applied_select.extend(s for s in other.applied_select if s not in into.applied_select)
     known = {a.lookup for a in into.applied_prefetch}
@@ -324,6 +355,16 @@ class _Edit:
     end: int
     text: str  # model names are model_ref() placeholders, written per file by patch_check
     site: tuple[str, int] = ("", 0)
+    after: int = 0  # at the same position, a higher value lands after the others (a gate after a chain edit)
+
+
+@dataclass
+class _Gated:
+    """Prefetches of a viewset's queryset that are written for list (and retrieve) requests only."""
+
+    code: str  # as shown
+    edit_code: str  # with model_ref() placeholders
+    retrieve: bool  # also worth it for one object (a nested Prefetch)
 
 
 @dataclass
@@ -333,22 +374,24 @@ class _SitePlan:
     paths: set[str] = field(default_factory=set)
     rendered: set[str] = field(default_factory=set)  # paths rendered whole: str() runs on them
     opaque: set[str] = field(default_factory=set)  # paths handed to custom tags / filters
+    # each reader of the site alone (a view's variable, or one template using a context processor's value or a
+    # simple tag's result): label, paths, rendered paths; ``shared``: prefetch only what every reader needs
+    groups: list[tuple[str, set[str], set[str]]] = field(default_factory=list)
+    shared: bool = False
 
 
 def _plan_site(
     sp: _SitePlan, graph: ModelGraph, view: str, rows: int, include_only: bool
-) -> tuple[QuerysetPlan, list[_Edit], bool]:
+) -> tuple[QuerysetPlan, list[_Edit], bool, list[_Gated]]:
     site = sp.site
     model = graph.models[site.model]
-    plan = _Plan(model, models=graph.models)
-    for path in sorted(sp.paths):
-        parts = path.split(".") if path else []
-        if any(other.startswith(path + ".") for other in sp.paths) and parts:
-            _walk(plan, model, parts, "", "", plan, leaf=False)
-        else:
-            _walk(plan, model, parts, "", "", plan)
-    for path in sorted(sp.rendered):
-        _walk(plan, model, [*path.split("."), "__str__"] if path else ["__str__"], "", "", plan)
+    plan = _walk_paths(model, sp.paths, sp.rendered, graph)
+    unshared: dict[str, str] = {}  # prefetch lookup → a reader that does not need it (shared values only)
+    for label, paths, rendered in sp.groups if sp.shared else []:
+        needed = {lk for lk, _ in _flatten(_walk_paths(model, paths, rendered, graph))}
+        for lookup, _sub in _flatten(plan):
+            if lookup not in needed:
+                unshared.setdefault(lookup, label)
     select_needed = _compress(plan.select)
     flat = _flatten(plan)
     applied_lookups = {a.lookup: a for a in site.applied_prefetch}
@@ -363,6 +406,8 @@ def _plan_site(
     edits: list[_Edit] = []
     needs_import = False
     extra_lookups: list[str] = []
+    gated: list[_Gated] = []
+    loaded: set[str] = set()  # relation paths the added calls load
     for lookup, sub in flat:
         code = _prefetch_code(lookup, sub)
         prefetch_specs.append(
@@ -375,8 +420,22 @@ def _plan_site(
         )
         applied = applied_lookups.get(lookup)
         covered = applied is not None or any(s.startswith(lookup + "__") for s in string_lookups)
+        if lookup in unshared and not covered:
+            plan.not_opt[lookup.replace("__", ".")] = (
+                f"not prefetched: {unshared[lookup]} uses this value without reading {lookup.replace('__', '.')}; "
+                "a prefetch would add a query there"
+            )
+            continue
         if site.no_prefetch and not covered:
-            plan.not_opt[lookup.replace("__", ".")] = f"not prefetched: {site.no_prefetch}"
+            if site.action_gate is not None and site.action_gate.blocked is None:
+                edit = _prefetch_code(lookup, sub, for_edit=True)
+                gated.append(_Gated(code, edit, bool(sub.select or sub.prefetch)))
+                loaded.update(_prefixes(lookup), *(_prefixes(f"{lookup}__{s}") for s in sub.select))
+                continue
+            why = site.no_prefetch
+            if site.action_gate is not None and site.action_gate.blocked:
+                why += f"; {site.action_gate.blocked}"
+            plan.not_opt[lookup.replace("__", ".")] = f"not prefetched: {why}"
             continue
         if site.single and not sub.select and not sub.prefetch:
             # one object: prefetching a relation read once costs the same one query as reading it lazily, and one
@@ -386,6 +445,7 @@ def _plan_site(
             add_prefetch.append(code)
             edit_code[code] = _prefetch_code(lookup, sub, for_edit=True)
             needs_import = needs_import or code.startswith("Prefetch(")
+            loaded.update(_prefixes(lookup), *(_prefixes(f"{lookup}__{s}") for s in sub.select))
             continue
         missing = [
             s
@@ -401,6 +461,7 @@ def _plan_site(
         else:
             for m in missing:
                 add_prefetch.append(f'"{lookup}__{m}"')
+        loaded.update(*(_prefixes(f"{lookup}__{m}") for m in missing))
     only_fields: list[str] | None = None
     only_refused = _only_refused(sp, plan, graph, model)
     if only_refused is None:
@@ -417,9 +478,11 @@ def _plan_site(
         # rows are dicts / tuples: select_related is ignored and prefetch_related raises on them
         plan.not_opt["(queryset)"] = "values()/values_list() rows are dicts or tuples: nothing to join or prefetch"
         add_select, add_prefetch, edits, needs_import, extra_lookups, added_only = [], [], [], False, [], False
-    elif site.blocked and (add_select or add_prefetch or edits or added_only):
+        gated, loaded = [], set()
+    elif site.blocked and (add_select or add_prefetch or edits or added_only or gated):
         plan.not_opt["(queryset)"] = f"no edit written: {site.blocked}"
         add_select, add_prefetch, edits, needs_import, extra_lookups, added_only = [], [], [], False, [], False
+        gated, loaded = [], set()
     chain = ""
     if add_select:
         chain += f".select_related({_quote(add_select)})"
@@ -491,17 +554,44 @@ def _plan_site(
         },
         added={
             "select_related": add_select,
-            "prefetch_related": add_prefetch,
+            "prefetch_related": add_prefetch + [g.code for g in gated],
             "prefetch_joins": extra_lookups,
             "only": only_fields if added_only and only_fields else [],
+            **({"prefetch_actions": list(_gate_actions(gated))} if gated else {}),
         },
+        added_relations=sorted(loaded | {h for s in add_select for h in _prefixes(s)}),
         not_optimizable=[NotOptimizable(path=p, reason=r) for p, r in sorted(plan.not_opt.items())],
         counted_relations=sorted(plan.counted),
         suggestions=suggestions,
         queries_before=before,
         queries_after=after,
     )
-    return result, edits, needs_import
+    return result, edits, needs_import, gated
+
+
+def _gate_actions(gated: list[_Gated]) -> tuple[str, ...]:
+    """``list``, plus ``retrieve`` when every gated prefetch also saves queries on one object."""
+    return ("list", "retrieve") if all(g.retrieve for g in gated) else ("list",)
+
+
+def _gate_edits(gate: ActionGate, gated: list[_Gated]) -> list[_Edit]:
+    """A ``get_queryset`` override applying ``gated`` for list (and retrieve) only: update/destroy get none."""
+    actions = _gate_actions(gated)
+    test = 'self.action == "list"' if actions == ("list",) else f"self.action in ({_quote(list(actions))})"
+    codes = ", ".join(dict.fromkeys(g.edit_code for g in gated))
+    ind, unit = gate.indent, gate.unit
+    if gate.return_start is None:
+        text = (
+            f"\n\n{ind}def get_queryset(self):\n{ind}{unit}queryset = super().get_queryset()\n"
+            f"{ind}{unit}if {test}:\n{ind}{unit}{unit}queryset = queryset.prefetch_related({codes})\n"
+            f"{ind}{unit}return queryset"
+        )
+        return [_Edit(gate.insert_at, gate.insert_at, text, after=1)]
+    tail = f"\n{ind}if {test}:\n{ind}{unit}queryset = queryset.prefetch_related({codes})\n{ind}return queryset"
+    return [
+        _Edit(gate.return_start, gate.return_start + len("return"), "queryset ="),
+        _Edit(gate.insert_at, gate.insert_at, tail, after=1),
+    ]
 
 
 def template_dirs(project: Path) -> list[Path]:
@@ -533,7 +623,9 @@ def optimize_project(
     if model is not None:
         return _plan_paths(project, graph, model, paths or [], rows, include_only, warnings)
     views, view_errors = find_views(project, graph, guard)
-    warnings.extend(view_errors)
+    processors, processor_errors = context_processor_views(project, graph, guard)
+    views.extend(processors)
+    warnings.extend(view_errors + processor_errors)
     if view is not None:
         chosen = [v for v in views if v.name == view or f"{v.file}:{v.name}" == view]
         if not chosen:
@@ -544,10 +636,15 @@ def optimize_project(
         views = [v for v in views if v.template == template]
         if not views:
             raise NotFoundError(f"no view renders template {template!r}", hint="pass the name as written in the view")
-    loader = DirLoader(template_dirs(project), guard.contains if guard else None)
+    dirs = template_dirs(project)
+    loader = DirLoader(dirs, guard.contains if guard else None)
+    shared = [v for v in views if v.kind in SHARED_KINDS]
+    provided = {name for v in processors for name in v.context}  # set on every page by a context processor
+    uses, use_warnings = shared_uses(shared, template_names(dirs), loader) if shared else ({}, [])
+    warnings.extend(use_warnings)
     site_plans: dict[tuple[str, int], _SitePlan] = {}
     view_of_site: dict[tuple[str, int], list[str]] = {}
-    view_results: list[tuple[ViewInfo, list[tuple[str, int]], list[str], list[str]]] = []
+    view_results: list[tuple[ViewInfo, list[tuple[str, int]], list[str], list[str], list[str]]] = []
     for v in views:
         vwarn = list(v.notes)
         unmapped: list[str] = []
@@ -561,14 +658,25 @@ def optimize_project(
             except SemgraphError as exc:
                 vwarn.append(f"template {v.template!r}: {exc}")
         variables = dict(tv.variables) if tv else {}
+        rendered = dict(tv.rendered) if tv else {}
+        opaque = dict(tv.opaque) if tv else {}
         for name, read in v.python_paths.items():  # objects read by the view's own Python code
             variables[name] = sorted(set(variables.get(name, [])) | read)
+        groups: dict[str, list[tuple[str, set[str], set[str]]]] = {}
+        used_in: list[str] = []
+        for name in v.context if v.kind in SHARED_KINDS else []:  # every template using the value
+            for use in uses.get((v.file, v.name, name), []):
+                variables[name] = sorted(set(variables.get(name, [])) | use.paths)
+                rendered[name] = sorted(set(rendered.get(name, [])) | use.rendered)
+                opaque[name] = sorted(set(opaque.get(name, [])) | use.opaque)
+                groups.setdefault(name, []).append((use.template, use.paths, use.rendered))
+                used_in.append(use.template)
         for name, var_paths in variables.items():
             ctx = v.context.get(name)
             if ctx is None or not ctx.sites:
                 # not set by the view (context processors set the standard names), or set from something
                 # that is not a queryset we can see although the template reads attributes of it
-                if (ctx is None and name not in STANDARD_CONTEXT) or (ctx is not None and var_paths):
+                if (ctx is None and name not in STANDARD_CONTEXT | provided) or (ctx is not None and var_paths):
                     unmapped.append(name)
                 continue
             for site in ctx.sites:
@@ -577,21 +685,35 @@ def optimize_project(
                     _merge_applied(sp.site, site)
                 sp.variables.add(name)
                 sp.paths.update(var_paths)
-                sp.rendered.update(tv.rendered.get(name, []) if tv else [])
-                sp.opaque.update(tv.opaque.get(name, []) if tv else [])
+                sp.rendered.update(rendered.get(name, []))
+                sp.opaque.update(opaque.get(name, []))
+                sp.groups.extend(
+                    groups.get(name) or [(f"{v.name} ({name})", set(var_paths), set(rendered.get(name, [])))]
+                )
+                sp.shared = sp.shared or v.kind in SHARED_KINDS
                 if site.key not in keys:
                     keys.append(site.key)
                 view_of_site.setdefault(site.key, []).append(v.name)
-        view_results.append((v, keys, unmapped, vwarn))
+        view_results.append((v, keys, unmapped, vwarn, sorted(set(used_in))))
     plans: dict[tuple[str, int], QuerysetPlan] = {}
     edits_by_file: dict[str, tuple[Path, list[_Edit], bool]] = {}
+    gates: dict[tuple[str, str], tuple[ActionGate, QuerysetSite, list[_Gated]]] = {}
     for key, sp in site_plans.items():
-        plan, edits, needs_import = _plan_site(
+        plan, edits, needs_import, gated = _plan_site(
             sp, graph, "+".join(dict.fromkeys(view_of_site[key])), rows, include_only
         )
         plans[key] = plan
         path, existing, imp = edits_by_file.get(sp.site.file, (sp.site.path, [], False))
         edits_by_file[sp.site.file] = (path, existing + edits, imp or needs_import)
+        if gated and sp.site.action_gate is not None:
+            gates.setdefault(sp.site.action_gate.key, (sp.site.action_gate, sp.site, []))[2].extend(gated)
+    for gate, site, gated in gates.values():  # one override per viewset, whatever number of sites feed it
+        edits = _gate_edits(gate, gated)
+        for edit in edits:
+            edit.site = site.key
+        path, existing, imp = edits_by_file.get(gate.file, (site.path, [], False))
+        prefetch = any(g.code.startswith("Prefetch(") for g in gated)
+        edits_by_file[gate.file] = (path, existing + edits, imp or prefetch)
     diff, changed, refused = _diff(edits_by_file, project, graph)
     for key, reason in refused.items():
         plan = plans[key]
@@ -610,8 +732,9 @@ def optimize_project(
             querysets=[plans[k] for k in keys],
             unmapped_variables=sorted(unmapped),
             warnings=vwarn,
+            used_in=used_in,
         )
-        for v, keys, unmapped, vwarn in view_results
+        for v, keys, unmapped, vwarn, used_in in view_results
     ]
     return OptimizationReport(
         project=project.name, rows=rows, views=out_views, diff=diff, files_changed=changed, warnings=warnings
@@ -645,7 +768,7 @@ def _plan_paths(
         expression=f"{model.name}.{model.default_manager}.all()",
     )
     sp = _SitePlan(site, {"object"}, set(paths))
-    plan, _edits, _ = _plan_site(sp, graph, "(paths)", rows, include_only)
+    plan, _edits, _, _gated = _plan_site(sp, graph, "(paths)", rows, include_only)
     view = ViewPlan(
         view="(paths)",
         kind="paths",
@@ -666,7 +789,7 @@ def _write(
 ) -> str:
     data = original.encode()
     imports: list[str] = []
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+    for edit in sorted(edits, key=lambda e: (e.start, e.end, e.after), reverse=True):
 
         def name(match: re.Match[str]) -> str:
             written, statement = names.reference(graph.models[match.group(1)], project)

@@ -56,6 +56,20 @@ _TAG_KEYWORDS: dict[str, dict[str, list]] = yaml.safe_load(
 """Tag name → keywords / literal positions of known built-in and third-party tags (not variables)."""
 
 
+def tag_root(tag: str) -> str:
+    """The root under which paths read on ``{% tag … as v %}``'s result are kept (never a context name).
+
+    Why: a project simple tag returning a queryset is planned in the tag's function, so reads of ``v`` belong
+    to the tag, not to whatever view renders the template.
+    """
+    return f"{{% {tag} %}}"
+
+
+def tag_of(root: str) -> str | None:
+    """The tag whose result ``root`` (a ``tag_root``) stands for, else None."""
+    return root[3:-3] if root.startswith("{% ") and root.endswith(" %}") else None
+
+
 def _filter_name(func: object) -> str:
     return getattr(func, "_filter_name", "") or getattr(func, "__name__", "")
 
@@ -79,7 +93,7 @@ class AliasUse(BaseModel):
     """One alias (loop variable, ``with`` name, include binding) and the paths read through it."""
 
     name: str
-    kind: Literal["for", "with", "include"]
+    kind: Literal["for", "with", "include", "tag"]
     source: str = Field(description="What the alias stands for: context variable and path, e.g. `expiring_soon`.")
     template: str
     line: int
@@ -100,6 +114,11 @@ class TemplateVariables(BaseModel):
     opaque: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Root variable → paths handed to a custom tag or filter, which may read any attribute.",
+    )
+    tag_results: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Custom tag → paths read on the value it binds with `{% tag … as v %}` (a tag called so "
+        "is listed even when nothing is read). In rendered/opaque such a value's root is written `{% tag %}`.",
     )
 
 
@@ -482,12 +501,15 @@ class _Extractor:
                 self.warnings.append(
                     f"{template}:{line}: unknown tag {{% {name} %}}: its arguments were scanned as expressions"
                 )
-            self.scan_args(tag_arguments(name, bits), template, line, col, lenient=True)
+            self.scan_args(tag_arguments(name, bits), template, line, col, lenient=True, result_of=name)
         for branch in node.branches:
             self.scoped(lambda b=branch: self.walk(b.children, template, overrides))
 
-    def scan_args(self, args: list[str], template: str, line: int, col: int, lenient: bool = False) -> None:
-        """Scan tag arguments as expressions: ``a.b``, ``key=a.b``, ``… as name`` binds ``name`` locally."""
+    def scan_args(
+        self, args: list[str], template: str, line: int, col: int, lenient: bool = False, result_of: str = ""
+    ) -> None:
+        """Scan tag arguments as expressions: ``a.b``, ``key=a.b``, ``… as name`` binds ``name`` locally, or
+        to the result of the custom tag ``result_of`` (its reads are kept under ``tag_root(result_of)``)."""
         if len(args) >= 2 and args[-2] == "as":
             as_name = args[-1]
             args = args[:-2]
@@ -511,7 +533,10 @@ class _Extractor:
             target = self.use_expr(expr)
             if lenient and target is not None:  # a custom tag may read any attribute of what it is given
                 self.note(self.opaque, target)
-        if as_name:
+        if as_name and result_of:
+            root = self.record(tag_root(result_of), ())  # called: its value may be evaluated even if never read
+            self.bind(as_name, root, "tag", template, line)
+        elif as_name:
             self.bind_local(as_name)
 
     def tag_if(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
@@ -693,7 +718,8 @@ class _Extractor:
             for (name, kind, source, template, line), paths in self.aliases
         ]
         return TemplateVariables(
-            variables={root: sorted(paths) for root, paths in sorted(self.variables.items())},
+            variables={root: sorted(paths) for root, paths in sorted(self.variables.items()) if not tag_of(root)},
+            tag_results={tag: sorted(paths) for root, paths in sorted(self.variables.items()) if (tag := tag_of(root))},
             aliases=aliases,
             templates=self.templates,
             warnings=self.warnings,

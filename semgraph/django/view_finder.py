@@ -26,6 +26,7 @@ from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_fi
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
 from semgraph.django.python_reads import loops_over, name_reads
 from semgraph.django.support_classes import RETURNS_QUERYSET, TERMINAL
+from semgraph.django.template_vars import tag_root
 from semgraph.paths import PathGuard
 
 GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
@@ -34,6 +35,9 @@ GENERIC_VIEWS: dict[str, dict] = yaml.safe_load(
 """Generic class-based view → context role, default template suffix, edit view (data/generic_views.yaml)."""
 CBV_KINDS = {name: spec["role"] for name, spec in GENERIC_VIEWS.items() if spec["role"] != "none"}
 DRF_VIEWS: dict[str, dict] = DRF["views"]
+SELF_QUERYSET: dict[str, str] = DRF["self_queryset"]
+"""``self.get_queryset()`` / ``self.get_object()`` in a class view: its queryset (``one``: one object of it)."""
+SELF_PASSTHROUGH = frozenset(DRF["self_passthrough"])
 WRAPPERS = {"list", "tuple", "sorted", "chain", "reversed", "set"}
 SINGLE_METHODS = {"get", "first", "last", "latest", "earliest"}
 APPLIED_METHODS = {"select_related", "prefetch_related", "only", "defer", "values", "values_list", "annotate"}
@@ -54,6 +58,29 @@ class AppliedPrefetch:
 
 
 SiteKind = Literal["queryset", "object", "model_attr"]
+
+
+@dataclass
+class ActionGate:
+    """Where a viewset's list-only prefetches are written: a ``get_queryset`` override testing ``self.action``.
+
+    Why: a ModelViewSet's queryset also serves update and destroy, where a prefetch adds a query, so the
+    prefetch is applied only for the actions that serialize rows. ``return_start`` is set when the class
+    already overrides ``get_queryset`` (its one ``return`` becomes ``queryset = …`` and the test follows);
+    otherwise a new method is appended at ``insert_at``, the end of the class body.
+    """
+
+    cls: str
+    file: str
+    insert_at: int
+    indent: str  # of the statements the new code sits among
+    unit: str  # one indentation level of the module
+    return_start: int | None = None
+    blocked: str | None = None  # why no override can be written (several returns, …)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.file, self.cls)
 
 
 @dataclass
@@ -80,6 +107,7 @@ class QuerysetSite:
     edit_view: bool = False  # the objects go to a form or are deleted (Create/Update/DeleteView): no only()
     python_reads: str | None = None  # ``credential.name`` in the view body: the objects are read in Python too
     no_prefetch: str | None = None  # why a prefetch_related written here could add a query on some request
+    action_gate: ActionGate | None = None  # a viewset's queryset: prefetches go into a list-only override
     indent: str = ""
 
     @property
@@ -208,6 +236,14 @@ class _FileReader:
                 for arg in positional:
                     out.extend(self.sites(arg, scope, depth + 1, cls))
                 return out
+            if (
+                func is not None
+                and func.type == "attribute"
+                and text(func.child_by_field_name("object")) == "self"
+                and dotted_tail(func) in SELF_PASSTHROUGH
+                and positional
+            ):  # self.filter_queryset(qs), self.paginate_queryset(qs): the rows of qs
+                return self.sites(positional[0], scope, depth + 1, cls)
             if func is not None and dotted_tail(func) in ("get_object_or_404", "get_list_or_404") and positional:
                 model = self.model_of(positional[0])
                 one = dotted_tail(func) == "get_object_or_404"
@@ -266,6 +302,15 @@ class _FileReader:
                 calls.append((SLICE, current))
                 current = current.child_by_field_name("value")
             elif current.type == "identifier":
+                if text(current) == "self" and cls is not None and calls and calls[-1][0] in SELF_QUERYSET:
+                    method, _ = calls.pop()  # self.get_queryset().filter(…), self.get_object()
+                    if any(m not in RETURNS_QUERYSET and m not in SINGLE_METHODS and m != SLICE for m, _ in calls):
+                        return []
+                    base = cls.queryset_sites(self, depth + 1)
+                    for site in base:
+                        site.single = site.single or single or SELF_QUERYSET[method] == "one"
+                        self.apply_calls(site, calls)
+                    return base
                 if any(m not in RETURNS_QUERYSET and m not in SINGLE_METHODS and m != SLICE for m, _ in calls):
                     return []  # check.downtimes(…): a method of the object, not a queryset built from it
                 base = self.sites(current, scope, depth + 1, cls)
@@ -447,10 +492,47 @@ class _Cbv:
     attrs: dict[str, ts.Node] = field(default_factory=dict)
     attr_stmts: dict[str, ts.Node] = field(default_factory=dict)
     methods: dict[str, ts.Node] = field(default_factory=dict)
+    bases: list[str] = field(default_factory=list)
 
     def model(self, reader: _FileReader) -> ModelInfo | None:
         node = self.attrs.get("model")
         return reader.model_of(node) if node is not None else None
+
+    def queryset_sites(self, reader: _FileReader, depth: int = 0) -> list[QuerysetSite]:
+        """What ``self.get_queryset()`` returns: the override's returns, else the parent class's queryset."""
+        method = self.methods.get("get_queryset")
+        if method is None:
+            return self.default_sites(reader)
+        out: list[QuerysetSite] = []
+        for r in matches("locals", method):
+            if "return" in r:
+                out.extend(reader.sites(r["return.value"][0], method, depth, cls=self))
+        return out
+
+    def action_gate(self, reader: _FileReader) -> ActionGate:
+        """Where a ``get_queryset`` override testing ``self.action`` goes (see ActionGate)."""
+        source = reader.source
+        class_col = self.node.start_point.column
+        method = self.methods.get("get_queryset")
+        if method is not None:
+            returns = [
+                r["return"][0]
+                for r in matches("locals", method)
+                if "return" in r and _enclosing_function(r["return"][0]) == method
+            ]
+            if len(returns) != 1:
+                return ActionGate(
+                    self.name, reader.display, method.end_byte, "", "",
+                    blocked=f"{self.name}.get_queryset has {len(returns)} return statements: no single place to "
+                    "apply a prefetch for list requests only",
+                )  # fmt: skip
+            ret = returns[0]
+            indent = _line_indent(source, ret.start_byte)
+            unit = indent[len(_line_indent(source, method.start_byte)) :] or "    "
+            return ActionGate(self.name, reader.display, ret.end_byte, indent, unit, return_start=ret.start_byte)
+        first = self.body.named_children[0] if self.body.named_children else self.body
+        indent = _line_indent(source, first.start_byte)
+        return ActionGate(self.name, reader.display, self.body.end_byte, indent, indent[class_col:] or "    ")
 
     def default_sites(self, reader: _FileReader) -> list[QuerysetSite]:
         """What ``super().get_queryset()`` returns: the ``queryset`` attribute or ``model``'s default manager."""
@@ -469,6 +551,12 @@ class _Cbv:
         return [site]
 
 
+def _line_indent(source: bytes, at: int) -> str:
+    """The whitespace between the start of the line holding byte ``at`` and ``at``."""
+    start = source.rfind(b"\n", 0, at) + 1
+    return source[start:at].decode()
+
+
 def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]:
     """Views modules and template tag libraries (inclusion tags render templates with their own context)."""
     return project_python_files(
@@ -476,6 +564,17 @@ def find_view_files(project: Path, guard: PathGuard | None = None) -> list[Path]
         lambda p: p.name == "views.py" or (p.parent.name in ("views", "templatetags") and p.name != "__init__.py"),
         guard,
     )
+
+
+def file_reader(path: Path, display: str, source: bytes, tree: ts.Tree, graph: ModelGraph, app: str) -> _FileReader:
+    """A reader of one module, its module-level functions known (helpers whose returns feed views)."""
+    reader = _FileReader(path, display, source, graph, app)
+    reader.functions = {
+        text(m["func.name"][0]): m["func"][0]
+        for m in matches("views", tree.root_node)
+        if _enclosing_function(m["func"][0].parent) is None
+    }
+    return reader
 
 
 def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None) -> tuple[list[ViewInfo], list[str]]:
@@ -493,16 +592,12 @@ def find_views(project: Path, graph: ModelGraph, guard: PathGuard | None = None)
     serializers = find_serializers(project, guard)
     for path, display, source, tree in parsed:
         app = path.parent.name if path.name in ("views.py",) else path.parent.parent.name
-        reader = _FileReader(path, display, source, graph, app)
+        reader = file_reader(path, display, source, tree, graph, app)
         reader.serializers = serializers
-        reader.functions = {
-            text(m["func.name"][0]): m["func"][0]
-            for m in matches("views", tree.root_node)
-            if _enclosing_function(m["func"][0].parent) is None
-        }
         start = len(views)
         views.extend(_function_views(reader, tree))
         views.extend(inclusion_tag_views(reader, tree))
+        views.extend(simple_tag_views(reader, tree))
         views.extend(_class_views(reader, tree, kinds))
         by_name = {v.name: v for v in views[start:] if v.file == display and v.kind == "function"}  # this file's
         for extra in python_read_views(reader, tree):
@@ -584,7 +679,7 @@ def _class_views(reader: _FileReader, tree: ts.Tree, kinds: dict[str, str] | Non
         if kind is None:
             continue
         body = m["class.body"][0]
-        cbv = _Cbv(text(m["class.name"][0]), kind, m["class"][0], body)
+        cbv = _Cbv(text(m["class.name"][0]), kind, m["class"][0], body, bases=bases)
         for member in matches("members", body):
             if "attr" in member and member["attr"][0].parent.id == body.id:
                 cbv.attrs[text(member["attr.name"][0])] = member["attr.value"][0]
@@ -596,35 +691,73 @@ def _class_views(reader: _FileReader, tree: ts.Tree, kinds: dict[str, str] | Non
 
 
 def _drf_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
-    """A DRF generic view / viewset: its queryset read by its ``serializer_class`` (no template)."""
+    """A DRF view: its queryset read by its ``serializer_class``, and what its own ``get`` / ``list`` /
+    ``retrieve`` hand to a serializer (an ``APIView`` has only the latter; no template)."""
     view = ViewInfo(cbv.name, cbv.kind, reader.display, cbv.node.start_point.row + 1, None)
+    spec = DRF_VIEWS[cbv.kind]
+    if spec["writes"] == "when_written" and _read_only(cbv):
+        spec = {**spec, "writes": False}
     serializer = dotted_tail(cbv.attrs["serializer_class"]) if "serializer_class" in cbv.attrs else None
-    if serializer is None or serializer not in reader.serializers:
+    shared: list[QuerysetSite] = []
+    if spec.get("queryset", True) and ("get_queryset" in cbv.methods or "queryset" in cbv.attrs):
+        shared = cbv.queryset_sites(reader)
+    shared_keys = {s.key for s in shared}
+    gate = cbv.action_gate(reader) if spec["writes"] and spec.get("actions") else None
+
+    def reads(name: str, key: str, sites: list[QuerysetSite]) -> None:
+        _model, paths = serializer_paths(name, reader.serializers, reader.graph, reader.app)
+        if not sites or not paths:
+            return
+        for site in sites:
+            site.python_reads = site.python_reads or f"{name} (DRF serializer)"
+            if spec["writes"] and site.key in shared_keys:
+                site.no_prefetch = (
+                    f"{cbv.name} ({cbv.kind}) also updates and deletes through this queryset; DRF re-reads "
+                    "relations after an update and a delete reads none, so a prefetch there adds a query"
+                )
+                site.action_gate = gate
+        view.context.setdefault(key, ContextVar(key)).sites.extend(sites)
+        view.python_paths.setdefault(key, set()).update(paths)
+
+    if serializer is not None and serializer in reader.serializers and spec.get("queryset", True):
+        reads(serializer, f"{serializer} (serializer_class)", shared)
+    for name in DRF["read_methods"]:
+        method = cbv.methods.get(name)
+        body = method.child_by_field_name("body") if method is not None else None
+        for node in _own_nodes(body) if body is not None else []:
+            called = _serializer_called(node, serializer, reader)
+            if called is None:
+                continue
+            positional, keywords = call_args(node.child_by_field_name("arguments"))
+            instance = keywords.get("instance") or (positional[0] if positional else None)
+            sites = reader.sites(instance, body, cls=cbv)
+            reads(called, f"{called} in {name} (line {node.start_point.row + 1})", sites)
+    if not view.context and (serializer is None or serializer not in reader.serializers):
         view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no serializer_class of the project")
-        return view
-    _model, paths = serializer_paths(serializer, reader.serializers, reader.graph, reader.app)
-    sites: list[QuerysetSite] = []
-    if "get_queryset" in cbv.methods:
-        method = cbv.methods["get_queryset"]
-        for r in matches("locals", method):
-            if "return" in r:
-                sites.extend(reader.sites(r["return.value"][0], method, cls=cbv))
-    elif "queryset" in cbv.attrs:
-        sites = cbv.default_sites(reader)
-    if not sites or not paths:
-        return view
-    writes = DRF_VIEWS[cbv.kind]["writes"]
-    for site in sites:
-        site.python_reads = site.python_reads or f"{serializer} (DRF serializer)"
-        if writes:
-            site.no_prefetch = (
-                f"{cbv.name} ({cbv.kind}) also updates and deletes through this queryset; DRF re-reads relations "
-                "after an update and a delete reads none, so a prefetch there adds a query"
-            )
-    key = f"{serializer} (serializer_class)"
-    view.context[key] = ContextVar(key, sites)
-    view.python_paths[key] = paths
     return view
+
+
+def _read_only(cbv: _Cbv) -> bool:
+    """A ``GenericAPIView`` written out of DRF's own classes only, with no mixin or method that writes."""
+    known = set(DRF_VIEWS) | set(DRF["read_mixins"])
+    return all(b in known for b in cbv.bases) and not set(cbv.methods) & set(DRF["write_methods"])
+
+
+def _serializer_called(node: ts.Node, serializer_class: str | None, reader: _FileReader) -> str | None:
+    """The project serializer a call builds: ``FooSerializer(…)``, ``self.serializer_class(…)``,
+    ``self.get_serializer(…)`` (the class attribute), else None."""
+    if node.type != "call":
+        return None
+    func = node.child_by_field_name("function")
+    if func is None:
+        return None
+    if text(func) in ("self.serializer_class", "self.get_serializer"):
+        name = serializer_class
+    elif func.type in ("identifier", "attribute"):
+        name = dotted_tail(func)
+    else:
+        return None
+    return name if name is not None and name in reader.serializers else None
 
 
 def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
@@ -700,6 +833,41 @@ def inclusion_tag_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
                     view.context, reader.context_from(r["return.value"][0], body, r["return"][0].start_byte)
                 )
         out.append(view)
+    return out
+
+
+def simple_tag_views(reader: _FileReader, tree: ts.Tree) -> list[ViewInfo]:
+    """``@register.simple_tag`` functions returning querysets or objects, as views of their result.
+
+    The result is read by every template calling ``{% tag … as v %}``: its context key is ``tag_root(tag)``,
+    the root under which the template reader keeps what is read on ``v``.
+    """
+    out: list[ViewInfo] = []
+    for m in matches("views", tree.root_node):
+        func = m["func"][0]
+        decorated = func.parent
+        if decorated is None or decorated.type != "decorated_definition" or decorated.parent is None:
+            continue
+        tag = None
+        for decorator in decorated.named_children:
+            node = decorator.named_children[0] if decorator.type == "decorator" and decorator.named_children else None
+            call = node if node is not None and node.type == "call" else None
+            target = call.child_by_field_name("function") if call is not None else node
+            if target is None or dotted_tail(target) != "simple_tag":
+                continue
+            _positional, keywords = call_args(call.child_by_field_name("arguments")) if call is not None else ([], {})
+            tag = string_value(keywords.get("name")) or text(m["func.name"][0])
+        if tag is None:
+            continue
+        body = m["func.body"][0]
+        sites: list[QuerysetSite] = []
+        for r in matches("locals", body):
+            if "return" in r and _enclosing_function(r["return"][0]) == func:
+                sites.extend(reader.sites(r["return.value"][0], body))
+        if sites:
+            view = ViewInfo(text(m["func.name"][0]), "simple_tag", reader.display, func.start_point.row + 1, None)
+            view.context[tag_root(tag)] = ContextVar(tag_root(tag), sites)
+            out.append(view)
     return out
 
 

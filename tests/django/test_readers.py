@@ -58,14 +58,75 @@ def test_drf_serializer_source_and_method_field(report: OptimizationReport) -> N
     assert plan.added["select_related"] == ["order__customer"]
 
 
-def test_drf_nested_serializers_on_a_viewset_join_but_never_prefetch(report: OptimizationReport) -> None:
+def test_drf_viewset_prefetches_are_written_for_list_requests_only(report: OptimizationReport) -> None:
     plan = _plan(report, "OrderViewSet", "shop.Order")
     assert plan.select_related == ["customer"] and plan.prefetch_related == ["items", "tags"]
     assert {p.lookup: p.select_related for p in plan.prefetch} == {"items": ["order__customer"], "tags": []}
-    # a ModelViewSet's queryset also serves update/destroy: a prefetch there would add a query
-    assert plan.added["select_related"] == ["customer"] and plan.added["prefetch_related"] == []
-    reasons = {n.path: n.reason for n in plan.not_optimizable}
-    assert reasons["items"].startswith("not prefetched: OrderViewSet (ModelViewSet) also updates and deletes")
+    # a ModelViewSet's queryset also serves update/destroy: joins go into it, prefetches into an override
+    # applying them when self.action is "list" (a plain "tags" saves nothing on one object: not on retrieve)
+    assert plan.added["select_related"] == ["customer"]
+    assert plan.added["prefetch_related"] == [
+        'Prefetch("items", queryset=Item.objects.select_related("order__customer"))',
+        '"tags"',
+    ]
+    assert plan.added["prefetch_actions"] == ["list"]
+    assert not [n for n in plan.not_optimizable if n.reason.startswith("not prefetched")]
+    assert (
+        "     serializer_class = OrderSerializer\n"
+        "+\n"
+        "+    def get_queryset(self):\n"
+        "+        queryset = super().get_queryset()\n"
+        '+        if self.action == "list":\n'
+        '+            queryset = queryset.prefetch_related(Prefetch("items", '
+        'queryset=Item.objects.select_related("order__customer")), "tags")\n'
+        "+        return queryset\n"
+        " \n \n class ItemList(generics.ListAPIView):"
+    ) in report.diff
+
+
+def test_a_viewset_get_queryset_override_gets_the_action_test_around_its_return(report: OptimizationReport) -> None:
+    plan = _plan(report, "CustomerOrderViewSet", "shop.Order")
+    assert plan.added["prefetch_actions"] == ["list"]
+    assert (
+        "     def get_queryset(self):\n"
+        "-        return Order.objects.filter(customer__name=self.request.user.username)\n"
+        '+        queryset = Order.objects.select_related("customer").filter(customer__name=self.request.user.username)\n'
+        '+        if self.action == "list":\n'
+        '+            queryset = queryset.prefetch_related(Prefetch("items", '
+        'queryset=Item.objects.select_related("order__customer")), "tags")\n'
+        "+        return queryset\n"
+    ) in report.diff
+
+
+def test_an_apiview_plans_what_its_get_serializes_not_its_queryset_attribute(report: OptimizationReport) -> None:
+    (view,) = [v for v in report.views if v.view == "OrderDetailAPI"]
+    assert view.kind == "APIView"
+    (plan,) = view.querysets  # the class attribute `queryset` (permissions only) is not planned
+    assert plan.line == 67 and plan.single_object
+    assert plan.context_variables == ["OrderSerializer in get (line 68)"]
+    assert plan.added["select_related"] == ["customer"]
+    # one object: the nested Prefetch saves a query per item, a plain "tags" prefetch would save none
+    assert plan.added["prefetch_related"] == [
+        'Prefetch("items", queryset=Item.objects.select_related("order__customer"))'
+    ]
+    assert "prefetch_actions" not in plan.added
+    recent = _plan(report, "RecentOrdersAPI", "shop.Order")
+    assert not recent.single_object and recent.added["select_related"] == ["customer"]
+    assert recent.added["prefetch_related"][1:] == ['"tags"']
+
+
+def test_a_read_only_generic_apiview_through_get_queryset_filter_and_paginate(report: OptimizationReport) -> None:
+    plan = _plan(report, "OrderPage", "shop.Order")
+    # self.get_serializer(self.paginate_queryset(self.filter_queryset(self.get_queryset())), many=True)
+    assert plan.context_variables == ["OrderSerializer (serializer_class)", "OrderSerializer in get (line 83)"]
+    assert plan.line == 78 and plan.added["select_related"] == ["customer"]
+    assert plan.added["prefetch_related"][1:] == ['"tags"']  # no put/patch/delete, no Update/Destroy mixin
+
+
+def test_added_relations_name_every_prefix_a_lookup_loads(report: OptimizationReport) -> None:
+    plan = _plan(report, "OrderDetailAPI", "shop.Order")
+    assert plan.added_relations == ["customer", "items", "items__order", "items__order__customer"]
+    assert _plan(report, "order_limit", "shop.Order").added_relations == ["customer", "customer__profile"]
 
 
 def test_an_inclusion_tag_renders_its_template_with_the_returned_dict(report: OptimizationReport) -> None:
