@@ -207,6 +207,18 @@ def compare(base: dict, other: dict) -> dict:
     }
 
 
+def against_control(cmp: dict, control: dict) -> dict:
+    """A page that differs between two runs of the unchanged project (``control``) proves nothing either way;
+    every other page that differs is a change the diff made."""
+    noisy, noisy_raw = set(control["html_changed"]), set(control["html_changed_unmasked"])
+    return {
+        "html_changed_deterministic_pages": [p for p in cmp["html_changed"] if p not in noisy],
+        "html_nondeterministic_pages": sorted(noisy),
+        "html_changed_unmasked_deterministic_pages": [p for p in cmp["html_changed_unmasked"] if p not in noisy_raw],
+        "html_nondeterministic_pages_unmasked": sorted(noisy_raw),
+    }
+
+
 def _function_span(path: Path, line: int) -> tuple[int, int]:
     """Lines of the innermost function around ``line`` (the whole file when it is at module level)."""
     import ast
@@ -375,14 +387,7 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False, variants: tupl
         if "base" in runs and kind in runs:
             result[f"{kind}_vs_base"] = cmp = compare(runs["base"]["tests"], runs[kind]["tests"])
             if control is not None:
-                # a page that differs between two base runs proves nothing either way; every other page must match
-                noisy = set(control["html_changed"])
-                cmp["html_changed_deterministic_pages"] = [p for p in cmp["html_changed"] if p not in noisy]
-                cmp["html_nondeterministic_pages"] = sorted(noisy)
-                noisy_raw = set(control["html_changed_unmasked"])
-                cmp["html_changed_unmasked_deterministic_pages"] = [
-                    p for p in cmp["html_changed_unmasked"] if p not in noisy_raw
-                ]
+                cmp.update(against_control(cmp, control))
     # per page (zeal's context wraps each test-client request); the de-optimised pages hold every N+1 of the
     # base pages plus the ones the removed calls prevented (the base pages when the deopt run was cut short)
     zeal_run = "deopt" if "deopt" in runs else "base"
