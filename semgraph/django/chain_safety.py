@@ -43,6 +43,11 @@ def manager_methods(graph: ModelGraph, model: ModelInfo, manager: str) -> Manage
         if cls is not None and cls.is_queryset:  # QS.as_manager()
             on_queryset.update(cls.returns_queryset)
         elif cls is not None:
+            # class M(Manager.from_queryset(QS)): QS's methods exist on M and on its QuerySets; M's own win on M
+            qs_cls = graph.manager_classes.get(cls.queryset_class) if cls.queryset_class else None
+            if qs_cls is not None:
+                on_queryset.update(qs_cls.returns_queryset)
+                on_manager.update(qs_cls.returns_queryset)
             on_manager.update(cls.returns_queryset)
     return ManagerMethods(on_manager, {**on_queryset})
 
