@@ -85,8 +85,12 @@ def test_recall_needs_every_path_of_a_label_and_looks_where_found_at_says(tmp_pa
     (tmp_path / "managers.py").write_text("def downloads(self):\n    return self\n")
     report = SimpleNamespace(
         views=[
-            SimpleNamespace(view="Detail", querysets=[_plan("views.py", 2, "n.Nomination", ["election"], ["election"])]),
-            SimpleNamespace(view="Home", querysets=[_plan("views.py", 6, "d.Release", ["release_page"], ["release_page"])]),
+            SimpleNamespace(
+                view="Detail", querysets=[_plan("views.py", 2, "n.Nomination", ["election"], ["election"])]
+            ),
+            SimpleNamespace(
+                view="Home", querysets=[_plan("views.py", 6, "d.Release", ["release_page"], ["release_page"])]
+            ),
         ]
     )
     removed = [
