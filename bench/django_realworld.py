@@ -233,6 +233,24 @@ def _function_span(path: Path, line: int) -> tuple[int, int]:
     return best
 
 
+def _class_body_lines(path: Path, line: int) -> set[int]:
+    """Lines of the class statements (attributes, not methods) of the class whose method holds ``line``: a
+    ``queryset = …`` written there feeds that method's ``super().get_queryset()``."""
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ClassDef) and node.lineno <= line <= (node.end_lineno or 0):
+            methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+            if any(m.lineno <= line <= (m.end_lineno or 0) for m in methods):
+                return {
+                    n
+                    for stmt in node.body
+                    if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+                    for n in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+                }
+    return set()
+
+
 def recall(report: OptimizationReport, removed: list[dict], project: Path) -> list[dict]:
     """Per removed call: plans in the same function whose added calls load its relation path(s) again.
 
@@ -249,13 +267,15 @@ def recall(report: OptimizationReport, removed: list[dict], project: Path) -> li
             continue
         where_label = call.get("found_at", call)
         low, high = _function_span(project / where_label["file"], where_label["line"])
+        class_lines = _class_body_lines(project / where_label["file"], where_label["line"])
         paths = call.get("paths") or [call["path"]]
         exact: dict[str, set[str]] = {p: set() for p in paths}
         longer: dict[str, set[str]] = {p: set() for p in paths}
         loads: dict[str, list[str]] = {}
         for v in report.views:
             for q in v.querysets:
-                if q.file != where_label["file"] or q.model != call["model"] or not low <= q.line <= high:
+                inside = low <= q.line <= high or q.line in class_lines
+                if q.file != where_label["file"] or q.model != call["model"] or not inside:
                     continue
                 added = [*q.added["select_related"], *(p.split('"')[1] for p in q.added["prefetch_related"])]
                 where = f"{q.file}:{q.line} {v.view}"

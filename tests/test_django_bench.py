@@ -151,3 +151,25 @@ def test_checkout_skips_blobs_the_mirror_lacks_and_lists_them(tmp_path: Path) ->
     assert (tree / "kept.py").read_text() == "x = 1\n"
     assert not (tree / "big.json").exists()
     assert (tree / ".semgraph-bench-absent").read_text() == "big.json\n"
+
+
+def test_recall_accepts_a_queryset_attribute_of_the_class_whose_get_queryset_calls_super(tmp_path: Path) -> None:
+    # python.org's JobList: `model = Job` + get_queryset() returning super().get_queryset().visible(); the
+    # optimizer writes `queryset = Job.objects.select_related("category")` into the class body
+    (tmp_path / "views.py").write_text(
+        "class JobList:\n    model = Job\n\n    def get_queryset(self):\n"
+        "        return super().get_queryset().visible()\n\n\nclass Other:\n    model = Job\n"
+    )
+    removed = [
+        {"file": "views.py", "line": 5, "within": "JobList.get_queryset", "model": "jobs.Job", "path": "category"}
+    ]
+    in_class = SimpleNamespace(
+        views=[
+            SimpleNamespace(view="JobList", querysets=[_plan("views.py", 2, "jobs.Job", ["category"], ["category"])])
+        ]
+    )
+    elsewhere = SimpleNamespace(
+        views=[SimpleNamespace(view="Other", querysets=[_plan("views.py", 9, "jobs.Job", ["category"], ["category"])])]
+    )
+    assert recall(in_class, removed, tmp_path)[0]["exact"]
+    assert not recall(elsewhere, removed, tmp_path)[0]["found"]  # another class's attribute serves another view
