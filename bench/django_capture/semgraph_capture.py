@@ -216,6 +216,14 @@ class CaptureRunner(_Base):  # type: ignore[misc, valid-type]
         if HTML_DIR:
             Path(HTML_DIR).mkdir(parents=True, exist_ok=True)
         settings.ZEAL_RAISE = False
+        if os.environ.get("SEMGRAPH_CAPTURE_FAST_HASHER"):
+            # a project whose tests hash with PBKDF2 (0.45 CPU s a password): MD5, as many projects' test settings
+            # do, in every copy alike; passwords are made by the tests themselves, so no login rehashes one
+            from django.contrib.auth import hashers
+
+            settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+            hashers.get_hashers.cache_clear()
+            hashers.get_hashers_by_algorithm.cache_clear()
         from zeal.constants import initialize_app_registry
         from zeal.patch import patch
 
