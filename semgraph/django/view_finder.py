@@ -521,11 +521,10 @@ class _Cbv:
                 if "return" in r and _enclosing_function(r["return"][0]) == method
             ]
             if len(returns) != 1:
+                why = f"{self.name}.get_queryset has {len(returns)} return statements: no single place to apply a "
                 return ActionGate(
-                    self.name, reader.display, method.end_byte, "", "",
-                    blocked=f"{self.name}.get_queryset has {len(returns)} return statements: no single place to "
-                    "apply a prefetch for list requests only",
-                )  # fmt: skip
+                    self.name, reader.display, method.end_byte, "", "", blocked=why + "list-only prefetch"
+                )
             ret = returns[0]
             indent = _line_indent(source, ret.start_byte)
             unit = indent[len(_line_indent(source, method.start_byte)) :] or "    "
@@ -721,6 +720,7 @@ def _drf_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
 
     if serializer is not None and serializer in reader.serializers and spec.get("queryset", True):
         reads(serializer, f"{serializer} (serializer_class)", shared)
+    called_any = False
     for name in DRF["read_methods"]:
         method = cbv.methods.get(name)
         body = method.child_by_field_name("body") if method is not None else None
@@ -728,11 +728,17 @@ def _drf_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
             called = _serializer_called(node, serializer, reader)
             if called is None:
                 continue
+            called_any = True
             positional, keywords = call_args(node.child_by_field_name("arguments"))
             instance = keywords.get("instance") or (positional[0] if positional else None)
             sites = reader.sites(instance, body, cls=cbv)
+            if not sites and instance is not None:  # request.user.settings: loaded elsewhere (auth middleware)
+                view.notes.append(
+                    f"{reader.display}:{node.start_point.row + 1}: {called} serializes {text(instance)!r}, which is "
+                    "not built from a queryset this view writes: nothing to plan"
+                )
             reads(called, f"{called} in {name} (line {node.start_point.row + 1})", sites)
-    if not view.context and (serializer is None or serializer not in reader.serializers):
+    if not called_any and (serializer is None or serializer not in reader.serializers):
         view.notes.append(f"{reader.display}:{view.line}: {cbv.name} has no serializer_class of the project")
     return view
 

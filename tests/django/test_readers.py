@@ -98,6 +98,16 @@ def test_a_viewset_get_queryset_override_gets_the_action_test_around_its_return(
     ) in report.diff
 
 
+def test_a_viewset_get_queryset_with_several_returns_gets_joins_and_the_reason(report: OptimizationReport) -> None:
+    plans = [q for v in report.views if v.view == "TaggedOrderViewSet" for q in v.querysets]
+    assert [q.line for q in plans] == [103, 104]
+    for plan in plans:
+        assert plan.added["select_related"] == ["customer"] and plan.added["prefetch_related"] == []
+        assert {n.path: n.reason for n in plan.not_optimizable}["tags"].endswith(
+            "; TaggedOrderViewSet.get_queryset has 2 return statements: no single place to apply a list-only prefetch"
+        )
+
+
 def test_an_apiview_plans_what_its_get_serializes_not_its_queryset_attribute(report: OptimizationReport) -> None:
     (view,) = [v for v in report.views if v.view == "OrderDetailAPI"]
     assert view.kind == "APIView"
@@ -113,6 +123,15 @@ def test_an_apiview_plans_what_its_get_serializes_not_its_queryset_attribute(rep
     recent = _plan(report, "RecentOrdersAPI", "shop.Order")
     assert not recent.single_object and recent.added["select_related"] == ["customer"]
     assert recent.added["prefetch_related"][1:] == ['"tags"']
+
+
+def test_an_object_the_view_does_not_query_is_named_not_planned(report: OptimizationReport) -> None:
+    (view,) = [v for v in report.views if v.view == "MyProfileAPI"]
+    assert view.querysets == []
+    assert view.warnings == [
+        "shop/views.py:95: CustomerSerializer serializes 'request.user.customer', which is not built from a "
+        "queryset this view writes: nothing to plan"
+    ]
 
 
 def test_a_read_only_generic_apiview_through_get_queryset_filter_and_paginate(report: OptimizationReport) -> None:
