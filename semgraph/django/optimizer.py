@@ -687,9 +687,16 @@ def optimize_project(
                 sp.paths.update(var_paths)
                 sp.rendered.update(rendered.get(name, []))
                 sp.opaque.update(opaque.get(name, []))
-                sp.groups.extend(
-                    groups.get(name) or [(f"{v.name} ({name})", set(var_paths), set(rendered.get(name, [])))]
-                )
+                if name in groups:  # a shared value: each template using it is one reader
+                    sp.groups.extend(groups[name])
+                else:  # a view: one reader, whatever number of its names feed the site (object and book)
+                    label = f"{v.file}:{v.name}"
+                    same = next((g for g in sp.groups if g[0] == label), None)
+                    if same is None:
+                        sp.groups.append((label, set(var_paths), set(rendered.get(name, []))))
+                    else:
+                        same[1].update(var_paths)
+                        same[2].update(rendered.get(name, []))
                 sp.shared = sp.shared or v.kind in SHARED_KINDS
                 if site.key not in keys:
                     keys.append(site.key)

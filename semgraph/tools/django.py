@@ -57,6 +57,11 @@ class ExtractOut(BaseModel):
     opaque: dict[str, list[str]] = Field(
         default_factory=dict, description="Root variable → paths handed to a custom tag or filter."
     )
+    tag_results: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Custom tag → paths read on the value it binds with {% tag … as v %} (its root in rendered / "
+        "opaque is written '{% tag %}').",
+    )
     templates: list[str]
     warnings: list[str]
     total_variables: int
@@ -158,6 +163,7 @@ def register(app: MCPServer, env: ToolEnv) -> None:
             aliases=result.aliases[: params.limit],
             rendered={k: result.rendered[k] for k in list(result.rendered)[: params.limit]},
             opaque={k: result.opaque[k] for k in list(result.opaque)[: params.limit]},
+            tag_results={k: result.tag_results[k] for k in list(result.tag_results)[: params.limit]},
             templates=result.templates,
             warnings=result.warnings[:MAX_WARNINGS],
             total_variables=len(names),

@@ -98,3 +98,77 @@ def test_the_diff_applies_and_compiles(report: OptimizationReport, tmp_path: Pat
         '"sections": Section.objects.select_related("owner").prefetch_related("pages").filter(visible=True),'
         in (project / "blog" / "context_processors.py").read_text()
     )
+
+
+RENDER = """
+import json, sys
+import django
+from django.conf import settings
+
+settings.configure(
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "blog"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
+                "OPTIONS": {"context_processors": ["blog.context_processors.menu"]}}],
+    DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+)
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.template.loader import get_template
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from blog.models import Author, Category, Page, Post, Section, Tag, Team
+
+call_command("migrate", run_syncdb=True, verbosity=0)
+author = Author.objects.create(pk=1, name="ann", team=Team.objects.create(name="red"))
+cats = [Category.objects.create(name=f"c{i}") for i in range(3)]
+tags = [Tag.objects.create(name=f"t{i}") for i in range(3)]
+for i in range(6):
+    post = Post.objects.create(title=f"p{i}", featured=i % 2 == 0, author=author, category=cats[i % 3])
+    post.tags.set(tags[: i % 3 + 1])
+for i in range(3):
+    section = Section.objects.create(title=f"s{i}", owner=author)
+    for j in range(2):
+        Page.objects.create(section=section, title=f"pg{i}{j}")
+out = {}
+for name in sys.argv[1:]:
+    with CaptureQueriesContext(connection) as queries:
+        html = get_template(name).render({}, RequestFactory().get("/"))
+    out[name] = [len(queries), html]
+print(json.dumps(out))
+"""
+PAGES = ["blog/base.html", "blog/home.html", "blog/featured_count.html", "blog/latest.html", "blog/popular.html"]
+
+
+def _render(project: Path) -> dict[str, list]:
+    import json
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", RENDER, *PAGES], cwd=project, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_rendered_with_django_the_diff_never_adds_a_query_and_keeps_the_html(
+    report: OptimizationReport, tmp_path: Path
+) -> None:
+    base, patched = tmp_path / "base", tmp_path / "patched"
+    shutil.copytree(SHARED, base)
+    shutil.copytree(SHARED, patched)
+    subprocess.run(["patch", "-p1"], input=report.diff, text=True, cwd=patched, check=True, capture_output=True)
+    before, after = _render(base), _render(patched)
+    assert {n: after[n][1] for n in PAGES} == {n: before[n][1] for n in PAGES}  # the same HTML
+    counts = {n: (before[n][0], after[n][0]) for n in PAGES}
+    # every page runs the processor's eager values (recent, site_author); featured_count.html evaluates
+    # highlights without reading tags, so a tags prefetch there would have made it 3 -> 4; home.html still
+    # reads tags per row (highlights, recent): the price of never adding a query elsewhere
+    assert counts == {
+        "blog/base.html": (10, 4),
+        "blog/home.html": (22, 13),
+        "blog/featured_count.html": (4, 3),
+        "blog/latest.html": (10, 5),
+        "blog/popular.html": (6, 3),
+    }

@@ -46,6 +46,13 @@ async def test_django_tools_end_to_end(tmp_path: Path, mode: str) -> None:
             ("lease", "tenants.leases.all"),
         ]
 
+        tagged = await client.call_tool(
+            "extract_template_variables",
+            {"template_source": "{% latest 3 as posts %}{% for p in posts %}{{ p.author.name }}{% endfor %}"},
+        )
+        assert tagged.structured_content["variables"] == {}
+        assert tagged.structured_content["tag_results"] == {"latest": ["author.name"]}
+
         bad = await client.call_tool("extract_template_variables", {"template_source": "ok\n{% for x in y %}{{ x }}"})
         assert "<template_source>:2:1: Unclosed tag on line 2: 'for'" in error_text(bad)
         missing = await client.call_tool("extract_template_variables", {"template_path": "rentals/nope.html"})
