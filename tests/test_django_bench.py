@@ -173,3 +173,25 @@ def test_recall_accepts_a_queryset_attribute_of_the_class_whose_get_queryset_cal
     )
     assert recall(in_class, removed, tmp_path)[0]["exact"]
     assert not recall(elsewhere, removed, tmp_path)[0]["found"]  # another class's attribute serves another view
+
+
+CLASS_TRAVEL = """
+import datetime, time_machine
+import semgraph_capture as c
+c._deterministic("test run")  # startTestRun
+own = time_machine.travel(datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc), tick=False)
+own.start()  # what @time_machine.travel on a TestCase does in setUpClass
+c._deterministic("hc.lib.tests.T.test_utc_works")  # startTest
+print(datetime.datetime.now(datetime.timezone.utc).year)
+"""
+
+
+@pytest.mark.parametrize(("mode", "year"), [("run", "2020"), ("test", "2026")])
+def test_capture_clock_per_run_leaves_a_test_class_travel_innermost(mode: str, year: str) -> None:
+    # healthchecks' hc/lib/tests/test_date.py: @time_machine.travel(CURRENT_TIME) on the class; restarted per
+    # test, the capture's clock overrode it and 23 of its tests failed in every copy
+    pytest.importorskip("time_machine")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "bench" / "django_capture"), "SEMGRAPH_CAPTURE_CLOCK": mode}
+    done = subprocess.run([sys.executable, "-c", CLASS_TRAVEL], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == year

@@ -134,6 +134,10 @@ def _module_generators() -> list[random.Random]:
 
 
 _clock: list[time_machine.travel] = []
+# "run": one standing clock for the whole run, started before any class fixture, so a project's own
+# class-level travel (@time_machine.travel on a TestCase starts in setUpClass) stays the innermost one;
+# "test" (default, what the first captures used): restarted around each test, which overrides such a travel
+CLOCK_PER_TEST = os.environ.get("SEMGRAPH_CAPTURE_CLOCK", "test") != "run"
 
 
 def _deterministic(test_id: str) -> None:
@@ -151,9 +155,10 @@ def _deterministic(test_id: str) -> None:
     random.seed(test_id)
     for generator in _module_generators():
         generator.seed(test_id)
-    _stop_clock()
-    _clock.append(time_machine.travel(NOW, tick=False))
-    _clock[-1].start()
+    if CLOCK_PER_TEST or not _clock:
+        _stop_clock()
+        _clock.append(time_machine.travel(NOW, tick=False))
+        _clock[-1].start()
 
 
 def _stop_clock() -> None:
@@ -178,7 +183,8 @@ class _Result(unittest.TextTestResult):
 
     def stopTest(self, test):  # type: ignore[no-untyped-def]
         global _current
-        _stop_clock()
+        if CLOCK_PER_TEST:
+            _stop_clock()
         connections["default"].force_debug_cursor = getattr(self, "_force", False)
         RECORD.setdefault(test.id(), {"status": "pass", "requests": [], "zeal": []})
         _current = None
