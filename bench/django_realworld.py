@@ -40,6 +40,8 @@ PYTHONS = {"3.12": os.environ.get("SEMGRAPH_PY312", "/root/.pyenv/versions/3.12.
 PROJECTS = {
     "healthchecks": {"base_runner": "hc.api.tests.CustomRunner", "collectstatic": False},
     "locallibrary": {"base_runner": "django.test.runner.DiscoverRunner", "collectstatic": True},
+    # PostgreSQL (label env): DATABASE_URL and a test database per copy, so the copies never share one
+    "pythondotorg": {"base_runner": "django.test.runner.DiscoverRunner", "collectstatic": False},
     # its own CI runs the tests tagged "isolate" one by one in separate processes; they are left out here
     "babybuddy": {
         "base_runner": "django.test.runner.DiscoverRunner",
@@ -49,15 +51,27 @@ PROJECTS = {
 }
 
 
+VARIANTS = ("base", "base2", "default", "only", "deopt")
+
+
 def venv_for(name: str, label: dict, src: Path) -> Path:
     venv = CACHE / "venvs" / name
     if not (venv / "bin" / "python").exists():
         subprocess.run([PYTHONS[label["python"]], "-m", "venv", str(venv)], check=True)
-        # the project's pins, without an index URL of its own (pip's configured index serves them)
-        lines = (src / "requirements.txt").read_text().splitlines()
         pins = venv / "requirements.txt"
-        pins.write_text("\n".join(x for x in lines if not x.strip().startswith(("-i ", "--index-url"))) + "\n")
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(pins), "django-zeal"], check=True)
+        if (src / "requirements.txt").exists():
+            # the project's pins, without an index URL of its own (pip's configured index serves them)
+            lines = (src / "requirements.txt").read_text().splitlines()
+            pins.write_text("\n".join(x for x in lines if not x.strip().startswith(("-i ", "--index-url"))) + "\n")
+        else:  # pyproject.toml: its dependencies and its dev group (what its CI's `pip install --group dev` takes)
+            import tomllib
+
+            meta = tomllib.loads((src / "pyproject.toml").read_text())
+            deps = [*meta["project"]["dependencies"], *meta.get("dependency-groups", {}).get("dev", [])]
+            pins.write_text("".join(f"{d}\n" for d in deps if isinstance(d, str)))
+        # django-zeal: N+1s per page; time-machine: the capture runner freezes the clock per test
+        extra = ["django-zeal", "time-machine"]
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(pins), *extra], check=True)
     return venv
 
 
@@ -98,7 +112,8 @@ def deoptimise(project: Path, removed: list[dict]) -> list[str]:
         # chained call (`    .select_related("child")`) just goes
         whole_line = call["remove"].endswith("\n") and not call["remove"].lstrip().startswith(".")
         indent = call["remove"][: len(call["remove"]) - len(call["remove"].lstrip())]
-        path.write_text(text.replace(call["remove"], f"{indent}pass\n" if whole_line else "", 1))
+        instead = call.get("replace", f"{indent}pass\n" if whole_line else "")  # the label's own text when given
+        path.write_text(text.replace(call["remove"], instead, 1))
     return missing
 
 
@@ -107,9 +122,14 @@ def django_env(venv: Path, project: Path, label: dict, out: Path | None = None, 
     env.update(
         PATH=f"{venv / 'bin'}:{env.get('PATH', '')}",
         PYTHONPATH=str(CAPTURE),
+        PYTHONHASHSEED="0",  # set and dict-of-set iteration order, which a page may render, same in every run
         DJANGO_SETTINGS_MODULE=label["settings"],
         SEMGRAPH_BASE_RUNNER=base_runner,
     )
+    # the label's own settings (a PostgreSQL DATABASE_URL, ...); {variant} keeps the copies' databases apart
+    env.update({k: v.format(variant=project.name) for k, v in label.get("env", {}).items()})
+    if label.get("test_database"):
+        env["SEMGRAPH_TEST_DB_NAME"] = label["test_database"].format(variant=project.name)
     if out is not None:
         env["SEMGRAPH_CAPTURE_OUT"] = str(out)
         env["SEMGRAPH_CAPTURE_HTML"] = str(out.with_suffix(".html"))
@@ -138,6 +158,7 @@ def run_tests(venv: Path, project: Path, label: dict, spec: dict, out: Path, reu
         shutil.rmtree(out.with_suffix(".html"))
     args = ("test", "--testrunner", "semgraph_capture.CaptureRunner", "--noinput", *spec.get("test_args", []))
     done = manage(venv, project, env, *args)
+    out.with_suffix(".log").write_text(done.stdout + done.stderr)
     if not out.exists():
         raise RuntimeError(f"test run wrote nothing: {done.stderr[-2000:]}")
     data = json.loads(out.read_text())
@@ -146,18 +167,20 @@ def run_tests(venv: Path, project: Path, label: dict, spec: dict, out: Path, reu
 
 def compare(base: dict, other: dict) -> dict:
     """Tests passing as before; requests (matched by test and order) whose query count rose or HTML changed."""
-    rose, html, status_changed, compared = [], [], [], 0
+    rose, html, raw, status_changed, compared = [], [], [], [], 0
     for test, rec in base.items():
         got = other.get(test)
         if got is None or got["status"] != rec["status"]:
             status_changed.append(f"{test}: {rec['status']} -> {got['status'] if got else 'missing'}")
             continue
-        for a, b in zip(rec["requests"], got["requests"], strict=False):
+        for index, (a, b) in enumerate(zip(rec["requests"], got["requests"], strict=False)):
             compared += 1
             if b["queries"] > a["queries"]:
                 rose.append(f"{test} {a['method']} {a['path']}: {a['queries']} -> {b['queries']}")
             if a["html"] != b["html"]:
-                html.append(f"{test} {a['method']} {a['path']}")
+                html.append(f"{test} #{index} {a['method']} {a['path']}")
+            if a.get("html_raw") != b.get("html_raw"):
+                raw.append(f"{test} #{index} {a['method']} {a['path']}")
     fewer = sum(
         1
         for test, rec in base.items()
@@ -179,7 +202,20 @@ def compare(base: dict, other: dict) -> dict:
         "requests_with_fewer_queries": fewer,
         "requests_with_more_queries": rose,
         "html_changed": html,
+        "html_changed_unmasked": raw,  # not even CSRF tokens, clock readings or nonces masked
         "tests_status_changed": status_changed,
+    }
+
+
+def against_control(cmp: dict, control: dict) -> dict:
+    """A page that differs between two runs of the unchanged project (``control``) proves nothing either way;
+    every other page that differs is a change the diff made."""
+    noisy, noisy_raw = set(control["html_changed"]), set(control["html_changed_unmasked"])
+    return {
+        "html_changed_deterministic_pages": [p for p in cmp["html_changed"] if p not in noisy],
+        "html_nondeterministic_pages": sorted(noisy),
+        "html_changed_unmasked_deterministic_pages": [p for p in cmp["html_changed_unmasked"] if p not in noisy_raw],
+        "html_nondeterministic_pages_unmasked": sorted(noisy_raw),
     }
 
 
@@ -197,40 +233,71 @@ def _function_span(path: Path, line: int) -> tuple[int, int]:
     return best
 
 
+def _class_body_lines(path: Path, line: int) -> set[int]:
+    """Lines of the class statements (attributes, not methods) of the class whose method holds ``line``: a
+    ``queryset = …`` written there feeds that method's ``super().get_queryset()``."""
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ClassDef) and node.lineno <= line <= (node.end_lineno or 0):
+            methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+            if any(m.lineno <= line <= (m.end_lineno or 0) for m in methods):
+                return {
+                    n
+                    for stmt in node.body
+                    if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+                    for n in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+                }
+    return set()
+
+
 def recall(report: OptimizationReport, removed: list[dict], project: Path) -> list[dict]:
-    """Per removed call: plans in the same function whose added calls load its relation path again.
+    """Per removed call: plans in the same function whose added calls load its relation path(s) again.
 
     ``found_exact``: a plan adds the same lookup; ``found_longer``: a plan adds a longer lookup through it
     (``select_related("project__owner__profile")`` for a removed ``"project"``), which Django loads with every
     prefix, so the labelled path is loaded exactly as before (plus more). ``loads`` lists, per matching plan,
-    every relation path its added calls load (``QuerysetPlan.added_relations``).
+    every relation path its added calls load (``QuerysetPlan.added_relations``). A label's ``paths`` lists
+    every relation one call served (a bare ``select_related()``); ``found_at`` names the function where the
+    plan belongs when the removed call sat in a custom QuerySet method the view calls.
     """
     out = []
     for call in removed:
         if call.get("needed") is False:  # labelled redundant (nothing reads the relation): not to be found
             continue
-        low, high = _function_span(project / call["file"], call["line"])
-        exact, longer, loads = set(), set(), {}
+        where_label = call.get("found_at", call)
+        low, high = _function_span(project / where_label["file"], where_label["line"])
+        class_lines = _class_body_lines(project / where_label["file"], where_label["line"])
+        paths = call.get("paths") or [call["path"]]
+        exact: dict[str, set[str]] = {p: set() for p in paths}
+        longer: dict[str, set[str]] = {p: set() for p in paths}
+        loads: dict[str, list[str]] = {}
         for v in report.views:
             for q in v.querysets:
-                if q.file != call["file"] or q.model != call["model"] or not low <= q.line <= high:
+                inside = low <= q.line <= high or q.line in class_lines
+                if q.file != where_label["file"] or q.model != call["model"] or not inside:
                     continue
                 added = [*q.added["select_related"], *(p.split('"')[1] for p in q.added["prefetch_related"])]
                 where = f"{q.file}:{q.line} {v.view}"
-                if call["path"] in added:
-                    exact.add(where)
-                elif call["path"] in q.added_relations:
-                    longer.add(f"{where} ({', '.join(added)})")
-                else:
-                    continue
-                loads[where] = q.added_relations
+                for path in paths:
+                    if path in added:
+                        exact[path].add(where)
+                    elif path in q.added_relations:
+                        longer[path].add(f"{where} ({', '.join(added)})")
+                    else:
+                        continue
+                    loads[where] = q.added_relations
         out.append(
             {
                 "call": f"{call['file']}:{call['line']} {call['within']}",
-                "found_exact": sorted(exact),
-                "found_longer": sorted(longer),
+                "paths": paths,
+                "found_exact": sorted({x for p in paths for x in exact[p]}),
+                "found_longer": sorted({x for p in paths for x in longer[p]}),
                 "loads": loads,
-                "found": bool(exact or longer),
+                "paths_exact": [p for p in paths if exact[p]],
+                "paths_found": [p for p in paths if exact[p] or longer[p]],
+                "found": all(exact[p] or longer[p] for p in paths),
+                "exact": all(exact[p] for p in paths),
             }
         )
     return out
@@ -272,7 +339,7 @@ def zeal_vs_plans(runs: dict[str, dict], report: OptimizationReport) -> list[dic
     return out
 
 
-def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
+def run_project(name: str, skip_tests: bool, reuse: bool = False, variants: tuple[str, ...] = VARIANTS) -> dict:
     label = json.loads((LABELS / f"{name}.json").read_text())
     spec = PROJECTS[name]
     src = checkout(Pinned(label["repo"], label["commit"]))
@@ -280,7 +347,8 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
     work = Path(os.environ.get("SEMGRAPH_DJANGO_WORK", CACHE / "work-django")) / name
     work.mkdir(parents=True, exist_ok=True)
     result: dict = {"repo": f"{label['repo']}@{label['commit']}", "load": os.getloadavg()}
-    projects: dict[str, Path] = {"base": variant(src, work, "base")}
+    # base2: the same code again, the control for what differs between two runs of one project (nondeterminism)
+    projects: dict[str, Path] = {"base": variant(src, work, "base"), "base2": variant(src, work, "base2")}
     reports: dict[str, OptimizationReport] = {}
     for kind, only in (("default", False), ("only", True)):
         started = time.perf_counter()
@@ -301,10 +369,13 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
     reports["deopt"] = deopt_report
     result["recall"] = recall(deopt_report, label["removed_calls"], deopt)
     found = sum(r["found"] for r in result["recall"])
-    exact = sum(bool(r["found_exact"]) for r in result["recall"])
+    exact = sum(r["exact"] for r in result["recall"])
+    paths = sum(len(r["paths"]) for r in result["recall"])
+    paths_exact = sum(len(r["paths_exact"]) for r in result["recall"])
     result["recall_summary"] = (
-        f"{found}/{len(result['recall'])} relation paths loaded again: {exact} by the same lookup, {found - exact} "
-        "as a prefix of a longer lookup (select_related('a__b') joins a; see each plan's added_relations)"
+        f"{found}/{len(result['recall'])} calls found: {exact} with the same path(s), {found - exact} through a "
+        "longer lookup that loads that path too (select_related('a__b') joins a); "
+        f"relation paths found exactly {paths_exact}/{paths}"
     )
     result["views"] = len(deopt_report.views)
     for kind in ("default", "only"):
@@ -315,6 +386,12 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
         return result
     runs = {}
     for kind, project in (*projects.items(), ("deopt", deopt)):
+        if kind not in variants:
+            if (work / f"{kind}.json").exists():  # a variant not asked for this time: its last capture
+                runs[kind] = run_tests(venv, project, label, spec, work / f"{kind}.json", reuse=True)
+                statuses = [t["status"] for t in runs[kind]["tests"].values()]
+                result[f"tests_{kind}"] = {s: statuses.count(s) for s in sorted(set(statuses))} | {"reused": True}
+            continue
         if reuse and not (work / f"{kind}.json").exists():
             result[f"tests_{kind}"] = "not run"  # a run cut short: figures from the variants that finished
             continue
@@ -323,9 +400,14 @@ def run_project(name: str, skip_tests: bool, reuse: bool = False) -> dict:
         result[f"tests_{kind}"] = {s: statuses.count(s) for s in sorted(set(statuses))} | {
             "seconds": runs[kind]["seconds"]
         }
+    control = None
+    if "base" in runs and "base2" in runs:
+        result["base2_vs_base"] = control = compare(runs["base"]["tests"], runs["base2"]["tests"])
     for kind in ("default", "only"):
         if "base" in runs and kind in runs:
-            result[f"{kind}_vs_base"] = compare(runs["base"]["tests"], runs[kind]["tests"])
+            result[f"{kind}_vs_base"] = cmp = compare(runs["base"]["tests"], runs[kind]["tests"])
+            if control is not None:
+                cmp.update(against_control(cmp, control))
     # per page (zeal's context wraps each test-client request); the de-optimised pages hold every N+1 of the
     # base pages plus the ones the removed calls prevented (the base pages when the deopt run was cut short)
     zeal_run = "deopt" if "deopt" in runs else "base"
@@ -343,8 +425,12 @@ def main() -> None:
     parser.add_argument("--skip-tests", action="store_true", help="diffs, compile, check and recall only")
     parser.add_argument("--out", type=Path, help="write the JSON figures here too")
     parser.add_argument("--reuse-runs", action="store_true", help="reuse the test captures of the last run")
+    parser.add_argument(
+        "--variants", help=f"comma-separated test runs to make (others: their last capture), of {','.join(VARIANTS)}"
+    )
     args = parser.parse_args()
-    figures = {name: run_project(name, args.skip_tests, args.reuse_runs) for name in args.projects}
+    variants = tuple(args.variants.split(",")) if args.variants else VARIANTS
+    figures = {name: run_project(name, args.skip_tests, args.reuse_runs, variants) for name in args.projects}
     text = json.dumps(figures, indent=1, default=str)
     print(text)
     if args.out:

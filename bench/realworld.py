@@ -55,8 +55,11 @@ def checkout(pin: Pinned, cache: Path = CACHE) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=pin.slug + ".", dir=cache))
     try:
+        absent = _absent_blobs(gd, pin.commit)
+        excludes = [f":(exclude,literal){path}" for path in absent]
         archive = subprocess.run(
-            ["git", "--git-dir", str(gd), "-c", "core.fsmonitor=false", "archive", "--format=tar", pin.commit],
+            ["git", "--git-dir", str(gd), "-c", "core.fsmonitor=false", "archive", "--format=tar", pin.commit]
+            + (["--", ".", *excludes] if excludes else []),
             check=True,
             capture_output=True,
         ).stdout
@@ -65,6 +68,8 @@ def checkout(pin: Pinned, cache: Path = CACHE) -> Path:
         with tarfile.open(tar_path) as tar:
             tar.extractall(tmp, filter="data")
         tar_path.unlink()
+        if absent:  # the mirror lists them but holds no content (its largest files): said, not hidden
+            (tmp / ".semgraph-bench-absent").write_text("".join(f"{path}\n" for path in absent))
         (tmp / ".semgraph-bench-complete").write_text(pin.commit + "\n")
         if dest.exists():
             shutil.rmtree(dest)
@@ -73,6 +78,23 @@ def checkout(pin: Pinned, cache: Path = CACHE) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dest
+
+
+def _absent_blobs(gd: Path, commit: str) -> list[str]:
+    """Paths of the commit whose blobs the mirror does not hold (a snapshot may list its largest files only)."""
+    tree = subprocess.run(
+        ["git", "--git-dir", str(gd), "ls-tree", "-r", "-z", commit], check=True, capture_output=True, text=True
+    ).stdout
+    entries = [line.split("\t", 1) for line in tree.split("\0") if line]
+    blobs = {meta.split()[2]: path for meta, path in entries if meta.split()[1] == "blob"}
+    check = subprocess.run(
+        ["git", "--git-dir", str(gd), "cat-file", "--batch-check"],
+        input="".join(f"{h}\n" for h in blobs),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sorted(blobs[line.split()[0]] for line in check.splitlines() if line.endswith(" missing"))
 
 
 def available(pin: Pinned) -> bool:

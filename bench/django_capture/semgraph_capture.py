@@ -3,7 +3,12 @@ request's query count, HTML digest and django-zeal's N+1 findings on that page, 
 
 Used by bench/django_realworld.py: ``manage.py test --testrunner semgraph_capture.CaptureRunner`` with
 ``SEMGRAPH_CAPTURE_OUT`` (JSON written there) and ``SEMGRAPH_BASE_RUNNER`` (the project's own runner).
-Only stdlib, Django and django-zeal: the project's venv has nothing else of ours.
+Only stdlib, Django, django-zeal and time-machine: the project's venv has nothing else of ours.
+
+Two runs of the same code must give the same pages, so each test sees the same clock (frozen at
+``SEMGRAPH_CAPTURE_NOW`` with time-machine, not ticking) and the same randomness (``os.urandom``,
+``secrets``/``SystemRandom``, ``uuid4``, ``random`` and module-level ``random.Random`` seeded by the test id);
+``SEMGRAPH_TEST_DB_NAME`` names the test database (PostgreSQL databases of one bench share a prefix).
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ import sys
 import unittest
 import uuid
 import warnings
+from datetime import datetime
 from pathlib import Path
 
+import time_machine
 from django.conf import settings
 from django.db import connections
 from django.test import Client
@@ -43,6 +50,8 @@ NORMALISE = [
     (re.compile(rb"<age>(,(\s|\xc2\xa0)*<age>)+"), b"<age>"),  # "2 hours, 5 minutes" and "2 hours" alike
 ]
 HTML_DIR = os.environ.get("SEMGRAPH_CAPTURE_HTML")
+# one instant for every test of every run: pages that print the date or "n minutes ago" compare byte for byte
+NOW = datetime.fromisoformat(os.environ.get("SEMGRAPH_CAPTURE_NOW") or "2026-12-01T12:00:00+00:00")
 _Base = import_string(os.environ.get("SEMGRAPH_BASE_RUNNER") or "django.test.runner.DiscoverRunner")
 RECORD: dict[str, dict] = {}
 _current: dict | None = None
@@ -73,6 +82,7 @@ def _request(self, **request):  # type: ignore[no-untyped-def]
                 "status": response.status_code,
                 "queries": len(captured),
                 "html": _digest(body, len(_current["requests"])) if "html" in kind else None,
+                "html_raw": hashlib.sha1(body).hexdigest()[:16] if "html" in kind else None,
                 "zeal": zeal,
             }
         )
@@ -123,17 +133,37 @@ def _module_generators() -> list[random.Random]:
     return found
 
 
-def _deterministic(test_id: str) -> None:
-    """Same UUIDs, keys and random numbers in every run of the same test, so pages compare byte for byte.
+_clock: list[time_machine.travel] = []
+# "run": one standing clock for the whole run, started before any class fixture, so a project's own
+# class-level travel (@time_machine.travel on a TestCase starts in setUpClass) stays the innermost one;
+# "test" (default, what the first captures used): restarted around each test, which overrides such a travel
+CLOCK_PER_TEST = os.environ.get("SEMGRAPH_CAPTURE_CLOCK", "test") != "run"
 
-    ``os.urandom`` (API keys, tokens) and ``uuid.uuid4`` come from a generator seeded by the test id; so do
-    ``random`` and every module-level ``random.Random`` (test data made with Faker).
+
+def _deterministic(test_id: str) -> None:
+    """Same UUIDs, keys, random numbers and clock in every run of the same test, so pages compare byte for byte.
+
+    ``os.urandom`` and ``random._urandom`` (what ``SystemRandom`` reads: ``secrets``, Django's
+    ``get_random_string``, API keys, TOTP secrets, CSRF tokens) and ``uuid.uuid4`` come from a generator
+    seeded by the test id; so do ``random`` and every module-level ``random.Random`` (test data made with
+    Faker). The clock restarts at ``NOW`` and stands still (time-machine, ``tick=False``; monotonic clocks,
+    which timeouts use, are left alone).
     """
     _SEEDED_OS.rng.seed(test_id)
     os.urandom = _SEEDED_OS.urandom  # type: ignore[assignment]
+    random._urandom = _SEEDED_OS.urandom  # type: ignore[attr-defined]
     random.seed(test_id)
     for generator in _module_generators():
         generator.seed(test_id)
+    if CLOCK_PER_TEST or not _clock:
+        _stop_clock()
+        _clock.append(time_machine.travel(NOW, tick=False))
+        _clock[-1].start()
+
+
+def _stop_clock() -> None:
+    while _clock:
+        _clock.pop().stop()
 
 
 class _Result(unittest.TextTestResult):
@@ -153,6 +183,8 @@ class _Result(unittest.TextTestResult):
 
     def stopTest(self, test):  # type: ignore[no-untyped-def]
         global _current
+        if CLOCK_PER_TEST:
+            _stop_clock()
         connections["default"].force_debug_cursor = getattr(self, "_force", False)
         RECORD.setdefault(test.id(), {"status": "pass", "requests": [], "zeal": []})
         _current = None
@@ -190,12 +222,26 @@ class CaptureRunner(_Base):  # type: ignore[misc, valid-type]
         if HTML_DIR:
             Path(HTML_DIR).mkdir(parents=True, exist_ok=True)
         settings.ZEAL_RAISE = False
+        if os.environ.get("SEMGRAPH_CAPTURE_FAST_HASHER"):
+            # a project whose tests hash with PBKDF2 (0.45 CPU s a password): MD5, as many projects' test settings
+            # do, in every copy alike; passwords are made by the tests themselves, so no login rehashes one
+            from django.contrib.auth import hashers
+
+            settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+            hashers.get_hashers.cache_clear()
+            hashers.get_hashers_by_algorithm.cache_clear()
         from zeal.constants import initialize_app_registry
         from zeal.patch import patch
 
         initialize_app_registry()
         patch()
         Client.request = _request
+
+    def setup_databases(self, **kwargs):  # type: ignore[no-untyped-def]
+        name = os.environ.get("SEMGRAPH_TEST_DB_NAME")
+        if name:
+            connections["default"].settings_dict.setdefault("TEST", {})["NAME"] = name
+        return super().setup_databases(**kwargs)
 
     def get_resultclass(self):  # type: ignore[no-untyped-def]
         return _Result

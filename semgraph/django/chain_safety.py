@@ -23,6 +23,9 @@ class ManagerMethods:
 
     on_manager: dict[str, bool]  # method → known to return a QuerySet
     on_queryset: dict[str, bool]
+    # methods the manager class itself defines over its QuerySet's (ReleaseManager.latest_python3() → .first()):
+    # moved onto a QuerySet (Release.objects.select_related(…).latest_python3()) they would run the QuerySet's
+    overridden: frozenset[str] = frozenset()
 
 
 def manager_methods(graph: ModelGraph, model: ModelInfo, manager: str) -> ManagerMethods:
@@ -30,6 +33,7 @@ def manager_methods(graph: ModelGraph, model: ModelInfo, manager: str) -> Manage
     written = model.managers.get(manager, "")
     on_manager: dict[str, bool] = {}
     on_queryset: dict[str, bool] = {}
+    overridden: set[str] = set()
     if "from_queryset(" in written:
         head, _, rest = written.partition(".from_queryset(")
         manager_cls = graph.manager_classes.get(head.rsplit(".", 1)[-1])
@@ -38,13 +42,20 @@ def manager_methods(graph: ModelGraph, model: ModelInfo, manager: str) -> Manage
             on_manager.update(manager_cls.returns_queryset)
         if qs_cls is not None:
             on_queryset.update(qs_cls.returns_queryset)
+        overridden = set(on_manager) & set(on_queryset)
     else:
         cls = graph.manager_classes.get(written.rsplit(".", 1)[-1]) if written else None
         if cls is not None and cls.is_queryset:  # QS.as_manager()
             on_queryset.update(cls.returns_queryset)
         elif cls is not None:
+            # class M(Manager.from_queryset(QS)): QS's methods exist on M and on its QuerySets; M's own win on M
+            qs_cls = graph.manager_classes.get(cls.queryset_class) if cls.queryset_class else None
+            if qs_cls is not None:
+                on_queryset.update(qs_cls.returns_queryset)
+                on_manager.update(qs_cls.returns_queryset)
+                overridden = set(cls.returns_queryset) & set(qs_cls.returns_queryset)
             on_manager.update(cls.returns_queryset)
-    return ManagerMethods(on_manager, {**on_queryset})
+    return ManagerMethods(on_manager, {**on_queryset}, frozenset(overridden))
 
 
 def insertion_index(methods: list[str], known: ManagerMethods) -> tuple[int | None, str]:
@@ -62,6 +73,8 @@ def insertion_index(methods: list[str], known: ManagerMethods) -> tuple[int | No
         m = methods[k]
         if m in RETURNS_QUERYSET:
             return True
+        if k == 0 and m in known.overridden:  # called on the manager: the manager's own version runs
+            return known.on_manager[m]
         if m in known.on_queryset:
             return known.on_queryset[m]
         if k == 0 and m in known.on_manager:
@@ -71,6 +84,8 @@ def insertion_index(methods: list[str], known: ManagerMethods) -> tuple[int | No
     for k in range(-1, len(methods)):
         if k >= 0 and (methods[k] in TERMINAL or methods[k] in RETURNS_ROWS or methods[k] == SLICE):
             break
+        if k == -1 and methods and methods[0] in known.overridden:
+            continue  # the manager's own version would give way to the QuerySet's
         if yields_queryset(k) and all(callable_on_queryset(m) for m in methods[k + 1 :]):
             return k, ""
     custom = next((m for m in methods if not callable_on_queryset(m)), None)

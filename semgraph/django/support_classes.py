@@ -33,6 +33,12 @@ def _base_name(node: ts.Node) -> str:
     return dotted_tail(node)
 
 
+def _from_queryset(base: str) -> str | None:
+    """``Manager.from_queryset(ReleaseQuerySet)`` as a class's base → ``ReleaseQuerySet``."""
+    head, found, rest = base.partition(".from_queryset(")
+    return rest.split(")", 1)[0].strip().rsplit(".", 1)[-1] or None if found and head else None
+
+
 def _is_manager_base(tail: str) -> bool:
     return tail.endswith(("Manager", "QuerySet")) or tail in ("Manager", "QuerySet")
 
@@ -93,8 +99,10 @@ def scan_support_classes(project: Path, graph: ModelGraph, guard: PathGuard | No
             bases = [_base_name(b) for b in m["class.bases"][0].named_children] if m.get("class.bases") else []
             name = text(m["class.name"][0])
             body = m["class.body"][0]
-            if any(_is_manager_base(b) for b in bases):
+            built_from = next(filter(None, (_from_queryset(b) for b in bases)), None)
+            if built_from is not None or any(_is_manager_base(b) for b in bases):
                 _read_manager(graph, name, bases, body)
+                graph.manager_classes[name].queryset_class = built_from
             if any(b.endswith(EDITOR_BASES) for b in bases):
                 model = _meta_model(body)
                 if model is not None:

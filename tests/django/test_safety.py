@@ -158,3 +158,43 @@ def test_objects_read_in_python_get_no_only(tmp_path: Path) -> None:
     assert q.only_refused == (
         "the view reads the objects in Python too (author.bio (line 30)): only() could defer what it reads"
     )
+
+
+def test_methods_of_the_queryset_a_manager_subclass_is_built_from(tmp_path: Path) -> None:
+    # python.org's downloads: `class ReleaseManager(Manager.from_queryset(ReleaseQuerySet))` and
+    # `Release.objects.downloads()`, a ReleaseQuerySet method returning a QuerySet chain on self
+    app = tmp_path / "site" / "shop"
+    (app / "templates" / "shop").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "models.py").write_text(
+        "from django.db import models\n"
+        "from django.db.models import Manager, QuerySet\n\n\n"
+        "class Page(models.Model):\n    title = models.CharField(max_length=10)\n\n\n"
+        "class ReleaseQuerySet(QuerySet):\n"
+        "    def downloads(self):\n        return self.filter(shown=True).order_by('-id')\n\n"
+        "    def latest(self):\n        return self.filter(shown=True)\n\n\n"
+        "class ReleaseManager(Manager.from_queryset(ReleaseQuerySet)):\n"
+        "    def newest(self):\n        return self.get_queryset().downloads().first()\n\n"
+        "    def latest(self):\n        return self.get_queryset().latest().first()\n\n\n"
+        "class Release(models.Model):\n"
+        "    shown = models.BooleanField(default=True)\n"
+        "    page = models.ForeignKey(Page, null=True, on_delete=models.CASCADE)\n"
+        "    objects = ReleaseManager()\n"
+    )
+    (app / "views.py").write_text(
+        "from django.shortcuts import render\n\nfrom .models import Release\n\n\n"
+        "def home(request):\n"
+        "    return render(request, 'shop/home.html', {'releases': Release.objects.downloads(),\n"
+        "                                              'newest': Release.objects.newest(),\n"
+        "                                              'one': Release.objects.latest()})\n"
+    )
+    (app / "templates" / "shop" / "home.html").write_text(
+        "{% for r in releases %}{{ r.page.title }}{% endfor %}{{ newest.page.title }}{{ one.page.title }}"
+    )
+    report = optimize_project(tmp_path / "site", view="home")
+    plans = {q.expression: q for q in report.views[0].querysets}
+    assert plans["Release.objects.downloads()"].added["select_related"] == ["page"]
+    # the manager's own latest() returns .first(); moved onto a QuerySet it would return ReleaseQuerySet.latest()'s
+    # QuerySet (python.org: Release.objects.select_related(…).latest_python3(3) broke the release page)
+    assert 'select_related("page").latest()' not in report.diff
+    assert plans["Release.objects.latest()"].added["select_related"] == []
