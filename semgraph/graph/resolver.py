@@ -31,6 +31,7 @@ Constructors (``Foo()``, ``new Foo``) resolve to the class like any name.
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import posixpath
@@ -68,6 +69,8 @@ LIBRARY_ROOTS = frozenset(
      "itertools", "functools", "http", "urllib", "socket", "threading", "sqlite3", "cursor", "conn", "engine"}
 )  # fmt: skip
 SELF_WORDS = frozenset({"self", "this", "cls", "Self"})
+_VARIABLE = frozenset({"variable"})
+_MADE_FROM = re.compile(r"[A-Za-z_]\w*\s*(?::[^=]*)?=\s*([A-Za-z_][\w.]*)\s*\(")  # `apps = Apps(...)`
 TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl", "type_alias"})
 CALLABLE_KINDS = frozenset({"function", "method", "class", "struct", "macro"})
 _MACRO = frozenset({"macro"})
@@ -484,6 +487,7 @@ class Resolver:
         self.alts: tuple[str, list[int]] | None = None
         self._args = -1  # the argument count of the call being resolved (-1: unknown)
         self._globs_read: dict[int, list[list[int]]] = {}  # the same for stored files, read from their edges
+        self._all: dict[int, frozenset[str] | None] = {}  # file id → its `__all__` names (None: not a literal)
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -613,7 +617,8 @@ class Resolver:
             elif unit.file.language == "rust" and c.receiver.startswith("self.") and c.receiver.count(".") == 1:
                 dst, res, cands = self._rust_self_field(unit, c, bindings, globs)
             else:
-                dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+                got = self._instance_call(unit, c, bindings) if unit.file.language == "python" else None
+                dst, res, cands = got or self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
                     memo[key] = (dst, res, cands, self.alts)
             info: dict[str, str | int] = {"type": c.rtype} if c.rtype else {}
@@ -646,6 +651,44 @@ class Resolver:
                     )  # fmt: skip
         self._args = -1
         return rows
+
+    def _instance_call(self, unit: Unit, c: CallSite, bindings: dict) -> tuple[int | None, str, int] | None:
+        """``apps.get_app_config()`` with ``apps = Apps()`` at module level (imported, or in this file): the
+        method of the class the variable is made from, as for a stated type; None when that is not known."""
+        segs = _segments(c.target)
+        if len(segs) != 2 or c.receiver != segs[0] or segs[0] in SELF_WORDS:
+            return None
+        head = segs[0]
+        var: Sym | None = None
+        if head in bindings:
+            sid = bindings[head][2]
+            var = self.ix.symbol(sid) if sid is not None else None
+        else:
+            var = self._local(unit, c.src_id, head, _VARIABLE)  # `_made_from` keeps module-level ones only
+        if var is None or var.kind != "variable":
+            return None
+        owner = self._made_from(var)
+        if owner is None:
+            return None
+        sym = self._method_of(unit, owner, c.name)
+        return (sym.id, _TYPED, 1) if sym is not None else (None, _UNRESOLVED, 0)
+
+    def _made_from(self, var: Sym) -> Sym | None:
+        """The project class a module-level ``x = Cls(...)`` is an instance of, found from the variable's file
+        (defined there or imported); None for any other value or a variable bound more than once."""
+        if var.parent_id is not None and self.ix.module_symbol(var.file_id) != var.parent_id:
+            return None
+        if len(self.ix.by_name_by_file(var.name).get(var.file_id, ())) != 1:
+            return None
+        m = _MADE_FROM.match(self.ix.signature(var.id))
+        if m is None:
+            return None
+        path = m.group(1).split(".")
+        got = self._member([var.file_id], path, BASE_KINDS) if len(path) == 1 else None
+        if got is None and len(path) == 1:
+            via = self._reexport([var.file_id], path[0])
+            got = self.ix.symbol(via) if via is not None else None
+        return got if got is not None and got.kind == "class" and got.name == path[-1] else None
 
     def _same_as(self, sid: int | None, was: str) -> bool:
         """Is ``sid`` the definition a call linked to before (``was``: "qualified.name (path:line)")? A file
@@ -916,16 +959,18 @@ class Resolver:
             got = self.ix.symbol(tid) if tid is not None and how in _SURE else None
         return got if got is not None and got.kind in TYPE_KINDS and got.name == ret else None
 
-    def _reexport(self, files: list[int], name: str) -> int | None:
-        """The symbol a module's own import binds to ``name`` (a re-export), if resolved."""
+    def _reexport(self, files: list[int], name: str, seen: set[int] | None = None) -> int | None:
+        """The symbol a module's own import binds to ``name`` (a re-export), if resolved; glob imports are
+        followed transitively (``from pkg.sub import *`` whose ``__init__`` does ``from .leaf import *``)."""
+        seen = set() if seen is None else seen
         for fid in files:
             sid = self.reexports.get((fid, name))
             if sid is not None:
                 return sid
-            for files in self.globs.get(fid, ()):  # `pub use model::*`
-                sym = self._member(files, [name], None)
-                if sym is not None:
-                    return sym.id
+            for globbed in self.globs.get(fid, ()):  # `pub use model::*`
+                sid = self._star_export(globbed, name, seen)
+                if sid is not None:
+                    return sid
             if fid in self.resolving:
                 continue
             row = self.ix.conn.execute(
@@ -935,11 +980,51 @@ class Resolver:
             ).fetchone()
             if row:
                 return row[0]
-            for files in self._stored_globs(fid):  # as `self.globs` holds them for the files resolved in this run
-                sym = self._member(files, [name], None)
-                if sym is not None:
-                    return sym.id
+            for globbed in self._stored_globs(fid):  # as `self.globs` holds them for the files resolved in this run
+                sid = self._star_export(globbed, name, seen)
+                if sid is not None:
+                    return sid
         return None
+
+    def _star_export(self, files: list[int], name: str, seen: set[int]) -> int | None:
+        """What a glob import of the module in ``files`` binds to ``name``: a name it defines or re-exports
+        itself (through its own glob imports too); a Python module with ``__all__`` exports only those names,
+        one without exports only its public names. ``seen`` stops import cycles."""
+        for fid in files:
+            if fid in seen:
+                continue
+            seen.add(fid)
+            if self.ix.files[fid].language == "python":
+                listed = self._dunder_all(fid)
+                if (name not in listed) if listed is not None else name.startswith("_"):
+                    continue
+            sym = self._member([fid], [name], None)
+            if sym is not None:
+                return sym.id
+            sid = self._reexport([fid], name, seen)
+            if sid is not None:
+                return sid
+        return None
+
+    def _dunder_all(self, fid: int) -> frozenset[str] | None:
+        """The names a Python module lists in ``__all__ = [...]`` (a literal list or tuple); None when it has
+        none or builds it otherwise (then its public names are exported)."""
+        got = self._all.get(fid, False)
+        if got is not False:
+            return got  # type: ignore[return-value]
+        names: frozenset[str] | None = None
+        for sym in self.ix.by_name_by_file("__all__").get(fid, ()):
+            if sym.parent_id is not None and self.ix.module_symbol(fid) != sym.parent_id:
+                continue
+            _left, eq, right = self.ix.signature(sym.id).partition("=")
+            try:
+                value = ast.literal_eval(right.strip()) if eq else None
+            except (ValueError, SyntaxError):
+                value = None
+            if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+                names = frozenset(value)
+        self._all[fid] = names
+        return names
 
     def _stored_globs(self, fid: int) -> list[list[int]]:
         """The module files a stored (not re-resolved) file's glob imports (``from m import *``, ``pub use
@@ -1189,6 +1274,10 @@ class Resolver:
                     sym = self._member(files, [name], kinds)
                     if sym is not None:
                         return sym.id, how.value, 1
+                    if how is Resolution.IMPORT:  # `from pkg import *`, pkg re-exporting it through its own globs
+                        sid = self._reexport(files, name)
+                        if sid is not None:
+                            return sid, how.value, 1
         elif head not in SELF_WORDS and head not in bindings:
             sym = self._member([unit.file.id, *same], segs, kinds)
             if sym is not None:

@@ -265,7 +265,9 @@ class PythonExtractor(Extractor):
                 params=self.count_params(lam.child_by_field_name("parameters"), False),
                 kind=K.FUNCTION,
             )
-        return Built(signature=normalize(self.text(node))[:200], visibility=visibility(name))
+        sig = normalize(self.text(node))
+        # `__all__` whole: a star import of the module exports just those names (the resolver reads them)
+        return Built(signature=sig if name == "__all__" else sig[:200], visibility=visibility(name))
 
     def decorators(self, node: ts.Node) -> list[str]:
         par = node.parent
