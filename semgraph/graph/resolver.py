@@ -1467,6 +1467,8 @@ class Resolver:
         hits = [
             s for f in files for s in by_file.get(f, ()) if kinds is None or s.kind in kinds or s.kind in TYPE_KINDS
         ]
+        if len(path) == 1:  # a file's module is not its own member: `from django.apps import apps` names a variable
+            hits = [s for s in hits if s.kind != "module" or s.parent_id is not None]
         if not hits:
             return None
         exact = [s for s in hits if norm(s.qname) == want or norm(s.qname).endswith("." + want)]

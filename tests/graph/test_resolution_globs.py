@@ -34,14 +34,14 @@ CHAIN = {
 }
 
 INSTANCE = {
-    "lib/__init__.py": "from .registry import apps\n",
-    "lib/registry.py": (
+    "apps/__init__.py": "from .registry import apps\n",  # the package is named as what it re-exports, as django.apps
+    "apps/registry.py": (
         "class Apps:\n    def get_app_config(self, label):\n        return label\n\n\n"
         "apps = Apps()\n\n\ndef here():\n    return apps.get_app_config('b')\n"
     ),
-    "lib/other.py": "class Other:\n    def get_app_config(self, label):\n        return label\n",
+    "apps/other.py": "class Other:\n    def get_app_config(self, label):\n        return label\n",
     "app/__init__.py": "",
-    "app/x.py": "from lib import apps\n\n\ndef f():\n    return apps.get_app_config('a')\n",
+    "app/x.py": "from apps import apps\n\n\ndef f():\n    return apps.get_app_config('a')\n",
 }
 
 
@@ -67,8 +67,8 @@ def test_a_module_level_instance_types_its_method_calls(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "i", INSTANCE)
     index(root)
     got = edges(db_for(root))
-    assert got[("app.x.f", "apps.get_app_config")] == ("typed", "lib.registry.Apps.get_app_config")
-    assert got[("lib.registry.here", "apps.get_app_config")] == ("typed", "lib.registry.Apps.get_app_config")
+    assert got[("app.x.f", "apps.get_app_config")] == ("typed", "apps.registry.Apps.get_app_config")
+    assert got[("apps.registry.here", "apps.get_app_config")] == ("typed", "apps.registry.Apps.get_app_config")
 
 
 def rewrite(path: Path, text: str) -> None:
