@@ -1026,6 +1026,22 @@ class Resolver:
         self._all[fid] = names
         return names
 
+    def _in_module(self, fid: int, rest: list[str], kinds: frozenset[str]) -> Sym | None:
+        """``rest`` looked up in a module reached through a re-export (``nx.utils.groups``: networkx binds the
+        package utils, whose ``__init__`` star-imports groups from utils.misc), through submodules it binds."""
+        for _hop in range(4):
+            sym = self._member([fid], rest, kinds)
+            if sym is not None:
+                return sym
+            via = self._reexport([fid], rest[0])
+            got = self.ix.symbol(via) if via is not None else None
+            if got is None or len(rest) == 1:
+                return got
+            if got.kind != "module":
+                return self._member([got.file_id], rest, kinds)
+            fid, rest = got.file_id, rest[1:]
+        return None
+
     def _stored_globs(self, fid: int) -> list[list[int]]:
         """The module files a stored (not re-resolved) file's glob imports (``from m import *``, ``pub use
         m::*``) bring in, from their import edges: a re-index must see the re-exports a full index sees."""
@@ -1252,6 +1268,8 @@ class Resolver:
                     if via is not None:
                         vs = self.ix.symbol(via)
                         sym = vs if len(path) == 1 else (self._member([vs.file_id], path, kinds) if vs else None)
+                        if sym is None and vs is not None and vs.kind == "module" and len(path) > 1:
+                            sym = self._in_module(vs.file_id, path[1:], kinds)  # `nx.utils.groups`
                 if sym is None and lang == "python" and len(segs) > 2:
                     sym = self._qualified(unit, segs, kinds)  # `import a.b` then `a.b.f()`: a submodule of a
                 if sym is not None:

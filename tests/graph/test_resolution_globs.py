@@ -11,7 +11,9 @@ from tests.graph.graphhelp import call_edges, db_for, index, write_tree
 from tests.graphdump import graph_dump
 
 CHAIN = {
-    "pkg/__init__.py": "from pkg.sub import *\n",
+    "pkg/__init__.py": "from pkg.sub import *\nfrom pkg import tools\n",
+    "pkg/tools/__init__.py": "from pkg.tools.misc import *\n",
+    "pkg/tools/misc.py": "def groups():\n    return 7\n",
     "pkg/sub/__init__.py": "from pkg.sub.leaf import *\nfrom pkg import *\n",  # a cycle back to the top
     "pkg/sub/leaf.py": (
         '__all__ = ["make", "helper"]\n\nfrom pkg.util import helper\n\n\n'
@@ -28,7 +30,8 @@ CHAIN = {
         "def listed_import():\n    return p.helper()\n\n\n"
         "def not_listed():\n    return p.unlisted()\n\n\n"
         "def public_names():\n    return m.public()\n\n\n"
-        "def private_names():\n    return m._private()\n"
+        "def private_names():\n    return m._private()\n\n\n"
+        "def subpackage():\n    return p.tools.groups()\n"
     ),
     "app/star.py": "from pkg import *\n\n\ndef bare():\n    return make()\n",
 }
@@ -61,6 +64,7 @@ def test_a_two_level_glob_chain_resolves_honouring_all_and_public_names(tmp_path
     assert got[("app.use.not_listed", "p.unlisted")][0] != "import"  # not in leaf's `__all__`
     assert got[("app.use.public_names", "m.public")] == ("import", "pkg.open.public")
     assert got[("app.use.private_names", "m._private")][0] != "import"  # `_private` is not star-exported
+    assert got[("app.use.subpackage", "p.tools.groups")] == ("import", "pkg.tools.misc.groups")  # `nx.utils.groups`
 
 
 def test_a_module_level_instance_types_its_method_calls(tmp_path: Path) -> None:
