@@ -409,6 +409,13 @@ class Indexer:
                         removed = plan.removed if plan is not None else None
                         if plan is None:
                             affected |= self._glob_dependents(old[0])
+                            # calls typed through one of its module-level instances (meta `instance`)
+                            changed_words.update(
+                                r[0]
+                                for r in conn.execute(
+                                    "SELECT name FROM symbols WHERE file_id = ? AND kind = 'variable'", (old[0],)
+                                )
+                            )
                         affected |= self._delete_file(old[0], keep_row=True, only=removed)
                         report.files_changed += 1
                     else:

@@ -486,6 +486,7 @@ class Resolver:
         # `#[cfg]` twin of a Rust item; each becomes a `possible` edge beside the main one
         self.alts: tuple[str, list[int]] | None = None
         self._args = -1  # the argument count of the call being resolved (-1: unknown)
+        self._instance = ""  # the module-level variable the call being resolved was typed through (`_instance_call`)
         self._globs_read: dict[int, list[list[int]]] = {}  # the same for stored files, read from their edges
         self._all: dict[int, frozenset[str] | None] = {}  # file id → its `__all__` names (None: not a literal)
 
@@ -599,7 +600,7 @@ class Resolver:
         fid = unit.file.id
         # `x.append(…)`, `os.path.join(…)`: a call through a receiver that is not self/this resolves the same
         # way wherever it sits in the file (scope chains only matter for bare names), so it is resolved once
-        memo: dict[str, tuple[int | None, str, int]] = {}
+        memo: dict[str, tuple] = {}
         for c in unit.calls:
             if "@" in c.rtype:  # Java: "UserRepository@2", the receiver's type and the argument count
                 c.rtype, _, n = c.rtype.partition("@")
@@ -610,8 +611,9 @@ class Resolver:
             key = f"{key}@{c.args}" if key is not None and c.args >= 0 else key
             caller = unit.symbols.get(c.src_id)
             self.alts = None
+            self._instance = ""
             if key is not None and caller is not None and caller.name != c.name and key in memo:
-                dst, res, cands, self.alts = memo[key]
+                dst, res, cands, self.alts, self._instance = memo[key]
             elif c.rtype:
                 dst, res, cands = self._typed(unit, c, bindings, globs)
             elif unit.file.language == "rust" and c.receiver.startswith("self.") and c.receiver.count(".") == 1:
@@ -620,8 +622,10 @@ class Resolver:
                 got = self._instance_call(unit, c, bindings) if unit.file.language == "python" else None
                 dst, res, cands = got or self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
-                    memo[key] = (dst, res, cands, self.alts)
+                    memo[key] = (dst, res, cands, self.alts, self._instance)
             info: dict[str, str | int] = {"type": c.rtype} if c.rtype else {}
+            if self._instance and dst is not None:  # typed through this variable: redone when it changes
+                info["instance"] = self._instance
             if c.args >= 0:
                 info["args"] = c.args
             alts = self.alts if dst is not None else None
@@ -671,6 +675,7 @@ class Resolver:
         if owner is None:
             return None
         sym = self._method_of(unit, owner, c.name)
+        self._instance = var.qname
         return (sym.id, _TYPED, 1) if sym is not None else (None, _UNRESOLVED, 0)
 
     def _made_from(self, var: Sym) -> Sym | None:

@@ -111,3 +111,19 @@ def test_editing_a_glob_chain_gives_the_graph_of_a_full_rebuild(tmp_path: Path) 
     assert graph_dump(db) == graph_dump(rebuilt3)
     assert edges(db)[("app.use.by_attr", "p.make")][0] != "import"
     assert edges(db)[("app.late.late", "pkg.fresh")] == ("import", "pkg.sub.leaf.fresh")
+
+
+def test_re_pointing_a_module_level_instance_retypes_its_callers_as_a_full_rebuild(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "i", INSTANCE)
+    db = db_for(root)
+    index(root)
+    made_other = "from apps.other import Other\n\napps = Other()"  # the registry's imports change too
+    rewrite(root / "apps/registry.py", INSTANCE["apps/registry.py"].replace("apps = Apps()", made_other))
+    index(root)
+    assert edges(db)[("app.x.f", "apps.get_app_config")] == ("typed", "apps.other.Other.get_app_config")
+    rewrite(root / "apps/registry.py", INSTANCE["apps/registry.py"].replace("apps = Apps()", "apps = Apps(1)"))
+    index(root)
+    rebuilt = tmp_path / "rebuilt.db"
+    index(root, rebuilt)
+    assert graph_dump(db) == graph_dump(rebuilt)
+    assert edges(db)[("app.x.f", "apps.get_app_config")] == ("typed", "apps.registry.Apps.get_app_config")
