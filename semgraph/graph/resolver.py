@@ -488,6 +488,8 @@ class Resolver:
         self._args = -1  # the argument count of the call being resolved (-1: unknown)
         self._instance = ""  # the module-level variable the call being resolved was typed through (`_instance_call`)
         self._globs_read: dict[int, list[list[int]]] = {}  # the same for stored files, read from their edges
+        self._settled = False  # set once `prepare` has bound every import: re-exports are then fixed
+        self._reexported: dict[tuple[tuple[int, ...], str], int | None] = {}  # `_reexport` answers since then
         self._all: dict[int, frozenset[str] | None] = {}  # file id → its `__all__` names (None: not a literal)
 
     # -- entry point -------------------------------------------------------
@@ -506,6 +508,8 @@ class Resolver:
         rows: list[tuple] = []
         prepared: list[Prepared] = []
         self.resolving = {u.file.id for u in units}
+        self._settled = False
+        self._reexported.clear()
         self._path_mods(units)
         for unit in units:
             bindings, globs = self._bindings(unit)
@@ -537,6 +541,7 @@ class Resolver:
                 bindings["\0imports"] = fixed
         for unit, bindings, globs in prepared:
             rows.extend(self._imports_and_bases(unit, bindings, globs))
+        self._settled = True
         return rows, prepared
 
     def resolve_calls(self, prepared: list[Prepared]) -> list[tuple]:
@@ -967,7 +972,14 @@ class Resolver:
     def _reexport(self, files: list[int], name: str, seen: set[int] | None = None) -> int | None:
         """The symbol a module's own import binds to ``name`` (a re-export), if resolved; glob imports are
         followed transitively (``from pkg.sub import *`` whose ``__init__`` does ``from .leaf import *``)."""
-        seen = set() if seen is None else seen
+        if seen is None:
+            key = (tuple(files), name)
+            if self._settled and key in self._reexported:
+                return self._reexported[key]
+            got = self._reexport(files, name, set())
+            if self._settled:  # bindings and globs no longer change: the answer holds for every call
+                self._reexported[key] = got
+            return got
         for fid in files:
             sid = self.reexports.get((fid, name))
             if sid is not None:
