@@ -314,6 +314,7 @@ class Indexer:
         self.root = Path(os.path.realpath(root))
         self.guard = guard
         self._crates: CrateNames | None = None
+        self._redo_sites: dict[int, set[int]] = {}  # file id → its sites to resolve again (`_glob_dependents`)
 
     @without_gc
     def run(
@@ -394,11 +395,13 @@ class Indexer:
             self._details: dict[int, tuple[str, str]] | None = {} if not existing else None
             units: list[Unit] = []
             affected: set[int] = set()
+            self._redo_sites = {}
             changed_ids: set[int] = set()
             new_names: set[str] = set()
             changed_words: set[str] = set()
             deep_change = False
             for path in removed:
+                affected |= self._glob_dependents(existing[path][0])
                 affected |= self._delete_file(existing[path][0], keep_row=False)
                 changed_ids.add(existing[path][0])
             report.files_removed = len(removed)
@@ -415,6 +418,15 @@ class Indexer:
                     plan = self._stable_plan(old[0], parsed.extraction) if old is not None else None
                     if old is not None:
                         removed = plan.removed if plan is not None else None
+                        if plan is None:
+                            affected |= self._glob_dependents(old[0])
+                            # calls typed through one of its module-level instances (meta `instance`)
+                            changed_words.update(
+                                r[0]
+                                for r in conn.execute(
+                                    "SELECT name FROM symbols WHERE file_id = ? AND kind = 'variable'", (old[0],)
+                                )
+                            )
                         affected |= self._delete_file(old[0], keep_row=True, only=removed)
                         report.files_changed += 1
                     else:
@@ -437,6 +449,7 @@ class Indexer:
                         examples.append((parsed.rel, f"{reason}: {parsed.message}" if parsed.message else reason))
                     old = existing.get(parsed.rel)
                     if old is not None:
+                        affected |= self._glob_dependents(old[0])
                         affected |= self._delete_file(old[0], keep_row=False)
                         changed_ids.add(old[0])
                 if done % 25 == 0 or done == total:
@@ -576,6 +589,31 @@ class Indexer:
             c.execute("DELETE FROM files WHERE id = ?", (file_id,))
         return affected
 
+    def _glob_dependents(self, file_id: int) -> set[int]:
+        """The files whose links may change with what a file re-exports: those that star-import it, directly or
+        through other star imports (``from pkg.sub import *`` in pkg, ``from .leaf import *`` in pkg.sub), and
+        the files linked into those (``import pkg; pkg.make()`` reaches the leaf through both)."""
+        c = self.conn
+        globbing = "SELECT DISTINCT file_id FROM edges WHERE kind = 'imports' AND name = '*' AND dst_id IN "
+        globbing += "(SELECT id FROM symbols WHERE file_id = ? AND kind = 'module')"
+        seen = {file_id}
+        frontier = [file_id]
+        while frontier:
+            for (g,) in c.execute(globbing, (frontier.pop(),)).fetchall():
+                if g not in seen:
+                    seen.add(g)
+                    frontier.append(g)
+        out = seen - {file_id}
+        linked = "SELECT DISTINCT file_id FROM edges WHERE dst_id IN (SELECT id FROM symbols WHERE file_id = ?)"
+        for g in sorted(out):
+            out.update(r[0] for r in c.execute(linked, (g,)))
+        out.discard(file_id)
+        sites = "SELECT id FROM edges WHERE file_id = ? AND +origin = 'index' "
+        sites += "AND +kind IN ('calls', 'imports', 'inherits', 'implements')"
+        for f in out:  # every site: which one names a re-exported name is not known here
+            self._redo_sites.setdefault(f, set()).update(r[0] for r in c.execute(sites, (f,)))
+        return out
+
     def _stable_plan(self, file_id: int, cx: Compact) -> StablePlan | None:
         """Which of a changed file's new symbols keep their old ids: those defined as before (same kind,
         qualified name, signature and parent), so the edges other files have into them stay valid.
@@ -613,6 +651,9 @@ class Indexer:
         )
         new_bases = Counter((new[child][2], target, kind) for child, target, kind, _line in cx.bases)
         if new_imports != old_imports or new_bases != old_bases:
+            return None
+        # `__all__` decides what a star import of the module binds: as an import change, every file linked in
+        if {r[4] for r in old_syms if r[2] == "__all__"} != {r[3] for r in new if r[1] == "__all__"}:
             return None
         ids: list[int | None] = []
         words: set[str] = set()
@@ -757,7 +798,7 @@ class Indexer:
         c = self.conn
         self._last_stats: dict[str, int] = {}
         unit_ids = {u.file.id for u in units}
-        redo: dict[int, set[int]] = {}
+        redo: dict[int, set[int]] = {f: set(ids) for f, ids in self._redo_sites.items()}
         if incremental and words:
             for fid, eid in self._sites_naming(sorted(words), deep):
                 if fid not in unit_ids:

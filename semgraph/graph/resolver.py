@@ -31,6 +31,7 @@ Constructors (``Foo()``, ``new Foo``) resolve to the class like any name.
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import posixpath
@@ -68,6 +69,8 @@ LIBRARY_ROOTS = frozenset(
      "itertools", "functools", "http", "urllib", "socket", "threading", "sqlite3", "cursor", "conn", "engine"}
 )  # fmt: skip
 SELF_WORDS = frozenset({"self", "this", "cls", "Self"})
+_VARIABLE = frozenset({"variable"})
+_MADE_FROM = re.compile(r"[A-Za-z_]\w*\s*(?::[^=]*)?=\s*([A-Za-z_][\w.]*)\s*\(")  # `apps = Apps(...)`
 TYPE_KINDS = frozenset({"class", "struct", "enum", "trait", "interface", "impl", "type_alias"})
 CALLABLE_KINDS = frozenset({"function", "method", "class", "struct", "macro"})
 _MACRO = frozenset({"macro"})
@@ -483,7 +486,11 @@ class Resolver:
         # `#[cfg]` twin of a Rust item; each becomes a `possible` edge beside the main one
         self.alts: tuple[str, list[int]] | None = None
         self._args = -1  # the argument count of the call being resolved (-1: unknown)
+        self._instance = ""  # the module-level variable the call being resolved was typed through (`_instance_call`)
         self._globs_read: dict[int, list[list[int]]] = {}  # the same for stored files, read from their edges
+        self._settled = False  # set once `prepare` has bound every import: re-exports are then fixed
+        self._reexported: dict[tuple[tuple[int, ...], str], int | None] = {}  # `_reexport` answers since then
+        self._all: dict[int, frozenset[str] | None] = {}  # file id → its `__all__` names (None: not a literal)
 
     # -- entry point -------------------------------------------------------
     def resolve_all(self, units: list[Unit]) -> list[tuple]:
@@ -501,6 +508,8 @@ class Resolver:
         rows: list[tuple] = []
         prepared: list[Prepared] = []
         self.resolving = {u.file.id for u in units}
+        self._settled = False
+        self._reexported.clear()
         self._path_mods(units)
         for unit in units:
             bindings, globs = self._bindings(unit)
@@ -532,6 +541,7 @@ class Resolver:
                 bindings["\0imports"] = fixed
         for unit, bindings, globs in prepared:
             rows.extend(self._imports_and_bases(unit, bindings, globs))
+        self._settled = True
         return rows, prepared
 
     def resolve_calls(self, prepared: list[Prepared]) -> list[tuple]:
@@ -595,7 +605,7 @@ class Resolver:
         fid = unit.file.id
         # `x.append(…)`, `os.path.join(…)`: a call through a receiver that is not self/this resolves the same
         # way wherever it sits in the file (scope chains only matter for bare names), so it is resolved once
-        memo: dict[str, tuple[int | None, str, int]] = {}
+        memo: dict[str, tuple] = {}
         for c in unit.calls:
             if "@" in c.rtype:  # Java: "UserRepository@2", the receiver's type and the argument count
                 c.rtype, _, n = c.rtype.partition("@")
@@ -606,17 +616,21 @@ class Resolver:
             key = f"{key}@{c.args}" if key is not None and c.args >= 0 else key
             caller = unit.symbols.get(c.src_id)
             self.alts = None
+            self._instance = ""
             if key is not None and caller is not None and caller.name != c.name and key in memo:
-                dst, res, cands, self.alts = memo[key]
+                dst, res, cands, self.alts, self._instance = memo[key]
             elif c.rtype:
                 dst, res, cands = self._typed(unit, c, bindings, globs)
             elif unit.file.language == "rust" and c.receiver.startswith("self.") and c.receiver.count(".") == 1:
                 dst, res, cands = self._rust_self_field(unit, c, bindings, globs)
             else:
-                dst, res, cands = self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
+                got = self._instance_call(unit, c, bindings) if unit.file.language == "python" else None
+                dst, res, cands = got or self._resolve_target(unit, c.src_id, c.target, bindings, globs, CALLABLE_KINDS)
                 if key is not None and caller is not None and caller.name != c.name:
-                    memo[key] = (dst, res, cands, self.alts)
+                    memo[key] = (dst, res, cands, self.alts, self._instance)
             info: dict[str, str | int] = {"type": c.rtype} if c.rtype else {}
+            if self._instance and dst is not None:  # typed through this variable: redone when it changes
+                info["instance"] = self._instance
             if c.args >= 0:
                 info["args"] = c.args
             alts = self.alts if dst is not None else None
@@ -646,6 +660,45 @@ class Resolver:
                     )  # fmt: skip
         self._args = -1
         return rows
+
+    def _instance_call(self, unit: Unit, c: CallSite, bindings: dict) -> tuple[int | None, str, int] | None:
+        """``apps.get_app_config()`` with ``apps = Apps()`` at module level (imported, or in this file): the
+        method of the class the variable is made from, as for a stated type; None when that is not known."""
+        segs = _segments(c.target)
+        if len(segs) != 2 or c.receiver != segs[0] or segs[0] in SELF_WORDS:
+            return None
+        head = segs[0]
+        var: Sym | None = None
+        if head in bindings:
+            sid = bindings[head][2]
+            var = self.ix.symbol(sid) if sid is not None else None
+        else:
+            var = self._local(unit, c.src_id, head, _VARIABLE)  # `_made_from` keeps module-level ones only
+        if var is None or var.kind != "variable":
+            return None
+        owner = self._made_from(var)
+        if owner is None:
+            return None
+        sym = self._method_of(unit, owner, c.name)
+        self._instance = var.qname
+        return (sym.id, _TYPED, 1) if sym is not None else (None, _UNRESOLVED, 0)
+
+    def _made_from(self, var: Sym) -> Sym | None:
+        """The project class a module-level ``x = Cls(...)`` is an instance of, found from the variable's file
+        (defined there or imported); None for any other value or a variable bound more than once."""
+        if var.parent_id is not None and self.ix.module_symbol(var.file_id) != var.parent_id:
+            return None
+        if len(self.ix.by_name_by_file(var.name).get(var.file_id, ())) != 1:
+            return None
+        m = _MADE_FROM.match(self.ix.signature(var.id))
+        if m is None:
+            return None
+        path = m.group(1).split(".")
+        got = self._member([var.file_id], path, BASE_KINDS) if len(path) == 1 else None
+        if got is None and len(path) == 1:
+            via = self._reexport([var.file_id], path[0])
+            got = self.ix.symbol(via) if via is not None else None
+        return got if got is not None and got.kind == "class" and got.name == path[-1] else None
 
     def _same_as(self, sid: int | None, was: str) -> bool:
         """Is ``sid`` the definition a call linked to before (``was``: "qualified.name (path:line)")? A file
@@ -916,16 +969,25 @@ class Resolver:
             got = self.ix.symbol(tid) if tid is not None and how in _SURE else None
         return got if got is not None and got.kind in TYPE_KINDS and got.name == ret else None
 
-    def _reexport(self, files: list[int], name: str) -> int | None:
-        """The symbol a module's own import binds to ``name`` (a re-export), if resolved."""
+    def _reexport(self, files: list[int], name: str, seen: set[int] | None = None) -> int | None:
+        """The symbol a module's own import binds to ``name`` (a re-export), if resolved; glob imports are
+        followed transitively (``from pkg.sub import *`` whose ``__init__`` does ``from .leaf import *``)."""
+        if seen is None:
+            key = (tuple(files), name)
+            if self._settled and key in self._reexported:
+                return self._reexported[key]
+            got = self._reexport(files, name, set())
+            if self._settled:  # bindings and globs no longer change: the answer holds for every call
+                self._reexported[key] = got
+            return got
         for fid in files:
             sid = self.reexports.get((fid, name))
             if sid is not None:
                 return sid
-            for files in self.globs.get(fid, ()):  # `pub use model::*`
-                sym = self._member(files, [name], None)
-                if sym is not None:
-                    return sym.id
+            for globbed in self.globs.get(fid, ()):  # `pub use model::*`
+                sid = self._star_export(globbed, name, seen)
+                if sid is not None:
+                    return sid
             if fid in self.resolving:
                 continue
             row = self.ix.conn.execute(
@@ -935,10 +997,66 @@ class Resolver:
             ).fetchone()
             if row:
                 return row[0]
-            for files in self._stored_globs(fid):  # as `self.globs` holds them for the files resolved in this run
-                sym = self._member(files, [name], None)
-                if sym is not None:
-                    return sym.id
+            for globbed in self._stored_globs(fid):  # as `self.globs` holds them for the files resolved in this run
+                sid = self._star_export(globbed, name, seen)
+                if sid is not None:
+                    return sid
+        return None
+
+    def _star_export(self, files: list[int], name: str, seen: set[int]) -> int | None:
+        """What a glob import of the module in ``files`` binds to ``name``: a name it defines or re-exports
+        itself (through its own glob imports too); a Python module with ``__all__`` exports only those names,
+        one without exports only its public names. ``seen`` stops import cycles."""
+        for fid in files:
+            if fid in seen:
+                continue
+            seen.add(fid)
+            if self.ix.files[fid].language == "python":
+                listed = self._dunder_all(fid)
+                if (name not in listed) if listed is not None else name.startswith("_"):
+                    continue
+            sym = self._member([fid], [name], None)
+            if sym is not None:
+                return sym.id
+            sid = self._reexport([fid], name, seen)
+            if sid is not None:
+                return sid
+        return None
+
+    def _dunder_all(self, fid: int) -> frozenset[str] | None:
+        """The names a Python module lists in ``__all__ = [...]`` (a literal list or tuple); None when it has
+        none or builds it otherwise (then its public names are exported)."""
+        got = self._all.get(fid, False)
+        if got is not False:
+            return got  # type: ignore[return-value]
+        names: frozenset[str] | None = None
+        for sym in self.ix.by_name_by_file("__all__").get(fid, ()):
+            if sym.parent_id is not None and self.ix.module_symbol(fid) != sym.parent_id:
+                continue
+            _left, eq, right = self.ix.signature(sym.id).partition("=")
+            try:
+                value = ast.literal_eval(right.strip()) if eq else None
+            except (ValueError, SyntaxError):
+                value = None
+            if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+                names = frozenset(value)
+        self._all[fid] = names
+        return names
+
+    def _in_module(self, fid: int, rest: list[str], kinds: frozenset[str]) -> Sym | None:
+        """``rest`` looked up in a module reached through a re-export (``nx.utils.groups``: networkx binds the
+        package utils, whose ``__init__`` star-imports groups from utils.misc), through submodules it binds."""
+        for _hop in range(4):
+            sym = self._member([fid], rest, kinds)
+            if sym is not None:
+                return sym
+            via = self._reexport([fid], rest[0])
+            got = self.ix.symbol(via) if via is not None else None
+            if got is None or len(rest) == 1:
+                return got
+            if got.kind != "module":
+                return self._member([got.file_id], rest, kinds)
+            fid, rest = got.file_id, rest[1:]
         return None
 
     def _stored_globs(self, fid: int) -> list[list[int]]:
@@ -1167,6 +1285,8 @@ class Resolver:
                     if via is not None:
                         vs = self.ix.symbol(via)
                         sym = vs if len(path) == 1 else (self._member([vs.file_id], path, kinds) if vs else None)
+                        if sym is None and vs is not None and vs.kind == "module" and len(path) > 1:
+                            sym = self._in_module(vs.file_id, path[1:], kinds)  # `nx.utils.groups`
                 if sym is None and lang == "python" and len(segs) > 2:
                     sym = self._qualified(unit, segs, kinds)  # `import a.b` then `a.b.f()`: a submodule of a
                 if sym is not None:
@@ -1189,6 +1309,10 @@ class Resolver:
                     sym = self._member(files, [name], kinds)
                     if sym is not None:
                         return sym.id, how.value, 1
+                    if how is Resolution.IMPORT:  # `from pkg import *`, pkg re-exporting it through its own globs
+                        sid = self._reexport(files, name)
+                        if sid is not None:
+                            return sid, how.value, 1
         elif head not in SELF_WORDS and head not in bindings:
             sym = self._member([unit.file.id, *same], segs, kinds)
             if sym is not None:
@@ -1378,6 +1502,8 @@ class Resolver:
         hits = [
             s for f in files for s in by_file.get(f, ()) if kinds is None or s.kind in kinds or s.kind in TYPE_KINDS
         ]
+        if len(path) == 1:  # a file's module is not its own member: `from django.apps import apps` names a variable
+            hits = [s for s in hits if s.kind != "module" or s.parent_id is not None]
         if not hits:
             return None
         exact = [s for s in hits if norm(s.qname) == want or norm(s.qname).endswith("." + want)]

@@ -290,7 +290,9 @@ class PythonExtractor(Extractor):
                 params=self.count_params(lam.child_by_field_name("parameters"), False),
                 kind=K.FUNCTION,
             )
-        return Built(signature=self.flat(node.start_byte, node.end_byte, 200), visibility=visibility(name))
+        # `__all__` whole: a star import of the module exports just those names (the resolver reads them)
+        limit = node.end_byte - node.start_byte + 1 if name == "__all__" else 200
+        return Built(signature=self.flat(node.start_byte, node.end_byte, limit), visibility=visibility(name))
 
     def decorators(self, node: ts.Node) -> list[str]:
         par = node.parent
