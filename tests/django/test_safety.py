@@ -198,3 +198,50 @@ def test_methods_of_the_queryset_a_manager_subclass_is_built_from(tmp_path: Path
     # QuerySet (python.org: Release.objects.select_related(…).latest_python3(3) broke the release page)
     assert 'select_related("page").latest()' not in report.diff
     assert plans["Release.objects.latest()"].added["select_related"] == []
+
+
+def _jobs_site(root: Path, template: str, views: str) -> Path:
+    """A job board in the shape of python.org's jobs app: comments with a creator, job types (M2M)."""
+    app = root / "site" / "jobs"
+    (app / "templates" / "jobs").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "models.py").write_text(
+        "from django.db import models\n\n\n"
+        "class User(models.Model):\n    name = models.CharField(max_length=10)\n\n\n"
+        "class JobType(models.Model):\n    name = models.CharField(max_length=10)\n\n\n"
+        "class Job(models.Model):\n    title = models.CharField(max_length=10)\n"
+        "    job_types = models.ManyToManyField(JobType, related_name='jobs')\n\n\n"
+        "class Comment(models.Model):\n"
+        "    job = models.ForeignKey(Job, related_name='review_comments', on_delete=models.CASCADE)\n"
+        "    creator = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+    )
+    (app / "views.py").write_text(
+        "from django.views.generic import DetailView, ListView\n\nfrom .models import Job\n\n\n" + views
+    )
+    (app / "templates" / "jobs" / "page.html").write_text(template)
+    return root / "site"
+
+
+DETAIL_VIEW = "class JobDetail(DetailView):\n    model = Job\n    template_name = 'jobs/page.html'\n"
+COMMENTS = "{% for c in object.review_comments.all %}{{ c.creator.name }}{% endfor %}"
+
+
+def test_a_one_object_prefetch_read_only_under_a_condition_is_reported_not_written(tmp_path: Path) -> None:
+    # python.org's JobDetail: review comments shown only `{% if jobs_board_admin or user_can_edit %}`; the
+    # written Prefetch(…select_related("creator")) was one query more for every other viewer (7 pages)
+    site = _jobs_site(tmp_path, "{{ object.title }}{% if user_can_edit %}" + COMMENTS + "{% endif %}", DETAIL_VIEW)
+    report = optimize_project(site, view="JobDetail")
+    (q,) = _plans(report)["JobDetail"]
+    assert q.added["prefetch_related"] == [] and report.diff == ""
+    reasons = {n.path: n.reason for n in q.not_optimizable}
+    assert reasons["review_comments"].startswith(
+        "not prefetched: one object whose template reads this relation only inside {% if %} branches"
+    )
+
+
+def test_a_one_object_prefetch_read_on_every_request_is_written(tmp_path: Path) -> None:
+    site = _jobs_site(tmp_path, "{{ object.title }}" + COMMENTS, DETAIL_VIEW)
+    (q,) = _plans(optimize_project(site, view="JobDetail"))["JobDetail"]
+    assert q.added["prefetch_related"] == [
+        'Prefetch("review_comments", queryset=Comment.objects.select_related("creator"))'
+    ]
