@@ -415,6 +415,10 @@ def _plan_site(
     if site.single and sp.unconditional is not None and not sp.every_path:
         unconditional = sp.unconditional & sp.paths
         always = {lk for lk, _ in _flatten(_walk_paths(model, unconditional, sp.rendered & unconditional, graph))}
+    # Django's QuerySet.__getitem__ on an unevaluated queryset runs a LIMIT query of its own, with every prefetch
+    # again (python.org's `{% with object_list.0 as job %}` twice before the page's list is evaluated)
+    indexed = {p.partition(".")[2] for p in sp.paths if p.split(".")[0].isdigit()} if not site.single else set()
+    by_index = {lk for lk, _ in _flatten(_walk_paths(model, indexed, set(), graph))} if indexed else set()
     for lookup, sub in flat:
         code = _prefetch_code(lookup, sub)
         prefetch_specs.append(
@@ -443,6 +447,12 @@ def _plan_site(
             if site.action_gate is not None and site.action_gate.blocked:
                 why += f"; {site.action_gate.blocked}"
             plan.not_opt[lookup.replace("__", ".")] = f"not prefetched: {why}"
+            continue
+        if lookup in by_index and not covered:
+            plan.not_opt[lookup.replace("__", ".")] = (
+                "not prefetched: read through an index (qs.0) of the queryset; on an unevaluated queryset each "
+                "index read is a query of its own and would run the prefetch again"
+            )
             continue
         if always is not None and lookup not in always and not covered:
             # JobDetail: review_comments read only under {% if jobs_board_admin or user_can_edit %}; a prefetch
