@@ -264,3 +264,30 @@ def test_no_prefetch_for_a_relation_read_through_an_index_of_the_queryset(tmp_pa
         "JobLocation"
     ]
     assert q.added["prefetch_related"] == ['"job_types"']
+
+
+def test_a_model_method_the_detail_views_own_get_calls_is_followed(tmp_path: Path) -> None:
+    # python.org's NomineeDetail.get(): `if not self.object.visible(user=request.user)`; visible() reads
+    # self.election, so the object's query needs select_related("election") though the template never reads it
+    app = tmp_path / "site" / "nominations"
+    (app / "templates" / "nominations").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "models.py").write_text(
+        "from django.db import models\n\n\n"
+        "class Election(models.Model):\n    open = models.BooleanField(default=True)\n\n\n"
+        "class Nominee(models.Model):\n    name = models.CharField(max_length=10)\n"
+        "    election = models.ForeignKey(Election, on_delete=models.CASCADE)\n\n"
+        "    def visible(self, user=None):\n        return self.election.open or user is not None\n"
+    )
+    (app / "views.py").write_text(
+        "from django.http import Http404\nfrom django.views.generic import DetailView\n\n"
+        "from .models import Nominee\n\n\n"
+        "class NomineeDetail(DetailView):\n    model = Nominee\n\n"
+        "    def get(self, request, *args, **kwargs):\n"
+        "        self.object = self.get_object()\n"
+        "        if not self.object.visible(user=request.user):\n            raise Http404\n"
+        "        return self.render_to_response(self.get_context_data(object=self.object))\n"
+    )
+    (app / "templates" / "nominations" / "nominee_detail.html").write_text("{{ object.name }}")
+    (q,) = _plans(optimize_project(tmp_path / "site", view="NomineeDetail"))["NomineeDetail"]
+    assert q.added["select_related"] == ["election"]
