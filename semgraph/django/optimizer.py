@@ -416,9 +416,8 @@ def _plan_site(
         unconditional = sp.unconditional & sp.paths
         always = {lk for lk, _ in _flatten(_walk_paths(model, unconditional, sp.rendered & unconditional, graph))}
     # Django's QuerySet.__getitem__ on an unevaluated queryset runs a LIMIT query of its own, with every prefetch
-    # again (python.org's `{% with object_list.0 as job %}` twice before the page's list is evaluated)
-    indexed = {p.partition(".")[2] for p in sp.paths if p.split(".")[0].isdigit()} if not site.single else set()
-    by_index = {lk for lk, _ in _flatten(_walk_paths(model, indexed, set(), graph))} if indexed else set()
+    # again (python.org's `{% with object_list.0 as job %}`, twice before its job list is evaluated)
+    indexed = sorted(p.split(".")[0] for p in sp.paths if not site.single and p.split(".")[0].isdigit())
     for lookup, sub in flat:
         code = _prefetch_code(lookup, sub)
         prefetch_specs.append(
@@ -448,10 +447,10 @@ def _plan_site(
                 why += f"; {site.action_gate.blocked}"
             plan.not_opt[lookup.replace("__", ".")] = f"not prefetched: {why}"
             continue
-        if lookup in by_index and not covered:
+        if indexed and not covered:
             plan.not_opt[lookup.replace("__", ".")] = (
-                "not prefetched: read through an index (qs.0) of the queryset; on an unevaluated queryset each "
-                "index read is a query of its own and would run the prefetch again"
+                f"not prefetched: the template reads the queryset by index (.{indexed[0]}); on an unevaluated "
+                "queryset each index read is a query of its own and would run the prefetch again"
             )
             continue
         if always is not None and lookup not in always and not covered:
