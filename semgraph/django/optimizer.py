@@ -378,6 +378,9 @@ class _SitePlan:
     # simple tag's result): label, paths, rendered paths; ``shared``: prefetch only what every reader needs
     groups: list[tuple[str, set[str], set[str]]] = field(default_factory=list)
     shared: bool = False
+    # paths some reader reads outside any {% if %} (None: every path); a one-object prefetch needs one of them
+    unconditional: set[str] | None = None
+    every_path: bool = False
 
 
 def _plan_site(
@@ -408,6 +411,13 @@ def _plan_site(
     extra_lookups: list[str] = []
     gated: list[_Gated] = []
     loaded: set[str] = set()  # relation paths the added calls load
+    always: set[str] | None = None  # lookups read on every request path (one object only)
+    if site.single and sp.unconditional is not None and not sp.every_path:
+        unconditional = sp.unconditional & sp.paths
+        always = {lk for lk, _ in _flatten(_walk_paths(model, unconditional, sp.rendered & unconditional, graph))}
+    # Django's QuerySet.__getitem__ on an unevaluated queryset runs a LIMIT query of its own, with every prefetch
+    # again (python.org's `{% with object_list.0 as job %}`, twice before its job list is evaluated)
+    indexed = sorted(p.split(".")[0] for p in sp.paths if not site.single and p.split(".")[0].isdigit())
     for lookup, sub in flat:
         code = _prefetch_code(lookup, sub)
         prefetch_specs.append(
@@ -436,6 +446,20 @@ def _plan_site(
             if site.action_gate is not None and site.action_gate.blocked:
                 why += f"; {site.action_gate.blocked}"
             plan.not_opt[lookup.replace("__", ".")] = f"not prefetched: {why}"
+            continue
+        if indexed and not covered:
+            plan.not_opt[lookup.replace("__", ".")] = (
+                f"not prefetched: the template reads the queryset by index (.{indexed[0]}); on an unevaluated "
+                "queryset each index read is a query of its own and would run the prefetch again"
+            )
+            continue
+        if always is not None and lookup not in always and not covered:
+            # JobDetail: review_comments read only under {% if jobs_board_admin or user_can_edit %}; a prefetch
+            # there is one query more for every other viewer of the page
+            plan.not_opt[lookup.replace("__", ".")] = (
+                "not prefetched: one object whose template reads this relation only inside {% if %} branches; "
+                "a prefetch would add a query on the requests that do not take them"
+            )
             continue
         if site.single and not sub.select and not sub.prefetch:
             # one object: prefetching a relation read once costs the same one query as reading it lazily, and one
@@ -660,8 +684,10 @@ def optimize_project(
         variables = dict(tv.variables) if tv else {}
         rendered = dict(tv.rendered) if tv else {}
         opaque = dict(tv.opaque) if tv else {}
+        conditional = {name: set(paths) for name, paths in tv.conditional.items()} if tv else {}
         for name, read in v.python_paths.items():  # objects read by the view's own Python code
             variables[name] = sorted(set(variables.get(name, [])) | read)
+            conditional.get(name, set()).difference_update(read)
         groups: dict[str, list[tuple[str, set[str], set[str]]]] = {}
         used_in: list[str] = []
         for name in v.context if v.kind in SHARED_KINDS else []:  # every template using the value
@@ -685,6 +711,9 @@ def optimize_project(
                     _merge_applied(sp.site, site)
                 sp.variables.add(name)
                 sp.paths.update(var_paths)
+                if name in groups:  # templates using a shared value: not split by condition
+                    sp.every_path = True
+                sp.unconditional = (sp.unconditional or set()) | (set(var_paths) - conditional.get(name, set()))
                 sp.rendered.update(rendered.get(name, []))
                 sp.opaque.update(opaque.get(name, []))
                 if name in groups:  # a shared value: each template using it is one reader

@@ -90,3 +90,21 @@ def param_names(func: ts.Node) -> list[str]:
             if name is not None and name.type == "identifier":
                 out.append(text(name))
     return out
+
+
+def self_attribute_reads(attr: str, scope: ts.Node | None) -> set[str]:
+    """Paths read on ``self.<attr>`` in ``scope``: a detail view's ``get()`` calling ``self.object.visible(user)``."""
+    out: set[str] = set()
+    stack = [scope] if scope is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "attribute":
+            obj = node.child_by_field_name("object")
+            name = node.child_by_field_name("attribute")
+            if obj is not None and obj.type == "identifier" and text(obj) == "self" and name and text(name) == attr:
+                parts, _outer = _chain_up(node)
+                if parts and parts[0] not in SKIP_FIRST:
+                    out.add(".".join(parts))
+                continue
+        stack.extend(node.named_children)
+    return out

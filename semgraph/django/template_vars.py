@@ -115,6 +115,11 @@ class TemplateVariables(BaseModel):
         default_factory=dict,
         description="Root variable → paths handed to a custom tag or filter, which may read any attribute.",
     )
+    conditional: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Root variable → paths read only inside {% if %}/{% elif %}/{% else %} branches, never outside "
+        "one (a prefetch for one object read so would be a query the other request paths never made).",
+    )
     tag_results: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Custom tag → paths read on the value it binds with `{% tag … as v %}` (a tag called so "
@@ -304,6 +309,9 @@ class _Extractor:
         self.last_via: tuple[_Binding, tuple[str, ...]] | None = None
         self.target_via: tuple[_Binding, tuple[str, ...]] | None = None
         self.sources: dict[str, str] = {}
+        self.if_depth = 0  # inside this many {% if %} branches: reads there happen only on some requests
+        self.conditional: dict[str, set[str]] = {}
+        self.unconditional: dict[str, set[str]] = {}
 
     def col(self, template: str, index: int) -> int:
         """Column of token ``index`` in ``template`` (computed only when an error is reported)."""
@@ -360,6 +368,8 @@ class _Extractor:
             seen = self.variables[root] = set()
         if path:
             seen.add(".".join(path))
+        where = self.conditional if self.if_depth else self.unconditional
+        where.setdefault(root, set()).add(".".join(path))
         return root, path
 
     def use_expr(self, expr: FilterExpression) -> tuple[str, tuple[str, ...]] | None:
@@ -540,15 +550,21 @@ class _Extractor:
             self.bind_local(as_name)
 
     def tag_if(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
-        for branch in node.branches:
+        for index, branch in enumerate(node.branches):
             if branch.name in ("if", "elif"):
                 try:
                     operands = if_operands(tuple(branch.bits[1:]))
                 except TemplateSyntaxError as exc:
                     raise self.error(str(exc), template, branch.line, branch.index) from None
+                self.if_depth += index > 0  # the first condition is always evaluated, an elif only sometimes
                 for operand in operands:
                     self.use_expr(operand)
-            self.walk(branch.children, template, overrides)  # {% if %} does not push a context level
+                self.if_depth -= index > 0
+            self.if_depth += 1
+            try:
+                self.walk(branch.children, template, overrides)  # {% if %} does not push a context level
+            finally:
+                self.if_depth -= 1
 
     def tag_for(self, node: TagNode, template: str, overrides: dict[str, list[tuple[TagNode, str]]]) -> None:
         bits, line = node.bits, node.line
@@ -725,6 +741,11 @@ class _Extractor:
             warnings=self.warnings,
             rendered={root: sorted(paths) for root, paths in sorted(self.rendered.items())},
             opaque={root: sorted(paths) for root, paths in sorted(self.opaque.items())},
+            conditional={
+                root: sorted(only)
+                for root, paths in sorted(self.conditional.items())
+                if not tag_of(root) and (only := paths - self.unconditional.get(root, set()))
+            },
         )
 
 

@@ -24,7 +24,7 @@ from semgraph.django.chain_safety import SLICE, insertion_index, manager_methods
 from semgraph.django.drf import DRF, Serializer, find_serializers, serializer_paths
 from semgraph.django.model_graph import ModelGraph, ModelInfo, project_python_files
 from semgraph.django.pysource import call_args, dotted_tail, matches, parse_python, string_value, text
-from semgraph.django.python_reads import loops_over, name_reads
+from semgraph.django.python_reads import loops_over, name_reads, self_attribute_reads
 from semgraph.django.support_classes import RETURNS_QUERYSET, TERMINAL
 from semgraph.django.template_vars import tag_root
 from semgraph.paths import PathGuard
@@ -799,6 +799,17 @@ def _class_view(reader: _FileReader, cbv: _Cbv) -> ViewInfo:
                 names = ["object", custom or model.name.lower()]
                 for site in sites:
                     site.single = True
+                # the view's own methods reading self.object (python.org's NomineeDetail.get: object.visible(user))
+                own = {
+                    p
+                    for name, method in cbv.methods.items()
+                    if name not in ("get_queryset", "get_object")
+                    for p in self_attribute_reads("object", method)
+                }
+                if own:
+                    view.python_paths.setdefault("object", set()).update(own)
+                    for site in sites:
+                        site.python_reads = site.python_reads or "self.object (view methods)"
             else:
                 names = []
             for site in sites:

@@ -198,3 +198,96 @@ def test_methods_of_the_queryset_a_manager_subclass_is_built_from(tmp_path: Path
     # QuerySet (python.org: Release.objects.select_related(…).latest_python3(3) broke the release page)
     assert 'select_related("page").latest()' not in report.diff
     assert plans["Release.objects.latest()"].added["select_related"] == []
+
+
+def _jobs_site(root: Path, template: str, views: str) -> Path:
+    """A job board in the shape of python.org's jobs app: comments with a creator, job types (M2M)."""
+    app = root / "site" / "jobs"
+    (app / "templates" / "jobs").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "models.py").write_text(
+        "from django.db import models\n\n\n"
+        "class User(models.Model):\n    name = models.CharField(max_length=10)\n\n\n"
+        "class JobType(models.Model):\n    name = models.CharField(max_length=10)\n\n\n"
+        "class Job(models.Model):\n    title = models.CharField(max_length=10)\n"
+        "    job_types = models.ManyToManyField(JobType, related_name='jobs')\n\n\n"
+        "class Comment(models.Model):\n"
+        "    job = models.ForeignKey(Job, related_name='review_comments', on_delete=models.CASCADE)\n"
+        "    creator = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+    )
+    (app / "views.py").write_text(
+        "from django.views.generic import DetailView, ListView\n\nfrom .models import Job\n\n\n" + views
+    )
+    (app / "templates" / "jobs" / "page.html").write_text(template)
+    return root / "site"
+
+
+DETAIL_VIEW = "class JobDetail(DetailView):\n    model = Job\n    template_name = 'jobs/page.html'\n"
+COMMENTS = "{% for c in object.review_comments.all %}{{ c.creator.name }}{% endfor %}"
+
+
+def test_a_one_object_prefetch_read_only_under_a_condition_is_reported_not_written(tmp_path: Path) -> None:
+    # python.org's JobDetail: review comments shown only `{% if jobs_board_admin or user_can_edit %}`; the
+    # written Prefetch(…select_related("creator")) was one query more for every other viewer (7 pages)
+    site = _jobs_site(tmp_path, "{{ object.title }}{% if user_can_edit %}" + COMMENTS + "{% endif %}", DETAIL_VIEW)
+    report = optimize_project(site, view="JobDetail")
+    (q,) = _plans(report)["JobDetail"]
+    assert q.added["prefetch_related"] == [] and report.diff == ""
+    reasons = {n.path: n.reason for n in q.not_optimizable}
+    assert reasons["review_comments"].startswith(
+        "not prefetched: one object whose template reads this relation only inside {% if %} branches"
+    )
+
+
+def test_a_one_object_prefetch_read_on_every_request_is_written(tmp_path: Path) -> None:
+    site = _jobs_site(tmp_path, "{{ object.title }}" + COMMENTS, DETAIL_VIEW)
+    (q,) = _plans(optimize_project(site, view="JobDetail"))["JobDetail"]
+    assert q.added["prefetch_related"] == [
+        'Prefetch("review_comments", queryset=Comment.objects.select_related("creator"))'
+    ]
+
+
+def test_no_prefetch_for_a_relation_read_through_an_index_of_the_queryset(tmp_path: Path) -> None:
+    # python.org's job_location_list.html: `{% with object_list.0 as job %}` before the list is evaluated; each
+    # index read is its own LIMIT 1 query and the loop's job_types prefetch ran with each one (+1 on the page)
+    views = "class JobLocation(ListView):\n    model = Job\n    template_name = 'jobs/page.html'\n"
+    page = (
+        "{% with object_list.0 as job %}{{ job.title }}{% endwith %}"
+        "{% for job in object_list %}{% for t in job.job_types.all %}{{ t.name }}{% endfor %}{% endfor %}"
+    )
+    (q,) = _plans(optimize_project(_jobs_site(tmp_path, page, views), view="JobLocation"))["JobLocation"]
+    reasons = {n.path: n.reason for n in q.not_optimizable}
+    assert q.added["prefetch_related"] == []
+    assert reasons["job_types"].startswith("not prefetched: the template reads the queryset by index (.0)")
+    # only iterated: the prefetch is written
+    (q,) = _plans(optimize_project(_jobs_site(tmp_path / "b", page[page.index("{% endwith %}") + 13 :], views)))[
+        "JobLocation"
+    ]
+    assert q.added["prefetch_related"] == ['"job_types"']
+
+
+def test_a_model_method_the_detail_views_own_get_calls_is_followed(tmp_path: Path) -> None:
+    # python.org's NomineeDetail.get(): `if not self.object.visible(user=request.user)`; visible() reads
+    # self.election, so the object's query needs select_related("election") though the template never reads it
+    app = tmp_path / "site" / "nominations"
+    (app / "templates" / "nominations").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "models.py").write_text(
+        "from django.db import models\n\n\n"
+        "class Election(models.Model):\n    open = models.BooleanField(default=True)\n\n\n"
+        "class Nominee(models.Model):\n    name = models.CharField(max_length=10)\n"
+        "    election = models.ForeignKey(Election, on_delete=models.CASCADE)\n\n"
+        "    def visible(self, user=None):\n        return self.election.open or user is not None\n"
+    )
+    (app / "views.py").write_text(
+        "from django.http import Http404\nfrom django.views.generic import DetailView\n\n"
+        "from .models import Nominee\n\n\n"
+        "class NomineeDetail(DetailView):\n    model = Nominee\n\n"
+        "    def get(self, request, *args, **kwargs):\n"
+        "        self.object = self.get_object()\n"
+        "        if not self.object.visible(user=request.user):\n            raise Http404\n"
+        "        return self.render_to_response(self.get_context_data(object=self.object))\n"
+    )
+    (app / "templates" / "nominations" / "nominee_detail.html").write_text("{{ object.name }}")
+    (q,) = _plans(optimize_project(tmp_path / "site", view="NomineeDetail"))["NomineeDetail"]
+    assert q.added["select_related"] == ["election"]
